@@ -1,0 +1,33 @@
+/* cmd_import.c - "emudiff import <format> FILE": dispatch to the importers. */
+#include "cmd.h"
+#include "common.h"
+
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: emudiff import perf-stat   [options] FILE   (perf stat -x, CSV)\n"
+	"       emudiff import perf-script [options] FILE   (perf script output)\n"
+	"       emudiff import uftrace     [options] DIR    (uftrace / rftrace data)\n"
+	"\n'emudiff import <format> --help' lists the options of each.\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+} importers[] = {
+	{ "perf-stat", cmd_import_perf_stat },
+	{ "perf-script", cmd_import_perf_script },
+	{ "uftrace", cmd_import_uftrace },
+};
+
+int cmd_import(int argc, char **argv)
+{
+	if (argc < 2)
+		cmd_usage(usage_text, EXIT_BADINPUT);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		cmd_usage(usage_text, EXIT_OK);
+	for (size_t i = 0; i < sizeof(importers) / sizeof(importers[0]); i++)
+		if (!strcmp(argv[1], importers[i].name))
+			return importers[i].fn(argc - 1, argv + 1);
+	error("import: unknown format '%s' (perf-stat, perf-script or uftrace)", argv[1]);
+	return EXIT_BADINPUT;
+}

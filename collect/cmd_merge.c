@@ -1,0 +1,150 @@
+/*
+ * cmd_merge.c - "emudiff merge --db OUT A.db B.db ...": join stores measured on
+ * several machines or boards into one.
+ *
+ * Workloads are matched by name and regions by (workload, key), so that the
+ * same marker region measured on a board and under QEMU on a laptop meet in one
+ * place. Runs are copied with new ids; a run already present (same workload,
+ * platform, repetition, start time, cell and wall time) is skipped, so merging
+ * the same store twice duplicates nothing. Derived tables (findings, stats) are
+ * not copied: run `emudiff align` and `emudiff stats` on the merged store.
+ * Each input is merged in one transaction.
+ */
+#include "cmd.h"
+#include "common.h"
+#include "store.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_text[] =
+	"usage: emudiff merge [--db OUT] STORE...\n"
+	"\n"
+	"Copies workloads, runs, markers, metrics, regions and events of each STORE into\n"
+	"OUT (default $EMUDIFF_DB or emudiff.db; created if missing). Runs already in OUT\n"
+	"are skipped. Re-run 'emudiff align' and 'emudiff stats' afterwards.\n";
+
+/* Runs of src that main does not hold yet, by identity rather than by id. */
+#define NEW_RUNS                                                                           \
+	"SELECT r.* FROM src.run r JOIN src.workload w ON w.id = r.workload_id"             \
+	" WHERE NOT EXISTS (SELECT 1 FROM main.run m JOIN main.workload mw ON mw.id = m.workload_id" \
+	"  WHERE mw.name = w.name AND m.platform = r.platform AND m.rep = r.rep"            \
+	"  AND m.started_at = r.started_at AND coalesce(m.cell, '') = coalesce(r.cell, '')" \
+	"  AND coalesce(m.wall_ns, -1) = coalesce(r.wall_ns, -1))"
+
+static const char *const merge_sql[] = {
+	"CREATE TEMP TABLE run_map(src_id INTEGER PRIMARY KEY, dst_id INTEGER NOT NULL)",
+	"INSERT INTO main.workload(name, arch, elf_path, elf_sha256, argv)"
+	" SELECT name, arch, elf_path, elf_sha256, argv FROM src.workload"
+	" WHERE name NOT IN (SELECT name FROM main.workload) ORDER BY id",
+	"INSERT INTO temp.run_map(src_id, dst_id)"
+	" SELECT id, (SELECT coalesce(max(id), 0) FROM main.run) + row_number() OVER (ORDER BY id)"
+	" FROM (" NEW_RUNS ")",
+	"INSERT INTO main.run(id, workload_id, platform, config_json, rep, status, exit_code, wall_ns, started_at, cell)"
+	" SELECT m.dst_id, (SELECT mw.id FROM main.workload mw JOIN src.workload sw ON sw.name = mw.name"
+	"  WHERE sw.id = r.workload_id), r.platform, r.config_json, r.rep, r.status, r.exit_code,"
+	"  r.wall_ns, r.started_at, r.cell"
+	" FROM src.run r JOIN temp.run_map m ON m.src_id = r.id ORDER BY m.dst_id",
+	"INSERT INTO main.mark SELECT m.dst_id, k.seq, k.mark_id, k.insns, k.time_ns"
+	" FROM src.mark k JOIN temp.run_map m ON m.src_id = k.run_id",
+	"INSERT INTO main.mark_value SELECT m.dst_id, k.seq, k.metric, k.value"
+	" FROM src.mark_value k JOIN temp.run_map m ON m.src_id = k.run_id",
+	"INSERT INTO main.run_metric SELECT m.dst_id, k.metric, k.value"
+	" FROM src.run_metric k JOIN temp.run_map m ON m.src_id = k.run_id",
+	"INSERT INTO main.region(workload_id, key, name)"
+	" SELECT mw.id, g.key, g.name FROM src.region g JOIN src.workload sw ON sw.id = g.workload_id"
+	" JOIN main.workload mw ON mw.name = sw.name"
+	" WHERE NOT EXISTS (SELECT 1 FROM main.region x WHERE x.workload_id = mw.id AND x.key = g.key)"
+	" ORDER BY g.id",
+	"CREATE TEMP TABLE region_map AS SELECT g.id AS src_id, x.id AS dst_id"
+	" FROM src.region g JOIN src.workload sw ON sw.id = g.workload_id"
+	" JOIN main.workload mw ON mw.name = sw.name"
+	" JOIN main.region x ON x.workload_id = mw.id AND x.key = g.key",
+	"INSERT INTO main.region_metric SELECT m.dst_id, rm.dst_id, k.metric, k.value"
+	" FROM src.region_metric k JOIN temp.run_map m ON m.src_id = k.run_id"
+	" JOIN temp.region_map rm ON rm.src_id = k.region_id",
+	"INSERT INTO main.event_count(run_id, region_id, kind, detail, count, seq)"
+	" SELECT m.dst_id, rm.dst_id, k.kind, k.detail, k.count, k.seq"
+	" FROM src.event_count k JOIN temp.run_map m ON m.src_id = k.run_id"
+	" LEFT JOIN temp.region_map rm ON rm.src_id = k.region_id",
+	"INSERT OR IGNORE INTO main.ab_pair SELECT * FROM src.ab_pair",
+};
+
+static int merge_one(struct store *out, const char *path, int *nruns)
+{
+	struct store *in;
+	sqlite3_stmt *st;
+	char *sql;
+	int rc;
+
+	/* Validate the input with the same checks as any store (garbage, newer schema). */
+	in = store__open(path, STORE_READONLY);
+	if (!in)
+		return -1;
+	store__close(in);
+
+	sql = sqlite3_mprintf("ATTACH DATABASE %Q AS src", path);
+	rc = store__exec(out, sql);
+	sqlite3_free(sql);
+	if (rc)
+		return -1;
+	if (store__begin(out))
+		goto detach;
+	for (size_t i = 0; i < sizeof(merge_sql) / sizeof(merge_sql[0]); i++)
+		if (store__exec(out, merge_sql[i]))
+			goto fail;
+	*nruns = 0;
+	if (sqlite3_prepare_v2(out->db, "SELECT count(*) FROM temp.run_map", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*nruns = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (store__exec(out, "DROP TABLE temp.run_map; DROP TABLE temp.region_map"))
+		goto fail;
+	if (store__commit(out))
+		goto detach;
+	return store__exec(out, "DETACH DATABASE src");
+fail:
+	store__rollback(out);
+	store__exec(out, "DROP TABLE IF EXISTS temp.run_map; DROP TABLE IF EXISTS temp.region_map");
+detach:
+	store__exec(out, "DETACH DATABASE src");
+	return -1;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *db = store__default_path();
+	struct store *out;
+	int c, ret = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'h': cmd_usage(usage_text, EXIT_OK);
+		default: cmd_usage(usage_text, EXIT_BADINPUT);
+		}
+	}
+	if (optind >= argc)
+		cmd_usage(usage_text, EXIT_BADINPUT);
+	out = store__open(db, STORE_CREATE);
+	if (!out)
+		return EXIT_BADINPUT;
+	for (int i = optind; i < argc; i++) {
+		int nruns = 0;
+
+		if (merge_one(out, argv[i], &nruns)) {
+			ret = EXIT_BADINPUT;
+			break;
+		}
+		printf("%s: %d run%s merged into %s\n", argv[i], nruns, nruns == 1 ? "" : "s", db);
+	}
+	store__close(out);
+	return ret;
+}

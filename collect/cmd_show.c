@@ -1,0 +1,216 @@
+/*
+ * cmd_show.c - "emudiff show runs|regions|findings [--json]": look into a store.
+ *
+ * JSON is produced by SQLite's own JSON functions (json_group_array over
+ * json_object rows), so quoting is SQLite's, not ours. The text form is an
+ * aligned table.
+ */
+#include "cmd.h"
+#include "common.h"
+#include "store.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage_text[] =
+	"usage: emudiff show runs|regions|findings [--db F] [--workload W] [--json]\n"
+	"\n"
+	"   runs       one line per run: workload, platform, repetition, status, exit code, wall time\n"
+	"   regions    one line per region: workload, key, name, runs measured, metrics\n"
+	"   findings   misprediction findings, most severe first (flagged, then by factor)\n"
+	"\n"
+	"   --db F         the store (default $EMUDIFF_DB or emudiff.db)\n"
+	"   --workload W   only this workload\n"
+	"   --json         a JSON array of objects instead of a table\n";
+
+struct view {
+	const char *name;
+	/* Selects the columns (text form) in display order; ?1 is the workload filter. */
+	const char *select;
+	/* The same rows as one JSON array. */
+	const char *json;
+};
+
+#define WL_FILTER "(?1 IS NULL OR w.name = ?1)"
+
+#define RUNS_FROM                                                                          \
+	" FROM run r JOIN workload w ON w.id = r.workload_id WHERE " WL_FILTER              \
+	" ORDER BY w.name, r.platform, r.rep, r.id"
+
+#define REGIONS_FROM                                                                       \
+	" FROM region g JOIN workload w ON w.id = g.workload_id WHERE " WL_FILTER           \
+	" ORDER BY w.name, g.key"
+
+/* Severity: flagged verdicts first, then by how far the factor is from 1. */
+#define FINDINGS_FROM                                                                      \
+	" FROM finding f JOIN workload w ON w.id = f.workload_id"                             \
+	" LEFT JOIN region g ON g.id = f.region_id WHERE " WL_FILTER                          \
+	" ORDER BY (f.verdict IN ('underestimates','overestimates')) DESC,"                  \
+	" abs(ln(CASE WHEN f.factor > 0 THEN f.factor ELSE 1 END)) DESC, w.name, g.key, f.predictor"
+
+static const struct view views[] = {
+	{ "runs",
+	  "SELECT r.id AS id, w.name AS workload, r.platform AS platform, r.rep AS rep,"
+	  " r.status AS status, r.exit_code AS exit, printf('%.3f', r.wall_ns / 1e9) AS wall_s,"
+	  " r.started_at AS started, coalesce(r.cell, '') AS cell" RUNS_FROM,
+	  "SELECT json_group_array(json_object('id', id, 'workload', workload, 'platform', platform,"
+	  " 'rep', rep, 'status', status, 'exit_code', exit_code, 'wall_ns', wall_ns,"
+	  " 'started_at', started_at, 'cell', cell, 'config', json(config_json))) FROM ("
+	  "SELECT r.id, w.name AS workload, r.platform, r.rep, r.status, r.exit_code, r.wall_ns,"
+	  " r.started_at, r.cell, r.config_json" RUNS_FROM ")" },
+	{ "regions",
+	  "SELECT g.id AS id, w.name AS workload, g.key AS key, coalesce(g.name, '') AS name,"
+	  " (SELECT count(DISTINCT run_id) FROM region_metric m WHERE m.region_id = g.id) AS runs,"
+	  " coalesce((SELECT group_concat(metric, ',') FROM (SELECT DISTINCT metric FROM region_metric m"
+	  "  WHERE m.region_id = g.id ORDER BY metric)), '') AS metrics" REGIONS_FROM,
+	  "SELECT json_group_array(json_object('id', id, 'workload', workload, 'key', key, 'name', name,"
+	  " 'runs', runs, 'metrics', json(metrics))) FROM ("
+	  "SELECT g.id, w.name AS workload, g.key, g.name,"
+	  " (SELECT count(DISTINCT run_id) FROM region_metric m WHERE m.region_id = g.id) AS runs,"
+	  " (SELECT json_group_array(metric) FROM (SELECT DISTINCT metric FROM region_metric m"
+	  "  WHERE m.region_id = g.id ORDER BY metric)) AS metrics" REGIONS_FROM ")" },
+	{ "findings",
+	  "SELECT w.name AS workload, coalesce(g.key, '-') AS region, coalesce(g.name, '') AS name,"
+	  " f.predictor AS predictor, f.metric AS metric,"
+	  " CASE WHEN f.factor IS NULL THEN '-' ELSE printf('%.2f', f.factor) END AS factor,"
+	  " CASE WHEN f.ci_lo IS NULL THEN '-' ELSE printf('%.2f-%.2f', f.ci_lo, f.ci_hi) END AS ci,"
+	  " CASE WHEN f.p_adj IS NULL THEN '-' ELSE printf('%.3g', f.p_adj) END AS p_adj,"
+	  " f.verdict AS verdict, f.reason AS reason" FINDINGS_FROM,
+	  "SELECT json_group_array(json_object('id', id, 'workload', workload, 'region', region,"
+	  " 'name', name, 'metric', metric, 'predictor', predictor, 'baseline', baseline,"
+	  " 'factor', factor, 'ci_lo', ci_lo, 'ci_hi', ci_hi, 'p_adj', p_adj, 'verdict', verdict,"
+	  " 'reason', reason)) FROM ("
+	  "SELECT f.id, w.name AS workload, g.key AS region, g.name, f.metric, f.predictor,"
+	  " f.baseline, f.factor, f.ci_lo, f.ci_hi, f.p_adj, f.verdict, f.reason" FINDINGS_FROM ")" },
+};
+
+static void bind_filter(sqlite3_stmt *st, const char *workload)
+{
+	if (workload)
+		sqlite3_bind_text(st, 1, workload, -1, SQLITE_TRANSIENT);
+}
+
+static int show_json(struct store *s, const struct view *v, const char *workload)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(s->db, v->json, -1, &st, NULL) != SQLITE_OK)
+		return error("%s: %s", s->path, sqlite3_errmsg(s->db));
+	bind_filter(st, workload);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		printf("%s\n", (const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	} else {
+		error("%s: %s", s->path, sqlite3_errmsg(s->db));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void print_cell(const char *text, int width, int last)
+{
+	if (last)
+		printf("%s\n", text);
+	else
+		printf("%-*s  ", width, text);
+}
+
+/* Print rows as an aligned table: widths from the widest cell of each column. */
+static int show_table(struct store *s, const struct view *v, const char *workload)
+{
+	sqlite3_stmt *st;
+	char **cells = NULL;
+	size_t nrows = 0, cap = 0;
+	int ncol, rc, ret = 0;
+	size_t *width;
+
+	if (sqlite3_prepare_v2(s->db, v->select, -1, &st, NULL) != SQLITE_OK)
+		return error("%s: %s", s->path, sqlite3_errmsg(s->db));
+	bind_filter(st, workload);
+	ncol = sqlite3_column_count(st);
+	width = xcalloc(ncol, sizeof(*width));
+	for (int c = 0; c < ncol; c++)
+		width[c] = strlen(sqlite3_column_name(st, c));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nrows == cap) {
+			cap = cap ? 2 * cap : 64;
+			cells = xrealloc(cells, cap * ncol * sizeof(*cells));
+		}
+		for (int c = 0; c < ncol; c++) {
+			const unsigned char *t = sqlite3_column_text(st, c);
+			char *cell = xstrdup(t ? (const char *)t : "");
+
+			cells[nrows * ncol + c] = cell;
+			if (strlen(cell) > width[c])
+				width[c] = strlen(cell);
+		}
+		nrows++;
+	}
+	if (rc != SQLITE_DONE)
+		ret = error("%s: %s", s->path, sqlite3_errmsg(s->db));
+	if (!ret && nrows == 0) {
+		printf("no %s\n", v->name);
+	} else if (!ret) {
+		for (int c = 0; c < ncol; c++)
+			print_cell(sqlite3_column_name(st, c), (int)width[c], c + 1 == ncol);
+		for (size_t r = 0; r < nrows; r++)
+			for (int c = 0; c < ncol; c++)
+				print_cell(cells[r * ncol + c], (int)width[c], c + 1 == ncol);
+	}
+	for (size_t i = 0; i < nrows * ncol; i++)
+		free(cells[i]);
+	free(cells);
+	free(width);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *db = store__default_path(), *workload = NULL;
+	const struct view *v = NULL;
+	struct store *s;
+	struct stat stbuf;
+	int json = 0, c, rc;
+
+	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'w': workload = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': cmd_usage(usage_text, EXIT_OK);
+		default: cmd_usage(usage_text, EXIT_BADINPUT);
+		}
+	}
+	if (optind + 1 != argc)
+		cmd_usage(usage_text, EXIT_BADINPUT);
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		if (!strcmp(argv[optind], views[i].name))
+			v = &views[i];
+	if (!v) {
+		error("show: unknown view '%s' (runs, regions or findings)", argv[optind]);
+		return EXIT_BADINPUT;
+	}
+	if ((stat(db, &stbuf) || stbuf.st_size == 0) && strcmp(db, ":memory:")) {
+		/* No store yet is an empty store: say so, but create nothing. */
+		warning("%s: no such store; nothing collected yet", db);
+		s = store__open(":memory:", STORE_CREATE);
+	} else {
+		s = store__open(db, STORE_READONLY);
+	}
+	if (!s)
+		return EXIT_BADINPUT;
+	rc = json ? show_json(s, v, workload) : show_table(s, v, workload);
+	store__close(s);
+	return rc ? EXIT_BADINPUT : EXIT_OK;
+}

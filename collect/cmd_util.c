@@ -1,0 +1,28 @@
+/* cmd_util.c - option helpers shared by the subcommands. */
+#include "cmd.h"
+#include "common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cmd_usage(const char *usage_text, int status)
+{
+	FILE *f = status ? stderr : stdout;
+
+	fputs(usage_text, f);
+	if (!status && stdout_flush_check())
+		exit(EXIT_FINDINGS);
+	exit(status);
+}
+
+int cmd_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return 0;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,149 @@
+/*
+ * schema.c - the store's schema as a list of forward migrations.
+ *
+ * migrations[i] takes a store from user_version i to i+1. Never edit a
+ * migration that has shipped; append a new one. The core tables are
+ * DESIGN.md's; everything else is an extension documented here.
+ */
+#include <stddef.h>
+
+const char *const store_migrations[] = {
+	/* 0 -> 1: the core of DESIGN.md plus the extensions every component uses. */
+	"CREATE TABLE workload ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  arch TEXT NOT NULL DEFAULT 'unknown',"
+	"  elf_path TEXT,"
+	"  elf_sha256 TEXT,"
+	"  argv TEXT);"
+	"CREATE TABLE run ("
+	"  id INTEGER PRIMARY KEY,"
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  platform TEXT NOT NULL CHECK (platform IN ('qemu-user','qemu-system','hw','hw-kvm','console','import')),"
+	"  config_json TEXT NOT NULL DEFAULT '{}',"
+	"  rep INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL CHECK (status IN ('ok','failed','timeout','warmup')),"
+	"  exit_code INTEGER,"
+	"  wall_ns INTEGER,"
+	"  started_at TEXT NOT NULL,"
+	/* extension: the study cell this run fulfils, for --resume */
+	"  cell TEXT);"
+	"CREATE INDEX run_workload ON run(workload_id, platform);"
+	"CREATE INDEX run_cell ON run(cell);"
+	"CREATE TABLE mark ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  mark_id INTEGER NOT NULL,"
+	"  insns INTEGER,"
+	"  time_ns INTEGER,"
+	"  PRIMARY KEY (run_id, seq)) WITHOUT ROWID;"
+	/* extension: further cumulative counters read at each marker hit
+	 * (cycles, page_faults, mem_accesses, syscalls...), so that align/ computes
+	 * every region metric the same way: value at seq+1 minus value at seq. */
+	"CREATE TABLE mark_value ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  PRIMARY KEY (run_id, seq, metric)) WITHOUT ROWID;"
+	"CREATE TABLE run_metric ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  PRIMARY KEY (run_id, metric)) WITHOUT ROWID;"
+	"CREATE TABLE region ("
+	"  id INTEGER PRIMARY KEY,"
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  name TEXT,"
+	"  UNIQUE (workload_id, key));"
+	"CREATE TABLE region_metric ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  region_id INTEGER NOT NULL REFERENCES region(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  PRIMARY KEY (run_id, region_id, metric)) WITHOUT ROWID;"
+	"CREATE INDEX region_metric_region ON region_metric(region_id, metric);"
+	"CREATE TABLE event_count ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  region_id INTEGER REFERENCES region(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  count INTEGER NOT NULL,"
+	/* extension: marker hit after which the events happened (NULL: whole run) */
+	"  seq INTEGER);"
+	"CREATE INDEX event_count_run ON event_count(run_id, region_id);"
+	"CREATE TABLE finding ("
+	"  id INTEGER PRIMARY KEY,"
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  region_id INTEGER REFERENCES region(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL,"
+	"  predictor TEXT NOT NULL CHECK (predictor IN ('insns','qemu_time','model')),"
+	"  factor REAL,"
+	"  ci_lo REAL,"
+	"  ci_hi REAL,"
+	"  p_adj REAL,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('underestimates','overestimates','agrees','inconclusive')),"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	/* extensions */
+	"  baseline TEXT,"   /* 'share' or 'robust' (see README) */
+	"  p_value REAL,"
+	"  pred_share REAL,"
+	"  hw_share REAL, hw_share_lo REAL, hw_share_hi REAL,"
+	"  n_emu INTEGER, n_hw INTEGER);"
+	/* extension: per region, platform and metric summary across invocations */
+	"CREATE TABLE region_stat ("
+	"  region_id INTEGER NOT NULL REFERENCES region(id) ON DELETE CASCADE,"
+	"  platform TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  n INTEGER NOT NULL, mean REAL, median REAL, sd REAL, cv REAL,"
+	"  ci_lo REAL, ci_hi REAL,"
+	"  warmup_until INTEGER,"  /* occurrence index where steady state starts, NULL if none */
+	"  outliers INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (region_id, platform, metric)) WITHOUT ROWID;"
+	/* extension: rank agreement between a predictor and hardware, per workload */
+	"CREATE TABLE agreement ("
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  predictor TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  n INTEGER NOT NULL, pearson REAL, spearman REAL, kendall REAL, mape REAL,"
+	"  PRIMARY KEY (workload_id, predictor, metric)) WITHOUT ROWID;"
+	/* extension: A/B comparisons (suite pairs) */
+	"CREATE TABLE ab_compare ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  a_workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  b_workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  region_key TEXT,"   /* NULL: whole run */
+	"  metric TEXT NOT NULL,"
+	"  emu_ratio REAL, emu_lo REAL, emu_hi REAL,"
+	"  hw_ratio REAL, hw_lo REAL, hw_hi REAL,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('flip','magnitude','agrees','inconclusive')),"
+	"  reason TEXT NOT NULL DEFAULT '');"
+	/* extension: declared A/B pairs (from suite files) */
+	"CREATE TABLE ab_pair ("
+	"  name TEXT PRIMARY KEY,"
+	"  a_workload TEXT NOT NULL,"
+	"  b_workload TEXT NOT NULL,"
+	"  a_platform TEXT, b_platform TEXT);"
+	/* extension: cost-model terms (workload_id NULL: fitted over the study) */
+	"CREATE TABLE cost_model ("
+	"  workload_id INTEGER REFERENCES workload(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL,"
+	"  term TEXT NOT NULL,"
+	"  coef REAL, ci_lo REAL, ci_hi REAL,"
+	"  r2 REAL, cv_rmse REAL, n INTEGER);"
+	/* extension: per-run alignment against the reference sequence */
+	"CREATE TABLE alignment ("
+	"  run_id INTEGER PRIMARY KEY REFERENCES run(id) ON DELETE CASCADE,"
+	"  ref_run_id INTEGER,"
+	"  matched INTEGER NOT NULL, gaps INTEGER NOT NULL, mismatches INTEGER NOT NULL,"
+	"  note TEXT);"
+	/* extension: free-form facts about the store (study name, bootstrap seed...) */
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT);",
+};
+
+const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);
+const int store_schema_version = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Command-line contract: --help/--version, usage errors (exit 2), one-line errors
+# that name the file, show on fresh/garbage/newer stores, merge without duplicates.
+#   test_cli.sh EMUDIFF MKSTORE
+set -u
+emudiff=$1
+mkstore=$2
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+
+# expect CODE CMD... : run, check the exit code, keep stdout/stderr in $t/out, $t/err
+expect() {
+	local want=$1; shift
+	"$@" >"$t/out" 2>"$t/err"
+	local got=$?
+	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want (stderr: $(head -c 300 "$t/err"))"
+}
+
+expect 0 "$emudiff" --version
+grep -q -E '^emudiff [0-9]+\.[0-9]+' "$t/out" || fail "--version prints 'emudiff X.Y'"
+expect 0 "$emudiff" --help
+cp "$t/out" "$t/overview"
+for c in collect import align stats report study show merge cflags; do
+	grep -q "^   $c " "$t/overview" || fail "--help lists $c"
+	expect 0 "$emudiff" "$c" --help
+	grep -q -i 'usage' "$t/out" || fail "'$c --help' prints a usage text to stdout"
+done
+for c in "collect qemu" "collect hw" "collect hw-kvm" "collect console" "import perf-stat" "import perf-script" "import uftrace"; do
+	expect 0 "$emudiff" $c --help
+	grep -q -i 'usage' "$t/out" || fail "'$c --help' prints a usage text"
+done
+expect 2 "$emudiff"
+expect 2 "$emudiff" frobnicate
+grep -q "'frobnicate' is not an emudiff command" "$t/err" || fail "unknown command named"
+expect 2 "$emudiff" show
+expect 2 "$emudiff" show nothing --db "$t/x.db"
+expect 2 "$emudiff" show runs --no-such-option
+expect 2 "$emudiff" collect teleport
+expect 2 "$emudiff" import foo-csv x
+expect 2 "$emudiff" cflags extra
+
+# A fresh store is empty, and show creates nothing.
+expect 0 "$emudiff" show runs --json --db "$t/fresh.db"
+[ "$(cat "$t/out")" = "[]" ] || fail "show runs --json on a fresh store prints [] (got $(cat "$t/out"))"
+[ ! -e "$t/fresh.db" ] || fail "show created a store"
+for v in regions findings; do
+	expect 0 "$emudiff" show $v --json --db "$t/fresh.db"
+	[ "$(cat "$t/out")" = "[]" ] || fail "show $v --json on a fresh store prints []"
+done
+
+# Garbage and newer stores: one line naming the file, exit 2, file untouched.
+echo "not a database" >"$t/garbage.db"
+cp "$t/garbage.db" "$t/garbage.orig"
+for c in "show runs" "show findings --json" "merge"; do
+	if [ "$c" = merge ]; then
+		expect 2 "$emudiff" merge --db "$t/garbage.db" "$t/garbage.db"
+	else
+		expect 2 "$emudiff" $c --db "$t/garbage.db"
+	fi
+	[ "$(wc -l <"$t/err")" = 1 ] || fail "'$c' on garbage: one-line error (got: $(cat "$t/err"))"
+	grep -q "garbage.db" "$t/err" || fail "'$c' on garbage: error names the file"
+done
+cmp -s "$t/garbage.db" "$t/garbage.orig" || fail "garbage store was modified"
+
+"$mkstore" "$t/new.db" wl 1 || fail "mkstore"
+sqlite3 "$t/new.db" "PRAGMA user_version = 999" || fail "sqlite3"
+expect 2 "$emudiff" show runs --db "$t/new.db"
+grep -q "newer" "$t/err" || fail "newer schema: says so ($(cat "$t/err"))"
+
+# show on real data: JSON parses (sqlite's json_valid) and counts match.
+"$mkstore" "$t/a.db" alpha 3 hw || fail "mkstore a"
+"$mkstore" "$t/b.db" beta 2 qemu-user || fail "mkstore b"
+expect 0 "$emudiff" show runs --json --db "$t/a.db"
+[ "$(sqlite3 :memory: "SELECT json_valid(readfile('$t/out')), json_array_length(readfile('$t/out'))")" = "1|3" ] ||
+	fail "show runs --json: 3 runs as valid JSON"
+expect 0 "$emudiff" show runs --db "$t/a.db"
+[ "$(grep -c ' alpha ' "$t/out")" = 3 ] || fail "show runs table lists 3 alpha runs"
+head -n 1 "$t/out" | grep -q -E '^id +workload +platform' || fail "show runs table has a header"
+
+# merge: runs from both stores, merging twice duplicates nothing.
+expect 0 "$emudiff" merge --db "$t/m.db" "$t/a.db" "$t/b.db"
+expect 0 "$emudiff" merge --db "$t/m.db" "$t/a.db" "$t/b.db"
+grep -q "0 runs merged" "$t/out" || fail "second merge reports 0 runs"
+[ "$(sqlite3 "$t/m.db" "SELECT count(*) FROM run")" = 5 ] || fail "merged store has 5 runs"
+[ "$(sqlite3 "$t/m.db" "SELECT count(*) FROM mark")" = 15 ] || fail "merged store has 15 marks"
+[ "$(sqlite3 "$t/m.db" "SELECT group_concat(name) FROM (SELECT name FROM workload ORDER BY name)")" = "alpha,beta" ] ||
+	fail "merged store has both workloads"
+[ "$(sqlite3 "$t/m.db" "SELECT count(*) FROM run r JOIN workload w ON w.id = r.workload_id WHERE w.name = 'beta' AND r.platform = 'qemu-user'")" = 2 ] ||
+	fail "merged runs keep workload and platform"
+expect 2 "$emudiff" merge --db "$t/m2.db" "$t/no-such.db"
+grep -q "no-such.db" "$t/err" || fail "merge names a missing input"
+
+# cflags points at a directory that holds emudiff/mark.h
+expect 0 "$emudiff" cflags
+inc=$(sed -E 's/^-I([^ ]+).*/\1/' "$t/out")
+[ -f "$inc/emudiff/mark.h" ] || fail "cflags include dir holds emudiff/mark.h (got $(cat "$t/out"))"
+
+if [ $fails -gt 0 ]; then
+	echo "$fails failure(s)" >&2
+	exit 1
+fi
+echo "cli: all checks passed"
