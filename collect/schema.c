@@ -143,6 +143,16 @@ const char *const store_migrations[] = {
 	"CREATE TABLE meta ("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT);",
+	/* 1 -> 2: stats/ extensions. finding: the platforms compared, the
+	 * percentile interval next to the BCa one (ci_lo/ci_hi), and severity (log
+	 * distance of the CI from the tolerance band, > 0 outside) for sorting;
+	 * ab_compare: which emulation metric (insns or qemu_host_ns) the ratio uses. */
+	"ALTER TABLE finding ADD COLUMN emu_platform TEXT;"
+	"ALTER TABLE finding ADD COLUMN hw_platform TEXT;"
+	"ALTER TABLE finding ADD COLUMN pct_lo REAL;"
+	"ALTER TABLE finding ADD COLUMN pct_hi REAL;"
+	"ALTER TABLE finding ADD COLUMN severity REAL;"
+	"ALTER TABLE ab_compare ADD COLUMN emu_metric TEXT;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -1,0 +1,324 @@
+/* bootstrap.c - resample plans, percentile and BCa intervals (Efron & Tibshirani 1993, ch. 14). */
+#include "stats.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int boot_plan__init(struct boot_plan *p, size_t b, size_t n, unsigned long seed)
+{
+	gsl_rng *r;
+
+	memset(p, 0, sizeof(*p));
+	if (n == 0 || n >= 65536 || b == 0)
+		return -1;
+	p->counts = calloc(b * n, sizeof(*p->counts));
+	r = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!p->counts || !r) {
+		free(p->counts);
+		gsl_rng_free(r);
+		p->counts = NULL;
+		return -1;
+	}
+	gsl_rng_set(r, seed);
+	p->b = b;
+	p->n = n;
+	for (size_t k = 0; k < b; k++)
+		for (size_t i = 0; i < n; i++)
+			p->counts[k * n + gsl_rng_uniform_int(r, n)]++;
+	gsl_rng_free(r);
+	return 0;
+}
+
+void boot_plan__free(struct boot_plan *p)
+{
+	free(p->counts);
+	p->counts = NULL;
+}
+
+double stats__quantile_select(double *x, size_t n, double f)
+{
+	double idx, delta, lo, hi;
+	size_t lhs;
+
+	if (n == 0)
+		return NAN;
+	if (f <= 0)
+		f = 0;
+	if (f >= 1)
+		f = 1;
+	idx = f * (double)(n - 1);
+	lhs = (size_t)idx;
+	delta = idx - (double)lhs;
+	lo = gsl_stats_select(x, 1, n, lhs);
+	if (delta == 0 || lhs + 1 >= n)
+		return lo;
+	/* after the selection everything right of lhs is >= x[lhs]: the next
+	 * order statistic is their minimum */
+	hi = x[lhs + 1];
+	for (size_t i = lhs + 2; i < n; i++)
+		if (x[i] < hi)
+			hi = x[i];
+	return (1 - delta) * lo + delta * hi;
+}
+
+static double accel_from_jackknife(const double *const *jack, const size_t *n, size_t ns)
+{
+	double num = 0, den = 0;
+
+	for (size_t k = 0; k < ns; k++) {
+		double m = 0, nk = (double)n[k];
+
+		if (n[k] < 2)
+			continue;
+		for (size_t i = 0; i < n[k]; i++)
+			m += jack[k][i];
+		m /= nk;
+		for (size_t i = 0; i < n[k]; i++) {
+			/* empirical influence of observation i of sample k */
+			double u = (nk - 1) * (m - jack[k][i]);
+
+			num += u * u * u / (nk * nk * nk);
+			den += u * u / (nk * nk);
+		}
+	}
+	if (!(den > 0))
+		return 0;
+	return num / (6 * pow(den, 1.5));
+}
+
+/* order statistic k (0-based) of x after select_tails() has arranged x */
+struct tails {
+	double *lo, *hi; /* sorted smallest lo_n and largest hi_n elements */
+	size_t lo_n, hi_n, n;
+};
+
+static double order_stat(const struct tails *t, size_t k)
+{
+	if (k < t->lo_n)
+		return t->lo[k];
+	return t->hi[t->hi_n - (t->n - k)];
+}
+
+/*
+ * Exact tails, fast: bootstrap distributions of means and ratios are close
+ * to normal, so thresholds from their mean and sd (at somewhat more than
+ * the wanted tail fractions) bracket the wanted tails; one pass gathers the
+ * values beyond them, and only those are sorted. When a bracket turns out
+ * too narrow (a skewed distribution), gsl_stats_select partitions the whole
+ * array instead; the result is exact either way. This is the engine's
+ * innermost cost (hundreds of thousands of intervals per study).
+ */
+static void select_tails(double *x, size_t n, size_t lo_n, size_t hi_n, double mean, double sd,
+			 double *buf, size_t cap, struct tails *t)
+{
+	size_t nlo = 0, nhi = 0, half = cap / 2;
+	double *lo = buf, *hi = buf + half;
+
+	t->n = n;
+	t->lo_n = lo_n;
+	t->hi_n = hi_n;
+	if (lo_n + hi_n < n / 4 && sd > 0 && isfinite(sd)) {
+		double plo = 1.5 * (double)lo_n / (double)n + 8.0 / (double)n;
+		double phi = 1.5 * (double)hi_n / (double)n + 8.0 / (double)n;
+		double tlo = lo_n ? mean + sd * gsl_cdf_ugaussian_Pinv(plo) : -INFINITY;
+		double thi = hi_n ? mean - sd * gsl_cdf_ugaussian_Pinv(phi) : INFINITY;
+
+		for (size_t i = 0; i < n; i++) {
+			double v = x[i];
+
+			if (v <= tlo) {
+				if (nlo == half)
+					goto fallback;
+				lo[nlo++] = v;
+			} else if (v >= thi) {
+				if (nhi == half)
+					goto fallback;
+				hi[nhi++] = v;
+			}
+		}
+		if (nlo >= lo_n && nhi >= hi_n) {
+			gsl_sort(lo, 1, nlo);
+			gsl_sort(hi, 1, nhi);
+			t->lo = lo;
+			t->hi = hi;
+			t->hi_n = nhi;
+			return;
+		}
+	}
+fallback:
+	/* partition with GSL: the lo_n smallest first, the hi_n largest last */
+	if (lo_n + hi_n >= n) {
+		gsl_sort(x, 1, n);
+	} else {
+		if (lo_n) {
+			gsl_stats_select(x, 1, n, lo_n - 1);
+			gsl_sort(x, 1, lo_n);
+		}
+		if (hi_n) {
+			gsl_stats_select(x + lo_n, 1, n - lo_n, n - hi_n - lo_n);
+			gsl_sort(x + n - hi_n, 1, hi_n);
+		}
+	}
+	t->lo = x;
+	t->hi = x + n - hi_n;
+}
+
+/* quantiles with gsl_stats_quantile_from_sorted_data's interpolation */
+static void quantiles(double *x, size_t n, const double *f, size_t nf, double mean, double sd,
+		      double *out)
+{
+	double buf[4096];
+	size_t pos[8], lo_n = 0, hi_n = 0;
+	struct tails t;
+
+	for (size_t i = 0; i < nf; i++) {
+		double q = f[i] < 0 ? 0 : f[i] > 1 ? 1 : f[i];
+
+		pos[i] = (size_t)(q * (double)(n - 1));
+		if (q < 0.5 && pos[i] + 2 > lo_n)
+			lo_n = pos[i] + 2 < n ? pos[i] + 2 : n;
+		if (q >= 0.5 && n - pos[i] > hi_n)
+			hi_n = n - pos[i];
+	}
+	if (lo_n + hi_n > n) {
+		lo_n = n;
+		hi_n = 0;
+	}
+	select_tails(x, n, lo_n, hi_n, mean, sd, buf, sizeof(buf) / sizeof(buf[0]), &t);
+	for (size_t i = 0; i < nf; i++) {
+		double q = f[i] < 0 ? 0 : f[i] > 1 ? 1 : f[i];
+		double delta = q * (double)(n - 1) - (double)pos[i];
+
+		out[i] = pos[i] + 1 < n && delta > 0
+				 ? (1 - delta) * order_stat(&t, pos[i]) + delta * order_stat(&t, pos[i] + 1)
+				 : order_stat(&t, pos[i]);
+	}
+}
+
+int stats__boot_ci(double *boot, size_t b, double theta, const double *const *jack,
+		   const size_t *n, size_t nsamples, double confidence, struct boot_ci *out)
+{
+	double alpha = (1 - confidence) / 2, below = 0, prop, za, zb, f[4], q[4];
+	double sum = 0, sum2 = 0, mean, sd;
+	size_t valid = 0;
+
+	out->pct_lo = out->pct_hi = out->bca_lo = out->bca_hi = out->z0 = out->accel = NAN;
+	/* non-finite resamples (a resample with a zero denominator) are left out */
+	for (size_t i = 0; i < b; i++) {
+		if (isfinite(boot[i])) {
+			double v = boot[i];
+
+			boot[valid++] = v;
+			below += v < theta ? 1 : v == theta ? 0.5 : 0;
+			sum += v;
+			sum2 += v * v;
+		}
+	}
+	if (valid < 10 || !isfinite(theta))
+		return -1;
+	mean = sum / (double)valid;
+	/* only a guide for the tail thresholds: cancellation is harmless here */
+	sd = sqrt(fmax(0, sum2 / (double)valid - mean * mean));
+	prop = below / (double)valid;
+	if (prop < 0.5 / (double)valid)
+		prop = 0.5 / (double)valid;
+	if (prop > 1 - 0.5 / (double)valid)
+		prop = 1 - 0.5 / (double)valid;
+	out->z0 = gsl_cdf_ugaussian_Pinv(prop);
+	out->accel = jack ? accel_from_jackknife(jack, n, nsamples) : 0;
+	za = gsl_cdf_ugaussian_Pinv(alpha);
+	zb = -za;
+	f[0] = alpha;
+	f[1] = 1 - alpha;
+	f[2] = gsl_cdf_ugaussian_P(out->z0 + (out->z0 + za) / (1 - out->accel * (out->z0 + za)));
+	f[3] = gsl_cdf_ugaussian_P(out->z0 + (out->z0 + zb) / (1 - out->accel * (out->z0 + zb)));
+	if (!isfinite(f[2]) || !isfinite(f[3])) {
+		quantiles(boot, valid, f, 2, mean, sd, q);
+		out->pct_lo = q[0];
+		out->pct_hi = q[1];
+		return -1;
+	}
+	quantiles(boot, valid, f, 4, mean, sd, q);
+	out->pct_lo = q[0];
+	out->pct_hi = q[1];
+	out->bca_lo = q[2];
+	out->bca_hi = q[3];
+	return 0;
+}
+
+/* Resampled means of x under plan p, into m[0..p->b). */
+static void plan_means(const struct boot_plan *p, const double *x, double *m)
+{
+	for (size_t k = 0; k < p->b; k++) {
+		const uint16_t *c = p->counts + k * p->n;
+		double s = 0;
+
+		for (size_t i = 0; i < p->n; i++)
+			s += c[i] * x[i];
+		m[k] = s / (double)p->n;
+	}
+}
+
+int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size_t b,
+		    unsigned long seed, double confidence, double *ratio, struct boot_ci *out)
+{
+	struct boot_plan px, py;
+	double *mx = NULL, *my = NULL, *jx = NULL, *jy = NULL;
+	double sx = 0, sy = 0;
+	int ret = -1;
+
+	*ratio = NAN;
+	memset(out, 0, sizeof(*out));
+	if (nx < 2 || ny < 2)
+		return -1;
+	if (boot_plan__init(&px, b, nx, seed))
+		return -1;
+	/* the second sample gets its own stream, derived from the same seed */
+	if (boot_plan__init(&py, b, ny, seed * 2654435761UL + 0x9e3779b9UL)) {
+		boot_plan__free(&px);
+		return -1;
+	}
+	mx = malloc(b * sizeof(*mx));
+	my = malloc(b * sizeof(*my));
+	jx = malloc(nx * sizeof(*jx));
+	jy = malloc(ny * sizeof(*jy));
+	if (!mx || !my || !jx || !jy)
+		goto out;
+	for (size_t i = 0; i < nx; i++)
+		sx += x[i];
+	for (size_t i = 0; i < ny; i++)
+		sy += y[i];
+	if (sy == 0)
+		goto out;
+	*ratio = (sx / (double)nx) / (sy / (double)ny);
+	plan_means(&px, x, mx);
+	plan_means(&py, y, my);
+	for (size_t k = 0; k < b; k++)
+		mx[k] = my[k] != 0 ? mx[k] / my[k] : NAN;
+	for (size_t i = 0; i < nx; i++)
+		jx[i] = ((sx - x[i]) / (double)(nx - 1)) / (sy / (double)ny);
+	for (size_t i = 0; i < ny; i++) {
+		double d = (sy - y[i]) / (double)(ny - 1);
+
+		jy[i] = d != 0 ? (sx / (double)nx) / d : NAN;
+	}
+	{
+		const double *jack[2] = { jx, jy };
+		size_t n[2] = { nx, ny };
+
+		ret = stats__boot_ci(mx, b, *ratio, jack, n, 2, confidence, out);
+	}
+out:
+	free(mx);
+	free(my);
+	free(jx);
+	free(jy);
+	boot_plan__free(&px);
+	boot_plan__free(&py);
+	return ret;
+}

@@ -1,0 +1,159 @@
+/*
+ * engine.h - internal to stats/: the in-memory picture of one workload and
+ * the rows the engine collects before the Benjamini-Hochberg step.
+ */
+#ifndef EMUDIFF_STATS_ENGINE_H
+#define EMUDIFF_STATS_ENGINE_H
+
+#include "stats.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+enum platform {
+	PLAT_QEMU_USER, PLAT_QEMU_SYSTEM, PLAT_HW, PLAT_HW_KVM, PLAT_CONSOLE, PLAT_IMPORT,
+	PLAT_COUNT,
+};
+const char *platform__name(int p);
+int platform__parse(const char *s); /* -1 if unknown */
+int platform__is_emu(int p);
+
+enum run_status { RUN_OK, RUN_WARMUP, RUN_OTHER };
+
+struct wl_run {
+	int64_t id;
+	int platform;
+	int status;
+};
+
+/* One workload: runs x regions matrices, one per metric, NaN where absent. */
+struct workload_data {
+	int64_t id;
+	char *name;
+	size_t nruns, nregions, nmetrics, metrics_alloc;
+	struct wl_run *run;
+	int64_t *region_id;
+	char **region_key;
+	char **metric;
+	double **val; /* val[m][run * nregions + region] */
+};
+
+int workload_data__load(sqlite3 *db, int64_t id, const char *name, struct workload_data *w);
+void workload_data__free(struct workload_data *w);
+/* index of metric name, or -1 */
+int workload_data__metric(const struct workload_data *w, const char *name);
+static inline double workload_data__get(const struct workload_data *w, int m, size_t run,
+					size_t region)
+{
+	return m < 0 ? NAN : w->val[m][run * w->nregions + region];
+}
+
+enum predictor { PRED_INSNS, PRED_QEMU_TIME, PRED_MODEL, PRED_COUNT };
+enum baseline { BASE_SHARE, BASE_ROBUST, BASE_COUNT };
+const char *predictor__name(int p);
+
+/* One finding before BH and the verdict. */
+struct finding_row {
+	int64_t workload_id, region_id;
+	int predictor, baseline, emu_platform, hw_platform;
+	const char *metric; /* static string */
+	double factor, ci_lo, ci_hi, pct_lo, pct_hi, p_value, p_adj;
+	double pred_share, hw_share, hw_lo, hw_hi;
+	int n_emu, n_hw, outliers;
+	int usable;       /* enough data for a verdict */
+	const char *why;  /* when not usable: static reason */
+};
+
+struct finding_list {
+	struct finding_row *row;
+	size_t n, alloc;
+};
+struct finding_row *finding_list__add(struct finding_list *l);
+void finding_list__reserve(struct finding_list *l, size_t more);
+
+/* Observations for the study-wide cost model, per hardware metric. */
+struct model_obs {
+	const char *metric;
+	double *X; /* rows of MODEL_TERMS */
+	double *y;
+	size_t n, alloc;
+};
+#define MODEL_TERMS 6
+extern const char *const model_term[MODEL_TERMS];
+
+/* A buffer reused from one workload to the next (large: page faults count). */
+struct dbuf {
+	double *p;
+	size_t cap;
+};
+double *dbuf__get(struct dbuf *b, size_t n);
+
+struct engine {
+	sqlite3 *db;
+	const char *path;
+	const struct stats_options *o;
+	struct finding_list findings;
+	struct model_obs obs[3]; /* cycles, time_ns (hardware), qemu_host_ns (emulation) */
+	sqlite3_stmt *ins_region_stat, *ins_agreement, *ins_cost_model;
+	int threads;
+	struct dbuf hboot, tmp, pboot[PRED_COUNT];
+	struct stats_summary *sum;
+};
+
+/* A parallel for: fn(ctx, lo, hi) over [0, n) in contiguous chunks. */
+#define PAR_MAX_THREADS 16
+typedef void (*par_fn)(void *ctx, size_t lo, size_t hi);
+void parallel__for(size_t n, int threads, par_fn fn, void *ctx);
+/* threads to use: wanted if > 0, else the online CPUs (capped) */
+int parallel__threads(int wanted);
+
+/* Everything about one predictor of one workload. */
+struct pred_data {
+	int present;
+	double *share;  /* ne x R per-run predicted shares */
+	double *mean;   /* R: mean predicted share */
+	double *var;    /* R: sample variance of the per-run shares */
+	double *boot;   /* B x R, then R x B: resampled factors (engine's buffer) */
+	double *base;   /* B: robust baseline per resample, then its inverse */
+	double *fhat;   /* R: point estimates of the share factor */
+	int constant;   /* every run has the same shares */
+	double base_hat;
+	double *jack[BASE_COUNT][2]; /* [baseline][0 = hw, 1 = emu]: n x R leave-one-out factors */
+};
+
+struct wl_calc {
+	size_t ne, nh, R, B;
+	size_t *emu_run, *hw_run; /* indices into w->run */
+	size_t *reg;              /* selected regions (indices into w) */
+	double *hshare, *hmean, *hvar, *hboot, *hjack; /* hboot: engine's buffer */
+	struct pred_data pred[PRED_COUNT];
+};
+
+/* region_stat rows of a workload; hw_outliers[r] gets the outlier count of the hardware metric */
+int region_stat__write(struct engine *e, const struct workload_data *w, int hw_platform,
+		       int hw_metric, size_t *hw_outliers);
+/*
+ * Fit the workload's cost model on its regions and write it; when it is good
+ * enough to predict, set c->pred[PRED_MODEL] (per-run predicted shares).
+ * 0 (with or without a usable model) or -1 on a store error.
+ */
+int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *c, int hw_m,
+	       const char *metric, struct linfit *fit);
+/* the agreement row of one predictor */
+int agreement__write(struct engine *e, const struct workload_data *w, const struct wl_calc *c,
+		     int q, const char *metric);
+
+/* Per workload: region_stat, findings (collected), agreement, cost_model. */
+int engine__workload(struct engine *e, struct workload_data *w);
+/* Write a fitted model's terms to cost_model (workload_id <= 0: NULL). */
+int engine__write_model(struct engine *e, int64_t workload_id, const char *metric,
+			const struct linfit *f);
+/* After all workloads: BH, verdicts, reasons, finding rows. */
+int engine__write_findings(struct engine *e);
+/* A/B pairs of table ab_pair into ab_compare. */
+int engine__ab(struct engine *e);
+/* Seed for one stream of one workload: mixes the user's seed and a name. */
+unsigned long engine__seed(unsigned long seed, const char *name, const char *stream);
+
+#endif

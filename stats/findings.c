@@ -1,0 +1,233 @@
+/*
+ * findings.c - from collected factor rows to verdicts: Benjamini-Hochberg
+ * over every row of the study, the tolerance band, and a one-line reason.
+ *
+ * Two baselines per region and predictor (README, "Baselines"):
+ *  - share: hardware share / predicted share, i.e. the region's cost per
+ *    predicted unit relative to the workload's weighted MEAN cost per unit;
+ *  - robust: the same relative to the weighted MEDIAN over the workload's
+ *    regions, which one very slow region cannot move.
+ * A share verdict is only flagged when the robust verdict agrees with it:
+ * otherwise the share moved because another region is slow, and the row says so.
+ */
+#include "engine.h"
+#include "common.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum verdict { V_AGREES, V_UNDER, V_OVER, V_INCONCLUSIVE };
+static const char *const verdict_names[] = { "agrees", "underestimates", "overestimates",
+					     "inconclusive" };
+
+static enum verdict judge(const struct finding_row *f, double t, double alpha)
+{
+	if (!f->usable)
+		return V_INCONCLUSIVE;
+	if ((f->ci_lo > t || f->ci_hi < 1 / t) && f->p_adj < alpha)
+		return f->factor > 1 ? V_UNDER : V_OVER;
+	if (f->ci_lo >= 1 / t && f->ci_hi <= t)
+		return V_AGREES;
+	return V_INCONCLUSIVE;
+}
+
+/* log-distance of the CI from the band: > 0 outside, <= 0 inside (for sorting) */
+static double severity(const struct finding_row *f, double t)
+{
+	double up, down;
+
+	if (!f->usable)
+		return -INFINITY;
+	up = log(f->ci_lo / t);
+	down = log(1 / (t * f->ci_hi));
+	return up > down ? up : down;
+}
+
+static const char *what(const char *metric)
+{
+	return !strcmp(metric, "time_ns") ? "time" : metric;
+}
+
+static void pct(char *buf, size_t n, double share)
+{
+	if (share * 100 >= 0.1)
+		snprintf(buf, n, "%.1f%%", share * 100);
+	else
+		snprintf(buf, n, "%.2g%%", share * 100);
+}
+
+/* numbers in reasons: 3 significant digits, but never an exponent for big factors */
+static const char *num(char *buf, size_t n, double v)
+{
+	snprintf(buf, n, fabs(v) >= 1000 ? "%.0f" : "%.3g", v);
+	return buf;
+}
+
+/* a factor as people say it: 2.3x, 0.41x, 48x, 883x */
+static const char *fac(char *buf, size_t n, double v)
+{
+	snprintf(buf, n, fabs(v) >= 100 ? "%.0f" : "%.2g", v);
+	return buf;
+}
+
+static void runs_text(char *buf, size_t n, const struct finding_row *f)
+{
+	if (f->n_emu == f->n_hw)
+		snprintf(buf, n, "%d runs each", f->n_emu);
+	else
+		snprintf(buf, n, "%d emulation and %d hardware runs", f->n_emu, f->n_hw);
+}
+
+static const char *pred_phrase(int q)
+{
+	return q == PRED_INSNS ? "instruction share" : q == PRED_QEMU_TIME ? "share of QEMU host time"
+								      : "share of the cost model";
+}
+
+static const char *unit_phrase(int q)
+{
+	return q == PRED_INSNS ? "emulated instruction" : q == PRED_QEMU_TIME ? "QEMU host ns"
+									  : "unit of modelled cost";
+}
+
+static void reason(char *buf, size_t n, const struct finding_row *f, const struct finding_row *rob,
+		   enum verdict v, int demoted, double t, double alpha)
+{
+	char ps[32], hs[32], runs[64], tail[64] = "";
+	size_t len;
+
+	pct(ps, sizeof(ps), f->pred_share);
+	pct(hs, sizeof(hs), f->hw_share);
+	runs_text(runs, sizeof(runs), f);
+	if (f->outliers)
+		snprintf(tail, sizeof(tail), "; %d outlier hardware run%s kept", f->outliers,
+			 f->outliers > 1 ? "s" : "");
+	if (!f->usable) {
+		snprintf(buf, n, "%s; %s", f->why ? f->why : "not enough data", runs);
+		return;
+	}
+	{
+		char f1[32], f2[32], lo[32], hi[32], rlo[32], rhi[32], b1[32], b2[32];
+
+		fac(f1, sizeof(f1), f->factor);
+		num(lo, sizeof(lo), f->ci_lo);
+		num(hi, sizeof(hi), f->ci_hi);
+		num(b1, sizeof(b1), 1 / t);
+		num(b2, sizeof(b2), t);
+		if (demoted) {
+			fac(f2, sizeof(f2), rob->factor);
+			num(rlo, sizeof(rlo), rob->ci_lo);
+			num(rhi, sizeof(rhi), rob->ci_hi);
+			snprintf(buf, n,
+				 "share factor %s (CI %s-%s) but its %s per %s is %sx the workload median "
+				 "(CI %s-%s): other regions moved its share; %s",
+				 f1, lo, hi, what(f->metric), unit_phrase(f->predictor), f2, rlo, rhi, runs);
+		} else if ((v == V_UNDER || v == V_OVER) && f->baseline == BASE_SHARE) {
+			snprintf(buf, n, v == V_UNDER ? "%sx more %s on hardware than its %s %s predicts (%s vs %s); CI %s-%s; %s"
+						     : "only %sx the %s on hardware that its %s %s predicts (%s vs %s); CI %s-%s; %s",
+				 f1, what(f->metric), ps, pred_phrase(f->predictor), hs, ps, lo, hi, runs);
+		} else if (v == V_UNDER || v == V_OVER) {
+			snprintf(buf, n, "%sx the workload's median %s per %s on hardware; CI %s-%s; %s", f1,
+				 what(f->metric), unit_phrase(f->predictor), lo, hi, runs);
+		} else if (v == V_AGREES) {
+			snprintf(buf, n, "factor %s, CI %s-%s within [%s, %s] (hardware %s, predicted %s); %s", f1, lo,
+				 hi, b1, b2, hs, ps, runs);
+		} else if (f->ci_lo > t || f->ci_hi < 1 / t) {
+			snprintf(buf, n, "factor %s, CI %s-%s outside [%s, %s] but BH-adjusted p = %.2g is not below %.2g; %s",
+				 f1, lo, hi, b1, b2, f->p_adj, alpha, runs);
+		} else {
+			snprintf(buf, n, "factor %s, CI %s-%s straddles the tolerance band [%s, %s]; %s", f1, lo, hi,
+				 b1, b2, runs);
+		}
+	}
+	len = strlen(buf);
+	if (len < n)
+		snprintf(buf + len, n - len, "%s", tail);
+}
+
+static int same_cell(const struct finding_row *a, const struct finding_row *b)
+{
+	return a->workload_id == b->workload_id && a->region_id == b->region_id &&
+	       a->predictor == b->predictor;
+}
+
+int engine__write_findings(struct engine *e)
+{
+	struct finding_list *l = &e->findings;
+	double t = e->o->tolerance, alpha = 1 - e->o->confidence;
+	double *p = xmalloc((l->n ? l->n : 1) * sizeof(*p)), *adj = xmalloc((l->n ? l->n : 1) * sizeof(*adj));
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+
+	for (size_t i = 0; i < l->n; i++)
+		p[i] = l->row[i].usable ? l->row[i].p_value : NAN;
+	stats__bh_adjust(p, l->n, adj);
+	for (size_t i = 0; i < l->n; i++)
+		l->row[i].p_adj = adj[i];
+	if (sqlite3_prepare_v2(e->db,
+			       "INSERT INTO finding (workload_id, region_id, metric, predictor, factor, ci_lo, ci_hi,"
+			       " p_adj, verdict, reason, baseline, p_value, pred_share, hw_share, hw_share_lo,"
+			       " hw_share_hi, n_emu, n_hw, emu_platform, hw_platform, pct_lo, pct_hi, severity)"
+			       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
+			       -1, &st, NULL) != SQLITE_OK) {
+		error("%s: preparing findings: %s", e->path, sqlite3_errmsg(e->db));
+		goto out;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct finding_row *f = &l->row[i], *rob = NULL;
+		enum verdict v = judge(f, t, alpha);
+		int demoted = 0;
+		char why[512];
+		double sev = severity(f, t);
+
+		if (f->baseline == BASE_SHARE && i + 1 < l->n && l->row[i + 1].baseline == BASE_ROBUST &&
+		    same_cell(f, &l->row[i + 1]))
+			rob = &l->row[i + 1];
+		if ((v == V_UNDER || v == V_OVER) && rob && judge(rob, t, alpha) != v) {
+			v = V_INCONCLUSIVE;
+			demoted = 1;
+		}
+		reason(why, sizeof(why), f, rob, v, demoted, t, alpha);
+		if (v == V_UNDER || v == V_OVER)
+			e->sum->flagged++;
+		e->sum->findings++;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, f->workload_id);
+		sqlite3_bind_int64(st, 2, f->region_id);
+		sqlite3_bind_text(st, 3, f->metric, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, predictor__name(f->predictor), -1, SQLITE_STATIC);
+#define BIND_REAL(k, x) (isfinite(x) ? sqlite3_bind_double(st, k, x) : sqlite3_bind_null(st, k))
+		BIND_REAL(5, f->factor);
+		BIND_REAL(6, f->ci_lo);
+		BIND_REAL(7, f->ci_hi);
+		BIND_REAL(8, f->p_adj);
+		sqlite3_bind_text(st, 9, verdict_names[v], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, why, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 11, f->baseline == BASE_SHARE ? "share" : "robust", -1, SQLITE_STATIC);
+		BIND_REAL(12, f->p_value);
+		BIND_REAL(13, f->pred_share);
+		BIND_REAL(14, f->hw_share);
+		BIND_REAL(15, f->hw_lo);
+		BIND_REAL(16, f->hw_hi);
+		sqlite3_bind_int(st, 17, f->n_emu);
+		sqlite3_bind_int(st, 18, f->n_hw);
+		sqlite3_bind_text(st, 19, platform__name(f->emu_platform), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 20, platform__name(f->hw_platform), -1, SQLITE_STATIC);
+		BIND_REAL(21, f->pct_lo);
+		BIND_REAL(22, f->pct_hi);
+		BIND_REAL(23, sev);
+#undef BIND_REAL
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			error("%s: writing findings: %s", e->path, sqlite3_errmsg(e->db));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	free(p);
+	free(adj);
+	return ret;
+}

@@ -1,0 +1,201 @@
+/* load.c - read one workload's runs, regions and region metrics into matrices. */
+#include "engine.h"
+#include "common.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const platform_names[PLAT_COUNT] = {
+	"qemu-user", "qemu-system", "hw", "hw-kvm", "console", "import",
+};
+
+const char *platform__name(int p)
+{
+	return p >= 0 && p < PLAT_COUNT ? platform_names[p] : "?";
+}
+
+int platform__parse(const char *s)
+{
+	for (int p = 0; p < PLAT_COUNT; p++)
+		if (s && !strcmp(s, platform_names[p]))
+			return p;
+	return -1;
+}
+
+int platform__is_emu(int p)
+{
+	return p == PLAT_QEMU_USER || p == PLAT_QEMU_SYSTEM;
+}
+
+int workload_data__metric(const struct workload_data *w, const char *name)
+{
+	for (size_t m = 0; m < w->nmetrics; m++)
+		if (!strcmp(w->metric[m], name))
+			return (int)m;
+	return -1;
+}
+
+static int metric_add(struct workload_data *w, const char *name)
+{
+	size_t cells = w->nruns * w->nregions;
+	double *v;
+
+	if (w->nmetrics == w->metrics_alloc) {
+		w->metrics_alloc = w->metrics_alloc ? 2 * w->metrics_alloc : 8;
+		w->metric = xrealloc(w->metric, w->metrics_alloc * sizeof(*w->metric));
+		w->val = xrealloc(w->val, w->metrics_alloc * sizeof(*w->val));
+	}
+	v = xmalloc((cells ? cells : 1) * sizeof(*v));
+	for (size_t i = 0; i < cells; i++)
+		v[i] = NAN;
+	w->metric[w->nmetrics] = xstrdup(name);
+	w->val[w->nmetrics] = v;
+	return (int)w->nmetrics++;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static long find_index(const int64_t *ids, size_t n, int64_t id)
+{
+	const int64_t *p = bsearch(&id, ids, n, sizeof(*ids), cmp_i64);
+
+	return p ? (long)(p - ids) : -1;
+}
+
+static int sql_fail(sqlite3 *db, const char *what)
+{
+	return error("%s: %s", what, sqlite3_errmsg(db));
+}
+
+int workload_data__load(sqlite3 *db, int64_t id, const char *name, struct workload_data *w)
+{
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	int64_t *run_ids = NULL, last_run = -1, min_region = 0;
+	long run_ix = -1, *region_map = NULL;
+	size_t map_len = 0;
+	int last_metric = -1, ret = -1, rc;
+
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->name = xstrdup(name);
+
+	/* runs, ordered by id so that they can be found by bsearch */
+	if (sqlite3_prepare_v2(db, "SELECT id, platform, status FROM run WHERE workload_id = ?1 ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sql_fail(db, "reading runs");
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *status = (const char *)sqlite3_column_text(st, 2);
+
+		if (w->nruns == alloc) {
+			alloc = alloc ? 2 * alloc : 64;
+			w->run = xrealloc(w->run, alloc * sizeof(*w->run));
+		}
+		w->run[w->nruns].id = sqlite3_column_int64(st, 0);
+		w->run[w->nruns].platform = platform__parse((const char *)sqlite3_column_text(st, 1));
+		w->run[w->nruns].status = !strcmp(status, "ok") ? RUN_OK
+					  : !strcmp(status, "warmup") ? RUN_WARMUP : RUN_OTHER;
+		w->nruns++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sql_fail(db, "reading runs");
+	run_ids = xmalloc((w->nruns ? w->nruns : 1) * sizeof(*run_ids));
+	for (size_t i = 0; i < w->nruns; i++)
+		run_ids[i] = w->run[i].id;
+
+	/* regions, ordered by id: the direct map below spans their range */
+	alloc = 0;
+	if (sqlite3_prepare_v2(db, "SELECT id, key FROM region WHERE workload_id = ?1 ORDER BY id",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (w->nregions == alloc) {
+			alloc = alloc ? 2 * alloc : 256;
+			w->region_id = xrealloc(w->region_id, alloc * sizeof(*w->region_id));
+			w->region_key = xrealloc(w->region_key, alloc * sizeof(*w->region_key));
+		}
+		w->region_id[w->nregions] = sqlite3_column_int64(st, 0);
+		w->region_key[w->nregions] = xstrdup((const char *)sqlite3_column_text(st, 1));
+		w->nregions++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if (w->nregions) {
+		/* region ids of one workload are nearly contiguous: a direct map */
+		min_region = w->region_id[0];
+		map_len = (size_t)(w->region_id[w->nregions - 1] - min_region + 1);
+		region_map = xmalloc(map_len * sizeof(*region_map));
+		for (size_t i = 0; i < map_len; i++)
+			region_map[i] = -1;
+		for (size_t i = 0; i < w->nregions; i++)
+			region_map[w->region_id[i] - min_region] = (long)i;
+	}
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT rm.run_id, rm.region_id, rm.metric, rm.value FROM run r "
+			       "JOIN region_metric rm ON rm.run_id = r.id WHERE r.workload_id = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t run = sqlite3_column_int64(st, 0), region = sqlite3_column_int64(st, 1);
+		const char *metric = (const char *)sqlite3_column_text(st, 2);
+		long rix;
+
+		if (run != last_run) {
+			run_ix = find_index(run_ids, w->nruns, run);
+			last_run = run;
+		}
+		if (run_ix < 0 || region < min_region || region - min_region >= (int64_t)map_len)
+			continue;
+		rix = region_map[region - min_region];
+		if (rix < 0)
+			continue;
+		if (last_metric < 0 || strcmp(w->metric[last_metric], metric)) {
+			last_metric = workload_data__metric(w, metric);
+			if (last_metric < 0)
+				last_metric = metric_add(w, metric);
+		}
+		w->val[last_metric][(size_t)run_ix * w->nregions + (size_t)rix] =
+			sqlite3_column_double(st, 3);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	sql_fail(db, "reading regions");
+out:
+	sqlite3_finalize(st);
+	free(run_ids);
+	free(region_map);
+	return ret;
+}
+
+void workload_data__free(struct workload_data *w)
+{
+	for (size_t i = 0; i < w->nregions; i++)
+		free(w->region_key[i]);
+	for (size_t m = 0; m < w->nmetrics; m++) {
+		free(w->metric[m]);
+		free(w->val[m]);
+	}
+	free(w->name);
+	free(w->run);
+	free(w->region_id);
+	free(w->region_key);
+	free(w->metric);
+	free(w->val);
+	memset(w, 0, sizeof(*w));
+}

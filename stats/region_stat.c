@@ -1,0 +1,155 @@
+/* region_stat.c - per region, platform and metric summaries across invocations, and warm-up. */
+#include "engine.h"
+#include "common.h"
+
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- region_stat and warm-up ------------------------------------------- */
+
+struct occurrence {
+	const char *key; /* "m:a->b#n" */
+	size_t pair_len, n, region;
+};
+
+static int occurrence_cmp(const void *a, const void *b)
+{
+	const struct occurrence *x = a, *y = b;
+	size_t l = x->pair_len < y->pair_len ? x->pair_len : y->pair_len;
+	int c = memcmp(x->key, y->key, l);
+
+	if (c)
+		return c;
+	if (x->pair_len != y->pair_len)
+		return x->pair_len < y->pair_len ? -1 : 1;
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+/*
+ * warm[(p * nmetrics + m) * nregions + r] = steady-state start index for the
+ * #1 region of a repeated marker pair, 0 when not judged. Per run stats__warmup(), then
+ * the median over runs (ok and warmup runs of that platform).
+ */
+static size_t *warmup_compute(const struct workload_data *w, double confidence)
+{
+	size_t cells = (size_t)PLAT_COUNT * w->nmetrics * w->nregions;
+	size_t *warm = xcalloc(cells ? cells : 1, sizeof(*warm));
+	struct occurrence *occ = xmalloc((w->nregions ? w->nregions : 1) * sizeof(*occ));
+	double *seq = NULL, *starts = NULL;
+	size_t nocc = 0;
+
+	for (size_t r = 0; r < w->nregions; r++) {
+		const char *k = w->region_key[r], *hash;
+
+		if (strncmp(k, "m:", 2) || !(hash = strrchr(k, '#')))
+			continue;
+		occ[nocc].key = k;
+		occ[nocc].pair_len = (size_t)(hash - k);
+		occ[nocc].n = strtoul(hash + 1, NULL, 10);
+		occ[nocc++].region = r;
+	}
+	qsort(occ, nocc, sizeof(*occ), occurrence_cmp);
+	seq = xmalloc((nocc ? nocc : 1) * sizeof(*seq));
+	starts = xmalloc((w->nruns ? w->nruns : 1) * sizeof(*starts));
+	for (size_t g = 0; g < nocc;) {
+		size_t e = g;
+
+		while (e < nocc && occ[e].pair_len == occ[g].pair_len &&
+		       !memcmp(occ[e].key, occ[g].key, occ[g].pair_len))
+			e++;
+		if (e - g >= 4 && occ[g].n == 1) {
+			for (int p = 0; p < PLAT_COUNT; p++) {
+				for (size_t m = 0; m < w->nmetrics; m++) {
+					size_t ns = 0;
+
+					for (size_t i = 0; i < w->nruns; i++) {
+						size_t len = 0, s;
+
+						if (w->run[i].platform != p || w->run[i].status == RUN_OTHER)
+							continue;
+						/* consecutive occurrences #1, #2, ... of this run */
+						for (size_t j = g; j < e && occ[j].n == j - g + 1; j++) {
+							double v = workload_data__get(w, (int)m, i, occ[j].region);
+
+							if (isnan(v))
+								break;
+							seq[len++] = v;
+						}
+						s = stats__warmup(seq, len, confidence);
+						if (s)
+							starts[ns++] = (double)s;
+					}
+					if (ns)
+						warm[((size_t)p * w->nmetrics + m) * w->nregions + occ[g].region] =
+							(size_t)ceil(gsl_stats_median(starts, 1, ns));
+				}
+			}
+		}
+		g = e;
+	}
+	free(seq);
+	free(starts);
+	free(occ);
+	return warm;
+}
+
+int region_stat__write(struct engine *e, const struct workload_data *w, int hw_platform,
+			      int hw_metric, size_t *hw_outliers)
+{
+	sqlite3_stmt *st = e->ins_region_stat;
+	size_t *warm = warmup_compute(w, e->o->confidence);
+	double *v = xmalloc((w->nruns ? w->nruns : 1) * sizeof(*v));
+	int ret = 0;
+
+	for (int p = 0; p < PLAT_COUNT && !ret; p++) {
+		size_t nok = 0;
+
+		for (size_t i = 0; i < w->nruns; i++)
+			nok += w->run[i].platform == p && w->run[i].status == RUN_OK;
+		if (!nok)
+			continue;
+		for (size_t m = 0; m < w->nmetrics && !ret; m++) {
+			for (size_t r = 0; r < w->nregions; r++) {
+				struct describe d;
+				size_t n = 0, wu;
+
+				for (size_t i = 0; i < w->nruns; i++)
+					if (w->run[i].platform == p && w->run[i].status == RUN_OK)
+						v[n++] = workload_data__get(w, (int)m, i, r);
+				stats__describe(v, n, e->o->confidence, &d);
+				if (d.n == 0)
+					continue;
+				if (p == hw_platform && (int)m == hw_metric)
+					hw_outliers[r] = d.outliers;
+				wu = warm[((size_t)p * w->nmetrics + m) * w->nregions + r];
+				sqlite3_reset(st);
+				sqlite3_bind_int64(st, 1, w->region_id[r]);
+				sqlite3_bind_text(st, 2, platform__name(p), -1, SQLITE_STATIC);
+				sqlite3_bind_text(st, 3, w->metric[m], -1, SQLITE_STATIC);
+				sqlite3_bind_int64(st, 4, (int64_t)d.n);
+				sqlite3_bind_double(st, 5, d.mean);
+				sqlite3_bind_double(st, 6, d.median);
+#define BIND_REAL(i, x) (isfinite(x) ? sqlite3_bind_double(st, i, x) : sqlite3_bind_null(st, i))
+				BIND_REAL(7, d.sd);
+				BIND_REAL(8, d.cv);
+				BIND_REAL(9, d.ci_lo);
+				BIND_REAL(10, d.ci_hi);
+#undef BIND_REAL
+				if (wu)
+					sqlite3_bind_int64(st, 11, (int64_t)wu);
+				else
+					sqlite3_bind_null(st, 11);
+				sqlite3_bind_int64(st, 12, (int64_t)d.outliers);
+				if (sqlite3_step(st) != SQLITE_DONE) {
+					ret = error("%s: writing region_stat: %s", e->path, sqlite3_errmsg(e->db));
+					break;
+				}
+			}
+		}
+	}
+	free(warm);
+	free(v);
+	return ret;
+}

@@ -1,0 +1,179 @@
+/* run.c - stats__run(): the whole study in one transaction. */
+#include "engine.h"
+#include "common.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void stats_options__init(struct stats_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->tolerance = 1.25;
+	o->confidence = 0.95;
+	o->seed = 1;
+	o->resamples = 2000;
+}
+
+static int exec(sqlite3 *db, const char *path, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		error("%s: %s", path, msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int prepare(struct engine *e)
+{
+	static const char *const sql[3] = {
+		"INSERT INTO region_stat (region_id, platform, metric, n, mean, median, sd, cv, ci_lo, ci_hi,"
+		" warmup_until, outliers) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+		"INSERT INTO agreement (workload_id, predictor, metric, n, pearson, spearman, kendall, mape)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+		"INSERT INTO cost_model (workload_id, metric, term, coef, ci_lo, ci_hi, r2, cv_rmse, n)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	};
+	sqlite3_stmt **st[3] = { &e->ins_region_stat, &e->ins_agreement, &e->ins_cost_model };
+
+	for (int i = 0; i < 3; i++)
+		if (sqlite3_prepare_v2(e->db, sql[i], -1, st[i], NULL) != SQLITE_OK)
+			return error("%s: not an emudiff store with stats tables (%s)", e->path,
+				     sqlite3_errmsg(e->db));
+	return 0;
+}
+
+static int write_meta(struct engine *e)
+{
+	char buf[4][64];
+	const char *key[4] = { "stats_seed", "stats_resamples", "stats_tolerance", "stats_confidence" };
+	sqlite3_stmt *st;
+	int ret = 0;
+
+	snprintf(buf[0], sizeof(buf[0]), "%lu", e->o->seed);
+	snprintf(buf[1], sizeof(buf[1]), "%zu", e->o->resamples);
+	snprintf(buf[2], sizeof(buf[2]), "%.15g", e->o->tolerance);
+	snprintf(buf[3], sizeof(buf[3]), "%.15g", e->o->confidence);
+	if (sqlite3_prepare_v2(e->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return error("%s: writing meta: %s", e->path, sqlite3_errmsg(e->db));
+	for (int i = 0; i < 4 && !ret; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, key[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, buf[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			ret = error("%s: writing meta: %s", e->path, sqlite3_errmsg(e->db));
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* study-wide cost models, one per hardware metric, over every workload's regions */
+static int study_models(struct engine *e)
+{
+	for (int k = 0; k < 3; k++) {
+		struct model_obs *o = &e->obs[k];
+		struct linfit f;
+
+		if (!o->n)
+			continue;
+		if (!stats__linfit(o->X, o->y, o->n, MODEL_TERMS, model_term, 1, 1, e->o->confidence, &f) &&
+		    f.rank == f.p && f.p >= 2 && engine__write_model(e, 0, o->metric, &f))
+			return -1;
+	}
+	return 0;
+}
+
+int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
+	       struct stats_summary *sum)
+{
+	struct engine e;
+	struct stats_summary dummy;
+	sqlite3_stmt *st = NULL;
+	int ret = -1, rc, progress = !o->quiet && isatty(STDERR_FILENO);
+	size_t nw = 0, done = 0;
+
+	if (!sum)
+		sum = &dummy;
+	memset(sum, 0, sizeof(*sum));
+	if (!(o->tolerance > 1))
+		return error("--tolerance must be greater than 1 (got %g)", o->tolerance);
+	if (!(o->confidence > 0 && o->confidence < 1))
+		return error("--confidence must lie between 0 and 1 (got %g)", o->confidence);
+	if (o->resamples < 100)
+		return error("--resamples must be at least 100 (got %zu)", o->resamples);
+	memset(&e, 0, sizeof(e));
+	e.db = db;
+	e.path = path;
+	e.o = o;
+	e.sum = sum;
+	e.threads = parallel__threads(o->threads);
+	e.obs[0].metric = "cycles";
+	e.obs[1].metric = "time_ns";
+	e.obs[2].metric = "qemu_host_ns";
+	if (exec(db, path, "BEGIN IMMEDIATE"))
+		return -1;
+	/* re-running replaces every previous result, in the same transaction */
+	if (exec(db, path, "DELETE FROM finding; DELETE FROM region_stat; DELETE FROM agreement;"
+			   " DELETE FROM ab_compare; DELETE FROM cost_model;") ||
+	    prepare(&e))
+		goto out;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM workload", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		nw = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "SELECT id, name FROM workload ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
+		error("%s: reading workloads: %s", path, sqlite3_errmsg(db));
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct workload_data w;
+		int r;
+
+		if (workload_data__load(db, sqlite3_column_int64(st, 0),
+					(const char *)sqlite3_column_text(st, 1), &w)) {
+			workload_data__free(&w);
+			goto out;
+		}
+		r = engine__workload(&e, &w);
+		workload_data__free(&w);
+		if (r)
+			goto out;
+		sum->workloads++;
+		if (progress)
+			fprintf(stderr, "\rstats: %zu/%zu workloads", ++done, nw);
+	}
+	if (progress)
+		fputc('\n', stderr);
+	if (rc != SQLITE_DONE) {
+		error("%s: reading workloads: %s", path, sqlite3_errmsg(db));
+		goto out;
+	}
+	if (study_models(&e) || engine__write_findings(&e) || engine__ab(&e) || write_meta(&e))
+		goto out;
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(e.ins_region_stat);
+	sqlite3_finalize(e.ins_agreement);
+	sqlite3_finalize(e.ins_cost_model);
+	free(e.findings.row);
+	free(e.hboot.p);
+	free(e.tmp.p);
+	for (int q = 0; q < PRED_COUNT; q++)
+		free(e.pboot[q].p);
+	for (int k = 0; k < 3; k++) {
+		free(e.obs[k].X);
+		free(e.obs[k].y);
+	}
+	if (!ret && exec(db, path, "COMMIT"))
+		ret = -1;
+	if (ret)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}

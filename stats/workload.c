@@ -1,0 +1,691 @@
+/*
+ * workload.c - everything stats computes for one workload: it picks the
+ * platforms, regions and hardware metric, calls region_stat.c, model.c and
+ * agreement.c, and computes the bootstrap misprediction factors (collected
+ * for the study-wide BH step in findings.c).
+ *
+ * The model of the data: invocations (runs) are the independent units.
+ * Emulation runs and hardware runs are two independent samples; the regions
+ * of one run are dependent (their shares sum to 1), so every region of a
+ * workload is resampled with the same resample plan.
+ */
+#include "engine.h"
+#include "common.h"
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const predictor_names[PRED_COUNT] = { "insns", "qemu_time", "model" };
+
+const char *predictor__name(int p)
+{
+	return predictor_names[p];
+}
+
+double *dbuf__get(struct dbuf *b, size_t n)
+{
+	if (n > b->cap) {
+		free(b->p);
+		b->p = xmalloc(n * sizeof(double));
+		b->cap = n;
+	}
+	return b->p;
+}
+
+void finding_list__reserve(struct finding_list *l, size_t more)
+{
+	if (l->n + more > l->alloc) {
+		l->alloc = l->n + more > 2 * l->alloc ? l->n + more : 2 * l->alloc;
+		l->row = xrealloc(l->row, l->alloc * sizeof(*l->row));
+	}
+}
+
+struct finding_row *finding_list__add(struct finding_list *l)
+{
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 1024;
+		l->row = xrealloc(l->row, l->alloc * sizeof(*l->row));
+	}
+	memset(&l->row[l->n], 0, sizeof(l->row[0]));
+	return &l->row[l->n++];
+}
+
+unsigned long engine__seed(unsigned long seed, const char *name, const char *stream)
+{
+	/* FNV-1a over the name and stream, mixed with the seed: stable across
+	 * stores (merge keeps names, not ids) and independent per stream */
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)seed;
+
+	for (const char *s = name; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *s = stream; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (unsigned long)(h ^ (h >> 29));
+}
+
+/* ---- platform and region selection -------------------------------------- */
+
+/* The platform of the given kind with the most ok runs (ties: table order). */
+static int pick_platform(const struct workload_data *w, int emu)
+{
+	size_t count[PLAT_COUNT] = { 0 };
+	int best = -1;
+
+	for (size_t i = 0; i < w->nruns; i++)
+		if (w->run[i].platform >= 0 && w->run[i].status == RUN_OK)
+			count[w->run[i].platform]++;
+	for (int p = 0; p < PLAT_COUNT; p++)
+		if (platform__is_emu(p) == emu && count[p] && (best < 0 || count[p] > count[best]))
+			best = p;
+	return best;
+}
+
+/* ---- the bootstrap of factors ------------------------------------------ */
+
+/* per-run shares of metric m over the selected regions; 0 on success */
+static int run_shares(const struct workload_data *w, int m, const size_t *runs, size_t n,
+		      const size_t *reg, size_t R, double *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		double total = 0;
+
+		for (size_t r = 0; r < R; r++) {
+			double v = workload_data__get(w, m, runs[i], reg[r]);
+
+			/* a region absent from a run did not execute in it */
+			out[i * R + r] = isnan(v) ? 0 : v;
+			total += out[i * R + r];
+		}
+		if (!(total > 0))
+			return -1;
+		for (size_t r = 0; r < R; r++)
+			out[i * R + r] /= total;
+	}
+	return 0;
+}
+
+static void mean_var(const double *x, size_t n, size_t R, double *mean, double *var)
+{
+	for (size_t r = 0; r < R; r++) {
+		double s = 0, ss = 0;
+
+		for (size_t i = 0; i < n; i++)
+			s += x[i * R + r];
+		mean[r] = s / (double)n;
+		for (size_t i = 0; i < n; i++)
+			ss += (x[i * R + r] - mean[r]) * (x[i * R + r] - mean[r]);
+		var[r] = n > 1 ? ss / (double)(n - 1) : NAN;
+	}
+}
+
+/* acc[0..R) = resampled mean of the rows of x under counts c[0..n) */
+static void resample_mean(const uint16_t *c, const double *x, size_t n, size_t R, double *acc)
+{
+	memset(acc, 0, R * sizeof(*acc));
+	for (size_t i = 0; i < n; i++) {
+		const double *row = x + i * R;
+		double k = c[i];
+
+		if (!c[i])
+			continue;
+		for (size_t r = 0; r < R; r++)
+			acc[r] += k * row[r];
+	}
+	for (size_t r = 0; r < R; r++)
+		acc[r] /= (double)n;
+}
+
+/* B x R into R x B, by tiles so that both sides stay in cache */
+static void transpose(const double *in, size_t B, size_t R, double *out)
+{
+	enum { T = 32 };
+
+	for (size_t b0 = 0; b0 < B; b0 += T)
+		for (size_t r0 = 0; r0 < R; r0 += T)
+			for (size_t b = b0; b < b0 + T && b < B; b++)
+				for (size_t r = r0; r < r0 + T && r < R; r++)
+					out[r * B + b] = in[b * R + r];
+}
+
+static void factors(const double *h, const double *p, size_t R, double *f)
+{
+	for (size_t r = 0; r < R; r++)
+		f[r] = p[r] > 0 ? h[r] / p[r] : NAN;
+}
+
+/* Leave-one-out factors of both samples, for both baselines. */
+static void jackknife(struct wl_calc *c, struct pred_data *pd, double *scratch)
+{
+	size_t R = c->R;
+	double *h = xmalloc(R * sizeof(*h)), *p = xmalloc(R * sizeof(*p));
+
+	for (int side = 0; side < 2; side++) {
+		size_t n = side ? c->ne : c->nh;
+		const double *x = side ? pd->share : c->hshare;
+		const double *mean = side ? pd->mean : c->hmean;
+
+		for (int b = 0; b < BASE_COUNT; b++)
+			pd->jack[b][side] = xmalloc(n * R * sizeof(double));
+		for (size_t i = 0; i < n; i++) {
+			double *f = pd->jack[BASE_SHARE][side] + i * R, base;
+
+			for (size_t r = 0; r < R; r++) {
+				double loo = ((double)n * mean[r] - x[i * R + r]) / (double)(n - 1);
+
+				(side ? p : h)[r] = loo;
+				(side ? h : p)[r] = side ? c->hmean[r] : pd->mean[r];
+			}
+			factors(h, p, R, f);
+			base = stats__weighted_median(f, p, R, scratch);
+			for (size_t r = 0; r < R; r++)
+				pd->jack[BASE_ROBUST][side][i * R + r] = f[r] / base;
+		}
+	}
+	free(h);
+	free(p);
+}
+
+/*
+ * p-value of H0 "the factor lies within [1/t, t]": Welch's t on the log
+ * scale (delta method: var log mean = var / (n mean^2)), tested against the
+ * nearer bound of the band. offset is the log of the robust baseline (0 for
+ * the share baseline, whose baseline is the weighted mean).
+ */
+static double band_p_value(double hmean, double hvar, size_t nh, double pmean, double pvar,
+			   size_t ne, double offset, double tol)
+{
+	double lf = log(hmean) - log(pmean) - offset;
+	double vh = hvar / ((double)nh * hmean * hmean), ve = pvar / ((double)ne * pmean * pmean);
+	double se = sqrt(vh + ve), df, stat;
+
+	if (!isfinite(lf))
+		return NAN;
+	if (!(se > 0))
+		return fabs(lf) > log(tol) ? 0 : 1;
+	df = (vh + ve) * (vh + ve) /
+	     ((nh > 1 ? vh * vh / (double)(nh - 1) : 0) + (ne > 1 ? ve * ve / (double)(ne - 1) : 0));
+	stat = (fabs(lf) - log(tol)) / se;
+	return gsl_cdf_tdist_Q(stat, df);
+}
+
+static void pred_free(struct pred_data *pd)
+{
+	free(pd->share);
+	free(pd->mean);
+	free(pd->var);
+	free(pd->base);
+	free(pd->fhat);
+	for (int b = 0; b < BASE_COUNT; b++)
+		for (int s = 0; s < 2; s++)
+			free(pd->jack[b][s]);
+	memset(pd, 0, sizeof(*pd));
+}
+
+struct wm_item {
+	double x, w;
+};
+
+static int wm_cmp(const void *a, const void *b)
+{
+	double x = ((const struct wm_item *)a)->x, y = ((const struct wm_item *)b)->x;
+
+	return (x > y) - (x < y);
+}
+
+static double weighted_median_near(const double *x, const double *w, size_t n, double guess,
+				   double *delta, struct wm_item *buf, double *scratch)
+{
+	for (int attempt = 0; attempt < 4 && isfinite(guess) && *delta > 0; attempt++) {
+		double lo = guess - *delta, hi = guess + *delta, below = 0, inside = 0, total = 0, cum;
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (isnan(x[i]) || !(w[i] > 0))
+				continue;
+			total += w[i];
+			if (x[i] < lo) {
+				below += w[i];
+			} else if (x[i] <= hi) {
+				if (m == 256)
+					break;
+				buf[m].x = x[i];
+				buf[m++].w = w[i];
+				inside += w[i];
+			}
+		}
+		if (m == 256) {
+			*delta /= 4;
+			continue;
+		}
+		if (!(below < total / 2 && below + inside >= total / 2)) {
+			*delta *= 4;
+			continue;
+		}
+		qsort(buf, m, sizeof(*buf), wm_cmp);
+		cum = below;
+		for (size_t i = 0; i < m; i++) {
+			cum += buf[i].w;
+			if (cum >= total / 2) {
+				/* aim the next bracket at about 64 values */
+				if (m > 128)
+					*delta /= 2;
+				else if (m < 16)
+					*delta *= 2;
+				return buf[i].x;
+			}
+		}
+	}
+	return stats__weighted_median(x, w, n, scratch);
+}
+
+/* ---- the parallel parts ------------------------------------------------ */
+
+struct boot_job {
+	struct wl_calc *c;
+	const struct boot_plan *ph, *pe;
+	double *fb; /* B x R resampled hardware shares */
+};
+
+static void boot_chunk(void *ctx, size_t lo, size_t hi)
+{
+	struct boot_job *j = ctx;
+	struct wl_calc *c = j->c;
+	size_t R = c->R;
+	double *pb = xmalloc(R * sizeof(*pb)), *scratch = xmalloc(2 * R * sizeof(*scratch));
+	struct wm_item *buf = xmalloc(256 * sizeof(*buf));
+	double delta[PRED_COUNT];
+
+	for (int q = 0; q < PRED_COUNT; q++)
+		delta[q] = fabs(c->pred[q].base_hat) * 1e-3;
+	for (size_t b = lo; b < hi; b++) {
+		double *hb = j->fb + b * R;
+
+		resample_mean(j->ph->counts + b * c->nh, c->hshare, c->nh, R, hb);
+		for (int q = 0; q < PRED_COUNT; q++) {
+			struct pred_data *pd = &c->pred[q];
+			double *f = pd->boot + b * R;
+
+			if (!pd->present)
+				continue;
+			/* identical runs (instruction counts usually are) resample to their mean */
+			if (pd->constant)
+				memcpy(pb, pd->mean, R * sizeof(*pb));
+			else
+				resample_mean(j->pe->counts + b * c->ne, pd->share, c->ne, R, pb);
+			factors(hb, pb, R, f);
+			pd->base[b] = weighted_median_near(f, pb, R, pd->base_hat, &delta[q], buf, scratch);
+		}
+	}
+	free(pb);
+	free(buf);
+	free(scratch);
+}
+
+struct ci_job {
+	struct engine *e;
+	struct wl_calc *c;
+	const struct workload_data *w;
+	size_t row0;
+	int np, qs[PRED_COUNT];
+	const size_t *hw_outliers;
+	int emu_p, hw_p;
+	const char *metric;
+};
+
+/* intervals and tests of regions [lo, hi): rows row0 + (r * np + k) * 2 + baseline */
+static void ci_chunk(void *ctx, size_t lo, size_t hi)
+{
+	struct ci_job *j = ctx;
+	struct wl_calc *c = j->c;
+	const struct stats_options *o = j->e->o;
+	size_t B = c->B, R = c->R;
+	double *col = xmalloc(B * sizeof(*col));
+	double *jbuf = xmalloc((3 * c->nh + 2 * c->ne) * sizeof(*jbuf));
+	double *jh[2] = { jbuf, jbuf + c->nh }, *je[2] = { jbuf + 2 * c->nh, jbuf + 2 * c->nh + c->ne };
+	double *hj = jbuf + 2 * (c->nh + c->ne);
+
+	for (size_t r = lo; r < hi; r++) {
+		struct boot_ci hci;
+		const double *hjk[1] = { hj };
+		size_t hn[1] = { c->nh };
+
+		for (size_t i = 0; i < c->nh; i++)
+			hj[i] = c->hjack[i * R + r];
+		memcpy(col, c->hboot + r * B, B * sizeof(double));
+		stats__boot_ci(col, B, c->hmean[r], hjk, hn, 1, o->confidence, &hci);
+		for (int k = 0; k < j->np; k++) {
+			int q = j->qs[k];
+			struct pred_data *pd = &c->pred[q];
+
+			for (size_t i = 0; i < c->nh; i++) {
+				jh[0][i] = pd->jack[BASE_SHARE][0][i * R + r];
+				jh[1][i] = pd->jack[BASE_ROBUST][0][i * R + r];
+			}
+			for (size_t i = 0; i < c->ne; i++) {
+				je[0][i] = pd->jack[BASE_SHARE][1][i * R + r];
+				je[1][i] = pd->jack[BASE_ROBUST][1][i * R + r];
+			}
+			for (int b = 0; b < BASE_COUNT; b++) {
+				struct finding_row *f = &j->e->findings.row[j->row0 + (r * (size_t)j->np + (size_t)k) * 2 + (size_t)b];
+				const double *jk[2] = { jh[b], je[b] };
+				size_t nk[2] = { c->nh, c->ne };
+				const double *bt = pd->boot + r * B;
+				double base = b == BASE_ROBUST ? pd->base_hat : 1;
+				struct boot_ci ci;
+
+				memset(f, 0, sizeof(*f));
+				f->workload_id = j->w->id;
+				f->region_id = j->w->region_id[c->reg[r]];
+				f->predictor = q;
+				f->baseline = b;
+				f->emu_platform = j->emu_p;
+				f->hw_platform = j->hw_p;
+				f->metric = j->metric;
+				f->n_emu = (int)c->ne;
+				f->n_hw = (int)c->nh;
+				f->outliers = (int)j->hw_outliers[c->reg[r]];
+				f->pred_share = pd->mean[r];
+				f->hw_share = c->hmean[r];
+				f->hw_lo = hci.bca_lo;
+				f->hw_hi = hci.bca_hi;
+				f->factor = pd->fhat[r] / base;
+				f->ci_lo = f->ci_hi = f->pct_lo = f->pct_hi = f->p_value = f->p_adj = NAN;
+				if (!(pd->mean[r] > 0)) {
+					f->why = q == PRED_MODEL ? "the cost model predicts no cost here"
+								 : "no predicted cost in emulation";
+					f->factor = NAN;
+					continue;
+				}
+				if (!(c->hmean[r] > 0)) {
+					f->why = "no cost measured on hardware";
+					continue;
+				}
+				if (b == BASE_ROBUST)
+					for (size_t i = 0; i < B; i++)
+						col[i] = bt[i] * pd->base[i];
+				else
+					memcpy(col, bt, B * sizeof(double));
+				if (stats__boot_ci(col, B, f->factor, jk, nk, 2, o->confidence, &ci)) {
+					f->why = "degenerate bootstrap distribution";
+					continue;
+				}
+				f->ci_lo = ci.bca_lo;
+				f->ci_hi = ci.bca_hi;
+				f->pct_lo = ci.pct_lo;
+				f->pct_hi = ci.pct_hi;
+				f->p_value = band_p_value(c->hmean[r], c->hvar[r], c->nh, pd->mean[r], pd->var[r],
+							  c->ne, log(base), o->tolerance);
+				f->usable = isfinite(f->p_value);
+				if (!f->usable)
+					f->why = "no p-value";
+			}
+		}
+	}
+	free(col);
+	free(jbuf);
+}
+
+/* ---- per workload ---------------------------------------------------------- */
+
+static void no_verdict(struct engine *e, const struct workload_data *w, size_t r, int q,
+		       const char *metric, int emu_p, int hw_p, const char *why, size_t ne, size_t nh)
+{
+	for (int b = 0; b < BASE_COUNT; b++) {
+		struct finding_row *f = finding_list__add(&e->findings);
+
+		f->workload_id = w->id;
+		f->region_id = w->region_id[r];
+		f->predictor = q;
+		f->baseline = b;
+		f->emu_platform = emu_p;
+		f->hw_platform = hw_p;
+		f->metric = metric;
+		f->factor = f->ci_lo = f->ci_hi = f->pct_lo = f->pct_hi = NAN;
+		f->p_value = f->p_adj = f->pred_share = f->hw_share = f->hw_lo = f->hw_hi = NAN;
+		f->n_emu = (int)ne;
+		f->n_hw = (int)nh;
+		f->why = why;
+	}
+}
+
+static const char *hw_metric_name(const struct workload_data *w, const struct stats_options *o,
+				  int symbols, const size_t *hw_cand, size_t nh)
+{
+	static const char *const known[] = { "cycles", "time_ns", "samples", "instret" };
+	int cm = workload_data__metric(w, "cycles");
+
+	if (o->metric) {
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(o->metric, known[i]))
+				return known[i];
+		return NULL;
+	}
+	/* cycles only when every hardware run has them: mixing would be wrong */
+	if (cm >= 0 && nh) {
+		int all = 1;
+
+		for (size_t i = 0; i < nh && all; i++) {
+			int any = 0;
+
+			for (size_t r = 0; r < w->nregions && !any; r++)
+				any = !isnan(workload_data__get(w, cm, hw_cand[i], r)) &&
+				      (!strncmp(w->region_key[r], symbols ? "s:" : "m:", 2));
+			all = any;
+		}
+		if (all)
+			return "cycles";
+	}
+	if (symbols && workload_data__metric(w, "time_ns") < 0)
+		return "samples";
+	return "time_ns";
+}
+
+int engine__workload(struct engine *e, struct workload_data *w)
+{
+	const struct stats_options *o = e->o;
+	struct wl_calc c;
+	struct boot_plan pe = { 0 }, ph = { 0 };
+	int emu_p = pick_platform(w, 1), hw_p = pick_platform(w, 0);
+	int insns_m = workload_data__metric(w, "insns"), hw_m, symbols = 1, ret = -1;
+	size_t *hw_outliers = xcalloc(w->nregions ? w->nregions : 1, sizeof(size_t));
+	const char *metric;
+	double *scratch = NULL;
+	struct linfit fit;
+
+	memset(&c, 0, sizeof(c));
+	c.B = o->resamples;
+	c.emu_run = xmalloc((w->nruns ? w->nruns : 1) * sizeof(size_t));
+	c.hw_run = xmalloc((w->nruns ? w->nruns : 1) * sizeof(size_t));
+	c.reg = xmalloc((w->nregions ? w->nregions : 1) * sizeof(size_t));
+	for (size_t i = 0; i < w->nruns; i++) {
+		if (w->run[i].status != RUN_OK)
+			continue;
+		if (w->run[i].platform == emu_p)
+			c.emu_run[c.ne++] = i;
+		else if (w->run[i].platform == hw_p)
+			c.hw_run[c.nh++] = i;
+	}
+	/* marker regions when the workload has them, else symbol regions */
+	for (size_t r = 0; r < w->nregions; r++)
+		if (!strncmp(w->region_key[r], "m:", 2))
+			symbols = 0;
+	metric = hw_metric_name(w, o, symbols, c.hw_run, c.nh);
+	if (!metric) {
+		error("unknown --metric '%s' (cycles, time_ns, samples, instret)", o->metric);
+		goto out;
+	}
+	hw_m = workload_data__metric(w, metric);
+	if (region_stat__write(e, w, hw_p, hw_m, hw_outliers))
+		goto out;
+	if (emu_p < 0 || hw_p < 0) {
+		ret = 0; /* nothing to compare: summaries only */
+		goto out;
+	}
+	for (size_t r = 0; r < w->nregions; r++)
+		if (!strncmp(w->region_key[r], symbols ? "s:" : "m:", 2))
+			c.reg[c.R++] = r;
+	if (!c.R) {
+		ret = 0;
+		goto out;
+	}
+	e->sum->regions += c.R;
+	/* runs without any cost in the selected regions cannot give shares */
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < c.ne; i++) {
+			double t = 0;
+
+			for (size_t r = 0; r < c.R; r++) {
+				double v = workload_data__get(w, insns_m, c.emu_run[i], c.reg[r]);
+
+				t += isnan(v) ? 0 : v;
+			}
+			if (t > 0)
+				c.emu_run[k++] = c.emu_run[i];
+		}
+		c.ne = k;
+		k = 0;
+		for (size_t i = 0; i < c.nh; i++) {
+			double t = 0;
+
+			for (size_t r = 0; r < c.R; r++) {
+				double v = workload_data__get(w, hw_m, c.hw_run[i], c.reg[r]);
+
+				t += isnan(v) ? 0 : v;
+			}
+			if (t > 0)
+				c.hw_run[k++] = c.hw_run[i];
+		}
+		c.nh = k;
+	}
+	if (c.ne < 2 || c.nh < 2 || c.ne >= 65536 || c.nh >= 65536) {
+		const char *why = c.ne < 2 ? "fewer than 2 emulation runs with instruction counts"
+					   : "fewer than 2 hardware runs with this metric";
+
+		for (size_t r = 0; r < c.R; r++)
+			no_verdict(e, w, c.reg[r], PRED_INSNS, metric, emu_p, hw_p, why, c.ne, c.nh);
+		ret = 0;
+		goto out;
+	}
+
+	/* shares */
+	c.hshare = xmalloc(c.nh * c.R * sizeof(double));
+	c.hmean = xmalloc(c.R * sizeof(double));
+	c.hvar = xmalloc(c.R * sizeof(double));
+	run_shares(w, hw_m, c.hw_run, c.nh, c.reg, c.R, c.hshare);
+	mean_var(c.hshare, c.nh, c.R, c.hmean, c.hvar);
+	{
+		int qm = workload_data__metric(w, "qemu_host_ns");
+		int ms[2] = { insns_m, qm };
+
+		for (int q = PRED_INSNS; q <= PRED_QEMU_TIME; q++) {
+			struct pred_data *pd = &c.pred[q];
+
+			if (ms[q] < 0)
+				continue;
+			pd->share = xmalloc(c.ne * c.R * sizeof(double));
+			if (run_shares(w, ms[q], c.emu_run, c.ne, c.reg, c.R, pd->share)) {
+				free(pd->share);
+				pd->share = NULL;
+				continue;
+			}
+			pd->present = 1;
+		}
+	}
+	if (model__fit(e, w, &c, hw_m, metric, &fit))
+		goto out;
+	for (int q = 0; q < PRED_COUNT; q++) {
+		struct pred_data *pd = &c.pred[q];
+
+		if (!pd->present)
+			continue;
+		pd->mean = xmalloc(c.R * sizeof(double));
+		pd->var = xmalloc(c.R * sizeof(double));
+		mean_var(pd->share, c.ne, c.R, pd->mean, pd->var);
+		pd->constant = !memcmp(pd->share, pd->share + (c.ne - 1) * c.R, c.R * sizeof(double));
+		for (size_t i = 1; i + 1 < c.ne && pd->constant; i++)
+			pd->constant = !memcmp(pd->share, pd->share + i * c.R, c.R * sizeof(double));
+	}
+
+	/* the bootstrap: one plan per side, shared by every region and predictor */
+	if (boot_plan__init(&ph, c.B, c.nh, engine__seed(o->seed, w->name, "hw")) ||
+	    boot_plan__init(&pe, c.B, c.ne, engine__seed(o->seed, w->name, "emu"))) {
+		error("out of memory for the bootstrap of workload '%s'", w->name);
+		goto out;
+	}
+	{
+		struct boot_job j = { &c, &ph, &pe, dbuf__get(&e->tmp, c.B * c.R) };
+		int np = 0, qs[PRED_COUNT];
+		struct ci_job cj;
+
+		for (int q = 0; q < PRED_COUNT; q++) {
+			if (!c.pred[q].present)
+				continue;
+			qs[np++] = q;
+			c.pred[q].boot = dbuf__get(&e->pboot[q], c.B * c.R);
+			c.pred[q].base = xmalloc(c.B * sizeof(double));
+		}
+		scratch = xmalloc(2 * c.R * sizeof(double) + 16);
+		for (int k = 0; k < np; k++) {
+			struct pred_data *pd = &c.pred[qs[k]];
+
+			pd->fhat = xmalloc(c.R * sizeof(double));
+			factors(c.hmean, pd->mean, c.R, pd->fhat);
+			pd->base_hat = stats__weighted_median(pd->fhat, pd->mean, c.R, scratch);
+		}
+		parallel__for(c.B, e->threads, boot_chunk, &j);
+		/* region-major from here on: each interval reads one contiguous column */
+		c.hboot = dbuf__get(&e->hboot, c.B * c.R);
+		transpose(j.fb, c.B, c.R, c.hboot);
+		for (int q = 0; q < PRED_COUNT; q++) {
+			struct dbuf t;
+
+			if (!c.pred[q].present)
+				continue;
+			transpose(c.pred[q].boot, c.B, c.R, dbuf__get(&e->tmp, c.B * c.R));
+			t = e->tmp;
+			e->tmp = e->pboot[q];
+			e->pboot[q] = t;
+			c.pred[q].boot = t.p;
+			for (size_t b = 0; b < c.B; b++)
+				c.pred[q].base[b] = 1 / c.pred[q].base[b];
+		}
+		/* hardware share jackknife (for the share's own BCa interval) */
+		c.hjack = xmalloc(c.nh * c.R * sizeof(double));
+		for (size_t i = 0; i < c.nh; i++)
+			for (size_t r = 0; r < c.R; r++)
+				c.hjack[i * c.R + r] =
+					((double)c.nh * c.hmean[r] - c.hshare[i * c.R + r]) / (double)(c.nh - 1);
+		for (int k = 0; k < np; k++)
+			jackknife(&c, &c.pred[qs[k]], scratch);
+		cj = (struct ci_job){ e, &c, w, e->findings.n, np, { 0 }, hw_outliers, emu_p, hw_p, metric };
+		memcpy(cj.qs, qs, sizeof(qs));
+		finding_list__reserve(&e->findings, c.R * (size_t)np * 2);
+		parallel__for(c.R, e->threads, ci_chunk, &cj);
+		e->findings.n += c.R * (size_t)np * 2;
+		for (int k = 0; k < np; k++)
+			if (agreement__write(e, w, &c, qs[k], metric))
+				goto out;
+	}
+	ret = 0;
+out:
+	boot_plan__free(&pe);
+	boot_plan__free(&ph);
+	for (int q = 0; q < PRED_COUNT; q++)
+		pred_free(&c.pred[q]);
+	free(c.emu_run);
+	free(c.hw_run);
+	free(c.reg);
+	free(c.hshare);
+	free(c.hmean);
+	free(c.hvar);
+	free(c.hjack);
+	free(hw_outliers);
+	free(scratch);
+	return ret;
+}

@@ -1,0 +1,404 @@
+/*
+ * test_engine.c - the stats engine on planted stores: a region that costs 3x
+ * its instruction share must be flagged (and only it); a workload where every
+ * region agrees must produce no flag; a known per-syscall cost must come back
+ * from the cost model; a planted warm-up, an A/B conclusion flip, determinism,
+ * replacement on re-run and rollback on bad input.
+ *
+ * usage: test_engine SCRATCH_DIR
+ */
+#include "stats.h"
+#include "store.h"
+#include "common.h"
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                  \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			failures++;                                       \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+			fprintf(stderr, __VA_ARGS__);                     \
+			fputc('\n', stderr);                              \
+		}                                                         \
+	} while (0)
+
+static gsl_rng *rng;
+
+struct plan {
+	const char *name;
+	int regions;
+	int plant;          /* 1-based region costing plant_factor x on hardware, 0: none */
+	double plant_factor;
+	int runs;           /* per side */
+	double hw_noise;    /* relative sd of hardware times */
+	int syscalls;       /* give regions syscalls costing 500 ns each on hardware */
+};
+
+static void add_workload(struct store *s, const struct plan *p)
+{
+	int64_t w = store__workload(s, p->name, "x86_64", NULL, NULL);
+	double insns[64], sys[64];
+
+	for (int r = 0; r < p->regions; r++) {
+		insns[r] = 1e5 * (1 + (r * 7) % 10) + 1e4 * r;
+		sys[r] = p->syscalls ? (double)((r * 37) % 90) : 0;
+	}
+	for (int side = 0; side < 2; side++) {
+		for (int k = 0; k < p->runs; k++) {
+			struct run_info ri = { w, side ? "hw" : "qemu-user", "{}", k, "ok", 0, -1, NULL };
+			int64_t run = store__run_add(s, &ri);
+			double total = 0;
+
+			for (int r = 0; r < p->regions; r++) {
+				char key[32];
+				int64_t reg;
+				double v;
+
+				snprintf(key, sizeof(key), "m:%d->%d#1", r + 1, r + 2);
+				reg = store__region(s, w, key, NULL);
+				if (!side) {
+					store__region_metric_set(s, run, reg, "insns", insns[r]);
+					store__region_metric_set(s, run, reg, "qemu_host_ns",
+								 insns[r] * 3 * (1 + gsl_ran_gaussian(rng, 0.01)));
+					if (p->syscalls)
+						store__region_metric_set(s, run, reg, "syscalls", sys[r]);
+					total += insns[r];
+				} else {
+					v = insns[r] * (r + 1 == p->plant ? p->plant_factor : 1) + 500 * sys[r];
+					v *= 1 + gsl_ran_gaussian(rng, p->hw_noise);
+					store__region_metric_set(s, run, reg, "time_ns", v);
+					total += v;
+				}
+			}
+			store__run_metric_set(s, run, side ? "time_ns" : "insns", total);
+		}
+	}
+}
+
+static double query_d(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	double v = NAN;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bad test query %s: %s\n", sql, sqlite3_errmsg(s->db));
+		exit(1);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static char *query_s(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bad test query %s: %s\n", sql, sqlite3_errmsg(s->db));
+		exit(1);
+	}
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return v ? v : xstrdup("");
+}
+
+/* the result tables as one string, to compare runs */
+static char *dump(struct store *s)
+{
+	return query_s(s,
+		       "SELECT group_concat(x, '|') FROM ("
+		       " SELECT quote(workload_id)||quote(region_id)||metric||predictor||quote(factor)||quote(ci_lo)"
+		       "  ||quote(ci_hi)||quote(p_adj)||verdict||reason||baseline AS x FROM finding"
+		       " UNION ALL SELECT quote(region_id)||platform||metric||quote(mean)||quote(ci_lo)||quote(warmup_until)"
+		       "  FROM region_stat"
+		       " UNION ALL SELECT quote(workload_id)||predictor||quote(pearson)||quote(kendall)||quote(mape)"
+		       "  FROM agreement"
+		       " UNION ALL SELECT name||quote(emu_ratio)||quote(emu_lo)||quote(hw_hi)||verdict||reason FROM ab_compare"
+		       " UNION ALL SELECT quote(workload_id)||term||quote(coef)||quote(ci_lo)||quote(cv_rmse) FROM cost_model)");
+}
+
+static void run_stats(struct store *s, unsigned long seed, struct stats_summary *sum)
+{
+	struct stats_options o;
+
+	stats_options__init(&o);
+	o.seed = seed;
+	o.quiet = 1;
+	CHECK(stats__run(s->db, s->path, &o, sum) == 0, "stats__run");
+}
+
+int main(int argc, char **argv)
+{
+	struct plan planted = { "planted", 6, 3, 3.0, 30, 0.02, 0 };
+	struct plan agree = { "agree", 6, 0, 1, 30, 0.02, 0 };
+	struct plan sys = { "syscalls", 24, 0, 1, 20, 0.002, 1 };
+	struct stats_summary sum;
+	struct store *s;
+	char *path, *a, *b;
+
+	gsl_set_error_handler_off();
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_engine SCRATCH_DIR\n");
+		return 2;
+	}
+	path = xasprintf("%s/stats-engine.db", argv[1]);
+	unlink(path);
+	s = store__open(path, STORE_CREATE);
+	if (!s)
+		return 1;
+	rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, 42);
+	store__begin(s);
+	add_workload(s, &planted);
+	add_workload(s, &agree);
+	add_workload(s, &sys);
+	store__commit(s);
+
+	run_stats(s, 1, &sum);
+	CHECK(sum.workloads == 3, "3 workloads (%zu)", sum.workloads);
+
+	/* planted: region 3 costs 3x -> underestimates, by both baselines, for insns and qemu_time */
+	for (int q = 0; q < 2; q++) {
+		const char *pred = q ? "qemu_time" : "insns";
+		char sql[512];
+		double n;
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM finding f JOIN region g ON g.id = f.region_id JOIN workload w ON w.id = f.workload_id"
+			 " WHERE w.name = 'planted' AND f.predictor = '%s' AND g.key = 'm:3->4#1' AND f.verdict = 'underestimates'",
+			 pred);
+		CHECK(query_d(s, sql) == 2, "planted region flagged by share and robust baselines (%s)", pred);
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM finding f JOIN region g ON g.id = f.region_id JOIN workload w ON w.id = f.workload_id"
+			 " WHERE w.name = 'planted' AND f.predictor = '%s' AND g.key <> 'm:3->4#1'"
+			 " AND f.verdict IN ('underestimates', 'overestimates')",
+			 pred);
+		n = query_d(s, sql);
+		CHECK(n == 0, "no other region of 'planted' flagged (%s: %g)", pred, n);
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id"
+			 " WHERE w.name = 'planted' AND f.predictor = '%s' AND f.baseline = 'robust' AND f.verdict = 'agrees'",
+			 pred);
+		CHECK(query_d(s, sql) == 5, "the other 5 regions agree on the robust baseline (%s)", pred);
+	}
+	{
+		double f = query_d(s, "SELECT factor FROM finding f JOIN region g ON g.id = f.region_id"
+				      " WHERE g.key = 'm:3->4#1' AND f.predictor = 'insns' AND f.baseline = 'robust'"
+				      " AND f.workload_id = (SELECT id FROM workload WHERE name = 'planted')");
+		double lo = query_d(s, "SELECT ci_lo FROM finding f JOIN region g ON g.id = f.region_id"
+				       " WHERE g.key = 'm:3->4#1' AND f.predictor = 'insns' AND f.baseline = 'robust'"
+				       " AND f.workload_id = (SELECT id FROM workload WHERE name = 'planted')");
+		double hi = query_d(s, "SELECT ci_hi FROM finding f JOIN region g ON g.id = f.region_id"
+				       " WHERE g.key = 'm:3->4#1' AND f.predictor = 'insns' AND f.baseline = 'robust'"
+				       " AND f.workload_id = (SELECT id FROM workload WHERE name = 'planted')");
+		char *why = query_s(s, "SELECT reason FROM finding f JOIN region g ON g.id = f.region_id"
+				       " WHERE g.key = 'm:3->4#1' AND f.predictor = 'insns' AND f.baseline = 'share'"
+				       " AND f.workload_id = (SELECT id FROM workload WHERE name = 'planted')");
+
+		CHECK(fabs(f - 3) < 0.05 && lo < 3 && hi > 3 && lo > 2.8 && hi < 3.2,
+		      "robust factor of the planted region %.3f, CI %.3f-%.3f around 3", f, lo, hi);
+		CHECK(strstr(why, "more time on hardware than its") && strstr(why, "instruction share") &&
+		      strstr(why, "30 runs each"), "reason: %s", why);
+		printf("planted reason: %s\n", why);
+		free(why);
+	}
+	CHECK(query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id WHERE w.name = 'agree'"
+			 " AND f.verdict IN ('underestimates', 'overestimates')") == 0,
+	      "an agreeing workload has no flag");
+	CHECK(query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id WHERE w.name = 'agree'"
+			 " AND f.predictor = 'insns' AND f.verdict = 'agrees'") == 12,
+	      "an agreeing workload agrees on every region and both baselines");
+	CHECK(query_d(s, "SELECT count(*) FROM finding WHERE p_adj < p_value") == 0, "BH never lowers a p-value");
+
+	/* the most severe finding (the order emudiff show uses) is the planted region */
+	CHECK(query_d(s, "SELECT g.key = 'm:3->4#1' AND w.name = 'planted' AND f.verdict = 'underestimates'"
+			 " FROM finding f JOIN workload w ON w.id = f.workload_id JOIN region g ON g.id = f.region_id"
+			 " ORDER BY f.verdict IN ('underestimates', 'overestimates') DESC, f.severity IS NULL,"
+			 " f.severity DESC LIMIT 1") == 1,
+	      "most severe finding first");
+
+	/* cost model: hardware = 1 ns per instruction + 500 ns per syscall */
+	{
+		double c = query_d(s, "SELECT coef FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+				      " WHERE w.name = 'syscalls' AND m.metric = 'time_ns' AND term = 'syscalls'");
+		double lo = query_d(s, "SELECT ci_lo FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+				       " WHERE w.name = 'syscalls' AND m.metric = 'time_ns' AND term = 'syscalls'");
+		double hi = query_d(s, "SELECT ci_hi FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+				       " WHERE w.name = 'syscalls' AND m.metric = 'time_ns' AND term = 'syscalls'");
+		double ci = query_d(s, "SELECT coef FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+				       " WHERE w.name = 'syscalls' AND m.metric = 'time_ns' AND term = 'insns'");
+
+		/* one realisation: the estimate within 2% of 500, a CI of sensible width */
+		CHECK(fabs(c - 500) < 10 && lo < c && hi > c && hi - lo < 25,
+		      "syscall cost %.1f ns, CI %.1f-%.1f, want about 500", c, lo, hi);
+		CHECK(fabs(ci - 1) < 0.01, "instruction cost %.4f ns around 1", ci);
+		/* QEMU's own model: 3 host ns per instruction, syscalls free */
+		CHECK(fabs(query_d(s, "SELECT coef FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+				      " WHERE w.name = 'syscalls' AND m.metric = 'qemu_host_ns' AND term = 'insns'") - 3) < 0.03,
+		      "QEMU host time per instruction around 3 ns");
+		CHECK(query_d(s, "SELECT ci_lo FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+				 " WHERE w.name = 'syscalls' AND m.metric = 'qemu_host_ns' AND term = 'syscalls'") < 50,
+		      "QEMU host time per syscall near 0");
+		CHECK(query_d(s, "SELECT count(*) FROM cost_model WHERE term IN ('mem_accesses', 'traps', 'exits')") == 0,
+		      "absent terms are dropped");
+		CHECK(query_d(s, "SELECT r2 FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+				 " WHERE w.name = 'syscalls' AND m.metric = 'time_ns' AND term = 'syscalls'") > 0.99, "R^2");
+		CHECK(query_d(s, "SELECT count(*) FROM cost_model WHERE workload_id IS NULL AND term = 'insns'") == 2,
+		      "study-wide models of hardware time and QEMU time");
+	}
+	/* agreement: planted's icount view is perfect in rank except one region */
+	CHECK(query_d(s, "SELECT pearson FROM agreement a JOIN workload w ON w.id = a.workload_id"
+			 " WHERE w.name = 'agree' AND predictor = 'insns'") > 0.999, "agreeing workload: pearson ~ 1");
+	CHECK(fabs(query_d(s, "SELECT mape FROM agreement a JOIN workload w ON w.id = a.workload_id"
+			      " WHERE w.name = 'agree' AND predictor = 'insns'")) < 2, "agreeing workload: MAPE small");
+
+	/* determinism: same store and seed, same results; meta records the seed */
+	a = dump(s);
+	run_stats(s, 1, &sum);
+	b = dump(s);
+	CHECK(strlen(a) > 1000 && !strcmp(a, b), "same seed, same results");
+	free(b);
+	CHECK(query_d(s, "SELECT value FROM meta WHERE key = 'stats_seed'") == 1, "seed in meta");
+	CHECK(query_d(s, "SELECT count(*) FROM finding") == (double)sum.findings, "re-run replaced the findings");
+	run_stats(s, 2, &sum);
+	b = dump(s);
+	CHECK(strcmp(a, b), "another seed, other intervals");
+	free(b);
+	CHECK(query_d(s, "SELECT value FROM meta WHERE key = 'stats_seed'") == 2, "new seed in meta");
+
+	/* warm-up: occurrences #1..#3 of a loop are slow on hardware */
+	store__begin(s);
+	{
+		int64_t w = store__workload(s, "loop", NULL, NULL, NULL);
+
+		for (int side = 0; side < 2; side++) {
+			for (int k = 0; k < 5; k++) {
+				struct run_info ri = { w, side ? "hw" : "qemu-user", "{}", k, "ok", 0, -1, NULL };
+				int64_t run = store__run_add(s, &ri);
+
+				for (int n = 1; n <= 10; n++) {
+					char key[32];
+					int64_t reg;
+
+					snprintf(key, sizeof(key), "m:1->1#%d", n);
+					reg = store__region(s, w, key, NULL);
+					if (side)
+						store__region_metric_set(s, run, reg, "time_ns",
+									 (n <= 3 ? 5000 : 1000) + gsl_ran_gaussian(rng, 5));
+					else
+						store__region_metric_set(s, run, reg, "insns", 800);
+				}
+			}
+		}
+	}
+	store__commit(s);
+	run_stats(s, 1, &sum);
+	CHECK(query_d(s, "SELECT warmup_until FROM region_stat r JOIN region g ON g.id = r.region_id"
+			 " WHERE g.key = 'm:1->1#1' AND platform = 'hw' AND metric = 'time_ns'") == 4,
+	      "hardware steady state from occurrence 4");
+	CHECK(query_d(s, "SELECT warmup_until FROM region_stat r JOIN region g ON g.id = r.region_id"
+			 " WHERE g.key = 'm:1->1#1' AND platform = 'qemu-user' AND metric = 'insns'") == 1,
+	      "emulation instruction counts have no warm-up");
+
+	/* A/B: unikernel half the instructions of Linux, but 1.5x its time on hardware */
+	store__begin(s);
+	{
+		const char *names[2] = { "uni", "linux" };
+		double emu[2] = { 1e6, 2e6 }, hw[2] = { 3e6, 2e6 };
+
+		for (int k = 0; k < 2; k++) {
+			int64_t w = store__workload(s, names[k], NULL, NULL, NULL);
+
+			for (int i = 0; i < 10; i++) {
+				struct run_info re = { w, "qemu-user", "{}", i, "ok", 0, -1, NULL };
+				struct run_info rh = { w, "hw", "{}", i, "ok", 0, -1, NULL };
+				int64_t r1 = store__run_add(s, &re), r2 = store__run_add(s, &rh);
+
+				store__run_metric_set(s, r1, "insns", emu[k] * (1 + gsl_ran_gaussian(rng, 0.01)));
+				store__run_metric_set(s, r1, "qemu_host_ns", 4 * emu[k] * (1 + gsl_ran_gaussian(rng, 0.02)));
+				store__run_metric_set(s, r2, "time_ns", hw[k] * (1 + gsl_ran_gaussian(rng, 0.03)));
+			}
+		}
+		store__exec(s, "INSERT INTO ab_pair VALUES ('uni-vs-linux', 'uni', 'linux', NULL, NULL)");
+		store__exec(s, "INSERT INTO ab_pair VALUES ('planted-vs-agree', 'planted', 'agree', NULL, NULL)");
+	}
+	store__commit(s);
+	run_stats(s, 1, &sum);
+	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'uni-vs-linux' AND verdict = 'flip'") == 2,
+	      "the A/B conclusion flips (instructions and QEMU time)");
+	CHECK(fabs(query_d(s, "SELECT hw_ratio FROM ab_compare WHERE name = 'uni-vs-linux' AND emu_metric = 'insns'") -
+		   1.5) < 0.05, "hardware ratio 1.5");
+	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'planted-vs-agree' AND verdict = 'flip'") == 0,
+	      "no flip between two workloads that emulation ranks like hardware");
+	CHECK(sum.flips == 2, "summary counts 2 flips (%zu)", sum.flips);
+
+	/* symbol regions (no markers): instructions per symbol against perf samples */
+	store__begin(s);
+	{
+		const char *sym[4] = { "s:main", "s:hot", "s:cold", "s:mid" };
+		int64_t w = store__workload(s, "unmarked", NULL, NULL, NULL);
+
+		for (int side = 0; side < 2; side++) {
+			for (int k = 0; k < 12; k++) {
+				struct run_info ri = { w, side ? "hw" : "qemu-user", "{}", k, "ok", 0, -1, NULL };
+				int64_t run = store__run_add(s, &ri);
+
+				for (int i = 0; i < 4; i++) {
+					int64_t reg = store__region(s, w, sym[i], NULL);
+					double insns = 1e6 * (i + 1);
+
+					if (side)
+						store__region_metric_set(s, run, reg, "samples",
+									 floor(insns / 1e3 * (i == 1 ? 3 : 1) *
+									       (1 + gsl_ran_gaussian(rng, 0.02))));
+					else
+						store__region_metric_set(s, run, reg, "insns", insns);
+				}
+			}
+		}
+	}
+	store__commit(s);
+	run_stats(s, 1, &sum);
+	CHECK(query_d(s, "SELECT count(*) FROM finding f JOIN region g ON g.id = f.region_id"
+			 " WHERE g.key = 's:hot' AND f.metric = 'samples' AND f.predictor = 'insns'"
+			 " AND f.verdict = 'underestimates'") == 2, "the hot symbol is flagged on samples");
+	CHECK(query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id"
+			 " JOIN region g ON g.id = f.region_id WHERE w.name = 'unmarked' AND g.key <> 's:hot'"
+			 " AND f.verdict IN ('underestimates', 'overestimates')") == 0, "no other symbol flagged");
+
+	/* bad input rolls back: an unknown platform in ab_pair */
+	{
+		double before = query_d(s, "SELECT count(*) FROM finding");
+		struct stats_options o;
+
+		store__exec(s, "INSERT INTO ab_pair VALUES ('bad', 'uni', 'linux', 'pdp11', NULL)");
+		stats_options__init(&o);
+		o.quiet = 1;
+		messages_quiet(1);
+		CHECK(stats__run(s->db, s->path, &o, &sum) == -1, "unknown platform is an error");
+		messages_quiet(0);
+		CHECK(query_d(s, "SELECT count(*) FROM finding") == before && before > 0,
+		      "nothing half-written: previous findings kept");
+	}
+
+	gsl_rng_free(rng);
+	store__close(s);
+	free(a);
+	free(path);
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	return failures ? 1 : 0;
+}
