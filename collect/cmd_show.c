@@ -43,12 +43,14 @@ struct view {
 	" FROM region g JOIN workload w ON w.id = g.workload_id WHERE " WL_FILTER           \
 	" ORDER BY w.name, g.key"
 
-/* Severity: flagged verdicts first, then by how far the factor is from 1. */
+/* Most severe first: flagged verdicts, then inconclusive, then agreeing; within
+ * each, by how far the CI lies outside the tolerance band (finding.severity). */
 #define FINDINGS_FROM                                                                      \
 	" FROM finding f JOIN workload w ON w.id = f.workload_id"                             \
 	" LEFT JOIN region g ON g.id = f.region_id WHERE " WL_FILTER                          \
-	" ORDER BY (f.verdict IN ('underestimates','overestimates')) DESC,"                  \
-	" abs(ln(CASE WHEN f.factor > 0 THEN f.factor ELSE 1 END)) DESC, w.name, g.key, f.predictor"
+	" ORDER BY CASE f.verdict WHEN 'underestimates' THEN 0 WHEN 'overestimates' THEN 0"  \
+	" WHEN 'inconclusive' THEN 1 ELSE 2 END, f.severity IS NULL, f.severity DESC,"       \
+	" w.name, g.key, f.predictor, f.baseline"
 
 static const struct view views[] = {
 	{ "runs",
@@ -73,17 +75,19 @@ static const struct view views[] = {
 	  "  WHERE m.region_id = g.id ORDER BY metric)) AS metrics" REGIONS_FROM ")" },
 	{ "findings",
 	  "SELECT w.name AS workload, coalesce(g.key, '-') AS region, coalesce(g.name, '') AS name,"
-	  " f.predictor AS predictor, f.metric AS metric,"
+	  " f.predictor AS predictor, coalesce(f.baseline, '-') AS baseline, f.metric AS metric,"
 	  " CASE WHEN f.factor IS NULL THEN '-' ELSE printf('%.2f', f.factor) END AS factor,"
 	  " CASE WHEN f.ci_lo IS NULL THEN '-' ELSE printf('%.2f-%.2f', f.ci_lo, f.ci_hi) END AS ci,"
-	  " CASE WHEN f.p_adj IS NULL THEN '-' ELSE printf('%.3g', f.p_adj) END AS p_adj,"
+	  " CASE WHEN f.p_adj IS NULL THEN '-' ELSE printf('%.2g', f.p_adj) END AS p_adj,"
 	  " f.verdict AS verdict, f.reason AS reason" FINDINGS_FROM,
 	  "SELECT json_group_array(json_object('id', id, 'workload', workload, 'region', region,"
 	  " 'name', name, 'metric', metric, 'predictor', predictor, 'baseline', baseline,"
-	  " 'factor', factor, 'ci_lo', ci_lo, 'ci_hi', ci_hi, 'p_adj', p_adj, 'verdict', verdict,"
-	  " 'reason', reason)) FROM ("
-	  "SELECT f.id, w.name AS workload, g.key AS region, g.name, f.metric, f.predictor,"
-	  " f.baseline, f.factor, f.ci_lo, f.ci_hi, f.p_adj, f.verdict, f.reason" FINDINGS_FROM ")" },
+	  " 'verdict', verdict, 'factor', factor, 'ci_lo', ci_lo, 'ci_hi', ci_hi, 'pct_lo', pct_lo,"
+	  " 'pct_hi', pct_hi, 'p_value', p_value, 'p_adj', p_adj, 'pred_share', pred_share,"
+	  " 'hw_share', hw_share, 'hw_share_lo', hw_share_lo, 'hw_share_hi', hw_share_hi,"
+	  " 'n_emu', n_emu, 'n_hw', n_hw, 'emu_platform', emu_platform, 'hw_platform', hw_platform,"
+	  " 'severity', severity, 'reason', reason)) FROM ("
+	  "SELECT f.*, w.name AS workload, g.key AS region, g.name" FINDINGS_FROM ")" },
 };
 
 static void bind_filter(sqlite3_stmt *st, const char *workload)
