@@ -202,7 +202,8 @@ static void symtab__build(struct symtab *t, struct builder *b)
 	size_t i, j;
 
 	cand_names = b->names;
-	qsort(b->c, b->n, sizeof(*b->c), cand_cmp);
+	if (b->n) /* b->c is NULL when there are no candidates */
+		qsort(b->c, b->n, sizeof(*b->c), cand_cmp);
 	t->names = b->names;
 	b->names = NULL;
 	t->syms = xcalloc(b->n ? b->n : 1, sizeof(*t->syms));

@@ -254,13 +254,18 @@ int64_t store__workload(struct store *s, const char *name, const char *arch, con
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		const unsigned char *old = sqlite3_column_text(st, 1);
+		const unsigned char *text = sqlite3_column_text(st, 1);
+		char old[65] = "";
+		int had_sha = text != NULL;
 
+		/* copied: the column's text is freed with the statement */
+		if (text)
+			snprintf(old, sizeof(old), "%s", (const char *)text);
 		id = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		st = NULL;
-		if (*sha && (!old || strcmp((const char *)old, sha))) {
-			if (old)
+		if (*sha && (!had_sha || strcmp(old, sha))) {
+			if (had_sha)
 				warning("%s: workload '%s' now runs a different binary (%s)", s->path, name, elf_path);
 			if (sqlite3_prepare_v2(s->db,
 					       "UPDATE workload SET elf_path = ?, elf_sha256 = ?, arch = coalesce(?, arch) WHERE id = ?",

@@ -226,6 +226,28 @@ static void test_inserts(void)
 	CHECK(w > 0);
 	CHECK_EQ_INT(store__workload(s, "wl", NULL, NULL, NULL), w);
 
+	/* The binary's hash is recorded, kept when the same binary comes again and
+	 * updated (with a warning) when the workload now runs another binary. */
+	{
+		char *b1 = path_in("bin1"), *b2 = path_in("bin2");
+		int64_t e;
+
+		write_file(b1, "one", 3);
+		write_file(b2, "two", 3);
+		e = store__workload(s, "elf", "x86_64", b1, NULL);
+		CHECK(e > 0);
+		CHECK_EQ_INT(store__workload(s, "elf", "x86_64", b1, NULL), e);
+		/* sha256("one") */
+		CHECK(!strcmp(query_text(s->db, "SELECT elf_sha256 FROM workload WHERE name = 'elf'"),
+			      "7692c3ad3540bb803c020b3aee66cd8887123234ea0c6e7143c0add73ff431ed"));
+		CHECK_EQ_INT(store__workload(s, "elf", "x86_64", b2, NULL), e);
+		CHECK(!strcmp(query_text(s->db, "SELECT elf_sha256 FROM workload WHERE name = 'elf'"),
+			      "3fc4ccfe745870e2c0d99f71f30ff0656c8dedd41cc1d7d3d376b0dbe685e2f3"));
+		CHECK(store__workload(s, "elf", "x86_64", "/nonexistent/binary", NULL) < 0);
+		free(b1);
+		free(b2);
+	}
+
 	/* A rolled-back run leaves nothing. */
 	CHECK_EQ_INT(store__begin(s), 0);
 	r = add_run(s, w, 0);
@@ -344,6 +366,7 @@ static void test_two_writers(void)
 				bad |= store__commit(cs) != 0;
 			}
 			store__close(cs);
+			free(p);
 			_exit(bad);
 		}
 	}
@@ -356,6 +379,40 @@ static void test_two_writers(void)
 	s = store__open(p, 0);
 	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM run"), 2 * RUNS);
 	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM mark"), 2 * RUNS);
+	store__close(s);
+	free(p);
+}
+
+/* A full disk (simulated with max_page_count, which fails with SQLITE_FULL
+ * exactly as ENOSPC does) and a read-only store: errors, nothing half-written. */
+static void test_full_and_readonly(void)
+{
+	char *p = path_in("full.db");
+	struct store *s = store__open(p, STORE_CREATE);
+	int64_t w, r;
+	int failed = 0;
+
+	w = store__workload(s, "wl", NULL, NULL, NULL);
+	store__exec(s, "PRAGMA max_page_count = 40");
+	CHECK_EQ_INT(store__begin(s), 0);
+	r = add_run(s, w, 0);
+	for (int i = 0; i < 100000 && !failed; i++)
+		failed = store__mark_add(s, r, i, 1, i, i) != 0;
+	CHECK(failed);
+	store__rollback(s);
+	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM run"), 0);
+	CHECK(!strcmp(query_text(s->db, "PRAGMA integrity_check"), "ok"));
+	store__close(s);
+
+	s = store__open(p, STORE_READONLY);
+	CHECK(s != NULL);
+	if (s) {
+		CHECK(store__begin(s) != 0 || add_run(s, w, 1) < 0);
+		store__rollback(s);
+		store__close(s);
+	}
+	s = store__open(p, 0);
+	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM run"), 0);
 	store__close(s);
 	free(p);
 }
@@ -374,6 +431,7 @@ int main(void)
 	test_inserts();
 	test_killed_writer();
 	test_two_writers();
+	test_full_and_readonly();
 	if (!check_failures) {
 		char *cmd = xasprintf("rm -rf '%s'", dir);
 
