@@ -1,11 +1,551 @@
-/* cmd_study.c - placeholder until its component lands; replaced entirely by its owner. */
+/*
+ * cmd_study.c - "emudiff study SUITE.ini": collect every cell of a suite
+ * (workload x platform x repetition), then align, stats and report, in one
+ * command; resumable, and splittable over a batch system (--list-cells,
+ * --cell, then `emudiff merge` and --analyze-only).
+ */
 #include "cmd.h"
 #include "common.h"
+#include "store.h"
+#include "study.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: emudiff study SUITE.ini [options]\n"
+	"\n"
+	"Runs every cell (workload x platform x repetition) of the suite with `emudiff\n"
+	"collect`, then `emudiff align`, `emudiff stats` and `emudiff report`, and prints\n"
+	"the report's path and the top findings.\n"
+	"\n"
+	"  --out DIR          report folder, also holding logs/ (default ./study-<suite name>)\n"
+	"  --db F             the store (default $EMUDIFF_DB, else DIR/emudiff.db)\n"
+	"  --resume           skip the cells the store already holds\n"
+	"  --retry-failed     with --resume, run again cells that only failed or timed out\n"
+	"  -j, --jobs N       emulation runs at a time (default: suite's jobs, else CPUs);\n"
+	"                     hardware runs always run alone, pinned as the suite says\n"
+	"  --tolerance T      overrides the suite's tolerance (flag outside [1/T, T])\n"
+	"  --confidence C     overrides the suite's confidence level\n"
+	"  --top N            findings to print at the end (default 8)\n"
+	"  --grace SEC        extra seconds past a run's timeout before the study kills\n"
+	"                     its collector (default 30)\n"
+	"  --fail-on-error    exit 1 if a cell failed or timed out\n"
+	"  --exe PROG         run cells as `PROG collect ...` instead of this emudiff (a\n"
+	"                     wrapper that runs the collector elsewhere, e.g. on a board)\n"
+	"batch systems (one command per cell, then merge):\n"
+	"  --list-cells       print the cell keys, one a line, and exit\n"
+	"  --print-commands   print the collector command of each cell and exit\n"
+	"  --cell KEY         run only this cell (repeatable; implies --resume and no analysis)\n"
+	"  --collect-only     run the cells, skip align/stats/report\n"
+	"  --analyze-only     skip collection: align, stats and report what the store holds\n";
+
+enum {
+	OPT_OUT = 256,
+	OPT_DB,
+	OPT_RESUME,
+	OPT_RETRY,
+	OPT_TOL,
+	OPT_CONF,
+	OPT_TOP,
+	OPT_GRACE,
+	OPT_FAIL,
+	OPT_LIST,
+	OPT_PRINT,
+	OPT_CELL,
+	OPT_COLLECT_ONLY,
+	OPT_ANALYZE_ONLY,
+	OPT_EXE,
+};
+
+static const struct option longopts[] = {
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "retry-failed", no_argument, NULL, OPT_RETRY },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "tolerance", required_argument, NULL, OPT_TOL },
+	{ "confidence", required_argument, NULL, OPT_CONF },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "fail-on-error", no_argument, NULL, OPT_FAIL },
+	{ "list-cells", no_argument, NULL, OPT_LIST },
+	{ "print-commands", no_argument, NULL, OPT_PRINT },
+	{ "cell", required_argument, NULL, OPT_CELL },
+	{ "collect-only", no_argument, NULL, OPT_COLLECT_ONLY },
+	{ "analyze-only", no_argument, NULL, OPT_ANALYZE_ONLY },
+	{ "exe", required_argument, NULL, OPT_EXE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct study_opts {
+	const char *suite, *out, *db, *exe;
+	int resume, retry_failed, jobs, top, grace, fail_on_error;
+	int list, print, collect_only, analyze_only;
+	double tolerance, confidence;
+	char **cells;
+	int ncells;
+};
+
+static void parse_opts(int argc, char **argv, struct study_opts *o)
+{
+	int c;
+	int64_t v;
+
+	o->jobs = -1;
+	o->top = 8;
+	o->grace = 30;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_OUT:
+			o->out = optarg;
+			break;
+		case OPT_DB:
+			o->db = optarg;
+			break;
+		case OPT_RESUME:
+			o->resume = 1;
+			break;
+		case OPT_RETRY:
+			o->retry_failed = 1;
+			break;
+		case 'j':
+			if (parse_i64(optarg, &v) || v < 1 || v > 1024)
+				usage_die("study: --jobs wants a number in 1..1024, not '%s'", optarg);
+			o->jobs = (int)v;
+			break;
+		case OPT_TOL:
+			if (parse_double(optarg, &o->tolerance) || !(o->tolerance > 1.0))
+				usage_die("study: --tolerance wants a number above 1, not '%s'", optarg);
+			break;
+		case OPT_CONF:
+			if (parse_double(optarg, &o->confidence) || !(o->confidence > 0 && o->confidence < 1))
+				usage_die("study: --confidence wants a number between 0 and 1, not '%s'", optarg);
+			break;
+		case OPT_TOP:
+			if (parse_i64(optarg, &v) || v < 0 || v > 10000)
+				usage_die("study: --top wants a number in 0..10000, not '%s'", optarg);
+			o->top = (int)v;
+			break;
+		case OPT_GRACE:
+			if (parse_i64(optarg, &v) || v < 0 || v > 86400)
+				usage_die("study: --grace wants seconds in 0..86400, not '%s'", optarg);
+			o->grace = (int)v;
+			break;
+		case OPT_FAIL:
+			o->fail_on_error = 1;
+			break;
+		case OPT_LIST:
+			o->list = 1;
+			break;
+		case OPT_PRINT:
+			o->print = 1;
+			break;
+		case OPT_CELL:
+			o->cells = xrealloc(o->cells, (size_t)(o->ncells + 1) * sizeof(*o->cells));
+			o->cells[o->ncells++] = optarg;
+			break;
+		case OPT_COLLECT_ONLY:
+			o->collect_only = 1;
+			break;
+		case OPT_ANALYZE_ONLY:
+			o->analyze_only = 1;
+			break;
+		case OPT_EXE:
+			o->exe = optarg;
+			break;
+		case 'h':
+			cmd_usage(usage_text, EXIT_OK);
+		default:
+			cmd_usage(usage_text, EXIT_BADINPUT);
+		}
+	}
+	if (optind + 1 != argc)
+		cmd_usage(usage_text, EXIT_BADINPUT);
+	o->suite = argv[optind];
+	if (o->collect_only && o->analyze_only)
+		usage_die("study: --collect-only and --analyze-only exclude each other");
+	if (o->ncells && o->analyze_only)
+		usage_die("study: --cell and --analyze-only exclude each other");
+	if (o->retry_failed && !o->resume && !o->ncells)
+		usage_die("study: --retry-failed goes with --resume");
+}
+
+/* The build tree the running binary sits in (build/collect/emudiff), if any:
+ * suites name meson-built workloads relative to it. */
+static char *find_build_root(void)
+{
+	char *root = xasprintf("%s/..", cmd_self_dir()), *probe = xasprintf("%s/meson-info", root);
+	char real[PATH_MAX];
+
+	if (access(probe, F_OK) || !realpath(root, real)) {
+		free(probe);
+		free(root);
+		return NULL;
+	}
+	free(probe);
+	free(root);
+	return xstrdup(real);
+}
+
+static int mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			error("%s: %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, 0755) && errno != EEXIST) {
+		error("%s: %s", p, strerror(errno));
+		free(p);
+		return -1;
+	}
+	free(p);
+	return 0;
+}
+
+/* Study facts and A/B pairs go into the store in one transaction. */
+static int record_suite(struct store *st, const struct study_suite *s, double tol, double conf)
+{
+	static const char meta_sql[] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)";
+	char tol_s[32], conf_s[32];
+	const char *meta[][2] = { { "study.name", s->name }, { "study.suite", s->path },
+				  { "study.tolerance", tol_s }, { "study.confidence", conf_s } };
+	sqlite3_stmt *q = NULL;
+
+	snprintf(tol_s, sizeof(tol_s), "%g", tol);
+	snprintf(conf_s, sizeof(conf_s), "%g", conf);
+	if (store__begin(st))
+		return -1;
+	if (sqlite3_prepare_v2(st->db, meta_sql, -1, &q, NULL))
+		goto sql_fail;
+	for (size_t i = 0; i < sizeof(meta) / sizeof(meta[0]); i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, meta[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, meta[i][1], -1, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			goto sql_fail;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (sqlite3_prepare_v2(st->db,
+			       "INSERT OR REPLACE INTO ab_pair(name, a_workload, b_workload, a_platform, b_platform) "
+			       "VALUES (?, ?, ?, ?, ?)",
+			       -1, &q, NULL))
+		goto sql_fail;
+	for (int i = 0; i < s->npairs; i++) {
+		const struct study_pair *p = &s->pairs[i];
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, p->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, p->a, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, p->b, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, p->a_platform, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, p->b_platform, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			goto sql_fail;
+	}
+	sqlite3_finalize(q);
+	return store__commit(st);
+sql_fail:
+	error("%s: recording the suite: %s", st->path, sqlite3_errmsg(st->db));
+	sqlite3_finalize(q);
+	store__rollback(st);
+	return -1;
+}
+
+/* Run one analysis step as its own process (its exit code and messages are
+ * its own; a crash there does not take the study down). */
+static int run_step(const char *exe, char *const *args)
+{
+	pid_t pid;
+	int wstatus;
+
+	fprintf(stderr, "study: emudiff");
+	for (char *const *a = args + 1; *a; a++)
+		fprintf(stderr, " %s", *a);
+	fprintf(stderr, "\n");
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return error("study: fork: %s", strerror(errno));
+	if (pid == 0) {
+		execv(exe, args);
+		dprintf(2, "error: study: cannot run %s: %s\n", exe, strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &wstatus, 0) < 0)
+		if (errno != EINTR)
+			return error("study: waitpid: %s", strerror(errno));
+	if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+		return 0;
+	return error("study: 'emudiff %s' %s %d", args[1], WIFEXITED(wstatus) ? "exited with status" : "died of signal",
+		     WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus));
+}
+
+static int analyze(const char *exe, const char *db, const char *out, double tol, double conf)
+{
+	char tol_s[32], conf_s[32];
+	char *align_args[] = { (char *)exe, "align", "--db", (char *)db, NULL };
+	char *stats_args[] = { (char *)exe, "stats", "--db", (char *)db, "--tolerance", tol_s,
+			       "--confidence", conf_s, NULL };
+	char *report_args[] = { (char *)exe, "report", "--db", (char *)db, "--out", (char *)out, NULL };
+
+	snprintf(tol_s, sizeof(tol_s), "%g", tol);
+	snprintf(conf_s, sizeof(conf_s), "%g", conf);
+	if (run_step(exe, align_args) || run_step(exe, stats_args) || run_step(exe, report_args))
+		return -1;
+	return 0;
+}
+
+/*
+ * The findings that matter most: flagged regions ranked by how much of the
+ * workload's cost they misattribute (|hardware share - predicted share|), so
+ * a rarely executed symbol with a wild factor does not crowd out a phase that
+ * holds a third of the time. One row per region and predictor (the robust
+ * baseline when both are flagged).
+ */
+static void print_findings(struct store *st, int top)
+{
+	sqlite3_stmt *q;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT wname, rname, predictor, verdict, factor, ci_lo, ci_hi, hw_share, pred_share,"
+			       " baseline FROM ("
+			       " SELECT w.name AS wname, coalesce(r.name, r.key, '(whole run)') AS rname, f.predictor,"
+			       " f.verdict, f.factor, f.ci_lo, f.ci_hi, f.hw_share, f.pred_share,"
+			       " coalesce(f.baseline, '') AS baseline,"
+			       " row_number() OVER (PARTITION BY f.workload_id, f.region_id, f.predictor, f.metric"
+			       "  ORDER BY f.baseline = 'robust' DESC) AS k"
+			       " FROM finding f JOIN workload w ON w.id = f.workload_id"
+			       " LEFT JOIN region r ON r.id = f.region_id"
+			       " WHERE f.verdict IN ('underestimates', 'overestimates') AND f.factor > 0)"
+			       " WHERE k = 1 ORDER BY coalesce(abs(hw_share - pred_share), 0) DESC,"
+			       " max(factor, 1.0 / factor) DESC LIMIT ?",
+			       -1, &q, NULL)) {
+		warning("%s: cannot read findings: %s", st->path, sqlite3_errmsg(st->db));
+		return;
+	}
+	sqlite3_bind_int(q, 1, top);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		char shares[64] = "";
+
+		if (!n++)
+			printf("top findings (factor = hardware share / share predicted from emulation):\n");
+		if (sqlite3_column_type(q, 7) != SQLITE_NULL && sqlite3_column_type(q, 8) != SQLITE_NULL)
+			snprintf(shares, sizeof(shares), "  hardware %.1f%% vs predicted %.1f%%",
+				 100 * sqlite3_column_double(q, 7), 100 * sqlite3_column_double(q, 8));
+		printf("  %s: %s: %s %s x%.3g [%.3g, %.3g]%s (%s baseline)\n",
+		       (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+		       (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
+		       sqlite3_column_double(q, 4), sqlite3_column_double(q, 5), sqlite3_column_double(q, 6), shares,
+		       (const char *)sqlite3_column_text(q, 9));
+	}
+	sqlite3_finalize(q);
+	if (!n) {
+		int nf = 0;
+		if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM finding", -1, &q, NULL) == SQLITE_OK) {
+			if (sqlite3_step(q) == SQLITE_ROW)
+				nf = sqlite3_column_int(q, 0);
+			sqlite3_finalize(q);
+		}
+		if (nf)
+			printf("no region flagged: every predictor agrees with hardware within the tolerance\n");
+		else
+			printf("no findings: no workload has both emulation and hardware runs to compare\n");
+	}
+	if (sqlite3_prepare_v2(st->db, "SELECT name, coalesce(region_key, '(whole run)'), reason"
+				       " FROM ab_compare WHERE verdict = 'flip' ORDER BY name, id",
+			       -1, &q, NULL) == SQLITE_OK) {
+		while (sqlite3_step(q) == SQLITE_ROW)
+			printf("  A/B pair %s, %s: %s\n", (const char *)sqlite3_column_text(q, 0),
+			       (const char *)sqlite3_column_text(q, 1), (const char *)sqlite3_column_text(q, 2));
+		sqlite3_finalize(q);
+	}
+}
+
+/* Hardware cells run the binary natively: a riscv64 build's hw cells belong on
+ * a riscv64 machine (run them there with --cell, then `emudiff merge`). */
+static int check_native(const struct study_plan *todo, const struct study_suite *s)
+{
+	struct utsname u;
+
+	if (uname(&u))
+		return 0;
+	for (int i = 0; i < todo->ncells; i++) {
+		const struct study_cell *c = &todo->cells[i];
+		if (c->platform == SP_HW && c->w->arch && strcmp(c->w->arch, u.machine))
+			return error("%s:%d: workload '%s' is built for %s, this machine is %s: run its hw cells on"
+				     " a %s machine (--list-cells, --cell) and join the stores with emudiff merge",
+				     s->path, c->w->line, c->w->name, c->w->arch, u.machine, c->w->arch);
+	}
+	return 0;
+}
+
+/* How many of the plan's cells does the store hold already? */
+static int cells_in_store(struct store *st, const struct study_plan *plan)
+{
+	int n = 0;
+
+	for (int i = 0; i < plan->ncells; i++) {
+		int d = store__cell_done(st, plan->cells[i].key);
+		if (d < 0)
+			return -1;
+		n += d;
+	}
+	return n;
+}
 
 int cmd_study(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	error("'emudiff study' is not available in this build yet");
-	return EXIT_BADINPUT;
+	struct study_opts o = { 0 };
+	struct study_suite *s = NULL;
+	struct study_plan plan = { 0 }, chosen = { 0 };
+	const struct study_plan *todo = &plan;
+	struct study_result res = { 0 };
+	struct store *st = NULL;
+	char *build_root = NULL, *out = NULL, *db = NULL, *logs = NULL, *exe = NULL, *self = NULL;
+	char *index = NULL;
+	int rc = EXIT_BADINPUT;
+	double tol, conf;
+
+	parse_opts(argc, argv, &o);
+	build_root = find_build_root();
+	s = study_suite__load(o.suite, build_root);
+	if (!s)
+		goto out;
+	tol = o.tolerance > 0 ? o.tolerance : s->tolerance;
+	conf = o.confidence > 0 ? o.confidence : s->confidence;
+	study_plan__build(&plan, s);
+	self = xasprintf("%s/emudiff", cmd_self_dir());
+	exe = xstrdup(o.exe ? o.exe : self);
+	out = o.out ? xstrdup(o.out) : xasprintf("study-%s", s->name);
+	db = o.db ? xstrdup(o.db) : getenv("EMUDIFF_DB") ? xstrdup(getenv("EMUDIFF_DB")) : xasprintf("%s/emudiff.db", out);
+
+	if (o.list || o.print) {
+		for (int i = 0; i < plan.ncells; i++) {
+			if (o.list) {
+				printf("%s\n", plan.cells[i].key);
+			} else {
+				char **a = study_cell__argv(&plan.cells[i], exe, db, 1);
+				char *line = study_argv__shell(a);
+				printf("%s\n", line);
+				free(line);
+				study_argv__free(a);
+			}
+		}
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (o.ncells) {
+		/* a batch system's array task: these cells only, resumable, no analysis */
+		chosen.cells = xcalloc((size_t)o.ncells, sizeof(*chosen.cells));
+		for (int i = 0; i < o.ncells; i++) {
+			const struct study_cell *c = study_plan__find(&plan, o.cells[i]);
+			if (!c) {
+				error("%s: no cell '%s' in this suite (see --list-cells)", o.suite, o.cells[i]);
+				goto out;
+			}
+			chosen.cells[chosen.ncells++] = *c;
+		}
+		todo = &chosen;
+		o.resume = 1;
+		o.collect_only = 1;
+	}
+
+	if (!o.analyze_only && check_native(todo, s))
+		goto out;
+	logs = xasprintf("%s/logs", out);
+	if (mkdir_p(out) || mkdir_p(logs))
+		goto out;
+	st = store__open(db, STORE_CREATE);
+	if (!st)
+		goto out;
+	if (!o.resume && !o.analyze_only) {
+		int held = cells_in_store(st, &plan);
+		if (held < 0)
+			goto out;
+		if (held > 0) {
+			error("%s already holds %d of the %d cells of suite '%s': --resume continues the study, or"
+			      " pass another --db",
+			      db, held, plan.ncells, s->name);
+			goto out;
+		}
+	}
+	if (record_suite(st, s, tol, conf)) {
+		rc = EXIT_FINDINGS;
+		goto out;
+	}
+
+	if (!o.analyze_only) {
+		struct study_run_opts ro = {
+			.exe = exe, .db = db, .log_dir = logs, .retry_failed = o.retry_failed, .grace_s = o.grace,
+		};
+		ro.jobs = o.jobs > 0 ? o.jobs : s->jobs > 0 ? s->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+		if (ro.jobs < 1)
+			ro.jobs = 1;
+		fprintf(stderr, "study: suite '%s': %d workloads, %d cells, store %s, %d emulation job%s\n",
+			s->name, s->nworkloads, todo->ncells, db, ro.jobs, ro.jobs > 1 ? "s" : "");
+		if (study_run(st, todo, &ro, &res)) {
+			rc = EXIT_FINDINGS;
+			goto out;
+		}
+		fprintf(stderr, "study: cells: %d run (%d ok, %d failed or timed out), %d already in the store\n",
+			res.ok + res.failed, res.ok, res.failed, res.skipped);
+		if (res.interrupted) {
+			error("study interrupted; the finished cells are in %s: rerun with --resume to continue", db);
+			rc = 130;
+			goto out;
+		}
+	}
+	if (!o.collect_only) {
+		store__close(st);
+		st = NULL;
+		if (analyze(self, db, out, tol, conf)) {
+			rc = EXIT_FINDINGS;
+			goto out;
+		}
+		st = store__open(db, STORE_READONLY);
+		if (!st) {
+			rc = EXIT_FINDINGS;
+			goto out;
+		}
+		print_findings(st, o.top);
+		index = xasprintf("%s/index.html", out);
+		printf("report: %s\n", access(index, F_OK) ? out : index);
+	} else {
+		printf("store: %s\n", db);
+	}
+	rc = o.fail_on_error && res.failed ? EXIT_FINDINGS : EXIT_OK;
+out:
+	store__close(st);
+	free(chosen.cells);
+	study_plan__free(&plan);
+	study_suite__free(s);
+	free(build_root);
+	free(out);
+	free(db);
+	free(logs);
+	free(exe);
+	free(self);
+	free(index);
+	free(o.cells);
+	return rc;
 }

@@ -1,0 +1,134 @@
+/*
+ * study.h - the parts of `emudiff study`: the suite file (study_suite.c), the
+ * plan of cells and the collector command of each (study_plan.c), and the
+ * runner that executes cells with timeouts, parallel emulation jobs and a
+ * progress display (study_run.c). cmd_study.c ties them together.
+ *
+ * A cell is one invocation: workload x platform x repetition, keyed
+ * "<workload>/<platform>/<rep>" and stored in run.cell by the collector, so
+ * that --resume skips what a store already holds (store__cell_done()).
+ */
+#ifndef EMUDIFF_STUDY_H
+#define EMUDIFF_STUDY_H
+
+#include "store.h"
+
+#include <stdint.h>
+
+enum study_platform {
+	SP_QEMU_USER,
+	SP_QEMU_SYSTEM,
+	SP_HW,
+	SP_HW_KVM,
+	SP_CONSOLE,
+	SP_COUNT,
+};
+
+const char *study_platform_name(enum study_platform p);
+/* Hardware measurements run alone (nothing else on the machine) and pinned. */
+int study_platform_exclusive(enum study_platform p);
+
+/* Words of a command line (from a suite value through wordexp(3)). */
+struct study_words {
+	char **v;
+	int n;
+};
+
+struct study_workload {
+	char *name;
+	int line;          /* line of the [workload NAME] header */
+	char *binary;      /* resolved path; NULL for console-only workloads */
+	char *arch;        /* NULL: the collector reads it from the ELF */
+	struct study_words args;
+	struct study_words system; /* qemu-system / hw-kvm command line */
+	struct study_words opts[SP_COUNT]; /* extra collector options per platform */
+	char *log;         /* console: serial log */
+	unsigned platforms; /* bit (1u << enum study_platform) */
+	int optional;      /* a missing binary skips the workload (with a warning) */
+	int reps, warmup, pin, timeout, sample;
+};
+
+struct study_pair {
+	char *name;
+	int line;
+	char *a, *b;                 /* workload names */
+	char *a_platform, *b_platform; /* NULL: every platform both ran on */
+};
+
+struct study_suite {
+	char *path;
+	char *name;
+	double tolerance, confidence;
+	int jobs; /* 0: one per online CPU */
+	struct study_workload *workloads;
+	int nworkloads;
+	struct study_pair *pairs;
+	int npairs;
+	char **skipped; /* optional workloads left out: binary not built */
+	int nskipped;
+};
+
+/*
+ * Parse and check a suite file. build_root (may be NULL) is the second place
+ * where relative binary paths are looked up, after the suite file's folder.
+ * On bad input prints one line "error: SUITE:LINE: reason" and returns NULL.
+ */
+struct study_suite *study_suite__load(const char *path, const char *build_root);
+void study_suite__free(struct study_suite *s);
+
+struct study_cell {
+	const struct study_workload *w;
+	enum study_platform platform;
+	int rep;
+	char *key;
+};
+
+struct study_plan {
+	struct study_cell *cells;
+	int ncells;
+};
+
+/* Cells in execution order: repetition-major, so that slow drift (thermal,
+ * other tenants) spreads over all workloads and platforms alike. */
+int study_plan__build(struct study_plan *plan, const struct study_suite *s);
+void study_plan__free(struct study_plan *plan);
+/* The cell with this key, or NULL. */
+const struct study_cell *study_plan__find(const struct study_plan *plan, const char *key);
+
+/*
+ * The collector command of a cell: argv (NULL-terminated, caller frees with
+ * study_argv__free) for `<exe> collect ...`. warmup says whether to ask the
+ * hardware collector for the workload's warm-up runs first.
+ */
+char **study_cell__argv(const struct study_cell *c, const char *exe, const char *db, int warmup);
+void study_argv__free(char **argv);
+/* The command as one shell-quoted line (for --print-commands); caller frees. */
+char *study_argv__shell(char *const *argv);
+
+struct study_run_opts {
+	const char *exe;     /* the emudiff binary collectors are spawned from */
+	const char *db;
+	const char *log_dir; /* one log file per cell */
+	int jobs;
+	int retry_failed;    /* also run cells whose runs all failed or timed out */
+	int grace_s;         /* extra time before the study itself kills a collector */
+};
+
+struct study_result {
+	int planned, skipped, ok, failed;
+	int interrupted; /* SIGINT/SIGTERM: children stopped, store consistent */
+};
+
+/*
+ * Run the cells of plan that the store does not hold yet. Emulation cells
+ * run up to jobs at a time; exclusive (hardware) cells run alone. A cell whose
+ * collector fails without storing a run gets a `failed` run recorded here, so
+ * every attempted cell leaves a trace. Returns 0, or -1 on a store error.
+ */
+int study_run(struct store *st, const struct study_plan *plan, const struct study_run_opts *o,
+	      struct study_result *res);
+
+/* Is the cell finished in the store? retry_failed: only an ok run counts. */
+int study_cell_done(struct store *st, const char *key, int retry_failed);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * payload.c - emudiff's bare-metal riscv64 payload: the unikernel-shaped case.
+ *
+ * Runs in S-mode under OpenSBI on QEMU's -M virt (or a board), with no OS:
+ *   compute  - integer work, no traps (work_compute)
+ *   calls    - WORK_SYSTEM_CALLS SBI calls (base extension, probe_extension),
+ *              the bare-metal counterpart of a syscall: an ecall into M-mode
+ *   timer    - WORK_TIMER_TICKS timer interrupts: SBI set_timer, then wfi until
+ *              trap_vector has taken the supervisor timer interrupt
+ *   memory   - touches WORK_MEMORY_BYTES of .bss (work_touch)
+ * and then powers the machine off with SBI SRST, so QEMU exits by itself.
+ *
+ * Each phase starts at a named marker; built with -DEMUDIFF_FREESTANDING the
+ * marker also prints "@emudiff mark <id> cycles=.. instret=.. time=.." on the
+ * SBI console, which `emudiff collect console` (or `collect hw-kvm`) parses.
+ */
+#include <emudiff/mark.h>
+
+#include "work.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* SBI extension and function ids (RISC-V SBI specification). */
+#define SBI_EXT_LEGACY_PUTCHAR 0x01
+#define SBI_EXT_BASE 0x10
+#define SBI_BASE_PROBE_EXTENSION 3
+#define SBI_EXT_TIME 0x54494D45
+#define SBI_TIME_SET_TIMER 0
+#define SBI_EXT_SRST 0x53525354
+#define SBI_SRST_RESET 0
+#define SBI_EXT_LEGACY_SHUTDOWN 0x08
+
+#define SCAUSE_INTERRUPT (1ull << 63)
+#define IRQ_S_TIMER 5
+#define SIE_STIE (1ull << IRQ_S_TIMER)
+#define SSTATUS_SIE (1ull << 1)
+
+/* Timer period in ticks of the time CSR (10 MHz on QEMU virt: 100 us). */
+#define TIMER_PERIOD_TICKS 1000u
+
+struct sbiret {
+	long error;
+	long value;
+};
+
+static struct sbiret sbi_call(long ext, long fid, long arg0, long arg1)
+{
+	register long a0 __asm__("a0") = arg0;
+	register long a1 __asm__("a1") = arg1;
+	register long a6 __asm__("a6") = fid;
+	register long a7 __asm__("a7") = ext;
+
+	__asm__ volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a6), "r"(a7) : "memory");
+	return (struct sbiret){ a0, a1 };
+}
+
+/* The console the marker runtime prints through (mark.h's freestanding contract). */
+void emudiff_putchar(int c)
+{
+	sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, c, 0);
+}
+
+static void put_str(const char *s)
+{
+	while (*s)
+		emudiff_putchar(*s++);
+}
+
+static void put_u64(uint64_t v)
+{
+	char digits[21];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		emudiff_putchar(digits[--n]);
+}
+
+static void put_kv(const char *key, uint64_t v)
+{
+	put_str(" ");
+	put_str(key);
+	put_str("=");
+	put_u64(v);
+}
+
+static uint64_t read_time(void)
+{
+	uint64_t t;
+
+	__asm__ volatile("rdtime %0" : "=r"(t));
+	return t;
+}
+
+static void timer_arm(uint64_t when)
+{
+	sbi_call(SBI_EXT_TIME, SBI_TIME_SET_TIMER, (long)when, 0);
+}
+
+/* Written by the trap handler, read by the waiting loop. */
+static volatile unsigned timer_ticks;
+static volatile unsigned unexpected_traps;
+static volatile uint64_t last_unexpected_cause;
+
+/* Called from trap_vector (start.S) with the trap's CSRs. */
+void trap_handle(uint64_t scause, uint64_t sepc, uint64_t stval);
+void trap_handle(uint64_t scause, uint64_t sepc, uint64_t stval)
+{
+	(void)sepc;
+	(void)stval;
+	if (scause == (SCAUSE_INTERRUPT | IRQ_S_TIMER)) {
+		/* Push the deadline out of reach: this clears the pending bit. */
+		timer_arm(UINT64_MAX);
+		timer_ticks = timer_ticks + 1;
+		return;
+	}
+	/* Nothing else is expected; count it and stop the run instead of looping. */
+	unexpected_traps = unexpected_traps + 1;
+	last_unexpected_cause = scause;
+	put_str("payload: unexpected trap scause=");
+	put_u64(scause);
+	put_str("\n");
+	sbi_call(SBI_EXT_SRST, SBI_SRST_RESET, 0, 1 /* system failure */);
+	for (;;)
+		__asm__ volatile("wfi");
+}
+
+static unsigned phase_calls(unsigned n)
+{
+	unsigned present = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		/* probe_extension(TIME): cheap, always answered by the SBI firmware */
+		struct sbiret r = sbi_call(SBI_EXT_BASE, SBI_BASE_PROBE_EXTENSION, SBI_EXT_TIME, 0);
+		present += r.error == 0 && r.value != 0;
+	}
+	return present;
+}
+
+static void phase_timer(unsigned n)
+{
+	unsigned start = timer_ticks;
+
+	/*
+	 * The interrupt is enabled in sie but taken only in a short window with
+	 * sstatus.SIE set: wfi wakes on a pending interrupt that sie enables even
+	 * while SIE is clear, so a tick cannot slip in between the check of
+	 * timer_ticks and the wfi (that would sleep for ever).
+	 */
+	__asm__ volatile("csrc sstatus, %0" ::"r"(SSTATUS_SIE));
+	__asm__ volatile("csrs sie, %0" ::"r"(SIE_STIE));
+	for (unsigned i = 0; i < n; i++) {
+		timer_arm(read_time() + TIMER_PERIOD_TICKS);
+		while (timer_ticks == start + i) {
+			__asm__ volatile("wfi");
+			__asm__ volatile("csrs sstatus, %0" ::"r"(SSTATUS_SIE));
+			__asm__ volatile("csrc sstatus, %0" ::"r"(SSTATUS_SIE));
+		}
+	}
+	__asm__ volatile("csrc sie, %0" ::"r"(SIE_STIE));
+}
+
+static uint8_t memory_area[WORK_MEMORY_BYTES] __attribute__((aligned(64)));
+
+void payload_main(unsigned long hartid, unsigned long dtb);
+void payload_main(unsigned long hartid, unsigned long dtb)
+{
+	uint64_t checksum, touched;
+	unsigned probes;
+
+	(void)dtb;
+	put_str("payload: emudiff bare-metal riscv64 payload, hart ");
+	put_u64(hartid);
+	put_str("\n");
+
+	EMUDIFF_MARK_NAMED(1, "compute");
+	checksum = work_compute(WORK_COMPUTE_ROUNDS);
+	EMUDIFF_MARK_NAMED(2, "sbi_calls");
+	probes = phase_calls(WORK_SYSTEM_CALLS);
+	EMUDIFF_MARK_NAMED(3, "timer_irqs");
+	phase_timer(WORK_TIMER_TICKS);
+	EMUDIFF_MARK_NAMED(4, "memory");
+	touched = work_touch(memory_area, sizeof(memory_area), WORK_MEMORY_PASSES);
+	EMUDIFF_MARK_NAMED(5, "end");
+
+	put_str("payload: done");
+	put_kv("checksum", checksum);
+	put_kv("sbi_calls", WORK_SYSTEM_CALLS);
+	put_kv("probe_ok", probes);
+	put_kv("timer_irqs", timer_ticks);
+	put_kv("touched", touched);
+	put_kv("unexpected_traps", unexpected_traps);
+	put_str("\n");
+	/* the console collector learns the exit status from this line */
+	EMUDIFF_EXIT(unexpected_traps || probes != WORK_SYSTEM_CALLS ? 1 : 0);
+
+	sbi_call(SBI_EXT_SRST, SBI_SRST_RESET, 0 /* shutdown */, 0 /* no reason */);
+	/* SBI without SRST (older than v0.3): the legacy shutdown call. */
+	sbi_call(SBI_EXT_LEGACY_SHUTDOWN, 0, 0, 0);
+}
