@@ -1,11 +1,648 @@
-/* cmd_collect_hw.c - placeholder until its component lands; replaced entirely by its owner. */
+/*
+ * cmd_collect_hw.c - "emudiff collect hw": run a workload natively with
+ * perf_event_open counters, the marker runtime, sampling and syscall
+ * tracing (hw-collectors/ does the measuring), and store each invocation as
+ * one `hw` run in one transaction.
+ */
 #include "cmd.h"
 #include "common.h"
+#include "hw.h"
+#include "store.h"
+#include "align.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: emudiff collect hw [options] -- PROG ARGS\n"
+	"\n"
+	"  --db F            results store (default $EMUDIFF_DB or emudiff.db)\n"
+	"  --name W          workload name (default: PROG's basename)\n"
+	"  --reps N          measured invocations (default 1)\n"
+	"  --rep R           repetition number of the first one (default 0)\n"
+	"  --cell KEY        study cell key stored with the run (only with --reps 1)\n"
+	"  --warmup K        invocations run first and stored with status warmup (default 0)\n"
+	"  --timeout SEC     kill an invocation after SEC seconds (stored as timeout)\n"
+	"  --fail-on-error   exit 1 when an invocation failed or timed out\n"
+	"  --events LIST     counting group (default: cycles,instructions,branches,\n"
+	"                    branch-misses,cache-references,cache-misses,task-clock,\n"
+	"                    page-faults,context-switches,cpu-migrations)\n"
+	"  --list-events     print the events that --events knows\n"
+	"  --sample HZ       sample IPs at HZ (cycles, else cpu-clock) into s:<symbol> regions\n"
+	"  --pin CPU         run the workload on CPU only\n"
+	"  --no-aslr         disable address space randomization for the workload\n"
+	"  --vary-env STEP   pad the environment by STEP x rep bytes (layout bias)\n"
+	"  --no-syscalls     do not trace system calls\n"
+	"  --mark-capacity N marker hits the buffer holds (default 131072; 208 bytes each)\n"
+	"  --mark-time-only  markers record CLOCK_MONOTONIC_RAW only, no counter read:\n"
+	"                    no system call per hit (time_ns and syscalls per region stay)\n";
+
+struct opts {
+	const char *db, *name, *cell, *events;
+	int reps, rep, warmup, fail_on_error, sample_hz, pin, no_aslr, no_syscalls, mark_time_only;
+	double timeout;
+	size_t vary_env, mark_capacity;
+};
+
+/* ---- symbolization of samples -------------------------------------------- */
+
+struct symcache {
+	char **path;
+	struct symtab **tab;
+	size_t n;
+};
+
+static struct symtab *symcache__get(struct symcache *c, const char *path, int quiet)
+{
+	struct symtab *t;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->path[i], path))
+			return c->tab[i];
+	if (path[0] == '[' || access(path, R_OK))
+		t = NULL; /* [vdso], [anon], deleted files */
+	else {
+		messages_quiet(quiet);
+		t = symtab__load(path);
+		messages_quiet(0);
+	}
+	c->path = xrealloc(c->path, (c->n + 1) * sizeof(*c->path));
+	c->tab = xrealloc(c->tab, (c->n + 1) * sizeof(*c->tab));
+	c->path[c->n] = xstrdup(path);
+	c->tab[c->n++] = t;
+	return t;
+}
+
+static void symcache__free(struct symcache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->path[i]);
+		if (c->tab[i])
+			symtab__free(c->tab[i]);
+	}
+	free(c->path);
+	free(c->tab);
+}
+
+static const char *base(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* Region key of one sampled IP: s:<sym> in the program, s:<sym>@<dso> elsewhere. */
+static char *ip_region(struct symcache *c, const struct hw_run_result *r, const char *prog, uint64_t ip)
+{
+	const struct hw_map *m = NULL;
+	struct symtab *t;
+	const struct sym *s = NULL;
+	uint64_t vaddr;
+	int is_prog;
+
+	/* the last mapping wins: a later mmap replaces an earlier one */
+	for (size_t i = r->n_maps; i-- > 0;)
+		if (ip >= r->maps[i].start && ip - r->maps[i].start < r->maps[i].len) {
+			m = &r->maps[i];
+			break;
+		}
+	if (!m)
+		return xstrdup(ip >> 63 ? "s:[kernel]" : "s:[unknown]");
+	is_prog = !strcmp(m->path, prog);
+	t = symcache__get(c, m->path, !is_prog);
+	if (t && !symtab__vaddr_of(t, m->start, m->pgoff, ip, &vaddr))
+		s = symtab__lookup(t, vaddr);
+	if (is_prog)
+		return xasprintf("s:%s", s ? s->name : "[unknown]");
+	return xasprintf("s:%s@%s", s ? s->name : "[unknown]", base(m->path));
+}
+
+struct symagg {
+	char *key;
+	uint64_t samples, period;
+};
+
+static int cmp_symagg(const void *a, const void *b)
+{
+	return strcmp(((const struct symagg *)a)->key, ((const struct symagg *)b)->key);
+}
+
+static int store_samples(struct store *st, int64_t wid, int64_t run_id, struct symcache *c,
+			 const struct hw_run_result *r, const char *prog, double task_ns)
+{
+	struct symagg *agg = xcalloc(r->n_ips ? r->n_ips : 1, sizeof(*agg));
+	size_t n = 0, out = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < r->n_ips; i++) {
+		agg[n].key = ip_region(c, r, prog, r->ips[i].ip);
+		agg[n].samples = r->ips[i].samples;
+		agg[n++].period = r->ips[i].period;
+	}
+	qsort(agg, n, sizeof(*agg), cmp_symagg);
+	for (size_t i = 0; i < n; i++) {
+		if (out && !strcmp(agg[out - 1].key, agg[i].key)) {
+			agg[out - 1].samples += agg[i].samples;
+			agg[out - 1].period += agg[i].period;
+			free(agg[i].key);
+			continue;
+		}
+		agg[out++] = agg[i];
+	}
+	for (size_t i = 0; i < out && !rc; i++) {
+		int64_t region = store__region(st, wid, agg[i].key, agg[i].key + 2);
+		double time_ns;
+
+		/* cpu-clock periods are nanoseconds; cycles samples share the task's time */
+		if (!strcmp(r->sample_event, "cpu-clock"))
+			time_ns = (double)agg[i].period;
+		else
+			time_ns = r->samples ? task_ns * (double)agg[i].samples / (double)r->samples : 0;
+		if (region < 0 ||
+		    store__region_metric_set(st, run_id, region, "samples", (double)agg[i].samples) ||
+		    (time_ns > 0 && store__region_metric_set(st, run_id, region, "time_ns", time_ns)) ||
+		    (!strcmp(r->sample_event, "cycles") &&
+		     store__region_metric_set(st, run_id, region, "cycles", (double)agg[i].period)))
+			rc = -1;
+	}
+	for (size_t i = 0; i < out; i++)
+		free(agg[i].key);
+	free(agg);
+	return rc;
+}
+
+/* ---- one run into the store ---------------------------------------------- */
+
+static int group_index(const struct hw_group *g, const char *name)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!strcmp(g->ev[i]->name, name))
+			return i;
+	return -1;
+}
+
+static char *config_json(const struct opts *o, const struct hw_machine *mach,
+			 const struct hw_run_result *r, int warmup)
+{
+	struct hw_json j;
+	char path[128], *out;
+	int multiplexed;
+	double min_fraction;
+
+	if (hw_json__init(&j))
+		return NULL;
+	hw_json__str(&j, "$.collector", "hw");
+	for (int i = 0; i < r->group.n; i++) {
+		snprintf(path, sizeof(path), "$.events[%d]", i);
+		hw_json__str(&j, path, r->group.ev[i]->name);
+	}
+	if (!r->group.n)
+		hw_json__raw(&j, "$.events", "[]");
+	hw_json__raw(&j, "$.unsupported", "{}");
+	for (int i = 0; i < r->group.n_unsupported; i++) {
+		snprintf(path, sizeof(path), "$.unsupported.\"%s\"", r->group.unsupported[i]->name);
+		hw_json__str(&j, path, hw_errno_name(r->group.unsupported_errno[i]));
+	}
+	if (!o->no_syscalls && r->syscall_errno)
+		hw_json__str(&j, "$.unsupported.syscalls", hw_errno_name(r->syscall_errno));
+	/* multiplexing: the final read and every marker read; values are scaled */
+	multiplexed = hw_run_result__multiplexed(r, &min_fraction);
+	hw_json__bool(&j, "$.multiplexed", multiplexed);
+	hw_json__bool(&j, "$.scaled", multiplexed);
+	if (multiplexed)
+		hw_json__num(&j, "$.running_fraction", min_fraction);
+	if (r->total_ok && !r->total.counted)
+		hw_json__bool(&j, "$.group_never_scheduled", 1);
+	hw_json__bool(&j, "$.inherit", r->group.inherit);
+	hw_json__bool(&j, "$.exclude_kernel", r->group.exclude_kernel);
+	hw_json__str(&j, "$.machine.cpu_model", mach->cpu_model);
+	hw_json__str(&j, "$.machine.kernel", mach->kernel);
+	hw_json__str(&j, "$.machine.governor", mach->governor);
+	if (mach->cur_khz >= 0)
+		hw_json__int(&j, "$.machine.cur_khz", mach->cur_khz);
+	if (mach->max_khz >= 0)
+		hw_json__int(&j, "$.machine.max_khz", mach->max_khz);
+	hw_json__int(&j, "$.machine.perf_event_paranoid", mach->paranoid);
+	hw_json__bool(&j, "$.machine.privileged", mach->privileged);
+	if (o->pin >= 0)
+		hw_json__int(&j, "$.pin", o->pin);
+	else
+		hw_json__raw(&j, "$.pin", "null");
+	hw_json__str(&j, "$.aslr", o->no_aslr ? "off" : mach->aslr == 0 ? "off (system)" : "on");
+	hw_json__int(&j, "$.env_pad", (int64_t)r->env_pad);
+	if (o->timeout > 0)
+		hw_json__num(&j, "$.timeout_s", o->timeout);
+	hw_json__bool(&j, "$.warmup", warmup);
+	hw_json__int(&j, "$.marks.count", (int64_t)r->n_marks);
+	hw_json__int(&j, "$.marks.dropped", (int64_t)r->marks_dropped);
+	hw_json__int(&j, "$.marks.incomplete", (int64_t)r->marks_incomplete);
+	hw_json__bool(&j, "$.marks.counters", !o->mark_time_only && r->group.n > 0);
+	if (o->sample_hz > 0) {
+		hw_json__int(&j, "$.sampling.hz", o->sample_hz);
+		if (r->sample_event) {
+			hw_json__str(&j, "$.sampling.event", r->sample_event);
+			hw_json__int(&j, "$.sampling.samples", (int64_t)r->samples);
+			hw_json__int(&j, "$.sampling.lost", (int64_t)r->samples_lost);
+		} else {
+			hw_json__raw(&j, "$.sampling.event", "null");
+		}
+		if (r->sample_errno)
+			hw_json__str(&j, r->sample_event ? "$.sampling.cycles" : "$.sampling.error",
+				     hw_errno_name(r->sample_errno));
+	}
+	if (!o->no_syscalls && !r->syscall_errno) {
+		hw_json__int(&j, "$.syscalls.recorded", (int64_t)r->n_sys);
+		hw_json__int(&j, "$.syscalls.lost", (int64_t)r->sys_lost);
+		hw_json__int(&j, "$.syscalls.runtime_discounted", (int64_t)r->runtime_syscalls_dropped);
+	}
+	if (r->exec_error[0])
+		hw_json__str(&j, "$.exec_error", r->exec_error);
+	out = xstrdup(j.text);
+	hw_json__free(&j);
+	return out;
+}
+
+/* (seq, nr) pairs in order */
+static int cmp_pair(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+/* Syscalls: mark_value "syscalls" (cumulative), event_count per region, run total. */
+static int store_syscalls(struct store *st, int64_t run_id, const struct hw_run_result *r)
+{
+	int64_t *key = xmalloc((r->n_sys ? r->n_sys : 1) * 2 * sizeof(int64_t));
+	size_t k = 0;
+	int rc = 0;
+
+	/* key pairs (seq, nr), seq = last marker hit at or before the call, -1 before the first */
+	for (size_t i = 0; i < r->n_sys; i++) {
+		int64_t seq;
+		size_t lo = 0, hi = r->n_marks;
+
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (r->marks[mid].time_ns <= r->sys[i].time_ns)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		seq = (int64_t)lo - 1;
+		key[2 * i] = seq;
+		key[2 * i + 1] = r->sys[i].nr;
+	}
+	qsort(key, r->n_sys, 2 * sizeof(int64_t), cmp_pair);
+	for (size_t i = 0; i < r->n_sys && !rc;) {
+		size_t j = i;
+		char detail[24];
+
+		while (j < r->n_sys && key[2 * j] == key[2 * i] && key[2 * j + 1] == key[2 * i + 1])
+			j++;
+		snprintf(detail, sizeof(detail), "%lld", (long long)key[2 * i + 1]);
+		if (store__event_add(st, run_id, 0, key[2 * i], "syscall", detail, (int64_t)(j - i)))
+			rc = -1;
+		k += j - i;
+		i = j;
+	}
+	/* cumulative count at each marker hit */
+	for (size_t m = 0, s = 0; m < r->n_marks && !rc; m++) {
+		while (s < r->n_sys && r->sys[s].time_ns < r->marks[m].time_ns)
+			s++;
+		if (store__mark_value_add(st, run_id, (int64_t)m, "syscalls", (double)s))
+			rc = -1;
+	}
+	if (!rc && store__run_metric_set(st, run_id, "syscalls", (double)k))
+		rc = -1;
+	free(key);
+	return rc;
+}
+
+static int store_run(struct store *st, int64_t wid, const struct opts *o, const struct hw_machine *mach,
+		     const struct hw_run_result *r, int rep, int warmup, struct symcache *sc,
+		     const char *prog, int64_t *run_id_out)
+{
+	static const char *const status_name[] = { "ok", "failed", "timeout" };
+	struct run_info ri = { 0 };
+	char *cfg = config_json(o, mach, r, warmup);
+	int64_t run_id;
+	int ins = group_index(&r->group, "instructions"), tc = group_index(&r->group, "task-clock");
+	double task_ns = (double)r->time_ns;
+	int rc = -1;
+
+	if (!cfg)
+		return -1;
+	ri.workload_id = wid;
+	ri.platform = "hw";
+	ri.config_json = cfg;
+	ri.rep = rep;
+	ri.status = warmup ? "warmup" : status_name[r->status];
+	ri.exit_code = r->exit_code;
+	ri.wall_ns = r->wall_ns;
+	ri.cell = warmup ? NULL : o->cell;
+	if (store__begin(st))
+		goto out;
+	run_id = store__run_add(st, &ri);
+	if (run_id < 0)
+		goto fail;
+	*run_id_out = run_id;
+
+	/* markers */
+	for (size_t m = 0; m < r->n_marks; m++) {
+		const struct hw_mark *mk = &r->marks[m];
+		int64_t insns = -1;
+
+		if (mk->has_reading && mk->r.counted && ins >= 0)
+			insns = (int64_t)(mk->r.value[ins] + 0.5);
+		if (store__mark_add(st, run_id, (int64_t)m, mk->id, insns, mk->time_ns))
+			goto fail;
+		if (!mk->has_reading || !mk->r.counted)
+			continue;
+		for (int e = 0; e < r->group.n; e++)
+			if (e != ins && store__mark_value_add(st, run_id, (int64_t)m, r->group.ev[e]->metric,
+							      mk->r.value[e]))
+				goto fail;
+	}
+	/* whole-run totals */
+	if (store__run_metric_set(st, run_id, "time_ns", (double)r->time_ns) ||
+	    store__run_metric_set(st, run_id, "wall_ns", (double)r->wall_ns) ||
+	    store__run_metric_set(st, run_id, "max_rss_kb", (double)r->ru.ru_maxrss) ||
+	    store__run_metric_set(st, run_id, "minor_faults", (double)r->ru.ru_minflt) ||
+	    store__run_metric_set(st, run_id, "major_faults", (double)r->ru.ru_majflt) ||
+	    store__run_metric_set(st, run_id, "vol_ctx_switches", (double)r->ru.ru_nvcsw) ||
+	    store__run_metric_set(st, run_id, "invol_ctx_switches", (double)r->ru.ru_nivcsw) ||
+	    store__run_metric_set(st, run_id, "user_ns",
+				  (double)r->ru.ru_utime.tv_sec * 1e9 + (double)r->ru.ru_utime.tv_usec * 1e3) ||
+	    store__run_metric_set(st, run_id, "sys_ns",
+				  (double)r->ru.ru_stime.tv_sec * 1e9 + (double)r->ru.ru_stime.tv_usec * 1e3))
+		goto fail;
+	if (r->total_ok && r->total.counted) {
+		for (int e = 0; e < r->group.n; e++)
+			if (store__run_metric_set(st, run_id, r->group.ev[e]->metric, r->total.value[e]))
+				goto fail;
+		if (tc >= 0)
+			task_ns = r->total.value[tc];
+	}
+	if (!o->no_syscalls && !r->syscall_errno && r->sys_lost == 0 && store_syscalls(st, run_id, r))
+		goto fail;
+	if (r->sample_event && r->samples) {
+		if (store__run_metric_set(st, run_id, "samples", (double)r->samples) ||
+		    store_samples(st, wid, run_id, sc, r, prog, task_ns))
+			goto fail;
+	}
+	rc = store__commit(st);
+	goto out;
+fail:
+	store__rollback(st);
+out:
+	free(cfg);
+	return rc;
+}
+
+/* ---- the command --------------------------------------------------------- */
+
+/* PROG as execvp would find it, made absolute; NULL with an error printed. */
+static char *resolve_prog(const char *prog)
+{
+	char *path, *save = NULL, *dir, *found = NULL, real[PATH_MAX];
+
+	if (strchr(prog, '/')) {
+		if (access(prog, X_OK)) {
+			error("%s: %s", prog, strerror(errno));
+			return NULL;
+		}
+		return realpath(prog, real) ? xstrdup(real) : xstrdup(prog);
+	}
+	path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(path, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *cand = xasprintf("%s/%s", *dir ? dir : ".", prog);
+
+		if (!access(cand, X_OK) && realpath(cand, real))
+			found = xstrdup(real);
+		free(cand);
+	}
+	free(path);
+	if (!found)
+		error("%s: command not found in PATH", prog);
+	return found;
+}
+
+static char *argv_json(int argc, char **argv)
+{
+	struct hw_json j;
+	char *out;
+
+	if (hw_json__init(&j))
+		return NULL;
+	free(j.text);
+	j.text = xstrdup("[]");
+	for (int i = 0; i < argc; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "$[%d]", i);
+		hw_json__str(&j, path, argv[i]);
+	}
+	out = xstrdup(j.text);
+	hw_json__free(&j);
+	return out;
+}
+
+static void warn_unsupported(const struct hw_run_result *r, const struct hw_machine *mach, int syscalls)
+{
+	char list[512] = "";
+	int eacces = 0;
+
+	for (int i = 0; i < r->group.n_unsupported; i++) {
+		size_t l = strlen(list);
+
+		snprintf(list + l, sizeof(list) - l, "%s%s (%s)", l ? ", " : "", r->group.unsupported[i]->name,
+			 hw_errno_name(r->group.unsupported_errno[i]));
+		eacces |= r->group.unsupported_errno[i] == EACCES || r->group.unsupported_errno[i] == EPERM;
+	}
+	if (list[0])
+		warning("not countable here, recorded as unsupported (not as 0): %s", list);
+	if (syscalls && r->syscall_errno) {
+		warning("system calls not traced (raw_syscalls:sys_enter: %s)", hw_errno_name(r->syscall_errno));
+		eacces |= r->syscall_errno == EACCES || r->syscall_errno == EPERM;
+	}
+	if (r->group.exclude_kernel)
+		warning("counting user space only: kernel.perf_event_paranoid=%d forbids kernel counting to this user",
+			mach->paranoid);
+	if (eacces && !mach->privileged)
+		warning("kernel.perf_event_paranoid=%d: run as root (or with CAP_PERFMON) or lower it with "
+			"'sysctl kernel.perf_event_paranoid=-1' for the refused events", mach->paranoid);
+}
 
 int cmd_collect_hw(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	error("'emudiff collect hw' is not available in this build yet");
-	return EXIT_BADINPUT;
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },       { "name", required_argument, NULL, 'n' },
+		{ "reps", required_argument, NULL, 'r' },     { "rep", required_argument, NULL, 'R' },
+		{ "cell", required_argument, NULL, 'c' },     { "timeout", required_argument, NULL, 't' },
+		{ "fail-on-error", no_argument, NULL, 'F' },  { "warmup", required_argument, NULL, 'w' },
+		{ "pin", required_argument, NULL, 'p' },      { "events", required_argument, NULL, 'e' },
+		{ "sample", required_argument, NULL, 's' },   { "no-aslr", no_argument, NULL, 'A' },
+		{ "vary-env", required_argument, NULL, 'v' }, { "no-syscalls", no_argument, NULL, 'S' },
+		{ "mark-capacity", required_argument, NULL, 'm' },
+		{ "mark-time-only", no_argument, NULL, 'M' },
+		{ "list-events", no_argument, NULL, 'L' },    { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .reps = 1, .pin = -1, .mark_capacity = 1 << 17 };
+	const struct hw_event *ev[HW_MAX_EVENTS];
+	struct symcache sc = { 0 };
+	struct hw_machine mach;
+	struct store *st = NULL;
+	char *prog = NULL, *aj = NULL, **pargv;
+	const char *arch = NULL, *elf = NULL;
+	struct symtab *main_tab = NULL;
+	int n_ev = 0, c, failures = 0, rc = EXIT_OK;
+	int64_t v, wid;
+
+	if (cmd_wants_help(argc, argv))
+		cmd_usage(usage_text, EXIT_OK);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.db = optarg; break;
+		case 'n': o.name = optarg; break;
+		case 'c': o.cell = optarg; break;
+		case 'e': o.events = optarg; break;
+		case 'F': o.fail_on_error = 1; break;
+		case 'A': o.no_aslr = 1; break;
+		case 'S': o.no_syscalls = 1; break;
+		case 'M': o.mark_time_only = 1; break;
+		case 'L':
+			for (size_t i = 0; hw_event__at(i); i++)
+				printf("%-24s %s\n", hw_event__at(i)->name, hw_event__at(i)->metric);
+			return stdout_flush_check() ? EXIT_FINDINGS : EXIT_OK;
+		case 't':
+			if (parse_double(optarg, &o.timeout) || o.timeout <= 0)
+				usage_die("--timeout: expected a positive number of seconds, got '%s'", optarg);
+			break;
+		case 'r': case 'R': case 'w': case 'p': case 's': case 'v': case 'm':
+			if (parse_i64(optarg, &v) || v < (c == 'r' ? 1 : 0) || v > INT_MAX)
+				usage_die("--%s: expected a %s integer, got '%s'",
+					  c == 'r' ? "reps" : c == 'R' ? "rep" : c == 'w' ? "warmup" : c == 'p' ? "pin"
+					  : c == 's' ? "sample" : c == 'v' ? "vary-env" : "mark-capacity",
+					  c == 'r' ? "positive" : "non-negative", optarg);
+			if (c == 'r') o.reps = (int)v;
+			else if (c == 'R') o.rep = (int)v;
+			else if (c == 'w') o.warmup = (int)v;
+			else if (c == 'p') o.pin = (int)v;
+			else if (c == 's') o.sample_hz = (int)v;
+			else if (c == 'v') o.vary_env = (size_t)v;
+			else o.mark_capacity = (size_t)v;
+			break;
+		default:
+			cmd_usage(usage_text, EXIT_BADINPUT);
+		}
+	}
+	if (optind >= argc)
+		usage_die("collect hw: no program given (emudiff collect hw [options] -- PROG ARGS)");
+	if (o.cell && o.reps != 1)
+		usage_die("collect hw: --cell needs --reps 1");
+	if (o.pin >= 0 && o.pin >= sysconf(_SC_NPROCESSORS_CONF))
+		usage_die("--pin: no CPU %d on this machine", o.pin);
+	if (hw_event__parse_list(o.events ? o.events : hw_default_events, ev, &n_ev))
+		return EXIT_BADINPUT;
+	pargv = argv + optind;
+	prog = resolve_prog(pargv[0]);
+	if (!prog)
+		return EXIT_BADINPUT;
+
+	/* the program's symbols (and architecture) when it is an ELF file */
+	{
+		FILE *f = fopen(prog, "rb");
+		unsigned char magic[4] = { 0 };
+
+		if (f) {
+			if (fread(magic, 1, 4, f) != 4)
+				magic[0] = 0;
+			fclose(f);
+		}
+		if (!memcmp(magic, "\177ELF", 4)) {
+			main_tab = symcache__get(&sc, prog, 0);
+			if (main_tab) {
+				arch = symtab__arch(main_tab);
+				elf = prog;
+			}
+		}
+		if (!arch) {
+			static struct utsname u;
+
+			arch = uname(&u) ? "unknown" : u.machine;
+		}
+	}
+	hw_machine__probe(&mach, o.pin);
+	st = store__open(o.db ? o.db : store__default_path(), STORE_CREATE);
+	if (!st) {
+		rc = EXIT_BADINPUT;
+		goto out;
+	}
+	aj = argv_json(argc - optind, pargv);
+	wid = store__workload(st, o.name ? o.name : base(pargv[0]), arch, elf, aj);
+	if (wid < 0) {
+		rc = EXIT_FINDINGS;
+		goto out;
+	}
+	for (int i = 0; i < o.warmup + o.reps; i++) {
+		int warmup = i < o.warmup;
+		int rep = warmup ? i - o.warmup : o.rep + (i - o.warmup);
+		struct hw_run_opts ro = {
+			.argv = pargv, .ev = ev, .n_ev = n_ev, .pin_cpu = o.pin, .no_aslr = o.no_aslr,
+			.env_pad = o.vary_env * (size_t)(rep > 0 ? rep : 0), .timeout_s = o.timeout,
+			.sample_hz = o.sample_hz, .syscalls = !o.no_syscalls, .mark_capacity = o.mark_capacity,
+			.mark_time_only = o.mark_time_only,
+		};
+		struct hw_run_result r;
+		int64_t run_id = -1;
+
+		if (hw_run(&ro, &r)) {
+			rc = EXIT_FINDINGS;
+			break;
+		}
+		if (i == 0)
+			warn_unsupported(&r, &mach, !o.no_syscalls);
+		if (r.exec_error[0])
+			warning("%s", r.exec_error);
+		if (r.marks_dropped)
+			warning("%llu marker hits dropped: the buffer holds %zu (raise --mark-capacity)",
+				(unsigned long long)r.marks_dropped, o.mark_capacity);
+		if (r.sys_lost)
+			warning("%llu system call records lost: syscalls not stored for this run",
+				(unsigned long long)r.sys_lost);
+		if (store_run(st, wid, &o, &mach, &r, rep, warmup, &sc, prog, &run_id)) {
+			hw_run_result__free(&r);
+			rc = EXIT_FINDINGS;
+			break;
+		}
+		if (!warmup && r.status != HW_OK)
+			failures++;
+		printf("run %lld: hw %s rep %d: %s, exit %d, %zu marks, %.3f s\n", (long long)run_id,
+		       o.name ? o.name : base(pargv[0]), rep,
+		       warmup ? "warmup" : r.status == HW_OK ? "ok" : r.status == HW_FAILED ? "failed" : "timeout",
+		       r.exit_code, r.n_marks, (double)r.time_ns / 1e9);
+		hw_run_result__free(&r);
+	}
+	if (rc == EXIT_OK && failures && o.fail_on_error)
+		rc = EXIT_FINDINGS;
+	if (stdout_flush_check() && rc == EXIT_OK)
+		rc = EXIT_FINDINGS;
+out:
+	if (st)
+		store__close(st);
+	symcache__free(&sc);
+	free(aj);
+	free(prog);
+	return rc;
 }

@@ -1,0 +1,161 @@
+/*
+ * console.c - the `@emudiff` lines that freestanding builds of emudiff/mark.h
+ * print on a serial console (format documented in mark.h).
+ *
+ * A serial log is noisy: boot messages, a logger's timestamps before each
+ * line, lines of other harts. Lines without `@emudiff` are counted and
+ * skipped; a line that claims to be a marker (`@emudiff mark`, `@emudiff
+ * exit`) but does not parse is an error with its line number, because a
+ * silently dropped marker would shift every region after it.
+ */
+#include "hw.h"
+#include "common.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_u64_tok(const char *s, uint64_t *v)
+{
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	return parse_u64(s, v);
+}
+
+static int parse_mark(char *rest, struct console_mark *m, const char **why)
+{
+	char *save = NULL, *tok = strtok_r(rest, " \t", &save);
+	int64_t id;
+
+	if (!tok || parse_i64(tok, &id)) {
+		*why = "marker id is not a number";
+		return -1;
+	}
+	if (id < 1 || id > 2047) {
+		*why = "marker id outside 1..2047";
+		return -1;
+	}
+	m->id = (int)id;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		char *eq = strchr(tok, '=');
+		uint64_t v;
+		int *has;
+		uint64_t *dst;
+
+		if (!eq) {
+			*why = "expected key=value after the id";
+			return -1;
+		}
+		*eq = 0;
+		if (!strcmp(tok, "cycles"))
+			has = &m->has_cycles, dst = &m->cycles;
+		else if (!strcmp(tok, "instret"))
+			has = &m->has_instret, dst = &m->instret;
+		else if (!strcmp(tok, "time"))
+			has = &m->has_time, dst = &m->time;
+		else {
+			*why = "unknown key (cycles, instret or time)";
+			return -1;
+		}
+		if (*has) {
+			*why = "key given twice";
+			return -1;
+		}
+		if (parse_u64_tok(eq + 1, &v)) {
+			*why = "value is not an unsigned number";
+			return -1;
+		}
+		*has = 1;
+		*dst = v;
+	}
+	return 0;
+}
+
+static void run_push(struct console_log *l, struct console_run *cur)
+{
+	l->runs = xrealloc(l->runs, (l->n_runs + 1) * sizeof(*l->runs));
+	l->runs[l->n_runs++] = *cur;
+	memset(cur, 0, sizeof(*cur));
+}
+
+int console_log__parse(FILE *f, const char *path, struct console_log *out)
+{
+	struct console_run cur = { 0 };
+	size_t cap = 0, len = 0;
+	char *line = NULL;
+	ssize_t got;
+	unsigned lineno = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	while ((got = getline(&line, &len, f)) >= 0) {
+		const char *why = NULL;
+		char *at, *rest;
+		int complete = got > 0 && line[got - 1] == '\n';
+
+		lineno++;
+		line[strcspn(line, "\r\n")] = 0;
+		at = strstr(line, "@emudiff");
+		if (!at) {
+			out->garbage_lines++;
+			continue;
+		}
+		rest = at + 8;
+		if (!complete && (!strncmp(rest, " mark", 5) || !strncmp(rest, " exit", 5))) {
+			/* a number cut short would still parse: refuse the whole line */
+			rc = error("%s:%u: truncated marker line (the log ends in the middle of it)", path, lineno);
+			break;
+		}
+		if (!strncmp(rest, " mark", 5) && (rest[5] == ' ' || rest[5] == '\t' || !rest[5])) {
+			struct console_mark m = { 0 };
+
+			m.line = lineno;
+			if (parse_mark(rest + 5, &m, &why)) {
+				rc = error("%s:%u: malformed marker line: %s", path, lineno, why);
+				break;
+			}
+			if (cur.n_marks == cap) {
+				cap = cap ? 2 * cap : 64;
+				cur.marks = xrealloc(cur.marks, cap * sizeof(*cur.marks));
+			}
+			cur.marks[cur.n_marks++] = m;
+		} else if (!strncmp(rest, " exit", 5) && (rest[5] == ' ' || rest[5] == '\t' || !rest[5])) {
+			char *s = rest + 5;
+			int64_t code;
+
+			s += strspn(s, " \t");
+			s[strcspn(s, " \t")] = 0;
+			if (parse_i64(s, &code) || code < -2147483647 || code > 2147483647) {
+				rc = error("%s:%u: malformed exit line: exit code is not a number", path, lineno);
+				break;
+			}
+			cur.has_exit = 1;
+			cur.exit_code = (int)code;
+			run_push(out, &cur);
+			cap = 0;
+		} else {
+			out->garbage_lines++;
+		}
+	}
+	out->lines = lineno;
+	if (!rc && ferror(f))
+		rc = error("%s: read error: %s", path, strerror(errno));
+	if (!rc && cur.n_marks)
+		run_push(out, &cur);
+	if (!rc && out->n_runs == 0)
+		rc = error("%s: no @emudiff lines in %u lines (is this the serial log of a build with -DEMUDIFF_FREESTANDING?)",
+			   path, lineno);
+	free(cur.marks);
+	free(line);
+	if (rc)
+		console_log__free(out);
+	return rc;
+}
+
+void console_log__free(struct console_log *l)
+{
+	for (size_t i = 0; i < l->n_runs; i++)
+		free(l->runs[i].marks);
+	free(l->runs);
+	memset(l, 0, sizeof(*l));
+}

@@ -1,0 +1,437 @@
+/*
+ * hw.h - hw-collectors/: measurements taken on real hardware and brought in
+ * from outside, for `emudiff collect hw|console` and `emudiff import`.
+ *
+ *  - hw_event__*: the countable events (perf's names) and their store metrics.
+ *  - hw_group__*: one perf_event_open counting group per run: refused events
+ *    are dropped and remembered with their errno; reads are parsed and
+ *    scaled when the group was multiplexed.
+ *  - hw_run(): one invocation of a workload: fork, pin, ASLR, environment
+ *    padding, counting group and sampler opened on the child before exec,
+ *    the marker runtime's buffer (emudiff/mark.h), syscalls by tracepoint,
+ *    timeout, rusage of the reaped child.
+ *  - console_log__parse(): `@emudiff` lines of a serial log.
+ *  - perf_stat__parse(), perf_script__parse(): perf's text outputs.
+ *  - hw_json: config_json built with SQLite's JSON functions.
+ *
+ * Errors: functions return -1 after printing one line ("error: FILE: ...").
+ */
+#ifndef EMUDIFF_HW_H
+#define EMUDIFF_HW_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* ---- events ------------------------------------------------------------- */
+
+#define HW_MAX_EVENTS 16
+
+struct hw_event {
+	const char *name;   /* perf's name: "cycles", "task-clock" */
+	const char *metric; /* store metric: "cycles", "task_clock_ns"; instructions -> "instret" */
+	uint32_t type;      /* PERF_TYPE_HARDWARE / PERF_TYPE_SOFTWARE */
+	uint64_t config;
+};
+
+/* The events `collect hw` counts by default, in group order. */
+extern const char hw_default_events[];
+const struct hw_event *hw_event__find(const char *name); /* NULL if unknown */
+const struct hw_event *hw_event__at(size_t i);           /* NULL past the end */
+/* Parse a comma-separated list into events; -1 (error printed) on an unknown name. */
+int hw_event__parse_list(const char *list, const struct hw_event **out, int *n);
+/* "ENOENT", "EOPNOTSUPP", ... for the errnos perf_event_open returns. */
+const char *hw_errno_name(int err);
+
+/* ---- counting group ----------------------------------------------------- */
+
+struct hw_group {
+	int n;                                   /* events in the group (read order) */
+	int fd[HW_MAX_EVENTS];                   /* fd[0] is the leader */
+	const struct hw_event *ev[HW_MAX_EVENTS];
+	int n_unsupported;
+	const struct hw_event *unsupported[HW_MAX_EVENTS];
+	int unsupported_errno[HW_MAX_EVENTS];
+	int inherit;        /* counts threads and children (kernel allowed GROUP|inherit) */
+	int exclude_kernel; /* user space only (perf_event_paranoid demanded it) */
+};
+
+/*
+ * Open the events as one group on pid (disabled, enabled on the pid's next
+ * exec). An event the kernel refuses is dropped and recorded in
+ * unsupported[] with its errno, never opened as a zero. Returns the number of
+ * events opened (0 is not an error: nothing countable).
+ */
+int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *ev, int n);
+/* Close the fds; the description (n, ev, unsupported) stays for reporting. */
+void hw_group__close(struct hw_group *g);
+
+struct hw_reading {
+	uint64_t time_enabled, time_running;
+	int n;
+	uint64_t raw[HW_MAX_EVENTS];
+	double value[HW_MAX_EVENTS]; /* scaled to time_enabled when multiplexed */
+	int multiplexed;             /* time_running < time_enabled: values are estimates */
+	int counted;                 /* time_running > 0: values mean something */
+};
+
+/*
+ * Parse one read(2) of the group leader (PERF_FORMAT_GROUP |
+ * TOTAL_TIME_ENABLED | TOTAL_TIME_RUNNING: nr, enabled, running, values[nr]).
+ * Returns 0, or -1 when the buffer is short or nr does not match the group.
+ */
+int hw_reading__parse(const void *buf, size_t len, int n_expected, struct hw_reading *out);
+/* read(2) the group now and parse it. */
+int hw_group__read(const struct hw_group *g, struct hw_reading *out);
+
+/* ---- machine facts ------------------------------------------------------- */
+
+struct hw_machine {
+	char cpu_model[128];
+	char kernel[256];    /* uname -r and -v */
+	char governor[32];   /* of the pinned CPU (or cpu0); "" when not exposed */
+	int64_t cur_khz;     /* -1 when not exposed */
+	int64_t max_khz;
+	int paranoid;        /* kernel.perf_event_paranoid; -99 when unreadable */
+	int privileged;      /* root or CAP_PERFMON/CAP_SYS_ADMIN */
+	int aslr;            /* kernel.randomize_va_space */
+};
+void hw_machine__probe(struct hw_machine *m, int cpu);
+
+/* ---- one invocation ------------------------------------------------------ */
+
+enum hw_status { HW_OK, HW_FAILED, HW_TIMEOUT };
+
+struct hw_run_opts {
+	char **argv;                      /* program and arguments (PATH searched) */
+	const struct hw_event *const *ev; /* counting group */
+	int n_ev;
+	int pin_cpu;          /* -1: no pinning */
+	int no_aslr;          /* personality(ADDR_NO_RANDOMIZE) */
+	size_t env_pad;       /* bytes of EMUDIFF_ENV_PAD in the child's environment */
+	double timeout_s;     /* <= 0: none */
+	int sample_hz;        /* 0: no sampling */
+	int syscalls;         /* try raw_syscalls:sys_enter */
+	size_t mark_capacity; /* marker records the buffer holds */
+	int mark_time_only;   /* markers stamp time only: no group read (no system call) per hit */
+};
+
+struct hw_mark {
+	int id;
+	int64_t time_ns; /* CLOCK_MONOTONIC_RAW, relative to exec */
+	int has_reading;
+	struct hw_reading r;
+};
+
+struct hw_map {
+	uint64_t start, len, pgoff;
+	uint64_t time; /* perf clock; maps are sorted by it */
+	char *path;
+};
+
+struct hw_ip {
+	uint64_t ip;
+	uint64_t samples;
+	uint64_t period; /* sum of sample periods (ns for cpu-clock, cycles for cycles) */
+};
+
+struct hw_syscall {
+	int64_t time_ns; /* relative to exec */
+	int64_t nr;
+};
+
+struct hw_run_result {
+	enum hw_status status;
+	int exit_code;      /* exit status, 128+signal, -1 unknown */
+	int64_t wall_ns;    /* fork to reap */
+	int64_t time_ns;    /* exec to reap */
+	struct rusage ru;
+	size_t env_pad;
+	struct hw_group group;
+	struct hw_reading total;   /* final read (valid if group.n > 0) */
+	int total_ok;
+	/* markers */
+	struct hw_mark *marks;
+	size_t n_marks;
+	uint64_t marks_dropped;    /* buffer full */
+	uint64_t marks_incomplete; /* records never completed */
+	/* sampling */
+	const char *sample_event;  /* "cycles", "cpu-clock", or NULL when sampling was refused */
+	int sample_errno;
+	struct hw_ip *ips;
+	size_t n_ips;
+	struct hw_map *maps;
+	size_t n_maps;
+	uint64_t samples, samples_lost;
+	/* syscalls */
+	int syscall_errno;         /* 0 when recorded */
+	struct hw_syscall *sys;
+	size_t n_sys;
+	uint64_t sys_lost;
+	uint64_t runtime_syscalls_dropped; /* the marker runtime's own read()/mmap() */
+	char exec_error[160];      /* the program could not be executed */
+};
+
+/*
+ * Run one invocation. Returns 0 when the run happened (whatever its status:
+ * a crash or timeout is a result), -1 on a failure of the collector itself
+ * (error printed). Free the result with hw_run_result__free().
+ */
+int hw_run(const struct hw_run_opts *o, struct hw_run_result *r);
+void hw_run_result__free(struct hw_run_result *r);
+/*
+ * Was the counting group multiplexed anywhere in the run (the final read or
+ * any marker's read)? Returns 1 or 0; *fraction gets the smallest
+ * time_running / time_enabled seen (1 when never multiplexed).
+ */
+int hw_run_result__multiplexed(const struct hw_run_result *r, double *fraction);
+
+/* ---- ring buffer records (used by hw_run, exposed for tests) ------------- */
+
+/* Sample layout of the sampler: IP | TID | TIME | PERIOD. */
+struct hw_sample_fields {
+	uint64_t ip;
+	uint32_t pid, tid;
+	uint64_t time;
+	uint64_t period;
+};
+int hw_sample__parse(const void *rec, size_t len, struct hw_sample_fields *out);
+
+/* raw_syscalls:sys_enter field offsets inside PERF_SAMPLE_RAW data. */
+struct hw_tp_format {
+	int id_offset, id_size;
+	int args_offset;
+};
+/* Parse the tracefs "format" text of raw_syscalls:sys_enter. 0 or -1. */
+int hw_tp_format__parse(const char *text, struct hw_tp_format *f);
+
+/* ---- console logs (freestanding markers) --------------------------------- */
+
+struct console_mark {
+	int id;
+	unsigned line;
+	int has_cycles, has_instret, has_time;
+	uint64_t cycles, instret, time;
+};
+
+struct console_run {
+	struct console_mark *marks;
+	size_t n_marks;
+	int has_exit;
+	int exit_code;
+};
+
+struct console_log {
+	struct console_run *runs; /* split at `@emudiff exit` lines */
+	size_t n_runs;
+	size_t garbage_lines;     /* lines without `@emudiff` */
+	size_t lines;
+};
+
+/*
+ * Parse `@emudiff mark <id> [cycles=<n>] [instret=<n>] [time=<n>]` and
+ * `@emudiff exit <code>` lines; any text before `@emudiff` is ignored; other
+ * lines are counted as garbage. A line holding `@emudiff mark` or `@emudiff
+ * exit` that does not parse is an error "PATH:LINE: reason" (-1).
+ */
+int console_log__parse(FILE *f, const char *path, struct console_log *out);
+void console_log__free(struct console_log *l);
+
+/* ---- perf stat -x, CSV --------------------------------------------------- */
+
+struct perf_stat_row {
+	char *event;       /* as perf names it: "task-clock", "cycles:u" */
+	int supported;     /* 0: <not supported> / <not counted> */
+	char *why;         /* "not supported", "not counted" */
+	double value;
+	char *unit;        /* "msec" or "" */
+	double variance_pct; /* with -r; < 0 when absent */
+	double pct_running;  /* < 0 when absent */
+};
+
+struct perf_stat {
+	struct perf_stat_row *rows;
+	size_t n;
+	int repeated; /* the -r form (variance column) */
+};
+
+/* Parse `perf stat -x,` output (with or without -r). -1 with "PATH:LINE: reason". */
+int perf_stat__parse(FILE *f, const char *path, struct perf_stat *out);
+void perf_stat__free(struct perf_stat *s);
+/* Store metric name of a perf event name ("task-clock" -> "task_clock_ns"), NULL if unknown. */
+const char *perf_stat__metric(const char *event, const char *unit, double value, double *scaled);
+
+/* ---- perf script --------------------------------------------------------- */
+
+struct perf_script_sym {
+	char *name; /* "sym" or "sym@dso-basename" for shared objects, "[unknown]" */
+	uint64_t samples;
+	double period;
+};
+
+struct perf_script {
+	struct perf_script_sym *syms;
+	size_t n;
+	uint64_t samples;
+	char *event;       /* event of the samples ("cpu-clock") */
+	char *comm;        /* command of the first sample */
+	int mixed_events;  /* more than one event name seen */
+};
+
+/*
+ * Parse the default output of `perf script` (with or without callchains):
+ * the sampled IP's symbol of each sample. -1 with "PATH:LINE: reason".
+ * main_dso: basename of the program whose symbols keep their bare name (NULL:
+ * the comm's binary).
+ */
+int perf_script__parse(FILE *f, const char *path, const char *main_dso, struct perf_script *out);
+void perf_script__free(struct perf_script *s);
+
+/* ---- config_json with SQLite's JSON functions ----------------------------- */
+
+struct hw_json {
+	sqlite3 *db;
+	char *text;
+};
+int hw_json__init(struct hw_json *j);            /* "{}" */
+void hw_json__str(struct hw_json *j, const char *path, const char *v);  /* path "$.a.b" */
+void hw_json__num(struct hw_json *j, const char *path, double v);
+void hw_json__int(struct hw_json *j, const char *path, int64_t v);
+void hw_json__bool(struct hw_json *j, const char *path, int v);
+void hw_json__raw(struct hw_json *j, const char *path, const char *json);
+void hw_json__free(struct hw_json *j);
+
+/* ==== BEGIN section owned by kvm_exit.c, kvm_trace.c, uftrace.c ============
+ * VM exits from KVM tracepoints (collect hw-kvm) and uftrace import. */
+
+/* One field of a tracepoint, as its tracefs format file describes it. */
+struct tp_field {
+	char name[64];
+	unsigned offset, size;
+	int is_signed;
+};
+
+/* A tracepoint's format file: id and field layout of its raw sample data. */
+struct tp_format {
+	char name[96]; /* "system:event" */
+	int id;
+	size_t nfields;
+	struct tp_field *fields;
+};
+
+/* Parse the text of a format file; origin names it in messages. 0 or -1 (error printed). */
+int tp_format__parse(struct tp_format *f, const char *text, const char *origin);
+/* Read TRACEFS/events/SYSTEM/EVENT/format. Returns 0, -1 on bad content (error
+ * printed), or -ENOENT when the tracepoint does not exist (nothing printed). */
+int tp_format__load(struct tp_format *f, const char *tracefs, const char *system, const char *event);
+const struct tp_field *tp_format__field(const struct tp_format *f, const char *name);
+/* Read an unsigned or sign-extended field from raw data; -1 if it lies outside. */
+int tp_field__read(const struct tp_field *fld, const void *raw, size_t raw_size, uint64_t *out);
+void tp_format__free(struct tp_format *f);
+/* The tracefs mount: /sys/kernel/tracing, else /sys/kernel/debug/tracing; NULL if none. */
+const char *tracefs__path(void);
+
+/* Exit-reason tables. NULL when the code is not in the table. */
+const char *kvm_exit__vmx_reason(uint32_t basic_reason);  /* Intel SDM appendix C */
+const char *kvm_exit__svm_reason(uint64_t exit_code);     /* AMD APM vol. 2, VMCB EXITCODE */
+const char *kvm_exit__riscv_scause(uint64_t scause);      /* RISC-V privileged spec, H ext. */
+const char *kvm_exit__userspace_reason(uint32_t reason);  /* KVM_EXIT_* (linux/kvm.h) */
+
+/* How to turn one raw sample of an exit tracepoint into a reason name. */
+enum kvm_exit_layout {
+	KVM_LAYOUT_X86,       /* kvm:kvm_exit on x86: exit_reason + isa (1 VMX, 2 SVM) */
+	KVM_LAYOUT_RISCV,     /* kvm:kvm_exit on riscv64: scause */
+	KVM_LAYOUT_USERSPACE, /* kvm:kvm_userspace_exit: reason (KVM_EXIT_*) */
+	KVM_LAYOUT_FIELD,     /* any tracepoint: the numeric value of one named field */
+};
+
+struct kvm_exit_decoder {
+	struct tp_format fmt;
+	enum kvm_exit_layout layout;
+	const struct tp_field *reason, *isa;
+	char prefix[32]; /* prepended to reason names ("userspace:"), may be "" */
+};
+
+/* Choose the layout from the format's fields; reason_field forces
+ * KVM_LAYOUT_FIELD with that field (NULL: detect). Takes ownership of fmt.
+ * 0 or -1 (error printed: no field to decode a reason from). */
+int kvm_exit_decoder__init(struct kvm_exit_decoder *d, struct tp_format *fmt,
+			   const char *reason_field);
+/* Decode one raw sample into out ("EPT_VIOLATION", "VS-mode ecall",
+ * "vmx:0x45" when not in the table). 0, or -1 when the sample is too short. */
+int kvm_exit_decoder__reason(const struct kvm_exit_decoder *d, const void *raw, size_t size,
+			     char *out, size_t out_size);
+void kvm_exit_decoder__free(struct kvm_exit_decoder *d);
+
+/* A tally of (reason name, marker seq) -> count, in first-seen order; seq -1
+ * when no marker had been seen yet. */
+struct reason_tally {
+	size_t n, cap;
+	struct reason_count { char *reason; int64_t seq; uint64_t count; } *v;
+};
+void reason_tally__add(struct reason_tally *t, const char *reason, int64_t seq, uint64_t count);
+uint64_t reason_tally__total(const struct reason_tally *t);
+void reason_tally__free(struct reason_tally *t);
+/* Sampling of exit tracepoints on a VMM process (kvm_trace.c): one event per
+ * online CPU on pid with inherit (vCPU threads), each with its own ring. */
+struct kvm_trace;
+/* Open decoder's tracepoint on pid (disabled, enabled at the pid's next exec).
+ * Takes ownership of the decoder. NULL with -errno in *err (nothing printed). */
+struct kvm_trace *kvm_trace__open(pid_t pid, struct kvm_exit_decoder *dec, int *err);
+/* Attribute samples to marker regions: mark_ns[i] is when marker hit i was
+ * seen (CLOCK_MONOTONIC_RAW ns, now_ns()); a sample taken after mark_ns[k]
+ * and before mark_ns[k+1] counts with seq k. The arrays stay the caller's
+ * and may grow between drains (*n is re-read). */
+void kvm_trace__set_marks(struct kvm_trace *t, const int64_t *const *mark_ns, const size_t *n);
+/* Read every complete sample so far into the tally. */
+void kvm_trace__drain(struct kvm_trace *t);
+const struct reason_tally *kvm_trace__tally(const struct kvm_trace *t);
+const char *kvm_trace__name(const struct kvm_trace *t); /* "kvm:kvm_exit" */
+uint64_t kvm_trace__lost(const struct kvm_trace *t);     /* samples lost to full rings */
+uint64_t kvm_trace__undecoded(const struct kvm_trace *t); /* samples too short to decode */
+void kvm_trace__close(struct kvm_trace *t);
+
+/* Guest-only counters of a VMM process (exclude_host: counted while a vCPU
+ * runs guest code), one event each, inherited by threads. */
+struct guest_counters {
+	int n;
+	int fd[HW_MAX_EVENTS];
+	const struct hw_event *ev[HW_MAX_EVENTS];
+	int n_unsupported;
+	const struct hw_event *unsupported[HW_MAX_EVENTS];
+	int unsupported_errno[HW_MAX_EVENTS];
+};
+/* Returns the number opened; refused events land in unsupported[]. */
+int guest_counters__open(struct guest_counters *g, pid_t pid, const struct hw_event *const *ev, int n);
+/* Scaled value of event i (multiplexing); -1 when it never ran. */
+int guest_counters__read(const struct guest_counters *g, int i, double *value);
+void guest_counters__close(struct guest_counters *g);
+/* uftrace data directories (uftrace.c): the format uftrace record writes and
+ * Hermit's rftrace writes for unikernels. Function-level times per symbol. */
+struct uftrace_func {
+	char *name;       /* symbol; "0x<addr>" when no symbol file covers it */
+	uint64_t calls;
+	uint64_t incl_ns; /* inclusive: outermost activations only (recursion counted once) */
+	uint64_t self_ns; /* exclusive: inclusive minus traced callees */
+};
+
+struct uftrace_data {
+	char *exename;          /* from task.txt (SESS) or the info file */
+	int version;            /* file format version of the info header */
+	size_t n_tasks;
+	struct uftrace_func *funcs;
+	size_t n_funcs;
+	uint64_t first_ns, last_ns; /* record timestamps over all tasks */
+	uint64_t records, lost_records;
+	uint64_t unclosed;      /* entries without an exit, closed at the task's last time */
+};
+
+/* Read DIR. -1 with one line "DIR/FILE: reason" on bad or truncated data. */
+int uftrace__load(const char *dir, struct uftrace_data *out);
+void uftrace__free(struct uftrace_data *d);
+/* ==== END section owned by kvm_exit.c, kvm_trace.c, uftrace.c ============== */
+
+#endif

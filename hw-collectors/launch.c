@@ -1,0 +1,715 @@
+/*
+ * launch.c - one measured invocation of a workload.
+ *
+ * The child is forked and waits on a socket. The collector then opens every
+ * event on the child's pid, disabled and enabled on its exec (so nothing of
+ * the collector or of the fork is counted), and passes the counting group's
+ * leader over the socket (SCM_RIGHTS). The child publishes that fd in its
+ * environment for the marker runtime of emudiff/mark.h, which reads the group
+ * at each marker into the shared buffer (a memfd) the collector created, and
+ * execs. While the workload runs the collector drains the sampling and
+ * syscall ring buffers and watches the child's pidfd and the timeout; the
+ * child is reaped with wait4() for its resource usage.
+ */
+#include "hw.h"
+#include "ring.h"
+#include "common.h"
+#include "emudiff/mark.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SAMPLE_RING_PAGES 128
+#define SYSCALL_RING_PAGES 512
+
+static int64_t raw_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int perf_open(struct perf_event_attr *a, pid_t pid, int cpu)
+{
+	long fd = syscall(SYS_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/*
+ * One event per CPU for the child's pid. The kernel refuses to map the ring
+ * of an inherited per-task event (cpu -1), so, as perf record does, sampled
+ * events that must follow threads and children are opened on every CPU, each
+ * with its own ring.
+ */
+struct ringset {
+	int n;
+	int *fd, *hup;
+	struct ring *ring;
+};
+
+static void ringset__close(struct ringset *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		ring__unmap(&s->ring[i]);
+		close(s->fd[i]);
+	}
+	free(s->fd);
+	free(s->hup);
+	free(s->ring);
+	memset(s, 0, sizeof(*s));
+}
+
+static int ringset__open(struct ringset *s, struct perf_event_attr *a, pid_t pid, size_t pages)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+
+	memset(s, 0, sizeof(*s));
+	if (ncpu < 1)
+		ncpu = 1;
+	s->fd = xcalloc((size_t)ncpu, sizeof(int));
+	s->hup = xcalloc((size_t)ncpu, sizeof(int));
+	s->ring = xcalloc((size_t)ncpu, sizeof(struct ring));
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		int fd = perf_open(a, pid, cpu), e;
+
+		if (fd == -ENODEV)
+			continue; /* offline CPU */
+		if (fd < 0) {
+			ringset__close(s);
+			return fd;
+		}
+		e = ring__map(&s->ring[s->n], fd, pages);
+		if (e) {
+			close(fd);
+			ringset__close(s);
+			return e;
+		}
+		s->fd[s->n++] = fd;
+	}
+	if (!s->n) {
+		ringset__close(s);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void ringset__drain(struct ringset *s, void (*fn)(const struct perf_event_header *h, void *arg),
+			   void *arg)
+{
+	for (int i = 0; i < s->n; i++)
+		ring__drain(&s->ring[i], fn, arg);
+}
+
+static uint64_t ringset__lost(const struct ringset *s)
+{
+	uint64_t lost = 0;
+
+	for (int i = 0; i < s->n; i++)
+		lost += s->ring[i].lost;
+	return lost;
+}
+
+/* ---- the child ----------------------------------------------------------- */
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 'g';
+	struct iovec iov = { &byte, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* Returns the received fd, -1 when none came with the go byte, -2 on EOF/error. */
+static int recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -2;
+	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+static void write_int(int sock, int v)
+{
+	ssize_t n = write(sock, &v, sizeof(v));
+
+	(void)n;
+}
+
+static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, size_t mark_bytes,
+			    size_t env_pad)
+{
+	char num[32];
+	int gfd;
+
+	if (o->pin_cpu >= 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(o->pin_cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set)) {
+			write_int(sock, -1);
+			write_int(sock, errno);
+			_exit(127);
+		}
+	}
+	if (o->no_aslr) {
+		int cur = personality(0xffffffff);
+
+		if (cur != -1)
+			personality((unsigned long)cur | ADDR_NO_RANDOMIZE);
+	}
+	gfd = recv_fd(sock);
+	if (gfd == -2)
+		_exit(127); /* the collector gave up */
+	snprintf(num, sizeof(num), "%d", mark_fd);
+	setenv("EMUDIFF_MARK_FD", num, 1);
+	snprintf(num, sizeof(num), "%zu", mark_bytes);
+	setenv("EMUDIFF_MARK_BYTES", num, 1);
+	if (gfd >= 0) {
+		snprintf(num, sizeof(num), "%d", gfd);
+		setenv("EMUDIFF_MARK_GROUP_FD", num, 1);
+	} else {
+		unsetenv("EMUDIFF_MARK_GROUP_FD");
+	}
+	if (env_pad) {
+		char *pad = malloc(env_pad + 1);
+
+		if (pad) {
+			memset(pad, 'x', env_pad);
+			pad[env_pad] = 0;
+			setenv("EMUDIFF_ENV_PAD", pad, 1);
+		}
+	} else {
+		unsetenv("EMUDIFF_ENV_PAD");
+	}
+	write_int(sock, gfd);
+	execvp(o->argv[0], o->argv);
+	write_int(sock, errno);
+	_exit(127);
+}
+
+/* ---- what the rings deliver ---------------------------------------------- */
+
+struct collect_ctx {
+	struct hw_run_result *r;
+	size_t cap_ips, cap_maps, cap_sys;
+	struct hw_tp_format tp;
+	int64_t t0;
+	int child_group_fd, mark_fd;
+	uint64_t *ip_list; /* all sampled ips, aggregated at the end */
+	uint64_t *period_list;
+	size_t n_ip_list, cap_ip_list;
+};
+
+static void on_sample_record(const struct perf_event_header *h, void *arg)
+{
+	struct collect_ctx *c = arg;
+	struct hw_run_result *r = c->r;
+
+	if (h->type == PERF_RECORD_SAMPLE) {
+		struct hw_sample_fields s;
+
+		if (hw_sample__parse(h, h->size, &s))
+			return;
+		if (c->n_ip_list == c->cap_ip_list) {
+			c->cap_ip_list = c->cap_ip_list ? 2 * c->cap_ip_list : 1024;
+			c->ip_list = xrealloc(c->ip_list, c->cap_ip_list * sizeof(uint64_t));
+			c->period_list = xrealloc(c->period_list, c->cap_ip_list * sizeof(uint64_t));
+		}
+		c->ip_list[c->n_ip_list] = s.ip;
+		c->period_list[c->n_ip_list++] = s.period;
+		r->samples++;
+	} else if (h->type == PERF_RECORD_MMAP2 && h->size > sizeof(*h) + 64 + 16) {
+		const unsigned char *p = (const unsigned char *)(h + 1);
+		uint32_t prot;
+		struct hw_map m;
+		size_t maxlen = h->size - sizeof(*h) - 64 - 16;
+
+		memcpy(&prot, p + 56, 4);
+		if (!(prot & PROT_EXEC))
+			return;
+		memcpy(&m.start, p + 8, 8);
+		memcpy(&m.len, p + 16, 8);
+		memcpy(&m.pgoff, p + 24, 8);
+		/* sample_id_all: pid, tid, time at the end of the record */
+		memcpy(&m.time, (const unsigned char *)h + h->size - 8, 8);
+		m.path = strndup((const char *)p + 64, maxlen);
+		if (!m.path)
+			die("out of memory");
+		if (r->n_maps == c->cap_maps) {
+			c->cap_maps = c->cap_maps ? 2 * c->cap_maps : 32;
+			r->maps = xrealloc(r->maps, c->cap_maps * sizeof(*r->maps));
+		}
+		r->maps[r->n_maps++] = m;
+	}
+}
+
+static void on_syscall_record(const struct perf_event_header *h, void *arg)
+{
+	struct collect_ctx *c = arg;
+	struct hw_run_result *r = c->r;
+	const unsigned char *p = (const unsigned char *)(h + 1);
+	uint64_t time, a0 = 0, a4 = 0;
+	uint32_t size;
+	int64_t nr = 0;
+
+	if (h->type != PERF_RECORD_SAMPLE || h->size < sizeof(*h) + 12)
+		return;
+	memcpy(&time, p, 8);
+	memcpy(&size, p + 8, 4);
+	if (sizeof(*h) + 12 + size > h->size || (int)size < c->tp.args_offset + 48)
+		return;
+	p += 12;
+	if (c->tp.id_size == 8)
+		memcpy(&nr, p + c->tp.id_offset, 8);
+	else {
+		int32_t n32;
+
+		memcpy(&n32, p + c->tp.id_offset, 4);
+		nr = n32;
+	}
+	memcpy(&a0, p + c->tp.args_offset, 8);
+	memcpy(&a4, p + c->tp.args_offset + 32, 8);
+	/* The marker runtime's own system calls are the collector's, not the workload's. */
+	if ((nr == SYS_read && c->child_group_fd >= 0 && a0 == (uint64_t)c->child_group_fd) ||
+	    (nr == SYS_mmap && a4 == (uint64_t)c->mark_fd)) {
+		r->runtime_syscalls_dropped++;
+		return;
+	}
+	if (r->n_sys == c->cap_sys) {
+		c->cap_sys = c->cap_sys ? 2 * c->cap_sys : 4096;
+		r->sys = xrealloc(r->sys, c->cap_sys * sizeof(*r->sys));
+	}
+	r->sys[r->n_sys].time_ns = (int64_t)time - c->t0;
+	r->sys[r->n_sys++].nr = nr;
+}
+
+/* ---- opening the sampler and the syscall tracepoint ----------------------- */
+
+static int open_sampler(const struct hw_run_opts *o, pid_t pid, struct hw_run_result *r, int exclude_kernel,
+			struct ringset *rs)
+{
+	static const struct {
+		const char *name;
+		uint32_t type;
+		uint64_t config;
+	} tries[] = {
+		{ "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES },
+		{ "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK },
+	};
+	struct perf_event_attr a;
+	int e = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.type = tries[i].type;
+		a.config = tries[i].config;
+		a.freq = 1;
+		a.sample_freq = (uint64_t)o->sample_hz;
+		a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD;
+		/* mmap records carry TID and TIME too, so mappings can be put in order */
+		a.sample_id_all = 1;
+		a.mmap = 1;
+		a.mmap2 = 1;
+		a.disabled = 1;
+		a.enable_on_exec = 1;
+		a.inherit = 1;
+		a.exclude_kernel = exclude_kernel;
+		a.exclude_hv = exclude_kernel;
+		a.watermark = 1;
+		a.wakeup_watermark = SAMPLE_RING_PAGES * 4096 / 4;
+		e = ringset__open(rs, &a, pid, SAMPLE_RING_PAGES);
+		if (!e) {
+			r->sample_event = tries[i].name;
+			return 0;
+		}
+		if (i == 0)
+			r->sample_errno = -e; /* why cycles could not be used */
+	}
+	r->sample_errno = -e;
+	return e;
+}
+
+static char *read_small_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = xmalloc(16384);
+	n = fread(buf, 1, 16383, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static int open_syscalls(pid_t pid, struct collect_ctx *c, int exclude_kernel, struct ringset *rs)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	struct perf_event_attr a;
+	char path[128], *text = NULL;
+	const char *id_line;
+	int64_t id = -1;
+
+	int err = ENOENT;
+
+	for (size_t i = 0; i < 2 && !text; i++) {
+		snprintf(path, sizeof(path), "%s/events/raw_syscalls/sys_enter/format", dirs[i]);
+		text = read_small_file(path);
+		/* tracefs is there but closed to this user: that is the answer */
+		if (!text && (errno == EACCES || errno == EPERM))
+			err = EACCES;
+	}
+	if (!text)
+		return -err;
+	id_line = strstr(text, "\nID:");
+	if (!strncmp(text, "ID:", 3))
+		id_line = text - 1;
+	if (id_line)
+		id = strtoll(id_line + 4, NULL, 10);
+	if (id <= 0 || hw_tp_format__parse(text, &c->tp)) {
+		free(text);
+		return -EINVAL;
+	}
+	free(text);
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = PERF_TYPE_TRACEPOINT;
+	a.config = (uint64_t)id;
+	a.sample_period = 1;
+	a.sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
+	/* the marker runtime's clock, so that calls fall between the right marks */
+	a.use_clockid = 1;
+	a.clockid = CLOCK_MONOTONIC_RAW;
+	a.disabled = 1;
+	a.enable_on_exec = 1;
+	a.inherit = 1;
+	a.exclude_kernel = exclude_kernel;
+	a.watermark = 1;
+	a.wakeup_watermark = SYSCALL_RING_PAGES * 4096 / 4;
+	return ringset__open(rs, &a, pid, SYSCALL_RING_PAGES);
+}
+
+/* ---- results ------------------------------------------------------------- */
+
+static int cmp_u64_pair(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static void aggregate_ips(struct collect_ctx *c)
+{
+	struct hw_run_result *r = c->r;
+	uint64_t *pairs = xmalloc((c->n_ip_list ? c->n_ip_list : 1) * 2 * sizeof(uint64_t));
+
+	for (size_t i = 0; i < c->n_ip_list; i++) {
+		pairs[2 * i] = c->ip_list[i];
+		pairs[2 * i + 1] = c->period_list[i];
+	}
+	qsort(pairs, c->n_ip_list, 2 * sizeof(uint64_t), cmp_u64_pair);
+	r->ips = xcalloc(c->n_ip_list ? c->n_ip_list : 1, sizeof(*r->ips));
+	for (size_t i = 0; i < c->n_ip_list; i++) {
+		if (!r->n_ips || r->ips[r->n_ips - 1].ip != pairs[2 * i])
+			r->ips[r->n_ips++].ip = pairs[2 * i];
+		r->ips[r->n_ips - 1].samples++;
+		r->ips[r->n_ips - 1].period += pairs[2 * i + 1];
+	}
+	free(pairs);
+}
+
+static int cmp_map_time(const void *a, const void *b)
+{
+	const struct hw_map *x = a, *y = b;
+
+	return x->time < y->time ? -1 : x->time > y->time;
+}
+
+static int cmp_sys_time(const void *a, const void *b)
+{
+	const struct hw_syscall *x = a, *y = b;
+
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+static int cmp_mark_time(const void *a, const void *b)
+{
+	const struct hw_mark *x = a, *y = b;
+
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+static void collect_marks(struct hw_run_result *r, const struct emudiff_mark_buffer *b, int64_t t0)
+{
+	const struct emudiff_mark_record *rec = (const struct emudiff_mark_record *)(b + 1);
+	uint64_t count = __atomic_load_n(&b->count, __ATOMIC_ACQUIRE);
+	uint64_t n = count < b->capacity ? count : b->capacity;
+
+	r->marks_dropped = count - n;
+	r->marks = xcalloc(n ? n : 1, sizeof(*r->marks));
+	for (uint64_t i = 0; i < n; i++) {
+		struct hw_mark *m = &r->marks[r->n_marks];
+		uint32_t id = __atomic_load_n(&rec[i].id, __ATOMIC_ACQUIRE);
+
+		if (!id) {
+			r->marks_incomplete++;
+			continue;
+		}
+		m->id = (int)id;
+		m->time_ns = (int64_t)rec[i].time_ns - t0;
+		m->has_reading = rec[i].read_bytes > 0 && r->group.n > 0 &&
+				 !hw_reading__parse(rec[i].read, rec[i].read_bytes, r->group.n, &m->r);
+		r->n_marks++;
+	}
+	/* slots are taken in hit order; threads may stamp times a little out of it */
+	qsort(r->marks, r->n_marks, sizeof(*r->marks), cmp_mark_time);
+}
+
+/* ---- the invocation ------------------------------------------------------- */
+
+int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
+{
+	struct collect_ctx c = { 0 };
+	struct ringset srs = { 0 }, yrs = { 0 };
+	struct pollfd *p = NULL;
+	struct emudiff_mark_buffer *buf = MAP_FAILED;
+	size_t bytes = sizeof(struct emudiff_mark_buffer) +
+		       o->mark_capacity * sizeof(struct emudiff_mark_record);
+	int sv[2] = { -1, -1 }, mfd = -1, pidfd = -1, rc = -1, wstatus = 0;
+	int child_exited = 0, timed_out = 0, exec_err = 0;
+	int64_t t_fork, deadline = 0;
+	pid_t pid = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->exit_code = -1;
+	r->env_pad = o->env_pad;
+	c.r = r;
+	c.child_group_fd = -1;
+
+	mfd = memfd_create("emudiff-marks", 0);
+	if (mfd < 0 || ftruncate(mfd, (off_t)bytes)) {
+		error("marker buffer: %s", strerror(errno));
+		goto out;
+	}
+	/* allocate the pages now, in the collector: the runtime maps them populated */
+	if (fallocate(mfd, 0, 0, (off_t)bytes) && errno != EOPNOTSUPP)
+		warning("marker buffer: cannot preallocate %zu bytes: %s", bytes, strerror(errno));
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (buf == MAP_FAILED) {
+		error("marker buffer: %s", strerror(errno));
+		goto out;
+	}
+	buf->magic = EMUDIFF_MARK_MAGIC;
+	buf->version = EMUDIFF_MARK_VERSION;
+	buf->record_size = sizeof(struct emudiff_mark_record);
+	buf->capacity = o->mark_capacity;
+	c.mark_fd = mfd;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		error("socketpair: %s", strerror(errno));
+		goto out;
+	}
+	fflush(NULL);
+	t_fork = raw_ns();
+	pid = fork();
+	if (pid < 0) {
+		error("fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child(o, sv[1], mfd, bytes, o->env_pad);
+	}
+	close(sv[1]);
+	sv[1] = -1;
+
+	hw_group__open(&r->group, pid, o->ev, o->n_ev);
+	if (o->sample_hz > 0 && open_sampler(o, pid, r, r->group.exclude_kernel, &srs))
+		r->sample_event = NULL;
+	if (o->syscalls)
+		r->syscall_errno = -open_syscalls(pid, &c, r->group.exclude_kernel, &yrs);
+	else
+		r->syscall_errno = -1;
+
+	c.t0 = raw_ns();
+	if (send_fd(sv[0], r->group.n && !o->mark_time_only ? r->group.fd[0] : -1)) {
+		error("cannot start the workload: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto out;
+	}
+	{
+		int v[2];
+		ssize_t got = read(sv[0], v, sizeof(v));
+
+		if (got >= (ssize_t)sizeof(int))
+			c.child_group_fd = v[0];
+		if (got == (ssize_t)sizeof(v))
+			exec_err = v[1];
+		else if (got == (ssize_t)sizeof(int) && read(sv[0], &v[1], sizeof(int)) == sizeof(int))
+			exec_err = v[1];
+	}
+	if (exec_err)
+		snprintf(r->exec_error, sizeof(r->exec_error), "cannot start %s: %s", o->argv[0],
+			 strerror(exec_err));
+
+	if (o->timeout_s > 0)
+		deadline = c.t0 + (int64_t)(o->timeout_s * 1e9);
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	p = xcalloc((size_t)(1 + srs.n + yrs.n), sizeof(*p));
+	while (!child_exited) {
+		int np = 0, ms = -1;
+		siginfo_t si;
+
+		if (pidfd >= 0)
+			p[np++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+		for (int i = 0; i < srs.n; i++)
+			if (!srs.hup[i])
+				p[np++] = (struct pollfd){ .fd = srs.fd[i], .events = POLLIN };
+		for (int i = 0; i < yrs.n; i++)
+			if (!yrs.hup[i])
+				p[np++] = (struct pollfd){ .fd = yrs.fd[i], .events = POLLIN };
+		if (deadline && !timed_out) {
+			int64_t left = deadline - raw_ns();
+
+			ms = left <= 0 ? 0 : (int)(left / 1000000 + 1);
+		}
+		if (pidfd < 0 && (ms < 0 || ms > 20))
+			ms = 20; /* no pidfd: look at the child now and then */
+		if (poll(p, (nfds_t)np, ms) < 0 && errno != EINTR) {
+			error("poll: %s", strerror(errno));
+			break;
+		}
+		/* a ring whose task is gone reports POLLHUP for ever: stop polling it */
+		for (int i = 0; i < np; i++) {
+			if (!(p[i].revents & POLLHUP))
+				continue;
+			for (int k = 0; k < srs.n; k++)
+				srs.hup[k] |= srs.fd[k] == p[i].fd;
+			for (int k = 0; k < yrs.n; k++)
+				yrs.hup[k] |= yrs.fd[k] == p[i].fd;
+		}
+		ringset__drain(&srs, on_sample_record, &c);
+		ringset__drain(&yrs, on_syscall_record, &c);
+		memset(&si, 0, sizeof(si));
+		if (!waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid == pid)
+			child_exited = 1;
+		else if (deadline && !timed_out && raw_ns() >= deadline) {
+			timed_out = 1;
+			kill(pid, SIGKILL);
+		}
+	}
+	if (wait4(pid, &wstatus, 0, &r->ru) != pid) {
+		error("wait4: %s", strerror(errno));
+		goto out;
+	}
+	r->time_ns = raw_ns() - c.t0;
+	r->wall_ns = raw_ns() - t_fork;
+	pid = -1;
+	ringset__drain(&srs, on_sample_record, &c);
+	ringset__drain(&yrs, on_syscall_record, &c);
+	r->samples_lost = ringset__lost(&srs);
+	r->sys_lost = ringset__lost(&yrs);
+
+	if (WIFEXITED(wstatus))
+		r->exit_code = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		r->exit_code = 128 + WTERMSIG(wstatus);
+	if (timed_out)
+		r->status = HW_TIMEOUT;
+	else if (exec_err || r->exit_code != 0)
+		r->status = HW_FAILED;
+	else
+		r->status = HW_OK;
+
+	if (r->group.n)
+		r->total_ok = !hw_group__read(&r->group, &r->total);
+	collect_marks(r, buf, c.t0);
+	aggregate_ips(&c);
+	/* the rings are per CPU: put mappings and calls back in time order */
+	qsort(r->maps, r->n_maps, sizeof(*r->maps), cmp_map_time);
+	qsort(r->sys, r->n_sys, sizeof(*r->sys), cmp_sys_time);
+	rc = 0;
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	ringset__close(&srs);
+	ringset__close(&yrs);
+	free(p);
+	if (pidfd >= 0)
+		close(pidfd);
+	hw_group__close(&r->group);
+	if (buf != MAP_FAILED)
+		munmap(buf, bytes);
+	if (mfd >= 0)
+		close(mfd);
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	free(c.ip_list);
+	free(c.period_list);
+	return rc;
+}
+
+void hw_run_result__free(struct hw_run_result *r)
+{
+	free(r->marks);
+	free(r->ips);
+	for (size_t i = 0; i < r->n_maps; i++)
+		free(r->maps[i].path);
+	free(r->maps);
+	free(r->sys);
+	memset(r, 0, sizeof(*r));
+}

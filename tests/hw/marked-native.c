@@ -1,0 +1,88 @@
+/*
+ * marked-native.c - the native workload of the hw tests.
+ *   marked-native N        markers 1, then N x (2, 3), then 4; each 3->2 stretch
+ *                          makes 5 getppid() and 1 write() calls
+ *   marked-native nr       print SYS_getppid and SYS_write
+ *   marked-native spin MS  spin MS milliseconds of CPU in hw_spin()
+ *   marked-native libspin MS  same in hw_lib_spin() of the shared library
+ *   marked-native sleep    sleep 30 s (timeouts)
+ *   marked-native crash    abort()
+ *   marked-native addr     print the address of a stack variable (ASLR, env padding)
+ */
+#include <emudiff/mark.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+void hw_lib_spin(long ms);
+
+static volatile unsigned long sink;
+
+static double cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+__attribute__((noinline)) void hw_spin(long ms)
+{
+	double end = cpu_ms() + (double)ms;
+
+	while (cpu_ms() < end)
+		for (int i = 0; i < 1000000; i++)
+			sink += (unsigned long)i * 7;
+}
+
+static void work(unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++)
+		sink += i * i;
+}
+
+int main(int argc, char **argv)
+{
+	int iters;
+
+	if (argc > 1 && !strcmp(argv[1], "nr")) {
+		printf("%d %d\n", (int)SYS_getppid, (int)SYS_write);
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "spin")) {
+		hw_spin(atol(argv[2]));
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "libspin")) {
+		hw_lib_spin(atol(argv[2]));
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "sleep")) {
+		sleep(30);
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "crash"))
+		abort();
+	if (argc > 1 && !strcmp(argv[1], "addr")) {
+		int local = 0;
+
+		printf("%p\n", (void *)&local);
+		return 0;
+	}
+	iters = argc > 1 ? atoi(argv[1]) : 3;
+	EMUDIFF_MARK_NAMED(1, "start");
+	for (int i = 0; i < iters; i++) {
+		EMUDIFF_MARK_NAMED(2, "compute");
+		work(200000);
+		EMUDIFF_MARK_NAMED(3, "io");
+		for (int k = 0; k < 5; k++)
+			getppid();
+		if (write(1, "", 0) < 0)
+			return 1;
+	}
+	EMUDIFF_MARK(4);
+	return 0;
+}

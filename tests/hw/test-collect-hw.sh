@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# emudiff collect hw end to end on this machine: the marker runtime (exact
+# marker sequence, monotonic times, per-region syscalls), unsupported events
+# recorded as such and never as 0, software events present, sampling into
+# s:<symbol> regions (PIE, non-PIE, shared object), warm-ups, timeouts,
+# crashes, pinning, ASLR and environment padding, an unprivileged user.
+#   test-collect-hw.sh EMUDIFF MARKED MARKED_NOPIE DATADIR
+set -u
+emudiff=$1
+marked=$2
+nopie=$3
+t=$(mktemp -d)
+chmod 755 "$t"
+trap 'rm -rf "$t"' EXIT
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }
+q() { sqlite3 "$db" "$@"; }
+
+# expect CODE CMD... : run, check the exit code, keep stdout/stderr in $t/out, $t/err
+expect() {
+	local want=$1; shift
+	"$@" >"$t/out" 2>"$t/err"
+	local got=$?
+	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want (stderr: $(head -c 400 "$t/err"))"
+}
+
+db=$t/hw.db
+
+# ---- markers: exact sequence, monotonic times ----------------------------
+expect 0 "$emudiff" collect hw --db "$db" --name m -- "$marked" 3
+run=$(q "SELECT max(id) FROM run")
+seq=$(q "SELECT group_concat(mark_id, ',') FROM (SELECT mark_id FROM mark WHERE run_id=$run ORDER BY seq)")
+[ "$seq" = "1,2,3,2,3,2,3,4" ] || fail "marker sequence is '$seq'"
+[ "$(q "SELECT count(*) FROM mark a JOIN mark b ON a.run_id=b.run_id AND b.seq=a.seq+1
+        WHERE a.run_id=$run AND b.time_ns <= a.time_ns")" = 0 ] || fail "marker times not strictly increasing"
+[ "$(q "SELECT min(time_ns) > 0 FROM mark WHERE run_id=$run")" = 1 ] || fail "marker times relative to exec"
+[ "$(q "SELECT status || ' ' || exit_code || ' ' || platform FROM run WHERE id=$run")" = "ok 0 hw" ] ||
+	fail "run row: $(q "SELECT status, exit_code, platform FROM run WHERE id=$run")"
+[ "$(q "SELECT json_extract(config_json, '\$.marks.dropped') FROM run WHERE id=$run")" = 0 ] || fail "marks dropped"
+
+# ---- every default event is either counted (row present) or unsupported (no row, errno named)
+for ev in cycles instructions branches branch-misses cache-references cache-misses task-clock page-faults \
+	context-switches cpu-migrations; do
+	metric=$(echo "$ev" | tr '-' '_')
+	case $ev in instructions) metric=instret ;; task-clock) metric=task_clock_ns ;; esac
+	unsup=$(q "SELECT json_extract(config_json, '\$.unsupported.\"$ev\"') FROM run WHERE id=$run")
+	used=$(q "SELECT count(*) FROM run r, json_each(r.config_json, '\$.events') e WHERE r.id=$run AND e.value='$ev'")
+	rows=$(q "SELECT count(*) FROM run_metric WHERE run_id=$run AND metric='$metric'")
+	if [ -n "$unsup" ]; then
+		[ "$rows" = 0 ] || fail "$ev is unsupported ($unsup) but has a run_metric row"
+		[ "$used" = 0 ] || fail "$ev both used and unsupported"
+		case $unsup in E[A-Z]*) ;; *) fail "$ev unsupported without an errno name: '$unsup'" ;; esac
+	else
+		[ "$used" = 1 ] || fail "$ev neither used nor unsupported"
+		[ "$rows" = 1 ] || fail "$ev counted but no run_metric row"
+	fi
+done
+# here (no PMU) hardware events are unsupported; software ones must be there
+if grep -q . /sys/bus/event_source/devices/cpu/format/event 2>/dev/null; then
+	echo "note: this machine has a CPU PMU; the unsupported path is not what ran"
+else
+	[ -n "$(q "SELECT json_extract(config_json, '\$.unsupported.cycles') FROM run WHERE id=$run")" ] ||
+		fail "cycles not recorded as unsupported on a machine without a PMU"
+	[ "$(q "SELECT count(*) FROM mark WHERE run_id=$run AND insns IS NOT NULL")" = 0 ] ||
+		fail "mark.insns stored without an instructions counter"
+fi
+for m in task_clock_ns page_faults context_switches time_ns wall_ns max_rss_kb minor_faults major_faults \
+	vol_ctx_switches invol_ctx_switches; do
+	[ "$(q "SELECT count(*) FROM run_metric WHERE run_id=$run AND metric='$m'")" = 1 ] || fail "run_metric $m missing"
+done
+[ "$(q "SELECT value > 100 FROM run_metric WHERE run_id=$run AND metric='max_rss_kb'")" = 1 ] || fail "max_rss_kb implausible"
+[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$run AND metric='task_clock_ns'")" = 8 ] ||
+	fail "task_clock_ns not read at every marker"
+[ "$(q "SELECT count(*) FROM mark_value a JOIN mark_value b ON a.run_id=b.run_id AND b.seq=a.seq+1 AND a.metric=b.metric
+        WHERE a.run_id=$run AND a.metric='task_clock_ns' AND b.value < a.value")" = 0 ] || fail "task clock decreasing"
+[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$run AND metric='cycles'")" = 0 ] ||
+	[ -z "$(q "SELECT json_extract(config_json, '\$.unsupported.cycles') FROM run WHERE id=$run")" ] ||
+	fail "mark_value for an unsupported event"
+
+# ---- syscalls per region (raw_syscalls:sys_enter), or recorded as unsupported
+read -r nr_getppid nr_write < <("$marked" nr)
+sysun=$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run WHERE id=$run")
+if [ -z "$sysun" ]; then
+	# marks: seq 2, 4, 6 are the '3' hits; each 3->2 stretch makes 5 getppid and 1 write
+	for s in 2 4 6; do
+		[ "$(q "SELECT count FROM event_count WHERE run_id=$run AND seq=$s AND kind='syscall' AND detail='$nr_getppid'")" = 5 ] ||
+			fail "seq $s: getppid count $(q "SELECT count FROM event_count WHERE run_id=$run AND seq=$s AND detail='$nr_getppid'")"
+		[ "$(q "SELECT count FROM event_count WHERE run_id=$run AND seq=$s AND kind='syscall' AND detail='$nr_write'")" = 1 ] ||
+			fail "seq $s: write count"
+		[ "$(q "SELECT sum(count) FROM event_count WHERE run_id=$run AND seq=$s")" = 6 ] || fail "seq $s: extra syscalls"
+		[ "$(q "SELECT b.value - a.value FROM mark_value a JOIN mark_value b ON b.run_id=a.run_id AND b.seq=a.seq+1
+		        AND b.metric=a.metric WHERE a.run_id=$run AND a.seq=$s AND a.metric='syscalls'")" = 6.0 ] ||
+			fail "seq $s: mark_value syscalls diff"
+	done
+	# the compute stretches make none: the runtime's own read() of the group is discounted
+	for s in 1 3 5; do
+		[ "$(q "SELECT count(*) FROM event_count WHERE run_id=$run AND seq=$s")" = 0 ] || fail "seq $s: syscalls in compute"
+	done
+	[ "$(q "SELECT json_extract(config_json, '\$.syscalls.runtime_discounted') FROM run WHERE id=$run")" = 9 ] ||
+		fail "runtime syscalls discounted: expected 8 reads + 1 mmap"
+	[ "$(q "SELECT value = (SELECT sum(count) FROM event_count WHERE run_id=$run) FROM run_metric
+	        WHERE run_id=$run AND metric='syscalls'")" = 1 ] || fail "syscalls total"
+else
+	[ "$(q "SELECT count(*) FROM event_count WHERE run_id=$run")" = 0 ] || fail "syscalls unsupported but rows stored"
+	echo "note: syscalls unsupported here ($sysun)"
+fi
+
+# ---- without the collector the runtime does nothing -------------------------
+expect 0 "$marked" 3
+[ -s "$t/out" ] && fail "runtime printed something when detached"
+EMUDIFF_MARK_FD=notanumber expect 0 "$marked" 2
+
+# ---- warm-ups, repetitions, pinning, environment padding, ASLR ---------------
+expect 0 "$emudiff" collect hw --db "$db" --name w --warmup 1 --reps 2 --rep 5 --pin 0 --vary-env 64 -- "$marked" 1
+[ "$(q "SELECT group_concat(status || ':' || rep, ' ') FROM (SELECT status, rep FROM run r JOIN workload w
+        ON w.id=r.workload_id WHERE w.name='w' ORDER BY r.id)")" = "warmup:-1 ok:5 ok:6" ] ||
+	fail "warm-up and reps: $(q "SELECT status, rep FROM run r JOIN workload w ON w.id=r.workload_id WHERE w.name='w'")"
+[ "$(q "SELECT group_concat(json_extract(config_json, '\$.env_pad'), ' ') FROM run r JOIN workload w ON w.id=r.workload_id
+        WHERE w.name='w' AND status='ok'")" = "320 384" ] || fail "env padding by rep"
+[ "$(q "SELECT json_extract(config_json, '\$.pin') FROM run ORDER BY id DESC LIMIT 1")" = 0 ] || fail "pin recorded"
+[ -n "$(q "SELECT json_extract(config_json, '\$.machine.cpu_model') FROM run ORDER BY id DESC LIMIT 1")" ] || fail "cpu model"
+[ -n "$(q "SELECT json_extract(config_json, '\$.machine.kernel') FROM run ORDER BY id DESC LIMIT 1")" ] || fail "kernel"
+expect 0 "$emudiff" collect hw --db "$db" --name a --no-aslr --reps 2 --no-syscalls -- "$marked" addr
+a=$(grep '^0x' "$t/out" | sort -u | wc -l)
+[ "$a" = 1 ] || fail "--no-aslr: stack addresses differ between invocations ($(grep '^0x' "$t/out" | tr '\n' ' '))"
+[ "$(q "SELECT json_extract(config_json, '\$.aslr') FROM run ORDER BY id DESC LIMIT 1")" = off ] || fail "aslr off recorded"
+expect 0 "$emudiff" collect hw --db "$db" --name a --no-aslr --reps 2 --rep 1 --vary-env 4096 --no-syscalls -- "$marked" addr
+a=$(grep '^0x' "$t/out" | sort -u | wc -l)
+[ "$a" = 2 ] || fail "--vary-env does not move the stack ($(grep '^0x' "$t/out" | tr '\n' ' '))"
+
+# ---- failures are runs, not aborts -------------------------------------------
+start=$(date +%s)
+expect 0 "$emudiff" collect hw --db "$db" --name s --timeout 0.3 -- "$marked" sleep
+[ $(( $(date +%s) - start )) -lt 10 ] || fail "timeout did not stop the workload"
+[ "$(q "SELECT status || ' ' || exit_code FROM run ORDER BY id DESC LIMIT 1")" = "timeout 137" ] ||
+	fail "timeout run: $(q "SELECT status, exit_code FROM run ORDER BY id DESC LIMIT 1")"
+expect 1 "$emudiff" collect hw --db "$db" --name s --timeout 0.3 --fail-on-error -- "$marked" sleep
+expect 0 "$emudiff" collect hw --db "$db" --name c -- "$marked" crash
+[ "$(q "SELECT status || ' ' || exit_code FROM run ORDER BY id DESC LIMIT 1")" = "failed 134" ] || fail "crash run"
+n=$(q "SELECT count(*) FROM run")
+expect 2 "$emudiff" collect hw --db "$db" -- /nonexistent/prog
+grep -q '/nonexistent/prog' "$t/err" || fail "missing program not named"
+[ "$(wc -l < "$t/err")" = 1 ] || fail "missing program: not one line"
+expect 2 "$emudiff" collect hw --db "$db" --events task-clock,bogus -- "$marked" 1
+expect 2 "$emudiff" collect hw --db "$db" --reps 0 -- "$marked" 1
+expect 2 "$emudiff" collect hw --db "$db" --reps 2 --cell x -- "$marked" 1
+[ "$(q "SELECT count(*) FROM run")" = "$n" ] || fail "a refused command stored runs"
+expect 0 "$emudiff" collect hw --db "$db" --name e --events task-clock,page-faults -- "$marked" 1
+[ "$(q "SELECT json_extract(config_json, '\$.events') FROM run ORDER BY id DESC LIMIT 1")" = '["task-clock","page-faults"]' ] ||
+	fail "--events not honoured"
+
+# ---- sampling into s:<symbol> regions: PIE, non-PIE, shared object ------------
+top() { # RUN -> "key samples" of the most sampled region
+	q "SELECT g.key || ' ' || CAST(m.value AS INTEGER) FROM region_metric m JOIN region g ON g.id=m.region_id
+	   WHERE m.run_id=$1 AND m.metric='samples' ORDER BY m.value DESC LIMIT 1"
+}
+# 300 ms of CPU at 1 kHz: about 300 samples, at least half of them in the spinning function
+# (the rest: start-up, the kernel, a sanitizer's exit-time work)
+check_top() { # RUN KEY LABEL
+	local k n
+	read -r k n < <(top "$1")
+	[ "$k" = "$2" ] && [ "${n:-0}" -ge 150 ] || fail "$3: most sampled region is '$k' ($n samples), expected $2 with >= 150"
+}
+for prog in "$marked" "$nopie"; do
+	expect 0 "$emudiff" collect hw --db "$db" --name spin --sample 1000 --no-syscalls -- "$prog" spin 300
+	run=$(q "SELECT max(id) FROM run")
+	ev=$(q "SELECT json_extract(config_json, '\$.sampling.event') FROM run WHERE id=$run")
+	[ -n "$ev" ] || fail "sampling refused: $(q "SELECT json_extract(config_json, '\$.sampling') FROM run WHERE id=$run")"
+	s=$(q "SELECT value FROM run_metric WHERE run_id=$run AND metric='samples'")
+	[ "${s%.*}" -ge 150 ] 2>/dev/null || fail "$(basename "$prog"): $s samples for 300 ms at 1 kHz"
+	check_top "$run" s:hw_spin "$(basename "$prog")"
+	if [ "$ev" = cpu-clock ]; then
+		# cpu-clock periods are nanoseconds: time_ns ~ samples x 1 ms
+		[ "$(q "SELECT m.value BETWEEN 0.5e6 * s.value AND 2e6 * s.value FROM region_metric m JOIN region g ON g.id=m.region_id
+		        JOIN region_metric s ON s.run_id=m.run_id AND s.region_id=m.region_id AND s.metric='samples'
+		        WHERE m.run_id=$run AND g.key='s:hw_spin' AND m.metric='time_ns'")" = 1 ] || fail "time_ns estimate"
+	fi
+done
+expect 0 "$emudiff" collect hw --db "$db" --name libspin --sample 1000 --no-syscalls -- "$marked" libspin 300
+run=$(q "SELECT max(id) FROM run")
+check_top "$run" s:hw_lib_spin@libhwspin.so "shared object"
+
+# ---- an unprivileged user: what perf_event_paranoid allows, reported clearly ---
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	mkdir "$t/u" && chmod 777 "$t/u"
+	udb=$t/u/user.db
+	expect 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$emudiff" collect hw --db "$udb" --sample 1000 -- "$marked" 2
+	db=$udb
+	[ "$(q "SELECT group_concat(mark_id, ',') FROM (SELECT mark_id FROM mark ORDER BY seq)")" = "1,2,3,2,3,4" ] ||
+		fail "unprivileged: marker sequence"
+	[ "$(q "SELECT count(*) FROM run_metric WHERE metric='task_clock_ns'")" = 1 ] || fail "unprivileged: task clock"
+	paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
+	if [ "$paranoid" -ge 0 ]; then
+		# raw tracepoint data needs paranoid -1 or CAP_PERFMON
+		[ "$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run")" = EACCES ] ||
+			fail "unprivileged: syscalls not recorded as EACCES: $(q "SELECT json_extract(config_json, '\$.unsupported') FROM run")"
+		grep -q 'perf_event_paranoid' "$t/err" || fail "unprivileged: no hint about perf_event_paranoid"
+	fi
+	[ "$(q "SELECT json_extract(config_json, '\$.machine.privileged') FROM run")" = 0 ] || fail "unprivileged recorded"
+else
+	echo "note: not root or no setpriv: the unprivileged path was not run"
+fi
+
+[ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "collect hw: all checks passed"
