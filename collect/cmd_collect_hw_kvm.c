@@ -1,11 +1,699 @@
-/* cmd_collect_hw_kvm.c - placeholder until its component lands; replaced entirely by its owner. */
+/*
+ * cmd_collect_hw_kvm.c - `emudiff collect hw-kvm`: a guest under KVM, seen
+ * from the host. The VMM command (QEMU with -accel kvm, kvmtool, Firecracker,
+ * crosvm...) is started and measured as a whole:
+ *  - guest-only counters of the VMM process (exclude_host: while vCPUs run
+ *    guest code), inherited by its vCPU threads;
+ *  - VM exits by reason, sampled from KVM's exit tracepoints (kvm:kvm_exit,
+ *    whose layout differs on x86 and riscv64, and kvm:kvm_userspace_exit);
+ *  - marker lines `@emudiff mark ...` of the guest's serial console (the
+ *    freestanding emudiff/mark.h), from the VMM's stdout or --serial-log.
+ * What the machine cannot give (no /dev/kvm, no tracepoint, no hardware
+ * counters) is recorded as unsupported in config_json, never as zero.
+ */
 #include "cmd.h"
 #include "common.h"
+#include "hw.h"
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: emudiff collect hw-kvm [options] -- VMM-COMMAND [ARGS...]\n"
+	"\n"
+	"  --db F               results store (default $EMUDIFF_DB or emudiff.db)\n"
+	"  --name W             workload name (default: the VMM's basename)\n"
+	"  --reps N             invocations (default 1)\n"
+	"  --rep R              repetition number of the first run (default 0)\n"
+	"  --cell KEY           study cell key (only with --reps 1)\n"
+	"  --timeout SEC        kill an invocation after SEC seconds (a 'timeout' run)\n"
+	"  --fail-on-error      exit 1 when a run failed or timed out\n"
+	"  --serial-log FILE    the guest console is FILE, written by the VMM\n"
+	"                       (e.g. -serial file:FILE); default: the VMM's stdout\n"
+	"  --timebase-hz HZ     frequency of the guest's time CSR (default 10000000)\n"
+	"  --events LIST        guest-only counters (default cycles,instructions)\n"
+	"  --exit-event SYS:EV[/FIELD]  exit tracepoint to sample, repeatable\n"
+	"                       (default kvm:kvm_exit and kvm:kvm_userspace_exit;\n"
+	"                       FIELD: decode that numeric field as the reason)\n"
+	"  --tracefs DIR        tracefs mount (default /sys/kernel/tracing)\n"
+	"  --dry-run            say what would be measured on this machine, run nothing\n";
+
+#define MAX_EXIT_EVENTS 8
+
+struct kvm_opts {
+	const char *db, *name, *cell, *serial_log, *tracefs, *events;
+	int reps, rep, fail_on_error, dry_run;
+	double timeout_s, timebase_hz;
+	const char *exit_events[MAX_EXIT_EVENTS];
+	int n_exit_events;
+	char **argv;
+};
+
+/* One exit tracepoint: opened, missing, or refused. */
+struct exit_source {
+	char spec[128];
+	struct kvm_trace *trace;
+	const char *why; /* NULL when opened */
+};
+
+static int exit_source__prepare(const char *tracefs, const char *spec, struct kvm_exit_decoder *dec,
+				const char **why)
+{
+	char sys[64], ev[64], field[64] = "";
+	struct tp_format fmt;
+	int ret;
+
+	if (sscanf(spec, "%63[^:]:%63[^/]/%63s", sys, ev, field) < 2)
+		return error("--exit-event '%s': expected SYSTEM:EVENT[/FIELD]", spec);
+	if (!tracefs) {
+		*why = "no tracefs";
+		return 1;
+	}
+	ret = tp_format__load(&fmt, tracefs, sys, ev);
+	if (ret == -ENOENT) {
+		*why = "ENOENT";
+		return 1;
+	}
+	if (ret)
+		return -1;
+	if (kvm_exit_decoder__init(dec, &fmt, field[0] ? field : NULL))
+		return -1;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct kvm_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "rep", required_argument, NULL, 'R' },
+		{ "cell", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "fail-on-error", no_argument, NULL, 'f' },
+		{ "serial-log", required_argument, NULL, 's' },
+		{ "timebase-hz", required_argument, NULL, 'b' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "exit-event", required_argument, NULL, 'x' },
+		{ "tracefs", required_argument, NULL, 'T' },
+		{ "dry-run", no_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	int64_t v;
+
+	memset(o, 0, sizeof(*o));
+	o->db = store__default_path();
+	o->reps = 1;
+	o->timebase_hz = 10e6;
+	o->events = "cycles,instructions";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'c': o->cell = optarg; break;
+		case 's': o->serial_log = optarg; break;
+		case 'e': o->events = optarg; break;
+		case 'T': o->tracefs = optarg; break;
+		case 'f': o->fail_on_error = 1; break;
+		case 'D': o->dry_run = 1; break;
+		case 'h': cmd_usage(usage_text, 0);
+		case 'r':
+			if (parse_i64(optarg, &v) || v < 1 || v > 100000)
+				usage_die("--reps: '%s' is not a count >= 1", optarg);
+			o->reps = (int)v;
+			break;
+		case 'R':
+			if (parse_i64(optarg, &v) || v < 0 || v > INT_MAX)
+				usage_die("--rep: '%s' is not a repetition number", optarg);
+			o->rep = (int)v;
+			break;
+		case 't':
+			if (parse_double(optarg, &o->timeout_s) || o->timeout_s <= 0)
+				usage_die("--timeout: '%s' is not a positive number of seconds", optarg);
+			break;
+		case 'b':
+			if (parse_double(optarg, &o->timebase_hz) || o->timebase_hz <= 0)
+				usage_die("--timebase-hz: '%s' is not a positive frequency", optarg);
+			break;
+		case 'x':
+			if (o->n_exit_events == MAX_EXIT_EVENTS)
+				usage_die("--exit-event: at most %d", MAX_EXIT_EVENTS);
+			o->exit_events[o->n_exit_events++] = optarg;
+			break;
+		default:
+			cmd_usage(usage_text, EXIT_BADINPUT);
+		}
+	}
+	if (optind >= argc && !o->dry_run)
+		usage_die("collect hw-kvm: no VMM command given (after --)");
+	if (o->cell && o->reps != 1)
+		usage_die("--cell needs --reps 1");
+	o->argv = argv + optind;
+	if (!o->n_exit_events) {
+		o->exit_events[o->n_exit_events++] = "kvm:kvm_exit";
+		o->exit_events[o->n_exit_events++] = "kvm:kvm_userspace_exit";
+	}
+	if (!o->tracefs)
+		o->tracefs = tracefs__path();
+	return 0;
+}
+
+/* ---- one invocation ---- */
+
+/*
+ * The guest console as it arrives: from the VMM's stdout (a pipe) or from the
+ * --serial-log file the VMM writes, read while the VMM runs so that each
+ * marker line gets the host time it was seen at. Exits sampled between two
+ * marker lines belong to the region they start.
+ */
+struct console_tail {
+	int fd;
+	FILE *copy; /* the captured stdout, parsed after the run; NULL for a log file */
+	char line[512];
+	size_t len;
+	int64_t *mark_ns;
+	size_t n_marks, cap;
+};
+
+static void console_tail__feed(struct console_tail *c, const char *buf, size_t n)
+{
+	if (c->copy)
+		fwrite(buf, 1, n, c->copy);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (c->len < sizeof(c->line) - 1)
+				c->line[c->len++] = buf[i];
+			continue;
+		}
+		c->line[c->len] = '\0';
+		if (strstr(c->line, "@emudiff mark ")) {
+			if (c->n_marks == c->cap) {
+				c->cap = c->cap ? 2 * c->cap : 64;
+				c->mark_ns = xrealloc(c->mark_ns, c->cap * sizeof(*c->mark_ns));
+			}
+			c->mark_ns[c->n_marks++] = now_ns();
+		}
+		c->len = 0;
+	}
+}
+
+/* Read what is there now; 0 at end of a pipe (or nothing new in a file). */
+static ssize_t console_tail__read(struct console_tail *c)
+{
+	char buf[4096];
+	ssize_t k = read(c->fd, buf, sizeof(buf));
+
+	if (k > 0)
+		console_tail__feed(c, buf, (size_t)k);
+	return k;
+}
+
+struct kvm_result {
+	int status; /* HW_OK, HW_FAILED, HW_TIMEOUT */
+	int exit_code;
+	int64_t wall_ns;
+	char exec_error[160];
+	FILE *console; /* captured stdout (rewound), or NULL with --serial-log */
+	struct console_tail tail;
+	struct exit_source src[MAX_EXIT_EVENTS];
+	int n_src;
+	struct guest_counters gc;
+	double gc_value[HW_MAX_EVENTS];
+	int gc_ok[HW_MAX_EVENTS];
+};
+
+static void drain_all(struct kvm_result *r)
+{
+	for (int i = 0; i < r->n_src; i++)
+		if (r->src[i].trace)
+			kvm_trace__drain(r->src[i].trace);
+}
+
+static int run_vmm(const struct kvm_opts *o, const struct hw_event *const *ev, int n_ev,
+		   struct kvm_result *r)
+{
+	int go[2], out[2], err_pipe[2];
+	int64_t start = now_ns(), deadline;
+	pid_t pid;
+	int wstatus = 0, reaped = 0, tail_open = 1;
+	char go_byte = 'g';
+
+	r->status = HW_FAILED;
+	r->exit_code = -1;
+	r->tail.fd = -1;
+	if (pipe2(go, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
+		return error("collect hw-kvm: pipe: %s", strerror(errno));
+	if (o->serial_log) {
+		/* a stale log from an earlier run must not be read as this run's */
+		int fd = open(o->serial_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd < 0)
+			return error("%s: %s", o->serial_log, strerror(errno));
+		close(fd);
+		r->tail.fd = open(o->serial_log, O_RDONLY | O_CLOEXEC);
+		if (r->tail.fd < 0)
+			return error("%s: %s", o->serial_log, strerror(errno));
+	} else {
+		r->console = tmpfile();
+		if (!r->console)
+			return error("collect hw-kvm: temporary file for the console: %s", strerror(errno));
+		r->tail.copy = r->console;
+	}
+	pid = fork();
+	if (pid < 0)
+		return error("collect hw-kvm: fork: %s", strerror(errno));
+	if (!pid) {
+		char b;
+		int e;
+
+		/* Wait until the parent has opened the counters on this pid. */
+		close(go[1]);
+		if (read(go[0], &b, 1) != 1)
+			_exit(127);
+		if (!o->serial_log)
+			dup2(out[1], STDOUT_FILENO);
+		execvp(o->argv[0], o->argv);
+		e = errno;
+		if (write(err_pipe[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(out[1]);
+	close(err_pipe[1]);
+	if (o->serial_log)
+		close(out[0]);
+	else
+		r->tail.fd = out[0];
+
+	guest_counters__open(&r->gc, pid, ev, n_ev);
+	for (int i = 0; i < o->n_exit_events; i++) {
+		struct exit_source *s = &r->src[r->n_src++];
+		struct kvm_exit_decoder dec;
+		int ret, err;
+
+		snprintf(s->spec, sizeof(s->spec), "%s", o->exit_events[i]);
+		ret = exit_source__prepare(o->tracefs, s->spec, &dec, &s->why);
+		if (ret < 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return -1;
+		}
+		if (ret > 0)
+			continue;
+		s->trace = kvm_trace__open(pid, &dec, &err);
+		if (!s->trace)
+			s->why = hw_errno_name(-err);
+		else
+			kvm_trace__set_marks(s->trace, (const int64_t *const *)&r->tail.mark_ns,
+					     &r->tail.n_marks);
+	}
+	if (write(go[1], &go_byte, 1) != 1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return error("collect hw-kvm: cannot start the VMM: %s", strerror(errno));
+	}
+	close(go[1]);
+
+	deadline = o->timeout_s > 0 ? start + (int64_t)(o->timeout_s * 1e9) : INT64_MAX;
+	while (!reaped) {
+		if (o->serial_log) {
+			/* a growing file: read what is new, then wait a little */
+			while (console_tail__read(&r->tail) > 0)
+				;
+			poll(NULL, 0, 20);
+		} else if (tail_open) {
+			struct pollfd p = { .fd = r->tail.fd, .events = POLLIN };
+
+			if (poll(&p, 1, 20) > 0) {
+				ssize_t k = console_tail__read(&r->tail);
+
+				if (k == 0 || (k < 0 && errno != EINTR))
+					tail_open = 0;
+			}
+		} else {
+			poll(NULL, 0, 20);
+		}
+		/* console before samples: a marker line read now is older than any
+		 * sample not yet drained that it should precede */
+		drain_all(r);
+		if (waitpid(pid, &wstatus, WNOHANG) == pid) {
+			reaped = 1;
+		} else if (now_ns() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &wstatus, 0);
+			reaped = 1;
+			r->status = HW_TIMEOUT;
+		}
+	}
+	r->wall_ns = now_ns() - start;
+	/* whatever the VMM wrote just before it exited */
+	while (console_tail__read(&r->tail) > 0)
+		;
+	drain_all(r);
+	close(r->tail.fd);
+	r->tail.fd = -1;
+	{
+		int e;
+
+		if (read(err_pipe[0], &e, sizeof(e)) == (ssize_t)sizeof(e))
+			snprintf(r->exec_error, sizeof(r->exec_error), "%s: %s", o->argv[0], strerror(e));
+		close(err_pipe[0]);
+	}
+	for (int i = 0; i < r->gc.n; i++)
+		r->gc_ok[i] = !guest_counters__read(&r->gc, i, &r->gc_value[i]);
+	if (r->status != HW_TIMEOUT) {
+		if (WIFEXITED(wstatus))
+			r->exit_code = WEXITSTATUS(wstatus);
+		else if (WIFSIGNALED(wstatus))
+			r->exit_code = 128 + WTERMSIG(wstatus);
+		r->status = r->exit_code == 0 && !r->exec_error[0] ? HW_OK : HW_FAILED;
+	}
+	if (r->console)
+		rewind(r->console);
+	return 0;
+}
+
+static void kvm_result__free(struct kvm_result *r)
+{
+	for (int i = 0; i < r->n_src; i++)
+		kvm_trace__close(r->src[i].trace);
+	guest_counters__close(&r->gc);
+	if (r->console)
+		fclose(r->console);
+	if (r->tail.fd >= 0)
+		close(r->tail.fd);
+	free(r->tail.mark_ns);
+}
+
+/* ---- storing ---- */
+
+static char *config_json(const struct kvm_opts *o, const struct kvm_result *r, int dev_kvm,
+			 size_t n_marks, const char *console_path)
+{
+	struct hw_json j;
+	char *text;
+
+	hw_json__init(&j);
+	hw_json__str(&j, "$.collector", "hw-kvm");
+	hw_json__bool(&j, "$.dev_kvm", dev_kvm);
+	hw_json__bool(&j, "$.guest_only_counters", 1);
+	hw_json__num(&j, "$.timebase_hz", o->timebase_hz);
+	hw_json__str(&j, "$.console", console_path);
+	hw_json__int(&j, "$.console_marks", (int64_t)n_marks);
+	hw_json__str(&j, "$.tracefs", o->tracefs ? o->tracefs : "");
+	if (o->timeout_s > 0)
+		hw_json__num(&j, "$.timeout_s", o->timeout_s);
+	if (r->exec_error[0])
+		hw_json__str(&j, "$.exec_error", r->exec_error);
+	for (int i = 0; i < r->n_src; i++) {
+		char *path = xasprintf("$.exit_events.\"%s\"", r->src[i].spec);
+
+		if (r->src[i].trace) {
+			char *lost = xasprintf("$.exit_events_lost.\"%s\"", r->src[i].spec);
+
+			hw_json__str(&j, path, "sampled");
+			if (kvm_trace__lost(r->src[i].trace) || kvm_trace__undecoded(r->src[i].trace))
+				hw_json__int(&j, lost, (int64_t)(kvm_trace__lost(r->src[i].trace) +
+							 kvm_trace__undecoded(r->src[i].trace)));
+			free(lost);
+		} else {
+			char *u = xasprintf("$.unsupported.\"%s\"", r->src[i].spec);
+
+			hw_json__str(&j, path, "unsupported");
+			hw_json__str(&j, u, r->src[i].why);
+			free(u);
+		}
+		free(path);
+	}
+	for (int i = 0; i < r->gc.n_unsupported; i++) {
+		char *u = xasprintf("$.unsupported.\"%s\"", r->gc.unsupported[i]->name);
+
+		hw_json__str(&j, u, hw_errno_name(r->gc.unsupported_errno[i]));
+		free(u);
+	}
+	if (!dev_kvm)
+		hw_json__str(&j, "$.note", "no /dev/kvm on the measuring host: the VMM cannot have run the guest under KVM");
+	text = xstrdup(j.text);
+	hw_json__free(&j);
+	return text;
+}
+
+static char *argv_json(char **argv)
+{
+	struct hw_json j;
+	char *text;
+	int i;
+
+	hw_json__init(&j);
+	hw_json__raw(&j, "$.a", "[]");
+	for (i = 0; argv[i]; i++) {
+		char *p = xasprintf("$.a[%d]", i);
+
+		hw_json__str(&j, p, argv[i]);
+		free(p);
+	}
+	/* extract the array with a second pass through SQLite's JSON */
+	text = NULL;
+	{
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(j.db, "SELECT json_extract(?1, '$.a')", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, j.text, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				text = xstrdup((const char *)sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+		}
+	}
+	hw_json__free(&j);
+	return text;
+}
+
+/* Does the console hold any `@emudiff` line? Leaves f rewound. */
+static int console_has_markers(FILE *f)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	int found = 0;
+
+	while (!found && getline(&line, &cap, f) >= 0)
+		found = strstr(line, "@emudiff") != NULL;
+	free(line);
+	rewind(f);
+	return found;
+}
+
+static int store_run(struct store *s, const struct kvm_opts *o, const char *name, int rep,
+		     struct kvm_result *r, int dev_kvm)
+{
+	struct console_log log = { 0 };
+	const struct console_run *cr = NULL;
+	const char *console_path = o->serial_log ? o->serial_log : "VMM stdout";
+	char *argvj = NULL, *cfg = NULL;
+	int64_t wid, run_id;
+	int ret = 0;
+
+	{
+		FILE *f = o->serial_log ? fopen(o->serial_log, "r") : r->console;
+
+		if (!f)
+			return error("%s: %s", o->serial_log, strerror(errno));
+		/* A guest without markers is still a run (whole-run exits and
+		 * counters); only a console that has marker lines is parsed. */
+		if (console_has_markers(f))
+			ret = console_log__parse(f, console_path, &log);
+		else
+			warning("%s: no `@emudiff` marker lines: the run has no marker regions", console_path);
+		if (o->serial_log)
+			fclose(f);
+	}
+	if (ret)
+		return -1;
+	if (log.n_runs > 1)
+		warning("%s: %zu `@emudiff exit` runs in one console; only the first is stored",
+			console_path, log.n_runs);
+	if (log.n_runs)
+		cr = &log.runs[0];
+
+	argvj = argv_json(o->argv);
+	cfg = config_json(o, r, dev_kvm, cr ? cr->n_marks : 0, console_path);
+	ret = -1;
+	if (store__begin(s))
+		goto out;
+	{
+		/* a KVM guest runs the host's instruction set (without /dev/kvm: unknown) */
+		struct utsname u;
+		const char *arch = NULL;
+
+		if (dev_kvm && !uname(&u) && (!strcmp(u.machine, "x86_64") || !strcmp(u.machine, "riscv64") ||
+				   !strcmp(u.machine, "aarch64")))
+			arch = u.machine;
+		wid = store__workload(s, name, arch, NULL, argvj);
+	}
+	if (wid < 0)
+		goto fail;
+	{
+		const char *status = r->status == HW_OK ? "ok" : r->status == HW_TIMEOUT ? "timeout" : "failed";
+		struct run_info ri = {
+			.workload_id = wid, .platform = "hw-kvm", .config_json = cfg, .rep = rep,
+			.status = status, .exit_code = r->exit_code, .wall_ns = r->wall_ns,
+			.cell = o->cell,
+		};
+
+		run_id = store__run_add(s, &ri);
+	}
+	if (run_id < 0)
+		goto fail;
+	for (size_t i = 0; cr && i < cr->n_marks; i++) {
+		const struct console_mark *m = &cr->marks[i];
+		int64_t t = m->has_time ? (int64_t)((double)m->time * 1e9 / o->timebase_hz) : -1;
+
+		if (store__mark_add(s, run_id, (int64_t)i, m->id, m->has_instret ? (int64_t)m->instret : -1, t))
+			goto fail;
+		if (m->has_cycles && store__mark_value_add(s, run_id, (int64_t)i, "cycles", (double)m->cycles))
+			goto fail;
+	}
+	if (store__run_metric_set(s, run_id, "wall_ns", (double)r->wall_ns))
+		goto fail;
+	for (int i = 0; i < r->gc.n; i++)
+		if (r->gc_ok[i] && store__run_metric_set(s, run_id, r->gc.ev[i]->metric, r->gc_value[i]))
+			goto fail;
+	{
+		uint64_t exits = 0;
+		int sampled = 0;
+
+		for (int i = 0; i < r->n_src; i++) {
+			const struct reason_tally *t;
+
+			if (!r->src[i].trace)
+				continue;
+			sampled = 1;
+			t = kvm_trace__tally(r->src[i].trace);
+			for (size_t k = 0; k < t->n; k++)
+				if (store__event_add(s, run_id, 0, t->v[k].seq, "vm_exit", t->v[k].reason,
+						     (int64_t)t->v[k].count))
+					goto fail;
+			/* exits to user space are a subset of kvm_exit: count them apart */
+			if (strncmp(r->src[i].spec, "kvm:kvm_userspace_exit", 22))
+				exits += reason_tally__total(t);
+		}
+		if (sampled && store__run_metric_set(s, run_id, "exits", (double)exits))
+			goto fail;
+	}
+	if (store__commit(s))
+		goto out;
+	printf("hw-kvm run %lld: %s, %zu marks, wall %.3f s\n", (long long)run_id,
+	       r->status == HW_OK ? "ok" : r->status == HW_TIMEOUT ? "timeout" : "failed",
+	       cr ? cr->n_marks : 0, (double)r->wall_ns / 1e9);
+	ret = 0;
+	goto out;
+fail:
+	store__rollback(s);
+out:
+	free(argvj);
+	free(cfg);
+	console_log__free(&log);
+	return ret;
+}
+
+static int dry_run(const struct kvm_opts *o, const struct hw_event *const *ev, int n_ev, int dev_kvm)
+{
+	struct guest_counters gc;
+
+	printf("/dev/kvm: %s\n", dev_kvm ? "present" : "absent (no guest can run under KVM here)");
+	printf("tracefs: %s\n", o->tracefs ? o->tracefs : "not mounted");
+	for (int i = 0; i < o->n_exit_events; i++) {
+		struct kvm_exit_decoder dec;
+		const char *why = NULL;
+		int ret = exit_source__prepare(o->tracefs, o->exit_events[i], &dec, &why);
+
+		if (ret < 0)
+			return EXIT_BADINPUT;
+		if (ret > 0) {
+			printf("exit event %s: unsupported (%s)\n", o->exit_events[i], why);
+			continue;
+		}
+		printf("exit event %s: id %d, %s layout\n", o->exit_events[i], dec.fmt.id,
+		       dec.layout == KVM_LAYOUT_X86 ? "x86 (exit_reason, isa)" :
+		       dec.layout == KVM_LAYOUT_RISCV ? "riscv64 (scause)" :
+		       dec.layout == KVM_LAYOUT_USERSPACE ? "KVM_EXIT_* (reason)" : "numeric field");
+		kvm_exit_decoder__free(&dec);
+	}
+	/* the counters, tried on this process */
+	guest_counters__open(&gc, 0, ev, n_ev);
+	for (int i = 0; i < gc.n; i++)
+		printf("guest-only counter %s: opens\n", gc.ev[i]->name);
+	for (int i = 0; i < gc.n_unsupported; i++)
+		printf("guest-only counter %s: unsupported (%s)\n", gc.unsupported[i]->name,
+		       hw_errno_name(gc.unsupported_errno[i]));
+	guest_counters__close(&gc);
+	return stdout_flush_check() ? EXIT_FINDINGS : EXIT_OK;
+}
 
 int cmd_collect_hw_kvm(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	error("'emudiff collect hw-kvm' is not available in this build yet");
-	return EXIT_BADINPUT;
+	struct kvm_opts o;
+	const struct hw_event *ev[HW_MAX_EVENTS];
+	int n_ev = 0, any_bad = 0, ret = EXIT_OK;
+	int dev_kvm = access("/dev/kvm", F_OK) == 0;
+	struct store *s;
+	char *name;
+
+	parse_opts(argc, argv, &o);
+	if (hw_event__parse_list(o.events, ev, &n_ev))
+		return EXIT_BADINPUT;
+	if (o.dry_run)
+		return dry_run(&o, ev, n_ev, dev_kvm);
+	if (!dev_kvm)
+		warning("no /dev/kvm: the VMM runs without KVM; exits are recorded as measured (none expected)");
+	s = store__open(o.db, STORE_CREATE);
+	if (!s)
+		return EXIT_BADINPUT;
+	if (o.name) {
+		name = xstrdup(o.name);
+	} else {
+		const char *b = strrchr(o.argv[0], '/');
+
+		name = xstrdup(b ? b + 1 : o.argv[0]);
+	}
+	for (int k = 0; k < o.reps; k++) {
+		struct kvm_result r;
+
+		memset(&r, 0, sizeof(r));
+		if (run_vmm(&o, ev, n_ev, &r)) {
+			kvm_result__free(&r);
+			ret = EXIT_BADINPUT;
+			break;
+		}
+		if (r.exec_error[0])
+			error("%s", r.exec_error);
+		if (store_run(s, &o, name, o.rep + k, &r, dev_kvm)) {
+			kvm_result__free(&r);
+			ret = EXIT_BADINPUT;
+			break;
+		}
+		any_bad |= r.status != HW_OK;
+		kvm_result__free(&r);
+	}
+	store__close(s);
+	free(name);
+	if (ret == EXIT_OK && any_bad && o.fail_on_error)
+		ret = EXIT_FINDINGS;
+	if (stdout_flush_check() && ret == EXIT_OK)
+		ret = EXIT_FINDINGS;
+	return ret;
 }

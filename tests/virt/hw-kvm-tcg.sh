@@ -1,0 +1,86 @@
+#!/bin/sh
+# hw-kvm-tcg.sh EMUDIFF PAYLOAD - `emudiff collect hw-kvm` with QEMU TCG
+# standing in for the VMM (no /dev/kvm here): the console path (stdout and
+# --serial-log), clean degradation of missing tracepoints and counters, and
+# --dry-run.
+set -eu
+emudiff=$1 payload=$2
+fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
+command -v qemu-system-riscv64 >/dev/null || { echo "skip: no qemu-system-riscv64"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "skip: no sqlite3"; exit 77; }
+[ -r $fw ] || { echo "skip: no $fw"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+db=$tmp/k.db
+q() { sqlite3 "$db" "$1"; }
+
+# 1. console from the VMM's stdout; a tracepoint that does not exist
+"$emudiff" collect hw-kvm --db "$db" --name payload --timeout 60 --exit-event kvm:no_such_event \
+	-- qemu-system-riscv64 -M virt -nographic -bios $fw -kernel "$payload" >"$tmp/out" 2>"$tmp/err" ||
+	fail "collect hw-kvm exited $?: $(cat "$tmp/err")"
+[ "$(q "SELECT platform || ' ' || status || ' ' || exit_code FROM run")" = "hw-kvm ok 0" ] ||
+	fail "run row: $(q 'SELECT * FROM run')"
+[ "$(q "SELECT group_concat(mark_id, ' ') FROM (SELECT mark_id FROM mark ORDER BY seq)")" = "1 2 3 4 5" ] ||
+	fail "marks: $(q 'SELECT * FROM mark')"
+[ "$(q "SELECT count(*) FROM mark WHERE insns IS NOT NULL AND time_ns IS NOT NULL")" = 5 ] ||
+	fail "marks without instret/time"
+[ "$(q "SELECT count(*) FROM mark_value WHERE metric = 'cycles'")" = 5 ] || fail "cycles per mark"
+# time_ns = time CSR ticks * 1e9 / 10 MHz: exactly 100 ns per tick
+[ "$(q "SELECT json_extract(config_json, '$.unsupported.\"kvm:no_such_event\"') FROM run")" = ENOENT ] ||
+	fail "missing tracepoint not recorded as unsupported: $(q 'SELECT config_json FROM run')"
+[ "$(q "SELECT json_extract(config_json, '$.exit_events.\"kvm:no_such_event\"') FROM run")" = unsupported ] ||
+	fail "exit_events entry"
+[ "$(q "SELECT count(*) FROM run_metric WHERE metric = 'exits'")" = 0 ] ||
+	fail "an unsupported exit tracepoint must leave no 'exits' metric"
+if [ ! -e /dev/kvm ]; then
+	[ "$(q "SELECT json_extract(config_json, '$.dev_kvm') FROM run")" = 0 ] || fail "dev_kvm not false"
+fi
+# hardware counters: present as metrics, or named as unsupported; never 0 for a refused one
+for m in cycles instret; do
+	have=$(q "SELECT count(*) FROM run_metric WHERE metric = '$m'")
+	ev=$m; [ $m = instret ] && ev=instructions
+	uns=$(q "SELECT json_extract(config_json, '$.unsupported.$ev') IS NOT NULL FROM run")
+	[ "$have$uns" = 10 ] || [ "$have$uns" = 01 ] || fail "$m: metric rows $have, unsupported $uns"
+done
+
+# 2. console from --serial-log FILE written by the VMM
+"$emudiff" collect hw-kvm --db "$db" --name payload --serial-log "$tmp/serial.log" --timebase-hz 1e9 --timeout 60 \
+	-- qemu-system-riscv64 -M virt -display none -monitor none -serial "file:$tmp/serial.log" \
+	-bios $fw -kernel "$payload" >/dev/null 2>&1 || fail "collect hw-kvm --serial-log exited $?"
+[ "$(q "SELECT group_concat(mark_id, ' ') FROM (SELECT mark_id FROM mark WHERE run_id = 2 ORDER BY seq)")" = "1 2 3 4 5" ] ||
+	fail "--serial-log marks: $(q 'SELECT * FROM mark WHERE run_id = 2')"
+# with a 1 GHz timebase, time_ns equals the time CSR value of the line
+t1=$(sed -n 's/^@emudiff mark 1 .*time=\([0-9]*\).*/\1/p' "$tmp/serial.log")
+[ "$(q "SELECT time_ns FROM mark WHERE run_id = 2 AND seq = 0")" = "$t1" ] || fail "timebase conversion"
+
+# 3. a VMM that fails: stored as failed, exit 0 (1 with --fail-on-error)
+"$emudiff" collect hw-kvm --db "$db" --name failing -- sh -c 'echo "@emudiff mark 1 time=5"; exit 3' \
+	>/dev/null 2>&1 || fail "a failing VMM must not fail the collector"
+[ "$(q "SELECT status || ' ' || exit_code FROM run WHERE id = 3")" = "failed 3" ] || fail "failed run"
+set +e
+"$emudiff" collect hw-kvm --db "$db" --name failing --fail-on-error -- sh -c 'exit 3' >/dev/null 2>&1
+rc=$?
+"$emudiff" collect hw-kvm --db "$db" --name slow --timeout 0.5 -- sleep 5 >/dev/null 2>&1
+rc2=$?
+set -e
+[ $rc = 1 ] || fail "--fail-on-error exit $rc, want 1"
+[ $rc2 = 0 ] && [ "$(q "SELECT status FROM run WHERE id = 5")" = timeout ] || fail "timeout run"
+
+# 4. a damaged console: one-line error, exit 2, nothing stored
+before=$(q "SELECT count(*) FROM run")
+set +e
+"$emudiff" collect hw-kvm --db "$db" --name bad -- sh -c 'echo "@emudiff mark x"' >/dev/null 2>"$tmp/err"
+rc=$?
+set -e
+[ $rc = 2 ] || fail "damaged console: exit $rc, want 2"
+[ "$(grep -c . "$tmp/err")" -le 2 ] && grep -q 'error: VMM stdout:1:' "$tmp/err" || fail "error message: $(cat "$tmp/err")"
+[ "$(q "SELECT count(*) FROM run")" = "$before" ] || fail "a damaged console left a run behind"
+
+# 5. --dry-run says what this machine supports and writes nothing
+"$emudiff" collect hw-kvm --db "$tmp/none.db" --dry-run --exit-event kvm:no_such_event >"$tmp/dry" ||
+	fail "--dry-run exited $?"
+grep -q '^exit event kvm:no_such_event: unsupported (' "$tmp/dry" || fail "dry run: $(cat "$tmp/dry")"
+grep -q '^/dev/kvm: ' "$tmp/dry" || fail "dry run names no /dev/kvm state"
+[ ! -e "$tmp/none.db" ] || fail "--dry-run created a store"
+echo "ok: hw-kvm with TCG as the VMM"
