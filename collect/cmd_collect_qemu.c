@@ -1,11 +1,874 @@
-/* cmd_collect_qemu.c - placeholder until its component lands; replaced entirely by its owner. */
+/*
+ * cmd_collect_qemu.c - `emudiff collect qemu`: run a workload under QEMU TCG
+ * with emudiff's plugin (qemu-plugins/libemudiff-qemu.so) and ingest the
+ * plugin's output file (format: qemu_output.h) into the store, one
+ * transaction per run.
+ *
+ * User mode: `-- PROG ARGS`; qemu-riscv64 or qemu-x86_64 is chosen from the
+ * ELF's machine. System mode (--system): `-- [QEMU-BINARY] QEMU-ARGS`,
+ * passed verbatim, with the guest kernel given by --elf for symbols, trap
+ * vectors and the architecture; the plugin's -plugin argument is appended.
+ */
+#include "align.h"
 #include "cmd.h"
 #include "common.h"
+#include "qemu_output.h"
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+	"usage: emudiff collect qemu [options] -- PROG [ARGS...]\n"
+	"       emudiff collect qemu [options] --system --elf KERNEL -- [QEMU-BINARY] QEMU-ARGS...\n"
+	"\n"
+	"  --db F               results store (default $EMUDIFF_DB or emudiff.db)\n"
+	"  --name W             workload name (default: basename of PROG or of --elf)\n"
+	"  --reps N             invocations (default 1)\n"
+	"  --rep R              repetition number of the first run (default 0)\n"
+	"  --cell KEY           study cell key (only with --reps 1)\n"
+	"  --timeout SEC        stop an invocation after SEC seconds (a 'timeout' run)\n"
+	"  --fail-on-error      exit 1 when a run failed or timed out\n"
+	"  --plugin-opt K=V     plugin option, repeatable (mode=exact, mem=on, mix=on...)\n"
+	"  --qemu PATH          QEMU binary (default qemu-riscv64/qemu-x86_64 by the ELF,\n"
+	"                       qemu-system-<arch> with --system)\n"
+	"  --system             system emulation: QEMU's arguments follow --\n"
+	"  --elf KERNEL         the guest kernel ELF (symbols, trap vectors, arch)\n"
+	"  --trapvec ADDR|SYM   a trap vector, repeatable (default: well-known handler\n"
+	"                       symbols of --elf, see the README)\n"
+	"  --until-console STR  system mode: stop when STR appears on the console\n"
+	"                       (QEMU's stdout: -nographic or -serial stdio)\n"
+	"  --ingest FILE        store an existing plugin output file, run nothing\n";
+
+#define MAX_PLUGIN_OPTS 32
+#define MAX_TRAPVEC 32
+#define TERM_GRACE_NS (5 * 1000000000LL)
+
+/* Symbols taken as trap vectors when the guest ELF has them (README). */
+static const char *const trap_vector_symbols[] = {
+	"trap_vector", "trap_entry", "trap_handler", "stvec_handler", "mtvec_handler",
+	"_trap_handler", "__alltraps", "handle_exception", "_start_trap", "strap_entry",
+};
+
+struct qemu_opts {
+	const char *db, *name, *cell, *qemu, *elf, *until_console, *ingest;
+	int reps, rep, fail_on_error, system;
+	double timeout_s;
+	const char *plugin_opts[MAX_PLUGIN_OPTS];
+	int n_plugin_opts;
+	const char *trapvec[MAX_TRAPVEC];
+	int n_trapvec;
+	char **argv; /* after -- */
+	int argc;
+};
+
+/* What one invocation gave. */
+struct qemu_result {
+	const char *status; /* ok, failed, timeout */
+	int exit_code;
+	int64_t wall_ns;
+	int until_seen;
+	int64_t until_ns;
+	char why[200]; /* why it failed, for config_json */
+};
+
+/* ---- options ---- */
+
+/* Why the plugin would refuse this option, or NULL (checked before QEMU runs). */
+static const char *plugin_opt_check(const char *kv)
+{
+	const char *v = strchr(kv, '=') + 1;
+	size_t k = (size_t)(v - 1 - kv);
+	int64_t n;
+
+	if (k == 4 && !strncmp(kv, "mode", 4))
+		return strcmp(v, "default") && strcmp(v, "exact") ? "expected default or exact" : NULL;
+	if ((k == 3 && (!strncmp(kv, "mem", 3) || !strncmp(kv, "mix", 3))) ||
+	    (k == 7 && !strncmp(kv, "symbols", 7)))
+		return strcmp(v, "on") && strcmp(v, "off") ? "expected on or off" : NULL;
+	if (k == 6 && !strncmp(kv, "blocks", 6))
+		return parse_i64(v, &n) || n < 0 ? "expected a count" : NULL;
+	if (k == 7 && !strncmp(kv, "trapvec", 7))
+		return NULL;
+	return "unknown plugin option (mode, mem, mix, symbols, blocks, trapvec)";
+}
+
+/* The vCPU count of a QEMU -smp argument ("2", "cpus=2,...", "sockets=..."). */
+static int smp_cpus(const char *arg)
+{
+	const char *c = strstr(arg, "cpus=");
+	long n = strtol(c ? c + 5 : arg, NULL, 10);
+
+	return n > 0 ? (int)n : 1;
+}
+
+static int parse_opts(int argc, char **argv, struct qemu_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "rep", required_argument, NULL, 'R' },
+		{ "cell", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "fail-on-error", no_argument, NULL, 'f' },
+		{ "plugin-opt", required_argument, NULL, 'o' },
+		{ "qemu", required_argument, NULL, 'q' },
+		{ "system", no_argument, NULL, 's' },
+		{ "elf", required_argument, NULL, 'e' },
+		{ "trapvec", required_argument, NULL, 'T' },
+		{ "until-console", required_argument, NULL, 'u' },
+		{ "ingest", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	int64_t v;
+
+	memset(o, 0, sizeof(*o));
+	o->db = store__default_path();
+	o->reps = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->db = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'c': o->cell = optarg; break;
+		case 'q': o->qemu = optarg; break;
+		case 's': o->system = 1; break;
+		case 'e': o->elf = optarg; break;
+		case 'u': o->until_console = optarg; break;
+		case 'i': o->ingest = optarg; break;
+		case 'f': o->fail_on_error = 1; break;
+		case 'h': cmd_usage(usage_text, 0);
+		case 'r':
+			if (parse_i64(optarg, &v) || v < 1 || v > 100000)
+				usage_die("--reps: '%s' is not a count >= 1", optarg);
+			o->reps = (int)v;
+			break;
+		case 'R':
+			if (parse_i64(optarg, &v) || v < 0 || v > INT_MAX)
+				usage_die("--rep: '%s' is not a repetition number", optarg);
+			o->rep = (int)v;
+			break;
+		case 't':
+			if (parse_double(optarg, &o->timeout_s) || o->timeout_s <= 0)
+				usage_die("--timeout: '%s' is not a positive number of seconds", optarg);
+			break;
+		case 'o':
+			if (!strchr(optarg, '=') || strchr(optarg, ','))
+				usage_die("--plugin-opt: '%s' is not KEY=VALUE (without commas)", optarg);
+			if (!strncmp(optarg, "out=", 4))
+				usage_die("--plugin-opt: out= is chosen by the collector");
+			if (plugin_opt_check(optarg))
+				usage_die("--plugin-opt %s: %s", optarg, plugin_opt_check(optarg));
+			if (o->n_plugin_opts == MAX_PLUGIN_OPTS)
+				usage_die("--plugin-opt: at most %d", MAX_PLUGIN_OPTS);
+			o->plugin_opts[o->n_plugin_opts++] = optarg;
+			break;
+		case 'T':
+			if (o->n_trapvec == MAX_TRAPVEC)
+				usage_die("--trapvec: at most %d", MAX_TRAPVEC);
+			o->trapvec[o->n_trapvec++] = optarg;
+			break;
+		default:
+			cmd_usage(usage_text, EXIT_BADINPUT);
+		}
+	}
+	o->argv = argv + optind;
+	o->argc = argc - optind;
+	if (!o->ingest && o->argc < 1)
+		usage_die("collect qemu: nothing to run (give PROG, or QEMU's arguments with --system, after --)");
+	if (o->cell && o->reps != 1)
+		usage_die("--cell needs --reps 1");
+	if (o->until_console && !o->system)
+		usage_die("--until-console needs --system");
+	if (o->ingest && o->reps != 1)
+		usage_die("--ingest stores one run; --reps must be 1");
+	if (o->system && !o->elf && !o->name && !o->ingest)
+		usage_die("--system needs --elf KERNEL or --name W to name the workload");
+	if (o->until_console && !*o->until_console)
+		usage_die("--until-console: empty string");
+	for (int i = 0; o->system && i + 1 < o->argc; i++)
+		if (!strcmp(o->argv[i], "-smp") && smp_cpus(o->argv[i + 1]) > 1)
+			usage_die("-smp %s: the plugin counts exactly on one vCPU only (QEMU 7.2 inline "
+				  "counters are shared); use -smp 1", o->argv[i + 1]);
+	return 0;
+}
+
+/* ---- finding things ---- */
+
+static int is_file(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* env EMUDIFF_PLUGIN, the build tree next to the binary, the install libdir. */
+static char *find_plugin(void)
+{
+	const char *env = getenv("EMUDIFF_PLUGIN");
+	char *p;
+
+	if (env && *env) {
+		if (is_file(env))
+			return xstrdup(env);
+		error("EMUDIFF_PLUGIN=%s: no such file", env);
+		return NULL;
+	}
+	p = xasprintf("%s/../qemu-plugins/libemudiff-qemu.so", cmd_self_dir());
+	if (is_file(p))
+		return p;
+	free(p);
+	p = xstrdup(EMUDIFF_LIBDIR "/emudiff/libemudiff-qemu.so");
+	if (is_file(p))
+		return p;
+	free(p);
+	error("libemudiff-qemu.so not found (set EMUDIFF_PLUGIN, or build with the QEMU plugin enabled)");
+	return NULL;
+}
+
+/* Is prog runnable: a path to an executable, or a name found in $PATH? */
+static int program_exists(const char *prog)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char *cand = xasprintf("%.*s/%s", (int)n, path, prog);
+		int ok = access(cand, X_OK) == 0;
+
+		free(cand);
+		if (ok)
+			return 1;
+		path += n;
+		if (*path)
+			path++;
+	}
+	return 0;
+}
+
+/* First line of `QEMU --version`, or "unknown". */
+static char *qemu_version(const char *qemu)
+{
+	char *cmd = xasprintf("'%s' --version 2>/dev/null", qemu), line[256] = "";
+	FILE *p;
+
+	if (strchr(qemu, '\'')) {
+		free(cmd);
+		return xstrdup("unknown");
+	}
+	p = popen(cmd, "r");
+	free(cmd);
+	if (!p)
+		return xstrdup("unknown");
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	pclose(p);
+	line[strcspn(line, "\n")] = '\0';
+	return xstrdup(line[0] ? line : "unknown");
+}
+
+/* ---- running QEMU ---- */
+
+static void child_exec(char **argv, int out_fd, int stdin_null)
+{
+	if (stdin_null) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+	}
+	if (out_fd >= 0) {
+		dup2(out_fd, 1);
+		close(out_fd);
+	}
+	execvp(argv[0], argv);
+	fprintf(stderr, "error: %s: cannot execute: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* Does STR end within the window + new data? Keeps the tail for the next call. */
+static int console_match(const char *needle, char *window, size_t *wlen, const char *data, size_t n)
+{
+	size_t nl = strlen(needle);
+	int found = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (*wlen == nl) {
+			memmove(window, window + 1, nl - 1);
+			(*wlen)--;
+		}
+		window[(*wlen)++] = data[i];
+		if (*wlen == nl && !memcmp(window, needle, nl))
+			found = 1;
+	}
+	return found;
+}
+
+static void qemu_run(char **argv, const struct qemu_opts *o, struct qemu_result *r)
+{
+	int pipefd[2] = { -1, -1 }, wstatus = 0, reaped = 0, term_sent = 0;
+	int64_t start = now_ns(), deadline = -1, kill_at = -1;
+	char *window = NULL;
+	size_t wlen = 0;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	r->status = "failed";
+	r->exit_code = -1;
+	if (o->timeout_s > 0)
+		deadline = start + (int64_t)(o->timeout_s * 1e9);
+	if (o->until_console) {
+		if (pipe(pipefd)) {
+			snprintf(r->why, sizeof(r->why), "pipe: %s", strerror(errno));
+			return;
+		}
+		window = xmalloc(strlen(o->until_console) + 1);
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(r->why, sizeof(r->why), "fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		if (pipefd[0] >= 0)
+			close(pipefd[0]);
+		child_exec(argv, pipefd[1], o->system);
+	}
+	if (pipefd[1] >= 0) {
+		close(pipefd[1]);
+		pipefd[1] = -1;
+	}
+	while (!reaped) {
+		int64_t now = now_ns(), wait_ms = 50;
+
+		if (deadline > 0 && !term_sent && now >= deadline) {
+			kill(pid, SIGTERM); /* the plugin writes its output on SIGTERM */
+			term_sent = 1;
+			kill_at = now + TERM_GRACE_NS;
+			r->status = "timeout";
+		}
+		if (kill_at > 0 && now >= kill_at) {
+			kill(pid, SIGKILL);
+			kill_at = -1;
+		}
+		if (pipefd[0] >= 0) {
+			struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+
+			if (poll(&pfd, 1, (int)wait_ms) > 0) {
+				char buf[4096];
+				ssize_t n = read(pipefd[0], buf, sizeof(buf));
+
+				if (n <= 0) {
+					close(pipefd[0]);
+					pipefd[0] = -1;
+				} else {
+					/* the console stays visible to the user */
+					fwrite(buf, 1, (size_t)n, stdout);
+					if (!r->until_seen &&
+					    console_match(o->until_console, window, &wlen, buf, (size_t)n)) {
+						r->until_seen = 1;
+						r->until_ns = now_ns() - start;
+						if (!term_sent) {
+							kill(pid, SIGTERM);
+							term_sent = 1;
+							kill_at = now_ns() + TERM_GRACE_NS;
+						}
+					}
+				}
+			}
+		} else {
+			usleep(10000);
+		}
+		if (waitpid(pid, &wstatus, WNOHANG) == pid)
+			reaped = 1;
+	}
+	fflush(stdout);
+	r->wall_ns = (r->until_seen ? r->until_ns : now_ns() - start);
+	if (WIFEXITED(wstatus))
+		r->exit_code = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		r->exit_code = 128 + WTERMSIG(wstatus);
+	if (!strcmp(r->status, "timeout"))
+		snprintf(r->why, sizeof(r->why), "timeout after %.3g s", o->timeout_s);
+	else if (o->until_console && r->until_seen)
+		r->status = "ok"; /* stopped on purpose */
+	else if (o->until_console)
+		snprintf(r->why, sizeof(r->why), "console string not seen before QEMU exited");
+	else if (r->exit_code == 0)
+		r->status = "ok";
+	else if (r->exit_code == 127)
+		snprintf(r->why, sizeof(r->why), "%s could not be executed", argv[0]);
+	else
+		snprintf(r->why, sizeof(r->why), "exit status %d", r->exit_code);
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	free(window);
+}
+
+/* ---- ingest ---- */
+
+struct ingest_ctx {
+	struct store *s;
+	const struct qemu_opts *o;
+	const struct qemu_output *out; /* NULL: no output (failed run) */
+	const struct qemu_result *r;
+	const struct symtab *elf_syms;  /* system mode with --elf, else NULL */
+	const char *name, *arch, *elf_path, *plugin_opts, *qemu_ver, *qemu_bin;
+	int rep;
+};
+
+static char *argv_json(struct store *s, int argc, char **argv)
+{
+	char *json = NULL;
+	sqlite3_stmt *st;
+
+	/* json_array() of the words, built by SQLite */
+	char *sql = xstrdup("SELECT json_array(");
+
+	for (int i = 0; i < argc; i++) {
+		char *n = xasprintf("%s%s?", sql, i ? "," : "");
+
+		free(sql);
+		sql = n;
+	}
+	char *n = xasprintf("%s)", sql);
+
+	free(sql);
+	if (sqlite3_prepare_v2(s->db, n, -1, &st, NULL) == SQLITE_OK) {
+		for (int i = 0; i < argc; i++)
+			sqlite3_bind_text(st, i + 1, argv[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			json = xstrdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	free(n);
+	return json;
+}
+
+/* pc "0x..." -> "symbol+0xoff" when the guest ELF knows it, else unchanged. */
+static char *detail_symbolized(const struct symtab *t, const char *detail, int exact_only)
+{
+	uint64_t pc;
+	const struct sym *sym;
+	char *end;
+
+	if (!t || strncmp(detail, "0x", 2))
+		return xstrdup(detail);
+
+	errno = 0;
+	pc = strtoull(detail + 2, &end, 16);
+	if (errno || *end)
+		return xstrdup(detail);
+	sym = symtab__lookup(t, pc);
+	if (!sym || !sym->name || (exact_only && sym->addr != pc))
+		return xstrdup(detail);
+	if (sym->addr == pc)
+		return xstrdup(sym->name);
+	return xasprintf("%s+0x%llx", sym->name, (unsigned long long)(pc - sym->addr));
+}
+
+static int ingest_run(const struct ingest_ctx *c)
+{
+	struct store *s = c->s;
+	const struct qemu_output *out = c->out;
+	char *argvj = NULL, *cfg = NULL, until[32] = "", vcpus[16] = "", api[16] = "";
+	int64_t wid, run_id;
+	int rc = -1;
+
+	if (out) {
+		snprintf(vcpus, sizeof(vcpus), "%d", out->vcpus);
+		snprintf(api, sizeof(api), "%d", out->plugin_api);
+	}
+	if (c->o->until_console)
+		snprintf(until, sizeof(until), "%s", c->r->until_seen ? "seen" : "not seen");
+	{
+		const char *keys[] = { "collector", "qemu", "qemu_binary", "plugin_options", "mode",
+				       "system", "plugin_api", "vcpus", "until_console",
+				       "until_console_result", "why" };
+		const char *vals[] = { "qemu", c->qemu_ver, c->qemu_bin, c->plugin_opts,
+				       out ? out->mode : "", c->o->system ? "true" : "false", api,
+				       vcpus, c->o->until_console ? c->o->until_console : "", until,
+				       c->r->why };
+		cfg = store__json_object(s, 11, keys, vals);
+	}
+	argvj = argv_json(s, c->o->argc, c->o->argv);
+	if (!cfg || !argvj)
+		goto out;
+	if (store__begin(s))
+		goto out;
+	wid = store__workload(s, c->name, c->arch, c->elf_path, argvj);
+	if (wid < 0)
+		goto rollback;
+	{
+		struct run_info ri = {
+			.workload_id = wid, .platform = c->o->system ? "qemu-system" : "qemu-user",
+			.config_json = cfg, .rep = c->rep, .status = c->r->status,
+			.exit_code = c->r->exit_code, .wall_ns = c->r->wall_ns, .cell = c->o->cell,
+		};
+		run_id = store__run_add(s, &ri);
+	}
+	if (run_id < 0)
+		goto rollback;
+	if (c->r->wall_ns >= 0 && store__run_metric_set(s, run_id, "wall_ns", (double)c->r->wall_ns))
+		goto rollback;
+	if (c->r->exit_code >= 0 &&
+	    store__run_metric_set(s, run_id, "exit_code", (double)c->r->exit_code))
+		goto rollback;
+	if (!out)
+		goto commit;
+	for (size_t i = 0; i < out->n_marks; i++)
+		if (store__mark_add(s, run_id, (int64_t)i, out->marks[i].id,
+				    (int64_t)out->marks[i].insns, (int64_t)out->marks[i].host_ns))
+			goto rollback;
+	for (size_t i = 0; i < out->n_values; i++)
+		if (store__mark_value_add(s, run_id, out->values[i].seq, out->values[i].metric,
+					  (double)out->values[i].value))
+			goto rollback;
+	for (size_t i = 0; i < out->n_events; i++) {
+		const struct qemu_output_event *e = &out->events[i];
+		int is_trap = !strcmp(e->kind, "trap_entry");
+		int is_pc = strcmp(e->kind, "syscall") && strcmp(e->kind, "trap_return");
+		char *detail = is_pc ? detail_symbolized(c->elf_syms, e->detail, is_trap)
+				     : xstrdup(e->detail);
+		int bad = store__event_add(s, run_id, 0, e->seq, e->kind, detail, (int64_t)e->count);
+
+		free(detail);
+		if (bad)
+			goto rollback;
+	}
+	for (size_t i = 0; i < out->n_totals; i++) {
+		const char *m = out->totals[i].metric;
+
+		if (!strcmp(m, "host_ns"))
+			m = "qemu_host_ns";
+		if (store__run_metric_set(s, run_id, m, (double)out->totals[i].value))
+			goto rollback;
+	}
+	{
+		uint64_t nosym = 0;
+
+		for (size_t i = 0; i < out->n_symbols; i++) {
+			const struct qemu_output_symbol *sy = &out->symbols[i];
+
+			if (!strcmp(sy->name, "[unknown]")) {
+				nosym += sy->insns;
+				continue;
+			}
+			char *key = xasprintf("s:%s", sy->name);
+			int64_t rid = store__region(s, wid, key, sy->name);
+
+			free(key);
+			if (rid < 0 || store__region_metric_set(s, run_id, rid, "insns", (double)sy->insns))
+				goto rollback;
+		}
+		if (store__run_metric_set(s, run_id, "insns_unattributed", (double)nosym))
+			goto rollback;
+	}
+	if (c->o->until_console && c->r->until_seen) {
+		uint64_t insns;
+
+		if (store__run_metric_set(s, run_id, "until_console_ns", (double)c->r->until_ns))
+			goto rollback;
+		if (!qemu_output__total(out, "insns", &insns) &&
+		    store__run_metric_set(s, run_id, "until_console_insns", (double)insns))
+			goto rollback;
+	}
+commit:
+	if (store__commit(s))
+		goto out;
+	rc = 0;
+	printf("run %lld: %s, %s, %zu marks, %s\n", (long long)run_id,
+	       c->o->system ? "qemu-system" : "qemu-user", c->r->status, out ? out->n_marks : 0,
+	       out ? "plugin output ingested" : "no plugin output");
+	goto out;
+rollback:
+	store__rollback(s);
+out:
+	free(cfg);
+	free(argvj);
+	return rc;
+}
+
+/* Validate what a plugin output says against what we ran. */
+static int output_check(const char *path, const struct qemu_output *out, const struct qemu_opts *o,
+			const char *arch)
+{
+	if (out->system != o->system)
+		return error("%s: plugin output is for %s mode, but this is a %s-mode collection", path,
+			     out->system ? "system" : "user", o->system ? "system" : "user");
+	if (arch && strcmp(arch, out->arch))
+		return error("%s: plugin output is for %s, but the ELF is %s", path, out->arch, arch);
+	if (out->vcpus > 1)
+		return error("%s: the guest ran %d threads (vCPUs); the plugin's shared inline counters "
+			     "do not count them exactly, so nothing is stored", path, out->vcpus);
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static int resolve_trapvecs(const struct qemu_opts *o, const struct symtab *t, char *buf, size_t len)
+{
+	size_t used = 0;
+	int n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < o->n_trapvec; i++) {
+		uint64_t a;
+		char *end;
+
+		errno = 0;
+		a = strtoull(o->trapvec[i], &end, 0);
+		if (errno || end == o->trapvec[i] || *end) {
+			const struct sym *found = NULL;
+
+			for (size_t k = 0; t && k < symtab__count(t); k++)
+				if (!strcmp(symtab__at(t, k)->name, o->trapvec[i]))
+					found = symtab__at(t, k);
+			if (!found)
+				return error("--trapvec %s: no such symbol%s", o->trapvec[i],
+					     t ? " in the --elf file" : " (give --elf, or an address)");
+			a = found->addr;
+		}
+		used += (size_t)snprintf(buf + used, len - used, "%s0x%llx", n++ ? ":" : "",
+					 (unsigned long long)a);
+	}
+	if (!o->n_trapvec && t)
+		for (size_t k = 0; k < symtab__count(t); k++)
+			for (size_t j = 0; j < sizeof(trap_vector_symbols) / sizeof(*trap_vector_symbols); j++)
+				if (!strcmp(symtab__at(t, k)->name, trap_vector_symbols[j]) && n < 32)
+					used += (size_t)snprintf(buf + used, len - used, "%s0x%llx",
+								 n++ ? ":" : "",
+								 (unsigned long long)symtab__at(t, k)->addr);
+	if (used >= len)
+		return error("--trapvec: too many vectors");
+	return 0;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
 
 int cmd_collect_qemu(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	error("'emudiff collect qemu' is not available in this build yet");
-	return EXIT_BADINPUT;
+	struct qemu_opts o;
+	struct store *s = NULL;
+	struct symtab *syms = NULL;
+	char *plugin = NULL, *qemu_ver = NULL, *tmpdir = NULL, *outfile = NULL, *plugin_arg = NULL;
+	char trapvecs[1200], opts_str[2048] = "";
+	const char *arch = NULL, *qemu_bin;
+	const char *elf_path;
+	char **qargv = NULL;
+	int ret = EXIT_BADINPUT, any_bad = 0, qargc = 0, keep_output = 0;
+	size_t used = 0;
+
+	parse_opts(argc, argv, &o);
+	qemu_bin = o.qemu;
+	elf_path = o.system ? o.elf : (o.argc ? o.argv[0] : o.elf);
+	if (elf_path) {
+		syms = symtab__load(elf_path);
+		if (!syms)
+			return EXIT_BADINPUT;
+		arch = symtab__arch(syms);
+		if (strcmp(arch, "riscv64") && strcmp(arch, "x86_64")) {
+			error("%s: %s guests are not supported by the QEMU plugin (riscv64, x86_64)",
+			      elf_path, arch);
+			goto out;
+		}
+	}
+	for (int i = 0; i < o.n_plugin_opts; i++)
+		used += (size_t)snprintf(opts_str + used, sizeof(opts_str) - used, "%s%s", i ? "," : "",
+					 o.plugin_opts[i]);
+	if (o.system) {
+		if (resolve_trapvecs(&o, syms, trapvecs, sizeof(trapvecs)))
+			goto out;
+		if (trapvecs[0])
+			used += (size_t)snprintf(opts_str + used, sizeof(opts_str) - used,
+						 "%strapvec=%s", used ? "," : "", trapvecs);
+	} else if (o.n_trapvec) {
+		usage_die("--trapvec needs --system (user mode has no trap vectors)");
+	}
+	if (used >= sizeof(opts_str)) {
+		error("plugin options too long");
+		goto out;
+	}
+
+	s = store__open(o.db, STORE_CREATE);
+	if (!s)
+		goto out;
+	const char *name = o.name ? o.name : elf_path ? base_name(elf_path) : "qemu-system";
+
+	if (o.ingest) {
+		/* a plugin output file made elsewhere (the plugin run standalone) */
+		struct qemu_output out;
+		struct qemu_result r = { .status = "ok", .exit_code = -1, .wall_ns = -1 };
+
+		if (qemu_output__read(o.ingest, &out))
+			goto out;
+		if (output_check(o.ingest, &out, &o, arch)) {
+			qemu_output__free(&out);
+			goto out;
+		}
+		if (out.has_exit) {
+			r.exit_code = out.exit_code;
+			r.status = out.exit_code ? "failed" : "ok";
+		}
+		struct ingest_ctx c = { .s = s, .o = &o, .out = &out, .r = &r, .elf_syms = syms,
+					.name = name, .arch = arch ? arch : out.arch,
+					.elf_path = elf_path, .plugin_opts = out.options,
+					.qemu_ver = "unknown", .qemu_bin = "", .rep = o.rep };
+		int bad = ingest_run(&c);
+
+		qemu_output__free(&out);
+		ret = bad ? EXIT_BADINPUT : EXIT_OK;
+		goto out;
+	}
+
+	plugin = find_plugin();
+	if (!plugin)
+		goto out;
+	/* QEMU's command line */
+	qargv = xcalloc((size_t)o.argc + 8, sizeof(*qargv));
+	int first_arg = 0;
+
+	if (o.system) {
+		if (!qemu_bin && o.argv[0][0] != '-') {
+			qemu_bin = o.argv[0];
+			first_arg = 1;
+		}
+		if (!qemu_bin)
+			qemu_bin = arch && !strcmp(arch, "x86_64") ? "qemu-system-x86_64"
+								   : "qemu-system-riscv64";
+	} else if (!qemu_bin) {
+		qemu_bin = !strcmp(arch, "riscv64") ? "qemu-riscv64" : "qemu-x86_64";
+	}
+	if (!program_exists(qemu_bin)) {
+		error("%s: not found (install Debian's qemu-user or qemu-system-misc, or give --qemu PATH)",
+		      qemu_bin);
+		goto out;
+	}
+	qemu_ver = qemu_version(qemu_bin);
+	tmpdir = xstrdup("/tmp/emudiff-qemu-XXXXXX");
+	{
+		const char *td = getenv("TMPDIR");
+
+		if (td && *td) {
+			free(tmpdir);
+			tmpdir = xasprintf("%s/emudiff-qemu-XXXXXX", td);
+		}
+	}
+	if (!mkdtemp(tmpdir)) {
+		error("%s: cannot create a temporary directory: %s", tmpdir, strerror(errno));
+		free(tmpdir);
+		tmpdir = NULL;
+		goto out;
+	}
+	outfile = xasprintf("%s/plugin.out", tmpdir);
+	plugin_arg = xasprintf("%s,out=%s%s%s", plugin, outfile, opts_str[0] ? "," : "", opts_str);
+	qargv[qargc++] = (char *)qemu_bin;
+	if (o.system) {
+		for (int i = first_arg; i < o.argc; i++)
+			qargv[qargc++] = o.argv[i];
+		qargv[qargc++] = "-plugin";
+		qargv[qargc++] = plugin_arg;
+	} else {
+		qargv[qargc++] = "-plugin";
+		qargv[qargc++] = plugin_arg;
+		for (int i = 0; i < o.argc; i++)
+			qargv[qargc++] = o.argv[i];
+	}
+	qargv[qargc] = NULL;
+
+	ret = EXIT_OK;
+	for (int rep = o.rep; rep < o.rep + o.reps; rep++) {
+		struct qemu_result r;
+		struct qemu_output out;
+		int have_out = 0;
+
+		unlink(outfile);
+		qemu_run(qargv, &o, &r);
+		if (access(outfile, F_OK) == 0) {
+			/* a present but damaged file is bad input: nothing is stored */
+			if (qemu_output__read(outfile, &out)) {
+				keep_output = 1; /* for a post-mortem */
+				ret = EXIT_BADINPUT;
+				break;
+			}
+			if (output_check(elf_path ? elf_path : qemu_bin, &out, &o, arch)) {
+				qemu_output__free(&out);
+				ret = EXIT_BADINPUT;
+				break;
+			}
+			have_out = 1;
+		} else if (!strcmp(r.status, "ok")) {
+			error("%s: QEMU exited with status 0 but the plugin wrote no output (%s)",
+			      qemu_bin, outfile);
+			ret = EXIT_BADINPUT;
+			break;
+		}
+		struct ingest_ctx c = { .s = s, .o = &o, .out = have_out ? &out : NULL, .r = &r,
+					.elf_syms = o.system ? syms : NULL, .name = name,
+					.arch = arch ? arch : have_out ? out.arch : NULL,
+					.elf_path = elf_path, .plugin_opts = opts_str[0] ? opts_str : "-",
+					.qemu_ver = qemu_ver, .qemu_bin = qemu_bin, .rep = rep };
+		int bad = ingest_run(&c);
+
+		if (have_out)
+			qemu_output__free(&out);
+		if (bad) {
+			ret = EXIT_BADINPUT;
+			break;
+		}
+		any_bad |= strcmp(r.status, "ok") != 0;
+		if (strcmp(r.status, "ok"))
+			warning("run %d: %s (%s)", rep, r.status, r.why);
+	}
+	if (ret == EXIT_OK && any_bad && o.fail_on_error)
+		ret = EXIT_FINDINGS;
+out:
+	if (keep_output) {
+		warning("the damaged plugin output is kept in %s", outfile);
+	} else if (outfile) {
+		unlink(outfile);
+		char *tmp = xasprintf("%s.tmp", outfile);
+
+		unlink(tmp);
+		free(tmp);
+	}
+	if (tmpdir && !keep_output)
+		rmdir(tmpdir);
+	free(outfile);
+	free(tmpdir);
+	free(plugin_arg);
+	free(plugin);
+	free(qemu_ver);
+	free(qargv);
+	if (syms)
+		symtab__free(syms);
+	store__close(s);
+	if (ret == EXIT_OK && stdout_flush_check())
+		ret = EXIT_FINDINGS;
+	return ret;
 }

@@ -1,0 +1,903 @@
+/*
+ * emudiff_qemu.c - libemudiff-qemu.so, emudiff's QEMU TCG plugin.
+ *
+ * What it measures, in plain words: how many guest instructions QEMU
+ * executes, where (per translation block, summed per symbol) and between which
+ * program markers (DESIGN.md's marker ABI), plus the events that make a
+ * region expensive on real hardware but not under emulation: system calls
+ * (user mode), ecall/wfi/ebreak and syscall/hlt/int executions, trap-vector
+ * entries and trap returns (system mode), and the host time QEMU spends per
+ * region, because people read QEMU wall time as if it were hardware time.
+ *
+ * The model of counting: an instruction sequence is split into segments; a
+ * segment's instruction count is added by an inline TCG op at its first
+ * instruction, so the hot path has no callback. By default a segment is a
+ * translation block (split only where the symbol changes); an exception
+ * that cuts a block short then over-counts the rest of that block.
+ * mode=exact also ends a segment after every instruction that may raise a
+ * synchronous exception (memory access, FP, system; decided at translation
+ * time by the RV64GC classifier or Capstone), so only the instructions that
+ * started are counted (a faulting instruction counts once per attempt, as
+ * QEMU's own per-instruction counter does).
+ *
+ * A marker is recognised when it is translated and gets the only per-hit
+ * callback: it reads the global counter, subtracts the part of its segment
+ * not yet executed, and records the count before the marker and the host
+ * CLOCK_MONOTONIC time. Events go into a table keyed by (last marker seq,
+ * kind, detail). Everything is written at exit (QEMU calls the atexit hook
+ * on normal exit, on a guest's fatal signal and on SIGTERM) to FILE.tmp,
+ * then renamed to FILE; the format is documented in qemu_output.h.
+ *
+ * Options (key=value): out=FILE, mode=default|exact, mem=on|off,
+ * mix=on|off, symbols=on|off, blocks=N, trapvec=ADDR[:ADDR...] (repeatable).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <qemu-plugin.h>
+
+#include "guest_insn.h"
+#include "plugin_tables.h"
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+
+#define OUTPUT_VERSION 1
+#define MAX_TRAPVEC 64
+#define MAX_VCPUS 4096
+
+/* ---- counters: plain memory for API 1, per-vCPU scoreboards from API 2 (QEMU 9.0) on ---- */
+
+#if QEMU_PLUGIN_VERSION >= 2
+struct counter {
+	struct qemu_plugin_scoreboard *sb;
+};
+static void counter__init(struct counter *c)
+{
+	c->sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
+}
+static void counter__add_at(struct qemu_plugin_insn *insn, struct counter *c, uint64_t n)
+{
+	qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+							    qemu_plugin_scoreboard_u64(c->sb), n);
+}
+static void counter__add_per_access(struct qemu_plugin_insn *insn, struct counter *c)
+{
+	qemu_plugin_register_vcpu_mem_inline_per_vcpu(insn, QEMU_PLUGIN_MEM_RW,
+						      QEMU_PLUGIN_INLINE_ADD_U64,
+						      qemu_plugin_scoreboard_u64(c->sb), 1);
+}
+static uint64_t counter__read(const struct counter *c)
+{
+	return qemu_plugin_u64_sum(qemu_plugin_scoreboard_u64(c->sb));
+}
+/* From API 2 on, callbacks and inline ops of one instruction run in the
+ * order they were registered, and we register the inline ops first. */
+#define INLINE_BEFORE_CALLBACK 1
+#else
+struct counter {
+	uint64_t v;
+};
+static void counter__init(struct counter *c)
+{
+	c->v = 0;
+}
+static void counter__add_at(struct qemu_plugin_insn *insn, struct counter *c, uint64_t n)
+{
+	qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &c->v, n);
+}
+static void counter__add_per_access(struct qemu_plugin_insn *insn, struct counter *c)
+{
+	qemu_plugin_register_vcpu_mem_inline(insn, QEMU_PLUGIN_MEM_RW, QEMU_PLUGIN_INLINE_ADD_U64,
+					     &c->v, 1);
+}
+static uint64_t counter__read(const struct counter *c)
+{
+	return __atomic_load_n(&c->v, __ATOMIC_RELAXED);
+}
+/* QEMU 7.2 emits an instruction's callbacks before its inline ops. */
+#define INLINE_BEFORE_CALLBACK 0
+#endif
+
+/* The instruction's bytes: API 3 (QEMU 9.1) copies them, before it returned a pointer. */
+static size_t insn_bytes(const struct qemu_plugin_insn *insn, uint8_t *buf, size_t cap)
+{
+#if QEMU_PLUGIN_VERSION >= 3
+	return qemu_plugin_insn_data(insn, buf, cap);
+#else
+	size_t n = qemu_plugin_insn_size(insn);
+
+	if (n > cap)
+		n = cap;
+	memcpy(buf, qemu_plugin_insn_data(insn), n);
+	return n;
+#endif
+}
+
+/* ---- state ---------------------------------------------------------------------- */
+
+/* A run of instructions counted by one inline add at its first instruction. */
+struct segment {
+	struct counter execs;    /* times the segment was entered */
+	uint32_t n_insns;
+	uint64_t vaddr;          /* guest address of its first instruction */
+	bool tb_start;           /* first segment of its translation block */
+	const char *sym;         /* QEMU's symbol string (stable pointer) or NULL */
+	uint16_t cls[GC_COUNT];  /* instruction classes (mix=on) */
+};
+
+struct marker_site {
+	int id;
+	/* instructions of the marker's segment from the marker on (marker
+	 * included) already added to the global counter when the callback runs */
+	uint32_t pending;
+	int seg_counted;         /* were its segment's inline adds done at callback time? */
+	uint16_t tail_cls[GC_COUNT];
+};
+
+struct event_site {
+	const char *kind;
+	char detail[32];
+};
+
+enum { V_MEM, V_PAGES, V_CLS0, V_COUNT = V_CLS0 + GC_COUNT };
+
+struct mark {
+	int id;
+	uint64_t insns, host_ns;
+	uint64_t values[V_COUNT];
+};
+
+static struct {
+	enum guest_arch arch;
+	bool system, exact, mem, mix, symbols;
+	unsigned long blocks; /* hottest translation blocks to write */
+	char *out_path;
+	uint64_t trapvec[MAX_TRAPVEC];
+	size_t n_trapvec;
+	char options[1024]; /* the options as applied, for the output header */
+} cfg;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct counter insn_count; /* all instructions, added per segment */
+static struct counter mem_count;  /* memory accesses (mem=on) */
+static struct counter cls_count[GC_COUNT]; /* instructions per class (mix=on) */
+static uint64_t start_ns;
+static int n_vcpus;
+
+static struct segment **segments;
+static size_t n_segments, cap_segments;
+
+static struct mark *marks;
+static size_t n_marks, cap_marks;
+static int64_t cur_seq = -1; /* seq of the last marker hit */
+
+static struct event_table events;
+static struct page_set pages;  /* distinct pages (+1) of the current region */
+static uint64_t pages_done; /* sum of distinct pages of the regions already closed */
+
+static struct {
+	int64_t nr, seq;
+	bool active;
+} pending_syscall[MAX_VCPUS];
+static bool have_exit_code;
+static int64_t exit_code;
+static bool output_written;
+static uint64_t start_code, entry_code; /* user mode, read at the first translation */
+static bool term_installed; /* user mode: our SIGTERM handler is in place */
+
+static void term_install(void);
+
+static uint64_t host_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *grow(void *p, size_t *cap, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 256;
+	void *np = realloc(p, ncap * elem);
+
+	if (!np) {
+		fprintf(stderr, "emudiff plugin: out of memory\n");
+		abort();
+	}
+	memset((char *)np + *cap * elem, 0, (ncap - *cap) * elem);
+	*cap = ncap;
+	return np;
+}
+
+/* ---- execution callbacks ---------------------------------------------------------- */
+
+static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+	(void)vcpu;
+	(void)info;
+	(void)udata;
+	pthread_mutex_lock(&lock);
+	page_set__insert(&pages, (vaddr >> 12) + 1);
+	pthread_mutex_unlock(&lock);
+}
+
+static void on_marker(unsigned int vcpu, void *udata)
+{
+	const struct marker_site *site = udata;
+	uint64_t t = host_ns();
+
+	(void)vcpu;
+	pthread_mutex_lock(&lock);
+	if (n_marks == cap_marks)
+		marks = grow(marks, &cap_marks, sizeof(*marks));
+	struct mark *m = &marks[n_marks];
+
+	m->id = site->id;
+	m->insns = counter__read(&insn_count) - site->pending;
+	m->host_ns = t;
+	if (cfg.mem) {
+		m->values[V_MEM] = counter__read(&mem_count);
+		pages_done += pages.n;
+		m->values[V_PAGES] = pages_done;
+		page_set__clear(&pages);
+	}
+	if (cfg.mix)
+		/* minus the part of the marker's own segment that has not run yet */
+		for (int c = 0; c < GC_COUNT; c++)
+			m->values[V_CLS0 + c] = counter__read(&cls_count[c]) -
+						(site->seg_counted ? site->tail_cls[c] : 0);
+	cur_seq = (int64_t)n_marks++;
+	pthread_mutex_unlock(&lock);
+}
+
+static void on_event(unsigned int vcpu, void *udata)
+{
+	const struct event_site *site = udata;
+
+	(void)vcpu;
+	pthread_mutex_lock(&lock);
+	event_table__count(&events, cur_seq, site->kind, site->detail);
+	pthread_mutex_unlock(&lock);
+}
+
+static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint64_t a1,
+		       uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7,
+		       uint64_t a8)
+{
+	int64_t exit_nr = cfg.arch == GUEST_RISCV64 ? 93 : 60;
+	int64_t exit_group_nr = cfg.arch == GUEST_RISCV64 ? 94 : 231;
+
+	(void)id, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8;
+	pthread_mutex_lock(&lock);
+	if (num == exit_group_nr || (num == exit_nr && n_vcpus <= 1)) {
+		/* no return follows: count it now */
+		char d[24];
+
+		snprintf(d, sizeof(d), "%" PRId64, num);
+		event_table__count(&events, cur_seq, "syscall", d);
+		have_exit_code = true;
+		exit_code = (int64_t)(int32_t)a1 & 0xff;
+	} else if (vcpu < MAX_VCPUS) {
+		pending_syscall[vcpu].nr = num;
+		pending_syscall[vcpu].seq = cur_seq;
+		pending_syscall[vcpu].active = true;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+static void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t ret)
+{
+	char d[32];
+
+	(void)id;
+	pthread_mutex_lock(&lock);
+	int64_t seq = cur_seq;
+
+	if (vcpu < MAX_VCPUS && pending_syscall[vcpu].active && pending_syscall[vcpu].nr == num) {
+		seq = pending_syscall[vcpu].seq;
+		pending_syscall[vcpu].active = false;
+	}
+	/* a failed call keeps its number and adds the error, so per-number
+	 * totals and the region's syscall total stay one row sum */
+	if (ret < 0 && ret > -4096)
+		snprintf(d, sizeof(d), "%" PRId64 ":%" PRId64, num, ret);
+	else
+		snprintf(d, sizeof(d), "%" PRId64, num);
+	event_table__count(&events, seq, "syscall", d);
+	pthread_mutex_unlock(&lock);
+}
+
+static void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
+{
+	(void)id;
+	(void)vcpu;
+	__atomic_add_fetch(&n_vcpus, 1, __ATOMIC_RELAXED);
+}
+
+/* ---- translation -------------------------------------------------------------------- */
+
+static bool is_trapvec(uint64_t vaddr)
+{
+	for (size_t i = 0; i < cfg.n_trapvec; i++)
+		if (cfg.trapvec[i] == vaddr)
+			return true;
+	return false;
+}
+
+static struct segment *segment__new(const char *sym)
+{
+	struct segment *s = plugin_zalloc(sizeof(*s));
+
+	counter__init(&s->execs);
+	s->sym = sym;
+	if (n_segments == cap_segments)
+		segments = grow(segments, &cap_segments, sizeof(*segments));
+	segments[n_segments++] = s;
+	return s;
+}
+
+static void add_event_site(struct qemu_plugin_insn *insn, const char *kind, const char *detail)
+{
+	struct event_site *e = plugin_zalloc(sizeof(*e));
+
+	e->kind = kind;
+	snprintf(e->detail, sizeof(e->detail), "%s", detail);
+	qemu_plugin_register_vcpu_insn_exec_cb(insn, on_event, QEMU_PLUGIN_CB_NO_REGS, e);
+}
+
+static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	size_t n = qemu_plugin_tb_n_insns(tb);
+	bool classify = cfg.exact || cfg.mix;
+	struct guest_insn gi[n ? n : 1];
+	const char *sym[n ? n : 1];
+	size_t seg_start[n ? n : 1]; /* first instruction of the segment holding i */
+	size_t seg_end[n ? n : 1];   /* one past its last instruction */
+
+	(void)id;
+	if (!n)
+		return;
+	pthread_mutex_lock(&lock);
+	if (!cfg.system && !term_installed) {
+		/* read on a vCPU thread: these read the vCPU's task state */
+		start_code = qemu_plugin_start_code();
+		entry_code = qemu_plugin_entry_code();
+		term_install();
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		uint8_t bytes[16];
+		size_t len = insn_bytes(insn, bytes, sizeof(bytes));
+
+		guest_insn__describe(cfg.arch, bytes, len, classify, &gi[i]);
+		sym[i] = cfg.symbols ? qemu_plugin_insn_symbol(insn) : NULL;
+	}
+	/* segment boundaries: symbol changes; in exact mode also after every
+	 * instruction that may raise an exception */
+	for (size_t s = 0; s < n;) {
+		size_t e = s + 1;
+
+		while (e < n && !(cfg.exact && gi[e - 1].may_fault) && sym[e] == sym[s])
+			e++;
+		for (size_t i = s; i < e; i++) {
+			seg_start[i] = s;
+			seg_end[i] = e;
+		}
+		s = e;
+	}
+
+	struct segment *seg = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		uint64_t vaddr = qemu_plugin_insn_vaddr(insn);
+
+		if (seg_start[i] == i) {
+			seg = segment__new(sym[i]);
+			seg->n_insns = (uint32_t)(seg_end[i] - i);
+			seg->vaddr = vaddr;
+			seg->tb_start = i == 0;
+			for (size_t k = i; k < seg_end[i]; k++)
+				seg->cls[gi[k].cls]++;
+			counter__add_at(insn, &insn_count, seg->n_insns);
+			counter__add_at(insn, &seg->execs, 1);
+			for (int c = 0; cfg.mix && c < GC_COUNT; c++)
+				if (seg->cls[c])
+					counter__add_at(insn, &cls_count[c], seg->cls[c]);
+		}
+		if (cfg.mem) {
+			counter__add_per_access(insn, &mem_count);
+			qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
+							 QEMU_PLUGIN_MEM_RW, NULL);
+		}
+		if (gi[i].mark_id) {
+			struct marker_site *m = plugin_zalloc(sizeof(*m));
+			bool counted = seg_start[i] != i || INLINE_BEFORE_CALLBACK;
+
+			m->id = gi[i].mark_id;
+			m->seg_counted = counted;
+			m->pending = counted ? (uint32_t)(seg_end[i] - i) : 0;
+			for (size_t k = i; k < seg_end[i]; k++)
+				m->tail_cls[gi[k].cls]++;
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS, m);
+		}
+		if (cfg.system) {
+			char pc[24];
+
+			snprintf(pc, sizeof(pc), "0x%" PRIx64, vaddr);
+			if (is_trapvec(vaddr))
+				add_event_site(insn, "trap_entry", pc);
+			if (gi[i].exit_kind) {
+				/* DESIGN.md's kinds: ecall, wfi, hlt; the others keep their name */
+				const char *kind = gi[i].exit_kind;
+
+				if (!strcmp(kind, "syscall") || !strcmp(kind, "int"))
+					kind = "ecall";
+				add_event_site(insn, kind, pc);
+			}
+			if (gi[i].trap_ret)
+				add_event_site(insn, "trap_return", gi[i].trap_ret);
+		}
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/* ---- output (format: qemu_output.h) ---------------------------------------------------- */
+
+struct sym_total {
+	const char *sym;
+	uint64_t insns;
+};
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym_total *x = a, *y = b;
+
+	if (x->sym == y->sym)
+		return 0;
+	if (!x->sym || !y->sym)
+		return x->sym ? 1 : -1;
+	return strcmp(x->sym, y->sym);
+}
+
+static unsigned long out_lines;
+
+#define OUT(f, ...) (out_lines++, fprintf(f, __VA_ARGS__))
+
+static void write_symbols(FILE *f)
+{
+	struct sym_total *t = plugin_zalloc((n_segments ? n_segments : 1) * sizeof(*t));
+	size_t nt = 0;
+
+	for (size_t i = 0; i < n_segments; i++) {
+		t[i].sym = segments[i]->sym;
+		t[i].insns = counter__read(&segments[i]->execs) * segments[i]->n_insns;
+	}
+	qsort(t, n_segments, sizeof(*t), cmp_sym);
+	for (size_t i = 0; i < n_segments; i++) {
+		if (nt && !cmp_sym(&t[nt - 1], &t[i]))
+			t[nt - 1].insns += t[i].insns;
+		else
+			t[nt++] = t[i];
+	}
+	for (size_t i = 0; i < nt; i++) {
+		if (!t[i].insns)
+			continue;
+		/* symbol names never contain newlines; other bytes pass through */
+		OUT(f, "symbol %" PRIu64 " %s\n", t[i].insns, t[i].sym ? t[i].sym : "[unknown]");
+	}
+	free(t);
+}
+
+struct block_total {
+	uint64_t vaddr, execs, insns;
+	uint32_t n_insns;
+	const char *sym;
+};
+
+static int cmp_block_vaddr(const void *a, const void *b)
+{
+	const struct block_total *x = a, *y = b;
+
+	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
+}
+
+static int cmp_block_insns(const void *a, const void *b)
+{
+	const struct block_total *x = a, *y = b;
+
+	if (x->insns != y->insns)
+		return x->insns < y->insns ? 1 : -1;
+	return cmp_block_vaddr(a, b);
+}
+
+/* The hottest translation blocks by instructions executed: a block's
+ * translations (QEMU may translate one address more than once) and its
+ * segments are summed by start address; execs counts block entries. */
+static void write_blocks(FILE *f)
+{
+	struct block_total *b = plugin_zalloc((n_segments ? n_segments : 1) * sizeof(*b));
+	size_t nb = 0;
+	uint64_t start = 0;
+
+	for (size_t i = 0; i < n_segments; i++) {
+		const struct segment *s = segments[i];
+		uint64_t e = counter__read(&s->execs);
+
+		if (s->tb_start || !nb) {
+			start = s->vaddr;
+			b[nb].vaddr = start;
+			b[nb].sym = s->sym;
+			b[nb].execs = e;
+			nb++;
+		}
+		b[nb - 1].n_insns += s->n_insns;
+		b[nb - 1].insns += e * s->n_insns;
+	}
+	qsort(b, nb, sizeof(*b), cmp_block_vaddr);
+	size_t nm = 0;
+
+	for (size_t i = 0; i < nb; i++) {
+		if (nm && b[nm - 1].vaddr == b[i].vaddr) {
+			b[nm - 1].execs += b[i].execs;
+			b[nm - 1].insns += b[i].insns;
+			if (b[i].n_insns > b[nm - 1].n_insns)
+				b[nm - 1].n_insns = b[i].n_insns;
+		} else {
+			b[nm++] = b[i];
+		}
+	}
+	qsort(b, nm, sizeof(*b), cmp_block_insns);
+	for (size_t i = 0; i < nm && i < cfg.blocks && b[i].insns; i++)
+		OUT(f, "block 0x%" PRIx64 " %" PRIu32 " %" PRIu64 " %" PRIu64 " %s\n", b[i].vaddr,
+		    b[i].n_insns, b[i].execs, b[i].insns, b[i].sym ? b[i].sym : "[unknown]");
+	free(b);
+}
+
+static const char *value_name(int v)
+{
+	static const char *const mix_names[GC_COUNT] = {
+		"insns_other", "insns_load", "insns_store", "insns_branch",
+		"insns_fp", "insns_atomic", "insns_system",
+	};
+	if (v == V_MEM)
+		return "mem_accesses";
+	if (v == V_PAGES)
+		return "pages";
+	return mix_names[v - V_CLS0];
+}
+
+static bool value_enabled(int v)
+{
+	return v < V_CLS0 ? cfg.mem : cfg.mix;
+}
+
+static int write_output(bool final)
+{
+	char *tmp;
+	uint64_t end_ns = host_ns();
+	uint64_t totals[V_COUNT] = { 0 };
+
+	if (asprintf(&tmp, "%s.tmp", cfg.out_path) < 0)
+		return -1;
+	FILE *f = fopen(tmp, "w");
+
+	if (!f) {
+		fprintf(stderr, "emudiff plugin: cannot write %s: %s\n", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	out_lines = 0;
+	OUT(f, "emudiff-qemu-plugin %d\n", OUTPUT_VERSION);
+	OUT(f, "arch %s\n", cfg.arch == GUEST_RISCV64 ? "riscv64" : "x86_64");
+	OUT(f, "system %d\n", cfg.system);
+	OUT(f, "mode %s\n", cfg.exact ? "exact" : "default");
+	OUT(f, "plugin_api %d\n", QEMU_PLUGIN_VERSION);
+	OUT(f, "options %s\n", cfg.options);
+	if (!cfg.system) {
+		OUT(f, "start_code 0x%" PRIx64 "\n", start_code);
+		OUT(f, "entry_code 0x%" PRIx64 "\n", entry_code);
+	}
+	for (size_t i = 0; i < n_marks; i++) {
+		OUT(f, "mark %zu %d %" PRIu64 " %" PRIu64 "\n", i, marks[i].id, marks[i].insns,
+		    marks[i].host_ns);
+		for (int v = 0; v < V_COUNT; v++)
+			if (value_enabled(v))
+				OUT(f, "value %zu %s %" PRIu64 "\n", i, value_name(v), marks[i].values[v]);
+	}
+	/* a system call still pending at exit (exit, execve) is counted too;
+	 * not on SIGTERM, where the guest may go on and return from it */
+	for (size_t v = 0; final && v < MAX_VCPUS; v++)
+		if (pending_syscall[v].active) {
+			char d[24];
+
+			snprintf(d, sizeof(d), "%" PRId64, pending_syscall[v].nr);
+			event_table__count(&events, pending_syscall[v].seq, "syscall", d);
+			pending_syscall[v].active = false;
+		}
+	for (size_t i = 0; i < events.cap; i++) {
+		const struct event_count *e = &events.slots[i];
+
+		if (e->kind)
+			OUT(f, "event %" PRId64 " %s %s %" PRIu64 "\n", e->seq, e->kind,
+			    e->detail[0] ? e->detail : "-", e->count);
+	}
+	write_symbols(f);
+	write_blocks(f);
+	OUT(f, "total insns %" PRIu64 "\n", counter__read(&insn_count));
+	OUT(f, "total host_ns %" PRIu64 "\n", end_ns - start_ns);
+	if (cfg.mem) {
+		totals[V_MEM] = counter__read(&mem_count);
+		totals[V_PAGES] = pages_done + pages.n;
+	}
+	for (int c = 0; cfg.mix && c < GC_COUNT; c++)
+		totals[V_CLS0 + c] = counter__read(&cls_count[c]);
+	for (int v = 0; v < V_COUNT; v++)
+		if (value_enabled(v))
+			OUT(f, "total %s %" PRIu64 "\n", value_name(v), totals[v]);
+	OUT(f, "vcpus %d\n", n_vcpus);
+	if (have_exit_code)
+		OUT(f, "exit %" PRId64 "\n", exit_code);
+	fprintf(f, "end %lu\n", out_lines);
+
+	int bad = ferror(f);
+
+	if (fclose(f) || bad) {
+		fprintf(stderr, "emudiff plugin: write error on %s\n", tmp);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	if (rename(tmp, cfg.out_path)) {
+		fprintf(stderr, "emudiff plugin: cannot rename %s: %s\n", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+static void on_exit_(qemu_plugin_id_t id, void *udata)
+{
+	(void)id;
+	(void)udata;
+	pthread_mutex_lock(&lock);
+	if (!output_written) {
+		output_written = true;
+		write_output(true);
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+/*
+ * SIGTERM (and SIGINT) in user mode: QEMU hands the signal to the guest, and a guest
+ * killed by a signal leaves without running QEMU's atexit hooks. So the
+ * plugin puts its own handler in front of QEMU's (once the guest runs, after
+ * QEMU installed its handlers): it wakes a plugin thread that writes the
+ * output (stdio is not async-signal-safe, so not in the handler), puts
+ * QEMU's handler back and sends SIGTERM again, which QEMU then delivers to
+ * the guest as usual. If the guest survives, its normal exit rewrites the
+ * file with the final counts. System mode needs none of this: QEMU shuts
+ * down cleanly on SIGTERM and runs the atexit hook.
+ */
+static int term_pipe[2] = { -1, -1 };
+static struct sigaction qemu_term_action, qemu_int_action;
+
+static void on_sigterm(int sig)
+{
+	char c = (char)sig;
+	int saved = errno;
+	ssize_t r = write(term_pipe[1], &c, 1);
+
+	(void)r;
+	errno = saved;
+}
+
+static void *term_thread(void *arg)
+{
+	char c;
+
+	(void)arg;
+	while (read(term_pipe[0], &c, 1) < 0)
+		if (errno != EINTR)
+			return NULL;
+	pthread_mutex_lock(&lock);
+	if (!output_written)
+		write_output(false);
+	pthread_mutex_unlock(&lock);
+	sigaction(SIGTERM, &qemu_term_action, NULL);
+	sigaction(SIGINT, &qemu_int_action, NULL);
+	kill(getpid(), c == SIGINT ? SIGINT : SIGTERM);
+	return NULL;
+}
+
+/* Called at translation time under the lock, once. */
+static void term_install(void)
+{
+	struct sigaction sa;
+	sigset_t all, old;
+	pthread_t t;
+
+	term_installed = true;
+	if (pipe(term_pipe))
+		return;
+	/* the thread blocks every signal, so that none is delivered to it */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&t, NULL, term_thread, NULL);
+
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return;
+	pthread_detach(t);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigterm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, &qemu_term_action);
+	sigaction(SIGINT, &sa, &qemu_int_action);
+}
+
+/* ---- options and install ----------------------------------------------------------------- */
+
+static int parse_trapvec(const char *v)
+{
+	char *dup = strdup(v), *save = NULL;
+
+	if (!dup)
+		return -1;
+	for (char *tok = strtok_r(dup, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		char *end;
+		uint64_t a;
+
+		errno = 0;
+		a = strtoull(tok, &end, 0);
+		if (errno || end == tok || *end) {
+			fprintf(stderr,
+				"emudiff plugin: trapvec=%s: '%s' is not an address (symbols are "
+				"resolved by 'emudiff collect qemu --trapvec')\n", v, tok);
+			free(dup);
+			return -1;
+		}
+		if (cfg.n_trapvec == MAX_TRAPVEC) {
+			fprintf(stderr, "emudiff plugin: more than %d trap vectors\n", MAX_TRAPVEC);
+			free(dup);
+			return -1;
+		}
+		cfg.trapvec[cfg.n_trapvec++] = a;
+	}
+	free(dup);
+	return 0;
+}
+
+static int parse_bool(const char *key, const char *val, bool *out)
+{
+	if (!qemu_plugin_bool_parse(key, val, out)) {
+		fprintf(stderr, "emudiff plugin: %s=%s: expected on or off\n", key, val);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_options(int argc, char **argv)
+{
+	size_t used = 0;
+
+	for (int i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (!eq) {
+			fprintf(stderr, "emudiff plugin: option '%s' is not KEY=VALUE\n", argv[i]);
+			return -1;
+		}
+		*eq = '\0';
+		const char *key = argv[i], *val = eq + 1;
+		int rc = 0;
+
+		if (!strcmp(key, "out")) {
+			free(cfg.out_path);
+			cfg.out_path = strdup(val);
+		} else if (!strcmp(key, "mode")) {
+			if (!strcmp(val, "exact"))
+				cfg.exact = true;
+			else if (!strcmp(val, "default"))
+				cfg.exact = false;
+			else {
+				fprintf(stderr, "emudiff plugin: mode=%s: expected default or exact\n", val);
+				rc = -1;
+			}
+		} else if (!strcmp(key, "mem")) {
+			rc = parse_bool(key, val, &cfg.mem);
+		} else if (!strcmp(key, "mix")) {
+			rc = parse_bool(key, val, &cfg.mix);
+		} else if (!strcmp(key, "symbols")) {
+			rc = parse_bool(key, val, &cfg.symbols);
+		} else if (!strcmp(key, "blocks")) {
+			char *end;
+
+			errno = 0;
+			cfg.blocks = strtoul(val, &end, 10);
+			if (errno || end == val || *end) {
+				fprintf(stderr, "emudiff plugin: blocks=%s: expected a count\n", val);
+				rc = -1;
+			}
+		} else if (!strcmp(key, "trapvec")) {
+			rc = parse_trapvec(val);
+		} else {
+			fprintf(stderr,
+				"emudiff plugin: unknown option '%s' (out, mode, mem, mix, symbols, blocks, trapvec)\n",
+				key);
+			rc = -1;
+		}
+		if (!rc && used < sizeof(cfg.options))
+			used += (size_t)snprintf(cfg.options + used, sizeof(cfg.options) - used, "%s%s=%s",
+					 used ? " " : "", key, val);
+		*eq = '=';
+		if (rc)
+			return -1;
+	}
+	if (!used)
+		snprintf(cfg.options, sizeof(cfg.options), "-");
+	return 0;
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
+					   char **argv)
+{
+	char err[128];
+
+	cfg.symbols = true;
+	cfg.blocks = 100;
+	if (parse_options(argc, argv))
+		return -1;
+	if (!strcmp(info->target_name, "riscv64"))
+		cfg.arch = GUEST_RISCV64;
+	else if (!strcmp(info->target_name, "x86_64"))
+		cfg.arch = GUEST_X86_64;
+	else {
+		fprintf(stderr, "emudiff plugin: guest '%s' not supported (riscv64, x86_64)\n",
+			info->target_name);
+		return -1;
+	}
+	cfg.system = info->system_emulation;
+	if (cfg.system && info->system.max_vcpus > 1) {
+		/* API 1 inline counters are shared by all vCPUs and not atomic, and
+		 * marker counts are per vCPU: refuse rather than count wrongly */
+		fprintf(stderr,
+			"emudiff plugin: %d vCPUs: the plugin counts exactly on one vCPU only; "
+			"run with -smp 1\n", info->system.max_vcpus);
+		return -1;
+	}
+	if (cfg.mix && !guest_insn__can_classify(cfg.arch)) {
+		fprintf(stderr, "emudiff plugin: mix=on for riscv64 needs the RV64GC classifier, "
+				"which this build of the plugin lacks\n");
+		return -1;
+	}
+	if (!cfg.out_path && asprintf(&cfg.out_path, "emudiff-qemu.%d.out", (int)getpid()) < 0)
+		return -1;
+	if (guest_insn__init(cfg.arch, err, sizeof(err))) {
+		fprintf(stderr, "emudiff plugin: %s\n", err);
+		return -1;
+	}
+	counter__init(&insn_count);
+	counter__init(&mem_count);
+	for (int c = 0; c < GC_COUNT; c++)
+		counter__init(&cls_count[c]);
+	start_ns = host_ns();
+
+	qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);
+	if (!cfg.system) {
+		qemu_plugin_register_vcpu_syscall_cb(id, on_syscall);
+		qemu_plugin_register_vcpu_syscall_ret_cb(id, on_syscall_ret);
+	}
+	qemu_plugin_register_atexit_cb(id, on_exit_, NULL);
+	return 0;
+}

@@ -1,0 +1,342 @@
+/*
+ * qemu_output.c - read and validate the plugin's output file (format in
+ * qemu_output.h). Strict: anything unexpected is an error naming the file
+ * and line, and nothing is returned from a damaged file.
+ */
+#include "qemu_output.h"
+
+#include "common.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct reader {
+	const char *path;
+	size_t line;
+	char *fields[8];
+	int n_fields;
+	char *rest; /* for symbol: the name after the count */
+};
+
+static int bad(const struct reader *r, const char *what)
+{
+	return error("%s: line %zu: %s", r->path, r->line, what);
+}
+
+static int num_u64(const struct reader *r, const char *s, uint64_t *v)
+{
+	if (parse_u64(s, v) == 0)
+		return 0;
+	if (!strncmp(s, "0x", 2) && s[2]) {
+		char *end;
+
+		errno = 0;
+		*v = strtoull(s + 2, &end, 16);
+		if (!errno && !*end)
+			return 0;
+	}
+	return bad(r, "malformed number");
+}
+
+static int num_i64(const struct reader *r, const char *s, int64_t *v)
+{
+	return parse_i64(s, v) ? bad(r, "malformed number") : 0;
+}
+
+/* Split at single spaces into at most max fields; the last takes the rest. */
+static void split(struct reader *r, char *line, int max)
+{
+	r->n_fields = 0;
+	while (r->n_fields < max) {
+		r->fields[r->n_fields++] = line;
+		if (r->n_fields == max)
+			break;
+		char *sp = strchr(line, ' ');
+
+		if (!sp)
+			break;
+		*sp = '\0';
+		line = sp + 1;
+	}
+}
+
+#define PUSH(arr, n, cap)                                                 \
+	do {                                                              \
+		if ((n) == (cap)) {                                       \
+			(cap) = (cap) ? (cap) * 2 : 64;                   \
+			(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));  \
+		}                                                         \
+	} while (0)
+
+static int expect_fields(const struct reader *r, int n)
+{
+	return r->n_fields == n ? 0 : bad(r, "wrong number of fields");
+}
+
+static int has_space(const char *s)
+{
+	return strchr(s, ' ') != NULL || !*s;
+}
+
+static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_t caps[6])
+{
+	uint64_t u;
+	int64_t i;
+
+	if (!strncmp(line, "symbol ", 7)) {
+		/* symbol INSNS NAME: the name is the rest of the line */
+		struct qemu_output_symbol s;
+		char *sp = strchr(line + 7, ' ');
+
+		if (!sp || !sp[1])
+			return bad(r, "wrong number of fields");
+		*sp = '\0';
+		if (num_u64(r, line + 7, &s.insns))
+			return -1;
+		s.name = xstrdup(sp + 1);
+		PUSH(o->symbols, o->n_symbols, caps[3]);
+		o->symbols[o->n_symbols++] = s;
+		return 0;
+	}
+	if (!strncmp(line, "block ", 6)) {
+		/* block 0xADDR N EXECS INSNS NAME */
+		struct qemu_output_block b;
+		uint64_t n;
+
+		split(r, line, 6);
+		if (expect_fields(r, 6) || num_u64(r, r->fields[1], &b.vaddr) ||
+		    num_u64(r, r->fields[2], &n) || num_u64(r, r->fields[3], &b.execs) ||
+		    num_u64(r, r->fields[4], &b.insns))
+			return -1;
+		if (!*r->fields[5])
+			return bad(r, "block without a symbol field");
+		b.n_insns = (unsigned)n;
+		b.name = xstrdup(r->fields[5]);
+		PUSH(o->blocks, o->n_blocks, caps[5]);
+		o->blocks[o->n_blocks++] = b;
+		return 0;
+	}
+	split(r, line, 6);
+	const char *k = r->fields[0];
+
+	if (!strcmp(k, "arch") || !strcmp(k, "mode")) {
+		if (expect_fields(r, 2))
+			return -1;
+		char **dst = k[0] == 'a' ? &o->arch : &o->mode;
+
+		if (*dst)
+			return bad(r, "repeated header record");
+		if (k[0] == 'a' && strcmp(r->fields[1], "riscv64") && strcmp(r->fields[1], "x86_64"))
+			return bad(r, "unknown architecture");
+		if (k[0] == 'm' && strcmp(r->fields[1], "default") && strcmp(r->fields[1], "exact"))
+			return bad(r, "unknown mode");
+		*dst = xstrdup(r->fields[1]);
+	} else if (!strcmp(k, "options")) {
+		/* the rest of the line, spaces included */
+		for (int f = 2; f < r->n_fields; f++)
+			r->fields[f][-1] = ' ';
+		if (r->n_fields < 2)
+			return bad(r, "wrong number of fields");
+		free(o->options);
+		o->options = xstrdup(r->fields[1]);
+	} else if (!strcmp(k, "system") || !strcmp(k, "plugin_api") || !strcmp(k, "vcpus") ||
+		   !strcmp(k, "exit")) {
+		if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
+			return -1;
+		if (k[0] == 's')
+			o->system = i != 0;
+		else if (k[0] == 'p')
+			o->plugin_api = (int)i;
+		else if (k[0] == 'v')
+			o->vcpus = (int)i;
+		else {
+			o->has_exit = 1;
+			o->exit_code = (int)i;
+		}
+	} else if (!strcmp(k, "start_code") || !strcmp(k, "entry_code")) {
+		if (expect_fields(r, 2) || num_u64(r, r->fields[1], &u))
+			return -1;
+		*(k[0] == 's' ? &o->start_code : &o->entry_code) = u;
+	} else if (!strcmp(k, "mark")) {
+		struct qemu_output_mark m;
+
+		if (expect_fields(r, 5) || num_i64(r, r->fields[1], &i) ||
+		    num_u64(r, r->fields[3], &m.insns) || num_u64(r, r->fields[4], &m.host_ns) ||
+		    num_u64(r, r->fields[2], &u))
+			return -1;
+		if (i != (int64_t)o->n_marks)
+			return bad(r, "marks out of sequence");
+		if (u < 1 || u > 2047)
+			return bad(r, "marker id outside 1..2047");
+		if (o->n_marks && m.insns < o->marks[o->n_marks - 1].insns)
+			return bad(r, "instruction count goes backwards");
+		m.id = (int)u;
+		PUSH(o->marks, o->n_marks, caps[0]);
+		o->marks[o->n_marks++] = m;
+	} else if (!strcmp(k, "value")) {
+		struct qemu_output_value v;
+
+		if (expect_fields(r, 4) || num_i64(r, r->fields[1], &v.seq) ||
+		    num_u64(r, r->fields[3], &v.value))
+			return -1;
+		if (v.seq < 0 || v.seq >= (int64_t)o->n_marks)
+			return bad(r, "value for a mark that does not exist");
+		v.metric = xstrdup(r->fields[2]);
+		PUSH(o->values, o->n_values, caps[1]);
+		o->values[o->n_values++] = v;
+	} else if (!strcmp(k, "event")) {
+		struct qemu_output_event e;
+
+		if (expect_fields(r, 5) || num_i64(r, r->fields[1], &e.seq) ||
+		    num_u64(r, r->fields[4], &e.count))
+			return -1;
+		if (e.seq < -1)
+			return bad(r, "event seq below -1");
+		e.kind = xstrdup(r->fields[2]);
+		e.detail = xstrdup(strcmp(r->fields[3], "-") ? r->fields[3] : "");
+		PUSH(o->events, o->n_events, caps[2]);
+		o->events[o->n_events++] = e;
+	} else if (!strcmp(k, "total")) {
+		struct qemu_output_total t;
+
+		if (expect_fields(r, 3) || num_u64(r, r->fields[2], &t.value))
+			return -1;
+		if (has_space(r->fields[1]))
+			return bad(r, "malformed metric");
+		t.metric = xstrdup(r->fields[1]);
+		PUSH(o->totals, o->n_totals, caps[4]);
+		o->totals[o->n_totals++] = t;
+	} else {
+		return bad(r, "unknown record");
+	}
+	return 0;
+}
+
+int qemu_output__read(const char *path, struct qemu_output *o)
+{
+	struct reader r = { .path = path };
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, caps[6] = { 0 };
+	ssize_t len;
+	int rc = -1, ended = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (!f)
+		return error("%s: cannot open plugin output: %s", path, strerror(errno));
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		r.line++;
+		if (ended) {
+			bad(&r, "data after the end line (file corrupt)");
+			goto out;
+		}
+		if (len == 0 || line[len - 1] != '\n') {
+			bad(&r, "incomplete last line: the file is truncated");
+			goto out;
+		}
+		line[--len] = '\0';
+		if (memchr(line, '\0', (size_t)len)) {
+			bad(&r, "NUL byte in a line (file corrupt)");
+			goto out;
+		}
+		if (r.line == 1) {
+			int64_t v;
+
+			if (strncmp(line, "emudiff-qemu-plugin ", 20)) {
+				error("%s: not an emudiff QEMU plugin output file", path);
+				goto out;
+			}
+			if (parse_i64(line + 20, &v) || v < 1) {
+				bad(&r, "malformed format version");
+				goto out;
+			}
+			if (v > QEMU_OUTPUT_VERSION) {
+				error("%s: format version %lld is newer than this emudiff reads (%d)",
+				      path, (long long)v, QEMU_OUTPUT_VERSION);
+				goto out;
+			}
+			o->version = (int)v;
+			continue;
+		}
+		if (!strncmp(line, "end ", 4)) {
+			int64_t n;
+
+			if (parse_i64(line + 4, &n)) {
+				bad(&r, "malformed end line");
+				goto out;
+			}
+			if (n != (int64_t)r.line - 1) {
+				error("%s: end line counts %lld lines but %zu precede it: the file is "
+				      "damaged", path, (long long)n, r.line - 1);
+				goto out;
+			}
+			ended = 1;
+			continue;
+		}
+		if (parse_line(&r, line, o, caps))
+			goto out;
+	}
+	if (ferror(f)) {
+		error("%s: read error: %s", path, strerror(errno));
+		goto out;
+	}
+	if (r.line == 0) {
+		error("%s: empty plugin output file", path);
+		goto out;
+	}
+	if (!ended) {
+		error("%s: truncated after line %zu (no end line): the plugin did not finish "
+		      "writing it", path, r.line);
+		goto out;
+	}
+	if (!o->arch || !o->mode) {
+		error("%s: header lacks arch or mode", path);
+		goto out;
+	}
+	if (!o->options)
+		o->options = xstrdup("-");
+	rc = 0;
+out:
+	free(line);
+	fclose(f);
+	if (rc)
+		qemu_output__free(o);
+	return rc;
+}
+
+void qemu_output__free(struct qemu_output *o)
+{
+	free(o->arch);
+	free(o->mode);
+	free(o->options);
+	free(o->marks);
+	for (size_t i = 0; i < o->n_values; i++)
+		free(o->values[i].metric);
+	free(o->values);
+	for (size_t i = 0; i < o->n_events; i++) {
+		free(o->events[i].kind);
+		free(o->events[i].detail);
+	}
+	free(o->events);
+	for (size_t i = 0; i < o->n_symbols; i++)
+		free(o->symbols[i].name);
+	free(o->symbols);
+	for (size_t i = 0; i < o->n_blocks; i++)
+		free(o->blocks[i].name);
+	free(o->blocks);
+	for (size_t i = 0; i < o->n_totals; i++)
+		free(o->totals[i].metric);
+	free(o->totals);
+	memset(o, 0, sizeof(*o));
+}
+
+int qemu_output__total(const struct qemu_output *o, const char *metric, uint64_t *value)
+{
+	for (size_t i = 0; i < o->n_totals; i++)
+		if (!strcmp(o->totals[i].metric, metric)) {
+			*value = o->totals[i].value;
+			return 0;
+		}
+	return -1;
+}

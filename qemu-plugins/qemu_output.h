@@ -1,0 +1,137 @@
+/*
+ * qemu_output.h - the output file of libemudiff-qemu.so (emudiff's QEMU
+ * plugin) and its reader. This header is the format's documentation.
+ *
+ * Format version 1: UTF-8 text, one record per line, fields separated by
+ * one space, numbers in decimal unless written 0x... . The plugin writes the
+ * whole file at exit (normal exit, a guest's fatal signal, or SIGTERM to
+ * QEMU) to FILE.tmp and renames it to FILE, so FILE is either absent or
+ * complete; the last line lets a reader prove it.
+ *
+ *   emudiff-qemu-plugin 1        first line: magic and format version
+ *   arch riscv64|x86_64          guest architecture
+ *   system 0|1                   1 = system emulation (qemu-system-*)
+ *   mode default|exact           counting mode (see the plugin's README)
+ *   plugin_api N                 QEMU_PLUGIN_VERSION the plugin was built with
+ *   options K=V K=V ...          the plugin options as given ("-" if none)
+ *   start_code 0xADDR            user mode: start of the guest text segment
+ *   entry_code 0xADDR            user mode: the guest entry point (load bias =
+ *                                entry_code - ELF e_entry for a PIE)
+ *   mark SEQ ID INSNS HOST_NS    marker hit number SEQ (0, 1, 2... in order)
+ *                                of marker ID (1..2047): INSNS = guest
+ *                                instructions executed before the marker
+ *                                instruction, HOST_NS = host CLOCK_MONOTONIC
+ *   value SEQ METRIC N           further cumulative counter at mark SEQ:
+ *                                mem_accesses, pages (sum over the regions
+ *                                closed so far of each region's distinct 4 KiB
+ *                                pages, so the difference between two marks is
+ *                                the working set of the region between them)
+ *                                (mem=on); insns_load, insns_store,
+ *                                insns_branch, insns_fp, insns_atomic,
+ *                                insns_system, insns_other (mix=on)
+ *   event SEQ KIND DETAIL COUNT  COUNT events of KIND (DESIGN.md's kinds:
+ *                                syscall, ecall, wfi, hlt, trap_entry,
+ *                                trap_return; also ebreak) after mark SEQ and
+ *                                before mark SEQ+1; SEQ -1 = before the first
+ *                                marker. DETAIL: syscall number, or
+ *                                "NR:-ERRNO" for a failed call; the pc (0x...)
+ *                                for ecall/wfi/hlt/ebreak (x86_64 syscall and
+ *                                int are ecall); the vector address for
+ *                                trap_entry; sret/mret/iret/sysret for
+ *                                trap_return; "-" when empty
+ *   symbol INSNS NAME            instructions executed in symbol NAME (rest of
+ *                                the line; "[unknown]" outside any symbol)
+ *   block 0xADDR N EXECS INSNS NAME
+ *                                one of the hottest translation blocks (plugin
+ *                                option blocks=N, default 100), by instructions:
+ *                                start address, instructions in the block,
+ *                                times entered, instructions executed, symbol
+ *                                (rest of the line)
+ *   total METRIC N               whole-run totals: insns, host_ns (host time
+ *                                from plugin load to exit), and with mem/mix on
+ *                                the value metrics above
+ *   vcpus N                      vCPUs (user mode: threads) seen
+ *   exit CODE                    user mode: the status passed to exit/exit_group
+ *   end N                        last line: N = number of lines before it
+ *
+ * Lines appear in the order above; marks and values by SEQ; event, symbol
+ * and total lines in no particular order, block lines hottest first. A reader rejects a file without the
+ * end line or with a wrong count (truncated), any unknown record, a malformed
+ * number, marks out of sequence, and a newer format version.
+ */
+#ifndef EMUDIFF_QEMU_OUTPUT_H
+#define EMUDIFF_QEMU_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define QEMU_OUTPUT_VERSION 1
+
+struct qemu_output_mark {
+	int id;
+	uint64_t insns, host_ns;
+};
+
+struct qemu_output_value {
+	int64_t seq;
+	char *metric;
+	uint64_t value;
+};
+
+struct qemu_output_event {
+	int64_t seq; /* -1: before the first marker */
+	char *kind, *detail;
+	uint64_t count;
+};
+
+struct qemu_output_symbol {
+	char *name;
+	uint64_t insns;
+};
+
+struct qemu_output_block {
+	uint64_t vaddr, execs, insns;
+	unsigned n_insns;
+	char *name;
+};
+
+struct qemu_output_total {
+	char *metric;
+	uint64_t value;
+};
+
+struct qemu_output {
+	int version;
+	char *arch;    /* "riscv64", "x86_64" */
+	int system;
+	char *mode;    /* "default", "exact" */
+	int plugin_api;
+	char *options; /* "K=V K=V" or "-" */
+	uint64_t start_code, entry_code;
+	int vcpus;
+	int has_exit;
+	int exit_code;
+	struct qemu_output_mark *marks; /* index = seq */
+	size_t n_marks;
+	struct qemu_output_value *values;
+	size_t n_values;
+	struct qemu_output_event *events;
+	size_t n_events;
+	struct qemu_output_symbol *symbols;
+	size_t n_symbols;
+	struct qemu_output_block *blocks; /* hottest first */
+	size_t n_blocks;
+	struct qemu_output_total *totals;
+	size_t n_totals;
+};
+
+/*
+ * Read and validate a plugin output file. Returns 0, or -1 after printing a
+ * one-line "error: FILE: what is wrong" (nothing is kept then).
+ */
+int qemu_output__read(const char *path, struct qemu_output *out);
+void qemu_output__free(struct qemu_output *o);
+/* A whole-run total by name; 0 found, -1 absent. */
+int qemu_output__total(const struct qemu_output *o, const char *metric, uint64_t *value);
+
+#endif

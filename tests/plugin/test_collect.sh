@@ -1,0 +1,131 @@
+#!/bin/bash
+# test_collect.sh - `emudiff collect qemu` end to end: runs the hand-counted
+# guests (see the .S files) and checks what lands in the store.
+#   test_collect.sh EMUDIFF PLUGIN RV_USER X86_USER SMODE QEMU_RV QEMU_X86 QEMU_SYS RV_SPIN RV_THREADS
+set -u
+emudiff=$1 plugin=$2 rv_user=$3 x86_user=$4 smode=$5 qemu_rv=$6 qemu_x86=$7 qemu_sys=$8 rv_spin=$9 rv_threads=${10}
+[ -n "$qemu_rv" ] && [ -x "$qemu_rv" ] || { echo "qemu-riscv64 not installed: skipped"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "sqlite3 (the command) not installed"; exit 1; }
+
+tmp=$(mktemp -d /tmp/emudiff-collect-test-XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+db=$tmp/t.db
+export EMUDIFF_PLUGIN=$plugin
+failures=0
+
+# expect SQL VALUE: the query's output must be exactly VALUE
+expect() {
+	local got
+	got=$(sqlite3 "$db" "$1" 2>&1)
+	if [ "$got" != "$2" ]; then
+		echo "FAIL: $1"
+		echo "  got:      $got"
+		echo "  expected: $2"
+		failures=$((failures + 1))
+	fi
+}
+# expect_rc RC CMD...: exit status of CMD must be RC
+expect_rc() {
+	local want=$1 rc
+	shift
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "FAIL: exit $rc, expected $want: $*"
+		cat "$tmp/err"
+		failures=$((failures + 1))
+	fi
+}
+
+# --- riscv64 user mode, default mode: the guest exits 3, so the run is 'failed'
+expect_rc 0 "$emudiff" collect qemu --db "$db" --name rv -- "$rv_user"
+expect "SELECT platform, status, exit_code FROM run WHERE id = 1" "qemu-user|failed|3"
+expect "SELECT count(*) FROM mark WHERE run_id = 1" "1003"
+expect "SELECT group_concat(mark_id) FROM (SELECT mark_id FROM mark WHERE run_id = 1 AND (seq < 2 OR seq > 1000) ORDER BY seq)" "1,3,2,4"
+expect "SELECT insns FROM mark WHERE run_id = 1 AND seq IN (0, 1, 1001, 1002) ORDER BY seq" $'0\n4\n6002\n6034'
+expect "SELECT count(*) FROM mark WHERE run_id = 1 AND time_ns IS NULL" "0"
+expect "SELECT sum(count) FROM event_count WHERE run_id = 1 AND kind = 'syscall' AND seq = 1001" "4"
+expect "SELECT count FROM event_count WHERE run_id = 1 AND kind = 'syscall' AND seq = 1001 AND detail = '64:-9'" "1"
+expect "SELECT count FROM event_count WHERE run_id = 1 AND kind = 'syscall' AND seq = 1002 AND detail = '94'" "1"
+expect "SELECT CAST(value AS INTEGER) FROM run_metric WHERE run_id = 1 AND metric = 'insns'" "6038"
+expect "SELECT value > 0 FROM run_metric WHERE run_id = 1 AND metric = 'qemu_host_ns'" "1"
+expect "SELECT value > 0 FROM run_metric WHERE run_id = 1 AND metric = 'wall_ns'" "1"
+expect "SELECT CAST(rm.value AS INTEGER) FROM region_metric rm JOIN region r ON r.id = rm.region_id WHERE rm.run_id = 1 AND r.key = 's:_start' AND rm.metric = 'insns'" "6038"
+expect "SELECT json_extract(config_json, '$.mode') FROM run WHERE id = 1" "default"
+expect "SELECT arch FROM workload WHERE name = 'rv'" "riscv64"
+
+# --- exact mode, two repetitions, mix and memory counters per mark
+expect_rc 0 "$emudiff" collect qemu --db "$db" --name rv --reps 2 --plugin-opt mode=exact \
+	--plugin-opt mix=on --plugin-opt mem=on -- "$rv_user"
+expect "SELECT group_concat(rep) FROM run WHERE id IN (2, 3)" "0,1"
+expect "SELECT group_concat(insns) FROM mark WHERE run_id IN (2, 3) AND seq = 1002" "6034,6034"
+expect "SELECT json_extract(config_json, '$.mode') FROM run WHERE id = 3" "exact"
+expect "SELECT CAST(value AS INTEGER) FROM mark_value WHERE run_id = 2 AND seq = 1001 AND metric = 'mem_accesses'" "2000"
+expect "SELECT CAST(value AS INTEGER) FROM mark_value WHERE run_id = 2 AND seq = 1001 AND metric = 'insns_load'" "1000"
+expect "SELECT CAST(value AS INTEGER) FROM mark_value WHERE run_id = 2 AND seq = 1001 AND metric = 'pages'" "1001"
+
+# --- x86_64 user mode
+if [ -n "$qemu_x86" ] && [ -x "$qemu_x86" ]; then
+	expect_rc 0 "$emudiff" collect qemu --db "$db" --name x86 -- "$x86_user"
+	expect "SELECT insns FROM mark WHERE run_id = 4 AND seq = 1002" "6030"
+	expect "SELECT sum(count) FROM event_count WHERE run_id = 4 AND kind = 'syscall' AND seq = 1001 AND detail = '1'" "3"
+	expect "SELECT arch FROM workload WHERE name = 'x86'" "x86_64"
+	next=5
+else
+	next=4
+fi
+
+# --- system mode: trap vector found from the ELF symbol trap_vector
+if [ -n "$qemu_sys" ] && [ -x "$qemu_sys" ]; then
+	r=$next
+	expect_rc 0 "$emudiff" collect qemu --db "$db" --name smode --system --elf "$smode" --timeout 60 -- \
+		"$qemu_sys" -M virt -smp 1 -m 64M -nographic -bios default -kernel "$smode"
+	expect "SELECT platform, status FROM run WHERE id = $r" "qemu-system|ok"
+	expect "SELECT group_concat(mark_id) FROM (SELECT mark_id FROM mark WHERE run_id = $r ORDER BY seq)" "1,2,3"
+	expect "SELECT count FROM event_count WHERE run_id = $r AND kind = 'trap_entry' AND seq = 1 AND detail = 'trap_vector'" "4"
+	expect "SELECT count FROM event_count WHERE run_id = $r AND kind = 'trap_return' AND seq = 1 AND detail = 'sret'" "4"
+	expect "SELECT sum(count) FROM event_count WHERE run_id = $r AND kind = 'ecall' AND seq = 1" "8"
+	expect "SELECT count FROM event_count WHERE run_id = $r AND kind = 'ecall' AND seq = 0 AND detail = '_start+0x1e'" "3"
+	expect "SELECT json_extract(config_json, '$.plugin_options') FROM run WHERE id = $r" "trapvec=0x80200100"
+
+	# stop at a console string (OpenSBI's banner): boot latency
+	r=$((next + 1))
+	expect_rc 0 "$emudiff" collect qemu --db "$db" --name smode --system --elf "$smode" --timeout 60 \
+		--until-console "Boot HART ID" -- -M virt -smp 1 -m 64M -nographic -bios default -kernel "$smode"
+	expect "SELECT status FROM run WHERE id = $r" "ok"
+	expect "SELECT count(*) FROM run_metric WHERE run_id = $r AND metric IN ('until_console_ns', 'until_console_insns') AND value > 0" "2"
+	next=$((next + 2))
+fi
+
+# --- a hang is stopped by --timeout and stored as a 'timeout' run with what the plugin saw
+expect_rc 0 "$emudiff" collect qemu --db "$db" --name spin --timeout 0.5 -- "$rv_spin"
+expect "SELECT status FROM run WHERE id = $next" "timeout"
+expect "SELECT mark_id FROM mark WHERE run_id = $next" "5"
+next=$((next + 1))
+
+# --- standalone plugin output: good file ingested, damaged ones rejected with nothing stored
+"$qemu_rv" -plugin "$plugin,out=$tmp/good.out" "$rv_user" >/dev/null
+expect_rc 0 "$emudiff" collect qemu --db "$db" --name rv --ingest "$tmp/good.out" -- "$rv_user"
+expect "SELECT count(*) FROM mark WHERE run_id = $next" "1003"
+runs=$(sqlite3 "$db" "SELECT count(*) FROM run")
+head -c 2000 "$tmp/good.out" >"$tmp/trunc.out"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --name rv --ingest "$tmp/trunc.out" -- "$rv_user"
+grep -q "trunc.out: .*truncated" "$tmp/err" || { echo "FAIL: no truncation message"; cat "$tmp/err"; failures=$((failures + 1)); }
+[ "$(wc -l <"$tmp/err")" = 1 ] || { echo "FAIL: error is not one line"; failures=$((failures + 1)); }
+sed '5d' "$tmp/good.out" >"$tmp/hole.out"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --name rv --ingest "$tmp/hole.out" -- "$rv_user"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --name x86 --ingest "$tmp/good.out" -- "$x86_user"
+expect "SELECT count(*) FROM run" "$runs"
+
+# --- bad input
+expect_rc 2 "$emudiff" collect qemu --db "$db" -- /etc/passwd
+expect_rc 2 "$emudiff" collect qemu --db "$db" --plugin-opt mode=fast -- "$rv_user"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --qemu "$tmp/no-qemu" -- "$rv_user"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --system --elf "$smode" -- -M virt -smp 2 -kernel "$smode"
+expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_threads"
+grep -q "2 threads" "$tmp/err" || { echo "FAIL: no message about threads"; cat "$tmp/err"; failures=$((failures + 1)); }
+EMUDIFF_PLUGIN=$tmp/nothing expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_user"
+expect "SELECT count(*) FROM run" "$runs"
+
+[ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
+echo "all collect qemu checks passed"

@@ -1,0 +1,25 @@
+/* threads.c - a guest with a second thread: emudiff collect qemu must refuse
+ * its counts (QEMU 7.2's inline counters are shared by vCPUs) (tests/plugin). */
+#include <pthread.h>
+#include <stdio.h>
+
+static void *work(void *arg)
+{
+	volatile long *n = arg;
+
+	for (int i = 0; i < 1000; i++)
+		(*n)++;
+	return NULL;
+}
+
+int main(void)
+{
+	pthread_t t;
+	volatile long n = 0;
+
+	if (pthread_create(&t, NULL, work, (void *)&n))
+		return 1;
+	pthread_join(t, NULL);
+	printf("%ld\n", n);
+	return 0;
+}
