@@ -1,0 +1,367 @@
+/*
+ * page_workload.c - OUT/<workload>/index.html: the verdict, the machines,
+ * failed runs, figures 1-4, the regions table and every finding.
+ */
+#include "report_int.h"
+#include "common.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void card(FILE *f, const char *label, const char *fmt, ...) EMUDIFF_PRINTF(3, 4);
+
+static void card(FILE *f, const char *label, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		die("out of memory");
+	va_end(ap);
+	fputs("<div class=\"card\"><b>", f);
+	html__esc(f, s);
+	fputs("</b><span>", f);
+	html__esc(f, label);
+	fputs("</span></div>\n", f);
+	free(s);
+}
+
+static void summary(FILE *f, const struct report_ctx *ctx, const struct workload *w)
+{
+	const struct region_row *worst = w->worst >= 0 ? &w->regions[w->worst] : NULL;
+
+	fputs("<p>", f);
+	if (!w->nfindings) {
+		fputs("No findings yet: run <code>emudiff align</code> and <code>emudiff stats</code> on this store "
+		      "to judge the regions.",
+		      f);
+	} else if (!w->nflagged) {
+		fprintf(f, "QEMU's instruction share predicts the hardware %s of all %zu regions within the "
+			   "tolerance of %.3g\xc3\x97 (or the data cannot tell).",
+			w->hw_metric ? w->hw_metric : "cost", w->nregions, ctx->tolerance);
+	} else {
+		fprintf(f, "<b>%zu of %zu regions are flagged</b>: emulation underestimates %zu and overestimates %zu "
+			   "(hardware %s against the instruction share, tolerance %.3g\xc3\x97).",
+			w->nflagged, w->nregions, w->nunder, w->nover, w->hw_metric ? w->hw_metric : "cost",
+			ctx->tolerance);
+	}
+	if (worst && verdict_flagged(worst->verdict)) {
+		fprintf(f, " Largest miss: <a href=\"#r%lld\">", (long long)worst->id);
+		html__esc(f, region_label(worst));
+		fputs("</a>, factor ", f);
+		html__ci(f, worst->factor, worst->f_lo, worst->f_hi, 0);
+		fputs(" \xe2\x80\x94 ", f);
+		html__esc(f, worst->reason);
+	}
+	fputs("</p>\n", f);
+}
+
+static void env_table(FILE *f, const struct workload *w)
+{
+	static const char *const side_name[SIDE_COUNT] = { "emulation", "hardware" };
+
+	fputs("<table>\n<thead><tr><th>side</th><th>ok</th><th>warm-up</th><th>failed</th><th>timeout</th>"
+	      "<th>platform, machine, kernel, CPU, QEMU</th></tr></thead>\n<tbody>\n",
+	      f);
+	for (int s = 0; s < SIDE_COUNT; s++) {
+		const struct run_counts *c = &w->runs[s];
+		fprintf(f, "<tr><td>%s</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%s%d%s</td>"
+			   "<td class=\"n\">%s%d%s</td><td>",
+			side_name[s], c->ok, c->warmup, c->failed ? "<span class=\"v v-failed\">" : "", c->failed,
+			c->failed ? "</span>" : "", c->timeout ? "<span class=\"v v-timeout\">" : "", c->timeout,
+			c->timeout ? "</span>" : "");
+		if (*w->env[s])
+			html__esc(f, w->env[s]);
+		else
+			fputs("<span class=\"muted\">not recorded</span>", f);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody>\n</table>\n", f);
+}
+
+static int failed_runs(struct report_ctx *ctx, FILE *f, const struct workload *w)
+{
+	sqlite3_stmt *st = db__prepare(ctx,
+		"SELECT id, platform, rep, status, exit_code, started_at, cell FROM run "
+		"WHERE workload_id = ?1 AND status IN ('failed', 'timeout') ORDER BY started_at, id");
+	int rc, any = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, w->id);
+	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
+		if (!any++)
+			fputs("<h2>Failed and timed-out runs</h2>\n<table class=\"sortable\">\n<thead><tr><th>run</th>"
+			      "<th>platform</th><th>rep</th><th>status</th><th>exit code</th><th>started</th>"
+			      "<th>study cell</th></tr></thead>\n<tbody>\n",
+			      f);
+		fprintf(f, "<tr><td class=\"n\" data-v=\"%lld\">%lld</td><td>", (long long)sqlite3_column_int64(st, 0),
+			(long long)sqlite3_column_int64(st, 0));
+		html__esc(f, db__text(st, 1));
+		fprintf(f, "</td><td class=\"n\" data-v=\"%d\">%d</td><td>", sqlite3_column_int(st, 2),
+			sqlite3_column_int(st, 2));
+		html__verdict(f, db__text(st, 3));
+		fputs("</td><td class=\"n\">", f);
+		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+			fputs("\xe2\x80\x93", f);
+		else
+			fprintf(f, "%d", sqlite3_column_int(st, 4));
+		fputs("</td><td>", f);
+		html__esc(f, db__text(st, 5));
+		fputs("</td><td>", f);
+		html__esc(f, db__text(st, 6));
+		fputs("</td></tr>\n", f);
+	}
+	if (any)
+		fputs("</tbody>\n</table>\n", f);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static void regions_table(FILE *f, const struct workload *w)
+{
+	fprintf(f, "<h2 id=\"regions\">Regions (%zu)</h2>\n"
+		   "<p class=\"muted\">Shares are of the whole workload within the region's kind (marker or symbol "
+		   "regions). Factor = hardware share / instruction share of the primary finding; click a column "
+		   "to sort.</p>\n",
+		w->nregions);
+	fprintf(f, "<div class=\"tw\"><table class=\"sortable\">\n<thead><tr><th>#</th><th>region</th><th>key</th><th>instruction share</th>"
+		   "<th>hardware share (%s) [CI]</th><th>QEMU host-time share</th><th>factor [CI]</th><th>verdict</th>"
+		   "<th>reason</th></tr></thead>\n<tbody>\n",
+		w->hw_metric ? w->hw_metric : "\xe2\x80\x93");
+	for (size_t i = 0; i < w->nregions; i++) {
+		const struct region_row *r = &w->regions[i];
+		fprintf(f, "<tr id=\"r%lld\"%s><td class=\"n\" data-v=\"%zu\">%zu</td><td>", (long long)r->id,
+			verdict_flagged(r->verdict) ? " class=\"flag\"" : "", i + 1, i + 1);
+		html__esc(f, r->name ? r->name : "");
+		fputs("</td><td><code>", f);
+		html__esc(f, r->key);
+		fputs("</code></td><td class=\"n\"", f);
+		html__sortkey(f, r->insn_share);
+		fputc('>', f);
+		html__pct(f, r->insn_share);
+		fputs("</td><td class=\"n\"", f);
+		html__sortkey(f, r->hw_share);
+		fputc('>', f);
+		html__ci(f, r->hw_share, r->hw_lo, r->hw_hi, 1);
+		fputs("</td><td class=\"n\"", f);
+		html__sortkey(f, r->qtime_share);
+		fputc('>', f);
+		html__pct(f, r->qtime_share);
+		fputs("</td><td class=\"n\"", f);
+		html__sortkey(f, r->factor);
+		fputc('>', f);
+		html__ci(f, r->factor, r->f_lo, r->f_hi, 0);
+		fputs("</td><td>", f);
+		html__verdict(f, r->verdict);
+		fputs("</td><td class=\"reason\">", f);
+		html__esc(f, r->reason);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody>\n</table></div>\n", f);
+}
+
+static int findings_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
+{
+	sqlite3_stmt *st = db__prepare(ctx,
+		"SELECT f.id, r.id, r.key, r.name, f.metric, f.predictor, f.baseline, f.factor, f.ci_lo, f.ci_hi, "
+		"f.p_adj, f.verdict, f.reason, f.n_emu, f.n_hw FROM finding f LEFT JOIN region r ON r.id = f.region_id "
+		"WHERE f.workload_id = ?1 ORDER BY f.region_id, f.metric, f.predictor, f.baseline, f.id");
+	int rc;
+
+	if (!st)
+		return -1;
+	fprintf(f, "<h2 id=\"findings\">All findings (%zu)</h2>\n", w->nfindings);
+	fputs("<div class=\"tw\"><table class=\"sortable\">\n<thead><tr><th>finding</th><th>region</th><th>metric</th><th>predictor</th>"
+	      "<th>baseline</th><th>factor [CI]</th><th>p (adjusted)</th><th>n emu / hw</th><th>verdict</th>"
+	      "<th>reason</th></tr></thead>\n<tbody>\n",
+	      f);
+	sqlite3_bind_int64(st, 1, w->id);
+	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
+		int64_t fid = sqlite3_column_int64(st, 0);
+		const char *verdict = db__text(st, 11);
+		fprintf(f, "<tr%s><td class=\"n\" data-v=\"%lld\">%lld</td><td>",
+			verdict_flagged(verdict) ? " class=\"flag\"" : "", (long long)fid, (long long)fid);
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+			fputs("<span class=\"muted\">whole run</span>", f);
+		} else {
+			fprintf(f, "<a href=\"#r%lld\">", (long long)sqlite3_column_int64(st, 1));
+			html__esc(f, *db__text(st, 3) ? db__text(st, 3) : db__text(st, 2));
+			fputs("</a> <code>", f);
+			html__esc(f, db__text(st, 2));
+			fputs("</code>", f);
+		}
+		fputs("</td><td>", f);
+		html__esc(f, db__text(st, 4));
+		fputs("</td><td>", f);
+		html__esc(f, db__text(st, 5));
+		fputs("</td><td>", f);
+		html__esc(f, db__text(st, 6));
+		fputs("</td><td class=\"n\"", f);
+		html__sortkey(f, db__double(st, 7));
+		fputc('>', f);
+		html__ci(f, db__double(st, 7), db__double(st, 8), db__double(st, 9), 0);
+		fputs("</td><td class=\"n\"", f);
+		html__sortkey(f, db__double(st, 10));
+		fputc('>', f);
+		html__pval(f, db__double(st, 10));
+		fputs("</td><td class=\"n\">", f);
+		html__esc(f, sqlite3_column_type(st, 13) == SQLITE_NULL ? "\xe2\x80\x93" : db__text(st, 13));
+		fputs(" / ", f);
+		html__esc(f, sqlite3_column_type(st, 14) == SQLITE_NULL ? "\xe2\x80\x93" : db__text(st, 14));
+		fputs("</td><td>", f);
+		html__verdict(f, verdict);
+		fputs("</td><td class=\"reason\">", f);
+		html__esc(f, db__text(st, 12));
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody>\n</table></div>\n", f);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int agreement_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
+{
+	sqlite3_stmt *st = db__prepare(ctx,
+		"SELECT predictor, metric, n, pearson, spearman, kendall, mape FROM agreement WHERE workload_id = ?1 "
+		"ORDER BY predictor, metric");
+	int rc, any = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, w->id);
+	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
+		if (!any++)
+			fputs("<h2>Rank agreement between predictor and hardware</h2>\n<table>\n<thead><tr><th>predictor</th>"
+			      "<th>hardware metric</th><th>regions</th><th>Pearson r</th><th>Spearman \xcf\x81</th>"
+			      "<th>Kendall \xcf\x84</th><th>MAPE</th></tr></thead>\n<tbody>\n",
+			      f);
+		fputs("<tr><td>", f);
+		html__esc(f, db__text(st, 0));
+		fputs("</td><td>", f);
+		html__esc(f, db__text(st, 1));
+		fprintf(f, "</td><td class=\"n\">%d</td>", sqlite3_column_int(st, 2));
+		for (int c = 3; c <= 5; c++) {
+			fputs("<td class=\"n\">", f);
+			html__num(f, db__double(st, c));
+			fputs("</td>", f);
+		}
+		fputs("<td class=\"n\">", f);
+		html__pct(f, db__double(st, 6));
+		fputs("</td></tr>\n", f);
+	}
+	if (any)
+		fputs("</tbody>\n</table>\n", f);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int cost_model_table(struct report_ctx *ctx, FILE *f, int64_t workload_id)
+{
+	sqlite3_stmt *st = db__prepare(ctx,
+		"SELECT metric, term, coef, ci_lo, ci_hi, r2, cv_rmse, n FROM cost_model "
+		"WHERE workload_id IS ?1 ORDER BY metric, term");
+	int rc, any = 0;
+
+	if (!st)
+		return -1;
+	if (workload_id > 0)
+		sqlite3_bind_int64(st, 1, workload_id);
+	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
+		if (!any++)
+			fprintf(f, "<h2>Calibrated cost model%s</h2>\n<table>\n<thead><tr><th>hardware metric</th>"
+				   "<th>term</th><th>coefficient [CI]</th><th>R\xc2\xb2</th><th>CV RMSE</th><th>n</th>"
+				   "</tr></thead>\n<tbody>\n",
+				workload_id > 0 ? "" : " (fitted over the study)");
+		fputs("<tr><td>", f);
+		html__esc(f, db__text(st, 0));
+		fputs("</td><td><code>", f);
+		html__esc(f, db__text(st, 1));
+		fputs("</code></td><td class=\"n\">", f);
+		html__ci(f, db__double(st, 2), db__double(st, 3), db__double(st, 4), 0);
+		fputs("</td><td class=\"n\">", f);
+		html__num(f, db__double(st, 5));
+		fputs("</td><td class=\"n\">", f);
+		html__num(f, db__double(st, 6));
+		fprintf(f, "</td><td class=\"n\">%d</td></tr>\n", sqlite3_column_int(st, 7));
+	}
+	if (any)
+		fputs("</tbody>\n</table>\n", f);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int page_cost_model(struct report_ctx *ctx, FILE *f, int64_t workload_id)
+{
+	return cost_model_table(ctx, f, workload_id);
+}
+
+int page_workload__write(struct report_ctx *ctx, struct workload *w)
+{
+	char *dir = xasprintf("%s/%s", ctx->o->out_dir, w->safe), *path = NULL;
+	const struct region_row *worst = w->worst >= 0 ? &w->regions[w->worst] : NULL;
+	struct out o = { 0 };
+	FILE *f;
+	int rc = -1;
+
+	if (mkdir_p(dir))
+		goto out;
+	path = xasprintf("%s/index.html", dir);
+	if (out__open(&o, path))
+		goto out;
+	f = o.f;
+	html__head(f, w->name, "../");
+	fputs("<h1>", f);
+	html__esc(f, w->name);
+	fputs("</h1>\n<p class=\"muted\">", f);
+	html__esc(f, w->arch);
+	if (w->argv) {
+		fputs(" \xc2\xb7 argv <code>", f);
+		html__esc(f, w->argv);
+		fputs("</code>", f);
+	}
+	if (w->elf_sha256) {
+		fputs(" \xc2\xb7 ELF sha256 <code>", f);
+		html__esc(f, w->elf_sha256);
+		fputs("</code>", f);
+	}
+	fputs("</p>\n<div class=\"cards\">\n", f);
+	card(f, "regions", "%zu", w->nregions);
+	card(f, "flagged (under / over)", "%zu (%zu / %zu)", w->nflagged, w->nunder, w->nover);
+	if (worst)
+		card(f, verdict_flagged(worst->verdict) ? "worst flagged factor" : "largest factor (not flagged)",
+		     "%.3g\xc3\x97", worst->factor);
+	if (isfinite(w->spearman))
+		card(f, "Spearman \xcf\x81 / Kendall \xcf\x84", "%.2f / %.2f", w->spearman, w->kendall);
+	card(f, "ok runs emulation / hardware", "%d / %d", w->runs[SIDE_EMU].ok, w->runs[SIDE_HW].ok);
+	card(f, "failed + timed-out runs", "%d",
+	     w->runs[0].failed + w->runs[0].timeout + w->runs[1].failed + w->runs[1].timeout);
+	fputs("</div>\n<h2>Verdict</h2>\n", f);
+	summary(f, ctx, w);
+	fputs("<h2>Runs and machines</h2>\n", f);
+	env_table(f, w);
+	if (failed_runs(ctx, f, w))
+		goto fail;
+	fputs("<h2>Figures</h2>\n", f);
+	if (fig_scatter__emit(ctx, f, dir, w) || fig_factor__emit(ctx, f, dir, w) || fig_dist__emit(ctx, f, dir, w) ||
+	    fig_events__emit(ctx, f, dir, w))
+		goto fail;
+	regions_table(f, w);
+	if (findings_table(ctx, f, w) || agreement_table(ctx, f, w) || cost_model_table(ctx, f, w->id))
+		goto fail;
+	fputs("<h2>A/B comparisons</h2>\n", f);
+	if (page_ab_table(ctx, f, w->id, "../"))
+		goto fail;
+	html__foot(f, ctx);
+	rc = out__close(&o, ctx);
+	goto out;
+fail:
+	out__abort(&o);
+out:
+	free(dir);
+	free(path);
+	return rc;
+}
