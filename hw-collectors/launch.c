@@ -676,8 +676,10 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 	collect_marks(r, buf, c.t0);
 	aggregate_ips(&c);
 	/* the rings are per CPU: put mappings and calls back in time order */
-	qsort(r->maps, r->n_maps, sizeof(*r->maps), cmp_map_time);
-	qsort(r->sys, r->n_sys, sizeof(*r->sys), cmp_sys_time);
+	if (r->n_maps) /* the arrays are NULL when empty */
+		qsort(r->maps, r->n_maps, sizeof(*r->maps), cmp_map_time);
+	if (r->n_sys)
+		qsort(r->sys, r->n_sys, sizeof(*r->sys), cmp_sys_time);
 	rc = 0;
 out:
 	if (pid > 0) {

@@ -34,7 +34,7 @@ static int check_failures;
 #define CHECK_NEAR(a, b, rel)                                                              \
 	do {                                                                               \
 		double a_ = (a), b_ = (b);                                                 \
-		if (!(fabs(a_ - b_) <= (rel) * fmax(fabs(b_), 1e-300))) {                  \
+		if (!(fabs(a_ - b_) <= (rel) * (fabs(b_) > 1e-300 ? fabs(b_) : 1e-300))) { \
 			fprintf(stderr, "%s:%d: %s == %.12g, expected %.12g (rel %g)\n",       \
 				__FILE__, __LINE__, #a, a_, b_, (double)(rel));            \
 			check_failures++;                                                  \
