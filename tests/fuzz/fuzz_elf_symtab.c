@@ -1,0 +1,39 @@
+/* Fuzz target: ELF files through the libelf symbolizer and the .emudiff_marks reader. */
+#include "align.h"
+#include "fuzz_input.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct symtab *t;
+	char path[64];
+	int fd;
+
+	fuzz_quiet();
+	fd = fuzz_path(data, size, path, sizeof(path));
+	if (fd < 0)
+		return 0;
+	t = symtab__load(path);
+	if (t) {
+		size_t n = symtab__count(t), m = symtab__mark_count(t);
+
+		for (size_t i = 0; i < n; i++) {
+			const struct sym *s = symtab__at(t, i);
+
+			/* every symbol must be found at its own address */
+			if (s->size && !symtab__lookup(t, s->addr))
+				__builtin_trap();
+		}
+		for (size_t i = 0; i < m; i++) {
+			const char *name;
+
+			symtab__mark_at(t, i, &name);
+		}
+		symtab__lookup(t, 0);
+		symtab__lookup(t, UINT64_MAX);
+		symtab__free(t);
+	}
+	close(fd);
+	return 0;
+}
