@@ -38,6 +38,14 @@ _Noreturn void cmd_usage(const char *usage_text, int status);
 /* True if argv holds -h or --help before any "--". */
 int cmd_wants_help(int argc, char **argv);
 
+/*
+ * Option values every collector shares, checked the same way everywhere:
+ * cmd_opt_int() returns ARG as an int in [min, INT_MAX]; cmd_opt_seconds() a
+ * positive number of seconds. Bad values end with a usage error (exit 2).
+ */
+int cmd_opt_int(const char *opt, const char *arg, int min);
+double cmd_opt_seconds(const char *opt, const char *arg);
+
 /* The directory holding the emudiff binary (for finding the plugin and headers). */
 const char *cmd_self_dir(void);
 

@@ -112,7 +112,6 @@ static int parse_opts(int argc, char **argv, struct kvm_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	int64_t v;
 
 	memset(o, 0, sizeof(*o));
 	o->db = store__default_path();
@@ -131,20 +130,9 @@ static int parse_opts(int argc, char **argv, struct kvm_opts *o)
 		case 'f': o->fail_on_error = 1; break;
 		case 'D': o->dry_run = 1; break;
 		case 'h': cmd_usage(usage_text, 0);
-		case 'r':
-			if (parse_i64(optarg, &v) || v < 1 || v > 100000)
-				usage_die("--reps: '%s' is not a count >= 1", optarg);
-			o->reps = (int)v;
-			break;
-		case 'R':
-			if (parse_i64(optarg, &v) || v < 0 || v > INT_MAX)
-				usage_die("--rep: '%s' is not a repetition number", optarg);
-			o->rep = (int)v;
-			break;
-		case 't':
-			if (parse_double(optarg, &o->timeout_s) || o->timeout_s <= 0)
-				usage_die("--timeout: '%s' is not a positive number of seconds", optarg);
-			break;
+		case 'r': o->reps = cmd_opt_int("reps", optarg, 1); break;
+		case 'R': o->rep = cmd_opt_int("rep", optarg, 0); break;
+		case 't': o->timeout_s = cmd_opt_seconds("timeout", optarg); break;
 		case 'b':
 			if (parse_double(optarg, &o->timebase_hz) || o->timebase_hz <= 0)
 				usage_die("--timebase-hz: '%s' is not a positive frequency", optarg);

@@ -59,7 +59,7 @@ int cmd_import_uftrace(int argc, char **argv)
 	struct uftrace_data d;
 	struct store *s;
 	char *wname, *cfg;
-	int64_t wid, run_id, v;
+	int64_t wid, run_id;
 	int c, rep = 0, ret = EXIT_BADINPUT;
 
 	optind = 1;
@@ -69,11 +69,7 @@ int cmd_import_uftrace(int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'c': cell = optarg; break;
 		case 'h': cmd_usage(usage_text, 0);
-		case 'R':
-			if (parse_i64(optarg, &v) || v < 0 || v > INT_MAX)
-				usage_die("--rep: '%s' is not a repetition number", optarg);
-			rep = (int)v;
-			break;
+		case 'R': rep = cmd_opt_int("rep", optarg, 0); break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
 		}

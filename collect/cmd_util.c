@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "common.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,4 +26,22 @@ int cmd_wants_help(int argc, char **argv)
 			return 1;
 	}
 	return 0;
+}
+
+int cmd_opt_int(const char *opt, const char *arg, int min)
+{
+	int64_t v;
+
+	if (parse_i64(arg, &v) || v < min || v > INT_MAX)
+		usage_die("--%s: '%s' is not a whole number >= %d", opt, arg, min);
+	return (int)v;
+}
+
+double cmd_opt_seconds(const char *opt, const char *arg)
+{
+	double v;
+
+	if (parse_double(arg, &v) || !(v > 0))
+		usage_die("--%s: '%s' is not a positive number of seconds", opt, arg);
+	return v;
 }
