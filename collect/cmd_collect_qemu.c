@@ -8,6 +8,11 @@
  * ELF's machine. System mode (--system): `-- [QEMU-BINARY] QEMU-ARGS`,
  * passed verbatim, with the guest kernel given by --elf for symbols, trap
  * vectors and the architecture; the plugin's -plugin argument is appended.
+ *
+ * A guest that forks makes QEMU fork: each child writes FILE.<pid> next to
+ * the plugin's FILE (qemu_output.h). Those are read with FILE, and their
+ * instruction totals stored as the run metrics children and insns_children;
+ * regions, marks and events stay the parent's.
  */
 #include "align.h"
 #include "cmd.h"
@@ -15,6 +20,7 @@
 #include "qemu_output.h"
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -132,7 +138,6 @@ static int parse_opts(int argc, char **argv, struct qemu_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	int64_t v;
 
 	memset(o, 0, sizeof(*o));
 	o->db = store__default_path();
@@ -150,20 +155,9 @@ static int parse_opts(int argc, char **argv, struct qemu_opts *o)
 		case 'i': o->ingest = optarg; break;
 		case 'f': o->fail_on_error = 1; break;
 		case 'h': cmd_usage(usage_text, 0);
-		case 'r':
-			if (parse_i64(optarg, &v) || v < 1 || v > 100000)
-				usage_die("--reps: '%s' is not a count >= 1", optarg);
-			o->reps = (int)v;
-			break;
-		case 'R':
-			if (parse_i64(optarg, &v) || v < 0 || v > INT_MAX)
-				usage_die("--rep: '%s' is not a repetition number", optarg);
-			o->rep = (int)v;
-			break;
-		case 't':
-			if (parse_double(optarg, &o->timeout_s) || o->timeout_s <= 0)
-				usage_die("--timeout: '%s' is not a positive number of seconds", optarg);
-			break;
+		case 'r': o->reps = cmd_opt_int("reps", optarg, 1); break;
+		case 'R': o->rep = cmd_opt_int("rep", optarg, 0); break;
+		case 't': o->timeout_s = cmd_opt_seconds("timeout", optarg); break;
 		case 'o':
 			if (!strchr(optarg, '=') || strchr(optarg, ','))
 				usage_die("--plugin-opt: '%s' is not KEY=VALUE (without commas)", optarg);
@@ -435,6 +429,8 @@ struct ingest_ctx {
 	const struct symtab *elf_syms;  /* system mode with --elf, else NULL */
 	const char *name, *arch, *elf_path, *plugin_opts, *qemu_ver, *qemu_bin;
 	int rep;
+	size_t n_children;       /* forked children's output files (FILE.<pid>) */
+	uint64_t insns_children; /* the sum of their total insns */
 };
 
 static char *argv_json(struct store *s, int argc, char **argv)
@@ -463,6 +459,24 @@ static char *argv_json(struct store *s, int argc, char **argv)
 	}
 	free(n);
 	return json;
+}
+
+/* json with key set to the integer n (sqlite's json_set); caller frees. */
+static char *json_set_int(struct store *s, const char *json, const char *key, int64_t n)
+{
+	char *out = NULL, *path = xasprintf("$.%s", key);
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT json_set(?, ?, ?)", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, n);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			out = xstrdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	free(path);
+	return out;
 }
 
 /* pc "0x..." -> "symbol+0xoff" when the guest ELF knows it, else unchanged. */
@@ -511,6 +525,12 @@ static int ingest_run(const struct ingest_ctx *c)
 				       c->r->why };
 		cfg = store__json_object(s, 11, keys, vals);
 	}
+	if (cfg && c->n_children) {
+		char *with = json_set_int(s, cfg, "forked", (int64_t)c->n_children);
+
+		free(cfg);
+		cfg = with;
+	}
 	argvj = argv_json(s, c->o->argc, c->o->argv);
 	if (!cfg || !argvj)
 		goto out;
@@ -536,6 +556,10 @@ static int ingest_run(const struct ingest_ctx *c)
 		goto rollback;
 	if (!out)
 		goto commit;
+	if (c->n_children &&
+	    (store__run_metric_set(s, run_id, "children", (double)c->n_children) ||
+	     store__run_metric_set(s, run_id, "insns_children", (double)c->insns_children)))
+		goto rollback;
 	for (size_t i = 0; i < out->n_marks; i++)
 		if (store__mark_add(s, run_id, (int64_t)i, out->marks[i].id,
 				    (int64_t)out->marks[i].insns, (int64_t)out->marks[i].host_ns))
@@ -622,6 +646,143 @@ static int output_check(const char *path, const struct qemu_output *out, const s
 		return error("%s: the guest ran %d threads (vCPUs); the plugin's shared inline counters "
 			     "do not count them exactly, so nothing is stored", path, out->vcpus);
 	return 0;
+}
+
+/* ---- forked children's files ---- */
+
+/* The forked children's output files of one plugin output FILE. */
+struct children {
+	char **paths; /* FILE.<pid>, sorted */
+	size_t n;
+	uint64_t insns;
+};
+
+static int all_digits(const char *p)
+{
+	if (!*p)
+		return 0;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void children__free(struct children *ch)
+{
+	for (size_t i = 0; i < ch->n; i++)
+		free(ch->paths[i]);
+	free(ch->paths);
+	memset(ch, 0, sizeof(*ch));
+}
+
+/* FILE's directory (caller frees) and base name. */
+static char *dir_of(const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	*base = slash ? slash + 1 : path;
+	return slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
+}
+
+/* Remove the children's files, and the FILE.<pid>.tmp a child killed while writing left. */
+static void children__remove(const char *outfile)
+{
+	const char *base;
+	char *dir = dir_of(outfile, &base);
+	size_t bl = strlen(base);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *pid;
+
+		if (strncmp(e->d_name, base, bl) || e->d_name[bl] != '.')
+			continue;
+		pid = xstrdup(e->d_name + bl + 1);
+		size_t pl = strlen(pid);
+
+		if (pl > 4 && !strcmp(pid + pl - 4, ".tmp"))
+			pid[pl - 4] = '\0';
+		if (all_digits(pid)) {
+			char *p = xasprintf("%s/%s", dir, e->d_name);
+
+			unlink(p);
+			free(p);
+		}
+		free(pid);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+/*
+ * Find FILE.<digits> next to FILE and read each: a damaged one is bad input
+ * like a damaged FILE (one-line error, -1).
+ */
+static int children__read(const char *outfile, const struct qemu_opts *o, const char *arch,
+			  struct children *ch)
+{
+	const char *base;
+	char *dir = dir_of(outfile, &base);
+	size_t bl = strlen(base), cap = 0;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = 0;
+
+	memset(ch, 0, sizeof(*ch));
+	if (!d) {
+		error("%s: cannot list the directory: %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, base, bl) || e->d_name[bl] != '.' ||
+		    !all_digits(e->d_name + bl + 1))
+			continue;
+		if (ch->n == cap) {
+			cap = cap ? cap * 2 : 8;
+			ch->paths = xrealloc(ch->paths, cap * sizeof(*ch->paths));
+		}
+		ch->paths[ch->n++] = xasprintf("%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	free(dir);
+	if (ch->n)
+		qsort(ch->paths, ch->n, sizeof(*ch->paths), cmp_str);
+	for (size_t i = 0; i < ch->n && !rc; i++) {
+		struct qemu_output out;
+		uint64_t insns;
+
+		if (qemu_output__read(ch->paths[i], &out)) {
+			rc = -1;
+			break;
+		}
+		if (output_check(ch->paths[i], &out, o, arch))
+			rc = -1;
+		else if (qemu_output__total(&out, "insns", &insns))
+			rc = error("%s: forked child's plugin output has no 'total insns' line",
+				   ch->paths[i]);
+		else
+			ch->insns += insns;
+		qemu_output__free(&out);
+	}
+	if (rc)
+		children__free(ch);
+	return rc;
+}
+
+static void children__warn(const char *what, const struct children *ch)
+{
+	if (ch->n)
+		warning("%s: the guest forked %zu child process(es); their %llu instructions are "
+			"stored as insns_children, regions and markers are the parent's", what, ch->n,
+			(unsigned long long)ch->insns);
 }
 
 /* ---- the command ---- */
@@ -727,7 +888,10 @@ int cmd_collect_qemu(int argc, char **argv)
 
 		if (qemu_output__read(o.ingest, &out))
 			goto out;
-		if (output_check(o.ingest, &out, &o, arch)) {
+		struct children ch;
+
+		if (output_check(o.ingest, &out, &o, arch) ||
+		    children__read(o.ingest, &o, arch ? arch : out.arch, &ch)) {
 			qemu_output__free(&out);
 			goto out;
 		}
@@ -738,9 +902,13 @@ int cmd_collect_qemu(int argc, char **argv)
 		struct ingest_ctx c = { .s = s, .o = &o, .out = &out, .r = &r, .elf_syms = syms,
 					.name = name, .arch = arch ? arch : out.arch,
 					.elf_path = elf_path, .plugin_opts = out.options,
-					.qemu_ver = "unknown", .qemu_bin = "", .rep = o.rep };
+					.qemu_ver = "unknown", .qemu_bin = "", .rep = o.rep,
+					.n_children = ch.n, .insns_children = ch.insns };
 		int bad = ingest_run(&c);
 
+		if (!bad)
+			children__warn(o.ingest, &ch);
+		children__free(&ch);
 		qemu_output__free(&out);
 		ret = bad ? EXIT_BADINPUT : EXIT_OK;
 		goto out;
@@ -805,9 +973,11 @@ int cmd_collect_qemu(int argc, char **argv)
 	for (int rep = o.rep; rep < o.rep + o.reps; rep++) {
 		struct qemu_result r;
 		struct qemu_output out;
+		struct children ch = { 0 };
 		int have_out = 0;
 
 		unlink(outfile);
+		children__remove(outfile);
 		qemu_run(qargv, &o, &r);
 		if (access(outfile, F_OK) == 0) {
 			/* a present but damaged file is bad input: nothing is stored */
@@ -818,6 +988,12 @@ int cmd_collect_qemu(int argc, char **argv)
 			}
 			if (output_check(elf_path ? elf_path : qemu_bin, &out, &o, arch)) {
 				qemu_output__free(&out);
+				ret = EXIT_BADINPUT;
+				break;
+			}
+			if (children__read(outfile, &o, arch ? arch : out.arch, &ch)) {
+				qemu_output__free(&out);
+				keep_output = 1;
 				ret = EXIT_BADINPUT;
 				break;
 			}
@@ -832,9 +1008,14 @@ int cmd_collect_qemu(int argc, char **argv)
 					.elf_syms = o.system ? syms : NULL, .name = name,
 					.arch = arch ? arch : have_out ? out.arch : NULL,
 					.elf_path = elf_path, .plugin_opts = opts_str[0] ? opts_str : "-",
-					.qemu_ver = qemu_ver, .qemu_bin = qemu_bin, .rep = rep };
+					.qemu_ver = qemu_ver, .qemu_bin = qemu_bin, .rep = rep,
+					.n_children = ch.n, .insns_children = ch.insns };
 		int bad = ingest_run(&c);
 
+		if (!bad)
+			children__warn(elf_path ? elf_path : qemu_bin, &ch);
+		children__free(&ch);
+		children__remove(outfile);
 		if (have_out)
 			qemu_output__free(&out);
 		if (bad) {
@@ -852,6 +1033,7 @@ out:
 		warning("the damaged plugin output is kept in %s", outfile);
 	} else if (outfile) {
 		unlink(outfile);
+		children__remove(outfile);
 		char *tmp = xasprintf("%s.tmp", outfile);
 
 		unlink(tmp);

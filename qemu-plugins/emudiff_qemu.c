@@ -28,6 +28,14 @@
  * on normal exit, on a guest's fatal signal and on SIGTERM) to FILE.tmp,
  * then renamed to FILE; the format is documented in qemu_output.h.
  *
+ * A guest that forks (user mode): QEMU forks with it, so the child is a
+ * copy of QEMU with this plugin and its counts. At the fork the child
+ * starts afresh (counters, marks, events and symbol counts at zero, as if
+ * loaded at the fork), so that it reports only what it executed itself,
+ * and at exit it writes FILE.<pid> (its host pid, which qemu-user shares
+ * with the guest) instead of FILE: parent and child never overwrite each
+ * other, and the collector adds up the children's files.
+ *
  * Options (key=value): out=FILE, mode=default|exact, mem=on|off,
  * mix=on|off, symbols=on|off, blocks=N, trapvec=ADDR[:ADDR...] (repeatable).
  */
@@ -78,6 +86,13 @@ static uint64_t counter__read(const struct counter *c)
 {
 	return qemu_plugin_u64_sum(qemu_plugin_scoreboard_u64(c->sb));
 }
+static void counter__reset(struct counter *c)
+{
+	qemu_plugin_u64 e = qemu_plugin_scoreboard_u64(c->sb);
+
+	for (int i = 0; i < qemu_plugin_num_vcpus(); i++)
+		qemu_plugin_u64_set(e, (unsigned int)i, 0);
+}
 /* From API 2 on, callbacks and inline ops of one instruction run in the
  * order they were registered, and we register the inline ops first. */
 #define INLINE_BEFORE_CALLBACK 1
@@ -101,6 +116,10 @@ static void counter__add_per_access(struct qemu_plugin_insn *insn, struct counte
 static uint64_t counter__read(const struct counter *c)
 {
 	return __atomic_load_n(&c->v, __ATOMIC_RELAXED);
+}
+static void counter__reset(struct counter *c)
+{
+	__atomic_store_n(&c->v, 0, __ATOMIC_RELAXED);
 }
 /* QEMU 7.2 emits an instruction's callbacks before its inline ops. */
 #define INLINE_BEFORE_CALLBACK 0
@@ -192,6 +211,7 @@ static int64_t exit_code;
 static bool output_written;
 static uint64_t start_code, entry_code; /* user mode, read at the first translation */
 static bool term_installed; /* user mode: our SIGTERM handler is in place */
+static pid_t install_pid;   /* the QEMU process the plugin was loaded in */
 
 static void term_install(void);
 
@@ -582,17 +602,28 @@ static bool value_enabled(int v)
 
 static int write_output(bool final)
 {
-	char *tmp;
+	char *tmp, *path;
 	uint64_t end_ns = host_ns();
 	uint64_t totals[V_COUNT] = { 0 };
+	pid_t pid = getpid();
 
-	if (asprintf(&tmp, "%s.tmp", cfg.out_path) < 0)
+	/* a forked child writes FILE.<pid>, so that it does not replace the parent's FILE */
+	if (pid == install_pid)
+		path = strdup(cfg.out_path);
+	else if (asprintf(&path, "%s.%d", cfg.out_path, (int)pid) < 0)
+		path = NULL;
+	if (!path)
 		return -1;
+	if (asprintf(&tmp, "%s.tmp", path) < 0) {
+		free(path);
+		return -1;
+	}
 	FILE *f = fopen(tmp, "w");
 
 	if (!f) {
 		fprintf(stderr, "emudiff plugin: cannot write %s: %s\n", tmp, strerror(errno));
 		free(tmp);
+		free(path);
 		return -1;
 	}
 	out_lines = 0;
@@ -654,15 +685,18 @@ static int write_output(bool final)
 		fprintf(stderr, "emudiff plugin: write error on %s\n", tmp);
 		unlink(tmp);
 		free(tmp);
+		free(path);
 		return -1;
 	}
-	if (rename(tmp, cfg.out_path)) {
+	int rc = 0;
+
+	if (rename(tmp, path)) {
 		fprintf(stderr, "emudiff plugin: cannot rename %s: %s\n", tmp, strerror(errno));
-		free(tmp);
-		return -1;
+		rc = -1;
 	}
 	free(tmp);
-	return 0;
+	free(path);
+	return rc;
 }
 
 static void on_exit_(qemu_plugin_id_t id, void *udata)
@@ -689,6 +723,7 @@ static void on_exit_(qemu_plugin_id_t id, void *udata)
  * down cleanly on SIGTERM and runs the atexit hook.
  */
 static int term_pipe[2] = { -1, -1 };
+static bool term_active; /* our handler and its writer thread are in place */
 static struct sigaction qemu_term_action, qemu_int_action;
 
 static void on_sigterm(int sig)
@@ -719,30 +754,93 @@ static void *term_thread(void *arg)
 	return NULL;
 }
 
-/* Called at translation time under the lock, once. */
-static void term_install(void)
+/* The thread blocks every signal, so that none is delivered to it. */
+static int term_thread_start(void)
 {
-	struct sigaction sa;
 	sigset_t all, old;
 	pthread_t t;
 
-	term_installed = true;
-	if (pipe(term_pipe))
-		return;
-	/* the thread blocks every signal, so that none is delivered to it */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc = pthread_create(&t, NULL, term_thread, NULL);
 
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
-		return;
+		return -1;
 	pthread_detach(t);
+	return 0;
+}
+
+/* Called at translation time under the lock, once. */
+static void term_install(void)
+{
+	struct sigaction sa;
+
+	term_installed = true;
+	if (pipe(term_pipe))
+		return;
+	if (term_thread_start())
+		return;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigterm;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, &qemu_term_action);
 	sigaction(SIGINT, &sa, &qemu_int_action);
+	term_active = true;
+}
+
+/*
+ * A guest fork (user mode): QEMU calls fork() on the vCPU thread doing the
+ * guest's fork, so these run around it. The lock is held across the fork so
+ * that the child inherits consistent tables and an unlocked mutex.
+ */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+static void fork_parent(void)
+{
+	pthread_mutex_unlock(&lock);
+}
+
+/* The child starts afresh, as if the plugin had been loaded at the fork. The
+ * translated blocks and their segments are inherited and stay valid; only
+ * what they counted is the parent's. */
+static void fork_child(void)
+{
+	counter__reset(&insn_count);
+	counter__reset(&mem_count);
+	for (int c = 0; c < GC_COUNT; c++)
+		counter__reset(&cls_count[c]);
+	for (size_t i = 0; i < n_segments; i++)
+		counter__reset(&segments[i]->execs);
+	n_marks = 0;
+	cur_seq = -1;
+	free(events.slots);
+	memset(&events, 0, sizeof(events));
+	page_set__clear(&pages);
+	pages_done = 0;
+	/* the forking thread's syscall returns in the child too; it is the child's */
+	for (size_t v = 0; v < MAX_VCPUS; v++)
+		pending_syscall[v].seq = -1;
+	have_exit_code = false;
+	output_written = false;
+	n_vcpus = 1; /* only the forking thread exists in the child */
+	start_ns = host_ns();
+	/* threads are not copied by fork: the child needs its own SIGTERM
+	 * writer, on its own pipe (the inherited one would wake the parent's) */
+	if (term_active) {
+		close(term_pipe[0]);
+		close(term_pipe[1]);
+		if (pipe(term_pipe) || term_thread_start()) {
+			/* without a writer SIGTERM would vanish: give it back to QEMU */
+			sigaction(SIGTERM, &qemu_term_action, NULL);
+			sigaction(SIGINT, &qemu_int_action, NULL);
+			term_active = false;
+		}
+	}
+	pthread_mutex_unlock(&lock);
 }
 
 /* ---- options and install ----------------------------------------------------------------- */
@@ -891,6 +989,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	for (int c = 0; c < GC_COUNT; c++)
 		counter__init(&cls_count[c]);
 	start_ns = host_ns();
+	install_pid = getpid();
+	if (!cfg.system && pthread_atfork(fork_prepare, fork_parent, fork_child)) {
+		fprintf(stderr, "emudiff plugin: pthread_atfork failed\n");
+		return -1;
+	}
 
 	qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);

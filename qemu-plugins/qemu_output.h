@@ -8,6 +8,13 @@
  * QEMU) to FILE.tmp and renames it to FILE, so FILE is either absent or
  * complete; the last line lets a reader prove it.
  *
+ * A guest that forks (user mode) forks QEMU with it: each child process
+ * writes its own file FILE.<pid> (its pid; same format, same tmp + rename),
+ * never FILE, which stays the process that loaded the plugin. A child's file
+ * describes only the child from the fork on: its counts, marks (SEQ from 0),
+ * events, symbols and host_ns start at zero at the fork. A grandchild writes
+ * FILE.<its pid> too (not FILE.<pid>.<pid>).
+ *
  *   emudiff-qemu-plugin 1        first line: magic and format version
  *   arch riscv64|x86_64          guest architecture
  *   system 0|1                   1 = system emulation (qemu-system-*)

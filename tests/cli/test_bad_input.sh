@@ -81,6 +81,8 @@ if command -v qemu-x86_64 >/dev/null; then
 	expect 0 "$emudiff" collect qemu --db "$t/f.db" --name fork-qemu -- "$forker"
 	[ "$(sqlite3 "$t/f.db" "SELECT status FROM run WHERE platform = 'qemu-user'")" = ok ] ||
 		fail "qemu: forking workload is an ok run"
+	[ "$(sqlite3 "$t/f.db" "SELECT value FROM run_metric m JOIN run r ON r.id = m.run_id WHERE r.platform = 'qemu-user' AND metric = 'children'")" = 1.0 ] ||
+		fail "qemu: the child process is counted"
 fi
 
 if [ $fails -gt 0 ]; then
