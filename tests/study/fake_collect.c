@@ -10,6 +10,9 @@
  *   FAKE_CRASH=KEY   abort()
  *   FAKE_SLEEP_MS=N  take N ms per run
  *   FAKE_LOG=FILE    append "start|end KEY PLATFORM warmup=K t=NS" lines (O_APPEND)
+ *   FAKE_INGEST_MS=N spend N ms inside the ingest transaction, between the
+ *                    FAKE_MARKS marker rows each run stores (default 4), so that
+ *                    a kill can land in the middle of a transaction
  */
 #include "common.h"
 #include "store.h"
@@ -119,6 +122,17 @@ int main(int argc, char **argv)
 	ri.wall_ns = 1000;
 	ri.cell = cell;
 	run = wid > 0 ? store__run_add(st, &ri) : -1;
+	{
+		const char *ingest_ms = getenv("FAKE_INGEST_MS"), *marks = getenv("FAKE_MARKS");
+		long ms = ingest_ms ? atol(ingest_ms) : 0, n = marks ? atol(marks) : 4;
+
+		for (long k = 0; run > 0 && k < n; k++) {
+			if (store__mark_add(st, run, k, 1 + (int)(k % 2), k * 100, k * 1000))
+				run = -1;
+			if (k == n / 2 && ms > 0)
+				nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
+		}
+	}
 	if (run < 0 || store__commit(st)) {
 		store__rollback(st);
 		store__close(st);
