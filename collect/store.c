@@ -59,10 +59,16 @@ static int store__migrate(struct store *s, int from)
 
 	if (store__begin(s))
 		return -1;
+	/* Another process may have migrated (or created) the store between our
+	 * first look and taking the write lock: read the version again under it. */
+	if (pragma_int(s, "PRAGMA user_version", &from))
+		goto fail;
 	for (int v = from; v < store_schema_version; v++) {
 		if (store__exec(s, store_migrations[v]))
 			goto fail;
 	}
+	if (from >= store_schema_version)
+		return store__commit(s);
 	snprintf(buf, sizeof(buf), "PRAGMA user_version = %d", store_schema_version);
 	if (store__exec(s, buf))
 		goto fail;

@@ -85,6 +85,17 @@ if command -v qemu-x86_64 >/dev/null; then
 		fail "qemu: the child process is counted"
 fi
 
+# two collectors writing one store at the same time lose no row
+"$emudiff" collect hw --db "$t/two.db" --name one --reps 4 -- "$forker" >/dev/null 2>"$t/err1" &
+p1=$!
+"$emudiff" collect hw --db "$t/two.db" --name two --reps 4 -- "$forker" >/dev/null 2>"$t/err2" &
+p2=$!
+wait $p1 || fail "first concurrent collector: $(cat "$t/err1")"
+wait $p2 || fail "second concurrent collector: $(cat "$t/err2")"
+[ "$(sqlite3 "$t/two.db" "SELECT group_concat(n) FROM (SELECT count(*) AS n FROM run r JOIN workload w ON w.id = r.workload_id WHERE r.status = 'ok' GROUP BY w.name ORDER BY w.name)")" = "4,4" ] ||
+	fail "concurrent collectors: $(sqlite3 "$t/two.db" "SELECT workload_id, status, count(*) FROM run GROUP BY 1, 2")"
+[ "$(sqlite3 "$t/two.db" "PRAGMA integrity_check")" = ok ] || fail "concurrent collectors: integrity"
+
 if [ $fails -gt 0 ]; then
 	echo "$fails failure(s)" >&2
 	exit 1
