@@ -11,31 +11,7 @@ tmp=$(mktemp -d /tmp/emudiff-collect-test-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 db=$tmp/t.db
 export EMUDIFF_PLUGIN=$plugin
-failures=0
-
-# expect SQL VALUE: the query's output must be exactly VALUE
-expect() {
-	local got
-	got=$(sqlite3 "$db" "$1" 2>&1)
-	if [ "$got" != "$2" ]; then
-		echo "FAIL: $1"
-		echo "  got:      $got"
-		echo "  expected: $2"
-		failures=$((failures + 1))
-	fi
-}
-# expect_rc RC CMD...: exit status of CMD must be RC
-expect_rc() {
-	local want=$1 rc
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" != "$want" ]; then
-		echo "FAIL: exit $rc, expected $want: $*"
-		cat "$tmp/err"
-		failures=$((failures + 1))
-	fi
-}
+. "$(dirname "$0")/expect.sh"
 
 # --- riscv64 user mode, default mode: the guest exits 3, so the run is 'failed'
 expect_rc 0 "$emudiff" collect qemu --db "$db" --name rv -- "$rv_user"

@@ -12,29 +12,7 @@ tmp=$(mktemp -d /tmp/emudiff-fork-test-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 db=$tmp/t.db
 export EMUDIFF_PLUGIN=$plugin
-failures=0
-
-expect() {
-	local got
-	got=$(sqlite3 "$db" "$1" 2>&1)
-	if [ "$got" != "$2" ]; then
-		echo "FAIL: $1"
-		echo "  got:      $got"
-		echo "  expected: $2"
-		failures=$((failures + 1))
-	fi
-}
-expect_rc() {
-	local want=$1 rc
-	shift
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" != "$want" ]; then
-		echo "FAIL: exit $rc, expected $want: $*"
-		cat "$tmp/err"
-		failures=$((failures + 1))
-	fi
-}
+. "$(dirname "$0")/expect.sh"
 metric() { echo "SELECT CAST(value AS INTEGER) FROM run_metric WHERE run_id = $1 AND metric = '$2'"; }
 
 # run 1: without the fork (getpid instead): the parent's reference counts
