@@ -52,6 +52,54 @@ static int pragma_int(struct store *s, const char *sql, int *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+static int read_header(struct store *s, int *version, int *app_id, int *ntables)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT (SELECT user_version FROM pragma_user_version), "
+			       "(SELECT application_id FROM pragma_application_id), "
+			       "(SELECT count(*) FROM sqlite_schema)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		*app_id = sqlite3_column_int(st, 1);
+		*ntables = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Switching to WAL needs an exclusive lock and SQLite does not call the busy
+ * handler for it: several processes opening a new store at once would fail
+ * with "database is locked". Skip it when already WAL, else retry. */
+static int set_wal(struct store *s)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_BUSY;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && !sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal")) {
+			sqlite3_finalize(st);
+			return 0;
+		}
+		sqlite3_finalize(st);
+	}
+	for (int waited_ms = 0; waited_ms < 30000; waited_ms += 5) {
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		sqlite3_sleep(5);
+	}
+	if (rc != SQLITE_OK)
+		return sql_error(s, "cannot switch to WAL mode");
+	return 0;
+}
+
 /* Run migrations [from, store_schema_version) in one transaction. */
 static int store__migrate(struct store *s, int from)
 {
@@ -146,9 +194,9 @@ struct store *store__open(const char *path, int flags)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 30000);
-	if (pragma_int(s, "PRAGMA user_version", &version) ||
-	    pragma_int(s, "PRAGMA application_id", &app_id) ||
-	    pragma_int(s, "SELECT count(*) FROM sqlite_schema", &ntables)) {
+	/* One statement, so one snapshot: read separately, another process's
+	 * migration could commit between the reads. */
+	if (read_header(s, &version, &app_id, &ntables)) {
 		sql_error(s, "not an emudiff store (unreadable database)");
 		goto fail;
 	}
@@ -164,8 +212,7 @@ struct store *store__open(const char *path, int flags)
 	if (store__exec(s, "PRAGMA foreign_keys = ON"))
 		goto fail;
 	if (!(flags & STORE_READONLY)) {
-		if (store__exec(s, "PRAGMA journal_mode = WAL") ||
-		    store__exec(s, "PRAGMA synchronous = NORMAL"))
+		if (set_wal(s) || store__exec(s, "PRAGMA synchronous = NORMAL"))
 			goto fail;
 		if (version < store_schema_version && store__migrate(s, version))
 			goto fail;
@@ -245,16 +292,13 @@ static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
 	return 0;
 }
 
-int64_t store__workload(struct store *s, const char *name, const char *arch, const char *elf_path,
-			const char *argv_json)
+static int64_t workload_locked(struct store *s, const char *name, const char *arch, const char *elf_path,
+			       const char *argv_json, const char *sha)
 {
-	char sha[65] = "";
 	sqlite3_stmt *st = NULL;
 	int64_t id = -1;
 	int rc;
 
-	if (elf_path && file_sha256(elf_path, sha))
-		return -1;
 	if (sqlite3_prepare_v2(s->db, "SELECT id, elf_sha256 FROM workload WHERE name = ?", -1, &st, NULL))
 		return sql_error(s, "workload lookup");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -306,6 +350,29 @@ int64_t store__workload(struct store *s, const char *name, const char *arch, con
 		sql_error(s, "workload insert");
 	sqlite3_finalize(st);
 	return id;
+}
+
+/* Look up or add a workload. The lookup and the insert share one write
+ * transaction, else two collectors naming the same new workload race to the
+ * UNIQUE constraint. */
+int64_t store__workload(struct store *s, const char *name, const char *arch, const char *elf_path,
+			const char *argv_json)
+{
+	char sha[65] = "";
+	int64_t id;
+
+	if (elf_path && file_sha256(elf_path, sha))
+		return -1;
+	if (s->in_tx)
+		return workload_locked(s, name, arch, elf_path, argv_json, sha);
+	if (store__begin(s))
+		return -1;
+	id = workload_locked(s, name, arch, elf_path, argv_json, sha);
+	if (id < 0) {
+		store__rollback(s);
+		return id;
+	}
+	return store__commit(s) ? -1 : id;
 }
 
 int64_t store__run_add(struct store *s, const struct run_info *ri)
