@@ -521,7 +521,9 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
 				if (!strcmp(kind, "syscall") || !strcmp(kind, "int"))
 					kind = "ecall";
-				add_event_site(insn, kind, pc);
+				/* a guest's ecall always traps to HS: its vm_exit counts it */
+				if (!(cfg.n_guest && !strcmp(kind, "ecall") && in_guest(vaddr)))
+					add_event_site(insn, kind, pc);
 			}
 			if (gi[i].trap_ret)
 				add_event_site(insn, "trap_return", gi[i].trap_ret);
