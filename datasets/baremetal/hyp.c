@@ -7,15 +7,18 @@
  * the H extension S-mode is HS-mode. Two-stage translation is off (hgatp =
  * Bare, vsatp = 0), so guest physical = host physical: the guest is a few
  * functions of this image (section .text.guest) with their own stack and
- * trap vector. Phases, each started by a named marker printed by the host:
- *   guest_breakpoints  the guest executes HYP_GUEST_BREAKPOINTS ebreaks;
+ * trap vector. HYP_ROUNDS rounds k = 1, 2, 3 of four phases, each started by
+ * a named marker printed by the host, with k times the base counts (so that
+ * the regions differ in their event counts, which the per-event cost fit
+ * needs):
+ *   guest_breakpoints  the guest executes k * HYP_GUEST_BREAKPOINTS ebreaks;
  *                      hedeleg delegates them to its vstvec: VS trap
  *                      entries, no exit; then one exit (HC_DONE)
- *   host_breakpoints   the host executes HYP_HOST_BREAKPOINTS ebreaks: HS
+ *   host_breakpoints   the host executes k * HYP_HOST_BREAKPOINTS ebreaks: HS
  *                      trap entries that are not VM exits
- *   guest_hypercalls   HYP_GUEST_HYPERCALLS ecalls from VS (cause 10, always
+ *   guest_hypercalls   k * HYP_GUEST_HYPERCALLS ecalls from VS (cause 10, always
  *                      an exit to HS), each resumed, then HC_DONE
- *   guest_virq         HYP_GUEST_VIRQS times: an exit asking for an
+ *   guest_virq         k * HYP_GUEST_VIRQS times: an exit asking for an
  *                      interrupt (HC_INJECT), the host sets hvip.VSSIP, the
  *                      guest takes it at its vstvec (hideleg) on return;
  *                      then HC_DONE
@@ -29,6 +32,8 @@
 #define HYP_HOST_BREAKPOINTS 8u
 #define HYP_GUEST_HYPERCALLS 20u
 #define HYP_GUEST_VIRQS 6u
+#define HYP_ROUNDS 3u
+#define HYP_ROUND_SUM (HYP_ROUNDS * (HYP_ROUNDS + 1) / 2) /* 1 + 2 + 3 */
 
 /* hypercalls: a7 of an ecall from VS-mode */
 #define HC_COUNT 0
@@ -69,6 +74,8 @@ static volatile uint32_t hs_host_breakpoints, hs_exits, hs_unexpected;
 static volatile uint64_t hs_last_unexpected;
 
 static uint8_t guest_stack[4096] __attribute__((aligned(16)));
+/* the round, read by the guest (same memory: hgatp and vsatp are Bare) */
+static volatile unsigned round_k;
 
 static long sbi_call1(long ext, long arg0)
 {
@@ -143,7 +150,7 @@ static inline __attribute__((always_inline)) void guest_set_vector(void)
 GUEST static void guest_breakpoints(void)
 {
 	guest_set_vector();
-	for (unsigned i = 0; i < HYP_GUEST_BREAKPOINTS; i++)
+	for (unsigned i = 0; i < round_k * HYP_GUEST_BREAKPOINTS; i++)
 		EBREAK4();
 	hypercall(HC_DONE);
 }
@@ -151,7 +158,7 @@ GUEST static void guest_breakpoints(void)
 GUEST static void guest_hypercalls(void)
 {
 	guest_set_vector();
-	for (unsigned i = 0; i < HYP_GUEST_HYPERCALLS; i++)
+	for (unsigned i = 0; i < round_k * HYP_GUEST_HYPERCALLS; i++)
 		hypercall(HC_COUNT);
 	hypercall(HC_DONE);
 }
@@ -162,7 +169,7 @@ GUEST static void guest_virq(void)
 	__asm__ volatile("csrs sie, %0" ::"r"(1ull << 1));     /* vsie.SSIE */
 	__asm__ volatile("csrs sstatus, %0" ::"r"(1ull << 1)); /* vsstatus.SIE */
 	/* the interrupt is taken as soon as the host returns with it pending */
-	for (unsigned i = 0; i < HYP_GUEST_VIRQS; i++)
+	for (unsigned i = 0; i < round_k * HYP_GUEST_VIRQS; i++)
 		hypercall(HC_INJECT);
 	__asm__ volatile("csrc sstatus, %0" ::"r"(1ull << 1));
 	hypercall(HC_DONE);
@@ -234,21 +241,25 @@ void hyp_main(unsigned long hartid, unsigned long dtb)
 	CSR_WRITE(hideleg, (1ull << IRQ_VS_SOFT) | (1ull << IRQ_VS_TIMER) | (1ull << IRQ_VS_EXT));
 	CSR_WRITE(vsatp, 0);
 
-	EMUDIFF_MARK_NAMED(1, "guest_breakpoints");
-	run_guest(guest_breakpoints);
-	EMUDIFF_MARK_NAMED(2, "host_breakpoints");
-	for (unsigned i = 0; i < HYP_HOST_BREAKPOINTS; i++)
-		EBREAK4();
-	EMUDIFF_MARK_NAMED(3, "guest_hypercalls");
-	run_guest(guest_hypercalls);
-	EMUDIFF_MARK_NAMED(4, "guest_virq");
-	run_guest(guest_virq);
+	for (round_k = 1; round_k <= HYP_ROUNDS; round_k++) {
+		EMUDIFF_MARK_NAMED(1, "guest_breakpoints");
+		run_guest(guest_breakpoints);
+		EMUDIFF_MARK_NAMED(2, "host_breakpoints");
+		for (unsigned i = 0; i < round_k * HYP_HOST_BREAKPOINTS; i++)
+			EBREAK4();
+		EMUDIFF_MARK_NAMED(3, "guest_hypercalls");
+		run_guest(guest_hypercalls);
+		EMUDIFF_MARK_NAMED(4, "guest_virq");
+		run_guest(guest_virq);
+	}
 	EMUDIFF_MARK_NAMED(5, "end");
 
-	ok = vs_breakpoints == HYP_GUEST_BREAKPOINTS && hs_host_breakpoints == HYP_HOST_BREAKPOINTS &&
-	     hs_hypercalls == HYP_GUEST_HYPERCALLS && hs_injects == HYP_GUEST_VIRQS &&
-	     vs_interrupts == HYP_GUEST_VIRQS && !hs_unexpected && !vs_unexpected_cause &&
-	     hs_exits == 1 + (HYP_GUEST_HYPERCALLS + 1) + (HYP_GUEST_VIRQS + 1);
+	ok = vs_breakpoints == HYP_ROUND_SUM * HYP_GUEST_BREAKPOINTS &&
+	     hs_host_breakpoints == HYP_ROUND_SUM * HYP_HOST_BREAKPOINTS &&
+	     hs_hypercalls == HYP_ROUND_SUM * HYP_GUEST_HYPERCALLS &&
+	     hs_injects == HYP_ROUND_SUM * HYP_GUEST_VIRQS &&
+	     vs_interrupts == HYP_ROUND_SUM * HYP_GUEST_VIRQS && !hs_unexpected && !vs_unexpected_cause &&
+	     hs_exits == HYP_ROUNDS * 3 + HYP_ROUND_SUM * (HYP_GUEST_HYPERCALLS + HYP_GUEST_VIRQS);
 	put_str("hyp: done");
 	put_kv("vs_breakpoints", vs_breakpoints);
 	put_kv("vs_interrupts", vs_interrupts);

@@ -22,7 +22,7 @@ guest="--guest vs_trap_vector --guest guest_breakpoints --guest guest_hypercalls
 	fail "collect exited $?: $(cat "$tmp/err")"
 grep -q 'Boot HART Base ISA *: rv64imafdch' "$tmp/out" || fail "no H extension: $(grep ISA "$tmp/out")"
 # the payload's own count (hstatus.SPV in its handler) agrees: exit 0 only then
-grep -q '^hyp: done vs_breakpoints=12 vs_interrupts=6 host_breakpoints=8 hypercalls=20 injects=6 exits=29 unexpected=0 ' \
+grep -q '^hyp: done vs_breakpoints=72 vs_interrupts=36 host_breakpoints=48 hypercalls=120 injects=36 exits=165 unexpected=0 ' \
 	"$tmp/out" || fail "payload counts: $(grep '^hyp:' "$tmp/out")"
 [ "$(q "SELECT status || ' ' || exit_code FROM run")" = "ok 0" ] || fail "run: $(q 'SELECT * FROM run')"
 "$emudiff" align --db "$db" >/dev/null 2>"$tmp/err" || fail "align: $(cat "$tmp/err")"
@@ -34,12 +34,15 @@ per_region() {
 		|| ' exit=' || coalesce(sum(CASE WHEN e.kind = 'vm_exit' THEN e.count END), 0)
 	   FROM region g LEFT JOIN event_count e ON e.region_id = g.id AND e.run_id = $1
 	     AND e.kind IN ('trap_entry', 'vm_exit')
-	   WHERE g.key LIKE 'm:%' GROUP BY g.id ORDER BY g.key"
+	   WHERE g.key LIKE 'm:%' GROUP BY g.id ORDER BY min(e.seq)"
 }
-want="guest_breakpoints hs=1 vs=12 exit=1
-host_breakpoints hs=8 vs=0 exit=0
-guest_hypercalls hs=21 vs=0 exit=21
-guest_virq hs=7 vs=6 exit=7"
+# round k of 3 has k times the base counts (hyp.c); regions in order of rounds
+want=$(for k in 1 2 3; do
+	echo "guest_breakpoints hs=1 vs=$((12 * k)) exit=1"
+	echo "host_breakpoints hs=$((8 * k)) vs=0 exit=0"
+	echo "guest_hypercalls hs=$((20 * k + 1)) vs=0 exit=$((20 * k + 1))"
+	echo "guest_virq hs=$((6 * k + 1)) vs=$((6 * k)) exit=$((6 * k + 1))"
+done)
 got=$(per_region 1)
 [ "$got" = "$want" ] || fail "per region, got:
 $got
@@ -56,9 +59,15 @@ metrics=$(q "SELECT g.name || ' traps=' || CAST(t.value AS INT) || ' exits-ecall
 			WHERE e.run_id = 1 AND e.region_id = g.id AND e.kind = 'ecall') AS INT)
 	FROM region g JOIN region_metric t ON t.region_id = g.id AND t.run_id = 1 AND t.metric = 'traps'
 	LEFT JOIN region_metric x ON x.region_id = g.id AND x.run_id = 1 AND x.metric = 'exits'
-	ORDER BY g.key" | tr '\n' ' ')
-[ "$metrics" = "guest_breakpoints traps=13 exits-ecalls=1 host_breakpoints traps=8 exits-ecalls=0 guest_hypercalls traps=21 exits-ecalls=21 guest_virq traps=13 exits-ecalls=7 " ] ||
-	fail "region metrics: $metrics"
+	ORDER BY (SELECT min(seq) FROM event_count e WHERE e.run_id = 1 AND e.region_id = g.id)" | tr '\n' ' ')
+want_m=$(for k in 1 2 3; do
+	printf 'guest_breakpoints traps=%d exits-ecalls=1 ' $((12 * k + 1))
+	printf 'host_breakpoints traps=%d exits-ecalls=0 ' $((8 * k))
+	printf 'guest_hypercalls traps=%d exits-ecalls=%d ' $((20 * k + 1)) $((20 * k + 1))
+	printf 'guest_virq traps=%d exits-ecalls=%d ' $((12 * k + 1)) $((6 * k + 1))
+done)
+[ "$metrics" = "$want_m" ] || fail "region metrics: $metrics
+want: $want_m"
 # no ecall row at a guest pc
 [ "$(q "SELECT count(*) FROM event_count WHERE run_id = 1 AND kind = 'ecall' AND detail LIKE 'guest%'")" = 0 ] ||
 	fail "guest ecalls counted as ecall: $(q "SELECT * FROM event_count WHERE kind = 'ecall' AND detail LIKE 'guest%'")"
@@ -86,9 +95,9 @@ $got"
 	--trapvec hs_trap_vector --trapvec vs_trap_vector@vs -- $qemu >/dev/null 2>"$tmp/err" ||
 	fail "collect without --guest exited $?: $(cat "$tmp/err")"
 [ "$(q "SELECT count(*) FROM event_count WHERE run_id = 3 AND kind = 'vm_exit'")" = 0 ] || fail "exits without --guest"
-[ "$(q "SELECT sum(count) FROM event_count WHERE run_id = 3 AND detail = 'hs_trap_vector'")" = 37 ] ||
+[ "$(q "SELECT sum(count) FROM event_count WHERE run_id = 3 AND detail = 'hs_trap_vector'")" = $((3 * 3 + 6 * (8 + 20 + 6))) ] ||
 	fail "untagged HS entries: $(q "SELECT * FROM event_count WHERE run_id = 3 AND kind = 'trap_entry'")"
-[ "$(q "SELECT sum(count) FROM event_count WHERE run_id = 3 AND detail = 'vs:vs_trap_vector'")" = 18 ] ||
+[ "$(q "SELECT sum(count) FROM event_count WHERE run_id = 3 AND detail = 'vs:vs_trap_vector'")" = $((6 * (12 + 6))) ] ||
 	fail "VS entries without --guest"
 
 # 5. bad options: one-line error, exit 2, nothing stored
@@ -104,4 +113,32 @@ for bad in "--trapvec hs_trap_vector@xs" "--trapvec no_such_vector@hs" "--guest 
 	[ "$(grep -c . "$tmp/err")" = 1 ] && grep -q '^error: --' "$tmp/err" || fail "$bad: message: $(cat "$tmp/err")"
 done
 [ "$(q "SELECT count(*) FROM run")" = "$runs" ] || fail "a bad option left a run behind"
-echo "ok: per-region HS/VS trap entries and VM exits exact"
+# 6. end to end: emulated instructions per trap and per exit (stats/event_cost.c),
+# with QEMU TCG under collect hw-kvm standing in for the hardware side (no
+# board here; its times are not the point). The 12 regions differ in their
+# counts (3 rounds). A VM exit is also an HS trap entry, so instructions per
+# exit + per trap estimate an HS entry, whose handler instructions the plugin
+# attributes to hs_trap_vector and hs_trap: that quotient must lie in the sum
+# of the two intervals.
+db=$tmp/e2e.db
+# shellcheck disable=SC2086
+"$emudiff" collect qemu --db "$db" --name hyp --reps 2 --timeout 60 --system --elf "$hyp" \
+	--trapvec hs_trap_vector@hs --trapvec vs_trap_vector@vs $guest -- $qemu >/dev/null 2>"$tmp/err" ||
+	fail "e2e collect qemu: $(cat "$tmp/err")"
+# shellcheck disable=SC2086
+"$emudiff" collect hw-kvm --db "$db" --name hyp --reps 2 --timeout 60 -- $qemu >/dev/null 2>"$tmp/err" ||
+	fail "e2e collect hw-kvm: $(cat "$tmp/err")"
+"$emudiff" align --db "$db" >/dev/null 2>&1 && "$emudiff" stats --db "$db" --metric time_ns --resamples 200 >/dev/null 2>&1 ||
+	fail "e2e align/stats"
+[ "$(q "SELECT group_concat(event || ':' || n, ' ') FROM (SELECT * FROM event_cost ORDER BY event)")" = "exits:12 traps:12" ] ||
+	fail "e2e event_cost rows: $(q 'SELECT * FROM event_cost')"
+handler=$(q "SELECT (SELECT sum(m.value) FROM region_metric m JOIN region g ON g.id = m.region_id
+		WHERE m.run_id = 1 AND m.metric = 'insns' AND g.key IN ('s:hs_trap_vector', 's:hs_trap'))
+	/ (SELECT sum(count) FROM event_count WHERE run_id = 1 AND detail = 'hs:hs_trap_vector')")
+inside=$(q "SELECT $handler BETWEEN (SELECT sum(emu_lo) FROM event_cost) AND (SELECT sum(emu_hi) FROM event_cost)")
+[ "$inside" = 1 ] || fail "e2e: $handler handler instructions per HS entry outside the fitted
+$(q 'SELECT event, emu_per_event, emu_lo, emu_hi FROM event_cost')"
+"$emudiff" show costs --db "$db" >"$tmp/costs" || fail "show costs"
+grep -q '^hyp  *exit  *[0-9-]* \[' "$tmp/costs" || fail "show costs: $(cat "$tmp/costs")"
+echo "ok: per-region HS/VS trap entries and VM exits exact; $handler instructions per HS entry"
+
