@@ -110,13 +110,15 @@ static const struct view views[] = {
 	  " CASE WHEN c.hw_per_insn IS NULL THEN '-' ELSE printf('%.3g', c.hw_per_insn) END AS per_insn,"
 	  " CASE WHEN c.hw_per_insn_avg IS NULL THEN '-' ELSE printf('%.3g', c.hw_per_insn_avg) END AS avg,"
 	  " CASE WHEN c.ratio IS NULL THEN '-' ELSE printf('x%.3g', c.ratio) END AS ratio,"
-	  " c.n AS regions" COSTS_FROM,
+	  " c.n AS regions,"
+	  " CASE WHEN c.n < 3 * c.terms THEN printf('few regions for %d terms', c.terms) ELSE '' END AS note"
+	  COSTS_FROM,
 	  "SELECT json_group_array(json_object('workload', workload, 'event', event,"
 	  " 'emu_metric', emu_metric, 'emu_per_event', emu_per_event, 'emu_lo', emu_lo,"
 	  " 'emu_hi', emu_hi, 'hw_metric', hw_metric, 'hw_per_event', hw_per_event, 'hw_lo', hw_lo,"
 	  " 'hw_hi', hw_hi, 'qemu_ns_per_event', qemu_ns_per_event, 'qemu_lo', qemu_lo,"
 	  " 'qemu_hi', qemu_hi, 'hw_per_insn', hw_per_insn, 'hw_per_insn_avg', hw_per_insn_avg,"
-	  " 'ratio', ratio, 'regions', n)) FROM ("
+	  " 'ratio', ratio, 'regions', n, 'terms', terms)) FROM ("
 	  "SELECT c.*, w.name AS workload" COSTS_FROM ")" },
 };
 

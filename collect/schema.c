@@ -167,6 +167,7 @@ const char *const store_migrations[] = {
 	"  hw_per_insn_avg REAL,"
 	"  ratio REAL,"
 	"  n INTEGER NOT NULL,"
+	"  terms INTEGER NOT NULL,"
 	"  PRIMARY KEY (workload_id, event));",
 };
 

@@ -22,7 +22,7 @@ int page_event_cost(struct report_ctx *ctx, FILE *f, int64_t workload_id)
 {
 	sqlite3_stmt *st = db__prepare(ctx,
 		"SELECT event, emu_per_event, emu_lo, emu_hi, hw_metric, hw_per_event, hw_lo, hw_hi,"
-		" qemu_ns_per_event, qemu_lo, qemu_hi, hw_per_insn, hw_per_insn_avg, ratio, n"
+		" qemu_ns_per_event, qemu_lo, qemu_hi, hw_per_insn, hw_per_insn_avg, ratio, n, terms"
 		" FROM event_cost WHERE workload_id = ?1"
 		" ORDER BY CASE event WHEN 'syscalls' THEN 0 WHEN 'traps' THEN 1 ELSE 2 END");
 	int rc, any = 0;
@@ -72,7 +72,12 @@ int page_event_cost(struct report_ctx *ctx, FILE *f, int64_t workload_id)
 			html__num(f, db__double(st, 13));
 			fputc(')', f);
 		}
-		fprintf(f, " <span class=\"muted\">(%d regions)</span></li>\n", sqlite3_column_int(st, 14));
+		if (sqlite3_column_int(st, 14) < 3 * sqlite3_column_int(st, 15))
+			/* as for the cost model: fewer than 3 regions per term do not pin a slope */
+			fprintf(f, " <b>(only %d regions for %d terms: not to be trusted)</b></li>\n",
+				sqlite3_column_int(st, 14), sqlite3_column_int(st, 15));
+		else
+			fprintf(f, " <span class=\"muted\">(%d regions)</span></li>\n", sqlite3_column_int(st, 14));
 	}
 	if (any)
 		fputs("</ul>\n", f);

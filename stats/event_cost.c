@@ -16,7 +16,9 @@
  * the non-event work out of the residual variance, which narrows the
  * intervals. QEMU's host time gets the same stage 2. Both stages are plain
  * least squares: the orthogonality that gives d_E this meaning holds only for
- * them, not for a robust refit.
+ * them, not for a robust refit. Rows are written whatever the number of
+ * regions; with fewer than 3 regions per stage-1 term (column terms) the
+ * report and `show costs` say that the figures are not to be trusted.
  */
 #include "engine.h"
 #include "common.h"
@@ -129,8 +131,9 @@ int event_cost__fit(struct engine *e, const struct workload_data *w, const struc
 	if (sqlite3_prepare_v2(e->db,
 			       "INSERT INTO event_cost (workload_id, event, emu_metric, emu_per_event,"
 			       " emu_lo, emu_hi, hw_metric, hw_per_event, hw_lo, hw_hi, qemu_ns_per_event,"
-			       " qemu_lo, qemu_hi, hw_per_insn, hw_per_insn_avg, ratio, n)"
-			       " VALUES (?1, ?2, 'insns', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+			       " qemu_lo, qemu_hi, hw_per_insn, hw_per_insn_avg, ratio, n, terms)"
+			       " VALUES (?1, ?2, 'insns', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+			       " ?16, ?17)",
 			       -1, &st, NULL) != SQLITE_OK) {
 		ret = error("%s: writing event_cost: %s", e->path, sqlite3_errmsg(e->db));
 		goto out;
@@ -168,6 +171,7 @@ int event_cost__fit(struct engine *e, const struct workload_data *w, const struc
 		bind_real(st, 14, avg);
 		bind_real(st, 15, per / avg);
 		sqlite3_bind_int64(st, 16, (int64_t)R);
+		sqlite3_bind_int64(st, 17, (int64_t)f1.p);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			ret = error("%s: writing event_cost: %s", e->path, sqlite3_errmsg(e->db));
 			goto out;

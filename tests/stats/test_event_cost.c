@@ -58,7 +58,7 @@ struct plan {
 	double hw_noise_ns; /* sd of additive hardware noise per region and run */
 };
 
-static double sum_insns[2], sum_hw[2];
+static double sum_insns[3], sum_hw[3];
 
 static void add_workload(struct store *s, const struct plan *p, int idx, gsl_rng *rng)
 {
@@ -130,7 +130,7 @@ static int near(double got, double want)
 
 int main(int argc, char **argv)
 {
-	struct plan exact = { "exact", 6, 1, 0 }, noisy = { "noisy", 12, 0, 300 };
+	struct plan exact = { "exact", 6, 1, 0 }, noisy = { "noisy", 12, 0, 300 }, few = { "few", 3, 0, 0 };
 	struct stats_options o;
 	struct stats_summary sum;
 	struct store *s;
@@ -158,6 +158,7 @@ int main(int argc, char **argv)
 	store__begin(s);
 	add_workload(s, &exact, 0, rng);
 	add_workload(s, &noisy, 1, rng);
+	add_workload(s, &few, 2, rng);
 	store__commit(s);
 	stats_options__init(&o);
 	o.quiet = 1;
@@ -192,9 +193,12 @@ int main(int argc, char **argv)
 		CHECK(near(EC("ratio", "exact", ev), want[i].ns / want[i].insns / avg),
 		      "exact %s: ratio %g, want %g", ev, EC("ratio", "exact", ev), want[i].ns / want[i].insns / avg);
 		CHECK(EC("n", "exact", ev) == 12, "exact %s: 12 regions", ev);
+		CHECK(EC("terms", "exact", ev) == 4, "exact %s: 4 terms (3 events, intercept)", ev);
 	}
 	CHECK(query_d(s, "SELECT count(*) FROM event_cost WHERE hw_metric = '%s' AND emu_metric = '%s'",
-		      "time_ns", "insns") == 5, "5 event rows (3 exact, 2 noisy), metrics named");
+		      "time_ns", "insns") == 7, "7 event rows (3 exact, 2 noisy, 2 few), metrics named");
+	/* 6 regions for 3 terms: written, with what the report needs to warn */
+	CHECK(EC("n", "few", "traps") == 6 && EC("terms", "few", "traps") == 3, "few: 6 regions, 3 terms");
 
 	/* noisy hardware: emulation still exact; hardware near the planted cost, inside its CI;
 	 * no exits in any region: no exits row */
@@ -217,8 +221,8 @@ int main(int argc, char **argv)
 
 	/* re-running replaces the rows, no duplicates */
 	CHECK(stats__run(s->db, s->path, &o, &sum) == 0, "stats__run again");
-	CHECK(query_d(s, "SELECT count(*) FROM event_cost WHERE '%s' = '%s'", "", "") == 5,
-	      "re-run: still 5 rows");
+	CHECK(query_d(s, "SELECT count(*) FROM event_cost WHERE '%s' = '%s'", "", "") == 7,
+	      "re-run: still 7 rows");
 	store__close(s);
 	gsl_rng_free(rng);
 	if (failures)
