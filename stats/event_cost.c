@@ -148,8 +148,9 @@ int event_cost__fit(struct engine *e, const struct workload_data *w, const struc
 			hwc = coef_of(&fh, ev_term[k], &hlo, &hhi);
 		if (have_q)
 			q = coef_of(&fq, ev_term[k], &qlo, &qhi);
-		/* hardware cost per emulated instruction of the event, against the workload's */
-		if (b > 0 && isfinite(hwc))
+		/* hardware cost per emulated instruction of the event, against the workload's;
+		 * a cost estimated at or below zero has no such ratio */
+		if (b > 0 && hwc > 0)
 			per = hwc / b;
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, w->id);
