@@ -206,6 +206,15 @@ static int parse_opts(int argc, char **argv, struct qemu_opts *o)
 		usage_die("--system needs --elf KERNEL or --name W to name the workload");
 	if (o->until_console && !*o->until_console)
 		usage_die("--until-console: empty string");
+	if (o->n_guest) {
+		int hs = 0;
+
+		for (int i = 0; i < o->n_trapvec; i++)
+			hs |= strstr(o->trapvec[i], "@hs") != NULL;
+		if (!hs)
+			usage_die("--guest: give the host's vector as --trapvec ADDR|SYM@hs (VM exits are "
+				  "counted there)");
+	}
 	for (int i = 0; o->system && i + 1 < o->argc; i++)
 		if (!strcmp(o->argv[i], "-smp") && smp_cpus(o->argv[i + 1]) > 1)
 			usage_die("-smp %s: the plugin counts exactly on one vCPU only (QEMU 7.2 inline "

@@ -102,15 +102,16 @@ $got"
 
 # 5. bad options: one-line error, exit 2, nothing stored
 runs=$(q "SELECT count(*) FROM run")
-for bad in "--trapvec hs_trap_vector@xs" "--trapvec no_such_vector@hs" "--guest no_such_function" \
-	"--guest guest_virq-vs_trap_vector" "--guest 0x10-"; do
+hs="--trapvec hs_trap_vector@hs"
+for bad in "--trapvec hs_trap_vector@xs" "--trapvec no_such_vector@hs" "$hs --guest no_such_function" \
+	"$hs --guest guest_virq-vs_trap_vector" "$hs --guest 0x10-" "--trapvec hs_trap_vector --guest guest_virq"; do
 	set +e
 	# shellcheck disable=SC2086
 	"$emudiff" collect qemu --db "$db" --system --elf "$hyp" $bad -- $qemu >/dev/null 2>"$tmp/err"
 	rc=$?
 	set -e
 	[ $rc = 2 ] || fail "$bad: exit $rc, want 2"
-	[ "$(grep -c . "$tmp/err")" = 1 ] && grep -q '^error: --' "$tmp/err" || fail "$bad: message: $(cat "$tmp/err")"
+	[ "$(grep -c . "$tmp/err")" = 1 ] && grep -Eq '^(error|usage): --' "$tmp/err" || fail "$bad: message: $(cat "$tmp/err")"
 done
 [ "$(q "SELECT count(*) FROM run")" = "$runs" ] || fail "a bad option left a run behind"
 # 6. end to end: emulated instructions per trap and per exit (stats/event_cost.c),
