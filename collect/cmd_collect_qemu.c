@@ -49,14 +49,20 @@ static const char usage_text[] =
 	"                       qemu-system-<arch> with --system)\n"
 	"  --system             system emulation: QEMU's arguments follow --\n"
 	"  --elf KERNEL         the guest kernel ELF (symbols, trap vectors, arch)\n"
-	"  --trapvec ADDR|SYM   a trap vector, repeatable (default: well-known handler\n"
-	"                       symbols of --elf, see the README)\n"
+	"  --trapvec ADDR|SYM[@hs|@vs]\n"
+	"                       a trap vector, repeatable (default: well-known handler\n"
+	"                       symbols of --elf, see the README); @hs: the host's\n"
+	"                       (hypervisor's) vector, @vs: a guest's (VS-mode) vector\n"
+	"  --guest LO-HI|SYM    the guest's code: [LO, HI) (addresses or symbols) or a\n"
+	"                       function symbol's extent; repeatable: an @hs entry\n"
+	"                       after guest code ran is a vm_exit\n"
 	"  --until-console STR  system mode: stop when STR appears on the console\n"
 	"                       (QEMU's stdout: -nographic or -serial stdio)\n"
 	"  --ingest FILE        store an existing plugin output file, run nothing\n";
 
 #define MAX_PLUGIN_OPTS 32
 #define MAX_TRAPVEC 32
+#define MAX_GUEST_RANGES 16
 #define TERM_GRACE_NS (5 * 1000000000LL)
 
 /* Symbols taken as trap vectors when the guest ELF has them (README). */
@@ -73,6 +79,8 @@ struct qemu_opts {
 	int n_plugin_opts;
 	const char *trapvec[MAX_TRAPVEC];
 	int n_trapvec;
+	const char *guest[MAX_GUEST_RANGES];
+	int n_guest;
 	char **argv; /* after -- */
 	int argc;
 };
@@ -103,9 +111,9 @@ static const char *plugin_opt_check(const char *kv)
 		return strcmp(v, "on") && strcmp(v, "off") ? "expected on or off" : NULL;
 	if (k == 6 && !strncmp(kv, "blocks", 6))
 		return parse_i64(v, &n) || n < 0 ? "expected a count" : NULL;
-	if (k == 7 && !strncmp(kv, "trapvec", 7))
+	if ((k == 7 && !strncmp(kv, "trapvec", 7)) || (k == 5 && !strncmp(kv, "guest", 5)))
 		return NULL;
-	return "unknown plugin option (mode, mem, mix, symbols, blocks, trapvec)";
+	return "unknown plugin option (mode, mem, mix, symbols, blocks, trapvec, guest)";
 }
 
 /* The vCPU count of a QEMU -smp argument ("2", "cpus=2,...", "sockets=..."). */
@@ -132,6 +140,7 @@ static int parse_opts(int argc, char **argv, struct qemu_opts *o)
 		{ "system", no_argument, NULL, 's' },
 		{ "elf", required_argument, NULL, 'e' },
 		{ "trapvec", required_argument, NULL, 'T' },
+		{ "guest", required_argument, NULL, 'G' },
 		{ "until-console", required_argument, NULL, 'u' },
 		{ "ingest", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
@@ -174,6 +183,11 @@ static int parse_opts(int argc, char **argv, struct qemu_opts *o)
 				usage_die("--trapvec: at most %d", MAX_TRAPVEC);
 			o->trapvec[o->n_trapvec++] = optarg;
 			break;
+		case 'G':
+			if (o->n_guest == MAX_GUEST_RANGES)
+				usage_die("--guest: at most %d ranges", MAX_GUEST_RANGES);
+			o->guest[o->n_guest++] = optarg;
+			break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
 		}
@@ -192,6 +206,15 @@ static int parse_opts(int argc, char **argv, struct qemu_opts *o)
 		usage_die("--system needs --elf KERNEL or --name W to name the workload");
 	if (o->until_console && !*o->until_console)
 		usage_die("--until-console: empty string");
+	if (o->n_guest) {
+		int hs = 0;
+
+		for (int i = 0; i < o->n_trapvec; i++)
+			hs |= strstr(o->trapvec[i], "@hs") != NULL;
+		if (!hs)
+			usage_die("--guest: give the host's vector as --trapvec ADDR|SYM@hs (VM exits are "
+				  "counted there)");
+	}
 	for (int i = 0; o->system && i + 1 < o->argc; i++)
 		if (!strcmp(o->argv[i], "-smp") && smp_cpus(o->argv[i + 1]) > 1)
 			usage_die("-smp %s: the plugin counts exactly on one vCPU only (QEMU 7.2 inline "
@@ -479,13 +502,21 @@ static char *json_set_int(struct store *s, const char *json, const char *key, in
 	return out;
 }
 
-/* pc "0x..." -> "symbol+0xoff" when the guest ELF knows it, else unchanged. */
+/* pc "0x..." -> "symbol+0xoff" when the guest ELF knows it, else unchanged;
+ * a tagged trap vector "hs:0x..." keeps its tag ("hs:symbol"). */
 static char *detail_symbolized(const struct symtab *t, const char *detail, int exact_only)
 {
 	uint64_t pc;
 	const struct sym *sym;
 	char *end;
 
+	if (t && (!strncmp(detail, "hs:", 3) || !strncmp(detail, "vs:", 3))) {
+		char *rest = detail_symbolized(t, detail + 3, exact_only);
+		char *out = xasprintf("%.3s%s", detail, rest);
+
+		free(rest);
+		return out;
+	}
 	if (!t || strncmp(detail, "0x", 2))
 		return xstrdup(detail);
 
@@ -570,7 +601,7 @@ static int ingest_run(const struct ingest_ctx *c)
 			goto rollback;
 	for (size_t i = 0; i < out->n_events; i++) {
 		const struct qemu_output_event *e = &out->events[i];
-		int is_trap = !strcmp(e->kind, "trap_entry");
+		int is_trap = !strcmp(e->kind, "trap_entry") || !strcmp(e->kind, "vm_exit");
 		int is_pc = strcmp(e->kind, "syscall") && strcmp(e->kind, "trap_return");
 		char *detail = is_pc ? detail_symbolized(c->elf_syms, e->detail, is_trap)
 				     : xstrdup(e->detail);
@@ -787,6 +818,33 @@ static void children__warn(const char *what, const struct children *ch)
 
 /* ---- the command ---- */
 
+/* An address or a symbol of the --elf file (len bytes of s); opt names the option. */
+static int resolve_addr(const char *opt, const char *s, size_t len, const struct symtab *t,
+			uint64_t *a)
+{
+	char *word = xasprintf("%.*s", (int)len, s), *end;
+	const struct sym *found = NULL;
+
+	errno = 0;
+	*a = strtoull(word, &end, 0);
+	if (!errno && end != word && !*end) {
+		free(word);
+		return 0;
+	}
+	for (size_t k = 0; t && k < symtab__count(t); k++)
+		if (!strcmp(symtab__at(t, k)->name, word))
+			found = symtab__at(t, k);
+	if (!found) {
+		error("%s %s: no such symbol%s", opt, word,
+		      t ? " in the --elf file" : " (give --elf, or an address)");
+		free(word);
+		return -1;
+	}
+	*a = found->addr;
+	free(word);
+	return 0;
+}
+
 static int resolve_trapvecs(const struct qemu_opts *o, const struct symtab *t, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -794,24 +852,15 @@ static int resolve_trapvecs(const struct qemu_opts *o, const struct symtab *t, c
 
 	buf[0] = '\0';
 	for (int i = 0; i < o->n_trapvec; i++) {
+		const char *v = o->trapvec[i], *at = strchr(v, '@');
 		uint64_t a;
-		char *end;
 
-		errno = 0;
-		a = strtoull(o->trapvec[i], &end, 0);
-		if (errno || end == o->trapvec[i] || *end) {
-			const struct sym *found = NULL;
-
-			for (size_t k = 0; t && k < symtab__count(t); k++)
-				if (!strcmp(symtab__at(t, k)->name, o->trapvec[i]))
-					found = symtab__at(t, k);
-			if (!found)
-				return error("--trapvec %s: no such symbol%s", o->trapvec[i],
-					     t ? " in the --elf file" : " (give --elf, or an address)");
-			a = found->addr;
-		}
-		used += (size_t)snprintf(buf + used, len - used, "%s0x%llx", n++ ? ":" : "",
-					 (unsigned long long)a);
+		if (at && strcmp(at, "@hs") && strcmp(at, "@vs"))
+			return error("--trapvec %s: '%s': expected @hs or @vs", v, at);
+		if (resolve_addr("--trapvec", v, at ? (size_t)(at - v) : strlen(v), t, &a))
+			return -1;
+		used += (size_t)snprintf(buf + used, len - used, "%s0x%llx%s", n++ ? ":" : "",
+					 (unsigned long long)a, at ? at : "");
 	}
 	if (!o->n_trapvec && t)
 		for (size_t k = 0; k < symtab__count(t); k++)
@@ -822,6 +871,43 @@ static int resolve_trapvecs(const struct qemu_opts *o, const struct symtab *t, c
 								 (unsigned long long)symtab__at(t, k)->addr);
 	if (used >= len)
 		return error("--trapvec: too many vectors");
+	return 0;
+}
+
+/* --guest LO-HI ranges as the plugin's guest=LO-HI:LO-HI... */
+static int resolve_guest(const struct qemu_opts *o, const struct symtab *t, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < o->n_guest; i++) {
+		const char *v = o->guest[i], *dash = strchr(v, '-');
+		uint64_t lo = 0, hi = 0;
+
+		if (!dash) {
+			/* a function symbol: its extent */
+			for (size_t k = 0; t && k < symtab__count(t); k++)
+				if (!strcmp(symtab__at(t, k)->name, v)) {
+					lo = symtab__at(t, k)->addr;
+					hi = lo + symtab__at(t, k)->size;
+				}
+			if (!lo && !hi)
+				return error("--guest %s: no such symbol%s", v,
+					     t ? " in the --elf file" : " (give --elf, or LO-HI)");
+		} else if (dash == v || !dash[1]) {
+			return error("--guest %s: expected LO-HI or SYMBOL", v);
+		} else if (resolve_addr("--guest", v, (size_t)(dash - v), t, &lo) ||
+			   resolve_addr("--guest", dash + 1, strlen(dash + 1), t, &hi)) {
+			return -1;
+		}
+		if (hi <= lo)
+			return error("--guest %s: empty range (0x%llx-0x%llx)", v, (unsigned long long)lo,
+				     (unsigned long long)hi);
+		used += (size_t)snprintf(buf + used, len - used, "%s0x%llx-0x%llx", i ? ":" : "",
+					 (unsigned long long)lo, (unsigned long long)hi);
+	}
+	if (used >= len)
+		return error("--guest: too many ranges");
 	return 0;
 }
 
@@ -838,7 +924,7 @@ int cmd_collect_qemu(int argc, char **argv)
 	struct store *s = NULL;
 	struct symtab *syms = NULL;
 	char *plugin = NULL, *qemu_ver = NULL, *tmpdir = NULL, *outfile = NULL, *plugin_arg = NULL;
-	char trapvecs[1200], opts_str[2048] = "";
+	char trapvecs[1200], guest[700], opts_str[2048] = "";
 	const char *arch = NULL, *qemu_bin;
 	const char *elf_path;
 	char **qargv = NULL;
@@ -868,8 +954,14 @@ int cmd_collect_qemu(int argc, char **argv)
 		if (trapvecs[0])
 			used += (size_t)snprintf(opts_str + used, sizeof(opts_str) - used,
 						 "%strapvec=%s", used ? "," : "", trapvecs);
-	} else if (o.n_trapvec) {
-		usage_die("--trapvec needs --system (user mode has no trap vectors)");
+		if (resolve_guest(&o, syms, guest, sizeof(guest)))
+			goto out;
+		if (guest[0])
+			used += (size_t)snprintf(opts_str + used, sizeof(opts_str) - used,
+						 "%sguest=%s", used ? "," : "", guest);
+	} else if (o.n_trapvec || o.n_guest) {
+		usage_die("%s needs --system (user mode has no trap vectors)",
+			  o.n_trapvec ? "--trapvec" : "--guest");
 	}
 	if (used >= sizeof(opts_str)) {
 		error("plugin options too long");

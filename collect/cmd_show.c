@@ -1,5 +1,5 @@
 /*
- * cmd_show.c - "emudiff show runs|regions|findings [--json]": look into a store.
+ * cmd_show.c - "emudiff show runs|regions|findings|costs [--json]": look into a store.
  *
  * JSON is produced by SQLite's own JSON functions (json_group_array over
  * json_object rows), so quoting is SQLite's, not ours. The text form is an
@@ -15,11 +15,14 @@
 #include <sys/stat.h>
 
 static const char usage_text[] =
-	"usage: emudiff show runs|regions|findings [--db F] [--workload W] [--json]\n"
+	"usage: emudiff show runs|regions|findings|costs [--db F] [--workload W] [--json]\n"
 	"\n"
 	"   runs       one line per run: workload, platform, repetition, status, exit code, wall time\n"
 	"   regions    one line per region: workload, key, name, runs measured, metrics\n"
 	"   findings   misprediction findings, most severe first (flagged, then by factor)\n"
+	"   costs      per event (syscall, trap, exit): emulated instructions and hardware cost\n"
+	"              per event [CI], QEMU host ns, hardware cost per emulated instruction of\n"
+	"              the event against the workload's average, and their ratio\n"
 	"\n"
 	"   --db F         the store (default $EMUDIFF_DB or emudiff.db)\n"
 	"   --workload W   only this workload\n"
@@ -51,6 +54,16 @@ struct view {
 	" ORDER BY CASE f.verdict WHEN 'underestimates' THEN 0 WHEN 'overestimates' THEN 0"  \
 	" WHEN 'inconclusive' THEN 1 ELSE 2 END, f.severity IS NULL, f.severity DESC,"       \
 	" w.name, g.key, f.predictor, f.baseline"
+
+/* Per-event cost (stats/event_cost.c): syscalls, traps, exits in that order. */
+#define COSTS_FROM                                                                         \
+	" FROM event_cost c JOIN workload w ON w.id = c.workload_id WHERE " WL_FILTER         \
+	" ORDER BY w.name, CASE c.event WHEN 'syscalls' THEN 0 WHEN 'traps' THEN 1 ELSE 2 END"
+
+/* a number with its interval, "-" when absent */
+#define CI_TEXT(v, lo, hi, fmt)                                                            \
+	"CASE WHEN " v " IS NULL THEN '-' WHEN " lo " IS NULL THEN printf('" fmt "', " v ")"      \
+	" ELSE printf('" fmt " [" fmt ", " fmt "]', " v ", " lo ", " hi ") END"
 
 static const struct view views[] = {
 	{ "runs",
@@ -88,6 +101,25 @@ static const struct view views[] = {
 	  " 'n_emu', n_emu, 'n_hw', n_hw, 'emu_platform', emu_platform, 'hw_platform', hw_platform,"
 	  " 'severity', severity, 'reason', reason)) FROM ("
 	  "SELECT f.*, w.name AS workload, g.key AS region, g.name" FINDINGS_FROM ")" },
+	{ "costs",
+	  "SELECT w.name AS workload, rtrim(c.event, 's') AS event,"
+	  " " CI_TEXT("c.emu_per_event", "c.emu_lo", "c.emu_hi", "%.0f") " AS emu_insns,"
+	  " coalesce(c.hw_metric, '-') AS hw_metric,"
+	  " " CI_TEXT("c.hw_per_event", "c.hw_lo", "c.hw_hi", "%.0f") " AS hw_cost,"
+	  " " CI_TEXT("c.qemu_ns_per_event", "c.qemu_lo", "c.qemu_hi", "%.0f") " AS qemu_ns,"
+	  " CASE WHEN c.hw_per_insn IS NULL THEN '-' ELSE printf('%.3g', c.hw_per_insn) END AS per_insn,"
+	  " CASE WHEN c.hw_per_insn_avg IS NULL THEN '-' ELSE printf('%.3g', c.hw_per_insn_avg) END AS avg,"
+	  " CASE WHEN c.ratio IS NULL THEN '-' ELSE printf('x%.3g', c.ratio) END AS ratio,"
+	  " c.n AS regions,"
+	  " CASE WHEN c.n < 3 * c.terms THEN printf('few regions for %d terms', c.terms) ELSE '' END AS note"
+	  COSTS_FROM,
+	  "SELECT json_group_array(json_object('workload', workload, 'event', event,"
+	  " 'emu_metric', emu_metric, 'emu_per_event', emu_per_event, 'emu_lo', emu_lo,"
+	  " 'emu_hi', emu_hi, 'hw_metric', hw_metric, 'hw_per_event', hw_per_event, 'hw_lo', hw_lo,"
+	  " 'hw_hi', hw_hi, 'qemu_ns_per_event', qemu_ns_per_event, 'qemu_lo', qemu_lo,"
+	  " 'qemu_hi', qemu_hi, 'hw_per_insn', hw_per_insn, 'hw_per_insn_avg', hw_per_insn_avg,"
+	  " 'ratio', ratio, 'regions', n, 'terms', terms)) FROM ("
+	  "SELECT c.*, w.name AS workload" COSTS_FROM ")" },
 };
 
 static void bind_filter(sqlite3_stmt *st, const char *workload)
@@ -202,7 +234,7 @@ int cmd_show(int argc, char **argv)
 		if (!strcmp(argv[optind], views[i].name))
 			v = &views[i];
 	if (!v) {
-		error("show: unknown view '%s' (runs, regions or findings)", argv[optind]);
+		error("show: unknown view '%s' (runs, regions, findings or costs)", argv[optind]);
 		return EXIT_BADINPUT;
 	}
 	if ((stat(db, &stbuf) || stbuf.st_size == 0) && strcmp(db, ":memory:")) {

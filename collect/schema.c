@@ -153,6 +153,22 @@ const char *const store_migrations[] = {
 	"ALTER TABLE finding ADD COLUMN pct_hi REAL;"
 	"ALTER TABLE finding ADD COLUMN severity REAL;"
 	"ALTER TABLE ab_compare ADD COLUMN emu_metric TEXT;",
+	/* 2 -> 3: per-event cost (stats/event_cost.c): emulated instructions and
+	 * hardware cost per syscall, trap and exit, fitted on the same regions */
+	"CREATE TABLE event_cost ("
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  event TEXT NOT NULL,"
+	"  emu_metric TEXT NOT NULL,"
+	"  emu_per_event REAL, emu_lo REAL, emu_hi REAL,"
+	"  hw_metric TEXT,"
+	"  hw_per_event REAL, hw_lo REAL, hw_hi REAL,"
+	"  qemu_ns_per_event REAL, qemu_lo REAL, qemu_hi REAL,"
+	"  hw_per_insn REAL,"
+	"  hw_per_insn_avg REAL,"
+	"  ratio REAL,"
+	"  n INTEGER NOT NULL,"
+	"  terms INTEGER NOT NULL,"
+	"  PRIMARY KEY (workload_id, event));",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -37,7 +37,15 @@
  * other, and the collector adds up the children's files.
  *
  * Options (key=value): out=FILE, mode=default|exact, mem=on|off,
- * mix=on|off, symbols=on|off, blocks=N, trapvec=ADDR[:ADDR...] (repeatable).
+ * mix=on|off, symbols=on|off, blocks=N, trapvec=ADDR[@hs|@vs][:...] (repeatable),
+ * guest=LO-HI[:LO-HI...] (repeatable).
+ *
+ * Hypervisor extension: QEMU 7.2 lets a plugin see neither the privilege mode
+ * nor hstatus.SPV, so a trap vector may be tagged as the host's (HS, its
+ * stvec) or a guest's (VS, its vstvec), and the guest's code is given as
+ * address ranges. An entry at an HS vector is a VM exit when guest code ran
+ * since the previous HS entry: guest code can only be left by a trap, and
+ * every trap that leaves it for HS enters an HS vector (README).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -59,6 +67,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define OUTPUT_VERSION 1
 #define MAX_TRAPVEC 64
+#define MAX_GUEST_RANGES 16
 #define MAX_VCPUS 4096
 
 /* ---- counters: plain memory for API 1, per-vCPU scoreboards from API 2 (QEMU 9.0) on ---- */
@@ -180,7 +189,10 @@ static struct {
 	unsigned long blocks; /* hottest translation blocks to write */
 	char *out_path;
 	uint64_t trapvec[MAX_TRAPVEC];
+	char trapvec_tag[MAX_TRAPVEC][3]; /* "hs", "vs" or "" (untagged) */
 	size_t n_trapvec;
+	uint64_t guest_lo[MAX_GUEST_RANGES], guest_hi[MAX_GUEST_RANGES]; /* [lo, hi) */
+	size_t n_guest;
 	char options[1024]; /* the options as applied, for the output header */
 } cfg;
 
@@ -199,6 +211,10 @@ static size_t n_marks, cap_marks;
 static int64_t cur_seq = -1; /* seq of the last marker hit */
 
 static struct event_table events;
+/* guest=: instructions started in the guest's ranges (one inline add per
+ * block that enters them), and its value at the last HS vector entry */
+static struct counter guest_code;
+static uint64_t guest_code_at_hs;
 static struct page_set pages;  /* distinct pages (+1) of the current region */
 static uint64_t pages_done; /* sum of distinct pages of the regions already closed */
 
@@ -288,6 +304,22 @@ static void on_event(unsigned int vcpu, void *udata)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Entry at an HS vector: a trap entry, and a VM exit if the guest ran since
+ * the previous HS entry (detail "hs:ADDR"; the exit's detail is ADDR). */
+static void on_hs_entry(unsigned int vcpu, void *udata)
+{
+	const struct event_site *site = udata;
+	uint64_t g = counter__read(&guest_code);
+
+	(void)vcpu;
+	pthread_mutex_lock(&lock);
+	event_table__count(&events, cur_seq, site->kind, site->detail);
+	if (cfg.n_guest && g != guest_code_at_hs)
+		event_table__count(&events, cur_seq, "vm_exit", site->detail + 3);
+	guest_code_at_hs = g;
+	pthread_mutex_unlock(&lock);
+}
+
 static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint64_t a1,
 		       uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7,
 		       uint64_t a8)
@@ -344,10 +376,19 @@ static void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu)
 
 /* ---- translation -------------------------------------------------------------------- */
 
-static bool is_trapvec(uint64_t vaddr)
+/* index of the trap vector at vaddr, or -1 */
+static int trapvec_index(uint64_t vaddr)
 {
 	for (size_t i = 0; i < cfg.n_trapvec; i++)
 		if (cfg.trapvec[i] == vaddr)
+			return (int)i;
+	return -1;
+}
+
+static bool in_guest(uint64_t vaddr)
+{
+	for (size_t i = 0; i < cfg.n_guest; i++)
+		if (vaddr >= cfg.guest_lo[i] && vaddr < cfg.guest_hi[i])
 			return true;
 	return false;
 }
@@ -364,13 +405,19 @@ static struct segment *segment__new(const char *sym)
 	return s;
 }
 
-static void add_event_site(struct qemu_plugin_insn *insn, const char *kind, const char *detail)
+static void add_event_site_cb(struct qemu_plugin_insn *insn, const char *kind, const char *detail,
+			      void (*cb)(unsigned int, void *))
 {
 	struct event_site *e = plugin_zalloc(sizeof(*e));
 
 	e->kind = kind;
 	snprintf(e->detail, sizeof(e->detail), "%s", detail);
-	qemu_plugin_register_vcpu_insn_exec_cb(insn, on_event, QEMU_PLUGIN_CB_NO_REGS, e);
+	qemu_plugin_register_vcpu_insn_exec_cb(insn, cb, QEMU_PLUGIN_CB_NO_REGS, e);
+}
+
+static void add_event_site(struct qemu_plugin_insn *insn, const char *kind, const char *detail)
+{
+	add_event_site_cb(insn, kind, detail, on_event);
 }
 
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -415,6 +462,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	}
 
 	struct segment *seg = NULL;
+	bool guest_counted = false; /* one add per block is enough to see "guest ran" */
 
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
@@ -450,18 +498,32 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS, m);
 		}
 		if (cfg.system) {
-			char pc[24];
+			char pc[24], tagged[32];
+			int tv = trapvec_index(vaddr);
 
 			snprintf(pc, sizeof(pc), "0x%" PRIx64, vaddr);
-			if (is_trapvec(vaddr))
+			if (cfg.n_guest && !guest_counted && in_guest(vaddr)) {
+				counter__add_at(insn, &guest_code, 1);
+				guest_counted = true;
+			}
+			if (tv >= 0 && !strcmp(cfg.trapvec_tag[tv], "hs")) {
+				snprintf(tagged, sizeof(tagged), "hs:%s", pc);
+				add_event_site_cb(insn, "trap_entry", tagged, on_hs_entry);
+			} else if (tv >= 0 && cfg.trapvec_tag[tv][0]) {
+				snprintf(tagged, sizeof(tagged), "%s:%s", cfg.trapvec_tag[tv], pc);
+				add_event_site(insn, "trap_entry", tagged);
+			} else if (tv >= 0) {
 				add_event_site(insn, "trap_entry", pc);
+			}
 			if (gi[i].exit_kind) {
 				/* DESIGN.md's kinds: ecall, wfi, hlt; the others keep their name */
 				const char *kind = gi[i].exit_kind;
 
 				if (!strcmp(kind, "syscall") || !strcmp(kind, "int"))
 					kind = "ecall";
-				add_event_site(insn, kind, pc);
+				/* a guest's ecall always traps to HS: its vm_exit counts it */
+				if (!(cfg.n_guest && !strcmp(kind, "ecall") && in_guest(vaddr)))
+					add_event_site(insn, kind, pc);
 			}
 			if (gi[i].trap_ret)
 				add_event_site(insn, "trap_return", gi[i].trap_ret);
@@ -852,9 +914,16 @@ static int parse_trapvec(const char *v)
 	if (!dup)
 		return -1;
 	for (char *tok = strtok_r(dup, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
-		char *end;
+		char *end, *at = strchr(tok, '@');
 		uint64_t a;
 
+		if (at)
+			*at++ = '\0';
+		if (at && strcmp(at, "hs") && strcmp(at, "vs")) {
+			fprintf(stderr, "emudiff plugin: trapvec=%s: '@%s': expected @hs or @vs\n", v, at);
+			free(dup);
+			return -1;
+		}
 		errno = 0;
 		a = strtoull(tok, &end, 0);
 		if (errno || end == tok || *end) {
@@ -869,7 +938,41 @@ static int parse_trapvec(const char *v)
 			free(dup);
 			return -1;
 		}
+		snprintf(cfg.trapvec_tag[cfg.n_trapvec], sizeof(cfg.trapvec_tag[0]), "%s", at ? at : "");
 		cfg.trapvec[cfg.n_trapvec++] = a;
+	}
+	free(dup);
+	return 0;
+}
+
+/* guest=LO-HI[:LO-HI...]: the guest's code, half-open [LO, HI) */
+static int parse_guest(const char *v)
+{
+	char *dup = strdup(v), *save = NULL;
+
+	if (!dup)
+		return -1;
+	for (char *tok = strtok_r(dup, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
+		char *end = NULL, *end2 = NULL;
+		uint64_t lo, hi = 0;
+
+		errno = 0;
+		lo = strtoull(tok, &end, 0);
+		if (!errno && end != tok && *end == '-')
+			hi = strtoull(end + 1, &end2, 0);
+		if (errno || end == tok || *end != '-' || end2 == end + 1 || *end2 || hi <= lo) {
+			fprintf(stderr, "emudiff plugin: guest=%s: '%s' is not a range LO-HI (LO < HI)\n",
+				v, tok);
+			free(dup);
+			return -1;
+		}
+		if (cfg.n_guest == MAX_GUEST_RANGES) {
+			fprintf(stderr, "emudiff plugin: more than %d guest ranges\n", MAX_GUEST_RANGES);
+			free(dup);
+			return -1;
+		}
+		cfg.guest_lo[cfg.n_guest] = lo;
+		cfg.guest_hi[cfg.n_guest++] = hi;
 	}
 	free(dup);
 	return 0;
@@ -928,9 +1031,11 @@ static int parse_options(int argc, char **argv)
 			}
 		} else if (!strcmp(key, "trapvec")) {
 			rc = parse_trapvec(val);
+		} else if (!strcmp(key, "guest")) {
+			rc = parse_guest(val);
 		} else {
 			fprintf(stderr,
-				"emudiff plugin: unknown option '%s' (out, mode, mem, mix, symbols, blocks, trapvec)\n",
+				"emudiff plugin: unknown option '%s' (out, mode, mem, mix, symbols, blocks, trapvec, guest)\n",
 				key);
 			rc = -1;
 		}
@@ -984,7 +1089,12 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		fprintf(stderr, "emudiff plugin: %s\n", err);
 		return -1;
 	}
+	if (cfg.n_guest && !cfg.system) {
+		fprintf(stderr, "emudiff plugin: guest= needs system mode (user mode runs no guest kernel)\n");
+		return -1;
+	}
 	counter__init(&insn_count);
+	counter__init(&guest_code);
 	counter__init(&mem_count);
 	for (int c = 0; c < GC_COUNT; c++)
 		counter__init(&cls_count[c]);

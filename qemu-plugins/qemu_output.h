@@ -38,13 +38,16 @@
  *                                insns_system, insns_other (mix=on)
  *   event SEQ KIND DETAIL COUNT  COUNT events of KIND (DESIGN.md's kinds:
  *                                syscall, ecall, wfi, hlt, trap_entry,
- *                                trap_return; also ebreak) after mark SEQ and
+ *                                trap_return, vm_exit; also ebreak) after mark SEQ and
  *                                before mark SEQ+1; SEQ -1 = before the first
  *                                marker. DETAIL: syscall number, or
  *                                "NR:-ERRNO" for a failed call; the pc (0x...)
  *                                for ecall/wfi/hlt/ebreak (x86_64 syscall and
  *                                int are ecall); the vector address for
- *                                trap_entry; sret/mret/iret/sysret for
+ *                                trap_entry, prefixed "hs:" or "vs:" when the
+ *                                vector was tagged (trapvec=ADDR@hs); the HS
+ *                                vector address for vm_exit (an HS entry after
+ *                                guest= code ran); sret/mret/iret/sysret for
  *                                trap_return; "-" when empty
  *   symbol INSNS NAME            instructions executed in symbol NAME (rest of
  *                                the line; "[unknown]" outside any symbol)

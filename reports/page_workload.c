@@ -350,7 +350,8 @@ int page_workload__write(struct report_ctx *ctx, struct workload *w)
 	    fig_events__emit(ctx, f, dir, w))
 		goto fail;
 	regions_table(f, w);
-	if (findings_table(ctx, f, w) || agreement_table(ctx, f, w) || cost_model_table(ctx, f, w->id))
+	if (findings_table(ctx, f, w) || agreement_table(ctx, f, w) || cost_model_table(ctx, f, w->id) ||
+	    page_event_cost(ctx, f, w->id))
 		goto fail;
 	fputs("<h2>A/B comparisons</h2>\n", f);
 	if (page_ab_table(ctx, f, w->id, "../"))

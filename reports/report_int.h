@@ -144,5 +144,7 @@ int page_index__write(struct report_ctx *ctx, struct workload *ws, size_t n);
 int page_ab_table(struct report_ctx *ctx, FILE *f, int64_t workload_id, const char *root);
 /* Cost-model terms of a workload, or of the study (workload_id 0). */
 int page_cost_model(struct report_ctx *ctx, FILE *f, int64_t workload_id);
+/* Per-event cost lines of a workload (event_cost), nothing when it has none. */
+int page_event_cost(struct report_ctx *ctx, FILE *f, int64_t workload_id);
 
 #endif

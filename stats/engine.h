@@ -144,6 +144,13 @@ int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *
 int agreement__write(struct engine *e, const struct workload_data *w, const struct wl_calc *c,
 		     int q, const char *metric);
 
+/*
+ * Per-event cost of a workload (event_cost.c): emulated instructions per
+ * syscall, trap and exit, and the hardware metric's cost per event, on the
+ * regions of c; one event_cost row per event present. 0, or -1 on a store error.
+ */
+int event_cost__fit(struct engine *e, const struct workload_data *w, const struct wl_calc *c,
+		    int hw_m, const char *metric);
 /* Per workload: region_stat, findings (collected), agreement, cost_model. */
 int engine__workload(struct engine *e, struct workload_data *w);
 /* Write a fitted model's terms to cost_model (workload_id <= 0: NULL). */

@@ -51,6 +51,12 @@ int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *
 	double row[MODEL_TERMS];
 	int ret;
 
+	/* the per-event view uses the same regions and runs */
+	if (event_cost__fit(e, w, c, hw_m, metric)) {
+		free(X);
+		free(y);
+		return -1;
+	}
 	for (int t = 0; t < MODEL_TERMS - 1; t++)
 		fm[t] = workload_data__metric(w, model_term[t]);
 	for (size_t r = 0; r < c->R; r++) {

@@ -120,7 +120,7 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 		return -1;
 	/* re-running replaces every previous result, in the same transaction */
 	if (exec(db, path, "DELETE FROM finding; DELETE FROM region_stat; DELETE FROM agreement;"
-			   " DELETE FROM ab_compare; DELETE FROM cost_model;") ||
+			   " DELETE FROM ab_compare; DELETE FROM cost_model; DELETE FROM event_cost;") ||
 	    prepare(&e))
 		goto out;
 	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM workload", -1, &st, NULL) == SQLITE_OK &&
