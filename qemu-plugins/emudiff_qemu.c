@@ -28,6 +28,18 @@
  * on normal exit, on a guest's fatal signal and on SIGTERM) to FILE.tmp,
  * then renamed to FILE; the format is documented in qemu_output.h.
  *
+ * Symbols per marker interval (marksyms=on, the default): at each marker
+ * hit the callback also walks every segment, takes the difference of its
+ * execution count since the previous hit, and adds it, times the
+ * segment's instructions, to (interval, symbol); the marker's own segment
+ * gives its not-yet-executed tail to the next interval, exactly as the
+ * marker's count does. So the symbols of an interval add up exactly to
+ * the difference of the two marks, and the execution path still has no
+ * callback. The walk costs O(segments) per marker hit: it stops for good
+ * once marksyms_limit segment visits would be exceeded (a loop with 10^5
+ * marker hits over 10^4 segments), and the output says up to which
+ * interval the attribution is complete.
+ *
  * A guest that forks (user mode): QEMU forks with it, so the child is a
  * copy of QEMU with this plugin and its counts. At the fork the child
  * starts afresh (counters, marks, events and symbol counts at zero, as if
@@ -37,7 +49,8 @@
  * other, and the collector adds up the children's files.
  *
  * Options (key=value): out=FILE, mode=default|exact, mem=on|off,
- * mix=on|off, symbols=on|off, blocks=N, trapvec=ADDR[:ADDR...] (repeatable).
+ * mix=on|off, symbols=on|off, blocks=N, trapvec=ADDR[:ADDR...] (repeatable),
+ * marksyms=on|off, marksyms_limit=N.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -57,7 +70,8 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-#define OUTPUT_VERSION 1
+#define OUTPUT_VERSION 2
+#define MARKSYMS_LIMIT_DEFAULT 250000000ULL
 #define MAX_TRAPVEC 64
 #define MAX_VCPUS 4096
 
@@ -150,6 +164,7 @@ struct segment {
 	bool tb_start;           /* first segment of its translation block */
 	const char *sym;         /* QEMU's symbol string (stable pointer) or NULL */
 	uint16_t cls[GC_COUNT];  /* instruction classes (mix=on) */
+	uint64_t snap;           /* execs at the last marker hit (marksyms) */
 };
 
 struct marker_site {
@@ -159,6 +174,7 @@ struct marker_site {
 	uint32_t pending;
 	int seg_counted;         /* were its segment's inline adds done at callback time? */
 	uint16_t tail_cls[GC_COUNT];
+	const char *sym;         /* its segment's symbol (marksyms) */
 };
 
 struct event_site {
@@ -176,8 +192,9 @@ struct mark {
 
 static struct {
 	enum guest_arch arch;
-	bool system, exact, mem, mix, symbols;
+	bool system, exact, mem, mix, symbols, marksyms;
 	unsigned long blocks; /* hottest translation blocks to write */
+	unsigned long long marksyms_limit; /* segment visits of the marksyms walk */
 	char *out_path;
 	uint64_t trapvec[MAX_TRAPVEC];
 	size_t n_trapvec;
@@ -199,6 +216,14 @@ static size_t n_marks, cap_marks;
 static int64_t cur_seq = -1; /* seq of the last marker hit */
 
 static struct event_table events;
+
+/* marksyms: instructions per (interval, symbol) and the walk's state */
+static struct msym_table msyms;
+static unsigned long long msym_visits; /* segments walked so far */
+static bool msym_stopped;              /* the limit was reached */
+static int64_t msym_complete;          /* intervals with seq below it are complete */
+static const char *msym_carry_sym;     /* the last marker's segment tail, owed to */
+static uint32_t msym_carry;            /* the interval that marker opened */
 static struct page_set pages;  /* distinct pages (+1) of the current region */
 static uint64_t pages_done; /* sum of distinct pages of the regions already closed */
 
@@ -249,6 +274,38 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * Close interval seq (the one opened by marker hit seq, -1 before the
+ * first): every segment's executions since the last walk, times its
+ * instructions, go to its symbol. Returns false, walking nothing, when the
+ * walk would exceed marksyms_limit; from then on nothing is attributed.
+ */
+static bool msym_close(int64_t seq)
+{
+	if (msym_stopped)
+		return false;
+	if (msym_visits + n_segments > cfg.marksyms_limit) {
+		msym_stopped = true;
+		msym_complete = seq;
+		return false;
+	}
+	msym_visits += n_segments;
+	for (size_t i = 0; i < n_segments; i++) {
+		struct segment *sg = segments[i];
+		uint64_t e = counter__read(&sg->execs);
+
+		if (e != sg->snap) {
+			msym_table__add(&msyms, seq, sg->sym, (int64_t)((e - sg->snap) * sg->n_insns));
+			sg->snap = e;
+		}
+	}
+	if (msym_carry)
+		msym_table__add(&msyms, seq, msym_carry_sym, msym_carry);
+	msym_carry = 0;
+	msym_complete = seq + 1;
+	return true;
+}
+
 static void on_marker(unsigned int vcpu, void *udata)
 {
 	const struct marker_site *site = udata;
@@ -274,6 +331,12 @@ static void on_marker(unsigned int vcpu, void *udata)
 		for (int c = 0; c < GC_COUNT; c++)
 			m->values[V_CLS0 + c] = counter__read(&cls_count[c]) -
 						(site->seg_counted ? site->tail_cls[c] : 0);
+	/* the marker's segment tail was counted with this interval but runs in the next */
+	if (cfg.marksyms && msym_close(cur_seq) && site->pending) {
+		msym_table__add(&msyms, cur_seq, site->sym, -(int64_t)site->pending);
+		msym_carry_sym = site->sym;
+		msym_carry = site->pending;
+	}
 	cur_seq = (int64_t)n_marks++;
 	pthread_mutex_unlock(&lock);
 }
@@ -443,6 +506,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			bool counted = seg_start[i] != i || INLINE_BEFORE_CALLBACK;
 
 			m->id = gi[i].mark_id;
+			m->sym = sym[i];
 			m->seg_counted = counted;
 			m->pending = counted ? (uint32_t)(seg_end[i] - i) : 0;
 			for (size_t k = i; k < seg_end[i]; k++)
@@ -513,6 +577,44 @@ static void write_symbols(FILE *f)
 			continue;
 		/* symbol names never contain newlines; other bytes pass through */
 		OUT(f, "symbol %" PRIu64 " %s\n", t[i].insns, t[i].sym ? t[i].sym : "[unknown]");
+	}
+	free(t);
+}
+
+static int cmp_msym(const void *a, const void *b)
+{
+	const struct msym_count *x = a, *y = b;
+	struct sym_total sx = { x->sym, 0 }, sy = { y->sym, 0 };
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return cmp_sym(&sx, &sy);
+}
+
+/* The interval still open is closed first (its walk counts against the limit). */
+static void write_msyms(FILE *f)
+{
+	struct msym_count *t;
+	size_t nt = 0;
+
+	msym_close(cur_seq);
+	t = plugin_zalloc((msyms.n ? msyms.n : 1) * sizeof(*t));
+	for (size_t i = 0; i < msyms.cap; i++)
+		if (msyms.slots[i].used)
+			t[nt++] = msyms.slots[i];
+	qsort(t, nt, sizeof(*t), cmp_msym);
+	OUT(f, "msym_complete %" PRId64 "\n", msym_complete);
+	for (size_t i = 0; i < nt;) {
+		size_t j = i + 1;
+		int64_t insns = t[i].insns;
+
+		/* two symbol strings of one name are one symbol */
+		while (j < nt && !cmp_msym(&t[i], &t[j]))
+			insns += t[j++].insns;
+		if (insns && t[i].seq < msym_complete)
+			OUT(f, "msym %" PRId64 " %" PRId64 " %s\n", t[i].seq, insns,
+			    t[i].sym ? t[i].sym : "[unknown]");
+		i = j;
 	}
 	free(t);
 }
@@ -662,6 +764,8 @@ static int write_output(bool final)
 			    e->detail[0] ? e->detail : "-", e->count);
 	}
 	write_symbols(f);
+	if (cfg.marksyms)
+		write_msyms(f);
 	write_blocks(f);
 	OUT(f, "total insns %" PRIu64 "\n", counter__read(&insn_count));
 	OUT(f, "total host_ns %" PRIu64 "\n", end_ns - start_ns);
@@ -821,6 +925,14 @@ static void fork_child(void)
 	memset(&events, 0, sizeof(events));
 	page_set__clear(&pages);
 	pages_done = 0;
+	for (size_t i = 0; i < n_segments; i++)
+		segments[i]->snap = 0;
+	free(msyms.slots);
+	memset(&msyms, 0, sizeof(msyms));
+	msym_visits = 0;
+	msym_stopped = false;
+	msym_complete = -1;
+	msym_carry = 0;
 	/* the forking thread's syscall returns in the child too; it is the child's */
 	for (size_t v = 0; v < MAX_VCPUS; v++)
 		pending_syscall[v].seq = -1;
@@ -928,9 +1040,21 @@ static int parse_options(int argc, char **argv)
 			}
 		} else if (!strcmp(key, "trapvec")) {
 			rc = parse_trapvec(val);
+		} else if (!strcmp(key, "marksyms")) {
+			rc = parse_bool(key, val, &cfg.marksyms);
+		} else if (!strcmp(key, "marksyms_limit")) {
+			char *end;
+
+			errno = 0;
+			cfg.marksyms_limit = strtoull(val, &end, 10);
+			if (errno || end == val || *end || val[0] == '-') {
+				fprintf(stderr, "emudiff plugin: marksyms_limit=%s: expected a count\n", val);
+				rc = -1;
+			}
 		} else {
 			fprintf(stderr,
-				"emudiff plugin: unknown option '%s' (out, mode, mem, mix, symbols, blocks, trapvec)\n",
+				"emudiff plugin: unknown option '%s' (out, mode, mem, mix, symbols, blocks, trapvec, "
+				"marksyms, marksyms_limit)\n",
 				key);
 			rc = -1;
 		}
@@ -953,8 +1077,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 
 	cfg.symbols = true;
 	cfg.blocks = 100;
+	cfg.marksyms = true;
+	cfg.marksyms_limit = MARKSYMS_LIMIT_DEFAULT;
 	if (parse_options(argc, argv))
 		return -1;
+	/* without symbols every interval would be one [unknown] */
+	if (!cfg.symbols)
+		cfg.marksyms = false;
+	msym_complete = -1;
 	if (!strcmp(info->target_name, "riscv64"))
 		cfg.arch = GUEST_RISCV64;
 	else if (!strcmp(info->target_name, "x86_64"))

@@ -70,6 +70,51 @@ void event_table__count(struct event_table *t, int64_t seq, const char *kind, co
 	t->n++;
 }
 
+/* ---- instructions per marker interval and symbol ---- */
+
+static size_t msym_hash(int64_t seq, const char *sym)
+{
+	uint64_t h = (uint64_t)seq * 0x9e3779b97f4a7c15u ^ (uint64_t)(uintptr_t)sym * 0xc2b2ae3d27d4eb4fu;
+
+	return (size_t)(h ^ h >> 29);
+}
+
+static void msym_table_grow(struct msym_table *t)
+{
+	struct msym_count *old = t->slots;
+	size_t old_cap = t->cap;
+
+	t->cap = old_cap ? old_cap * 2 : 256;
+	t->slots = plugin_zalloc(t->cap * sizeof(*t->slots));
+	for (size_t i = 0; i < old_cap; i++) {
+		if (!old[i].used)
+			continue;
+		size_t j = msym_hash(old[i].seq, old[i].sym) & (t->cap - 1);
+
+		while (t->slots[j].used)
+			j = (j + 1) & (t->cap - 1);
+		t->slots[j] = old[i];
+	}
+	free(old);
+}
+
+void msym_table__add(struct msym_table *t, int64_t seq, const char *sym, int64_t insns)
+{
+	if ((t->n + 1) * 2 > t->cap)
+		msym_table_grow(t);
+	size_t j = msym_hash(seq, sym) & (t->cap - 1);
+
+	while (t->slots[j].used) {
+		if (t->slots[j].seq == seq && t->slots[j].sym == sym) {
+			t->slots[j].insns += insns;
+			return;
+		}
+		j = (j + 1) & (t->cap - 1);
+	}
+	t->slots[j] = (struct msym_count){ .seq = seq, .sym = sym, .insns = insns, .used = 1 };
+	t->n++;
+}
+
 /* ---- pages ---- */
 
 static void page_set_grow(struct page_set *s)

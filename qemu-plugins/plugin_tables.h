@@ -35,6 +35,23 @@ void page_set__insert(struct page_set *s, uint64_t value);
 /* Empty the set; a table that once grew big for a big region is given back. */
 void page_set__clear(struct page_set *s);
 
+/* Instructions per (marker interval, symbol): seq is the marker hit that
+ * opens the interval (-1 before the first), sym QEMU's stable symbol string
+ * or NULL; a value may go down as well as up (a marker's pending tail). */
+struct msym_count {
+	int64_t seq;
+	const char *sym;
+	int64_t insns;
+	int used;
+};
+
+struct msym_table {
+	struct msym_count *slots;
+	size_t n, cap;
+};
+
+void msym_table__add(struct msym_table *t, int64_t seq, const char *sym, int64_t insns);
+
 /* calloc that aborts with a message instead of returning NULL. */
 void *plugin_zalloc(size_t n);
 
