@@ -116,6 +116,12 @@ if [ -n "$qemu_x86" ] && [ -x "$qemu_x86" ] && [ "$(uname -m)" = x86_64 ]; then
 	[ "$(q "SELECT round(sum(pred_share), 6) FROM finding f JOIN region r ON r.id = f.region_id
 	        WHERE f.predictor = 'insns' AND f.baseline = 'share' AND f.metric = (SELECT metric FROM finding LIMIT 1)")" = 1.0 ] ||
 		fail "instruction shares do not sum to 1"
+	# the report: a per-phase symbol table, and roll-ups kept out of the regions table
+	expect 0 "$emudiff" report --db "$db" --out "$t/report"
+	page=$t/report/phases/index.html
+	grep -q 'id="phase-symbols"' "$page" || fail "report: no symbols-per-phase table"
+	grep -q '<code>hw_phase_a</code>' "$page" || fail "report: hw_phase_a not in the per-phase table"
+	! grep -q '<code>ms:' "$page" || fail "report: roll-up keys in the regions table"
 else
 	echo "qemu-x86_64 not available: hardware side only"
 fi
