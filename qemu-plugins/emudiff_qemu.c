@@ -71,7 +71,7 @@
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define OUTPUT_VERSION 2
-#define MARKSYMS_LIMIT_DEFAULT 250000000ULL
+#define MARKSYMS_LIMIT_DEFAULT 1000000000ULL
 #define MAX_TRAPVEC 64
 #define MAX_VCPUS 4096
 
@@ -158,13 +158,12 @@ static size_t insn_bytes(const struct qemu_plugin_insn *insn, uint8_t *buf, size
 
 /* A run of instructions counted by one inline add at its first instruction. */
 struct segment {
-	struct counter execs;    /* times the segment was entered */
+	struct counter *execs;   /* times the segment was entered (in exec_chunks) */
 	uint32_t n_insns;
 	uint64_t vaddr;          /* guest address of its first instruction */
 	bool tb_start;           /* first segment of its translation block */
 	const char *sym;         /* QEMU's symbol string (stable pointer) or NULL */
 	uint16_t cls[GC_COUNT];  /* instruction classes (mix=on) */
-	uint64_t snap;           /* execs at the last marker hit (marksyms) */
 };
 
 struct marker_site {
@@ -211,6 +210,14 @@ static int n_vcpus;
 static struct segment **segments;
 static size_t n_segments, cap_segments;
 
+/* Segment i's execution counter and its value at the last marker hit live
+ * at [i / SEG_CHUNK][i % SEG_CHUNK] of these: dense, so that the marksyms
+ * walk is a linear scan, and never moved, since inline ops point into them. */
+#define SEG_CHUNK 4096
+static struct counter **exec_chunks;
+static uint64_t **snap_chunks;
+static size_t n_chunks, cap_chunks;
+
 static struct mark *marks;
 static size_t n_marks, cap_marks;
 static int64_t cur_seq = -1; /* seq of the last marker hit */
@@ -218,7 +225,8 @@ static int64_t cur_seq = -1; /* seq of the last marker hit */
 static struct event_table events;
 
 /* marksyms: instructions per (interval, symbol) and the walk's state */
-static struct msym_table msyms;
+static struct msym_list msym_closed;   /* closed intervals, in seq order */
+static struct sym_acc msym_acc;        /* the interval being closed */
 static unsigned long long msym_visits; /* segments walked so far */
 static bool msym_stopped;              /* the limit was reached */
 static int64_t msym_complete;          /* intervals with seq below it are complete */
@@ -280,7 +288,7 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr
  * instructions, go to its symbol. Returns false, walking nothing, when the
  * walk would exceed marksyms_limit; from then on nothing is attributed.
  */
-static bool msym_close(int64_t seq)
+static bool msym_close(int64_t seq, const char *tail_sym, uint32_t tail)
 {
 	if (msym_stopped)
 		return false;
@@ -290,18 +298,31 @@ static bool msym_close(int64_t seq)
 		return false;
 	}
 	msym_visits += n_segments;
-	for (size_t i = 0; i < n_segments; i++) {
-		struct segment *sg = segments[i];
-		uint64_t e = counter__read(&sg->execs);
+	for (size_t c = 0, i = 0; i < n_segments; c++) {
+		const struct counter *ec = exec_chunks[c];
+		uint64_t *snap = snap_chunks[c];
+		size_t m = n_segments - i < SEG_CHUNK ? n_segments - i : SEG_CHUNK;
 
-		if (e != sg->snap) {
-			msym_table__add(&msyms, seq, sg->sym, (int64_t)((e - sg->snap) * sg->n_insns));
-			sg->snap = e;
+		for (size_t j = 0; j < m; j++) {
+			uint64_t e = counter__read(&ec[j]);
+
+			if (e != snap[j]) {
+				const struct segment *sg = segments[i + j];
+
+				sym_acc__add(&msym_acc, sg->sym, (int64_t)((e - snap[j]) * sg->n_insns));
+				snap[j] = e;
+			}
 		}
+		i += m;
 	}
+	/* the previous marker's tail ran here; this marker's tail runs in the next interval */
 	if (msym_carry)
-		msym_table__add(&msyms, seq, msym_carry_sym, msym_carry);
-	msym_carry = 0;
+		sym_acc__add(&msym_acc, msym_carry_sym, msym_carry);
+	if (tail)
+		sym_acc__add(&msym_acc, tail_sym, -(int64_t)tail);
+	sym_acc__flush(&msym_acc, seq, &msym_closed);
+	msym_carry_sym = tail_sym;
+	msym_carry = tail;
 	msym_complete = seq + 1;
 	return true;
 }
@@ -332,11 +353,8 @@ static void on_marker(unsigned int vcpu, void *udata)
 			m->values[V_CLS0 + c] = counter__read(&cls_count[c]) -
 						(site->seg_counted ? site->tail_cls[c] : 0);
 	/* the marker's segment tail was counted with this interval but runs in the next */
-	if (cfg.marksyms && msym_close(cur_seq) && site->pending) {
-		msym_table__add(&msyms, cur_seq, site->sym, -(int64_t)site->pending);
-		msym_carry_sym = site->sym;
-		msym_carry = site->pending;
-	}
+	if (cfg.marksyms)
+		msym_close(cur_seq, site->sym, site->pending);
 	cur_seq = (int64_t)n_marks++;
 	pthread_mutex_unlock(&lock);
 }
@@ -419,7 +437,18 @@ static struct segment *segment__new(const char *sym)
 {
 	struct segment *s = plugin_zalloc(sizeof(*s));
 
-	counter__init(&s->execs);
+	if (n_segments == n_chunks * SEG_CHUNK) {
+		if (n_chunks == cap_chunks) {
+			size_t cap = cap_chunks;
+
+			exec_chunks = grow(exec_chunks, &cap_chunks, sizeof(*exec_chunks));
+			snap_chunks = grow(snap_chunks, &cap, sizeof(*snap_chunks));
+		}
+		exec_chunks[n_chunks] = plugin_zalloc(SEG_CHUNK * sizeof(**exec_chunks));
+		snap_chunks[n_chunks++] = plugin_zalloc(SEG_CHUNK * sizeof(**snap_chunks));
+	}
+	s->execs = &exec_chunks[n_segments / SEG_CHUNK][n_segments % SEG_CHUNK];
+	counter__init(s->execs);
 	s->sym = sym;
 	if (n_segments == cap_segments)
 		segments = grow(segments, &cap_segments, sizeof(*segments));
@@ -491,7 +520,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			for (size_t k = i; k < seg_end[i]; k++)
 				seg->cls[gi[k].cls]++;
 			counter__add_at(insn, &insn_count, seg->n_insns);
-			counter__add_at(insn, &seg->execs, 1);
+			counter__add_at(insn, seg->execs, 1);
 			for (int c = 0; cfg.mix && c < GC_COUNT; c++)
 				if (seg->cls[c])
 					counter__add_at(insn, &cls_count[c], seg->cls[c]);
@@ -563,7 +592,7 @@ static void write_symbols(FILE *f)
 
 	for (size_t i = 0; i < n_segments; i++) {
 		t[i].sym = segments[i]->sym;
-		t[i].insns = counter__read(&segments[i]->execs) * segments[i]->n_insns;
+		t[i].insns = counter__read(segments[i]->execs) * segments[i]->n_insns;
 	}
 	qsort(t, n_segments, sizeof(*t), cmp_sym);
 	for (size_t i = 0; i < n_segments; i++) {
@@ -595,13 +624,13 @@ static int cmp_msym(const void *a, const void *b)
 static void write_msyms(FILE *f)
 {
 	struct msym_count *t;
-	size_t nt = 0;
+	size_t nt;
 
-	msym_close(cur_seq);
-	t = plugin_zalloc((msyms.n ? msyms.n : 1) * sizeof(*t));
-	for (size_t i = 0; i < msyms.cap; i++)
-		if (msyms.slots[i].used)
-			t[nt++] = msyms.slots[i];
+	msym_close(cur_seq, NULL, 0);
+	t = msym_closed.v;
+	nt = msym_closed.n;
+	/* in seq order already; within an interval by name (and a SIGTERM write may have
+	 * closed the open interval once before: its two parts are merged here) */
 	qsort(t, nt, sizeof(*t), cmp_msym);
 	OUT(f, "msym_complete %" PRId64 "\n", msym_complete);
 	for (size_t i = 0; i < nt;) {
@@ -616,7 +645,6 @@ static void write_msyms(FILE *f)
 			    t[i].sym ? t[i].sym : "[unknown]");
 		i = j;
 	}
-	free(t);
 }
 
 struct block_total {
@@ -652,7 +680,7 @@ static void write_blocks(FILE *f)
 
 	for (size_t i = 0; i < n_segments; i++) {
 		const struct segment *s = segments[i];
-		uint64_t e = counter__read(&s->execs);
+		uint64_t e = counter__read(s->execs);
 
 		if (s->tb_start || !nb) {
 			start = s->vaddr;
@@ -918,17 +946,18 @@ static void fork_child(void)
 	for (int c = 0; c < GC_COUNT; c++)
 		counter__reset(&cls_count[c]);
 	for (size_t i = 0; i < n_segments; i++)
-		counter__reset(&segments[i]->execs);
+		counter__reset(segments[i]->execs);
 	n_marks = 0;
 	cur_seq = -1;
 	free(events.slots);
 	memset(&events, 0, sizeof(events));
 	page_set__clear(&pages);
 	pages_done = 0;
-	for (size_t i = 0; i < n_segments; i++)
-		segments[i]->snap = 0;
-	free(msyms.slots);
-	memset(&msyms, 0, sizeof(msyms));
+	for (size_t c = 0; c < n_chunks; c++)
+		memset(snap_chunks[c], 0, SEG_CHUNK * sizeof(**snap_chunks));
+	free(msym_closed.v);
+	memset(&msym_closed, 0, sizeof(msym_closed));
+	sym_acc__free(&msym_acc);
 	msym_visits = 0;
 	msym_stopped = false;
 	msym_complete = -1;
