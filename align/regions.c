@@ -619,7 +619,7 @@ static int align_run(struct ctx *c, const struct run_seq *r)
 	if (diff_metric(c, r, map, h.insns, qemu ? "insns" : "instret") < 0 ||
 	    diff_metric(c, r, map, h.time, qemu ? "qemu_host_ns" : "time_ns") < 0 ||
 	    mark_values(c, r, map, &h, &taken) < 0 || events(c, r, map, &h) < 0 ||
-	    rollup__run(c->rollup, r->id, r->platform, map, h.seq, h.insns, h.n) < 0)
+	    rollup__run(c->rollup, r->id, r->platform, map, h.seq, h.insns) < 0)
 		goto out;
 	rc = 0;
 out:

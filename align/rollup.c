@@ -190,12 +190,11 @@ static int fill_seq_pairs(struct rollup *ru, const long *map, const int64_t *seq
 }
 
 int rollup__run(struct rollup *ru, int64_t run_id, const char *platform, const long *map,
-		const int64_t *seq, const double *insns, size_t nhits)
+		const int64_t *seq, const double *insns)
 {
 	int qemu = !strncmp(platform, "qemu-", 5), step, rows = 0;
 	int64_t complete;
 
-	(void)nhits;
 	sqlite3_reset(ru->st_complete);
 	sqlite3_bind_int64(ru->st_complete, 1, run_id);
 	step = sqlite3_step(ru->st_complete);
@@ -213,8 +212,7 @@ int rollup__run(struct rollup *ru, int64_t run_id, const char *platform, const l
 		return -1;
 	sqlite3_reset(ru->st_sum);
 	sqlite3_bind_int64(ru->st_sum, 1, run_id);
-	/* rows are read into memory first: inserting regions while the grouped query runs is safe
-	 * in SQLite (it sorts into a temporary b-tree first), but keep the two apart anyway */
+	/* read the grouped rows first, then write regions: no writes under a running query */
 	struct row { size_t pair; char *symbol, *metric; double value; } *rw = NULL;
 	size_t nrw = 0, cap = 0;
 

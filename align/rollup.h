@@ -30,7 +30,7 @@ struct rollup *rollup__new(sqlite3 *db, const char *dbname, int64_t workload_id,
  * to reference marker i, or -1; seq[] and insns[] (NAN: none) of its hits.
  */
 int rollup__run(struct rollup *ru, int64_t run_id, const char *platform, const long *map,
-		const int64_t *seq, const double *insns, size_t nhits);
+		const int64_t *seq, const double *insns);
 /* Runs rolled up, and QEMU (run, pair)s whose symbols did not add up. */
 void rollup__counts(const struct rollup *ru, size_t *runs, size_t *mismatches);
 void rollup__free(struct rollup *ru);
