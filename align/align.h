@@ -148,6 +148,9 @@ struct align_result {
 	size_t runs_exact;   /* identical to the reference */
 	size_t runs_partial; /* aligned with gaps or mismatches (a warning each) */
 	size_t runs_failed;  /* no markers, or too different: no marker regions */
+	size_t rollup_regions;    /* ms:<from>-><to>/<symbol> regions (symbols per marker pair) */
+	size_t rollup_runs;       /* runs with symbols per marker interval rolled up */
+	size_t rollup_mismatches; /* QEMU (run, pair)s whose symbols do not add up exactly */
 };
 
 /*
@@ -157,7 +160,11 @@ struct align_result {
  * to it, write region, region_metric, event_count.region_id and alignment
  * rows after removing what an earlier align wrote for this workload's marker
  * regions (symbol regions are kept). Region names come from the .emudiff_marks
- * section of the workload's ELF when it is still readable. The caller holds
+ * section of the workload's ELF when it is still readable. Runs whose
+ * collector stored symbols per marker interval (table mark_symbol) also get
+ * their roll-ups per marker pair, regions ms:<from>-><to>/<symbol> named by
+ * the symbol (align/rollup.h); a key that starts with "ms:" is neither a
+ * marker region ("m:") nor a whole-run symbol region ("s:"). The caller holds
  * the transaction. 0, or -1 with a one-line error (then roll back).
  */
 int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result *res);

@@ -28,6 +28,7 @@
 
 #include "align.h"
 #include "common.h"
+#include "rollup.h"
 
 struct run_seq {
 	int64_t id;
@@ -50,6 +51,7 @@ struct ctx {
 	int64_t *region_ids; /* per reference region (ref->n - 1) */
 	struct symtab *names;
 	struct align_result *res;
+	struct rollup *rollup;
 	sqlite3_stmt *st_metric, *st_event_region, *st_alignment;
 };
 
@@ -616,7 +618,8 @@ static int align_run(struct ctx *c, const struct run_seq *r)
 	}
 	if (diff_metric(c, r, map, h.insns, qemu ? "insns" : "instret") < 0 ||
 	    diff_metric(c, r, map, h.time, qemu ? "qemu_host_ns" : "time_ns") < 0 ||
-	    mark_values(c, r, map, &h, &taken) < 0 || events(c, r, map, &h) < 0)
+	    mark_values(c, r, map, &h, &taken) < 0 || events(c, r, map, &h) < 0 ||
+	    rollup__run(c->rollup, r->id, r->platform, map, h.seq, h.insns) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -662,20 +665,24 @@ int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result
 				     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	if (!c.st_metric || !c.st_event_region || !c.st_alignment)
 		goto out;
-	if (load_runs(&c) < 0 || clear_previous(&c) < 0)
+	if (load_runs(&c) < 0 || clear_previous(&c) < 0 || rollup__clear(db, c.dbname, workload_id) < 0)
 		goto out;
 	res->runs = c.nruns;
 	c.ref = most_common(&c, "ok");
 	if (!c.ref)
 		c.ref = most_common(&c, "warmup");
 	if (!c.ref || c.ref->n < 2) {
-		rc = drop_unused_regions(&c);
+		rc = drop_unused_regions(&c) ||
+		     rollup__drop_unused(db, c.dbname, workload_id, &res->rollup_regions) ? -1 : 0;
 		goto out;
 	}
 	res->ref_run_id = c.ref->id;
 	res->ref_len = c.ref->n;
 	res->regions = c.ref->n - 1;
 	if (load_names(&c, elf, arch, sha) < 0 || make_regions(&c) < 0)
+		goto out;
+	c.rollup = rollup__new(db, c.dbname, workload_id, c.wname, c.ref->ids, c.ref->n);
+	if (!c.rollup)
 		goto out;
 	for (i = 0; i < c.nruns; i++) {
 		if (!c.runs[i].n) {
@@ -690,8 +697,11 @@ int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result
 		if (align_run(&c, &c.runs[i]) < 0)
 			goto out;
 	}
-	rc = drop_unused_regions(&c);
+	rc = drop_unused_regions(&c) ||
+	     rollup__drop_unused(db, c.dbname, workload_id, &res->rollup_regions) ? -1 : 0;
+	rollup__counts(c.rollup, &res->rollup_runs, &res->rollup_mismatches);
 out:
+	rollup__free(c.rollup);
 	sqlite3_finalize(c.st_metric);
 	sqlite3_finalize(c.st_event_region);
 	sqlite3_finalize(c.st_alignment);

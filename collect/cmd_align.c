@@ -280,6 +280,10 @@ static int align_store(const char *db, const char *only)
 				       " %zu identical, %zu aligned with gaps, %zu without marker regions\n",
 				       names[i], r.regions, (long long)r.ref_run_id, r.ref_len, r.runs,
 				       r.runs_exact, r.runs_partial, r.runs_failed);
+			if (r.rollup_regions)
+				printf("%s: %zu symbol roll-ups of marker pairs (ms:) from %zu runs%s\n", names[i],
+				       r.rollup_regions, r.rollup_runs,
+				       r.rollup_mismatches ? "; some do not add up (see the warnings)" : "");
 		}
 		for (i = 0; i < n; i++)
 			free(names[i]);

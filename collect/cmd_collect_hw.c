@@ -132,15 +132,97 @@ static int cmp_symagg(const void *a, const void *b)
 	return strcmp(((const struct symagg *)a)->key, ((const struct symagg *)b)->key);
 }
 
+/* Estimated time of samples: cpu-clock periods are nanoseconds; cycles samples share the task's time. */
+static double samples_time_ns(const struct hw_run_result *r, uint64_t samples, uint64_t period, double task_ns)
+{
+	if (!strcmp(r->sample_event, "cpu-clock"))
+		return (double)period;
+	return r->samples ? task_ns * (double)samples / (double)r->samples : 0;
+}
+
+static int cmp_ip(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = ((const struct hw_ip *)b)->ip;
+
+	return x < y ? -1 : x > y;
+}
+
+/* (marker interval, symbol) of samples, for ordering and adding up */
+struct seqagg {
+	int64_t seq;
+	const char *key;
+	uint64_t samples, period;
+};
+
+static int cmp_seqagg(const void *a, const void *b)
+{
+	const struct seqagg *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * Samples per marker interval and symbol into mark_symbol: a sample belongs
+ * to the last marker hit at or before its time (-1 before the first); both
+ * clocks are CLOCK_MONOTONIC_RAW from the workload's exec.
+ */
+static int store_mark_samples(struct store *st, int64_t run_id, const struct hw_run_result *r,
+			      char *const *ip_key, double task_ns)
+{
+	struct seqagg *a = xcalloc(r->n_sample_list ? r->n_sample_list : 1, sizeof(*a));
+	size_t n = 0, m = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < r->n_sample_list; i++) {
+		const struct hw_sample *s = &r->sample_list[i];
+		const struct hw_ip *ip = bsearch(&s->ip, r->ips, r->n_ips, sizeof(*r->ips), cmp_ip);
+		size_t lo = 0, hi = r->n_marks;
+
+		if (!ip)
+			continue;
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+
+			if (r->marks[mid].time_ns <= s->time_ns)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		a[n++] = (struct seqagg){ (int64_t)lo - 1, ip_key[ip - r->ips] + 2, 1, s->period };
+	}
+	qsort(a, n, sizeof(*a), cmp_seqagg);
+	for (size_t i = 0; i < n; i++) {
+		if (m && !cmp_seqagg(&a[m - 1], &a[i])) {
+			a[m - 1].samples += a[i].samples;
+			a[m - 1].period += a[i].period;
+		} else {
+			a[m++] = a[i];
+		}
+	}
+	for (size_t i = 0; i < m && !rc; i++) {
+		double t = samples_time_ns(r, a[i].samples, a[i].period, task_ns);
+
+		if (store__mark_symbol_set(st, run_id, a[i].seq, a[i].key, "samples", (double)a[i].samples) ||
+		    (t > 0 && store__mark_symbol_set(st, run_id, a[i].seq, a[i].key, "time_ns", t)))
+			rc = -1;
+	}
+	free(a);
+	return rc;
+}
+
 static int store_samples(struct store *st, int64_t wid, int64_t run_id, struct symcache *c,
 			 const struct hw_run_result *r, const char *prog, double task_ns)
 {
 	struct symagg *agg = xcalloc(r->n_ips ? r->n_ips : 1, sizeof(*agg));
+	char **ip_key = xcalloc(r->n_ips ? r->n_ips : 1, sizeof(*ip_key));
 	size_t n = 0, out = 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < r->n_ips; i++) {
-		agg[n].key = ip_region(c, r, prog, r->ips[i].ip);
+		ip_key[i] = ip_region(c, r, prog, r->ips[i].ip);
+		agg[n].key = xstrdup(ip_key[i]);
 		agg[n].samples = r->ips[i].samples;
 		agg[n++].period = r->ips[i].period;
 	}
@@ -158,11 +240,7 @@ static int store_samples(struct store *st, int64_t wid, int64_t run_id, struct s
 		int64_t region = store__region(st, wid, agg[i].key, agg[i].key + 2);
 		double time_ns;
 
-		/* cpu-clock periods are nanoseconds; cycles samples share the task's time */
-		if (!strcmp(r->sample_event, "cpu-clock"))
-			time_ns = (double)agg[i].period;
-		else
-			time_ns = r->samples ? task_ns * (double)agg[i].samples / (double)r->samples : 0;
+		time_ns = samples_time_ns(r, agg[i].samples, agg[i].period, task_ns);
 		if (region < 0 ||
 		    store__region_metric_set(st, run_id, region, "samples", (double)agg[i].samples) ||
 		    (time_ns > 0 && store__region_metric_set(st, run_id, region, "time_ns", time_ns)) ||
@@ -170,8 +248,13 @@ static int store_samples(struct store *st, int64_t wid, int64_t run_id, struct s
 		     store__region_metric_set(st, run_id, region, "cycles", (double)agg[i].period)))
 			rc = -1;
 	}
+	if (!rc && r->n_marks && store_mark_samples(st, run_id, r, ip_key, task_ns))
+		rc = -1;
 	for (size_t i = 0; i < out; i++)
 		free(agg[i].key);
+	for (size_t i = 0; i < r->n_ips; i++)
+		free(ip_key[i]);
+	free(ip_key);
 	free(agg);
 	return rc;
 }
@@ -255,6 +338,10 @@ static char *config_json(const struct opts *o, const struct hw_machine *mach,
 			hw_json__str(&j, r->sample_event ? "$.sampling.cycles" : "$.sampling.error",
 				     hw_errno_name(r->sample_errno));
 	}
+	/* align/ rolls samples per marker interval up to marker regions */
+	if (r->sample_event && r->samples && r->n_marks)
+		/* with hits dropped, the last recorded hit's interval runs on past them */
+		hw_json__int(&j, "$.mark_symbols_complete", (int64_t)r->n_marks - (r->marks_dropped > 0));
 	if (!o->no_syscalls && !r->syscall_errno) {
 		hw_json__int(&j, "$.syscalls.recorded", (int64_t)r->n_sys);
 		hw_json__int(&j, "$.syscalls.lost", (int64_t)r->sys_lost);

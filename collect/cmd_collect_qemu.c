@@ -44,7 +44,8 @@ static const char usage_text[] =
 	"  --cell KEY           study cell key (only with --reps 1)\n"
 	"  --timeout SEC        stop an invocation after SEC seconds (a 'timeout' run)\n"
 	"  --fail-on-error      exit 1 when a run failed or timed out\n"
-	"  --plugin-opt K=V     plugin option, repeatable (mode=exact, mem=on, mix=on...)\n"
+	"  --plugin-opt K=V     plugin option, repeatable (mode=exact, mem=on, mix=on,\n"
+	"                       marksyms=off, marksyms_limit=N...)\n"
 	"  --qemu PATH          QEMU binary (default qemu-riscv64/qemu-x86_64 by the ELF,\n"
 	"                       qemu-system-<arch> with --system)\n"
 	"  --system             system emulation: QEMU's arguments follow --\n"
@@ -107,13 +108,13 @@ static const char *plugin_opt_check(const char *kv)
 	if (k == 4 && !strncmp(kv, "mode", 4))
 		return strcmp(v, "default") && strcmp(v, "exact") ? "expected default or exact" : NULL;
 	if ((k == 3 && (!strncmp(kv, "mem", 3) || !strncmp(kv, "mix", 3))) ||
-	    (k == 7 && !strncmp(kv, "symbols", 7)))
+	    (k == 7 && !strncmp(kv, "symbols", 7)) || (k == 8 && !strncmp(kv, "marksyms", 8)))
 		return strcmp(v, "on") && strcmp(v, "off") ? "expected on or off" : NULL;
-	if (k == 6 && !strncmp(kv, "blocks", 6))
+	if ((k == 6 && !strncmp(kv, "blocks", 6)) || (k == 14 && !strncmp(kv, "marksyms_limit", 14)))
 		return parse_i64(v, &n) || n < 0 ? "expected a count" : NULL;
 	if ((k == 7 && !strncmp(kv, "trapvec", 7)) || (k == 5 && !strncmp(kv, "guest", 5)))
 		return NULL;
-	return "unknown plugin option (mode, mem, mix, symbols, blocks, trapvec, guest)";
+	return "unknown plugin option (mode, mem, mix, symbols, blocks, trapvec, guest, marksyms, marksyms_limit)";
 }
 
 /* The vCPU count of a QEMU -smp argument ("2", "cpus=2,...", "sockets=..."). */
@@ -562,6 +563,13 @@ static int ingest_run(const struct ingest_ctx *c)
 		free(cfg);
 		cfg = with;
 	}
+	if (cfg && out && out->has_msym) {
+		/* align/ rolls up only the marker intervals below this seq */
+		char *with = json_set_int(s, cfg, "mark_symbols_complete", out->msym_complete);
+
+		free(cfg);
+		cfg = with;
+	}
 	argvj = argv_json(s, c->o->argc, c->o->argv);
 	if (!cfg || !argvj)
 		goto out;
@@ -639,6 +647,16 @@ static int ingest_run(const struct ingest_ctx *c)
 		if (store__run_metric_set(s, run_id, "insns_unattributed", (double)nosym))
 			goto rollback;
 	}
+	/* symbols per marker interval; [unknown] is kept so that intervals add up */
+	for (size_t i = 0; i < out->n_msyms; i++)
+		if (store__mark_symbol_set(s, run_id, out->msyms[i].seq, out->msyms[i].name, "insns",
+					   (double)out->msyms[i].insns))
+			goto rollback;
+	if (out->has_msym && out->msym_complete < (int64_t)out->n_marks)
+		warning("run %lld: the plugin's marksyms_limit stopped symbols per marker interval at "
+			"mark %lld of %zu; later marker regions have no per-symbol roll-up (raise "
+			"--plugin-opt marksyms_limit=N)", (long long)run_id,
+			(long long)out->msym_complete, out->n_marks);
 	if (c->o->until_console && c->r->until_seen) {
 		uint64_t insns;
 

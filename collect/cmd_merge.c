@@ -94,6 +94,16 @@ static int merge_one(struct store *out, const char *path, int *nruns)
 	for (size_t i = 0; i < sizeof(merge_sql) / sizeof(merge_sql[0]); i++)
 		if (store__exec(out, merge_sql[i]))
 			goto fail;
+	/* mark_symbol came with schema 3; an older input store has none */
+	if (sqlite3_prepare_v2(out->db, "SELECT 1 FROM src.sqlite_master WHERE name = 'mark_symbol'", -1, &st,
+			       NULL) != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW &&
+	    store__exec(out, "INSERT INTO main.mark_symbol SELECT m.dst_id, k.seq, k.symbol, k.metric, k.value"
+			     " FROM src.mark_symbol k JOIN temp.run_map m ON m.src_id = k.run_id"))
+		goto fail;
 	*nruns = 0;
 	if (sqlite3_prepare_v2(out->db, "SELECT count(*) FROM temp.run_map", -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)

@@ -169,6 +169,18 @@ const char *const store_migrations[] = {
 	"  n INTEGER NOT NULL,"
 	"  terms INTEGER NOT NULL,"
 	"  PRIMARY KEY (workload_id, event));",
+	/* 3 -> 4: symbols per marker interval, written by the collectors: the
+	 * cost of symbol `symbol` (s:<symbol>'s name) after marker hit seq and
+	 * before hit seq+1 (seq -1: before the first hit), callees' own cost in
+	 * their own rows. QEMU: insns; sampling: samples, time_ns. align/ sums
+	 * them per marker pair into ms:<from>-><to>/<symbol> regions. */
+	"CREATE TABLE mark_symbol ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  symbol TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  PRIMARY KEY (run_id, seq, symbol, metric)) WITHOUT ROWID;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

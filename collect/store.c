@@ -240,6 +240,7 @@ void store__close(struct store *s)
 	sqlite3_finalize(s->st_region_add);
 	sqlite3_finalize(s->st_region_metric);
 	sqlite3_finalize(s->st_event);
+	sqlite3_finalize(s->st_mark_symbol);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -434,6 +435,23 @@ int store__mark_value_add(struct store *s, int64_t run_id, int64_t seq, const ch
 	sqlite3_bind_text(st, 3, metric, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_double(st, 4, value);
 	return step_done(s, st, "mark value insert");
+}
+
+int store__mark_symbol_set(struct store *s, int64_t run_id, int64_t seq, const char *symbol,
+			   const char *metric, double value)
+{
+	sqlite3_stmt *st = prepared(s, &s->st_mark_symbol,
+				    "INSERT OR REPLACE INTO mark_symbol(run_id, seq, symbol, metric, value)"
+				    " VALUES (?, ?, ?, ?, ?)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_text(st, 3, symbol, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, metric, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 5, value);
+	return step_done(s, st, "mark symbol insert");
 }
 
 int store__run_metric_set(struct store *s, int64_t run_id, const char *metric, double value)

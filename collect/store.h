@@ -31,7 +31,7 @@ struct store {
 	int in_tx;
 	/* prepared statements, reused across calls (lazily prepared) */
 	sqlite3_stmt *st_mark, *st_mark_value, *st_run_metric, *st_region_find, *st_region_add,
-		*st_region_metric, *st_event;
+		*st_region_metric, *st_event, *st_mark_symbol;
 };
 
 /*
@@ -83,6 +83,12 @@ int store__mark_add(struct store *s, int64_t run_id, int64_t seq, int mark_id, i
 /* A further cumulative counter value at marker seq (cycles, page_faults, ...). */
 int store__mark_value_add(struct store *s, int64_t run_id, int64_t seq, const char *metric,
 			  double value);
+/*
+ * Cost of one symbol between marker hits seq and seq+1 (seq -1: before the
+ * first hit), insert or replace: table mark_symbol (schema.c).
+ */
+int store__mark_symbol_set(struct store *s, int64_t run_id, int64_t seq, const char *symbol,
+			   const char *metric, double value);
 /* Whole-run total (insert or replace). */
 int store__run_metric_set(struct store *s, int64_t run_id, const char *metric, double value);
 /* Find or create region (workload_id, key); name may be NULL. Returns id or -1. */

@@ -138,6 +138,13 @@ struct hw_ip {
 	uint64_t period; /* sum of sample periods (ns for cpu-clock, cycles for cycles) */
 };
 
+/* One sample, for placing it between marker hits. */
+struct hw_sample {
+	int64_t time_ns; /* CLOCK_MONOTONIC_RAW, relative to exec, like hw_mark */
+	uint64_t ip;
+	uint64_t period;
+};
+
 struct hw_syscall {
 	int64_t time_ns; /* relative to exec */
 	int64_t nr;
@@ -166,6 +173,8 @@ struct hw_run_result {
 	struct hw_map *maps;
 	size_t n_maps;
 	uint64_t samples, samples_lost;
+	struct hw_sample *sample_list; /* every sample, in time order (markers' clock) */
+	size_t n_sample_list;
 	/* syscalls */
 	int syscall_errno;         /* 0 when recorded */
 	struct hw_syscall *sys;

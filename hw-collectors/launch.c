@@ -243,6 +243,7 @@ struct collect_ctx {
 	int child_group_fd, mark_fd;
 	uint64_t *ip_list; /* all sampled ips, aggregated at the end */
 	uint64_t *period_list;
+	int64_t *time_list;
 	size_t n_ip_list, cap_ip_list;
 };
 
@@ -260,7 +261,9 @@ static void on_sample_record(const struct perf_event_header *h, void *arg)
 			c->cap_ip_list = c->cap_ip_list ? 2 * c->cap_ip_list : 1024;
 			c->ip_list = xrealloc(c->ip_list, c->cap_ip_list * sizeof(uint64_t));
 			c->period_list = xrealloc(c->period_list, c->cap_ip_list * sizeof(uint64_t));
+			c->time_list = xrealloc(c->time_list, c->cap_ip_list * sizeof(int64_t));
 		}
+		c->time_list[c->n_ip_list] = (int64_t)s.time - c->t0;
 		c->ip_list[c->n_ip_list] = s.ip;
 		c->period_list[c->n_ip_list++] = s.period;
 		r->samples++;
@@ -353,6 +356,9 @@ static int open_sampler(const struct hw_run_opts *o, pid_t pid, struct hw_run_re
 		a.freq = 1;
 		a.sample_freq = (uint64_t)o->sample_hz;
 		a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD;
+		/* the marker runtime's clock, so that samples fall between the right marks */
+		a.use_clockid = 1;
+		a.clockid = CLOCK_MONOTONIC_RAW;
 		/* mmap records carry TID and TIME too, so mappings can be put in order */
 		a.sample_id_all = 1;
 		a.mmap = 1;
@@ -465,6 +471,27 @@ static void aggregate_ips(struct collect_ctx *c)
 		r->ips[r->n_ips - 1].period += pairs[2 * i + 1];
 	}
 	free(pairs);
+}
+
+static int cmp_sample_time(const void *a, const void *b)
+{
+	const struct hw_sample *x = a, *y = b;
+
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+/* Every sample with its time; the rings are per CPU, so sorted here. */
+static void keep_samples(struct collect_ctx *c)
+{
+	struct hw_run_result *r = c->r;
+
+	if (!c->n_ip_list)
+		return;
+	r->sample_list = xmalloc(c->n_ip_list * sizeof(*r->sample_list));
+	for (size_t i = 0; i < c->n_ip_list; i++)
+		r->sample_list[i] = (struct hw_sample){ c->time_list[i], c->ip_list[i], c->period_list[i] };
+	r->n_sample_list = c->n_ip_list;
+	qsort(r->sample_list, r->n_sample_list, sizeof(*r->sample_list), cmp_sample_time);
 }
 
 static int cmp_map_time(const void *a, const void *b)
@@ -674,6 +701,7 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 	if (r->group.n)
 		r->total_ok = !hw_group__read(&r->group, &r->total);
 	collect_marks(r, buf, c.t0);
+	keep_samples(&c);
 	aggregate_ips(&c);
 	/* the rings are per CPU: put mappings and calls back in time order */
 	if (r->n_maps) /* the arrays are NULL when empty */
@@ -702,6 +730,7 @@ out:
 		close(sv[1]);
 	free(c.ip_list);
 	free(c.period_list);
+	free(c.time_list);
 	return rc;
 }
 
@@ -709,6 +738,7 @@ void hw_run_result__free(struct hw_run_result *r)
 {
 	free(r->marks);
 	free(r->ips);
+	free(r->sample_list);
 	for (size_t i = 0; i < r->n_maps; i++)
 		free(r->maps[i].path);
 	free(r->maps);

@@ -28,6 +28,18 @@
  * on normal exit, on a guest's fatal signal and on SIGTERM) to FILE.tmp,
  * then renamed to FILE; the format is documented in qemu_output.h.
  *
+ * Symbols per marker interval (marksyms=on, the default): at each marker
+ * hit the callback also walks every segment, takes the difference of its
+ * execution count since the previous hit, and adds it, times the
+ * segment's instructions, to (interval, symbol); the marker's own segment
+ * gives its not-yet-executed tail to the next interval, exactly as the
+ * marker's count does. So the symbols of an interval add up exactly to
+ * the difference of the two marks, and the execution path still has no
+ * callback. The walk costs O(segments) per marker hit: it stops for good
+ * once marksyms_limit segment visits would be exceeded (a loop with 10^5
+ * marker hits over 10^4 segments), and the output says up to which
+ * interval the attribution is complete.
+ *
  * A guest that forks (user mode): QEMU forks with it, so the child is a
  * copy of QEMU with this plugin and its counts. At the fork the child
  * starts afresh (counters, marks, events and symbol counts at zero, as if
@@ -38,7 +50,7 @@
  *
  * Options (key=value): out=FILE, mode=default|exact, mem=on|off,
  * mix=on|off, symbols=on|off, blocks=N, trapvec=ADDR[@hs|@vs][:...] (repeatable),
- * guest=LO-HI[:LO-HI...] (repeatable).
+ * guest=LO-HI[:LO-HI...] (repeatable), marksyms=on|off, marksyms_limit=N.
  *
  * Hypervisor extension: QEMU 7.2 lets a plugin see neither the privilege mode
  * nor hstatus.SPV, so a trap vector may be tagged as the host's (HS, its
@@ -65,7 +77,8 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-#define OUTPUT_VERSION 1
+#define OUTPUT_VERSION 2
+#define MARKSYMS_LIMIT_DEFAULT 1000000000ULL
 #define MAX_TRAPVEC 64
 #define MAX_GUEST_RANGES 16
 #define MAX_VCPUS 4096
@@ -153,7 +166,7 @@ static size_t insn_bytes(const struct qemu_plugin_insn *insn, uint8_t *buf, size
 
 /* A run of instructions counted by one inline add at its first instruction. */
 struct segment {
-	struct counter execs;    /* times the segment was entered */
+	struct counter *execs;   /* times the segment was entered (in exec_chunks) */
 	uint32_t n_insns;
 	uint64_t vaddr;          /* guest address of its first instruction */
 	bool tb_start;           /* first segment of its translation block */
@@ -168,6 +181,7 @@ struct marker_site {
 	uint32_t pending;
 	int seg_counted;         /* were its segment's inline adds done at callback time? */
 	uint16_t tail_cls[GC_COUNT];
+	const char *sym;         /* its segment's symbol (marksyms) */
 };
 
 struct event_site {
@@ -185,8 +199,9 @@ struct mark {
 
 static struct {
 	enum guest_arch arch;
-	bool system, exact, mem, mix, symbols;
+	bool system, exact, mem, mix, symbols, marksyms;
 	unsigned long blocks; /* hottest translation blocks to write */
+	unsigned long long marksyms_limit; /* segment visits of the marksyms walk */
 	char *out_path;
 	uint64_t trapvec[MAX_TRAPVEC];
 	char trapvec_tag[MAX_TRAPVEC][3]; /* "hs", "vs" or "" (untagged) */
@@ -206,6 +221,14 @@ static int n_vcpus;
 static struct segment **segments;
 static size_t n_segments, cap_segments;
 
+/* Segment i's execution counter and its value at the last marker hit live
+ * at [i / SEG_CHUNK][i % SEG_CHUNK] of these: dense, so that the marksyms
+ * walk is a linear scan, and never moved, since inline ops point into them. */
+#define SEG_CHUNK 4096
+static struct counter **exec_chunks;
+static uint64_t **snap_chunks;
+static size_t n_chunks, cap_chunks;
+
 static struct mark *marks;
 static size_t n_marks, cap_marks;
 static int64_t cur_seq = -1; /* seq of the last marker hit */
@@ -215,6 +238,15 @@ static struct event_table events;
  * block that enters them), and its value at the last HS vector entry */
 static struct counter guest_code;
 static uint64_t guest_code_at_hs;
+
+/* marksyms: instructions per (interval, symbol) and the walk's state */
+static struct msym_list msym_closed;   /* closed intervals, in seq order */
+static struct sym_acc msym_acc;        /* the interval being closed */
+static unsigned long long msym_visits; /* segments walked so far */
+static bool msym_stopped;              /* the limit was reached */
+static int64_t msym_complete;          /* intervals with seq below it are complete */
+static const char *msym_carry_sym;     /* the last marker's segment tail, owed to */
+static uint32_t msym_carry;            /* the interval that marker opened */
 static struct page_set pages;  /* distinct pages (+1) of the current region */
 static uint64_t pages_done; /* sum of distinct pages of the regions already closed */
 
@@ -265,6 +297,51 @@ static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr
 	pthread_mutex_unlock(&lock);
 }
 
+/*
+ * Close interval seq (the one opened by marker hit seq, -1 before the
+ * first): every segment's executions since the last walk, times its
+ * instructions, go to its symbol. Returns false, walking nothing, when the
+ * walk would exceed marksyms_limit; from then on nothing is attributed.
+ */
+static bool msym_close(int64_t seq, const char *tail_sym, uint32_t tail)
+{
+	if (msym_stopped)
+		return false;
+	if (msym_visits + n_segments > cfg.marksyms_limit) {
+		msym_stopped = true;
+		msym_complete = seq;
+		return false;
+	}
+	msym_visits += n_segments;
+	for (size_t c = 0, i = 0; i < n_segments; c++) {
+		const struct counter *ec = exec_chunks[c];
+		uint64_t *snap = snap_chunks[c];
+		size_t m = n_segments - i < SEG_CHUNK ? n_segments - i : SEG_CHUNK;
+
+		for (size_t j = 0; j < m; j++) {
+			uint64_t e = counter__read(&ec[j]);
+
+			if (e != snap[j]) {
+				const struct segment *sg = segments[i + j];
+
+				sym_acc__add(&msym_acc, sg->sym, (int64_t)((e - snap[j]) * sg->n_insns));
+				snap[j] = e;
+			}
+		}
+		i += m;
+	}
+	/* the previous marker's tail ran here; this marker's tail runs in the next interval */
+	if (msym_carry)
+		sym_acc__add(&msym_acc, msym_carry_sym, msym_carry);
+	if (tail)
+		sym_acc__add(&msym_acc, tail_sym, -(int64_t)tail);
+	sym_acc__flush(&msym_acc, seq, &msym_closed);
+	msym_carry_sym = tail_sym;
+	msym_carry = tail;
+	msym_complete = seq + 1;
+	return true;
+}
+
 static void on_marker(unsigned int vcpu, void *udata)
 {
 	const struct marker_site *site = udata;
@@ -290,6 +367,9 @@ static void on_marker(unsigned int vcpu, void *udata)
 		for (int c = 0; c < GC_COUNT; c++)
 			m->values[V_CLS0 + c] = counter__read(&cls_count[c]) -
 						(site->seg_counted ? site->tail_cls[c] : 0);
+	/* the marker's segment tail was counted with this interval but runs in the next */
+	if (cfg.marksyms)
+		msym_close(cur_seq, site->sym, site->pending);
 	cur_seq = (int64_t)n_marks++;
 	pthread_mutex_unlock(&lock);
 }
@@ -397,7 +477,18 @@ static struct segment *segment__new(const char *sym)
 {
 	struct segment *s = plugin_zalloc(sizeof(*s));
 
-	counter__init(&s->execs);
+	if (n_segments == n_chunks * SEG_CHUNK) {
+		if (n_chunks == cap_chunks) {
+			size_t cap = cap_chunks;
+
+			exec_chunks = grow(exec_chunks, &cap_chunks, sizeof(*exec_chunks));
+			snap_chunks = grow(snap_chunks, &cap, sizeof(*snap_chunks));
+		}
+		exec_chunks[n_chunks] = plugin_zalloc(SEG_CHUNK * sizeof(**exec_chunks));
+		snap_chunks[n_chunks++] = plugin_zalloc(SEG_CHUNK * sizeof(**snap_chunks));
+	}
+	s->execs = &exec_chunks[n_segments / SEG_CHUNK][n_segments % SEG_CHUNK];
+	counter__init(s->execs);
 	s->sym = sym;
 	if (n_segments == cap_segments)
 		segments = grow(segments, &cap_segments, sizeof(*segments));
@@ -476,7 +567,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			for (size_t k = i; k < seg_end[i]; k++)
 				seg->cls[gi[k].cls]++;
 			counter__add_at(insn, &insn_count, seg->n_insns);
-			counter__add_at(insn, &seg->execs, 1);
+			counter__add_at(insn, seg->execs, 1);
 			for (int c = 0; cfg.mix && c < GC_COUNT; c++)
 				if (seg->cls[c])
 					counter__add_at(insn, &cls_count[c], seg->cls[c]);
@@ -491,6 +582,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			bool counted = seg_start[i] != i || INLINE_BEFORE_CALLBACK;
 
 			m->id = gi[i].mark_id;
+			m->sym = sym[i];
 			m->seg_counted = counted;
 			m->pending = counted ? (uint32_t)(seg_end[i] - i) : 0;
 			for (size_t k = i; k < seg_end[i]; k++)
@@ -561,7 +653,7 @@ static void write_symbols(FILE *f)
 
 	for (size_t i = 0; i < n_segments; i++) {
 		t[i].sym = segments[i]->sym;
-		t[i].insns = counter__read(&segments[i]->execs) * segments[i]->n_insns;
+		t[i].insns = counter__read(segments[i]->execs) * segments[i]->n_insns;
 	}
 	qsort(t, n_segments, sizeof(*t), cmp_sym);
 	for (size_t i = 0; i < n_segments; i++) {
@@ -577,6 +669,43 @@ static void write_symbols(FILE *f)
 		OUT(f, "symbol %" PRIu64 " %s\n", t[i].insns, t[i].sym ? t[i].sym : "[unknown]");
 	}
 	free(t);
+}
+
+static int cmp_msym(const void *a, const void *b)
+{
+	const struct msym_count *x = a, *y = b;
+	struct sym_total sx = { x->sym, 0 }, sy = { y->sym, 0 };
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return cmp_sym(&sx, &sy);
+}
+
+/* The interval still open is closed first (its walk counts against the limit). */
+static void write_msyms(FILE *f)
+{
+	struct msym_count *t;
+	size_t nt;
+
+	msym_close(cur_seq, NULL, 0);
+	t = msym_closed.v;
+	nt = msym_closed.n;
+	/* in seq order already; within an interval by name (and a SIGTERM write may have
+	 * closed the open interval once before: its two parts are merged here) */
+	qsort(t, nt, sizeof(*t), cmp_msym);
+	OUT(f, "msym_complete %" PRId64 "\n", msym_complete);
+	for (size_t i = 0; i < nt;) {
+		size_t j = i + 1;
+		int64_t insns = t[i].insns;
+
+		/* two symbol strings of one name are one symbol */
+		while (j < nt && !cmp_msym(&t[i], &t[j]))
+			insns += t[j++].insns;
+		if (insns && t[i].seq < msym_complete)
+			OUT(f, "msym %" PRId64 " %" PRId64 " %s\n", t[i].seq, insns,
+			    t[i].sym ? t[i].sym : "[unknown]");
+		i = j;
+	}
 }
 
 struct block_total {
@@ -612,7 +741,7 @@ static void write_blocks(FILE *f)
 
 	for (size_t i = 0; i < n_segments; i++) {
 		const struct segment *s = segments[i];
-		uint64_t e = counter__read(&s->execs);
+		uint64_t e = counter__read(s->execs);
 
 		if (s->tb_start || !nb) {
 			start = s->vaddr;
@@ -724,6 +853,8 @@ static int write_output(bool final)
 			    e->detail[0] ? e->detail : "-", e->count);
 	}
 	write_symbols(f);
+	if (cfg.marksyms)
+		write_msyms(f);
 	write_blocks(f);
 	OUT(f, "total insns %" PRIu64 "\n", counter__read(&insn_count));
 	OUT(f, "total host_ns %" PRIu64 "\n", end_ns - start_ns);
@@ -876,13 +1007,22 @@ static void fork_child(void)
 	for (int c = 0; c < GC_COUNT; c++)
 		counter__reset(&cls_count[c]);
 	for (size_t i = 0; i < n_segments; i++)
-		counter__reset(&segments[i]->execs);
+		counter__reset(segments[i]->execs);
 	n_marks = 0;
 	cur_seq = -1;
 	free(events.slots);
 	memset(&events, 0, sizeof(events));
 	page_set__clear(&pages);
 	pages_done = 0;
+	for (size_t c = 0; c < n_chunks; c++)
+		memset(snap_chunks[c], 0, SEG_CHUNK * sizeof(**snap_chunks));
+	free(msym_closed.v);
+	memset(&msym_closed, 0, sizeof(msym_closed));
+	sym_acc__free(&msym_acc);
+	msym_visits = 0;
+	msym_stopped = false;
+	msym_complete = -1;
+	msym_carry = 0;
 	/* the forking thread's syscall returns in the child too; it is the child's */
 	for (size_t v = 0; v < MAX_VCPUS; v++)
 		pending_syscall[v].seq = -1;
@@ -1033,9 +1173,21 @@ static int parse_options(int argc, char **argv)
 			rc = parse_trapvec(val);
 		} else if (!strcmp(key, "guest")) {
 			rc = parse_guest(val);
+		} else if (!strcmp(key, "marksyms")) {
+			rc = parse_bool(key, val, &cfg.marksyms);
+		} else if (!strcmp(key, "marksyms_limit")) {
+			char *end;
+
+			errno = 0;
+			cfg.marksyms_limit = strtoull(val, &end, 10);
+			if (errno || end == val || *end || val[0] == '-') {
+				fprintf(stderr, "emudiff plugin: marksyms_limit=%s: expected a count\n", val);
+				rc = -1;
+			}
 		} else {
 			fprintf(stderr,
-				"emudiff plugin: unknown option '%s' (out, mode, mem, mix, symbols, blocks, trapvec, guest)\n",
+				"emudiff plugin: unknown option '%s' (out, mode, mem, mix, symbols, blocks, trapvec, "
+				"guest, marksyms, marksyms_limit)\n",
 				key);
 			rc = -1;
 		}
@@ -1058,8 +1210,14 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 
 	cfg.symbols = true;
 	cfg.blocks = 100;
+	cfg.marksyms = true;
+	cfg.marksyms_limit = MARKSYMS_LIMIT_DEFAULT;
 	if (parse_options(argc, argv))
 		return -1;
+	/* without symbols every interval would be one [unknown] */
+	if (!cfg.symbols)
+		cfg.marksyms = false;
+	msym_complete = -1;
 	if (!strcmp(info->target_name, "riscv64"))
 		cfg.arch = GUEST_RISCV64;
 	else if (!strcmp(info->target_name, "x86_64"))

@@ -70,6 +70,79 @@ void event_table__count(struct event_table *t, int64_t seq, const char *kind, co
 	t->n++;
 }
 
+/* ---- instructions per marker interval and symbol ---- */
+
+static size_t sym_hash(const char *sym)
+{
+	uint64_t h = (uint64_t)(uintptr_t)sym * 0x9e3779b97f4a7c15u;
+
+	return (size_t)(h ^ h >> 29);
+}
+
+static void sym_acc_grow(struct sym_acc *a)
+{
+	struct sym_acc_slot *old = a->slots;
+	size_t old_cap = a->cap, n = a->n;
+	size_t *old_used = a->used_at;
+
+	a->cap = old_cap ? old_cap * 2 : 64;
+	a->slots = plugin_zalloc(a->cap * sizeof(*a->slots));
+	a->used_at = plugin_zalloc(a->cap / 2 * sizeof(*a->used_at));
+	a->n = 0;
+	for (size_t k = 0; k < n; k++)
+		sym_acc__add(a, old[old_used[k]].sym, old[old_used[k]].insns);
+	free(old);
+	free(old_used);
+}
+
+void sym_acc__add(struct sym_acc *a, const char *sym, int64_t insns)
+{
+	if ((a->n + 1) * 2 > a->cap)
+		sym_acc_grow(a);
+	size_t j = sym_hash(sym) & (a->cap - 1);
+
+	while (a->slots[j].used) {
+		if (a->slots[j].sym == sym) {
+			a->slots[j].insns += insns;
+			return;
+		}
+		j = (j + 1) & (a->cap - 1);
+	}
+	a->slots[j] = (struct sym_acc_slot){ .sym = sym, .insns = insns, .used = 1 };
+	a->used_at[a->n++] = j;
+}
+
+void sym_acc__flush(struct sym_acc *a, int64_t seq, struct msym_list *out)
+{
+	for (size_t k = 0; k < a->n; k++) {
+		struct sym_acc_slot *s = &a->slots[a->used_at[k]];
+
+		if (s->insns) {
+			if (out->n == out->cap) {
+				size_t ncap = out->cap ? out->cap * 2 : 1024;
+				struct msym_count *nv = realloc(out->v, ncap * sizeof(*nv));
+
+				if (!nv) {
+					fprintf(stderr, "emudiff plugin: out of memory\n");
+					abort();
+				}
+				out->v = nv;
+				out->cap = ncap;
+			}
+			out->v[out->n++] = (struct msym_count){ seq, s->sym, s->insns };
+		}
+		*s = (struct sym_acc_slot){ 0 };
+	}
+	a->n = 0;
+}
+
+void sym_acc__free(struct sym_acc *a)
+{
+	free(a->slots);
+	free(a->used_at);
+	*a = (struct sym_acc){ 0 };
+}
+
 /* ---- pages ---- */
 
 static void page_set_grow(struct page_set *s)

@@ -35,6 +35,38 @@ void page_set__insert(struct page_set *s, uint64_t value);
 /* Empty the set; a table that once grew big for a big region is given back. */
 void page_set__clear(struct page_set *s);
 
+/* Instructions per (marker interval, symbol): seq is the marker hit that
+ * opens the interval (-1 before the first), sym QEMU's stable symbol string
+ * or NULL (no symbol). */
+struct msym_count {
+	int64_t seq;
+	const char *sym;
+	int64_t insns;
+};
+
+/* The closed intervals' counts, appended in seq order. */
+struct msym_list {
+	struct msym_count *v;
+	size_t n, cap;
+};
+
+/* One open interval's instructions by symbol string; an amount may be
+ * negative (a marker's tail moved to the next interval). */
+struct sym_acc {
+	struct sym_acc_slot {
+		const char *sym;
+		int64_t insns;
+		int used;
+	} *slots;
+	size_t *used_at; /* slots in use, for emptying without a full sweep */
+	size_t n, cap;
+};
+
+void sym_acc__add(struct sym_acc *a, const char *sym, int64_t insns);
+/* Append the non-zero counts to out under seq, and empty the accumulator. */
+void sym_acc__flush(struct sym_acc *a, int64_t seq, struct msym_list *out);
+void sym_acc__free(struct sym_acc *a);
+
 /* calloc that aborts with a message instead of returning NULL. */
 void *plugin_zalloc(size_t n);
 

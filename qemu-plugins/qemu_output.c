@@ -79,7 +79,7 @@ static int has_space(const char *s)
 	return strchr(s, ' ') != NULL || !*s;
 }
 
-static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_t caps[6])
+static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_t caps[7])
 {
 	uint64_t u;
 	int64_t i;
@@ -97,6 +97,31 @@ static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_
 		s.name = xstrdup(sp + 1);
 		PUSH(o->symbols, o->n_symbols, caps[3]);
 		o->symbols[o->n_symbols++] = s;
+		return 0;
+	}
+	if (!strncmp(line, "msym ", 5)) {
+		/* msym SEQ INSNS NAME: the name is the rest of the line */
+		struct qemu_output_msym m;
+
+		split(r, line, 4);
+		if (expect_fields(r, 4) || num_i64(r, r->fields[1], &m.seq) ||
+		    num_u64(r, r->fields[2], &m.insns))
+			return -1;
+		if (!o->has_msym)
+			return bad(r, "msym line before the msym_complete line");
+		if (m.seq < -1 || m.seq >= o->msym_complete)
+			return bad(r, "msym for an interval outside -1..msym_complete-1");
+		if (!*r->fields[3])
+			return bad(r, "msym without a symbol name");
+		if (o->n_msyms) {
+			const struct qemu_output_msym *p = &o->msyms[o->n_msyms - 1];
+
+			if (p->seq > m.seq || (p->seq == m.seq && strcmp(p->name, r->fields[3]) >= 0))
+				return bad(r, "msym lines out of order or repeated");
+		}
+		m.name = xstrdup(r->fields[3]);
+		PUSH(o->msyms, o->n_msyms, caps[6]);
+		o->msyms[o->n_msyms++] = m;
 		return 0;
 	}
 	if (!strncmp(line, "block ", 6)) {
@@ -197,6 +222,17 @@ static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_
 		e.detail = xstrdup(strcmp(r->fields[3], "-") ? r->fields[3] : "");
 		PUSH(o->events, o->n_events, caps[2]);
 		o->events[o->n_events++] = e;
+	} else if (!strcmp(k, "msym_complete")) {
+		if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
+			return -1;
+		if (o->version < 2)
+			return bad(r, "msym_complete in a version 1 file");
+		if (o->has_msym)
+			return bad(r, "repeated msym_complete line");
+		if (i < -1 || i > (int64_t)o->n_marks)
+			return bad(r, "msym_complete outside -1..number of marks");
+		o->has_msym = 1;
+		o->msym_complete = i;
 	} else if (!strcmp(k, "total")) {
 		struct qemu_output_total t;
 
@@ -218,7 +254,7 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 	struct reader r = { .path = path };
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
-	size_t cap = 0, caps[6] = { 0 };
+	size_t cap = 0, caps[7] = { 0 };
 	ssize_t len;
 	int rc = -1, ended = 0;
 
@@ -322,6 +358,9 @@ void qemu_output__free(struct qemu_output *o)
 	for (size_t i = 0; i < o->n_symbols; i++)
 		free(o->symbols[i].name);
 	free(o->symbols);
+	for (size_t i = 0; i < o->n_msyms; i++)
+		free(o->msyms[i].name);
+	free(o->msyms);
 	for (size_t i = 0; i < o->n_blocks; i++)
 		free(o->blocks[i].name);
 	free(o->blocks);

@@ -2,7 +2,9 @@
  * qemu_output.h - the output file of libemudiff-qemu.so (emudiff's QEMU
  * plugin) and its reader. This header is the format's documentation.
  *
- * Format version 1: UTF-8 text, one record per line, fields separated by
+ * Format version 2 (version 1 is version 2 without the msym lines; this
+ * reader reads both, and a reader of version 1 rejects a version 2 file by
+ * its version number): UTF-8 text, one record per line, fields separated by
  * one space, numbers in decimal unless written 0x... . The plugin writes the
  * whole file at exit (normal exit, a guest's fatal signal, or SIGTERM to
  * QEMU) to FILE.tmp and renames it to FILE, so FILE is either absent or
@@ -15,7 +17,7 @@
  * events, symbols and host_ns start at zero at the fork. A grandchild writes
  * FILE.<its pid> too (not FILE.<pid>.<pid>).
  *
- *   emudiff-qemu-plugin 1        first line: magic and format version
+ *   emudiff-qemu-plugin 2        first line: magic and format version
  *   arch riscv64|x86_64          guest architecture
  *   system 0|1                   1 = system emulation (qemu-system-*)
  *   mode default|exact           counting mode (see the plugin's README)
@@ -51,6 +53,20 @@
  *                                trap_return; "-" when empty
  *   symbol INSNS NAME            instructions executed in symbol NAME (rest of
  *                                the line; "[unknown]" outside any symbol)
+ *   msym_complete N              (marksyms=on) the msym lines below are
+ *                                complete for the intervals with SEQ < N,
+ *                                -1 <= N <= number of marks; N is below the
+ *                                number of marks when the plugin's
+ *                                marksyms_limit stopped the attribution
+ *   msym SEQ INSNS NAME          instructions executed in symbol NAME (rest
+ *                                of the line) after mark SEQ and before mark
+ *                                SEQ+1 (-1: before the first mark; the last
+ *                                mark's: until exit), callees included, so
+ *                                an interval's msym lines add up exactly to
+ *                                the difference of its two marks' INSNS (to
+ *                                total insns for the last); by SEQ, then
+ *                                NAME; intervals without instructions have
+ *                                no line
  *   block 0xADDR N EXECS INSNS NAME
  *                                one of the hottest translation blocks (plugin
  *                                option blocks=N, default 100), by instructions:
@@ -75,7 +91,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QEMU_OUTPUT_VERSION 1
+#define QEMU_OUTPUT_VERSION 2
 
 struct qemu_output_mark {
 	int id;
@@ -97,6 +113,12 @@ struct qemu_output_event {
 struct qemu_output_symbol {
 	char *name;
 	uint64_t insns;
+};
+
+struct qemu_output_msym {
+	int64_t seq; /* -1: before the first marker */
+	uint64_t insns;
+	char *name;
 };
 
 struct qemu_output_block {
@@ -129,6 +151,10 @@ struct qemu_output {
 	size_t n_events;
 	struct qemu_output_symbol *symbols;
 	size_t n_symbols;
+	int has_msym;         /* an msym_complete line was read */
+	int64_t msym_complete; /* msyms cover the intervals with seq < this */
+	struct qemu_output_msym *msyms; /* by seq, then name */
+	size_t n_msyms;
 	struct qemu_output_block *blocks; /* hottest first */
 	size_t n_blocks;
 	struct qemu_output_total *totals;

@@ -100,7 +100,9 @@ static int load_hw_metric(struct report_ctx *ctx, struct workload *w)
 
 static int load_regions(struct report_ctx *ctx, struct workload *w)
 {
-	sqlite3_stmt *st = db__prepare(ctx, "SELECT id, key, name FROM region WHERE workload_id = ?1 ORDER BY id");
+	/* symbol roll-ups of marker pairs (ms:) have their own table on the workload page */
+	sqlite3_stmt *st = db__prepare(ctx, "SELECT id, key, name FROM region WHERE workload_id = ?1"
+					    " AND substr(key, 1, 3) <> 'ms:' ORDER BY id");
 	int rc;
 
 	if (!st)

@@ -164,6 +164,71 @@ static void regions_table(FILE *f, const struct workload *w)
 	fputs("</tbody>\n</table></div>\n", f);
 }
 
+/*
+ * The symbols of each marker pair (align's ms:<from>-><to>/<symbol> roll-ups):
+ * per side the symbol's share of the pair, summed over ok runs (a run without
+ * the symbol counts as 0); the 12 largest per pair. Only here: the regions
+ * table, figures and shares keep to marker and symbol regions.
+ */
+static int phase_symbols_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
+{
+	sqlite3_stmt *st = db__prepare(ctx,
+		"WITH v AS (SELECT substr(r.key, 4, instr(r.key, '/') - 4) AS pair, coalesce(r.name, '') AS sym,"
+		"  sum(CASE WHEN emu AND rm.metric = 'insns' THEN rm.value END) AS e,"
+		"  sum(CASE WHEN NOT emu AND rm.metric = 'time_ns' THEN rm.value END) AS h"
+		"  FROM region r JOIN region_metric rm ON rm.region_id = r.id"
+		"  JOIN (SELECT id, platform IN ('qemu-user', 'qemu-system') AS emu FROM run WHERE status = 'ok') run"
+		"  ON run.id = rm.run_id"
+		"  WHERE r.workload_id = ?1 AND substr(r.key, 1, 3) = 'ms:' GROUP BY r.id),"
+		/* absent on a side that has the pair: 0; a side without the pair: NULL */
+		" s AS (SELECT pair, sym, coalesce(e, 0) / sum(e) OVER (PARTITION BY pair) AS es,"
+		"  coalesce(h, 0) / sum(h) OVER (PARTITION BY pair) AS hs FROM v),"
+		" t AS (SELECT *, row_number() OVER (PARTITION BY pair ORDER BY max(coalesce(es, 0), coalesce(hs, 0)) DESC,"
+		"  sym) AS k FROM s)"
+		" SELECT pair, (SELECT name FROM region m WHERE m.workload_id = ?1 AND m.key = 'm:' || pair || '#1'),"
+		"  sym, es, hs FROM t WHERE k <= 12 ORDER BY pair, k");
+	int rc, any = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, w->id);
+	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
+		double es = db__double(st, 3), hs = db__double(st, 4);
+
+		if (!any++)
+			fputs("<h2 id=\"phase-symbols\">Symbols per phase</h2>\n<p class=\"muted\">What each marker "
+			      "pair (all its occurrences) spends its cost in, callees included: the symbol's share of the "
+			      "phase's emulated instructions and of its sampled hardware time (ok runs).</p>\n"
+			      "<div class=\"tw\"><table class=\"sortable\">\n<thead><tr><th>phase</th><th>markers</th>"
+			      "<th>symbol</th><th>instruction share</th><th>hardware time share</th>"
+			      "<th>hardware / instruction share</th></tr></thead>\n<tbody>\n",
+			      f);
+		fputs("<tr><td>", f);
+		html__esc(f, db__text(st, 1));
+		fputs("</td><td><code>", f);
+		html__esc(f, db__text(st, 0));
+		fputs("</code></td><td><code>", f);
+		html__esc(f, db__text(st, 2));
+		fputs("</code></td><td class=\"n\"", f);
+		html__sortkey(f, es);
+		fputc('>', f);
+		html__pct(f, es);
+		fputs("</td><td class=\"n\"", f);
+		html__sortkey(f, hs);
+		fputc('>', f);
+		html__pct(f, hs);
+		fputs("</td><td class=\"n\"", f);
+		html__sortkey(f, es > 0 ? hs / es : NAN);
+		fputc('>', f);
+		html__num(f, es > 0 ? hs / es : NAN);
+		fputs("</td></tr>\n", f);
+	}
+	if (any)
+		fputs("</tbody>\n</table></div>\n", f);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
 static int findings_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
 {
 	sqlite3_stmt *st = db__prepare(ctx,
@@ -350,8 +415,8 @@ int page_workload__write(struct report_ctx *ctx, struct workload *w)
 	    fig_events__emit(ctx, f, dir, w))
 		goto fail;
 	regions_table(f, w);
-	if (findings_table(ctx, f, w) || agreement_table(ctx, f, w) || cost_model_table(ctx, f, w->id) ||
-	    page_event_cost(ctx, f, w->id))
+	if (phase_symbols_table(ctx, f, w) || findings_table(ctx, f, w) || agreement_table(ctx, f, w) ||
+	    cost_model_table(ctx, f, w->id) || page_event_cost(ctx, f, w->id))
 		goto fail;
 	fputs("<h2>A/B comparisons</h2>\n", f);
 	if (page_ab_table(ctx, f, w->id, "../"))

@@ -5,6 +5,8 @@
  *   marked-native nr       print SYS_getppid and SYS_write
  *   marked-native spin MS  spin MS milliseconds of CPU in hw_spin()
  *   marked-native libspin MS  same in hw_lib_spin() of the shared library
+ *   marked-native phases MS  twice: marker 5, MS ms of CPU in hw_phase_a(),
+ *                          marker 6, MS ms in hw_phase_b(); then marker 7
  *   marked-native sleep    sleep 30 s (timeouts)
  *   marked-native crash    abort()
  *   marked-native addr     print the address of a stack variable (ASLR, env padding)
@@ -38,6 +40,25 @@ __attribute__((noinline)) void hw_spin(long ms)
 			sink += (unsigned long)i * 7;
 }
 
+/* two spinning functions that differ, so that no optimizer folds them into one */
+__attribute__((noinline)) void hw_phase_a(long ms)
+{
+	double end = cpu_ms() + (double)ms;
+
+	while (cpu_ms() < end)
+		for (int i = 0; i < 100000; i++)
+			sink += (unsigned long)i * 3;
+}
+
+__attribute__((noinline)) void hw_phase_b(long ms)
+{
+	double end = cpu_ms() + (double)ms;
+
+	while (cpu_ms() < end)
+		for (int i = 0; i < 100000; i++)
+			sink ^= (unsigned long)i * 5;
+}
+
 static void work(unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++)
@@ -54,6 +75,16 @@ int main(int argc, char **argv)
 	}
 	if (argc > 2 && !strcmp(argv[1], "spin")) {
 		hw_spin(atol(argv[2]));
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "phases")) {
+		for (int k = 0; k < 2; k++) {
+			EMUDIFF_MARK_NAMED(5, "phase-a");
+			hw_phase_a(atol(argv[2]));
+			EMUDIFF_MARK_NAMED(6, "phase-b");
+			hw_phase_b(atol(argv[2]));
+		}
+		EMUDIFF_MARK(7);
 		return 0;
 	}
 	if (argc > 2 && !strcmp(argv[1], "libspin")) {

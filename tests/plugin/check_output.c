@@ -17,6 +17,10 @@
  *     --symbol NAME=N        instructions in symbol NAME
  *     --hottest-block N:EXECS   the hottest block has N instructions, entered EXECS times
  *     --exit N               the guest's exit status as the plugin saw it
+ *     --msym SEQ:NAME=N      instructions in symbol NAME after mark SEQ (0 = no line)
+ *     --msym-complete N      the msym_complete line says N
+ *     --msym-sum             every interval's msym lines add up exactly to the
+ *                            difference of its marks (the last: to total insns)
  *     --damage               also check that damaged copies of the file are rejected
  *
  * Exit 77 (skipped) when QEMU is not installed.
@@ -189,6 +193,36 @@ static void check_damage(const char *good)
 	free(data);
 }
 
+static uint64_t msym_get(const struct qemu_output *o, long long seq, const char *name)
+{
+	for (size_t i = 0; i < o->n_msyms; i++)
+		if (o->msyms[i].seq == seq && !strcmp(o->msyms[i].name, name))
+			return o->msyms[i].insns;
+	return 0;
+}
+
+/* The symbols of each interval add up to the interval: exact, not approximate. */
+static void check_msym_sum(const struct qemu_output *o)
+{
+	uint64_t total = 0;
+
+	CHECK(o->has_msym);
+	CHECK(qemu_output__total(o, "insns", &total) == 0);
+	for (long long seq = -1; seq < o->msym_complete; seq++) {
+		uint64_t from = seq < 0 ? 0 : o->marks[seq].insns;
+		uint64_t to = (size_t)(seq + 1) < o->n_marks ? o->marks[seq + 1].insns : total;
+		uint64_t sum = 0;
+
+		for (size_t i = 0; i < o->n_msyms; i++)
+			if (o->msyms[i].seq == seq)
+				sum += o->msyms[i].insns;
+		if (sum != to - from)
+			fprintf(stderr, "interval after mark %lld: symbols add up to %llu, marks differ by %llu\n",
+				seq, (unsigned long long)sum, (unsigned long long)(to - from));
+		CHECK_EQ_INT(sum, to - from);
+	}
+}
+
 static uint64_t events_sum(const struct qemu_output *o, long long seq, const char *kind,
 			   const char *detail)
 {
@@ -353,6 +387,19 @@ int main(int argc, char **argv)
 			CHECK(o.has_exit);
 			CHECK(spec_num(v, &num) == 0);
 			CHECK_EQ_INT(o.exit_code, num);
+		} else if (!strcmp(a, "--msym")) {
+			i++;
+			CHECK(sscanf(v, "%lld:%63[^=]=%lld", &seq, metric, &num) == 3);
+			if (msym_get(&o, seq, metric) != (uint64_t)num)
+				fprintf(stderr, "msym %s: ", v);
+			CHECK_EQ_INT(msym_get(&o, seq, metric), num);
+		} else if (!strcmp(a, "--msym-complete")) {
+			i++;
+			CHECK(o.has_msym);
+			CHECK(spec_num(v, &num) == 0);
+			CHECK_EQ_INT(o.msym_complete, num);
+		} else if (!strcmp(a, "--msym-sum")) {
+			check_msym_sum(&o);
 		} else if (!strcmp(a, "--damage")) {
 			check_damage(out);
 		} else {
