@@ -127,6 +127,14 @@ trun=$(q "SELECT max(id) FROM run")
 [ "$(q "SELECT json_extract(config_json, '\$.marks.read') FROM run WHERE id=$trun")" = time ] || fail "time: read mode"
 [ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$trun AND metric <> 'syscalls'")" = 0 ] || fail "time: counter values"
 [ "$(q "SELECT count(*) FROM mark WHERE run_id=$trun")" = 8 ] || fail "time: marks"
+# no counter at all (every event refused, or none asked for): the markers still count
+if [ -n "$(q "SELECT json_extract(config_json, '\$.unsupported.cycles') FROM run WHERE id=$run")" ]; then
+	for mode in rdpmc syscall; do
+		expect 0 "$emudiff" collect hw --db "$db" --name m --events cycles --mark-read $mode -- "$marked" 3
+		[ "$(q "SELECT count(*) FROM mark WHERE run_id=(SELECT max(id) FROM run)")" = 8 ] ||
+			fail "$mode without a counter: marks not recorded"
+	done
+fi
 expect 2 "$emudiff" collect hw --db "$db" --mark-read bogus -- "$marked" 3
 grep -q -- '--mark-read' "$t/err" || fail "bad --mark-read not explained"
 

@@ -609,7 +609,8 @@ static inline int emudiff__mark_attach(struct emudiff_mark_state *st)
 	    st->record_size < sizeof(struct emudiff_mark_record) || st->record_size % 8 ||
 	    st->mode > EMUDIFF_MARK_READ_RDPMC ||
 	    (st->mode == EMUDIFF_MARK_READ_RDPMC &&
-	     (st->counters > EMUDIFF_MARK_MAX_COUNTERS || st->record_size < 16 + 8 * (2 + st->counters))) ||
+	     (st->counters > EMUDIFF_MARK_MAX_COUNTERS ||
+	      (st->counters && st->record_size < 16 + 8 * (2 + st->counters)))) ||
 	    st->capacity > (uint64_t)bytes || st->record_size > (uint64_t)bytes ||
 	    size > (unsigned long)bytes) {
 		munmap(p, (size_t)bytes);
