@@ -3,15 +3,16 @@
  *
  * The child is forked and waits on a socket. The collector then opens every
  * event on the child's pid, disabled and enabled on its exec (so nothing of
- * the collector or of the fork is counted), and passes the counting group's
- * fds the marker runtime of emudiff/mark.h reads over the socket
- * (SCM_RIGHTS): by default a second, not inherited group on the same task
- * whose counter pages the runtime maps and reads without a system call; with
- * read mode syscall the counting group's leader. The child publishes them in
- * its environment, with the shared buffer (a memfd) the runtime writes one
- * record per marker hit into, and execs. While the workload runs the collector drains the sampling and
- * syscall ring buffers and watches the child's pidfd and the timeout; the
- * child is reaped with wait4() for its resource usage.
+ * the collector or of the fork is counted), and passes over the socket
+ * (SCM_RIGHTS) the fds the marker runtime of emudiff/mark.h reads: by
+ * default a second, not inherited group on the same task, whose counter
+ * pages the runtime maps and reads without a system call; with read mode
+ * syscall the counting group's leader. The child publishes them in its
+ * environment, with the shared buffer (a memfd) into which the runtime
+ * writes one record per marker hit, and execs. While the workload runs the
+ * collector drains the sampling and syscall ring buffers and watches the
+ * child's pidfd and the timeout; the child is reaped with wait4() for its
+ * resource usage.
  */
 #include "hw.h"
 #include "ring.h"
