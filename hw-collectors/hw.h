@@ -207,6 +207,14 @@ struct hw_run_result {
 int hw_run(const struct hw_run_opts *o, struct hw_run_result *r);
 void hw_run_result__free(struct hw_run_result *r);
 /*
+ * Fill r->marks (and the dropped/incomplete counts, pmc_opened/mapped/readable)
+ * from the marker buffer: values in the order of r->group, from
+ * r->mark_group's order in read mode rdpmc; times relative to t0. Sorted by
+ * time. Used by hw_run(), exposed for tests.
+ */
+struct emudiff_mark_buffer;
+void hw_run_result__collect_marks(struct hw_run_result *r, const struct emudiff_mark_buffer *b, int64_t t0);
+/*
  * Was the counting group multiplexed anywhere in the run (the final read or
  * any marker's read)? Returns 1 or 0; *fraction gets the smallest
  * time_running / time_enabled seen (1 when never multiplexed).

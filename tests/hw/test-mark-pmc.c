@@ -396,6 +396,92 @@ static void test_runtime(void)
 	munmap(syn, 4096);
 }
 
+/* Records into hw_marks: values in the counting group's order, only those read. */
+static void test_collect_marks(void)
+{
+	enum { CAP = 4, RDPMC_WORDS = 2 + 2, SYSCALL_WORDS = 3 + 4 };
+	uint64_t space[(sizeof(struct emudiff_mark_buffer) + CAP * (16 + 8 * SYSCALL_WORDS)) / 8];
+	struct emudiff_mark_buffer *b = (struct emudiff_mark_buffer *)space;
+	struct emudiff_mark_record *rec[CAP];
+	struct hw_run_result r;
+	const char *names[] = { "task-clock", "cycles", "instructions", "page-faults" };
+	double fraction = 0;
+
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < 4; i++)
+		r.group.ev[r.group.n++] = hw_event__find(names[i]);
+	/* the per-task group: task-clock and instructions could not be opened */
+	r.mark_group.ev[r.mark_group.n++] = hw_event__find("cycles");
+	r.mark_group.ev[r.mark_group.n++] = hw_event__find("page-faults");
+	CHECK(r.group.ev[3] && r.mark_group.ev[1]);
+
+	memset(space, 0, sizeof(space));
+	b->record_size = 16 + 8 * RDPMC_WORDS;
+	b->capacity = CAP;
+	b->count = CAP + 1; /* one hit dropped */
+	b->read_mode = EMUDIFF_MARK_READ_RDPMC;
+	b->counters = 2;
+	b->pmc_mapped = 3;
+	b->pmc_readable = 1;
+	for (int i = 0; i < CAP; i++)
+		rec[i] = (struct emudiff_mark_record *)((unsigned char *)(b + 1) + (size_t)i * b->record_size);
+	*rec[0] = (struct emudiff_mark_record){ .id = 1, .flags = 3, .time_ns = 1100 };
+	memcpy(rec[0]->read, (const uint64_t[]){ 1000, 1000, 50, 7 }, 32);
+	*rec[1] = (struct emudiff_mark_record){ .id = 0, .flags = 3, .time_ns = 1150 }; /* never completed */
+	*rec[2] = (struct emudiff_mark_record){ .id = 2, .flags = 1, .time_ns = 1300 };
+	memcpy(rec[2]->read, (const uint64_t[]){ 2000, 500, 80, 12345 }, 32); /* a quarter of the time */
+	*rec[3] = (struct emudiff_mark_record){ .id = 3, .flags = 0, .time_ns = 1200 }; /* nothing read */
+	hw_run_result__collect_marks(&r, b, 1000);
+	CHECK_EQ_INT(r.n_marks, 3);
+	CHECK_EQ_INT(r.marks_dropped, 1);
+	CHECK_EQ_INT(r.marks_incomplete, 1);
+	CHECK_EQ_INT(r.pmc_opened, 0xa);
+	CHECK_EQ_INT(r.pmc_mapped, 0xa);
+	CHECK_EQ_INT(r.pmc_readable, 0x2);
+	if (r.n_marks == 3) {
+		/* in time order */
+		CHECK_EQ_INT(r.marks[0].id, 1);
+		CHECK_EQ_INT(r.marks[1].id, 3);
+		CHECK_EQ_INT(r.marks[2].id, 2);
+		CHECK_EQ_INT(r.marks[0].time_ns, 100);
+		CHECK_EQ_INT(r.marks[0].have, 0xa); /* cycles, page-faults */
+		CHECK_NEAR(r.marks[0].r.value[1], 50.0, 1e-12);
+		CHECK_NEAR(r.marks[0].r.value[3], 7.0, 1e-12);
+		CHECK(!r.marks[0].r.multiplexed);
+		CHECK_EQ_INT(r.marks[1].have, 0);
+		CHECK_EQ_INT(r.marks[1].has_reading, 0);
+		CHECK_EQ_INT(r.marks[2].have, 0x2); /* cycles only, scaled */
+		CHECK_NEAR(r.marks[2].r.value[1], 320.0, 1e-12);
+		CHECK(r.marks[2].r.value[3] == 0);
+	}
+	CHECK_EQ_INT(hw_run_result__multiplexed(&r, &fraction), 1);
+	CHECK_NEAR(fraction, 0.25, 1e-12);
+	free(r.marks);
+
+	/* read mode syscall: the raw group read, every counter */
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < 4; i++)
+		r.group.ev[r.group.n++] = hw_event__find(names[i]);
+	memset(space, 0, sizeof(space));
+	b->record_size = 16 + 8 * SYSCALL_WORDS;
+	b->capacity = CAP;
+	b->count = 2;
+	b->read_mode = EMUDIFF_MARK_READ_SYSCALL;
+	for (int i = 0; i < 2; i++)
+		rec[i] = (struct emudiff_mark_record *)((unsigned char *)(b + 1) + (size_t)i * b->record_size);
+	*rec[0] = (struct emudiff_mark_record){ .id = 5, .flags = 8 * SYSCALL_WORDS, .time_ns = 10 };
+	memcpy(rec[0]->read, (const uint64_t[]){ 4, 9, 9, 1, 2, 3, 4 }, 8 * SYSCALL_WORDS);
+	*rec[1] = (struct emudiff_mark_record){ .id = 6, .flags = 0, .time_ns = 20 }; /* the read failed */
+	hw_run_result__collect_marks(&r, b, 0);
+	CHECK_EQ_INT(r.n_marks, 2);
+	if (r.n_marks == 2) {
+		CHECK_EQ_INT(r.marks[0].have, 0xf);
+		CHECK_NEAR(r.marks[0].r.value[2], 3.0, 1e-12);
+		CHECK_EQ_INT(r.marks[1].have, 0);
+	}
+	free(r.marks);
+}
+
 /* A real counter page of this machine, read by the documented protocol. */
 static void test_real_page(void)
 {
@@ -428,6 +514,7 @@ int main(void)
 	test_reads();
 	test_seqlock();
 	test_multiplexed();
+	test_collect_marks();
 	test_real_page();
 	test_runtime();
 	return check_exit();
