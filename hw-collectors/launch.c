@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
@@ -129,10 +130,11 @@ static uint64_t ringset__lost(const struct ringset *s)
 
 /* ---- the child ----------------------------------------------------------- */
 
-/* The go message: the buffer size and the fds the marker runtime reads. */
-static int send_start(int sock, const int *fds, int n, uint64_t bytes)
+/* The go message: the buffer size, the fds the marker runtime reads and
+ * their event ids (go[0] bytes, go[1 + i] id of fds[i]). */
+static int send_start(int sock, const int *fds, int n, const uint64_t *go)
 {
-	struct iovec iov = { &bytes, sizeof(bytes) };
+	struct iovec iov = { (void *)go, sizeof(uint64_t) * (1 + HW_MAX_EVENTS) };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * HW_MAX_EVENTS)];
 		struct cmsghdr align;
@@ -151,13 +153,13 @@ static int send_start(int sock, const int *fds, int n, uint64_t bytes)
 		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
 	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(bytes) ? 0 : -1;
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1;
 }
 
 /* Returns the number of fds received into fds[], -1 on EOF/error. */
-static int recv_start(int sock, int *fds, uint64_t *bytes)
+static int recv_start(int sock, int *fds, uint64_t *go)
 {
-	struct iovec iov = { bytes, sizeof(*bytes) };
+	struct iovec iov = { go, sizeof(uint64_t) * (1 + HW_MAX_EVENTS) };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * HW_MAX_EVENTS)];
 		struct cmsghdr align;
@@ -167,7 +169,7 @@ static int recv_start(int sock, int *fds, uint64_t *bytes)
 	struct cmsghdr *c;
 	int n = 0;
 
-	if (recvmsg(sock, &msg, MSG_WAITALL) != (ssize_t)sizeof(*bytes))
+	if (recvmsg(sock, &msg, MSG_WAITALL) != (ssize_t)iov.iov_len)
 		return -1;
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
@@ -205,9 +207,9 @@ static void write_int(int sock, int v)
 
 static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, size_t env_pad)
 {
-	char num[32], list[HW_MAX_EVENTS * 12 + 1];
+	char num[32], list[HW_MAX_EVENTS * 36 + 1];
 	int fds[HW_MAX_EVENTS], n;
-	uint64_t bytes = 0;
+	uint64_t go[1 + HW_MAX_EVENTS] = { 0 };
 
 	if (o->pin_cpu >= 0) {
 		cpu_set_t set;
@@ -226,12 +228,12 @@ static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, 
 		if (cur != -1)
 			personality((unsigned long)cur | ADDR_NO_RANDOMIZE);
 	}
-	n = recv_start(sock, fds, &bytes);
+	n = recv_start(sock, fds, go);
 	if (n < 0)
 		_exit(127); /* the collector gave up */
 	snprintf(num, sizeof(num), "%d", mark_fd);
 	setenv("EMUDIFF_MARK_FD", num, 1);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)bytes);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)go[0]);
 	setenv("EMUDIFF_MARK_BYTES", num, 1);
 	unsetenv("EMUDIFF_MARK_GROUP_FD");
 	unsetenv("EMUDIFF_MARK_COUNTER_FDS");
@@ -242,7 +244,8 @@ static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, 
 		size_t l = 0;
 
 		for (int i = 0; i < n; i++)
-			l += (size_t)snprintf(list + l, sizeof(list) - l, "%s%d", i ? "," : "", fds[i]);
+			l += (size_t)snprintf(list + l, sizeof(list) - l, "%s%d:%llu", i ? "," : "", fds[i],
+					      (unsigned long long)go[1 + i]);
 		setenv("EMUDIFF_MARK_COUNTER_FDS", list, 1);
 	}
 	if (env_pad) {
@@ -349,14 +352,16 @@ static void on_syscall_record(const struct perf_event_header *h, void *arg)
 	memcpy(&a0, p + c->tp.args_offset, 8);
 	memcpy(&a4, p + c->tp.args_offset + 32, 8);
 	/* The marker runtime's own system calls are the collector's, not the workload's:
-	 * reads of the group (read mode syscall), maps of the buffer and of counter pages. */
+	 * reads of the group (read mode syscall), maps of the buffer and of counter
+	 * pages, the check that a counter fd is still the event (PERF_EVENT_IOC_ID). */
 	if ((nr == SYS_read && c->child_group_fd >= 0 && a0 == (uint64_t)c->child_group_fd) ||
 	    (nr == SYS_mmap && a4 == (uint64_t)c->mark_fd)) {
 		r->runtime_syscalls_dropped++;
 		return;
 	}
-	for (int i = 0; nr == SYS_mmap && i < c->n_child_fds; i++)
-		if (a4 == (uint64_t)c->child_fds[i]) {
+	for (int i = 0; i < c->n_child_fds; i++)
+		if ((nr == SYS_mmap && a4 == (uint64_t)c->child_fds[i]) ||
+		    (nr == SYS_ioctl && a0 == (uint64_t)c->child_fds[i])) {
 			r->runtime_syscalls_dropped++;
 			return;
 		}
@@ -531,6 +536,7 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 	size_t bytes = 0, words = 0, record_size;
 	const int *fds = NULL;
 	int n_fds = 0;
+	uint64_t go[1 + HW_MAX_EVENTS] = { 0 };
 	int sv[2] = { -1, -1 }, mfd = -1, pidfd = -1, rc = -1, wstatus = 0;
 	int child_exited = 0, timed_out = 0, exec_err = 0;
 	int64_t t_fork, deadline = 0;
@@ -616,9 +622,13 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 		n_fds = 1, fds = r->group.fd;
 	else if (o->mark_read == HW_MARK_READ_RDPMC)
 		n_fds = r->mark_group.n, fds = r->mark_group.fd;
+	go[0] = bytes;
+	for (int i = 0; i < r->mark_group.n && o->mark_read == HW_MARK_READ_RDPMC; i++)
+		if (ioctl(r->mark_group.fd[i], PERF_EVENT_IOC_ID, &go[1 + i]))
+			go[1 + i] = ~(uint64_t)0; /* never matches: the runtime leaves it unread */
 
 	c.t0 = raw_ns();
-	if (send_start(sv[0], fds, n_fds, bytes)) {
+	if (send_start(sv[0], fds, n_fds, go)) {
 		error("cannot start the workload: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);

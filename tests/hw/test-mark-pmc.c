@@ -14,9 +14,11 @@
 
 static uint64_t test_rdpmc(uint32_t counter);
 static uint64_t test_user_clock(void);
+static long test_event_id(int fd, uint64_t *id);
 #define EMUDIFF__RDPMC(counter) test_rdpmc(counter)
 #define EMUDIFF__USER_CLOCK() test_user_clock()
 #define EMUDIFF__CAN_RDPMC 1
+#define EMUDIFF__EVENT_ID(fd, id) test_event_id(fd, id)
 #include <emudiff/mark.h>
 
 #include "hw.h"
@@ -27,6 +29,7 @@ static uint64_t test_user_clock(void);
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -56,6 +59,19 @@ static uint64_t test_rdpmc(uint32_t counter)
 static uint64_t test_user_clock(void)
 {
 	return clock_value;
+}
+
+/* The synthetic counter page (a memfd) answers as an event of id 77; every
+ * other fd as the kernel does. */
+static int synthetic_fd = -1;
+
+static long test_event_id(int fd, uint64_t *id)
+{
+	if (fd == synthetic_fd) {
+		*id = 77;
+		return 0;
+	}
+	return syscall(SYS_ioctl, fd, PERF_EVENT_IOC_ID, id);
 }
 
 static void reset(volatile struct emudiff_pmc_page *p)
@@ -289,25 +305,29 @@ static void *other_thread(void *arg)
 
 static void test_runtime(void)
 {
-	enum { CAP = 16, COUNTERS = 2 };
+	enum { CAP = 16, COUNTERS = 3 };
 	size_t rsize = 16 + 8 * (2 + COUNTERS), bytes = sizeof(struct emudiff_mark_buffer) + CAP * rsize;
 	int bfd = memfd_create("marks", 0), pfd = memfd_create("synthetic-counter", 0), tfd = open_task_clock();
+	int ifd = memfd_create("impostor", 0);
+	uint64_t tid = 0;
 	struct emudiff_mark_buffer *b;
-	struct emudiff_pmc_page *syn;
+	struct emudiff_pmc_page *syn, *imp;
 	const struct emudiff_mark_record *rec[6];
-	char env[64];
+	char env[128];
 	pthread_t th;
 	pid_t child;
 	int status = -1;
 
-	if (bfd < 0 || pfd < 0 || ftruncate(bfd, (off_t)bytes) || ftruncate(pfd, 4096)) {
+	if (bfd < 0 || pfd < 0 || ifd < 0 || ftruncate(bfd, (off_t)bytes) || ftruncate(pfd, 4096) ||
+	    ftruncate(ifd, 4096)) {
 		fprintf(stderr, "memfd: %s\n", strerror(errno));
 		check_failures++;
 		return;
 	}
 	b = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, bfd, 0);
 	syn = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0);
-	if (b == MAP_FAILED || syn == MAP_FAILED) {
+	imp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ifd, 0);
+	if (b == MAP_FAILED || syn == MAP_FAILED || imp == MAP_FAILED) {
 		check_failures++;
 		return;
 	}
@@ -320,7 +340,16 @@ static void test_runtime(void)
 	b->counter_pid = getpid();
 	/* counter 0: a synthetic page that allows user reads; counter 1: a real
 	 * task-clock page (software: never user readable) or, if the kernel refused
-	 * the event, an fd that cannot be mapped */
+	 * the event, an fd that cannot be mapped; counter 2: a file that took the
+	 * number of a closed counter fd and looks like a readable page: never
+	 * mapped (it is no perf event) */
+	synthetic_fd = pfd;
+	if (tfd >= 0 && ioctl(tfd, PERF_EVENT_IOC_ID, &tid))
+		check_failures++;
+	memset(imp, 0, sizeof(*imp));
+	imp->capabilities = CAPS_RDPMC;
+	imp->index = 1;
+	imp->pmc_width = 48;
 	reset(syn);
 	syn->capabilities = CAPS_RDPMC;
 	syn->index = 4;
@@ -331,7 +360,7 @@ static void test_runtime(void)
 	setenv("EMUDIFF_MARK_FD", env, 1);
 	snprintf(env, sizeof(env), "%zu", bytes);
 	setenv("EMUDIFF_MARK_BYTES", env, 1);
-	snprintf(env, sizeof(env), "%d,%d", pfd, tfd >= 0 ? tfd : 0);
+	snprintf(env, sizeof(env), "%d:77,%d:%llu,%d:5", pfd, tfd >= 0 ? tfd : 0, (unsigned long long)tid, ifd);
 	setenv("EMUDIFF_MARK_COUNTER_FDS", env, 1);
 
 	pmc_value = 7;
@@ -381,7 +410,7 @@ static void test_runtime(void)
 	CHECK_EQ_INT(rec[5]->flags, 0);
 	/* both pages mapped; only the synthetic one user readable */
 	if (tfd >= 0) {
-		CHECK_EQ_INT(b->pmc_mapped, 3);
+		CHECK_EQ_INT(b->pmc_mapped, 3); /* not the impostor */
 		CHECK_EQ_INT(b->pmc_readable, 1);
 	} else {
 		printf("note: task-clock refused (%s): the real page was not read\n", strerror(errno));
@@ -394,6 +423,7 @@ static void test_runtime(void)
 		CHECK_EQ_INT(((const struct emudiff_mark_record *)((const unsigned char *)(b + 1) + i * rsize))->id, 0);
 	munmap(b, bytes);
 	munmap(syn, 4096);
+	munmap(imp, 4096);
 }
 
 /* Records into hw_marks: values in the counting group's order, only those read. */

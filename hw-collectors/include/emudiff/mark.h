@@ -55,9 +55,13 @@
  *   EMUDIFF_MARK_GROUP_FD=<n>     read mode "syscall": fd of the counter group
  *                                 leader (read_format GROUP|TOTAL_TIME_ENABLED|
  *                                 TOTAL_TIME_RUNNING)
- *   EMUDIFF_MARK_COUNTER_FDS=<n>,<n>...  read mode "rdpmc": one fd per counter
- *                                 of a group opened on this very task (not
- *                                 inherited), in counter order
+ *   EMUDIFF_MARK_COUNTER_FDS=<fd>:<id>,...  read mode "rdpmc": one fd per
+ *                                 counter of a group opened on this very task
+ *                                 (not inherited), in counter order, with the
+ *                                 event's id (PERF_EVENT_IOC_ID): the runtime
+ *                                 maps an fd only if it is still that event (a
+ *                                 program may have closed it and reused the
+ *                                 number)
  *
  * and writes into the buffer header how hits read counters (read_mode):
  *
@@ -293,6 +297,7 @@ int madvise(void *addr, size_t length, int advice);
 #define EMUDIFF__MAP_ANONYMOUS 0x20
 #endif
 #define EMUDIFF__MADV_WIPEONFORK 18 /* Linux 4.14 */
+#define EMUDIFF__PERF_EVENT_IOC_ID 0x80082407ul /* _IOR('$', 7, __u64 *) */
 
 #define EMUDIFF_MARK_MAGIC 0x4b52414d46464445ull /* "EDFFMARK" little-endian */
 #define EMUDIFF_MARK_VERSION 2
@@ -347,7 +352,8 @@ struct emudiff_pmc_page {
 #define EMUDIFF__CAP_USER_TIME (1ull << 3)
 #define EMUDIFF__CAP_USER_TIME_SHORT (1ull << 5)
 
-/* The hardware reads, replaceable by tests (which feed synthetic pages). */
+/* The hardware reads and the event id check, replaceable by tests (which
+ * feed synthetic pages). */
 #ifndef EMUDIFF__RDPMC
 #if defined(__x86_64__)
 static inline uint64_t emudiff__rdpmc(uint32_t counter)
@@ -412,6 +418,9 @@ static inline uint64_t emudiff__user_clock(void)
 #endif
 #define EMUDIFF__RDPMC(counter) emudiff__rdpmc(counter)
 #define EMUDIFF__USER_CLOCK() emudiff__user_clock()
+#endif
+#ifndef EMUDIFF__EVENT_ID
+#define EMUDIFF__EVENT_ID(fd, id) syscall(SYS_ioctl, fd, EMUDIFF__PERF_EVENT_IOC_ID, id)
 #endif
 
 /*
@@ -548,16 +557,22 @@ static inline void emudiff__pmc_attach(struct emudiff_mark_state *st)
 	st->owner = (volatile uintptr_t *)p;
 	while (*s && i < st->counters) {
 		long fd = 0;
+		uint64_t id = 0, got = ~(uint64_t)0;
 		const volatile struct emudiff_pmc_page *pc;
 
 		for (; *s >= '0' && *s <= '9' && fd <= 0x7fffffffL; s++)
 			fd = fd * 10 + (*s - '0');
+		if (*s++ != ':')
+			break;
+		for (; *s >= '0' && *s <= '9' && id < (~(uint64_t)0 - 9) / 10; s++)
+			id = id * 10 + (uint64_t)(*s - '0');
 		if (*s == ',')
 			s++;
 		else if (*s)
 			break;
-		p = mmap(0, (size_t)page, PROT_READ, MAP_SHARED, (int)fd, 0);
-		if (p != MAP_FAILED) {
+		/* still the collector's event? (not a file that reuses the number) */
+		if (!EMUDIFF__EVENT_ID((int)fd, &got) && got == id &&
+		    (p = mmap(0, (size_t)page, PROT_READ, MAP_SHARED, (int)fd, 0)) != MAP_FAILED) {
 			pc = (const volatile struct emudiff_pmc_page *)p;
 			__atomic_fetch_or(&st->buf->pmc_mapped, 1u << i, __ATOMIC_RELAXED);
 			/* capabilities are fixed when the event is created */
