@@ -38,13 +38,18 @@ static const char usage_text[] =
 	"  --no-aslr         disable address space randomization for the workload\n"
 	"  --vary-env STEP   pad the environment by STEP x rep bytes (layout bias)\n"
 	"  --no-syscalls     do not trace system calls\n"
-	"  --mark-capacity N marker hits the buffer holds (default 131072; 208 bytes each)\n"
-	"  --mark-time-only  markers record CLOCK_MONOTONIC_RAW only, no counter read:\n"
-	"                    no system call per hit (time_ns and syscalls per region stay)\n";
+	"  --mark-capacity N marker hits the buffer holds (default 131072)\n"
+	"  --mark-read MODE  what a marker hit reads besides CLOCK_MONOTONIC_RAW:\n"
+	"                    rdpmc    (default) counters user space can read, no system\n"
+	"                             call; the others get no per-region value\n"
+	"                    syscall  every counter, one read(2) per hit\n"
+	"                    time     no counter\n"
+	"  --mark-time-only  same as --mark-read time\n";
 
 struct opts {
 	const char *db, *name, *cell, *events;
-	int reps, rep, warmup, fail_on_error, sample_hz, pin, no_aslr, no_syscalls, mark_time_only;
+	int reps, rep, warmup, fail_on_error, sample_hz, pin, no_aslr, no_syscalls;
+	enum hw_mark_read mark_read;
 	double timeout;
 	size_t vary_env, mark_capacity;
 };
@@ -269,6 +274,53 @@ static int group_index(const struct hw_group *g, const char *name)
 	return -1;
 }
 
+static const char *const mark_read_name[] = { "rdpmc", "syscall", "time" };
+
+/* How markers read counters, and why an event has no per-marker values. */
+static void marks_json(struct hw_json *j, const struct opts *o, const struct hw_run_result *r)
+{
+	int any = 0;
+
+	hw_json__str(j, "$.marks.read", mark_read_name[o->mark_read]);
+	for (size_t m = 0; m < r->n_marks; m++)
+		any |= r->marks[m].have != 0;
+	hw_json__bool(j, "$.marks.counters", any);
+	if (o->mark_read == HW_MARK_READ_TIME || !r->n_marks)
+		return;
+	hw_json__raw(j, "$.marks.unsupported", "{}");
+	for (int e = 0; e < r->group.n; e++) {
+		uint32_t bit = 1u << e;
+		size_t hits = 0;
+		char path[128], why[96];
+		const char *reason = NULL;
+
+		for (size_t m = 0; m < r->n_marks; m++)
+			hits += (r->marks[m].have & bit) != 0;
+		if (hits == r->n_marks)
+			continue;
+		if (o->mark_read == HW_MARK_READ_SYSCALL) {
+			reason = "the group read failed";
+		} else if (!(r->pmc_opened & bit)) {
+			reason = "could not be opened on the task alone";
+			for (int k = 0; k < r->mark_group.n_unsupported; k++)
+				if (r->mark_group.unsupported[k] == r->group.ev[e])
+					reason = hw_errno_name(r->mark_group.unsupported_errno[k]);
+		} else if (!(r->pmc_mapped & bit)) {
+			reason = "page not mapped: the markers were hit by another task than the one counted";
+		} else if (!(r->pmc_readable & bit)) {
+			reason = "not readable from user space (cap_user_rdpmc 0)";
+		} else if (!hits) {
+			reason = "not read at any marker (not scheduled, or multiplexed without a user clock)";
+		}
+		if (!reason) {
+			snprintf(why, sizeof(why), "read at %zu of %zu marker hits", hits, r->n_marks);
+			reason = why;
+		}
+		snprintf(path, sizeof(path), "$.marks.unsupported.\"%s\"", r->group.ev[e]->name);
+		hw_json__str(j, path, reason);
+	}
+}
+
 static char *config_json(const struct opts *o, const struct hw_machine *mach,
 			 const struct hw_run_result *r, int warmup)
 {
@@ -324,7 +376,7 @@ static char *config_json(const struct opts *o, const struct hw_machine *mach,
 	hw_json__int(&j, "$.marks.count", (int64_t)r->n_marks);
 	hw_json__int(&j, "$.marks.dropped", (int64_t)r->marks_dropped);
 	hw_json__int(&j, "$.marks.incomplete", (int64_t)r->marks_incomplete);
-	hw_json__bool(&j, "$.marks.counters", !o->mark_time_only && r->group.n > 0);
+	marks_json(&j, o, r);
 	if (o->sample_hz > 0) {
 		hw_json__int(&j, "$.sampling.hz", o->sample_hz);
 		if (r->sample_event) {
@@ -448,15 +500,14 @@ static int store_run(struct store *st, int64_t wid, const struct opts *o, const 
 		const struct hw_mark *mk = &r->marks[m];
 		int64_t insns = -1;
 
-		if (mk->has_reading && mk->r.counted && ins >= 0)
+		/* only the counters read at this hit: an unread one has no row, never a 0 */
+		if (ins >= 0 && (mk->have & (1u << ins)))
 			insns = (int64_t)(mk->r.value[ins] + 0.5);
 		if (store__mark_add(st, run_id, (int64_t)m, mk->id, insns, mk->time_ns))
 			goto fail;
-		if (!mk->has_reading || !mk->r.counted)
-			continue;
 		for (int e = 0; e < r->group.n; e++)
-			if (e != ins && store__mark_value_add(st, run_id, (int64_t)m, r->group.ev[e]->metric,
-							      mk->r.value[e]))
+			if (e != ins && (mk->have & (1u << e)) &&
+			    store__mark_value_add(st, run_id, (int64_t)m, r->group.ev[e]->metric, mk->r.value[e]))
 				goto fail;
 	}
 	/* whole-run totals */
@@ -569,6 +620,26 @@ static void warn_unsupported(const struct hw_run_result *r, const struct hw_mach
 			"'sysctl kernel.perf_event_paranoid=-1' for the refused events", mach->paranoid);
 }
 
+/* Counters of the group that no marker hit could read without a system call. */
+static void warn_unread(const struct hw_run_result *r, enum hw_mark_read mode)
+{
+	char list[512] = "";
+
+	if (mode != HW_MARK_READ_RDPMC || !r->n_marks)
+		return;
+	for (int e = 0; e < r->group.n; e++) {
+		size_t l = strlen(list), hits = 0;
+
+		for (size_t m = 0; m < r->n_marks; m++)
+			hits += (r->marks[m].have >> e) & 1;
+		if (!hits)
+			snprintf(list + l, sizeof(list) - l, "%s%s", l ? ", " : "", r->group.ev[e]->name);
+	}
+	if (list[0])
+		warning("per-marker values not readable without a system call (none stored; whole-run totals "
+			"are): %s; --mark-read syscall reads them at one system call per hit", list);
+}
+
 int cmd_collect_hw(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -580,7 +651,7 @@ int cmd_collect_hw(int argc, char **argv)
 		{ "sample", required_argument, NULL, 's' },   { "no-aslr", no_argument, NULL, 'A' },
 		{ "vary-env", required_argument, NULL, 'v' }, { "no-syscalls", no_argument, NULL, 'S' },
 		{ "mark-capacity", required_argument, NULL, 'm' },
-		{ "mark-time-only", no_argument, NULL, 'M' },
+		{ "mark-time-only", no_argument, NULL, 'M' }, { "mark-read", required_argument, NULL, 'k' },
 		{ "list-events", no_argument, NULL, 'L' },    { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -607,7 +678,17 @@ int cmd_collect_hw(int argc, char **argv)
 		case 'F': o.fail_on_error = 1; break;
 		case 'A': o.no_aslr = 1; break;
 		case 'S': o.no_syscalls = 1; break;
-		case 'M': o.mark_time_only = 1; break;
+		case 'M': o.mark_read = HW_MARK_READ_TIME; break;
+		case 'k':
+			if (!strcmp(optarg, "rdpmc"))
+				o.mark_read = HW_MARK_READ_RDPMC;
+			else if (!strcmp(optarg, "syscall"))
+				o.mark_read = HW_MARK_READ_SYSCALL;
+			else if (!strcmp(optarg, "time"))
+				o.mark_read = HW_MARK_READ_TIME;
+			else
+				usage_die("--mark-read: expected rdpmc, syscall or time, got '%s'", optarg);
+			break;
 		case 'L':
 			for (size_t i = 0; hw_event__at(i); i++)
 				printf("%-24s %s\n", hw_event__at(i)->name, hw_event__at(i)->metric);
@@ -689,7 +770,7 @@ int cmd_collect_hw(int argc, char **argv)
 			.argv = pargv, .ev = ev, .n_ev = n_ev, .pin_cpu = o.pin, .no_aslr = o.no_aslr,
 			.env_pad = o.vary_env * (size_t)(rep > 0 ? rep : 0), .timeout_s = o.timeout,
 			.sample_hz = o.sample_hz, .syscalls = !o.no_syscalls, .mark_capacity = o.mark_capacity,
-			.mark_time_only = o.mark_time_only,
+			.mark_read = o.mark_read,
 		};
 		struct hw_run_result r;
 		int64_t run_id = -1;
@@ -698,8 +779,10 @@ int cmd_collect_hw(int argc, char **argv)
 			rc = EXIT_FINDINGS;
 			break;
 		}
-		if (i == 0)
+		if (i == 0) {
 			warn_unsupported(&r, &mach, !o.no_syscalls);
+			warn_unread(&r, o.mark_read);
+		}
 		if (r.exec_error[0])
 			warning("%s", r.exec_error);
 		if (r.marks_dropped)

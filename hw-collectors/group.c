@@ -94,6 +94,29 @@ int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *
 	return g->n;
 }
 
+int hw_group__open_task(struct hw_group *g, pid_t pid, const struct hw_group *like)
+{
+	struct perf_event_attr a;
+
+	memset(g, 0, sizeof(*g));
+	g->exclude_kernel = like->exclude_kernel;
+	for (int i = 0; i < like->n; i++) {
+		int leader = g->n == 0;
+		int fd;
+
+		attr_init(&a, like->ev[i], g, leader);
+		fd = perf_open(&a, pid, leader ? -1 : g->fd[0]);
+		if (fd < 0) {
+			g->unsupported[g->n_unsupported] = like->ev[i];
+			g->unsupported_errno[g->n_unsupported++] = -fd;
+			continue;
+		}
+		g->fd[g->n] = fd;
+		g->ev[g->n++] = like->ev[i];
+	}
+	return g->n;
+}
+
 void hw_group__close(struct hw_group *g)
 {
 	/* siblings first: closing the leader first would split the group */
@@ -130,6 +153,26 @@ int hw_reading__parse(const void *buf, size_t len, int n_expected, struct hw_rea
 			out->value[i] = (double)out->raw[i];
 	}
 	return 0;
+}
+
+void hw_reading__from_pmc(const uint64_t *words, uint32_t mask, int n, struct hw_reading *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->n = n;
+	out->time_enabled = words[0];
+	out->time_running = words[1];
+	/* a counter is only read while it is scheduled: its value counts even when
+	 * the page's times are both still 0 (not multiplexed, not updated since) */
+	out->multiplexed = out->time_running < out->time_enabled;
+	out->counted = mask && !(out->multiplexed && out->time_running == 0);
+	for (int i = 0; i < n && i < HW_MAX_EVENTS; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		out->raw[i] = words[2 + i];
+		out->value[i] = out->multiplexed ? (double)out->raw[i] * ((double)out->time_enabled /
+									 (double)out->time_running)
+						 : (double)out->raw[i];
+	}
 }
 
 int hw_group__read(const struct hw_group *g, struct hw_reading *out)

@@ -66,6 +66,13 @@ struct hw_group {
  * events opened (0 is not an error: nothing countable).
  */
 int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *ev, int n);
+/*
+ * Open like's events again on pid as a group that is not inherited (so that
+ * the task's marker runtime may map the counters' pages and read them
+ * without a system call; the kernel maps no inherited per-task event), same
+ * exclude_kernel, enabled on the pid's next exec. Returns the number opened.
+ */
+int hw_group__open_task(struct hw_group *g, pid_t pid, const struct hw_group *like);
 /* Close the fds; the description (n, ev, unsupported) stays for reporting. */
 void hw_group__close(struct hw_group *g);
 
@@ -84,6 +91,13 @@ struct hw_reading {
  * Returns 0, or -1 when the buffer is short or nr does not match the group.
  */
 int hw_reading__parse(const void *buf, size_t len, int n_expected, struct hw_reading *out);
+/*
+ * A marker record of read mode rdpmc (emudiff/mark.h): words[0] enabled,
+ * words[1] running, words[2 + i] the raw count of counter i, read when bit i
+ * of mask is set. Fills out (n counters; unread ones stay 0 and are not
+ * values) and scales as hw_reading__parse does.
+ */
+void hw_reading__from_pmc(const uint64_t *words, uint32_t mask, int n, struct hw_reading *out);
 /* read(2) the group now and parse it. */
 int hw_group__read(const struct hw_group *g, struct hw_reading *out);
 
@@ -116,14 +130,19 @@ struct hw_run_opts {
 	int sample_hz;        /* 0: no sampling */
 	int syscalls;         /* try raw_syscalls:sys_enter */
 	size_t mark_capacity; /* marker records the buffer holds */
-	int mark_time_only;   /* markers stamp time only: no group read (no system call) per hit */
+	enum hw_mark_read {
+		HW_MARK_READ_RDPMC,   /* time + user-readable counters, no system call (default) */
+		HW_MARK_READ_SYSCALL, /* time + one read(2) of the counting group per hit */
+		HW_MARK_READ_TIME,    /* time only */
+	} mark_read;
 };
 
 struct hw_mark {
 	int id;
 	int64_t time_ns; /* CLOCK_MONOTONIC_RAW, relative to exec */
 	int has_reading;
-	struct hw_reading r;
+	struct hw_reading r; /* in the order of hw_run_result.group */
+	uint32_t have;       /* bit e: r.value[e] was read at this hit */
 };
 
 struct hw_map {
@@ -159,6 +178,11 @@ struct hw_run_result {
 	size_t env_pad;
 	struct hw_group group;
 	struct hw_reading total;   /* final read (valid if group.n > 0) */
+	/* read mode rdpmc: the per-task group the marker runtime reads, and per
+	 * event of `group` (bit e) whether the runtime mapped its page and whether
+	 * the page allowed reads from user space */
+	struct hw_group mark_group;
+	uint32_t pmc_opened, pmc_mapped, pmc_readable;
 	int total_ok;
 	/* markers */
 	struct hw_mark *marks;
@@ -191,6 +215,14 @@ struct hw_run_result {
  */
 int hw_run(const struct hw_run_opts *o, struct hw_run_result *r);
 void hw_run_result__free(struct hw_run_result *r);
+/*
+ * Fill r->marks (and the dropped/incomplete counts, pmc_opened/mapped/readable)
+ * from the marker buffer: values in the order of r->group, from
+ * r->mark_group's order in read mode rdpmc; times relative to t0. Sorted by
+ * time. Used by hw_run(), exposed for tests.
+ */
+struct emudiff_mark_buffer;
+void hw_run_result__collect_marks(struct hw_run_result *r, const struct emudiff_mark_buffer *b, int64_t t0);
 /*
  * Was the counting group multiplexed anywhere in the run (the final read or
  * any marker's read)? Returns 1 or 0; *fraction gets the smallest

@@ -3,13 +3,16 @@
  *
  * The child is forked and waits on a socket. The collector then opens every
  * event on the child's pid, disabled and enabled on its exec (so nothing of
- * the collector or of the fork is counted), and passes the counting group's
- * leader over the socket (SCM_RIGHTS). The child publishes that fd in its
- * environment for the marker runtime of emudiff/mark.h, which reads the group
- * at each marker into the shared buffer (a memfd) the collector created, and
- * execs. While the workload runs the collector drains the sampling and
- * syscall ring buffers and watches the child's pidfd and the timeout; the
- * child is reaped with wait4() for its resource usage.
+ * the collector or of the fork is counted), and passes over the socket
+ * (SCM_RIGHTS) the fds the marker runtime of emudiff/mark.h reads: by
+ * default a second, not inherited group on the same task, whose counter
+ * pages the runtime maps and reads without a system call; with read mode
+ * syscall the counting group's leader. The child publishes them in its
+ * environment, with the shared buffer (a memfd) into which the runtime
+ * writes one record per marker hit, and execs. While the workload runs the
+ * collector drains the sampling and syscall ring buffers and watches the
+ * child's pidfd and the timeout; the child is reaped with wait4() for its
+ * resource usage.
  */
 #include "hw.h"
 #include "ring.h"
@@ -24,6 +27,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
@@ -126,51 +130,72 @@ static uint64_t ringset__lost(const struct ringset *s)
 
 /* ---- the child ----------------------------------------------------------- */
 
-static int send_fd(int sock, int fd)
+/* The go message: the buffer size, the fds the marker runtime reads and
+ * their event ids (go[0] bytes, go[1 + i] id of fds[i]). */
+static int send_start(int sock, const int *fds, int n, const uint64_t *go)
 {
-	char byte = 'g';
-	struct iovec iov = { &byte, 1 };
+	struct iovec iov = { (void *)go, sizeof(uint64_t) * (1 + HW_MAX_EVENTS) };
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * HW_MAX_EVENTS)];
 		struct cmsghdr align;
 	} u;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (fd >= 0) {
+	if (n > 0) {
 		struct cmsghdr *c;
 
 		memset(&u, 0, sizeof(u));
 		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
 		c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
 	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1;
 }
 
-/* Returns the received fd, -1 when none came with the go byte, -2 on EOF/error. */
-static int recv_fd(int sock)
+/* Returns the number of fds received into fds[], -1 on EOF/error. */
+static int recv_start(int sock, int *fds, uint64_t *go)
 {
-	char byte;
-	struct iovec iov = { &byte, 1 };
+	struct iovec iov = { go, sizeof(uint64_t) * (1 + HW_MAX_EVENTS) };
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(int) * HW_MAX_EVENTS)];
 		struct cmsghdr align;
 	} u;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 			      .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c;
-	int fd = -1;
+	int n = 0;
 
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -2;
+	if (recvmsg(sock, &msg, MSG_WAITALL) != (ssize_t)iov.iov_len)
+		return -1;
 	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+			if (n > HW_MAX_EVENTS)
+				n = HW_MAX_EVENTS;
+			memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
+		}
+	return n;
+}
+
+/* One int written by the child; 0 at end of file. */
+static int read_int(int sock, int *v)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*v)) {
+		ssize_t n = read(sock, (char *)v + got, sizeof(*v) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		got += (size_t)n;
+	}
+	return 1;
 }
 
 static void write_int(int sock, int v)
@@ -180,11 +205,11 @@ static void write_int(int sock, int v)
 	(void)n;
 }
 
-static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, size_t mark_bytes,
-			    size_t env_pad)
+static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, size_t env_pad)
 {
-	char num[32];
-	int gfd;
+	char num[32], list[HW_MAX_EVENTS * 36 + 1];
+	int fds[HW_MAX_EVENTS], n;
+	uint64_t go[1 + HW_MAX_EVENTS] = { 0 };
 
 	if (o->pin_cpu >= 0) {
 		cpu_set_t set;
@@ -203,18 +228,25 @@ static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, 
 		if (cur != -1)
 			personality((unsigned long)cur | ADDR_NO_RANDOMIZE);
 	}
-	gfd = recv_fd(sock);
-	if (gfd == -2)
+	n = recv_start(sock, fds, go);
+	if (n < 0)
 		_exit(127); /* the collector gave up */
 	snprintf(num, sizeof(num), "%d", mark_fd);
 	setenv("EMUDIFF_MARK_FD", num, 1);
-	snprintf(num, sizeof(num), "%zu", mark_bytes);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)go[0]);
 	setenv("EMUDIFF_MARK_BYTES", num, 1);
-	if (gfd >= 0) {
-		snprintf(num, sizeof(num), "%d", gfd);
+	unsetenv("EMUDIFF_MARK_GROUP_FD");
+	unsetenv("EMUDIFF_MARK_COUNTER_FDS");
+	if (n > 0 && o->mark_read == HW_MARK_READ_SYSCALL) {
+		snprintf(num, sizeof(num), "%d", fds[0]);
 		setenv("EMUDIFF_MARK_GROUP_FD", num, 1);
-	} else {
-		unsetenv("EMUDIFF_MARK_GROUP_FD");
+	} else if (n > 0) {
+		size_t l = 0;
+
+		for (int i = 0; i < n; i++)
+			l += (size_t)snprintf(list + l, sizeof(list) - l, "%s%d:%llu", i ? "," : "", fds[i],
+					      (unsigned long long)go[1 + i]);
+		setenv("EMUDIFF_MARK_COUNTER_FDS", list, 1);
 	}
 	if (env_pad) {
 		char *pad = malloc(env_pad + 1);
@@ -227,7 +259,10 @@ static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, 
 	} else {
 		unsetenv("EMUDIFF_ENV_PAD");
 	}
-	write_int(sock, gfd);
+	/* tell the collector the fd numbers (to recognise the runtime's calls) */
+	write_int(sock, n);
+	for (int i = 0; i < n; i++)
+		write_int(sock, fds[i]);
 	execvp(o->argv[0], o->argv);
 	write_int(sock, errno);
 	_exit(127);
@@ -241,6 +276,7 @@ struct collect_ctx {
 	struct hw_tp_format tp;
 	int64_t t0;
 	int child_group_fd, mark_fd;
+	int child_fds[HW_MAX_EVENTS], n_child_fds; /* as numbered in the workload */
 	uint64_t *ip_list; /* all sampled ips, aggregated at the end */
 	uint64_t *period_list;
 	int64_t *time_list;
@@ -318,12 +354,20 @@ static void on_syscall_record(const struct perf_event_header *h, void *arg)
 	}
 	memcpy(&a0, p + c->tp.args_offset, 8);
 	memcpy(&a4, p + c->tp.args_offset + 32, 8);
-	/* The marker runtime's own system calls are the collector's, not the workload's. */
+	/* The marker runtime's own system calls are the collector's, not the workload's:
+	 * reads of the group (read mode syscall), maps of the buffer and of counter
+	 * pages, the check that a counter fd is still the event (PERF_EVENT_IOC_ID). */
 	if ((nr == SYS_read && c->child_group_fd >= 0 && a0 == (uint64_t)c->child_group_fd) ||
 	    (nr == SYS_mmap && a4 == (uint64_t)c->mark_fd)) {
 		r->runtime_syscalls_dropped++;
 		return;
 	}
+	for (int i = 0; i < c->n_child_fds; i++)
+		if ((nr == SYS_mmap && a4 == (uint64_t)c->child_fds[i]) ||
+		    (nr == SYS_ioctl && a0 == (uint64_t)c->child_fds[i])) {
+			r->runtime_syscalls_dropped++;
+			return;
+		}
 	if (r->n_sys == c->cap_sys) {
 		c->cap_sys = c->cap_sys ? 2 * c->cap_sys : 4096;
 		r->sys = xrealloc(r->sys, c->cap_sys * sizeof(*r->sys));
@@ -508,39 +552,6 @@ static int cmp_sys_time(const void *a, const void *b)
 	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
-static int cmp_mark_time(const void *a, const void *b)
-{
-	const struct hw_mark *x = a, *y = b;
-
-	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
-}
-
-static void collect_marks(struct hw_run_result *r, const struct emudiff_mark_buffer *b, int64_t t0)
-{
-	const struct emudiff_mark_record *rec = (const struct emudiff_mark_record *)(b + 1);
-	uint64_t count = __atomic_load_n(&b->count, __ATOMIC_ACQUIRE);
-	uint64_t n = count < b->capacity ? count : b->capacity;
-
-	r->marks_dropped = count - n;
-	r->marks = xcalloc(n ? n : 1, sizeof(*r->marks));
-	for (uint64_t i = 0; i < n; i++) {
-		struct hw_mark *m = &r->marks[r->n_marks];
-		uint32_t id = __atomic_load_n(&rec[i].id, __ATOMIC_ACQUIRE);
-
-		if (!id) {
-			r->marks_incomplete++;
-			continue;
-		}
-		m->id = (int)id;
-		m->time_ns = (int64_t)rec[i].time_ns - t0;
-		m->has_reading = rec[i].read_bytes > 0 && r->group.n > 0 &&
-				 !hw_reading__parse(rec[i].read, rec[i].read_bytes, r->group.n, &m->r);
-		r->n_marks++;
-	}
-	/* slots are taken in hit order; threads may stamp times a little out of it */
-	qsort(r->marks, r->n_marks, sizeof(*r->marks), cmp_mark_time);
-}
-
 /* ---- the invocation ------------------------------------------------------- */
 
 int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
@@ -549,8 +560,10 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 	struct ringset srs = { 0 }, yrs = { 0 };
 	struct pollfd *p = NULL;
 	struct emudiff_mark_buffer *buf = MAP_FAILED;
-	size_t bytes = sizeof(struct emudiff_mark_buffer) +
-		       o->mark_capacity * sizeof(struct emudiff_mark_record);
+	size_t bytes = 0, words = 0, record_size;
+	const int *fds = NULL;
+	int n_fds = 0;
+	uint64_t go[1 + HW_MAX_EVENTS] = { 0 };
 	int sv[2] = { -1, -1 }, mfd = -1, pidfd = -1, rc = -1, wstatus = 0;
 	int child_exited = 0, timed_out = 0, exec_err = 0;
 	int64_t t_fork, deadline = 0;
@@ -562,23 +575,12 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 	c.r = r;
 	c.child_group_fd = -1;
 
+	/* created now so that the child inherits it; sized once the groups are open */
 	mfd = memfd_create("emudiff-marks", 0);
-	if (mfd < 0 || ftruncate(mfd, (off_t)bytes)) {
+	if (mfd < 0) {
 		error("marker buffer: %s", strerror(errno));
 		goto out;
 	}
-	/* allocate the pages now, in the collector: the runtime maps them populated */
-	if (fallocate(mfd, 0, 0, (off_t)bytes) && errno != EOPNOTSUPP)
-		warning("marker buffer: cannot preallocate %zu bytes: %s", bytes, strerror(errno));
-	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	if (buf == MAP_FAILED) {
-		error("marker buffer: %s", strerror(errno));
-		goto out;
-	}
-	buf->magic = EMUDIFF_MARK_MAGIC;
-	buf->version = EMUDIFF_MARK_VERSION;
-	buf->record_size = sizeof(struct emudiff_mark_record);
-	buf->capacity = o->mark_capacity;
 	c.mark_fd = mfd;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
@@ -594,7 +596,7 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child(o, sv[1], mfd, bytes, o->env_pad);
+		child(o, sv[1], mfd, o->env_pad);
 	}
 	close(sv[1]);
 	sv[1] = -1;
@@ -607,23 +609,74 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 	else
 		r->syscall_errno = -1;
 
+	if (o->mark_read == HW_MARK_READ_RDPMC && r->group.n)
+		hw_group__open_task(&r->mark_group, pid, &r->group);
+	/* records as small as the read mode allows: fewer pages and cache lines per hit */
+	switch (o->mark_read) {
+	case HW_MARK_READ_SYSCALL:
+		words = r->group.n ? 3 + (size_t)r->group.n : 0;
+		break;
+	case HW_MARK_READ_RDPMC:
+		words = r->mark_group.n ? 2 + (size_t)r->mark_group.n : 0;
+		break;
+	case HW_MARK_READ_TIME:
+		break;
+	}
+	record_size = sizeof(struct emudiff_mark_record) + 8 * words;
+	bytes = sizeof(struct emudiff_mark_buffer) + o->mark_capacity * record_size;
+	if (ftruncate(mfd, (off_t)bytes)) {
+		error("marker buffer: %s", strerror(errno));
+		goto out;
+	}
+	/* allocate the pages now, in the collector: the runtime maps them populated */
+	if (fallocate(mfd, 0, 0, (off_t)bytes) && errno != EOPNOTSUPP)
+		warning("marker buffer: cannot preallocate %zu bytes: %s", bytes, strerror(errno));
+	buf = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (buf == MAP_FAILED) {
+		error("marker buffer: %s", strerror(errno));
+		goto out;
+	}
+	buf->magic = EMUDIFF_MARK_MAGIC;
+	buf->version = EMUDIFF_MARK_VERSION;
+	buf->record_size = (uint32_t)record_size;
+	buf->capacity = o->mark_capacity;
+	buf->read_mode = o->mark_read == HW_MARK_READ_RDPMC     ? EMUDIFF_MARK_READ_RDPMC
+			 : o->mark_read == HW_MARK_READ_SYSCALL ? EMUDIFF_MARK_READ_SYSCALL
+								: EMUDIFF_MARK_READ_TIME;
+	buf->counters = (uint32_t)r->mark_group.n;
+	buf->counter_pid = (int32_t)pid;
+	if (o->mark_read == HW_MARK_READ_SYSCALL && r->group.n)
+		n_fds = 1, fds = r->group.fd;
+	else if (o->mark_read == HW_MARK_READ_RDPMC)
+		n_fds = r->mark_group.n, fds = r->mark_group.fd;
+	go[0] = bytes;
+	for (int i = 0; i < r->mark_group.n && o->mark_read == HW_MARK_READ_RDPMC; i++)
+		if (ioctl(r->mark_group.fd[i], PERF_EVENT_IOC_ID, &go[1 + i]))
+			go[1 + i] = ~(uint64_t)0; /* never matches: the runtime leaves it unread */
+
 	c.t0 = raw_ns();
-	if (send_fd(sv[0], r->group.n && !o->mark_time_only ? r->group.fd[0] : -1)) {
+	if (send_start(sv[0], fds, n_fds, go)) {
 		error("cannot start the workload: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto out;
 	}
+	/* the fd numbers in the workload (-1: the child failed before exec), then
+	 * errno if exec failed; end of file when the exec succeeded */
 	{
-		int v[2];
-		ssize_t got = read(sv[0], v, sizeof(v));
+		int v = 0;
 
-		if (got >= (ssize_t)sizeof(int))
-			c.child_group_fd = v[0];
-		if (got == (ssize_t)sizeof(v))
-			exec_err = v[1];
-		else if (got == (ssize_t)sizeof(int) && read(sv[0], &v[1], sizeof(int)) == sizeof(int))
-			exec_err = v[1];
+		if (read_int(sv[0], &v) && v > 0 && v <= HW_MAX_EVENTS) {
+			for (int i = 0; i < v; i++)
+				if (read_int(sv[0], &c.child_fds[c.n_child_fds]))
+					c.n_child_fds++;
+			if (o->mark_read == HW_MARK_READ_SYSCALL && c.n_child_fds)
+				c.child_group_fd = c.child_fds[0];
+			if (o->mark_read != HW_MARK_READ_RDPMC)
+				c.n_child_fds = 0;
+		}
+		if (read_int(sv[0], &v))
+			exec_err = v;
 	}
 	if (exec_err)
 		snprintf(r->exec_error, sizeof(r->exec_error), "cannot start %s: %s", o->argv[0],
@@ -700,7 +753,7 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 
 	if (r->group.n)
 		r->total_ok = !hw_group__read(&r->group, &r->total);
-	collect_marks(r, buf, c.t0);
+	hw_run_result__collect_marks(r, buf, c.t0);
 	keep_samples(&c);
 	aggregate_ips(&c);
 	/* the rings are per CPU: put mappings and calls back in time order */
@@ -720,6 +773,7 @@ out:
 	if (pidfd >= 0)
 		close(pidfd);
 	hw_group__close(&r->group);
+	hw_group__close(&r->mark_group);
 	if (buf != MAP_FAILED)
 		munmap(buf, bytes);
 	if (mfd >= 0)

@@ -2,7 +2,10 @@
  * mark-cost.c - the workload of bench/collector-overhead.
  *   mark-cost marks N   N marker hits in a loop; prints "ns_per_mark X"
  *                       (loop time minus an empty loop of the same length,
- *                       divided by N) and "first_hit_ns X" (the attach)
+ *                       divided by N), "cpu_ns_per_mark X" (the same in
+ *                       thread CPU time, which other processes on the
+ *                       machine do not inflate) and "first_hit_ns X" (the
+ *                       attach)
  *   mark-cost work N    N rounds of integer work, no markers (whole-run overhead)
  *   mark-cost syscalls N  N getppid(2) calls; prints "ns_per_syscall X" (what any
  *                       counter read costs at least on this machine)
@@ -16,12 +19,22 @@
 
 static volatile unsigned long sink;
 
-static double now(void)
+static double clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	clock_gettime(id, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static double now(void)
+{
+	return clock_ns(CLOCK_MONOTONIC_RAW);
+}
+
+static double cpu(void)
+{
+	return clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
 __attribute__((noinline)) static void work_round(void)
@@ -33,7 +46,7 @@ __attribute__((noinline)) static void work_round(void)
 int main(int argc, char **argv)
 {
 	long n = argc > 2 ? atol(argv[2]) : 0;
-	double t0, t1, t2;
+	double t0, t1, t2, c0, c1, c2;
 
 	if (argc != 3 || n <= 0) {
 		fprintf(stderr, "usage: mark-cost marks|work N\n");
@@ -58,10 +71,12 @@ int main(int argc, char **argv)
 	EMUDIFF_MARK(3);
 	t1 = now();
 	printf("first_hit_ns %.0f\n", t1 - t0);
+	c0 = cpu();
 	t0 = now();
 	for (long i = 0; i < n; i++)
 		sink += (unsigned long)i;
 	t1 = now();
+	c1 = cpu();
 	for (long i = 0; i < n; i += 2) {
 		EMUDIFF_MARK(1);
 		sink += (unsigned long)i;
@@ -69,6 +84,8 @@ int main(int argc, char **argv)
 		sink += (unsigned long)i;
 	}
 	t2 = now();
+	c2 = cpu();
 	printf("ns_per_mark %.1f\n", ((t2 - t1) - (t1 - t0)) / (double)n);
+	printf("cpu_ns_per_mark %.1f\n", ((c2 - c1) - (c1 - c0)) / (double)n);
 	return 0;
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/collector-overhead: side by side in one run
-#  1. the cost of one marker hit: detached (no collector), attached to
-#     `emudiff collect hw` (group read + CLOCK_MONOTONIC_RAW), attached with
-#     syscall tracing on (each hit's read(2) is traced, then discounted)
+#  1. the cost of one marker hit: detached (no collector); attached to
+#     `emudiff collect hw` in each read mode: rdpmc (the default: the clock and
+#     the counters user space can read, no system call), rdpmc with syscall
+#     tracing on, syscall (the clock and one group read(2) per hit), time
+#     (the clock only); wall and thread CPU time per hit
 #  2. whole-run time of a fixed amount of work: bare, under
 #     `emudiff collect hw --sample 1000`, and under `perf record -F 1000`
 #     (median of REPS invocations each)
@@ -20,24 +22,29 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 wall_ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1 || echo "warning: '$*' failed" >&2; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 
 echo "# collector-overhead on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) CPUs, kernel $(uname -r)"
+echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## marker hit cost ($marks hits, median of $reps)"
-for mode in detached attached attached+syscalls time-only; do
+for mode in detached rdpmc rdpmc+tracing syscall time; do
 	for i in $(seq "$reps"); do
 		case $mode in
 		detached) "$prog" marks "$marks" ;;
-		attached) "$emudiff" collect hw --db "$t/m.db" --no-syscalls --mark-capacity $((marks + 16)) \
+		rdpmc) "$emudiff" collect hw --db "$t/m.db" --no-syscalls --mark-capacity $((marks + 16)) \
 				-- "$prog" marks "$marks" 2>/dev/null ;;
-		attached+syscalls) "$emudiff" collect hw --db "$t/m.db" --mark-capacity $((marks + 16)) \
+		rdpmc+tracing) "$emudiff" collect hw --db "$t/m.db" --mark-capacity $((marks + 16)) \
 				-- "$prog" marks "$marks" 2>/dev/null ;;
-		time-only) "$emudiff" collect hw --db "$t/m.db" --mark-time-only --mark-capacity $((marks + 16)) \
-				-- "$prog" marks "$marks" 2>/dev/null ;;
+		syscall) "$emudiff" collect hw --db "$t/m.db" --no-syscalls --mark-read syscall \
+				--mark-capacity $((marks + 16)) -- "$prog" marks "$marks" 2>/dev/null ;;
+		time) "$emudiff" collect hw --db "$t/m.db" --no-syscalls --mark-read time \
+				--mark-capacity $((marks + 16)) -- "$prog" marks "$marks" 2>/dev/null ;;
 		esac > "$t/one"
 		awk '/^ns_per_mark/ { print $2 }' "$t/one" >> "$t/$mode.hit"
+		awk '/^cpu_ns_per_mark/ { print $2 }' "$t/one" >> "$t/$mode.cpu"
 		awk '/^first_hit_ns/ { print $2 }' "$t/one" >> "$t/$mode.first"
 	done
-	printf "%-20s %8.1f ns/mark   first hit (attach) %8.0f ns\n" "$mode" "$(median < "$t/$mode.hit")" \
-		"$(median < "$t/$mode.first")"
+	printf "%-16s %8.1f ns/mark (cpu %8.1f)   first hit (attach) %8.0f ns\n" "$mode" "$(median < "$t/$mode.hit")" \
+		"$(median < "$t/$mode.cpu")" "$(median < "$t/$mode.first")"
 done
+echo "load average after the hit costs: $(cut -d' ' -f1-3 /proc/loadavg)"
 stored=$(sqlite3 "$t/m.db" "SELECT count(*) FROM mark" 2>/dev/null || echo "?")
 echo "(marks stored by the attached runs: $stored)"
 sc=$("$prog" syscalls 100000 | awk '/^ns_per_syscall/ { print $2 }')

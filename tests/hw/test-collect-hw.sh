@@ -70,13 +70,73 @@ for m in task_clock_ns page_faults context_switches time_ns wall_ns max_rss_kb m
 	[ "$(q "SELECT count(*) FROM run_metric WHERE run_id=$run AND metric='$m'")" = 1 ] || fail "run_metric $m missing"
 done
 [ "$(q "SELECT value > 100 FROM run_metric WHERE run_id=$run AND metric='max_rss_kb'")" = 1 ] || fail "max_rss_kb implausible"
-[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$run AND metric='task_clock_ns'")" = 8 ] ||
-	fail "task_clock_ns not read at every marker"
-[ "$(q "SELECT count(*) FROM mark_value a JOIN mark_value b ON a.run_id=b.run_id AND b.seq=a.seq+1 AND a.metric=b.metric
-        WHERE a.run_id=$run AND a.metric='task_clock_ns' AND b.value < a.value")" = 0 ] || fail "task clock decreasing"
 [ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$run AND metric='cycles'")" = 0 ] ||
 	[ -z "$(q "SELECT json_extract(config_json, '\$.unsupported.cycles') FROM run WHERE id=$run")" ] ||
 	fail "mark_value for an unsupported event"
+
+# ---- how markers read counters (--mark-read) -----------------------------------
+# default rdpmc: software events are never readable from user space (the kernel's
+# page says cap_user_rdpmc 0): no per-marker value at all, never a 0, and the reason
+[ "$(q "SELECT json_extract(config_json, '\$.marks.read') FROM run WHERE id=$run")" = rdpmc ] || fail "default read mode"
+for ev in task-clock page-faults context-switches cpu-migrations; do
+	metric=$(echo "$ev" | tr '-' '_')
+	[ "$ev" = task-clock ] && metric=task_clock_ns
+	[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$run AND metric='$metric'")" = 0 ] ||
+		fail "rdpmc: a per-marker value of the software event $ev"
+	why=$(q "SELECT json_extract(config_json, '\$.marks.unsupported.\"$ev\"') FROM run WHERE id=$run")
+	case $why in *cap_user_rdpmc*) ;; *) fail "rdpmc: $ev not recorded as unreadable: '$why'" ;; esac
+done
+grep -q 'per-marker values not readable without a system call' "$t/err" || fail "rdpmc: no warning about unread counters"
+if ! grep -q . /sys/bus/event_source/devices/cpu/format/event 2>/dev/null; then
+	[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$run AND metric <> 'syscalls'")" = 0 ] ||
+		fail "rdpmc without a PMU: counter values stored"
+	[ "$(q "SELECT json_extract(config_json, '\$.marks.counters') FROM run WHERE id=$run")" = 0 ] || fail "marks.counters"
+fi
+# the regions of that run: time, and no region value for an unread counter
+expect 0 "$emudiff" align --db "$db" --workload m
+[ "$(q "SELECT count(*) FROM region_metric WHERE run_id=$run AND metric='time_ns'")" = 7 ] || fail "rdpmc: region time_ns"
+[ "$(q "SELECT count(*) FROM region_metric WHERE run_id=$run AND metric='task_clock_ns'")" = 0 ] ||
+	fail "rdpmc: region task_clock_ns stored though never read"
+# syscall: every counter at every hit, by read(2)
+expect 0 "$emudiff" collect hw --db "$db" --name m --mark-read syscall -- "$marked" 3
+srun=$(q "SELECT max(id) FROM run")
+[ "$(q "SELECT group_concat(mark_id, ',') FROM (SELECT mark_id FROM mark WHERE run_id=$srun ORDER BY seq)")" = "1,2,3,2,3,2,3,4" ] ||
+	fail "syscall: marker sequence"
+[ "$(q "SELECT json_extract(config_json, '\$.marks.read') || json_extract(config_json, '\$.marks.counters') FROM run WHERE id=$srun")" = syscall1 ] ||
+	fail "syscall: read mode recorded"
+[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$srun AND metric='task_clock_ns'")" = 8 ] ||
+	fail "syscall: task_clock_ns not read at every marker"
+[ "$(q "SELECT count(*) FROM mark_value a JOIN mark_value b ON a.run_id=b.run_id AND b.seq=a.seq+1 AND a.metric=b.metric
+        WHERE a.run_id=$srun AND a.metric='task_clock_ns' AND b.value < a.value")" = 0 ] || fail "task clock decreasing"
+[ "$(q "SELECT json_extract(config_json, '\$.marks.unsupported') FROM run WHERE id=$srun")" = '{}' ] ||
+	fail "syscall: counters missing at some hits"
+if [ -z "$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run WHERE id=$srun")" ]; then
+	[ "$(q "SELECT json_extract(config_json, '\$.syscalls.runtime_discounted') FROM run WHERE id=$srun")" = 9 ] ||
+		fail "syscall: runtime syscalls discounted: expected 8 reads + 1 mmap"
+fi
+expect 0 "$emudiff" align --db "$db" --workload m
+# region task clock = difference of the marker values, and within the region's time
+[ "$(q "SELECT count(*) FROM region_metric WHERE run_id=$srun AND metric='task_clock_ns'")" = 7 ] ||
+	fail "syscall: region task_clock_ns"
+[ "$(q "SELECT count(*) FROM region_metric c JOIN region_metric t ON t.run_id=c.run_id AND t.region_id=c.region_id
+        AND t.metric='time_ns' WHERE c.run_id=$srun AND c.metric='task_clock_ns' AND c.value > t.value * 1.05 + 20000")" = 0 ] ||
+	fail "syscall: region task clock larger than its time"
+# time: the clock only; records of 16 bytes
+expect 0 "$emudiff" collect hw --db "$db" --name m --mark-time-only -- "$marked" 3
+trun=$(q "SELECT max(id) FROM run")
+[ "$(q "SELECT json_extract(config_json, '\$.marks.read') FROM run WHERE id=$trun")" = time ] || fail "time: read mode"
+[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$trun AND metric <> 'syscalls'")" = 0 ] || fail "time: counter values"
+[ "$(q "SELECT count(*) FROM mark WHERE run_id=$trun")" = 8 ] || fail "time: marks"
+# no counter at all (every event refused, or none asked for): the markers still count
+if [ -n "$(q "SELECT json_extract(config_json, '\$.unsupported.cycles') FROM run WHERE id=$run")" ]; then
+	for mode in rdpmc syscall; do
+		expect 0 "$emudiff" collect hw --db "$db" --name m --events cycles --mark-read $mode -- "$marked" 3
+		[ "$(q "SELECT count(*) FROM mark WHERE run_id=(SELECT max(id) FROM run)")" = 8 ] ||
+			fail "$mode without a counter: marks not recorded"
+	done
+fi
+expect 2 "$emudiff" collect hw --db "$db" --mark-read bogus -- "$marked" 3
+grep -q -- '--mark-read' "$t/err" || fail "bad --mark-read not explained"
 
 # ---- syscalls per region (raw_syscalls:sys_enter), or recorded as unsupported
 read -r nr_getppid nr_write < <("$marked" nr)
@@ -93,12 +153,14 @@ if [ -z "$sysun" ]; then
 		        AND b.metric=a.metric WHERE a.run_id=$run AND a.seq=$s AND a.metric='syscalls'")" = 6.0 ] ||
 			fail "seq $s: mark_value syscalls diff"
 	done
-	# the compute stretches make none: the runtime's own read() of the group is discounted
+	# the compute stretches make none: the runtime's own calls are discounted
 	for s in 1 3 5; do
 		[ "$(q "SELECT count(*) FROM event_count WHERE run_id=$run AND seq=$s")" = 0 ] || fail "seq $s: syscalls in compute"
 	done
-	[ "$(q "SELECT json_extract(config_json, '\$.syscalls.runtime_discounted') FROM run WHERE id=$run")" = 9 ] ||
-		fail "runtime syscalls discounted: expected 8 reads + 1 mmap"
+	# rdpmc: the buffer's mmap, and per counter the event id check (ioctl) and the
+	# page's mmap (the reads make no system call)
+	[ "$(q "SELECT json_extract(config_json, '\$.syscalls.runtime_discounted') - 1 = 2 * json_array_length(config_json, '\$.events')
+	        FROM run WHERE id=$run")" = 1 ] || fail "runtime syscalls discounted: expected 1 + an ioctl and an mmap per counter"
 	[ "$(q "SELECT value = (SELECT sum(count) FROM event_count WHERE run_id=$run) FROM run_metric
 	        WHERE run_id=$run AND metric='syscalls'")" = 1 ] || fail "syscalls total"
 else
