@@ -94,7 +94,7 @@ static int merge_one(struct store *out, const char *path, int *nruns)
 	for (size_t i = 0; i < sizeof(merge_sql) / sizeof(merge_sql[0]); i++)
 		if (store__exec(out, merge_sql[i]))
 			goto fail;
-	/* mark_symbol came with schema 3; an older input store has none */
+	/* mark_symbol came with schema 4; an older input store has none */
 	if (sqlite3_prepare_v2(out->db, "SELECT 1 FROM src.sqlite_master WHERE name = 'mark_symbol'", -1, &st,
 			       NULL) != SQLITE_OK)
 		goto fail;

@@ -29,7 +29,7 @@ static const struct cmd_entry commands[] = {
 	{ "stats", cmd_stats, "compute misprediction factors with confidence intervals (findings)" },
 	{ "report", cmd_report, "write an HTML report with figures and CSV/JSON exports" },
 	{ "study", cmd_study, "run a whole suite: collect, align, stats and report, resumable" },
-	{ "show", cmd_show, "print runs, regions or findings (table or JSON)" },
+	{ "show", cmd_show, "print runs, regions, findings or per-event costs (table or JSON)" },
 	{ "merge", cmd_merge, "join stores from several machines into one" },
 	{ "cflags", cmd_cflags, "print compiler flags for building a workload with emudiff/mark.h" },
 };
