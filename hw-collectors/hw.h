@@ -241,13 +241,6 @@ struct hw_sample_fields {
 };
 int hw_sample__parse(const void *rec, size_t len, struct hw_sample_fields *out);
 
-/* raw_syscalls:sys_enter field offsets inside PERF_SAMPLE_RAW data. */
-struct hw_tp_format {
-	int id_offset, id_size;
-	int args_offset;
-};
-/* Parse the tracefs "format" text of raw_syscalls:sys_enter. 0 or -1. */
-int hw_tp_format__parse(const char *text, struct hw_tp_format *f);
 
 /* ---- console logs (freestanding markers) --------------------------------- */
 
@@ -345,8 +338,9 @@ void hw_json__bool(struct hw_json *j, const char *path, int v);
 void hw_json__raw(struct hw_json *j, const char *path, const char *json);
 void hw_json__free(struct hw_json *j);
 
-/* ==== BEGIN section owned by kvm_exit.c, kvm_trace.c, uftrace.c ============
- * VM exits from KVM tracepoints (collect hw-kvm) and uftrace import. */
+/* ==== BEGIN section owned by tp_format.c, kvm_exit.c, kvm_trace.c, uftrace.c
+ * Tracepoint format files (syscalls, VM exits), VM exits from KVM tracepoints
+ * (collect hw-kvm) and uftrace import. */
 
 /* One field of a tracepoint, as its tracefs format file describes it. */
 struct tp_field {
@@ -366,12 +360,22 @@ struct tp_format {
 /* Parse the text of a format file; origin names it in messages. 0 or -1 (error printed). */
 int tp_format__parse(struct tp_format *f, const char *text, const char *origin);
 /* Read TRACEFS/events/SYSTEM/EVENT/format. Returns 0, -1 on bad content (error
- * printed), or -ENOENT when the tracepoint does not exist (nothing printed). */
+ * printed), -ENOENT when the tracepoint does not exist or -EACCES when this
+ * user may not read it (nothing printed). */
 int tp_format__load(struct tp_format *f, const char *tracefs, const char *system, const char *event);
 const struct tp_field *tp_format__field(const struct tp_format *f, const char *name);
 /* Read an unsigned or sign-extended field from raw data; -1 if it lies outside. */
 int tp_field__read(const struct tp_field *fld, const void *raw, size_t raw_size, uint64_t *out);
 void tp_format__free(struct tp_format *f);
+/* Where the call number and the six arguments sit in a raw_syscalls:sys_enter
+ * sample (collect hw reads them from each sample; the runtime's own calls are
+ * told apart by their arguments). */
+struct syscall_format {
+	int id_offset, id_size;
+	int args_offset;
+};
+/* From sys_enter's format: 0, or -1 when a field is missing or sized unexpectedly. */
+int syscall_format__from(struct syscall_format *f, const struct tp_format *fmt);
 /* The tracefs mount: /sys/kernel/tracing, else /sys/kernel/debug/tracing; NULL if none. */
 const char *tracefs__path(void);
 

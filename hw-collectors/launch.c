@@ -273,7 +273,7 @@ static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, 
 struct collect_ctx {
 	struct hw_run_result *r;
 	size_t cap_ips, cap_maps, cap_sys;
-	struct hw_tp_format tp;
+	struct syscall_format tp;
 	int64_t t0;
 	int child_group_fd, mark_fd;
 	int child_fds[HW_MAX_EVENTS], n_child_fds; /* as numbered in the workload */
@@ -426,54 +426,32 @@ static int open_sampler(const struct hw_run_opts *o, pid_t pid, struct hw_run_re
 	return e;
 }
 
-static char *read_small_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n;
-
-	if (!f)
-		return NULL;
-	buf = xmalloc(16384);
-	n = fread(buf, 1, 16383, f);
-	buf[n] = 0;
-	fclose(f);
-	return buf;
-}
-
 static int open_syscalls(pid_t pid, struct collect_ctx *c, int exclude_kernel, struct ringset *rs)
 {
 	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 	struct perf_event_attr a;
-	char path[128], *text = NULL;
-	const char *id_line;
-	int64_t id = -1;
+	struct tp_format fmt;
+	int ret = -ENOENT, denied = 0, bad;
+	uint64_t id;
 
-	int err = ENOENT;
-
-	for (size_t i = 0; i < 2 && !text; i++) {
-		snprintf(path, sizeof(path), "%s/events/raw_syscalls/sys_enter/format", dirs[i]);
-		text = read_small_file(path);
+	for (size_t i = 0; i < 2 && (ret == -ENOENT || ret == -EACCES); i++) {
+		ret = tp_format__load(&fmt, dirs[i], "raw_syscalls", "sys_enter");
 		/* tracefs is there but closed to this user: that is the answer */
-		if (!text && (errno == EACCES || errno == EPERM))
-			err = EACCES;
+		denied |= ret == -EACCES;
 	}
-	if (!text)
-		return -err;
-	id_line = strstr(text, "\nID:");
-	if (!strncmp(text, "ID:", 3))
-		id_line = text - 1;
-	if (id_line)
-		id = strtoll(id_line + 4, NULL, 10);
-	if (id <= 0 || hw_tp_format__parse(text, &c->tp)) {
-		free(text);
+	if (ret == -ENOENT || ret == -EACCES)
+		return denied ? -EACCES : -ENOENT;
+	if (ret)
 		return -EINVAL;
-	}
-	free(text);
+	bad = syscall_format__from(&c->tp, &fmt);
+	id = (uint64_t)fmt.id;
+	tp_format__free(&fmt);
+	if (bad)
+		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.type = PERF_TYPE_TRACEPOINT;
-	a.config = (uint64_t)id;
+	a.config = id;
 	a.sample_period = 1;
 	a.sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
 	/* the marker runtime's clock, so that calls fall between the right marks */

@@ -124,7 +124,8 @@ static void test_sample_and_tp(void)
 	uint64_t ip = 0x555555555123, time = 987654321, period = 1000000;
 	uint32_t pid = 42, tid = 43;
 	struct hw_sample_fields s;
-	struct hw_tp_format tp;
+	struct syscall_format tp;
+	struct tp_format fmt;
 	char text[4096];
 	size_t n;
 	FILE *f;
@@ -147,11 +148,17 @@ static void test_sample_and_tp(void)
 	n = fread(text, 1, sizeof(text) - 1, f);
 	text[n] = 0;
 	fclose(f);
-	CHECK_EQ_INT(hw_tp_format__parse(text, &tp), 0);
+	CHECK_EQ_INT(tp_format__parse(&fmt, text, "sys_enter.format"), 0);
+	CHECK_EQ_INT(syscall_format__from(&tp, &fmt), 0);
+	tp_format__free(&fmt);
 	CHECK_EQ_INT(tp.id_offset, 8);
 	CHECK_EQ_INT(tp.id_size, 8);
 	CHECK_EQ_INT(tp.args_offset, 16);
-	CHECK_EQ_INT(hw_tp_format__parse("name: sys_enter\nformat:\n", &tp), -1);
+	/* a format without the arguments cannot be used */
+	CHECK_EQ_INT(tp_format__parse(&fmt, "name: sys_enter\nID: 21\nformat:\n"
+				      "\tfield:long id;\toffset:8;\tsize:8;\tsigned:1;\n", "no-args"), 0);
+	CHECK_EQ_INT(syscall_format__from(&tp, &fmt), -1);
+	tp_format__free(&fmt);
 }
 
 static void test_console(void)
