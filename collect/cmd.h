@@ -46,6 +46,33 @@ int cmd_wants_help(int argc, char **argv);
 int cmd_opt_int(const char *opt, const char *arg, int min);
 double cmd_opt_seconds(const char *opt, const char *arg);
 
+/*
+ * The options every collector takes, so that study can spawn any of them the
+ * same way: --db, --name, --reps, --rep, --cell, --timeout, --fail-on-error.
+ * A collector puts COLLECT_COMMON_OPTIONS in its getopt_long table, offers
+ * each option to collect_common__opt() first, and calls collect_common__check()
+ * after the loop. Their short codes (d n r R c t F) are taken.
+ */
+struct collect_common {
+	const char *db;       /* --db, else $EMUDIFF_DB, else emudiff.db */
+	const char *name;     /* --name W; NULL: the collector's default */
+	const char *cell;     /* --cell KEY (study), only with --reps 1 */
+	int reps, reps_given; /* --reps N (default 1) and whether it was given */
+	int rep;              /* --rep R: repetition number of the first run */
+	int fail_on_error;    /* --fail-on-error: exit non-zero when a run fails */
+	double timeout_s;     /* --timeout SEC per invocation; 0: none */
+};
+#define COLLECT_COMMON_OPTIONS                                                       \
+	{ "db", required_argument, NULL, 'd' }, { "name", required_argument, NULL, 'n' }, \
+	{ "reps", required_argument, NULL, 'r' }, { "rep", required_argument, NULL, 'R' }, \
+	{ "cell", required_argument, NULL, 'c' }, { "timeout", required_argument, NULL, 't' }, \
+	{ "fail-on-error", no_argument, NULL, 'F' }
+void collect_common__init(struct collect_common *o);
+/* 1 when option code c is a common one (and is applied), else 0. */
+int collect_common__opt(struct collect_common *o, int c, const char *arg);
+/* Checks between the common options; usage error (exit 2) naming cmd. */
+void collect_common__check(const struct collect_common *o, const char *cmd);
+
 /* The directory holding the emudiff binary (for finding the plugin and headers). */
 const char *cmd_self_dir(void);
 

@@ -90,18 +90,16 @@ static int store_console_run(struct store *st, int64_t wid, const struct console
 int cmd_collect_console(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "log", required_argument, NULL, 'l' },     { "db", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },    { "elf", required_argument, NULL, 'E' },
-		{ "arch", required_argument, NULL, 'a' },    { "timebase", required_argument, NULL, 'T' },
-		{ "rep", required_argument, NULL, 'R' },     { "reps", required_argument, NULL, 'r' },
-		{ "cell", required_argument, NULL, 'c' },    { "timeout", required_argument, NULL, 't' },
-		{ "fail-on-error", no_argument, NULL, 'F' }, { "help", no_argument, NULL, 'h' },
+		COLLECT_COMMON_OPTIONS,
+		{ "log", required_argument, NULL, 'l' },  { "elf", required_argument, NULL, 'E' },
+		{ "arch", required_argument, NULL, 'a' }, { "timebase", required_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *log = NULL, *db = NULL, *name = NULL, *elf = NULL, *arch = NULL, *cell = NULL;
-	double hz = 10000000, timeout;
-	int64_t v, rep = 0, reps = -1;
-	int c, fail_on_error = 0, rc = EXIT_OK, failed = 0;
+	const char *log = NULL, *elf = NULL, *arch = NULL;
+	struct collect_common com;
+	double hz = 10000000;
+	int c, rc = EXIT_OK, failed = 0;
 	struct console_log cl;
 	struct symtab *tab = NULL;
 	struct store *st = NULL;
@@ -111,29 +109,18 @@ int cmd_collect_console(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv))
 		cmd_usage(usage_text, EXIT_OK);
+	collect_common__init(&com);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (collect_common__opt(&com, c, optarg))
+			continue;
 		switch (c) {
 		case 'l': log = optarg; break;
-		case 'd': db = optarg; break;
-		case 'n': name = optarg; break;
 		case 'E': elf = optarg; break;
 		case 'a': arch = optarg; break;
-		case 'c': cell = optarg; break;
-		case 'F': fail_on_error = 1; break;
 		case 'T':
 			if (parse_double(optarg, &hz) || hz <= 0)
 				usage_die("--timebase: expected a positive frequency in Hz, got '%s'", optarg);
-			break;
-		case 't':
-			if (parse_double(optarg, &timeout) || timeout <= 0)
-				usage_die("--timeout: expected a positive number of seconds, got '%s'", optarg);
-			break;
-		case 'R': case 'r':
-			if (parse_i64(optarg, &v) || v < (c == 'r') || v > INT_MAX)
-				usage_die("--%s: expected a %s integer, got '%s'", c == 'r' ? "reps" : "rep",
-					  c == 'r' ? "positive" : "non-negative", optarg);
-			*(c == 'r' ? &reps : &rep) = v;
 			break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
@@ -141,6 +128,7 @@ int cmd_collect_console(int argc, char **argv)
 	}
 	if (!log)
 		usage_die("collect console: --log SERIAL.txt is required");
+	collect_common__check(&com, "collect console");
 	if (optind < argc)
 		usage_die("collect console: unexpected argument '%s'", argv[optind]);
 	f = fopen(log, "r");
@@ -153,13 +141,13 @@ int cmd_collect_console(int argc, char **argv)
 		return EXIT_BADINPUT;
 	}
 	fclose(f);
-	if (reps > 0 && (size_t)reps != cl.n_runs) {
+	if (com.reps_given && (size_t)com.reps != cl.n_runs) {
 		error("%s: holds %zu runs (split at `@emudiff exit` lines), --reps says %lld", log, cl.n_runs,
-		      (long long)reps);
+		      (long long)com.reps);
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
-	if (cell && cl.n_runs != 1) {
+	if (com.cell && cl.n_runs != 1) {
 		error("%s: --cell needs a log of one run, this one holds %zu", log, cl.n_runs);
 		rc = EXIT_BADINPUT;
 		goto out;
@@ -175,7 +163,7 @@ int cmd_collect_console(int argc, char **argv)
 	if (cl.garbage_lines)
 		fprintf(stderr, "%s: %zu of %zu lines are not emudiff lines (skipped)\n", log, cl.garbage_lines,
 			cl.lines);
-	st = store__open(db ? db : store__default_path(), STORE_CREATE);
+	st = store__open(com.db, STORE_CREATE);
 	if (!st) {
 		rc = EXIT_BADINPUT;
 		goto out;
@@ -185,7 +173,7 @@ int cmd_collect_console(int argc, char **argv)
 		rc = EXIT_FINDINGS;
 		goto out;
 	}
-	wid = store__workload(st, name ? name : dflt, arch ? arch : "riscv64", elf, NULL);
+	wid = store__workload(st, com.name ? com.name : dflt, arch ? arch : "riscv64", elf, NULL);
 	for (size_t i = 0; wid > 0 && i < cl.n_runs; i++) {
 		struct hw_json j;
 		int64_t run_id;
@@ -203,11 +191,11 @@ int cmd_collect_console(int argc, char **argv)
 		if (cl.runs[i].n_marks)
 			hw_json__int(&j, "$.first_line", cl.runs[i].marks[0].line);
 		hw_json__bool(&j, "$.exit_line", cl.runs[i].has_exit);
-		if (store_console_run(st, wid, &cl.runs[i], hz, j.text, (int)rep + (int)i, cell, &run_id))
+		if (store_console_run(st, wid, &cl.runs[i], hz, j.text, com.rep + (int)i, com.cell, &run_id))
 			wid = -1;
 		else
 			printf("run %lld: console %s rep %lld: %zu marks, exit %d\n", (long long)run_id,
-			       name ? name : dflt, (long long)(rep + (int64_t)i), cl.runs[i].n_marks,
+			       com.name ? com.name : dflt, (long long)com.rep + (long long)i, cl.runs[i].n_marks,
 			       cl.runs[i].has_exit ? cl.runs[i].exit_code : -1);
 		failed += cl.runs[i].has_exit && cl.runs[i].exit_code != 0;
 		hw_json__free(&j);
@@ -221,7 +209,7 @@ int cmd_collect_console(int argc, char **argv)
 		rc = EXIT_FINDINGS;
 		goto out;
 	}
-	if (failed && fail_on_error)
+	if (failed && com.fail_on_error)
 		rc = EXIT_FINDINGS;
 	if (stdout_flush_check() && rc == EXIT_OK)
 		rc = EXIT_FINDINGS;

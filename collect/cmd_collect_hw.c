@@ -47,10 +47,10 @@ static const char usage_text[] =
 	"  --mark-time-only  same as --mark-read time\n";
 
 struct opts {
-	const char *db, *name, *cell, *events;
-	int reps, rep, warmup, fail_on_error, sample_hz, pin, no_aslr, no_syscalls;
+	struct collect_common com;
+	const char *events;
+	int warmup, sample_hz, pin, no_aslr, no_syscalls;
 	enum hw_mark_read mark_read;
-	double timeout;
 	size_t vary_env, mark_capacity;
 };
 
@@ -370,8 +370,8 @@ static char *config_json(const struct opts *o, const struct hw_machine *mach,
 		hw_json__raw(&j, "$.pin", "null");
 	hw_json__str(&j, "$.aslr", o->no_aslr ? "off" : mach->aslr == 0 ? "off (system)" : "on");
 	hw_json__int(&j, "$.env_pad", (int64_t)r->env_pad);
-	if (o->timeout > 0)
-		hw_json__num(&j, "$.timeout_s", o->timeout);
+	if (o->com.timeout_s > 0)
+		hw_json__num(&j, "$.timeout_s", o->com.timeout_s);
 	hw_json__bool(&j, "$.warmup", warmup);
 	hw_json__int(&j, "$.marks.count", (int64_t)r->n_marks);
 	hw_json__int(&j, "$.marks.dropped", (int64_t)r->marks_dropped);
@@ -487,7 +487,7 @@ static int store_run(struct store *st, int64_t wid, const struct opts *o, const 
 	ri.status = warmup ? "warmup" : status_name[r->status];
 	ri.exit_code = r->exit_code;
 	ri.wall_ns = r->wall_ns;
-	ri.cell = warmup ? NULL : o->cell;
+	ri.cell = warmup ? NULL : o->com.cell;
 	if (store__begin(st))
 		goto out;
 	run_id = store__run_add(st, &ri);
@@ -643,10 +643,8 @@ static void warn_unread(const struct hw_run_result *r, enum hw_mark_read mode)
 int cmd_collect_hw(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },       { "name", required_argument, NULL, 'n' },
-		{ "reps", required_argument, NULL, 'r' },     { "rep", required_argument, NULL, 'R' },
-		{ "cell", required_argument, NULL, 'c' },     { "timeout", required_argument, NULL, 't' },
-		{ "fail-on-error", no_argument, NULL, 'F' },  { "warmup", required_argument, NULL, 'w' },
+		COLLECT_COMMON_OPTIONS,
+		{ "warmup", required_argument, NULL, 'w' },
 		{ "pin", required_argument, NULL, 'p' },      { "events", required_argument, NULL, 'e' },
 		{ "sample", required_argument, NULL, 's' },   { "no-aslr", no_argument, NULL, 'A' },
 		{ "vary-env", required_argument, NULL, 'v' }, { "no-syscalls", no_argument, NULL, 'S' },
@@ -655,7 +653,7 @@ int cmd_collect_hw(int argc, char **argv)
 		{ "list-events", no_argument, NULL, 'L' },    { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .reps = 1, .pin = -1, .mark_capacity = 1 << 17 };
+	struct opts o = { .pin = -1, .mark_capacity = 1 << 17 };
 	const struct hw_event *ev[HW_MAX_EVENTS];
 	struct symcache sc = { 0 };
 	struct hw_machine mach;
@@ -664,18 +662,17 @@ int cmd_collect_hw(int argc, char **argv)
 	const char *arch = NULL, *elf = NULL;
 	struct symtab *main_tab = NULL;
 	int n_ev = 0, c, failures = 0, rc = EXIT_OK;
-	int64_t v, wid;
+	int64_t wid;
 
 	if (cmd_wants_help(argc, argv))
 		cmd_usage(usage_text, EXIT_OK);
+	collect_common__init(&o.com);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (collect_common__opt(&o.com, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': o.db = optarg; break;
-		case 'n': o.name = optarg; break;
-		case 'c': o.cell = optarg; break;
 		case 'e': o.events = optarg; break;
-		case 'F': o.fail_on_error = 1; break;
 		case 'A': o.no_aslr = 1; break;
 		case 'S': o.no_syscalls = 1; break;
 		case 'M': o.mark_read = HW_MARK_READ_TIME; break;
@@ -693,32 +690,18 @@ int cmd_collect_hw(int argc, char **argv)
 			for (size_t i = 0; hw_event__at(i); i++)
 				printf("%-24s %s\n", hw_event__at(i)->name, hw_event__at(i)->metric);
 			return stdout_flush_check() ? EXIT_FINDINGS : EXIT_OK;
-		case 't':
-			if (parse_double(optarg, &o.timeout) || o.timeout <= 0)
-				usage_die("--timeout: expected a positive number of seconds, got '%s'", optarg);
-			break;
-		case 'r': case 'R': case 'w': case 'p': case 's': case 'v': case 'm':
-			if (parse_i64(optarg, &v) || v < (c == 'r' ? 1 : 0) || v > INT_MAX)
-				usage_die("--%s: expected a %s integer, got '%s'",
-					  c == 'r' ? "reps" : c == 'R' ? "rep" : c == 'w' ? "warmup" : c == 'p' ? "pin"
-					  : c == 's' ? "sample" : c == 'v' ? "vary-env" : "mark-capacity",
-					  c == 'r' ? "positive" : "non-negative", optarg);
-			if (c == 'r') o.reps = (int)v;
-			else if (c == 'R') o.rep = (int)v;
-			else if (c == 'w') o.warmup = (int)v;
-			else if (c == 'p') o.pin = (int)v;
-			else if (c == 's') o.sample_hz = (int)v;
-			else if (c == 'v') o.vary_env = (size_t)v;
-			else o.mark_capacity = (size_t)v;
-			break;
+		case 'w': o.warmup = cmd_opt_int("warmup", optarg, 0); break;
+		case 'p': o.pin = cmd_opt_int("pin", optarg, 0); break;
+		case 's': o.sample_hz = cmd_opt_int("sample", optarg, 0); break;
+		case 'v': o.vary_env = (size_t)cmd_opt_int("vary-env", optarg, 0); break;
+		case 'm': o.mark_capacity = (size_t)cmd_opt_int("mark-capacity", optarg, 0); break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
 		}
 	}
 	if (optind >= argc)
 		usage_die("collect hw: no program given (emudiff collect hw [options] -- PROG ARGS)");
-	if (o.cell && o.reps != 1)
-		usage_die("collect hw: --cell needs --reps 1");
+	collect_common__check(&o.com, "collect hw");
 	if (o.pin >= 0 && o.pin >= sysconf(_SC_NPROCESSORS_CONF))
 		usage_die("--pin: no CPU %d on this machine", o.pin);
 	if (hw_event__parse_list(o.events ? o.events : hw_default_events, ev, &n_ev))
@@ -752,23 +735,23 @@ int cmd_collect_hw(int argc, char **argv)
 		}
 	}
 	hw_machine__probe(&mach, o.pin);
-	st = store__open(o.db ? o.db : store__default_path(), STORE_CREATE);
+	st = store__open(o.com.db, STORE_CREATE);
 	if (!st) {
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
 	aj = argv_json(argc - optind, pargv);
-	wid = store__workload(st, o.name ? o.name : base(pargv[0]), arch, elf, aj);
+	wid = store__workload(st, o.com.name ? o.com.name : base(pargv[0]), arch, elf, aj);
 	if (wid < 0) {
 		rc = EXIT_FINDINGS;
 		goto out;
 	}
-	for (int i = 0; i < o.warmup + o.reps; i++) {
+	for (int i = 0; i < o.warmup + o.com.reps; i++) {
 		int warmup = i < o.warmup;
-		int rep = warmup ? i - o.warmup : o.rep + (i - o.warmup);
+		int rep = warmup ? i - o.warmup : o.com.rep + (i - o.warmup);
 		struct hw_run_opts ro = {
 			.argv = pargv, .ev = ev, .n_ev = n_ev, .pin_cpu = o.pin, .no_aslr = o.no_aslr,
-			.env_pad = o.vary_env * (size_t)(rep > 0 ? rep : 0), .timeout_s = o.timeout,
+			.env_pad = o.vary_env * (size_t)(rep > 0 ? rep : 0), .timeout_s = o.com.timeout_s,
 			.sample_hz = o.sample_hz, .syscalls = !o.no_syscalls, .mark_capacity = o.mark_capacity,
 			.mark_read = o.mark_read,
 		};
@@ -799,12 +782,12 @@ int cmd_collect_hw(int argc, char **argv)
 		if (!warmup && r.status != HW_OK)
 			failures++;
 		printf("run %lld: hw %s rep %d: %s, exit %d, %zu marks, %.3f s\n", (long long)run_id,
-		       o.name ? o.name : base(pargv[0]), rep,
+		       o.com.name ? o.com.name : base(pargv[0]), rep,
 		       warmup ? "warmup" : r.status == HW_OK ? "ok" : r.status == HW_FAILED ? "failed" : "timeout",
 		       r.exit_code, r.n_marks, (double)r.time_ns / 1e9);
 		hw_run_result__free(&r);
 	}
-	if (rc == EXIT_OK && failures && o.fail_on_error)
+	if (rc == EXIT_OK && failures && o.com.fail_on_error)
 		rc = EXIT_FINDINGS;
 	if (stdout_flush_check() && rc == EXIT_OK)
 		rc = EXIT_FINDINGS;

@@ -52,9 +52,10 @@ static const char usage_text[] =
 #define MAX_EXIT_EVENTS 8
 
 struct kvm_opts {
-	const char *db, *name, *cell, *serial_log, *tracefs, *events;
-	int reps, rep, fail_on_error, dry_run;
-	double timeout_s, timebase_hz;
+	struct collect_common com;
+	const char *serial_log, *tracefs, *events;
+	int dry_run;
+	double timebase_hz;
 	const char *exit_events[MAX_EXIT_EVENTS];
 	int n_exit_events;
 	char **argv;
@@ -95,13 +96,7 @@ static int exit_source__prepare(const char *tracefs, const char *spec, struct kv
 static int parse_opts(int argc, char **argv, struct kvm_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "reps", required_argument, NULL, 'r' },
-		{ "rep", required_argument, NULL, 'R' },
-		{ "cell", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "fail-on-error", no_argument, NULL, 'f' },
+		COLLECT_COMMON_OPTIONS,
 		{ "serial-log", required_argument, NULL, 's' },
 		{ "timebase-hz", required_argument, NULL, 'b' },
 		{ "events", required_argument, NULL, 'e' },
@@ -114,25 +109,19 @@ static int parse_opts(int argc, char **argv, struct kvm_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->db = store__default_path();
-	o->reps = 1;
+	collect_common__init(&o->com);
 	o->timebase_hz = 10e6;
 	o->events = "cycles,instructions";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (collect_common__opt(&o->com, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': o->db = optarg; break;
-		case 'n': o->name = optarg; break;
-		case 'c': o->cell = optarg; break;
 		case 's': o->serial_log = optarg; break;
 		case 'e': o->events = optarg; break;
 		case 'T': o->tracefs = optarg; break;
-		case 'f': o->fail_on_error = 1; break;
 		case 'D': o->dry_run = 1; break;
 		case 'h': cmd_usage(usage_text, 0);
-		case 'r': o->reps = cmd_opt_int("reps", optarg, 1); break;
-		case 'R': o->rep = cmd_opt_int("rep", optarg, 0); break;
-		case 't': o->timeout_s = cmd_opt_seconds("timeout", optarg); break;
 		case 'b':
 			if (parse_double(optarg, &o->timebase_hz) || o->timebase_hz <= 0)
 				usage_die("--timebase-hz: '%s' is not a positive frequency", optarg);
@@ -148,8 +137,7 @@ static int parse_opts(int argc, char **argv, struct kvm_opts *o)
 	}
 	if (optind >= argc && !o->dry_run)
 		usage_die("collect hw-kvm: no VMM command given (after --)");
-	if (o->cell && o->reps != 1)
-		usage_die("--cell needs --reps 1");
+	collect_common__check(&o->com, "collect hw-kvm");
 	o->argv = argv + optind;
 	if (!o->n_exit_events) {
 		o->exit_events[o->n_exit_events++] = "kvm:kvm_exit";
@@ -317,7 +305,7 @@ static int run_vmm(const struct kvm_opts *o, const struct hw_event *const *ev, i
 	}
 	close(go[1]);
 
-	deadline = o->timeout_s > 0 ? start + (int64_t)(o->timeout_s * 1e9) : INT64_MAX;
+	deadline = o->com.timeout_s > 0 ? start + (int64_t)(o->com.timeout_s * 1e9) : INT64_MAX;
 	while (!reaped) {
 		if (o->serial_log) {
 			/* a growing file: read what is new, then wait a little */
@@ -404,8 +392,8 @@ static char *config_json(const struct kvm_opts *o, const struct kvm_result *r, i
 	hw_json__str(&j, "$.console", console_path);
 	hw_json__int(&j, "$.console_marks", (int64_t)n_marks);
 	hw_json__str(&j, "$.tracefs", o->tracefs ? o->tracefs : "");
-	if (o->timeout_s > 0)
-		hw_json__num(&j, "$.timeout_s", o->timeout_s);
+	if (o->com.timeout_s > 0)
+		hw_json__num(&j, "$.timeout_s", o->com.timeout_s);
 	if (r->exec_error[0])
 		hw_json__str(&j, "$.exec_error", r->exec_error);
 	for (int i = 0; i < r->n_src; i++) {
@@ -539,7 +527,7 @@ static int store_run(struct store *s, const struct kvm_opts *o, const char *name
 		struct run_info ri = {
 			.workload_id = wid, .platform = "hw-kvm", .config_json = cfg, .rep = rep,
 			.status = status, .exit_code = r->exit_code, .wall_ns = r->wall_ns,
-			.cell = o->cell,
+			.cell = o->com.cell,
 		};
 
 		run_id = store__run_add(s, &ri);
@@ -648,17 +636,17 @@ int cmd_collect_hw_kvm(int argc, char **argv)
 		return dry_run(&o, ev, n_ev, dev_kvm);
 	if (!dev_kvm)
 		warning("no /dev/kvm: the VMM runs without KVM; exits are recorded as measured (none expected)");
-	s = store__open(o.db, STORE_CREATE);
+	s = store__open(o.com.db, STORE_CREATE);
 	if (!s)
 		return EXIT_BADINPUT;
-	if (o.name) {
-		name = xstrdup(o.name);
+	if (o.com.name) {
+		name = xstrdup(o.com.name);
 	} else {
 		const char *b = strrchr(o.argv[0], '/');
 
 		name = xstrdup(b ? b + 1 : o.argv[0]);
 	}
-	for (int k = 0; k < o.reps; k++) {
+	for (int k = 0; k < o.com.reps; k++) {
 		struct kvm_result r;
 
 		memset(&r, 0, sizeof(r));
@@ -669,7 +657,7 @@ int cmd_collect_hw_kvm(int argc, char **argv)
 		}
 		if (r.exec_error[0])
 			error("%s", r.exec_error);
-		if (store_run(s, &o, name, o.rep + k, &r, dev_kvm)) {
+		if (store_run(s, &o, name, o.com.rep + k, &r, dev_kvm)) {
 			kvm_result__free(&r);
 			ret = EXIT_BADINPUT;
 			break;
@@ -679,7 +667,7 @@ int cmd_collect_hw_kvm(int argc, char **argv)
 	}
 	store__close(s);
 	free(name);
-	if (ret == EXIT_OK && any_bad && o.fail_on_error)
+	if (ret == EXIT_OK && any_bad && o.com.fail_on_error)
 		ret = EXIT_FINDINGS;
 	if (stdout_flush_check() && ret == EXIT_OK)
 		ret = EXIT_FINDINGS;

@@ -73,9 +73,9 @@ static const char *const trap_vector_symbols[] = {
 };
 
 struct qemu_opts {
-	const char *db, *name, *cell, *qemu, *elf, *until_console, *ingest;
-	int reps, rep, fail_on_error, system;
-	double timeout_s;
+	struct collect_common com;
+	const char *qemu, *elf, *until_console, *ingest;
+	int system;
 	const char *plugin_opts[MAX_PLUGIN_OPTS];
 	int n_plugin_opts;
 	const char *trapvec[MAX_TRAPVEC];
@@ -129,13 +129,7 @@ static int smp_cpus(const char *arg)
 static int parse_opts(int argc, char **argv, struct qemu_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "reps", required_argument, NULL, 'r' },
-		{ "rep", required_argument, NULL, 'R' },
-		{ "cell", required_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "fail-on-error", no_argument, NULL, 'f' },
+		COLLECT_COMMON_OPTIONS,
 		{ "plugin-opt", required_argument, NULL, 'o' },
 		{ "qemu", required_argument, NULL, 'q' },
 		{ "system", no_argument, NULL, 's' },
@@ -150,24 +144,18 @@ static int parse_opts(int argc, char **argv, struct qemu_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->db = store__default_path();
-	o->reps = 1;
+	collect_common__init(&o->com);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (collect_common__opt(&o->com, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': o->db = optarg; break;
-		case 'n': o->name = optarg; break;
-		case 'c': o->cell = optarg; break;
 		case 'q': o->qemu = optarg; break;
 		case 's': o->system = 1; break;
 		case 'e': o->elf = optarg; break;
 		case 'u': o->until_console = optarg; break;
 		case 'i': o->ingest = optarg; break;
-		case 'f': o->fail_on_error = 1; break;
 		case 'h': cmd_usage(usage_text, 0);
-		case 'r': o->reps = cmd_opt_int("reps", optarg, 1); break;
-		case 'R': o->rep = cmd_opt_int("rep", optarg, 0); break;
-		case 't': o->timeout_s = cmd_opt_seconds("timeout", optarg); break;
 		case 'o':
 			if (!strchr(optarg, '=') || strchr(optarg, ','))
 				usage_die("--plugin-opt: '%s' is not KEY=VALUE (without commas)", optarg);
@@ -197,13 +185,12 @@ static int parse_opts(int argc, char **argv, struct qemu_opts *o)
 	o->argc = argc - optind;
 	if (!o->ingest && o->argc < 1)
 		usage_die("collect qemu: nothing to run (give PROG, or QEMU's arguments with --system, after --)");
-	if (o->cell && o->reps != 1)
-		usage_die("--cell needs --reps 1");
+	collect_common__check(&o->com, "collect qemu");
 	if (o->until_console && !o->system)
 		usage_die("--until-console needs --system");
-	if (o->ingest && o->reps != 1)
+	if (o->ingest && o->com.reps != 1)
 		usage_die("--ingest stores one run; --reps must be 1");
-	if (o->system && !o->elf && !o->name && !o->ingest)
+	if (o->system && !o->elf && !o->com.name && !o->ingest)
 		usage_die("--system needs --elf KERNEL or --name W to name the workload");
 	if (o->until_console && !*o->until_console)
 		usage_die("--until-console: empty string");
@@ -351,8 +338,8 @@ static void qemu_run(char **argv, const struct qemu_opts *o, struct qemu_result 
 	memset(r, 0, sizeof(*r));
 	r->status = "failed";
 	r->exit_code = -1;
-	if (o->timeout_s > 0)
-		deadline = start + (int64_t)(o->timeout_s * 1e9);
+	if (o->com.timeout_s > 0)
+		deadline = start + (int64_t)(o->com.timeout_s * 1e9);
 	if (o->until_console) {
 		if (pipe(pipefd)) {
 			snprintf(r->why, sizeof(r->why), "pipe: %s", strerror(errno));
@@ -426,7 +413,7 @@ static void qemu_run(char **argv, const struct qemu_opts *o, struct qemu_result 
 	else if (WIFSIGNALED(wstatus))
 		r->exit_code = 128 + WTERMSIG(wstatus);
 	if (!strcmp(r->status, "timeout"))
-		snprintf(r->why, sizeof(r->why), "timeout after %.3g s", o->timeout_s);
+		snprintf(r->why, sizeof(r->why), "timeout after %.3g s", o->com.timeout_s);
 	else if (o->until_console && r->until_seen)
 		r->status = "ok"; /* stopped on purpose */
 	else if (o->until_console)
@@ -582,7 +569,7 @@ static int ingest_run(const struct ingest_ctx *c)
 		struct run_info ri = {
 			.workload_id = wid, .platform = c->o->system ? "qemu-system" : "qemu-user",
 			.config_json = cfg, .rep = c->rep, .status = c->r->status,
-			.exit_code = c->r->exit_code, .wall_ns = c->r->wall_ns, .cell = c->o->cell,
+			.exit_code = c->r->exit_code, .wall_ns = c->r->wall_ns, .cell = c->o->com.cell,
 		};
 		run_id = store__run_add(s, &ri);
 	}
@@ -986,10 +973,10 @@ int cmd_collect_qemu(int argc, char **argv)
 		goto out;
 	}
 
-	s = store__open(o.db, STORE_CREATE);
+	s = store__open(o.com.db, STORE_CREATE);
 	if (!s)
 		goto out;
-	const char *name = o.name ? o.name : elf_path ? base_name(elf_path) : "qemu-system";
+	const char *name = o.com.name ? o.com.name : elf_path ? base_name(elf_path) : "qemu-system";
 
 	if (o.ingest) {
 		/* a plugin output file made elsewhere (the plugin run standalone) */
@@ -1012,7 +999,7 @@ int cmd_collect_qemu(int argc, char **argv)
 		struct ingest_ctx c = { .s = s, .o = &o, .out = &out, .r = &r, .elf_syms = syms,
 					.name = name, .arch = arch ? arch : out.arch,
 					.elf_path = elf_path, .plugin_opts = out.options,
-					.qemu_ver = "unknown", .qemu_bin = "", .rep = o.rep,
+					.qemu_ver = "unknown", .qemu_bin = "", .rep = o.com.rep,
 					.n_children = ch.n, .insns_children = ch.insns };
 		int bad = ingest_run(&c);
 
@@ -1080,7 +1067,7 @@ int cmd_collect_qemu(int argc, char **argv)
 	qargv[qargc] = NULL;
 
 	ret = EXIT_OK;
-	for (int rep = o.rep; rep < o.rep + o.reps; rep++) {
+	for (int rep = o.com.rep; rep < o.com.rep + o.com.reps; rep++) {
 		struct qemu_result r;
 		struct qemu_output out;
 		struct children ch = { 0 };
@@ -1136,7 +1123,7 @@ int cmd_collect_qemu(int argc, char **argv)
 		if (strcmp(r.status, "ok"))
 			warning("run %d: %s (%s)", rep, r.status, r.why);
 	}
-	if (ret == EXIT_OK && any_bad && o.fail_on_error)
+	if (ret == EXIT_OK && any_bad && o.com.fail_on_error)
 		ret = EXIT_FINDINGS;
 out:
 	if (keep_output) {

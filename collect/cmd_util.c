@@ -1,6 +1,7 @@
 /* cmd_util.c - option helpers shared by the subcommands. */
 #include "cmd.h"
 #include "common.h"
+#include "store.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -44,4 +45,29 @@ double cmd_opt_seconds(const char *opt, const char *arg)
 	if (parse_double(arg, &v) || !(v > 0))
 		usage_die("--%s: '%s' is not a positive number of seconds", opt, arg);
 	return v;
+}
+
+void collect_common__init(struct collect_common *o)
+{
+	*o = (struct collect_common){ .db = store__default_path(), .reps = 1 };
+}
+
+int collect_common__opt(struct collect_common *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'd': o->db = arg; return 1;
+	case 'n': o->name = arg; return 1;
+	case 'c': o->cell = arg; return 1;
+	case 'F': o->fail_on_error = 1; return 1;
+	case 'r': o->reps = cmd_opt_int("reps", arg, 1); o->reps_given = 1; return 1;
+	case 'R': o->rep = cmd_opt_int("rep", arg, 0); return 1;
+	case 't': o->timeout_s = cmd_opt_seconds("timeout", arg); return 1;
+	}
+	return 0;
+}
+
+void collect_common__check(const struct collect_common *o, const char *cmd)
+{
+	if (o->cell && o->reps != 1)
+		usage_die("%s: --cell needs --reps 1", cmd);
 }
