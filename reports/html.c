@@ -169,6 +169,13 @@ void html__sortkey(FILE *f, double v)
 	fprintf(f, " data-v=\"%.9g\"", isfinite(v) ? v : -1e300);
 }
 
+void html__num_cell(FILE *f, double sortkey)
+{
+	fputs("<td class=\"n\"", f);
+	html__sortkey(f, sortkey);
+	fputc('>', f);
+}
+
 int verdict_flagged(const char *verdict)
 {
 	return verdict && (!strcmp(verdict, "underestimates") || !strcmp(verdict, "overestimates"));

@@ -84,6 +84,7 @@ void html__pval(FILE *f, double v);                     /* p-value: 3 decimals o
 void html__ci(FILE *f, double v, double lo, double hi, int pct); /* "v [lo, hi]" */
 void html__verdict(FILE *f, const char *verdict);       /* coloured badge */
 void html__sortkey(FILE *f, double v);                   /* data-v attribute for sorting */
+void html__num_cell(FILE *f, double sortkey);           /* opens <td class="n" data-v=...> */
 int verdict_flagged(const char *verdict);
 
 /* model.c */
