@@ -82,7 +82,7 @@ static int study_models(struct engine *e)
 
 		if (!o->n)
 			continue;
-		if (!stats__linfit(o->X, o->y, o->n, MODEL_TERMS, model_term, 1, 1, e->o->confidence, &f) &&
+		if (!linfit__fit(o->X, o->y, o->n, MODEL_TERMS, model_term, 1, 1, e->o->confidence, e->threads, &f) &&
 		    f.rank == f.p && f.p >= 2 && engine__write_model(e, 0, o->metric, &f))
 			return -1;
 	}

@@ -13,6 +13,7 @@
 #include "common.h"
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
@@ -225,19 +226,19 @@ static void pred_free(struct pred_data *pd)
 	memset(pd, 0, sizeof(*pd));
 }
 
-struct wm_item {
-	double x, w;
-};
+/* bracket buffers of weighted_median_near(): values and their weights */
+#define WM_BRACKET 256
 
-static int wm_cmp(const void *a, const void *b)
-{
-	double x = ((const struct wm_item *)a)->x, y = ((const struct wm_item *)b)->x;
-
-	return (x > y) - (x < y);
-}
-
+/*
+ * The weighted median of one resample, which lies close to the point
+ * estimate's: gather only the values within a bracket around the guess
+ * (wide enough for about 64 of them, widened on a miss) and sort those
+ * (gsl_sort2 carries the weights along). Exact: the same answer as
+ * stats__weighted_median(), to which it falls back. It runs for every
+ * resample and predictor, which made it a hot spot.
+ */
 static double weighted_median_near(const double *x, const double *w, size_t n, double guess,
-				   double *delta, struct wm_item *buf, double *scratch)
+				   double *delta, double *bx, double *bw, double *scratch)
 {
 	for (int attempt = 0; attempt < 4 && isfinite(guess) && *delta > 0; attempt++) {
 		double lo = guess - *delta, hi = guess + *delta, below = 0, inside = 0, total = 0, cum;
@@ -250,14 +251,14 @@ static double weighted_median_near(const double *x, const double *w, size_t n, d
 			if (x[i] < lo) {
 				below += w[i];
 			} else if (x[i] <= hi) {
-				if (m == 256)
+				if (m == WM_BRACKET)
 					break;
-				buf[m].x = x[i];
-				buf[m++].w = w[i];
+				bx[m] = x[i];
+				bw[m++] = w[i];
 				inside += w[i];
 			}
 		}
-		if (m == 256) {
+		if (m == WM_BRACKET) {
 			*delta /= 4;
 			continue;
 		}
@@ -265,17 +266,17 @@ static double weighted_median_near(const double *x, const double *w, size_t n, d
 			*delta *= 4;
 			continue;
 		}
-		qsort(buf, m, sizeof(*buf), wm_cmp);
+		gsl_sort2(bx, 1, bw, 1, m);
 		cum = below;
 		for (size_t i = 0; i < m; i++) {
-			cum += buf[i].w;
+			cum += bw[i];
 			if (cum >= total / 2) {
 				/* aim the next bracket at about 64 values */
 				if (m > 128)
 					*delta /= 2;
 				else if (m < 16)
 					*delta *= 2;
-				return buf[i].x;
+				return bx[i];
 			}
 		}
 	}
@@ -296,7 +297,7 @@ static void boot_chunk(void *ctx, size_t lo, size_t hi)
 	struct wl_calc *c = j->c;
 	size_t R = c->R;
 	double *pb = xmalloc(R * sizeof(*pb)), *scratch = xmalloc(2 * R * sizeof(*scratch));
-	struct wm_item *buf = xmalloc(256 * sizeof(*buf));
+	double *bx = xmalloc(2 * WM_BRACKET * sizeof(*bx)), *bw = bx + WM_BRACKET;
 	double delta[PRED_COUNT];
 
 	for (int q = 0; q < PRED_COUNT; q++)
@@ -317,11 +318,11 @@ static void boot_chunk(void *ctx, size_t lo, size_t hi)
 			else
 				resample_mean(j->pe->counts + b * c->ne, pd->share, c->ne, R, pb);
 			factors(hb, pb, R, f);
-			pd->base[b] = weighted_median_near(f, pb, R, pd->base_hat, &delta[q], buf, scratch);
+			pd->base[b] = weighted_median_near(f, pb, R, pd->base_hat, &delta[q], bx, bw, scratch);
 		}
 	}
 	free(pb);
-	free(buf);
+	free(bx);
 	free(scratch);
 }
 
