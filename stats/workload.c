@@ -140,16 +140,33 @@ static void resample_mean(const uint16_t *c, const double *x, size_t n, size_t R
 		acc[r] /= (double)n;
 }
 
-/* B x R into R x B, by tiles so that both sides stay in cache */
-static void transpose(const double *in, size_t B, size_t R, double *out)
-{
-	enum { T = 32 };
+/* B x R into R x B, by tiles so that both sides stay in cache; tile
+ * columns [lo, hi) of T regions each per chunk of parallel__for */
+enum { TRANSPOSE_TILE = 32 };
 
-	for (size_t b0 = 0; b0 < B; b0 += T)
-		for (size_t r0 = 0; r0 < R; r0 += T)
+struct transpose_job {
+	const double *in;
+	size_t B, R;
+	double *out;
+};
+
+static void transpose_chunk(void *ctx, size_t lo, size_t hi)
+{
+	const struct transpose_job *j = ctx;
+	size_t B = j->B, R = j->R, T = TRANSPOSE_TILE;
+
+	for (size_t r0 = lo * T; r0 < hi * T && r0 < R; r0 += T)
+		for (size_t b0 = 0; b0 < B; b0 += T)
 			for (size_t b = b0; b < b0 + T && b < B; b++)
 				for (size_t r = r0; r < r0 + T && r < R; r++)
-					out[r * B + b] = in[b * R + r];
+					j->out[r * B + b] = j->in[b * R + r];
+}
+
+static void transpose(const double *in, size_t B, size_t R, double *out, int threads)
+{
+	struct transpose_job j = { in, B, R, out };
+
+	parallel__for((R + TRANSPOSE_TILE - 1) / TRANSPOSE_TILE, threads, transpose_chunk, &j);
 }
 
 static void factors(const double *h, const double *p, size_t R, double *f)
@@ -642,13 +659,13 @@ int engine__workload(struct engine *e, struct workload_data *w)
 		parallel__for(c.B, e->threads, boot_chunk, &j);
 		/* region-major from here on: each interval reads one contiguous column */
 		c.hboot = dbuf__get(&e->hboot, c.B * c.R);
-		transpose(j.fb, c.B, c.R, c.hboot);
+		transpose(j.fb, c.B, c.R, c.hboot, e->threads);
 		for (int q = 0; q < PRED_COUNT; q++) {
 			struct dbuf t;
 
 			if (!c.pred[q].present)
 				continue;
-			transpose(c.pred[q].boot, c.B, c.R, dbuf__get(&e->tmp, c.B * c.R));
+			transpose(c.pred[q].boot, c.B, c.R, dbuf__get(&e->tmp, c.B * c.R), e->threads);
 			t = e->tmp;
 			e->tmp = e->pboot[q];
 			e->pboot[q] = t;
