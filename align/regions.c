@@ -39,20 +39,6 @@ struct run_seq {
 	uint64_t hash;
 };
 
-/* One run's region_metric rows; metric names are interned per run. */
-struct metric_row {
-	int64_t region_id;
-	unsigned metric; /* index into names */
-	double value;
-};
-
-struct metric_rows {
-	struct metric_row *row;
-	size_t n, cap;
-	char **names;
-	size_t nnames;
-};
-
 struct ctx {
 	sqlite3 *db;
 	const char *dbname;
@@ -65,7 +51,6 @@ struct ctx {
 	struct symtab *names;
 	struct align_result *res;
 	sqlite3_stmt *st_metric, *st_event_region, *st_alignment;
-	struct metric_rows rows; /* the current run's region metrics, written by flush_metrics() */
 };
 
 static int db_error(struct ctx *c, const char *what)
@@ -332,76 +317,19 @@ out:
 	return rc;
 }
 
-/* Queue one region_metric row of the current run (written by flush_metrics). */
 static int put_metric(struct ctx *c, int64_t run_id, int64_t region_id, const char *metric,
 		      double value)
 {
-	struct metric_rows *m = &c->rows;
-	unsigned k;
-
-	(void)run_id;
-	for (k = 0; k < m->nnames && strcmp(m->names[k], metric); k++)
-		;
-	if (k == m->nnames) {
-		m->names = xrealloc(m->names, (m->nnames + 1) * sizeof(*m->names));
-		m->names[m->nnames++] = xstrdup(metric);
-	}
-	if (m->n == m->cap) {
-		m->cap = m->cap ? 2 * m->cap : 1024;
-		m->row = xrealloc(m->row, m->cap * sizeof(*m->row));
-	}
-	m->row[m->n++] = (struct metric_row){ region_id, k, value };
-	return 0;
-}
-
-static const struct metric_rows *sort_rows;
-
-static int metric_row_cmp(const void *a, const void *b)
-{
-	const struct metric_row *x = a, *y = b;
-
-	if (x->region_id != y->region_id)
-		return x->region_id < y->region_id ? -1 : 1;
-	return strcmp(sort_rows->names[x->metric], sort_rows->names[y->metric]);
-}
-
-static void metric_rows__clear(struct metric_rows *m)
-{
-	for (size_t k = 0; k < m->nnames; k++)
-		free(m->names[k]);
-	free(m->names);
-	m->names = NULL;
-	m->nnames = 0;
-	m->n = 0;
-}
-
-/*
- * Write the run's queued rows in primary-key order (run_id, region_id,
- * metric): each row then lands at the end of the b-tree, where SQLite
- * appends without a search and without splitting pages in the middle. At
- * study scale (millions of rows) this saves about a third of align's time.
- * (Multi-row INSERTs were slower: they open a statement journal each.)
- */
-static int flush_metrics(struct ctx *c, int64_t run_id)
-{
-	struct metric_rows *m = &c->rows;
 	sqlite3_stmt *st = c->st_metric;
-	int rc = 0;
 
-	sort_rows = m;
-	qsort(m->row, m->n, sizeof(*m->row), metric_row_cmp);
-	sort_rows = NULL;
-	for (size_t i = 0; i < m->n && !rc; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, run_id);
-		sqlite3_bind_int64(st, 2, m->row[i].region_id);
-		sqlite3_bind_text(st, 3, m->names[m->row[i].metric], -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 4, m->row[i].value);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = db_error(c, "writing region metrics");
-	}
-	metric_rows__clear(m);
-	return rc;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, region_id);
+	sqlite3_bind_text(st, 3, metric, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 4, value);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return db_error(c, "writing region metrics");
+	return 0;
 }
 
 /* One run's marker hits: seq numbers and the two built-in counters (NAN: NULL). */
@@ -688,8 +616,7 @@ static int align_run(struct ctx *c, const struct run_seq *r)
 	}
 	if (diff_metric(c, r, map, h.insns, qemu ? "insns" : "instret") < 0 ||
 	    diff_metric(c, r, map, h.time, qemu ? "qemu_host_ns" : "time_ns") < 0 ||
-	    mark_values(c, r, map, &h, &taken) < 0 || events(c, r, map, &h) < 0 ||
-	    flush_metrics(c, r->id) < 0)
+	    mark_values(c, r, map, &h, &taken) < 0 || events(c, r, map, &h) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -766,8 +693,6 @@ int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result
 	rc = drop_unused_regions(&c);
 out:
 	sqlite3_finalize(c.st_metric);
-	metric_rows__clear(&c.rows);
-	free(c.rows.row);
 	sqlite3_finalize(c.st_event_region);
 	sqlite3_finalize(c.st_alignment);
 	for (i = 0; i < c.nruns; i++) {
