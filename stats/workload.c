@@ -175,36 +175,53 @@ static void factors(const double *h, const double *p, size_t R, double *f)
 		f[r] = p[r] > 0 ? h[r] / p[r] : NAN;
 }
 
-/* Leave-one-out factors of both samples, for both baselines. */
-static void jackknife(struct wl_calc *c, struct pred_data *pd, double *scratch)
+/* Leave-one-out factors of both samples, for both baselines: rows
+ * [0, nh) leave out a hardware run, [nh, nh + ne) an emulation run. */
+struct jack_job {
+	struct wl_calc *c;
+	struct pred_data *pd;
+};
+
+static void jack_chunk(void *ctx, size_t lo, size_t hi)
 {
+	struct jack_job *j = ctx;
+	struct wl_calc *c = j->c;
+	struct pred_data *pd = j->pd;
 	size_t R = c->R;
 	double *h = xmalloc(R * sizeof(*h)), *p = xmalloc(R * sizeof(*p));
+	double *scratch = xmalloc(2 * R * sizeof(*scratch));
 
-	for (int side = 0; side < 2; side++) {
-		size_t n = side ? c->ne : c->nh;
+	for (size_t row = lo; row < hi; row++) {
+		int side = row >= c->nh;
+		size_t n = side ? c->ne : c->nh, i = side ? row - c->nh : row;
 		const double *x = side ? pd->share : c->hshare;
 		const double *mean = side ? pd->mean : c->hmean;
+		double *f = pd->jack[BASE_SHARE][side] + i * R, base;
 
-		for (int b = 0; b < BASE_COUNT; b++)
-			pd->jack[b][side] = xmalloc(n * R * sizeof(double));
-		for (size_t i = 0; i < n; i++) {
-			double *f = pd->jack[BASE_SHARE][side] + i * R, base;
+		for (size_t r = 0; r < R; r++) {
+			double loo = ((double)n * mean[r] - x[i * R + r]) / (double)(n - 1);
 
-			for (size_t r = 0; r < R; r++) {
-				double loo = ((double)n * mean[r] - x[i * R + r]) / (double)(n - 1);
-
-				(side ? p : h)[r] = loo;
-				(side ? h : p)[r] = side ? c->hmean[r] : pd->mean[r];
-			}
-			factors(h, p, R, f);
-			base = stats__weighted_median(f, p, R, scratch);
-			for (size_t r = 0; r < R; r++)
-				pd->jack[BASE_ROBUST][side][i * R + r] = f[r] / base;
+			(side ? p : h)[r] = loo;
+			(side ? h : p)[r] = side ? c->hmean[r] : pd->mean[r];
 		}
+		factors(h, p, R, f);
+		base = stats__weighted_median(f, p, R, scratch);
+		for (size_t r = 0; r < R; r++)
+			pd->jack[BASE_ROBUST][side][i * R + r] = f[r] / base;
 	}
 	free(h);
 	free(p);
+	free(scratch);
+}
+
+static void jackknife(struct wl_calc *c, struct pred_data *pd, int threads)
+{
+	struct jack_job j = { c, pd };
+
+	for (int side = 0; side < 2; side++)
+		for (int b = 0; b < BASE_COUNT; b++)
+			pd->jack[b][side] = xmalloc((side ? c->ne : c->nh) * c->R * sizeof(double));
+	parallel__for(c->nh + c->ne, threads, jack_chunk, &j);
 }
 
 /*
@@ -680,7 +697,7 @@ int engine__workload(struct engine *e, struct workload_data *w)
 				c.hjack[i * c.R + r] =
 					((double)c.nh * c.hmean[r] - c.hshare[i * c.R + r]) / (double)(c.nh - 1);
 		for (int k = 0; k < np; k++)
-			jackknife(&c, &c.pred[qs[k]], scratch);
+			jackknife(&c, &c.pred[qs[k]], e->threads);
 		cj = (struct ci_job){ e, &c, w, e->findings.n, np, { 0 }, hw_outliers, emu_p, hw_p, metric };
 		memcpy(cj.qs, qs, sizeof(qs));
 		finding_list__reserve(&e->findings, c.R * (size_t)np * 2);
