@@ -282,9 +282,9 @@ static double weighted_median_near(const double *x, const double *w, size_t n, d
 			if (isnan(x[i]) || !(w[i] > 0))
 				continue;
 			total += w[i];
-			if (x[i] < lo) {
-				below += w[i];
-			} else if (x[i] <= hi) {
+			/* half the values lie below, at random: no branch for that */
+			below += x[i] < lo ? w[i] : 0;
+			if (x[i] >= lo && x[i] <= hi) {
 				if (m == WM_BRACKET)
 					break;
 				bx[m] = x[i];
