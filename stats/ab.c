@@ -119,9 +119,72 @@ static void fmt_ci(char *buf, size_t n, double r, const struct boot_ci *ci)
 	snprintf(buf, n, "%.3gx, CI %.3g-%.3g", r, ci->bca_lo, ci->bca_hi);
 }
 
-/* one ab_compare row: the whole run (key NULL) or the common region key */
+/*
+ * The resample plans shared by the common regions of a pair: [0] emulation,
+ * [1] hardware runs; [k][0] side A, [k][1] side B, sized by the ok runs of
+ * that side. Like the regions of one workload in the engine, the regions of
+ * one run are resampled together; drawing a plan per region made 1000 common
+ * regions cost seconds of random numbers. A region missing from some runs
+ * draws its own plans.
+ */
+struct pair_plans {
+	struct boot_plan p[2][2];
+	int ready[2]; /* 0: not drawn yet, 1: drawn, -1: cannot */
+};
+
+static size_t ok_runs(sqlite3 *db, int64_t wid, int platform)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	if (platform < 0 || sqlite3_prepare_v2(db, "SELECT count(*) FROM run WHERE workload_id = ?1 AND"
+						   " platform = ?2 AND status = 'ok'", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, wid);
+	sqlite3_bind_text(st, 2, platform__name(platform), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void pair_plans__free(struct pair_plans *pp)
+{
+	for (int k = 0; k < 2; k++)
+		if (pp->ready[k] == 1)
+			for (int s = 0; s < 2; s++)
+				boot_plan__free(&pp->p[k][s]);
+}
+
+/* ratio CI of one region: the pair's plans when the sizes fit, else its own stream */
+static int region_ratio(struct engine *e, struct pair_plans *pp, int kind, const struct side *a,
+			const struct side *b, const double *x, size_t nx, const double *y, size_t ny,
+			const char *pair, const char *stream, double *r, struct boot_ci *ci)
+{
+	if (!pp->ready[kind]) {
+		size_t na = ok_runs(e->db, a->workload_id, kind ? a->hw_p : a->emu_p);
+		size_t nb = ok_runs(e->db, b->workload_id, kind ? b->hw_p : b->emu_p);
+		unsigned long seed = engine__seed(e->o->seed, pair, kind ? "ab:regions:hw" : "ab:regions:emu");
+
+		pp->ready[kind] = -1;
+		if (na >= 2 && nb >= 2 && !boot_plan__init(&pp->p[kind][0], e->o->resamples, na, seed)) {
+			if (!boot_plan__init(&pp->p[kind][1], e->o->resamples, nb, seed * 2654435761UL + 0x9e3779b9UL))
+				pp->ready[kind] = 1;
+			else
+				boot_plan__free(&pp->p[kind][0]);
+		}
+	}
+	if (pp->ready[kind] == 1 && pp->p[kind][0].n == nx && pp->p[kind][1].n == ny)
+		return stats__ratio_ci_plans(x, nx, y, ny, &pp->p[kind][0], &pp->p[kind][1], e->o->confidence, r,
+					     ci);
+	return stats__ratio_ci(x, nx, y, ny, e->o->resamples, engine__seed(e->o->seed, pair, stream),
+			       e->o->confidence, r, ci);
+}
+
+/* one ab_compare row: the whole run (key NULL, pp NULL) or the common region key */
 static int compare(struct engine *e, sqlite3_stmt *ins, const char *pair, const struct side *a,
-		   const struct side *b, const char *emu_metric, const char *hw_metric, const char *key)
+		   const struct side *b, const char *emu_metric, const char *hw_metric, const char *key,
+		   struct pair_plans *pp)
 {
 	size_t nae, nbe, nah, nbh;
 	int ma, mb, mc, md, ok_e, ok_h;
@@ -137,15 +200,17 @@ static int compare(struct engine *e, sqlite3_stmt *ins, const char *pair, const 
 
 	if (!nae && !nbe && !nah && !nbh)
 		goto out; /* this emulation metric is not in the store at all */
-	/* per region: other bootstrap streams, so that regions are independent draws */
+	/* a region that lacks some runs draws from a stream of its own */
 	snprintf(stream, sizeof(stream), "ab:emu:%s%s%s", emu_metric, key ? ":" : "", key ? key : "");
-	ok_e = !stats__ratio_ci(ae, nae, be, nbe, e->o->resamples, engine__seed(e->o->seed, pair, stream),
-				e->o->confidence, &re, &ce);
+	ok_e = !(pp ? region_ratio(e, pp, 0, a, b, ae, nae, be, nbe, pair, stream, &re, &ce)
+		    : stats__ratio_ci(ae, nae, be, nbe, e->o->resamples, engine__seed(e->o->seed, pair, stream),
+				      e->o->confidence, &re, &ce));
 	if (key)
 		snprintf(where, sizeof(where), "in region %s, ", key);
 	snprintf(stream, sizeof(stream), "ab:hw:%s%s%s", hw_metric, key ? ":" : "", key ? key : "");
-	ok_h = !stats__ratio_ci(ah, nah, bh, nbh, e->o->resamples, engine__seed(e->o->seed, pair, stream),
-				e->o->confidence, &rh, &ch);
+	ok_h = !(pp ? region_ratio(e, pp, 1, a, b, ah, nah, bh, nbh, pair, stream, &rh, &ch)
+		    : stats__ratio_ci(ah, nah, bh, nbh, e->o->resamples, engine__seed(e->o->seed, pair, stream),
+				      e->o->confidence, &rh, &ch));
 	fmt_ci(es, sizeof(es), re, &ce);
 	fmt_ci(hs, sizeof(hs), rh, &ch);
 	if (!ok_e || !ok_h) {
@@ -298,20 +363,22 @@ int engine__ab(struct engine *e)
 			continue;
 		}
 		hw_metric = ab_hw_metric(e, &s[0], &s[1]);
-		if (compare(e, ins, pair, &s[0], &s[1], "insns", hw_metric, NULL) ||
-		    compare(e, ins, pair, &s[0], &s[1], "qemu_host_ns", hw_metric, NULL))
+		if (compare(e, ins, pair, &s[0], &s[1], "insns", hw_metric, NULL, NULL) ||
+		    compare(e, ins, pair, &s[0], &s[1], "qemu_host_ns", hw_metric, NULL, NULL))
 			goto out;
 		{
 			size_t nk = 0;
 			char **keys = s[0].workload_id != s[1].workload_id ? common_keys(e, &s[0], &s[1], &nk) : NULL;
+			struct pair_plans pp = { 0 };
 			int bad = 0;
 
 			for (size_t k = 0; k < nk; k++) {
-				bad = bad || compare(e, ins, pair, &s[0], &s[1], "insns", hw_metric, keys[k]) ||
-				      compare(e, ins, pair, &s[0], &s[1], "qemu_host_ns", hw_metric, keys[k]);
+				bad = bad || compare(e, ins, pair, &s[0], &s[1], "insns", hw_metric, keys[k], &pp) ||
+				      compare(e, ins, pair, &s[0], &s[1], "qemu_host_ns", hw_metric, keys[k], &pp);
 				free(keys[k]);
 			}
 			free(keys);
+			pair_plans__free(&pp);
 			if (bad)
 				goto out;
 		}

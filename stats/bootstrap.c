@@ -275,25 +275,19 @@ static void plan_means(const struct boot_plan *p, const double *x, double *m)
 	}
 }
 
-int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size_t b,
-		    unsigned long seed, double confidence, double *ratio, struct boot_ci *out)
+int stats__ratio_ci_plans(const double *x, size_t nx, const double *y, size_t ny,
+			  const struct boot_plan *px, const struct boot_plan *py, double confidence,
+			  double *ratio, struct boot_ci *out)
 {
-	struct boot_plan px, py;
+	size_t b = px->b;
 	double *mx = NULL, *my = NULL, *jx = NULL, *jy = NULL;
 	double sx = 0, sy = 0;
 	int ret = -1;
 
 	*ratio = NAN;
 	memset(out, 0, sizeof(*out));
-	if (nx < 2 || ny < 2)
+	if (nx < 2 || ny < 2 || px->n != nx || py->n != ny || py->b != b)
 		return -1;
-	if (boot_plan__init(&px, b, nx, seed))
-		return -1;
-	/* the second sample gets its own stream, derived from the same seed */
-	if (boot_plan__init(&py, b, ny, seed * 2654435761UL + 0x9e3779b9UL)) {
-		boot_plan__free(&px);
-		return -1;
-	}
 	mx = malloc(b * sizeof(*mx));
 	my = malloc(b * sizeof(*my));
 	jx = malloc(nx * sizeof(*jx));
@@ -307,8 +301,8 @@ int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size
 	if (sy == 0)
 		goto out;
 	*ratio = (sx / (double)nx) / (sy / (double)ny);
-	plan_means(&px, x, mx);
-	plan_means(&py, y, my);
+	plan_means(px, x, mx);
+	plan_means(py, y, my);
 	for (size_t k = 0; k < b; k++)
 		mx[k] = my[k] != 0 ? mx[k] / my[k] : NAN;
 	for (size_t i = 0; i < nx; i++)
@@ -329,6 +323,27 @@ out:
 	free(my);
 	free(jx);
 	free(jy);
+	return ret;
+}
+
+int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size_t b,
+		    unsigned long seed, double confidence, double *ratio, struct boot_ci *out)
+{
+	struct boot_plan px, py;
+	int ret;
+
+	*ratio = NAN;
+	memset(out, 0, sizeof(*out));
+	if (nx < 2 || ny < 2)
+		return -1;
+	if (boot_plan__init(&px, b, nx, seed))
+		return -1;
+	/* the second sample gets its own stream, derived from the same seed */
+	if (boot_plan__init(&py, b, ny, seed * 2654435761UL + 0x9e3779b9UL)) {
+		boot_plan__free(&px);
+		return -1;
+	}
+	ret = stats__ratio_ci_plans(x, nx, y, ny, &px, &py, confidence, ratio, out);
 	boot_plan__free(&px);
 	boot_plan__free(&py);
 	return ret;
