@@ -72,8 +72,8 @@ int fig_ab__emit(struct report_ctx *ctx, FILE *html, const char *dir, const char
 		"SELECT ab.name, a.name, b.name, ab.region_key, %s, ab.verdict = 'flip', "
 		"ab.emu_ratio, ab.emu_lo, ab.emu_hi, ab.hw_ratio, ab.hw_lo, ab.hw_hi "
 		"FROM ab_compare ab JOIN workload a ON a.id = ab.a_workload_id JOIN workload b ON b.id = ab.b_workload_id "
-		"WHERE ?1 IS NULL OR ?1 IN (ab.a_workload_id, ab.b_workload_id) "
-		"ORDER BY ab.verdict = 'flip' DESC, ab.name, coalesce(ab.region_key, ''), 5, ab.id",
+		"WHERE (?1 IS NULL OR ?1 IN (ab.a_workload_id, ab.b_workload_id)) AND ab.region_key IS NULL "
+		"ORDER BY ab.verdict = 'flip' DESC, ab.name, 5, ab.id",
 		ctx->ab_metric_sql);
 	sqlite3_stmt *st = db__prepare(ctx, sql);
 	char *cap = NULL;

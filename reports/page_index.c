@@ -12,6 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+/* per-region A/B rows shown in a table, after every whole-run row */
+#define AB_REGION_ROWS 20
+
 int page_ab_table(struct report_ctx *ctx, FILE *f, int64_t workload_id, const char *root)
 {
 	char *sql = xasprintf(
@@ -19,10 +22,11 @@ int page_ab_table(struct report_ctx *ctx, FILE *f, int64_t workload_id, const ch
 		"ab.hw_ratio, ab.hw_lo, ab.hw_hi, ab.verdict, ab.reason, ab.a_workload_id, ab.b_workload_id "
 		"FROM ab_compare ab JOIN workload a ON a.id = ab.a_workload_id JOIN workload b ON b.id = ab.b_workload_id "
 		"WHERE ?1 IS NULL OR ?1 IN (ab.a_workload_id, ab.b_workload_id) "
-		"ORDER BY ab.verdict = 'flip' DESC, ab.name, coalesce(ab.region_key, ''), 5, ab.id",
+		/* whole runs first, then the per-region rows (one per common region), flips first */
+		"ORDER BY ab.region_key IS NOT NULL, ab.verdict = 'flip' DESC, ab.name, coalesce(ab.region_key, ''), 5, ab.id",
 		ctx->ab_metric_sql);
 	sqlite3_stmt *st = db__prepare(ctx, sql);
-	int rc, any = 0;
+	int rc, any = 0, region_rows = 0, region_hidden = 0;
 
 	free(sql);
 	if (!st)
@@ -31,6 +35,11 @@ int page_ab_table(struct report_ctx *ctx, FILE *f, int64_t workload_id, const ch
 		sqlite3_bind_int64(st, 1, workload_id);
 	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
 		const char *verdict = db__text(st, 11);
+		/* a pair can have a thousand common regions: show the first few */
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL && region_rows++ >= AB_REGION_ROWS) {
+			region_hidden++;
+			continue;
+		}
 		if (!any++)
 			fputs("<table class=\"sortable\">\n<thead><tr><th>comparison</th><th>A</th><th>B</th><th>region</th>"
 			      "<th>metric (QEMU / hardware)</th><th>QEMU ratio A/B [CI]</th><th>hardware ratio A/B [CI]</th><th>verdict</th>"
@@ -77,7 +86,11 @@ int page_ab_table(struct report_ctx *ctx, FILE *f, int64_t workload_id, const ch
 	}
 	if (any)
 		fputs("</tbody>\n</table>\n", f);
-	else
+	if (region_hidden)
+		fprintf(f, "<p class=\"muted\">%d more per-region comparisons not shown (table "
+			   "<code>ab_compare</code> with region_key set; <code>data/ab.csv</code> of this report).</p>\n",
+			region_hidden);
+	if (!any)
 		fputs("<p class=\"muted\">No A/B comparisons in the store (declare pairs in a suite file; "
 		      "<code>emudiff stats</code> compares them).</p>\n",
 		      f);

@@ -7,6 +7,10 @@
  * each with a BCa bootstrap CI over invocations. Verdicts: flip when the two
  * CIs lie on opposite sides of 1, magnitude when they do not overlap,
  * agrees when they overlap, inconclusive without enough runs.
+ *
+ * The same, per common region: every marker region whose key both workloads
+ * have (the same phase in a unikernel and a Linux variant) gets its own rows
+ * with region_key set, from the region's cost in each ok run.
  */
 #include "engine.h"
 #include "common.h"
@@ -61,29 +65,38 @@ static int busiest_platform(sqlite3 *db, int64_t wid, int emu)
 	return best;
 }
 
-/* whole-run cost per ok run: run_metric, else the sum over marker regions */
-static double *run_costs(sqlite3 *db, int64_t wid, int platform, const char *metric, size_t *n,
-			 int *missing)
+/*
+ * Cost per ok run: with key NULL the whole run's (run_metric, else the sum
+ * over marker regions), else the cost of the region with that key. Runs
+ * without a value are counted in *missing.
+ */
+static double *run_costs(sqlite3 *db, int64_t wid, int platform, const char *metric, const char *key,
+			 size_t *n, int *missing)
 {
 	sqlite3_stmt *st;
 	double *v = NULL;
 	size_t alloc = 0;
+	const char *sql =
+		key ? "SELECT rm.value, NULL FROM run r JOIN region g ON g.workload_id = r.workload_id AND g.key = ?4"
+		      " LEFT JOIN region_metric rm ON rm.run_id = r.id AND rm.region_id = g.id AND rm.metric = ?3"
+		      " WHERE r.workload_id = ?1 AND r.platform = ?2 AND r.status = 'ok' ORDER BY r.id"
+		    : "SELECT (SELECT value FROM run_metric WHERE run_id = r.id AND metric = ?3),"
+		      " (SELECT sum(rm.value) FROM region_metric rm JOIN region g ON g.id = rm.region_id"
+		      "  WHERE rm.run_id = r.id AND rm.metric = ?3 AND g.key LIKE 'm:%')"
+		      " FROM run r WHERE r.workload_id = ?1 AND r.platform = ?2 AND r.status = 'ok'"
+		      " ORDER BY r.id";
 
 	*n = 0;
 	*missing = 0;
 	if (platform < 0)
 		return NULL;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT (SELECT value FROM run_metric WHERE run_id = r.id AND metric = ?3),"
-			       " (SELECT sum(rm.value) FROM region_metric rm JOIN region g ON g.id = rm.region_id"
-			       "  WHERE rm.run_id = r.id AND rm.metric = ?3 AND g.key LIKE 'm:%')"
-			       " FROM run r WHERE r.workload_id = ?1 AND r.platform = ?2 AND r.status = 'ok'"
-			       " ORDER BY r.id",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_int64(st, 1, wid);
 	sqlite3_bind_text(st, 2, platform__name(platform), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, metric, -1, SQLITE_STATIC);
+	if (key)
+		sqlite3_bind_text(st, 4, key, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int col = sqlite3_column_type(st, 0) != SQLITE_NULL ? 0 : 1;
 
@@ -106,51 +119,123 @@ static void fmt_ci(char *buf, size_t n, double r, const struct boot_ci *ci)
 	snprintf(buf, n, "%.3gx, CI %.3g-%.3g", r, ci->bca_lo, ci->bca_hi);
 }
 
+/*
+ * The resample plans shared by the common regions of a pair: [0] emulation,
+ * [1] hardware runs; [k][0] side A, [k][1] side B, sized by the ok runs of
+ * that side. Like the regions of one workload in the engine, the regions of
+ * one run are resampled together; drawing a plan per region made 1000 common
+ * regions cost seconds of random numbers. A region missing from some runs
+ * draws its own plans.
+ */
+struct pair_plans {
+	struct boot_plan p[2][2];
+	int ready[2]; /* 0: not drawn yet, 1: drawn, -1: cannot */
+};
+
+static size_t ok_runs(sqlite3 *db, int64_t wid, int platform)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	if (platform < 0 || sqlite3_prepare_v2(db, "SELECT count(*) FROM run WHERE workload_id = ?1 AND"
+						   " platform = ?2 AND status = 'ok'", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, wid);
+	sqlite3_bind_text(st, 2, platform__name(platform), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void pair_plans__free(struct pair_plans *pp)
+{
+	for (int k = 0; k < 2; k++)
+		if (pp->ready[k] == 1)
+			for (int s = 0; s < 2; s++)
+				boot_plan__free(&pp->p[k][s]);
+}
+
+/* ratio CI of one region: the pair's plans when the sizes fit, else its own stream */
+static int region_ratio(struct engine *e, struct pair_plans *pp, int kind, const struct side *a,
+			const struct side *b, const double *x, size_t nx, const double *y, size_t ny,
+			const char *pair, const char *stream, double *r, struct boot_ci *ci)
+{
+	if (!pp->ready[kind]) {
+		size_t na = ok_runs(e->db, a->workload_id, kind ? a->hw_p : a->emu_p);
+		size_t nb = ok_runs(e->db, b->workload_id, kind ? b->hw_p : b->emu_p);
+		unsigned long seed = engine__seed(e->o->seed, pair, kind ? "ab:regions:hw" : "ab:regions:emu");
+
+		pp->ready[kind] = -1;
+		if (na >= 2 && nb >= 2 && !boot_plan__init(&pp->p[kind][0], e->o->resamples, na, seed)) {
+			if (!boot_plan__init(&pp->p[kind][1], e->o->resamples, nb, seed * 2654435761UL + 0x9e3779b9UL))
+				pp->ready[kind] = 1;
+			else
+				boot_plan__free(&pp->p[kind][0]);
+		}
+	}
+	if (pp->ready[kind] == 1 && pp->p[kind][0].n == nx && pp->p[kind][1].n == ny)
+		return stats__ratio_ci_plans(x, nx, y, ny, &pp->p[kind][0], &pp->p[kind][1], e->o->confidence, r,
+					     ci);
+	return stats__ratio_ci(x, nx, y, ny, e->o->resamples, engine__seed(e->o->seed, pair, stream),
+			       e->o->confidence, r, ci);
+}
+
+/* one ab_compare row: the whole run (key NULL, pp NULL) or the common region key */
 static int compare(struct engine *e, sqlite3_stmt *ins, const char *pair, const struct side *a,
-		   const struct side *b, const char *emu_metric, const char *hw_metric)
+		   const struct side *b, const char *emu_metric, const char *hw_metric, const char *key,
+		   struct pair_plans *pp)
 {
 	size_t nae, nbe, nah, nbh;
 	int ma, mb, mc, md, ok_e, ok_h;
-	double *ae = run_costs(e->db, a->workload_id, a->emu_p, emu_metric, &nae, &ma);
-	double *be = run_costs(e->db, b->workload_id, b->emu_p, emu_metric, &nbe, &mb);
-	double *ah = run_costs(e->db, a->workload_id, a->hw_p, hw_metric, &nah, &mc);
-	double *bh = run_costs(e->db, b->workload_id, b->hw_p, hw_metric, &nbh, &md);
+	double *ae = run_costs(e->db, a->workload_id, a->emu_p, emu_metric, key, &nae, &ma);
+	double *be = run_costs(e->db, b->workload_id, b->emu_p, emu_metric, key, &nbe, &mb);
+	double *ah = run_costs(e->db, a->workload_id, a->hw_p, hw_metric, key, &nah, &mc);
+	double *bh = run_costs(e->db, b->workload_id, b->hw_p, hw_metric, key, &nbh, &md);
 	double re, rh;
 	struct boot_ci ce, ch;
-	char stream[128], es[96], hs[96], reason[512];
+	char stream[320], es[96], hs[96], reason[768], where[256] = "";
 	const char *verdict;
 	int ret = 0;
 
 	if (!nae && !nbe && !nah && !nbh)
 		goto out; /* this emulation metric is not in the store at all */
-	snprintf(stream, sizeof(stream), "ab:emu:%s", emu_metric);
-	ok_e = !stats__ratio_ci(ae, nae, be, nbe, e->o->resamples, engine__seed(e->o->seed, pair, stream),
-				e->o->confidence, &re, &ce);
-	snprintf(stream, sizeof(stream), "ab:hw:%s", hw_metric);
-	ok_h = !stats__ratio_ci(ah, nah, bh, nbh, e->o->resamples, engine__seed(e->o->seed, pair, stream),
-				e->o->confidence, &rh, &ch);
+	/* a region that lacks some runs draws from a stream of its own */
+	snprintf(stream, sizeof(stream), "ab:emu:%s%s%s", emu_metric, key ? ":" : "", key ? key : "");
+	ok_e = !(pp ? region_ratio(e, pp, 0, a, b, ae, nae, be, nbe, pair, stream, &re, &ce)
+		    : stats__ratio_ci(ae, nae, be, nbe, e->o->resamples, engine__seed(e->o->seed, pair, stream),
+				      e->o->confidence, &re, &ce));
+	if (key)
+		snprintf(where, sizeof(where), "in region %s, ", key);
+	snprintf(stream, sizeof(stream), "ab:hw:%s%s%s", hw_metric, key ? ":" : "", key ? key : "");
+	ok_h = !(pp ? region_ratio(e, pp, 1, a, b, ah, nah, bh, nbh, pair, stream, &rh, &ch)
+		    : stats__ratio_ci(ah, nah, bh, nbh, e->o->resamples, engine__seed(e->o->seed, pair, stream),
+				      e->o->confidence, &rh, &ch));
 	fmt_ci(es, sizeof(es), re, &ce);
 	fmt_ci(hs, sizeof(hs), rh, &ch);
 	if (!ok_e || !ok_h) {
 		verdict = "inconclusive";
 		snprintf(reason, sizeof(reason),
-			 "needs at least 2 ok runs per side: %s %zu/%zu on emulation, %zu/%zu on hardware",
-			 emu_metric, nae, nbe, nah, nbh);
+			 "%sneeds at least 2 ok runs per side: %s %zu/%zu on emulation, %zu/%zu on hardware",
+			 where, emu_metric, nae, nbe, nah, nbh);
 	} else if ((ce.bca_hi < 1 && ch.bca_lo > 1) || (ce.bca_lo > 1 && ch.bca_hi < 1)) {
 		verdict = "flip";
-		e->sum->flips++;
+		if (key)
+			e->sum->region_flips++;
+		else
+			e->sum->flips++;
 		snprintf(reason, sizeof(reason),
-			 "conclusion flips: '%s' costs %s of '%s' under emulation (%s) but %s on hardware (%s)",
-			 a->name, es, b->name, emu_metric, hs, hw_metric);
+			 "%sconclusion flips: '%s' costs %s of '%s' under emulation (%s) but %s on hardware (%s)",
+			 where, a->name, es, b->name, emu_metric, hs, hw_metric);
 	} else if (ce.bca_hi < ch.bca_lo || ch.bca_hi < ce.bca_lo) {
 		verdict = "magnitude";
 		snprintf(reason, sizeof(reason),
-			 "same direction, different size: '%s' costs %s of '%s' under emulation (%s) but %s on hardware (%s)",
-			 a->name, es, b->name, emu_metric, hs, hw_metric);
+			 "%ssame direction, different size: '%s' costs %s of '%s' under emulation (%s) but %s on hardware (%s)",
+			 where, a->name, es, b->name, emu_metric, hs, hw_metric);
 	} else {
 		verdict = "agrees";
-		snprintf(reason, sizeof(reason), "'%s' costs %s of '%s' under emulation (%s) and %s on hardware (%s)",
-			 a->name, es, b->name, emu_metric, hs, hw_metric);
+		snprintf(reason, sizeof(reason), "%s'%s' costs %s of '%s' under emulation (%s) and %s on hardware (%s)",
+			 where, a->name, es, b->name, emu_metric, hs, hw_metric);
 	}
 	if (ma || mb || mc || md) {
 		size_t len = strlen(reason);
@@ -163,6 +248,10 @@ static int compare(struct engine *e, sqlite3_stmt *ins, const char *pair, const 
 	sqlite3_bind_int64(ins, 2, a->workload_id);
 	sqlite3_bind_int64(ins, 3, b->workload_id);
 	sqlite3_bind_text(ins, 4, hw_metric, -1, SQLITE_STATIC);
+	if (key)
+		sqlite3_bind_text(ins, 14, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(ins, 14);
 #define BIND_REAL(k, x) (isfinite(x) ? sqlite3_bind_double(ins, k, x) : sqlite3_bind_null(ins, k))
 	BIND_REAL(5, re);
 	BIND_REAL(6, ok_e ? ce.bca_lo : NAN);
@@ -184,6 +273,32 @@ out:
 	return ret;
 }
 
+/* The marker region keys both workloads have, sorted. */
+static char **common_keys(struct engine *e, const struct side *a, const struct side *b, size_t *n)
+{
+	sqlite3_stmt *st;
+	char **keys = NULL;
+	size_t alloc = 0;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(e->db,
+			       "SELECT ga.key FROM region ga JOIN region gb ON gb.workload_id = ?2 AND gb.key = ga.key"
+			       " WHERE ga.workload_id = ?1 AND substr(ga.key, 1, 2) = 'm:' ORDER BY ga.key",
+			       -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_int64(st, 1, a->workload_id);
+	sqlite3_bind_int64(st, 2, b->workload_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == alloc) {
+			alloc = alloc ? 2 * alloc : 64;
+			keys = xrealloc(keys, alloc * sizeof(*keys));
+		}
+		keys[(*n)++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return keys;
+}
+
 /* cycles only when every ok hardware run of both sides has them */
 static const char *ab_hw_metric(struct engine *e, const struct side *a, const struct side *b)
 {
@@ -194,7 +309,7 @@ static const char *ab_hw_metric(struct engine *e, const struct side *a, const st
 	if (e->o->metric)
 		return e->o->metric;
 	for (int k = 0; k < 2; k++) {
-		double *v = run_costs(e->db, s[k]->workload_id, s[k]->hw_p, "cycles", &n, &missing);
+		double *v = run_costs(e->db, s[k]->workload_id, s[k]->hw_p, "cycles", NULL, &n, &missing);
 
 		free(v);
 		if (!n || missing)
@@ -214,7 +329,7 @@ int engine__ab(struct engine *e)
 	    sqlite3_prepare_v2(e->db,
 			       "INSERT INTO ab_compare (name, a_workload_id, b_workload_id, region_key, metric,"
 			       " emu_ratio, emu_lo, emu_hi, hw_ratio, hw_lo, hw_hi, verdict, reason, emu_metric)"
-			       " VALUES (?1, ?2, ?3, NULL, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+			       " VALUES (?1, ?2, ?3, ?14, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 			       -1, &ins, NULL) != SQLITE_OK) {
 		error("%s: reading ab_pair: %s", e->path, sqlite3_errmsg(e->db));
 		goto out;
@@ -248,9 +363,25 @@ int engine__ab(struct engine *e)
 			continue;
 		}
 		hw_metric = ab_hw_metric(e, &s[0], &s[1]);
-		if (compare(e, ins, pair, &s[0], &s[1], "insns", hw_metric) ||
-		    compare(e, ins, pair, &s[0], &s[1], "qemu_host_ns", hw_metric))
+		if (compare(e, ins, pair, &s[0], &s[1], "insns", hw_metric, NULL, NULL) ||
+		    compare(e, ins, pair, &s[0], &s[1], "qemu_host_ns", hw_metric, NULL, NULL))
 			goto out;
+		{
+			size_t nk = 0;
+			char **keys = s[0].workload_id != s[1].workload_id ? common_keys(e, &s[0], &s[1], &nk) : NULL;
+			struct pair_plans pp = { 0 };
+			int bad = 0;
+
+			for (size_t k = 0; k < nk; k++) {
+				bad = bad || compare(e, ins, pair, &s[0], &s[1], "insns", hw_metric, keys[k], &pp) ||
+				      compare(e, ins, pair, &s[0], &s[1], "qemu_host_ns", hw_metric, keys[k], &pp);
+				free(keys[k]);
+			}
+			free(keys);
+			pair_plans__free(&pp);
+			if (bad)
+				goto out;
+		}
 		e->sum->ab_pairs++;
 	}
 	if (rc != SQLITE_DONE) {

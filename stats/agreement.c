@@ -46,11 +46,3 @@ int agreement__write(struct engine *e, const struct workload_data *w, const stru
 	free(y);
 	return ret;
 }
-
-/*
- * The weighted median of one resample, which lies close to the point
- * estimate's: gather only the values within a bracket around the guess
- * (wide enough for about 64 of them, widened on a miss) and sort those.
- * Exact: the same answer as stats__weighted_median(), to which it falls back.
- * It runs for every resample and predictor, which made it a hot spot.
- */

@@ -91,24 +91,32 @@ static double accel_from_jackknife(const double *const *jack, const size_t *n, s
 	return num / (6 * pow(den, 1.5));
 }
 
-/* order statistic k (0-based) of x after select_tails() has arranged x */
+/*
+ * Order statistic k (0-based) of x after select_tails() has gathered its
+ * tails: lo holds the lo_n smallest elements of x (or more: the lo side's
+ * bracket), hi the hi_n largest. Unsorted tails are searched with
+ * gsl_stats_select (which reorders them, harmlessly); sorted ones are read.
+ */
 struct tails {
-	double *lo, *hi; /* sorted smallest lo_n and largest hi_n elements */
+	double *lo, *hi;
 	size_t lo_n, hi_n, n;
+	int sorted;
 };
 
 static double order_stat(const struct tails *t, size_t k)
 {
 	if (k < t->lo_n)
-		return t->lo[k];
-	return t->hi[t->hi_n - (t->n - k)];
+		return t->sorted ? t->lo[k] : gsl_stats_select(t->lo, 1, t->lo_n, k);
+	return t->sorted ? t->hi[t->hi_n - (t->n - k)]
+			 : gsl_stats_select(t->hi, 1, t->hi_n, t->hi_n - (t->n - k));
 }
 
 /*
  * Exact tails, fast: bootstrap distributions of means and ratios are close
  * to normal, so thresholds from their mean and sd (at somewhat more than
  * the wanted tail fractions) bracket the wanted tails; one pass gathers the
- * values beyond them, and only those are sorted. When a bracket turns out
+ * values beyond them (about 90 of 2000 on each side), and the few order
+ * statistics wanted are then selected among those. When a bracket turns out
  * too narrow (a skewed distribution), gsl_stats_select partitions the whole
  * array instead; the result is exact either way. This is the engine's
  * innermost cost (hundreds of thousands of intervals per study).
@@ -122,6 +130,7 @@ static void select_tails(double *x, size_t n, size_t lo_n, size_t hi_n, double m
 	t->n = n;
 	t->lo_n = lo_n;
 	t->hi_n = hi_n;
+	t->sorted = 0;
 	if (lo_n + hi_n < n / 4 && sd > 0 && isfinite(sd)) {
 		double plo = 1.5 * (double)lo_n / (double)n + 8.0 / (double)n;
 		double phi = 1.5 * (double)hi_n / (double)n + 8.0 / (double)n;
@@ -142,15 +151,16 @@ static void select_tails(double *x, size_t n, size_t lo_n, size_t hi_n, double m
 			}
 		}
 		if (nlo >= lo_n && nhi >= hi_n) {
-			gsl_sort(lo, 1, nlo);
-			gsl_sort(hi, 1, nhi);
+			/* every gathered value counts: ranks are within lo[0..nlo), hi[0..nhi) */
 			t->lo = lo;
 			t->hi = hi;
+			t->lo_n = nlo;
 			t->hi_n = nhi;
 			return;
 		}
 	}
 fallback:
+	t->sorted = 1;
 	/* partition with GSL: the lo_n smallest first, the hi_n largest last */
 	if (lo_n + hi_n >= n) {
 		gsl_sort(x, 1, n);
@@ -214,7 +224,8 @@ int stats__boot_ci(double *boot, size_t b, double theta, const double *const *ja
 			double v = boot[i];
 
 			boot[valid++] = v;
-			below += v < theta ? 1 : v == theta ? 0.5 : 0;
+			/* without branches: about half the values lie below, at random */
+			below += (double)(v < theta) + 0.5 * (double)(v == theta);
 			sum += v;
 			sum2 += v * v;
 		}
@@ -264,25 +275,19 @@ static void plan_means(const struct boot_plan *p, const double *x, double *m)
 	}
 }
 
-int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size_t b,
-		    unsigned long seed, double confidence, double *ratio, struct boot_ci *out)
+int stats__ratio_ci_plans(const double *x, size_t nx, const double *y, size_t ny,
+			  const struct boot_plan *px, const struct boot_plan *py, double confidence,
+			  double *ratio, struct boot_ci *out)
 {
-	struct boot_plan px, py;
+	size_t b = px->b;
 	double *mx = NULL, *my = NULL, *jx = NULL, *jy = NULL;
 	double sx = 0, sy = 0;
 	int ret = -1;
 
 	*ratio = NAN;
 	memset(out, 0, sizeof(*out));
-	if (nx < 2 || ny < 2)
+	if (nx < 2 || ny < 2 || px->n != nx || py->n != ny || py->b != b)
 		return -1;
-	if (boot_plan__init(&px, b, nx, seed))
-		return -1;
-	/* the second sample gets its own stream, derived from the same seed */
-	if (boot_plan__init(&py, b, ny, seed * 2654435761UL + 0x9e3779b9UL)) {
-		boot_plan__free(&px);
-		return -1;
-	}
 	mx = malloc(b * sizeof(*mx));
 	my = malloc(b * sizeof(*my));
 	jx = malloc(nx * sizeof(*jx));
@@ -296,8 +301,8 @@ int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size
 	if (sy == 0)
 		goto out;
 	*ratio = (sx / (double)nx) / (sy / (double)ny);
-	plan_means(&px, x, mx);
-	plan_means(&py, y, my);
+	plan_means(px, x, mx);
+	plan_means(py, y, my);
 	for (size_t k = 0; k < b; k++)
 		mx[k] = my[k] != 0 ? mx[k] / my[k] : NAN;
 	for (size_t i = 0; i < nx; i++)
@@ -318,6 +323,27 @@ out:
 	free(my);
 	free(jx);
 	free(jy);
+	return ret;
+}
+
+int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size_t b,
+		    unsigned long seed, double confidence, double *ratio, struct boot_ci *out)
+{
+	struct boot_plan px, py;
+	int ret;
+
+	*ratio = NAN;
+	memset(out, 0, sizeof(*out));
+	if (nx < 2 || ny < 2)
+		return -1;
+	if (boot_plan__init(&px, b, nx, seed))
+		return -1;
+	/* the second sample gets its own stream, derived from the same seed */
+	if (boot_plan__init(&py, b, ny, seed * 2654435761UL + 0x9e3779b9UL)) {
+		boot_plan__free(&px);
+		return -1;
+	}
+	ret = stats__ratio_ci_plans(x, nx, y, ny, &px, &py, confidence, ratio, out);
 	boot_plan__free(&px);
 	boot_plan__free(&py);
 	return ret;

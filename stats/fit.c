@@ -1,5 +1,5 @@
 /* fit.c - linear cost model: least squares with GSL's truncated SVD. */
-#include "stats.h"
+#include "engine.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multifit.h>
@@ -84,17 +84,57 @@ out:
 	return ret;
 }
 
-int stats__linfit(const double *X, const double *y, size_t n, size_t p, const char *const *term,
-		  int has_intercept, int robust, double confidence, struct linfit *out)
+/* The full fit (task 0) and the cross-validation folds (tasks 1..folds) are
+ * independent fits: they run in parallel, each into its own slot. */
+struct fit_task {
+	gsl_vector *c;
+	gsl_matrix *cov;
+	double chisq;
+	size_t rank;
+	int ok;
+};
+
+struct fit_job {
+	const double *X, *y;
+	size_t n, p, k, folds;
+	const size_t *col;
+	int robust;
+	struct fit_task *task;
+};
+
+static void fit_chunk(void *ctx, size_t lo, size_t hi)
 {
-	gsl_vector *c = NULL;
-	gsl_matrix *cov = NULL;
-	unsigned char *used = NULL;
-	double chisq, tss, t, sse = 0;
-	size_t k = 0, rank = 0, folds, cvn = 0;
+	struct fit_job *j = ctx;
+	unsigned char *used = malloc(j->n);
+
+	for (size_t t = lo; t < hi; t++) {
+		struct fit_task *ft = &j->task[t];
+
+		ft->ok = 0;
+		ft->c = gsl_vector_alloc(j->k);
+		ft->cov = gsl_matrix_alloc(j->k, j->k);
+		if (!ft->c || !ft->cov || (t > 0 && !used))
+			continue;
+		if (t > 0)
+			for (size_t i = 0; i < j->n; i++)
+				used[i] = i % j->folds != t - 1;
+		ft->ok = !fit_rows(j->X, j->y, j->n, j->p, j->col, j->k, t > 0 ? used : NULL, j->robust,
+				   ft->c, ft->cov, &ft->chisq, &ft->rank);
+	}
+	free(used);
+}
+
+int linfit__fit(const double *X, const double *y, size_t n, size_t p, const char *const *term,
+		int has_intercept, int robust, double confidence, int threads, struct linfit *out)
+{
+	struct fit_task task[11];
+	struct fit_job job;
+	double tss, t, sse = 0;
+	size_t k = 0, rank, folds, cvn = 0;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
+	memset(task, 0, sizeof(task));
 	out->r2 = out->resid_sd = out->cv_rmse = NAN;
 	out->n = n;
 	if (p > STATS_FIT_MAX_TERMS || n == 0)
@@ -119,58 +159,54 @@ int stats__linfit(const double *X, const double *y, size_t n, size_t p, const ch
 	out->robust = robust;
 	if (k == 0 || n <= k)
 		return -1;
-	c = gsl_vector_alloc(k);
-	cov = gsl_matrix_alloc(k, k);
-	used = malloc(n);
-	if (!c || !cov || !used)
+	/* k-fold cross-validation, folds by row index so it is deterministic */
+	folds = n < 10 ? n : 10;
+	job = (struct fit_job){ X, y, n, p, k, folds, out->col, robust, task };
+	parallel__for(folds + 1, threads, fit_chunk, &job);
+	if (!task[0].ok)
 		goto out;
-	if (fit_rows(X, y, n, p, out->col, k, NULL, robust, c, cov, &chisq, &rank))
-		goto out;
+	rank = task[0].rank;
 	out->rank = rank;
 	tss = has_intercept ? gsl_stats_tss(y, 1, n) : 0;
 	if (!has_intercept)
 		for (size_t i = 0; i < n; i++)
 			tss += y[i] * y[i];
-	out->r2 = tss > 0 ? 1 - chisq / tss : NAN;
-	out->resid_sd = sqrt(chisq / (double)(n - k));
+	out->r2 = tss > 0 ? 1 - task[0].chisq / tss : NAN;
+	out->resid_sd = sqrt(task[0].chisq / (double)(n - k));
 	t = stats__t_quantile(confidence, (double)(n - k));
 	for (size_t j = 0; j < k; j++) {
-		out->coef[j] = gsl_vector_get(c, j);
+		out->coef[j] = gsl_vector_get(task[0].c, j);
 		/* a truncated direction has no identifiable coefficient */
-		out->se[j] = rank == k ? sqrt(gsl_matrix_get(cov, j, j)) : NAN;
+		out->se[j] = rank == k ? sqrt(gsl_matrix_get(task[0].cov, j, j)) : NAN;
 		out->ci_lo[j] = out->coef[j] - t * out->se[j];
 		out->ci_hi[j] = out->coef[j] + t * out->se[j];
 	}
-	/* k-fold cross-validation, folds by row index so it is deterministic */
-	folds = n < 10 ? n : 10;
 	for (size_t f = 0; f < folds; f++) {
-		gsl_vector *cf = gsl_vector_alloc(k);
-		gsl_matrix *covf = gsl_matrix_alloc(k, k);
-		double chi;
-		size_t rk;
+		if (!task[f + 1].ok)
+			continue;
+		for (size_t i = f; i < n; i += folds) {
+			double pred = 0;
 
-		for (size_t i = 0; i < n; i++)
-			used[i] = i % folds != f;
-		if (cf && covf && !fit_rows(X, y, n, p, out->col, k, used, robust, cf, covf, &chi, &rk)) {
-			for (size_t i = f; i < n; i += folds) {
-				double pred = 0;
-
-				for (size_t j = 0; j < k; j++)
-					pred += gsl_vector_get(cf, j) * cell(X, p, i, out->col[j]);
-				sse += (pred - y[i]) * (pred - y[i]);
-				cvn++;
-			}
+			for (size_t j = 0; j < k; j++)
+				pred += gsl_vector_get(task[f + 1].c, j) * cell(X, p, i, out->col[j]);
+			sse += (pred - y[i]) * (pred - y[i]);
+			cvn++;
 		}
-		gsl_vector_free(cf);
-		gsl_matrix_free(covf);
 	}
 	out->cv_rmse = cvn ? sqrt(sse / (double)cvn) : NAN;
 	ret = 0;
 out:
-	gsl_vector_free(c);
-	gsl_matrix_free(cov);
-	free(used);
+	for (size_t i = 0; i <= folds && i < 11; i++) {
+		gsl_vector_free(task[i].c);
+		gsl_matrix_free(task[i].cov);
+	}
 	return ret;
+}
+
+int stats__linfit(const double *X, const double *y, size_t n, size_t p, const char *const *term,
+		  int has_intercept, int robust, double confidence, struct linfit *out)
+{
+	return linfit__fit(X, y, n, p, term, has_intercept, robust, confidence, 1, out);
 }
 
 double linfit__predict(const struct linfit *f, const double *x)

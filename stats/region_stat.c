@@ -95,30 +95,65 @@ static size_t *warmup_compute(const struct workload_data *w, double confidence)
 	return warm;
 }
 
+/* The summaries of every (platform, metric, region) cell, computed in
+ * parallel over regions before the serial writing. */
+struct describe_job {
+	const struct workload_data *w;
+	const int *plats; /* platforms with ok runs */
+	int np;
+	double confidence;
+	struct describe *d; /* [(k * nmetrics + m) * nregions + r] */
+};
+
+static void describe_chunk(void *ctx, size_t lo, size_t hi)
+{
+	struct describe_job *j = ctx;
+	const struct workload_data *w = j->w;
+	double *v = xmalloc((w->nruns ? w->nruns : 1) * sizeof(*v));
+
+	for (size_t r = lo; r < hi; r++) {
+		for (int k = 0; k < j->np; k++) {
+			for (size_t m = 0; m < w->nmetrics; m++) {
+				size_t n = 0;
+
+				for (size_t i = 0; i < w->nruns; i++)
+					if (w->run[i].platform == j->plats[k] && w->run[i].status == RUN_OK)
+						v[n++] = workload_data__get(w, (int)m, i, r);
+				stats__describe(v, n, j->confidence,
+						&j->d[((size_t)k * w->nmetrics + m) * w->nregions + r]);
+			}
+		}
+	}
+	free(v);
+}
+
 int region_stat__write(struct engine *e, const struct workload_data *w, int hw_platform,
 			      int hw_metric, size_t *hw_outliers)
 {
 	sqlite3_stmt *st = e->ins_region_stat;
 	size_t *warm = warmup_compute(w, e->o->confidence);
-	double *v = xmalloc((w->nruns ? w->nruns : 1) * sizeof(*v));
-	int ret = 0;
+	int plats[PLAT_COUNT], np = 0, ret = 0;
+	struct describe_job j;
 
-	for (int p = 0; p < PLAT_COUNT && !ret; p++) {
+	for (int p = 0; p < PLAT_COUNT; p++) {
 		size_t nok = 0;
 
 		for (size_t i = 0; i < w->nruns; i++)
 			nok += w->run[i].platform == p && w->run[i].status == RUN_OK;
-		if (!nok)
-			continue;
+		if (nok)
+			plats[np++] = p;
+	}
+	j = (struct describe_job){ w, plats, np, e->o->confidence,
+				   xmalloc(((size_t)np * w->nmetrics * w->nregions + 1) * sizeof(struct describe)) };
+	parallel__for(w->nregions, e->threads, describe_chunk, &j);
+	for (int k = 0; k < np && !ret; k++) {
+		int p = plats[k];
+
 		for (size_t m = 0; m < w->nmetrics && !ret; m++) {
 			for (size_t r = 0; r < w->nregions; r++) {
-				struct describe d;
-				size_t n = 0, wu;
+				struct describe d = j.d[((size_t)k * w->nmetrics + m) * w->nregions + r];
+				size_t wu;
 
-				for (size_t i = 0; i < w->nruns; i++)
-					if (w->run[i].platform == p && w->run[i].status == RUN_OK)
-						v[n++] = workload_data__get(w, (int)m, i, r);
-				stats__describe(v, n, e->o->confidence, &d);
 				if (d.n == 0)
 					continue;
 				if (p == hw_platform && (int)m == hw_metric)
@@ -150,6 +185,6 @@ int region_stat__write(struct engine *e, const struct workload_data *w, int hw_p
 		}
 	}
 	free(warm);
-	free(v);
+	free(j.d);
 	return ret;
 }

@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,20 +74,48 @@ static int write_meta(struct engine *e)
 	return ret;
 }
 
-/* study-wide cost models, one per hardware metric, over every workload's regions */
-static int study_models(struct engine *e)
-{
-	for (int k = 0; k < 3; k++) {
-		struct model_obs *o = &e->obs[k];
-		struct linfit f;
+/*
+ * Study-wide cost models, one per hardware metric, over every workload's
+ * regions: 11 robust fits of up to 50 000 observations each, pure GSL work.
+ * They run on a thread of their own while the main thread writes the
+ * findings to the store (SQLite, serial); the models are written after.
+ */
+struct study_fits {
+	struct engine *e;
+	struct linfit f[3];
+	int ok[3];
+};
 
-		if (!o->n)
-			continue;
-		if (!stats__linfit(o->X, o->y, o->n, MODEL_TERMS, model_term, 1, 1, e->o->confidence, &f) &&
-		    f.rank == f.p && f.p >= 2 && engine__write_model(e, 0, o->metric, &f))
-			return -1;
+static void *study_fits_run(void *arg)
+{
+	struct study_fits *sf = arg;
+
+	for (int k = 0; k < 3; k++) {
+		struct model_obs *o = &sf->e->obs[k];
+
+		sf->ok[k] = o->n && !linfit__fit(o->X, o->y, o->n, MODEL_TERMS, model_term, 1, 1,
+						 sf->e->o->confidence, 1, &sf->f[k]) &&
+			    sf->f[k].rank == sf->f[k].p && sf->f[k].p >= 2;
 	}
-	return 0;
+	return NULL;
+}
+
+/* the findings, with the study models fitted meanwhile; then the models */
+static int findings_and_models(struct engine *e)
+{
+	struct study_fits sf = { .e = e };
+	pthread_t th;
+	int started = !pthread_create(&th, NULL, study_fits_run, &sf), ret;
+
+	ret = engine__write_findings(e);
+	if (started)
+		pthread_join(th, NULL);
+	else
+		study_fits_run(&sf);
+	for (int k = 0; k < 3 && !ret; k++)
+		if (sf.ok[k] && engine__write_model(e, 0, e->obs[k].metric, &sf.f[k]))
+			ret = -1;
+	return ret;
 }
 
 int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
@@ -154,7 +183,7 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 		error("%s: reading workloads: %s", path, sqlite3_errmsg(db));
 		goto out;
 	}
-	if (study_models(&e) || engine__write_findings(&e) || engine__ab(&e) || write_meta(&e))
+	if (findings_and_models(&e) || engine__ab(&e) || write_meta(&e))
 		goto out;
 	ret = 0;
 out:

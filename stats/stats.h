@@ -87,6 +87,11 @@ int stats__boot_ci(double *boot, size_t b, double theta, const double *const *ja
  * whole-run A/B ratios. */
 int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size_t b,
 		    unsigned long seed, double confidence, double *ratio, struct boot_ci *out);
+/* The same with given plans (px->n == nx, py->n == ny, px->b == py->b): many
+ * ratios over the same runs (the regions of an A/B pair) share one plan. */
+int stats__ratio_ci_plans(const double *x, size_t nx, const double *y, size_t ny,
+			  const struct boot_plan *px, const struct boot_plan *py, double confidence,
+			  double *ratio, struct boot_ci *out);
 
 /* ---- robust centre, warm-up ------------------------------------------- */
 
@@ -149,6 +154,7 @@ struct stats_options {
 
 struct stats_summary {
 	size_t workloads, regions, findings, flagged, ab_pairs, flips;
+	size_t region_flips; /* A/B flips of common regions (flips: whole runs) */
 };
 
 /* Fill o with the defaults (1.25, 0.95, seed 1, 2000 resamples). */

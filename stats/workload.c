@@ -13,6 +13,7 @@
 #include "common.h"
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
@@ -139,16 +140,33 @@ static void resample_mean(const uint16_t *c, const double *x, size_t n, size_t R
 		acc[r] /= (double)n;
 }
 
-/* B x R into R x B, by tiles so that both sides stay in cache */
-static void transpose(const double *in, size_t B, size_t R, double *out)
-{
-	enum { T = 32 };
+/* B x R into R x B, by tiles so that both sides stay in cache; tile
+ * columns [lo, hi) of T regions each per chunk of parallel__for */
+enum { TRANSPOSE_TILE = 32 };
 
-	for (size_t b0 = 0; b0 < B; b0 += T)
-		for (size_t r0 = 0; r0 < R; r0 += T)
+struct transpose_job {
+	const double *in;
+	size_t B, R;
+	double *out;
+};
+
+static void transpose_chunk(void *ctx, size_t lo, size_t hi)
+{
+	const struct transpose_job *j = ctx;
+	size_t B = j->B, R = j->R, T = TRANSPOSE_TILE;
+
+	for (size_t r0 = lo * T; r0 < hi * T && r0 < R; r0 += T)
+		for (size_t b0 = 0; b0 < B; b0 += T)
 			for (size_t b = b0; b < b0 + T && b < B; b++)
 				for (size_t r = r0; r < r0 + T && r < R; r++)
-					out[r * B + b] = in[b * R + r];
+					j->out[r * B + b] = j->in[b * R + r];
+}
+
+static void transpose(const double *in, size_t B, size_t R, double *out, int threads)
+{
+	struct transpose_job j = { in, B, R, out };
+
+	parallel__for((R + TRANSPOSE_TILE - 1) / TRANSPOSE_TILE, threads, transpose_chunk, &j);
 }
 
 static void factors(const double *h, const double *p, size_t R, double *f)
@@ -157,36 +175,53 @@ static void factors(const double *h, const double *p, size_t R, double *f)
 		f[r] = p[r] > 0 ? h[r] / p[r] : NAN;
 }
 
-/* Leave-one-out factors of both samples, for both baselines. */
-static void jackknife(struct wl_calc *c, struct pred_data *pd, double *scratch)
+/* Leave-one-out factors of both samples, for both baselines: rows
+ * [0, nh) leave out a hardware run, [nh, nh + ne) an emulation run. */
+struct jack_job {
+	struct wl_calc *c;
+	struct pred_data *pd;
+};
+
+static void jack_chunk(void *ctx, size_t lo, size_t hi)
 {
+	struct jack_job *j = ctx;
+	struct wl_calc *c = j->c;
+	struct pred_data *pd = j->pd;
 	size_t R = c->R;
 	double *h = xmalloc(R * sizeof(*h)), *p = xmalloc(R * sizeof(*p));
+	double *scratch = xmalloc(2 * R * sizeof(*scratch));
 
-	for (int side = 0; side < 2; side++) {
-		size_t n = side ? c->ne : c->nh;
+	for (size_t row = lo; row < hi; row++) {
+		int side = row >= c->nh;
+		size_t n = side ? c->ne : c->nh, i = side ? row - c->nh : row;
 		const double *x = side ? pd->share : c->hshare;
 		const double *mean = side ? pd->mean : c->hmean;
+		double *f = pd->jack[BASE_SHARE][side] + i * R, base;
 
-		for (int b = 0; b < BASE_COUNT; b++)
-			pd->jack[b][side] = xmalloc(n * R * sizeof(double));
-		for (size_t i = 0; i < n; i++) {
-			double *f = pd->jack[BASE_SHARE][side] + i * R, base;
+		for (size_t r = 0; r < R; r++) {
+			double loo = ((double)n * mean[r] - x[i * R + r]) / (double)(n - 1);
 
-			for (size_t r = 0; r < R; r++) {
-				double loo = ((double)n * mean[r] - x[i * R + r]) / (double)(n - 1);
-
-				(side ? p : h)[r] = loo;
-				(side ? h : p)[r] = side ? c->hmean[r] : pd->mean[r];
-			}
-			factors(h, p, R, f);
-			base = stats__weighted_median(f, p, R, scratch);
-			for (size_t r = 0; r < R; r++)
-				pd->jack[BASE_ROBUST][side][i * R + r] = f[r] / base;
+			(side ? p : h)[r] = loo;
+			(side ? h : p)[r] = side ? c->hmean[r] : pd->mean[r];
 		}
+		factors(h, p, R, f);
+		base = stats__weighted_median(f, p, R, scratch);
+		for (size_t r = 0; r < R; r++)
+			pd->jack[BASE_ROBUST][side][i * R + r] = f[r] / base;
 	}
 	free(h);
 	free(p);
+	free(scratch);
+}
+
+static void jackknife(struct wl_calc *c, struct pred_data *pd, int threads)
+{
+	struct jack_job j = { c, pd };
+
+	for (int side = 0; side < 2; side++)
+		for (int b = 0; b < BASE_COUNT; b++)
+			pd->jack[b][side] = xmalloc((side ? c->ne : c->nh) * c->R * sizeof(double));
+	parallel__for(c->nh + c->ne, threads, jack_chunk, &j);
 }
 
 /*
@@ -225,19 +260,19 @@ static void pred_free(struct pred_data *pd)
 	memset(pd, 0, sizeof(*pd));
 }
 
-struct wm_item {
-	double x, w;
-};
+/* bracket buffers of weighted_median_near(): values and their weights */
+#define WM_BRACKET 256
 
-static int wm_cmp(const void *a, const void *b)
-{
-	double x = ((const struct wm_item *)a)->x, y = ((const struct wm_item *)b)->x;
-
-	return (x > y) - (x < y);
-}
-
+/*
+ * The weighted median of one resample, which lies close to the point
+ * estimate's: gather only the values within a bracket around the guess
+ * (wide enough for about 64 of them, widened on a miss) and sort those
+ * (gsl_sort2 carries the weights along). Exact: the same answer as
+ * stats__weighted_median(), to which it falls back. It runs for every
+ * resample and predictor, which made it a hot spot.
+ */
 static double weighted_median_near(const double *x, const double *w, size_t n, double guess,
-				   double *delta, struct wm_item *buf, double *scratch)
+				   double *delta, double *bx, double *bw, double *scratch)
 {
 	for (int attempt = 0; attempt < 4 && isfinite(guess) && *delta > 0; attempt++) {
 		double lo = guess - *delta, hi = guess + *delta, below = 0, inside = 0, total = 0, cum;
@@ -247,17 +282,17 @@ static double weighted_median_near(const double *x, const double *w, size_t n, d
 			if (isnan(x[i]) || !(w[i] > 0))
 				continue;
 			total += w[i];
-			if (x[i] < lo) {
-				below += w[i];
-			} else if (x[i] <= hi) {
-				if (m == 256)
+			/* half the values lie below, at random: no branch for that */
+			below += x[i] < lo ? w[i] : 0;
+			if (x[i] >= lo && x[i] <= hi) {
+				if (m == WM_BRACKET)
 					break;
-				buf[m].x = x[i];
-				buf[m++].w = w[i];
+				bx[m] = x[i];
+				bw[m++] = w[i];
 				inside += w[i];
 			}
 		}
-		if (m == 256) {
+		if (m == WM_BRACKET) {
 			*delta /= 4;
 			continue;
 		}
@@ -265,17 +300,17 @@ static double weighted_median_near(const double *x, const double *w, size_t n, d
 			*delta *= 4;
 			continue;
 		}
-		qsort(buf, m, sizeof(*buf), wm_cmp);
+		gsl_sort2(bx, 1, bw, 1, m);
 		cum = below;
 		for (size_t i = 0; i < m; i++) {
-			cum += buf[i].w;
+			cum += bw[i];
 			if (cum >= total / 2) {
 				/* aim the next bracket at about 64 values */
 				if (m > 128)
 					*delta /= 2;
 				else if (m < 16)
 					*delta *= 2;
-				return buf[i].x;
+				return bx[i];
 			}
 		}
 	}
@@ -296,7 +331,7 @@ static void boot_chunk(void *ctx, size_t lo, size_t hi)
 	struct wl_calc *c = j->c;
 	size_t R = c->R;
 	double *pb = xmalloc(R * sizeof(*pb)), *scratch = xmalloc(2 * R * sizeof(*scratch));
-	struct wm_item *buf = xmalloc(256 * sizeof(*buf));
+	double *bx = xmalloc(2 * WM_BRACKET * sizeof(*bx)), *bw = bx + WM_BRACKET;
 	double delta[PRED_COUNT];
 
 	for (int q = 0; q < PRED_COUNT; q++)
@@ -317,11 +352,11 @@ static void boot_chunk(void *ctx, size_t lo, size_t hi)
 			else
 				resample_mean(j->pe->counts + b * c->ne, pd->share, c->ne, R, pb);
 			factors(hb, pb, R, f);
-			pd->base[b] = weighted_median_near(f, pb, R, pd->base_hat, &delta[q], buf, scratch);
+			pd->base[b] = weighted_median_near(f, pb, R, pd->base_hat, &delta[q], bx, bw, scratch);
 		}
 	}
 	free(pb);
-	free(buf);
+	free(bx);
 	free(scratch);
 }
 
@@ -641,13 +676,13 @@ int engine__workload(struct engine *e, struct workload_data *w)
 		parallel__for(c.B, e->threads, boot_chunk, &j);
 		/* region-major from here on: each interval reads one contiguous column */
 		c.hboot = dbuf__get(&e->hboot, c.B * c.R);
-		transpose(j.fb, c.B, c.R, c.hboot);
+		transpose(j.fb, c.B, c.R, c.hboot, e->threads);
 		for (int q = 0; q < PRED_COUNT; q++) {
 			struct dbuf t;
 
 			if (!c.pred[q].present)
 				continue;
-			transpose(c.pred[q].boot, c.B, c.R, dbuf__get(&e->tmp, c.B * c.R));
+			transpose(c.pred[q].boot, c.B, c.R, dbuf__get(&e->tmp, c.B * c.R), e->threads);
 			t = e->tmp;
 			e->tmp = e->pboot[q];
 			e->pboot[q] = t;
@@ -662,7 +697,7 @@ int engine__workload(struct engine *e, struct workload_data *w)
 				c.hjack[i * c.R + r] =
 					((double)c.nh * c.hmean[r] - c.hshare[i * c.R + r]) / (double)(c.nh - 1);
 		for (int k = 0; k < np; k++)
-			jackknife(&c, &c.pred[qs[k]], scratch);
+			jackknife(&c, &c.pred[qs[k]], e->threads);
 		cj = (struct ci_job){ e, &c, w, e->findings.n, np, { 0 }, hw_outliers, emu_p, hw_p, metric };
 		memcpy(cj.qs, qs, sizeof(qs));
 		finding_list__reserve(&e->findings, c.R * (size_t)np * 2);

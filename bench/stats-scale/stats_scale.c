@@ -10,9 +10,10 @@
  * resamples (default 2000).
  *
  * usage: stats-scale STORE [--workloads W] [--runs N] [--regions R] [--resamples B]
- *                          [--no-align]
+ *                          [--no-align] [--no-stats]
  * --no-align writes the region metrics directly instead of marker hits and
- * times stats alone. An existing STORE is reused (generation is not timed).
+ * times stats alone; --no-stats times align alone. Wall and CPU (user +
+ * system, all threads) times are printed for each step. An existing STORE is reused (generation is not timed).
  */
 #include "align.h"
 #include "stats.h"
@@ -25,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 static int generate(const char *path, int nw, int nr, int nreg, int marks)
@@ -137,6 +140,27 @@ static int generate(const char *path, int nw, int nr, int nreg, int marks)
 	return 0;
 }
 
+/* user + system CPU time of the process so far (all threads), in ns: on a
+ * shared machine it says more than the wall time */
+static int64_t cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+/* CPU time of the calling (main) thread: with the worker threads waiting on
+ * it, about the wall time the step would take on an idle machine */
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 /* align every workload in one transaction, as `emudiff align` does */
 static int align_all(struct store *s)
 {
@@ -162,21 +186,24 @@ static int align_all(struct store *s)
 
 int main(int argc, char **argv)
 {
-	int nw = 50, nr = 30, nreg = 1000, marks = 1;
+	int nw = 50, nr = 30, nreg = 1000, marks = 1, run_stats = 1;
 	int64_t v;
 	struct stats_options o;
 	struct stats_summary sum;
 	struct store *s;
-	int64_t t0, t1, t2;
+	int64_t t0, t1, t2, c0, c1, c2, m1, m2;
 
 	gsl_set_error_handler_off();
 	stats_options__init(&o);
 	o.quiet = 1;
 	if (argc < 2)
-		usage_die("stats-scale STORE [--workloads W] [--runs N] [--regions R] [--resamples B] [--no-align]");
+		usage_die("stats-scale STORE [--workloads W] [--runs N] [--regions R] [--resamples B] [--no-align] [--no-stats]");
 	for (int i = 2; i < argc; i += 2) {
-		if (!strcmp(argv[i], "--no-align")) {
-			marks = 0;
+		if (!strcmp(argv[i], "--no-align") || !strcmp(argv[i], "--no-stats")) {
+			if (argv[i][5] == 'a')
+				marks = 0;
+			else
+				run_stats = 0;
 			i--;
 			continue;
 		}
@@ -204,17 +231,25 @@ int main(int argc, char **argv)
 	if (!s)
 		return 2;
 	t0 = now_ns();
+	c0 = cpu_ns();
 	if (marks && align_all(s))
 		return 2;
 	t1 = now_ns();
-	if (stats__run(s->db, s->path, &o, &sum))
+	c1 = cpu_ns();
+	m1 = thread_cpu_ns();
+	if (run_stats && stats__run(s->db, s->path, &o, &sum))
 		return 2;
 	t2 = now_ns();
+	c2 = cpu_ns();
+	m2 = thread_cpu_ns();
 	store__close(s);
 	if (marks)
-		printf("align: %.2f s\n", (double)(t1 - t0) / 1e9);
-	printf("stats: %zu workloads, %zu regions, %zu findings (%zu flagged), %zu resamples: %.2f s\n",
-	       sum.workloads, sum.regions, sum.findings, sum.flagged, o.resamples, (double)(t2 - t1) / 1e9);
-	printf("total: %.2f s\n", (double)(t2 - t0) / 1e9);
+		printf("align: %.2f s (cpu %.2f s)\n", (double)(t1 - t0) / 1e9, (double)(c1 - c0) / 1e9);
+	if (run_stats)
+		printf("stats: %zu workloads, %zu regions, %zu findings (%zu flagged), %zu resamples: %.2f s"
+		       " (cpu %.2f s, main thread %.2f s)\n",
+		       sum.workloads, sum.regions, sum.findings, sum.flagged, o.resamples, (double)(t2 - t1) / 1e9,
+		       (double)(c2 - c1) / 1e9, (double)(m2 - m1) / 1e9);
+	printf("total: %.2f s (cpu %.2f s)\n", (double)(t2 - t0) / 1e9, (double)(c2 - c0) / 1e9);
 	return 0;
 }

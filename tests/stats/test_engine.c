@@ -332,6 +332,37 @@ int main(int argc, char **argv)
 				store__run_metric_set(s, r2, "time_ns", hw[k] * (1 + gsl_ran_gaussian(rng, 0.03)));
 			}
 		}
+		/* per common region: phase m:2->3#1 of 'phase-a' runs half the instructions of
+		 * 'phase-b' but takes 1.5x its time on hardware (a flip); phase 1 costs the same
+		 * in both, phase 3 1.5x in both. Whole runs: A/B 1.1 under emulation, 1.3 on
+		 * hardware: the same direction, no flip */
+		const char *pn[2] = { "phase-a", "phase-b" };
+		double pe[2][3] = { { 4e6, 1e6, 6e6 }, { 4e6, 2e6, 4e6 } };
+		double ph[2][3] = { { 4e6, 3e6, 6e6 }, { 4e6, 2e6, 4e6 } };
+
+		for (int k = 0; k < 2; k++) {
+			int64_t w = store__workload(s, pn[k], NULL, NULL, NULL);
+
+			for (int i = 0; i < 10; i++) {
+				struct run_info re = { w, "qemu-user", "{}", i, "ok", 0, -1, NULL };
+				struct run_info rh = { w, "hw", "{}", i, "ok", 0, -1, NULL };
+				int64_t r1 = store__run_add(s, &re), r2 = store__run_add(s, &rh);
+
+				for (int g = 0; g < 3; g++) {
+					char key[32];
+					int64_t reg;
+
+					snprintf(key, sizeof(key), "m:%d->%d#1", g + 1, g + 2);
+					reg = store__region(s, w, key, NULL);
+					store__region_metric_set(s, r1, reg, "insns", pe[k][g]);
+					store__region_metric_set(s, r1, reg, "qemu_host_ns",
+								 4 * pe[k][g] * (1 + gsl_ran_gaussian(rng, 0.01)));
+					store__region_metric_set(s, r2, reg, "time_ns",
+								 ph[k][g] * (1 + gsl_ran_gaussian(rng, 0.01)));
+				}
+			}
+		}
+		store__exec(s, "INSERT INTO ab_pair VALUES ('phases', 'phase-a', 'phase-b', NULL, NULL)");
 		store__exec(s, "INSERT INTO ab_pair VALUES ('uni-vs-linux', 'uni', 'linux', NULL, NULL)");
 		store__exec(s, "INSERT INTO ab_pair VALUES ('planted-vs-agree', 'planted', 'agree', NULL, NULL)");
 	}
@@ -344,6 +375,23 @@ int main(int argc, char **argv)
 	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'planted-vs-agree' AND verdict = 'flip'") == 0,
 	      "no flip between two workloads that emulation ranks like hardware");
 	CHECK(sum.flips == 2, "summary counts 2 flips (%zu)", sum.flips);
+	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'uni-vs-linux' AND region_key IS NOT NULL") == 0,
+	      "no per-region rows without common regions");
+	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND region_key IS NULL"
+			 " AND verdict = 'magnitude'") == 2, "the phases' whole runs differ in size only");
+	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND region_key IS NOT NULL") == 6,
+	      "3 common regions x 2 emulation metrics");
+	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND verdict = 'flip'"
+			 " AND region_key = 'm:2->3#1'") == 2, "the planted common region flips (insns and QEMU time)");
+	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND verdict = 'flip'") == 2,
+	      "no other region flips");
+	CHECK(fabs(query_d(s, "SELECT emu_ratio FROM ab_compare WHERE name = 'phases' AND region_key = 'm:2->3#1'"
+			      " AND emu_metric = 'insns'") - 0.5) < 1e-12, "region emulation ratio 0.5 exactly");
+	CHECK(fabs(query_d(s, "SELECT hw_ratio FROM ab_compare WHERE name = 'phases' AND region_key = 'm:2->3#1'"
+			      " AND emu_metric = 'insns'") - 1.5) < 0.02, "region hardware ratio 1.5");
+	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND region_key = 'm:1->2#1'"
+			 " AND emu_metric = 'qemu_host_ns' AND verdict = 'agrees'") == 1, "an equal region agrees");
+	CHECK(sum.region_flips == 2, "summary counts 2 per-region flips (%zu)", sum.region_flips);
 
 	/* symbol regions (no markers): instructions per symbol against perf samples */
 	store__begin(s);
