@@ -30,6 +30,17 @@ static int check_failures;
 		}                                                                          \
 	} while (0)
 
+/* CHECK with a printf-style account of what was expected. */
+#define CHECKF(cond, ...)                                                                  \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
+			fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                    \
+			fprintf(stderr, __VA_ARGS__);                                      \
+			fputc('\n', stderr);                                               \
+			check_failures++;                                                  \
+		}                                                                          \
+	} while (0)
+
 /* Relative tolerance check for numerical results. */
 #define CHECK_NEAR(a, b, rel)                                                              \
 	do {                                                                               \

@@ -9,6 +9,7 @@
  */
 #include "stats.h"
 #include "store.h"
+#include "check.h"
 #include "common.h"
 
 #include <gsl/gsl_errno.h>
@@ -20,17 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			failures++;                                       \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-		}                                                         \
-	} while (0)
 
 static gsl_rng *rng;
 
@@ -137,7 +127,7 @@ static void run_stats(struct store *s, unsigned long seed, struct stats_summary 
 	stats_options__init(&o);
 	o.seed = seed;
 	o.quiet = 1;
-	CHECK(stats__run(s->db, s->path, &o, sum) == 0, "stats__run");
+	CHECKF(stats__run(s->db, s->path, &o, sum) == 0, "stats__run");
 }
 
 int main(int argc, char **argv)
@@ -168,7 +158,7 @@ int main(int argc, char **argv)
 	store__commit(s);
 
 	run_stats(s, 1, &sum);
-	CHECK(sum.workloads == 3, "3 workloads (%zu)", sum.workloads);
+	CHECKF(sum.workloads == 3, "3 workloads (%zu)", sum.workloads);
 
 	/* planted: region 3 costs 3x -> underestimates, by both baselines, for insns and qemu_time */
 	for (int q = 0; q < 2; q++) {
@@ -180,19 +170,19 @@ int main(int argc, char **argv)
 			 "SELECT count(*) FROM finding f JOIN region g ON g.id = f.region_id JOIN workload w ON w.id = f.workload_id"
 			 " WHERE w.name = 'planted' AND f.predictor = '%s' AND g.key = 'm:3->4#1' AND f.verdict = 'underestimates'",
 			 pred);
-		CHECK(query_d(s, sql) == 2, "planted region flagged by share and robust baselines (%s)", pred);
+		CHECKF(query_d(s, sql) == 2, "planted region flagged by share and robust baselines (%s)", pred);
 		snprintf(sql, sizeof(sql),
 			 "SELECT count(*) FROM finding f JOIN region g ON g.id = f.region_id JOIN workload w ON w.id = f.workload_id"
 			 " WHERE w.name = 'planted' AND f.predictor = '%s' AND g.key <> 'm:3->4#1'"
 			 " AND f.verdict IN ('underestimates', 'overestimates')",
 			 pred);
 		n = query_d(s, sql);
-		CHECK(n == 0, "no other region of 'planted' flagged (%s: %g)", pred, n);
+		CHECKF(n == 0, "no other region of 'planted' flagged (%s: %g)", pred, n);
 		snprintf(sql, sizeof(sql),
 			 "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id"
 			 " WHERE w.name = 'planted' AND f.predictor = '%s' AND f.baseline = 'robust' AND f.verdict = 'agrees'",
 			 pred);
-		CHECK(query_d(s, sql) == 5, "the other 5 regions agree on the robust baseline (%s)", pred);
+		CHECKF(query_d(s, sql) == 5, "the other 5 regions agree on the robust baseline (%s)", pred);
 	}
 	{
 		double f = query_d(s, "SELECT factor FROM finding f JOIN region g ON g.id = f.region_id"
@@ -208,23 +198,23 @@ int main(int argc, char **argv)
 				       " WHERE g.key = 'm:3->4#1' AND f.predictor = 'insns' AND f.baseline = 'share'"
 				       " AND f.workload_id = (SELECT id FROM workload WHERE name = 'planted')");
 
-		CHECK(fabs(f - 3) < 0.05 && lo < 3 && hi > 3 && lo > 2.8 && hi < 3.2,
+		CHECKF(fabs(f - 3) < 0.05 && lo < 3 && hi > 3 && lo > 2.8 && hi < 3.2,
 		      "robust factor of the planted region %.3f, CI %.3f-%.3f around 3", f, lo, hi);
-		CHECK(strstr(why, "more time on hardware than its") && strstr(why, "instruction share") &&
+		CHECKF(strstr(why, "more time on hardware than its") && strstr(why, "instruction share") &&
 		      strstr(why, "30 runs each"), "reason: %s", why);
 		printf("planted reason: %s\n", why);
 		free(why);
 	}
-	CHECK(query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id WHERE w.name = 'agree'"
+	CHECKF(query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id WHERE w.name = 'agree'"
 			 " AND f.verdict IN ('underestimates', 'overestimates')") == 0,
 	      "an agreeing workload has no flag");
-	CHECK(query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id WHERE w.name = 'agree'"
+	CHECKF(query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id WHERE w.name = 'agree'"
 			 " AND f.predictor = 'insns' AND f.verdict = 'agrees'") == 12,
 	      "an agreeing workload agrees on every region and both baselines");
-	CHECK(query_d(s, "SELECT count(*) FROM finding WHERE p_adj < p_value") == 0, "BH never lowers a p-value");
+	CHECKF(query_d(s, "SELECT count(*) FROM finding WHERE p_adj < p_value") == 0, "BH never lowers a p-value");
 
 	/* the most severe finding (the order emudiff show uses) is the planted region */
-	CHECK(query_d(s, "SELECT g.key = 'm:3->4#1' AND w.name = 'planted' AND f.verdict = 'underestimates'"
+	CHECKF(query_d(s, "SELECT g.key = 'm:3->4#1' AND w.name = 'planted' AND f.verdict = 'underestimates'"
 			 " FROM finding f JOIN workload w ON w.id = f.workload_id JOIN region g ON g.id = f.region_id"
 			 " ORDER BY f.verdict IN ('underestimates', 'overestimates') DESC, f.severity IS NULL,"
 			 " f.severity DESC LIMIT 1") == 1,
@@ -242,42 +232,42 @@ int main(int argc, char **argv)
 				       " WHERE w.name = 'syscalls' AND m.metric = 'time_ns' AND term = 'insns'");
 
 		/* one realisation: the estimate within 2% of 500, a CI of sensible width */
-		CHECK(fabs(c - 500) < 10 && lo < c && hi > c && hi - lo < 25,
+		CHECKF(fabs(c - 500) < 10 && lo < c && hi > c && hi - lo < 25,
 		      "syscall cost %.1f ns, CI %.1f-%.1f, want about 500", c, lo, hi);
-		CHECK(fabs(ci - 1) < 0.01, "instruction cost %.4f ns around 1", ci);
+		CHECKF(fabs(ci - 1) < 0.01, "instruction cost %.4f ns around 1", ci);
 		/* QEMU's own model: 3 host ns per instruction, syscalls free */
-		CHECK(fabs(query_d(s, "SELECT coef FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+		CHECKF(fabs(query_d(s, "SELECT coef FROM cost_model m JOIN workload w ON w.id = m.workload_id"
 				      " WHERE w.name = 'syscalls' AND m.metric = 'qemu_host_ns' AND term = 'insns'") - 3) < 0.03,
 		      "QEMU host time per instruction around 3 ns");
-		CHECK(query_d(s, "SELECT ci_lo FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+		CHECKF(query_d(s, "SELECT ci_lo FROM cost_model m JOIN workload w ON w.id = m.workload_id"
 				 " WHERE w.name = 'syscalls' AND m.metric = 'qemu_host_ns' AND term = 'syscalls'") < 50,
 		      "QEMU host time per syscall near 0");
-		CHECK(query_d(s, "SELECT count(*) FROM cost_model WHERE term IN ('mem_accesses', 'traps', 'exits')") == 0,
+		CHECKF(query_d(s, "SELECT count(*) FROM cost_model WHERE term IN ('mem_accesses', 'traps', 'exits')") == 0,
 		      "absent terms are dropped");
-		CHECK(query_d(s, "SELECT r2 FROM cost_model m JOIN workload w ON w.id = m.workload_id"
+		CHECKF(query_d(s, "SELECT r2 FROM cost_model m JOIN workload w ON w.id = m.workload_id"
 				 " WHERE w.name = 'syscalls' AND m.metric = 'time_ns' AND term = 'syscalls'") > 0.99, "R^2");
-		CHECK(query_d(s, "SELECT count(*) FROM cost_model WHERE workload_id IS NULL AND term = 'insns'") == 2,
+		CHECKF(query_d(s, "SELECT count(*) FROM cost_model WHERE workload_id IS NULL AND term = 'insns'") == 2,
 		      "study-wide models of hardware time and QEMU time");
 	}
 	/* agreement: planted's icount view is perfect in rank except one region */
-	CHECK(query_d(s, "SELECT pearson FROM agreement a JOIN workload w ON w.id = a.workload_id"
+	CHECKF(query_d(s, "SELECT pearson FROM agreement a JOIN workload w ON w.id = a.workload_id"
 			 " WHERE w.name = 'agree' AND predictor = 'insns'") > 0.999, "agreeing workload: pearson ~ 1");
-	CHECK(fabs(query_d(s, "SELECT mape FROM agreement a JOIN workload w ON w.id = a.workload_id"
+	CHECKF(fabs(query_d(s, "SELECT mape FROM agreement a JOIN workload w ON w.id = a.workload_id"
 			      " WHERE w.name = 'agree' AND predictor = 'insns'")) < 2, "agreeing workload: MAPE small");
 
 	/* determinism: same store and seed, same results; meta records the seed */
 	a = dump(s);
 	run_stats(s, 1, &sum);
 	b = dump(s);
-	CHECK(strlen(a) > 1000 && !strcmp(a, b), "same seed, same results");
+	CHECKF(strlen(a) > 1000 && !strcmp(a, b), "same seed, same results");
 	free(b);
-	CHECK(query_d(s, "SELECT value FROM meta WHERE key = 'stats_seed'") == 1, "seed in meta");
-	CHECK(query_d(s, "SELECT count(*) FROM finding") == (double)sum.findings, "re-run replaced the findings");
+	CHECKF(query_d(s, "SELECT value FROM meta WHERE key = 'stats_seed'") == 1, "seed in meta");
+	CHECKF(query_d(s, "SELECT count(*) FROM finding") == (double)sum.findings, "re-run replaced the findings");
 	run_stats(s, 2, &sum);
 	b = dump(s);
-	CHECK(strcmp(a, b), "another seed, other intervals");
+	CHECKF(strcmp(a, b), "another seed, other intervals");
 	free(b);
-	CHECK(query_d(s, "SELECT value FROM meta WHERE key = 'stats_seed'") == 2, "new seed in meta");
+	CHECKF(query_d(s, "SELECT value FROM meta WHERE key = 'stats_seed'") == 2, "new seed in meta");
 
 	/* warm-up: occurrences #1..#3 of a loop are slow on hardware */
 	store__begin(s);
@@ -306,10 +296,10 @@ int main(int argc, char **argv)
 	}
 	store__commit(s);
 	run_stats(s, 1, &sum);
-	CHECK(query_d(s, "SELECT warmup_until FROM region_stat r JOIN region g ON g.id = r.region_id"
+	CHECKF(query_d(s, "SELECT warmup_until FROM region_stat r JOIN region g ON g.id = r.region_id"
 			 " WHERE g.key = 'm:1->1#1' AND platform = 'hw' AND metric = 'time_ns'") == 4,
 	      "hardware steady state from occurrence 4");
-	CHECK(query_d(s, "SELECT warmup_until FROM region_stat r JOIN region g ON g.id = r.region_id"
+	CHECKF(query_d(s, "SELECT warmup_until FROM region_stat r JOIN region g ON g.id = r.region_id"
 			 " WHERE g.key = 'm:1->1#1' AND platform = 'qemu-user' AND metric = 'insns'") == 1,
 	      "emulation instruction counts have no warm-up");
 
@@ -368,30 +358,30 @@ int main(int argc, char **argv)
 	}
 	store__commit(s);
 	run_stats(s, 1, &sum);
-	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'uni-vs-linux' AND verdict = 'flip'") == 2,
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'uni-vs-linux' AND verdict = 'flip'") == 2,
 	      "the A/B conclusion flips (instructions and QEMU time)");
-	CHECK(fabs(query_d(s, "SELECT hw_ratio FROM ab_compare WHERE name = 'uni-vs-linux' AND emu_metric = 'insns'") -
+	CHECKF(fabs(query_d(s, "SELECT hw_ratio FROM ab_compare WHERE name = 'uni-vs-linux' AND emu_metric = 'insns'") -
 		   1.5) < 0.05, "hardware ratio 1.5");
-	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'planted-vs-agree' AND verdict = 'flip'") == 0,
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'planted-vs-agree' AND verdict = 'flip'") == 0,
 	      "no flip between two workloads that emulation ranks like hardware");
-	CHECK(sum.flips == 2, "summary counts 2 flips (%zu)", sum.flips);
-	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'uni-vs-linux' AND region_key IS NOT NULL") == 0,
+	CHECKF(sum.flips == 2, "summary counts 2 flips (%zu)", sum.flips);
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'uni-vs-linux' AND region_key IS NOT NULL") == 0,
 	      "no per-region rows without common regions");
-	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND region_key IS NULL"
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND region_key IS NULL"
 			 " AND verdict = 'magnitude'") == 2, "the phases' whole runs differ in size only");
-	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND region_key IS NOT NULL") == 6,
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND region_key IS NOT NULL") == 6,
 	      "3 common regions x 2 emulation metrics");
-	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND verdict = 'flip'"
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND verdict = 'flip'"
 			 " AND region_key = 'm:2->3#1'") == 2, "the planted common region flips (insns and QEMU time)");
-	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND verdict = 'flip'") == 2,
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND verdict = 'flip'") == 2,
 	      "no other region flips");
-	CHECK(fabs(query_d(s, "SELECT emu_ratio FROM ab_compare WHERE name = 'phases' AND region_key = 'm:2->3#1'"
+	CHECKF(fabs(query_d(s, "SELECT emu_ratio FROM ab_compare WHERE name = 'phases' AND region_key = 'm:2->3#1'"
 			      " AND emu_metric = 'insns'") - 0.5) < 1e-12, "region emulation ratio 0.5 exactly");
-	CHECK(fabs(query_d(s, "SELECT hw_ratio FROM ab_compare WHERE name = 'phases' AND region_key = 'm:2->3#1'"
+	CHECKF(fabs(query_d(s, "SELECT hw_ratio FROM ab_compare WHERE name = 'phases' AND region_key = 'm:2->3#1'"
 			      " AND emu_metric = 'insns'") - 1.5) < 0.02, "region hardware ratio 1.5");
-	CHECK(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND region_key = 'm:1->2#1'"
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'phases' AND region_key = 'm:1->2#1'"
 			 " AND emu_metric = 'qemu_host_ns' AND verdict = 'agrees'") == 1, "an equal region agrees");
-	CHECK(sum.region_flips == 2, "summary counts 2 per-region flips (%zu)", sum.region_flips);
+	CHECKF(sum.region_flips == 2, "summary counts 2 per-region flips (%zu)", sum.region_flips);
 
 	/* symbol regions (no markers): instructions per symbol against perf samples */
 	store__begin(s);
@@ -420,10 +410,10 @@ int main(int argc, char **argv)
 	}
 	store__commit(s);
 	run_stats(s, 1, &sum);
-	CHECK(query_d(s, "SELECT count(*) FROM finding f JOIN region g ON g.id = f.region_id"
+	CHECKF(query_d(s, "SELECT count(*) FROM finding f JOIN region g ON g.id = f.region_id"
 			 " WHERE g.key = 's:hot' AND f.metric = 'samples' AND f.predictor = 'insns'"
 			 " AND f.verdict = 'underestimates'") == 2, "the hot symbol is flagged on samples");
-	CHECK(query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id"
+	CHECKF(query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id"
 			 " JOIN region g ON g.id = f.region_id WHERE w.name = 'unmarked' AND g.key <> 's:hot'"
 			 " AND f.verdict IN ('underestimates', 'overestimates')") == 0, "no other symbol flagged");
 
@@ -436,9 +426,9 @@ int main(int argc, char **argv)
 		stats_options__init(&o);
 		o.quiet = 1;
 		messages_quiet(1);
-		CHECK(stats__run(s->db, s->path, &o, &sum) == -1, "unknown platform is an error");
+		CHECKF(stats__run(s->db, s->path, &o, &sum) == -1, "unknown platform is an error");
 		messages_quiet(0);
-		CHECK(query_d(s, "SELECT count(*) FROM finding") == before && before > 0,
+		CHECKF(query_d(s, "SELECT count(*) FROM finding") == before && before > 0,
 		      "nothing half-written: previous findings kept");
 	}
 
@@ -446,7 +436,5 @@ int main(int argc, char **argv)
 	store__close(s);
 	free(a);
 	free(path);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return check_exit();
 }

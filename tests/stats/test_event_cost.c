@@ -12,6 +12,7 @@
  */
 #include "stats.h"
 #include "store.h"
+#include "check.h"
 #include "common.h"
 
 #include <gsl/gsl_errno.h>
@@ -23,17 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			failures++;                                       \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-		}                                                         \
-	} while (0)
 
 /* planted costs: emulated instructions and hardware ns per event */
 #define INSNS_TRAP 400.0
@@ -163,7 +153,7 @@ int main(int argc, char **argv)
 	stats_options__init(&o);
 	o.quiet = 1;
 	o.metric = "time_ns";
-	CHECK(stats__run(s->db, s->path, &o, &sum) == 0, "stats__run");
+	CHECKF(stats__run(s->db, s->path, &o, &sum) == 0, "stats__run");
 
 	/* exact: every per-event figure equals the planted one, and the CI is the point */
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -171,38 +161,38 @@ int main(int argc, char **argv)
 		double b = EC("emu_per_event", "exact", ev), h = EC("hw_per_event", "exact", ev);
 		double avg = sum_hw[0] / sum_insns[0];
 
-		CHECK(near(b, want[i].insns), "exact %s: %g instructions per event, planted %g", ev, b,
+		CHECKF(near(b, want[i].insns), "exact %s: %g instructions per event, planted %g", ev, b,
 		      want[i].insns);
 		/* the other work varies from region to region: a real interval around the point */
-		CHECK(EC("emu_lo", "exact", ev) < want[i].insns && want[i].insns < EC("emu_hi", "exact", ev),
+		CHECKF(EC("emu_lo", "exact", ev) < want[i].insns && want[i].insns < EC("emu_hi", "exact", ev),
 		      "exact %s: instruction CI [%g, %g] should hold %g", ev, EC("emu_lo", "exact", ev),
 		      EC("emu_hi", "exact", ev), want[i].insns);
-		CHECK(near(h, want[i].ns), "exact %s: %g ns per event, planted %g", ev, h, want[i].ns);
+		CHECKF(near(h, want[i].ns), "exact %s: %g ns per event, planted %g", ev, h, want[i].ns);
 		/* the other instructions explain the rest of the hardware time: no residual */
-		CHECK(near(EC("hw_lo", "exact", ev), want[i].ns) && near(EC("hw_hi", "exact", ev), want[i].ns),
+		CHECKF(near(EC("hw_lo", "exact", ev), want[i].ns) && near(EC("hw_hi", "exact", ev), want[i].ns),
 		      "exact %s: hardware CI [%g, %g] should be the point", ev, EC("hw_lo", "exact", ev),
 		      EC("hw_hi", "exact", ev));
-		CHECK(near(EC("qemu_ns_per_event", "exact", ev), QEMU_NS_PER_INSN * want[i].insns),
+		CHECKF(near(EC("qemu_ns_per_event", "exact", ev), QEMU_NS_PER_INSN * want[i].insns),
 		      "exact %s: QEMU %g ns per event, planted %g", ev, EC("qemu_ns_per_event", "exact", ev),
 		      QEMU_NS_PER_INSN * want[i].insns);
-		CHECK(near(EC("hw_per_insn", "exact", ev), want[i].ns / want[i].insns),
+		CHECKF(near(EC("hw_per_insn", "exact", ev), want[i].ns / want[i].insns),
 		      "exact %s: %g ns per emulated instruction, want %g", ev, EC("hw_per_insn", "exact", ev),
 		      want[i].ns / want[i].insns);
-		CHECK(near(EC("hw_per_insn_avg", "exact", ev), avg), "exact %s: average %g, want %g", ev,
+		CHECKF(near(EC("hw_per_insn_avg", "exact", ev), avg), "exact %s: average %g, want %g", ev,
 		      EC("hw_per_insn_avg", "exact", ev), avg);
-		CHECK(near(EC("ratio", "exact", ev), want[i].ns / want[i].insns / avg),
+		CHECKF(near(EC("ratio", "exact", ev), want[i].ns / want[i].insns / avg),
 		      "exact %s: ratio %g, want %g", ev, EC("ratio", "exact", ev), want[i].ns / want[i].insns / avg);
-		CHECK(EC("n", "exact", ev) == 12, "exact %s: 12 regions", ev);
-		CHECK(EC("terms", "exact", ev) == 4, "exact %s: 4 terms (3 events, intercept)", ev);
+		CHECKF(EC("n", "exact", ev) == 12, "exact %s: 12 regions", ev);
+		CHECKF(EC("terms", "exact", ev) == 4, "exact %s: 4 terms (3 events, intercept)", ev);
 	}
-	CHECK(query_d(s, "SELECT count(*) FROM event_cost WHERE hw_metric = '%s' AND emu_metric = '%s'",
+	CHECKF(query_d(s, "SELECT count(*) FROM event_cost WHERE hw_metric = '%s' AND emu_metric = '%s'",
 		      "time_ns", "insns") == 7, "7 event rows (3 exact, 2 noisy, 2 few), metrics named");
 	/* 6 regions for 3 terms: written, with what the report needs to warn */
-	CHECK(EC("n", "few", "traps") == 6 && EC("terms", "few", "traps") == 3, "few: 6 regions, 3 terms");
+	CHECKF(EC("n", "few", "traps") == 6 && EC("terms", "few", "traps") == 3, "few: 6 regions, 3 terms");
 
 	/* noisy hardware: emulation still exact; hardware near the planted cost, inside its CI;
 	 * no exits in any region: no exits row */
-	CHECK(isnan(EC("emu_per_event", "noisy", "exits")), "a workload without exits has no exits row");
+	CHECKF(isnan(EC("emu_per_event", "noisy", "exits")), "a workload without exits has no exits row");
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		const char *ev = want[i].ev;
 		double h = EC("hw_per_event", "noisy", ev), lo = EC("hw_lo", "noisy", ev),
@@ -210,9 +200,9 @@ int main(int argc, char **argv)
 
 		if (!strcmp(ev, "exits"))
 			continue;
-		CHECK(near(EC("emu_per_event", "noisy", ev), want[i].insns), "noisy %s: instructions %g", ev,
+		CHECKF(near(EC("emu_per_event", "noisy", ev), want[i].insns), "noisy %s: instructions %g", ev,
 		      EC("emu_per_event", "noisy", ev));
-		CHECK(lo < want[i].ns && want[i].ns < hi && fabs(h - want[i].ns) < 0.05 * want[i].ns &&
+		CHECKF(lo < want[i].ns && want[i].ns < hi && fabs(h - want[i].ns) < 0.05 * want[i].ns &&
 			      hi - lo < 0.2 * want[i].ns,
 		      "noisy %s: %g ns [%g, %g], planted %g", ev, h, lo, hi, want[i].ns);
 		printf("noisy %s: emulation %g insns, hardware %.1f ns [%.1f, %.1f] per event\n", ev,
@@ -220,14 +210,12 @@ int main(int argc, char **argv)
 	}
 
 	/* re-running replaces the rows, no duplicates */
-	CHECK(stats__run(s->db, s->path, &o, &sum) == 0, "stats__run again");
-	CHECK(query_d(s, "SELECT count(*) FROM event_cost WHERE '%s' = '%s'", "", "") == 7,
+	CHECKF(stats__run(s->db, s->path, &o, &sum) == 0, "stats__run again");
+	CHECKF(query_d(s, "SELECT count(*) FROM event_cost WHERE '%s' = '%s'", "", "") == 7,
 	      "re-run: still 7 rows");
 	store__close(s);
 	gsl_rng_free(rng);
-	if (failures)
-		fprintf(stderr, "%d failures\n", failures);
-	else
+	if (!check_failures)
 		printf("ok: per-event costs recovered exactly\n");
-	return failures ? 1 : 0;
+	return check_exit();
 }

@@ -6,6 +6,7 @@
  *
  * usage: test_numeric LONGLEY_FILE
  */
+#include "check.h"
 #include "stats.h"
 
 #include <gsl/gsl_errno.h>
@@ -18,23 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			failures++;                                       \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                     \
-			fputc('\n', stderr);                              \
-		}                                                         \
-	} while (0)
 
 static void near(double got, double want, double rel, const char *what)
 {
 	double err = fabs(got - want) / (fabs(want) > 0 ? fabs(want) : 1);
 
-	CHECK(err <= rel, "%s: got %.15g, want %.15g (rel err %.3g > %.3g)", what, got, want, err, rel);
+	CHECKF(err <= rel, "%s: got %.15g, want %.15g (rel err %.3g > %.3g)", what, got, want, err, rel);
 }
 
 static void test_t(void)
@@ -52,31 +42,31 @@ static void test_t(void)
 		char what[64];
 
 		snprintf(what, sizeof(what), "t(%.2f, df %g)", tab[i].conf, tab[i].df);
-		CHECK(fabs(stats__t_quantile(tab[i].conf, tab[i].df) - tab[i].t) < 0.0006, "%s = %.5f, table %.3f",
+		CHECKF(fabs(stats__t_quantile(tab[i].conf, tab[i].df) - tab[i].t) < 0.0006, "%s = %.5f, table %.3f",
 		      what, stats__t_quantile(tab[i].conf, tab[i].df), tab[i].t);
 	}
 	/* by hand: mean 5, s^2 = 32/7, t(0.975, 7) = 2.365 -> 5 -+ 1.787 */
 	stats__describe(x, 8, 0.95, &d);
-	CHECK(d.n == 8, "n");
+	CHECKF(d.n == 8, "n");
 	near(d.mean, 5, 1e-15, "mean");
 	near(d.median, 4.5, 1e-15, "median");
 	near(d.sd, sqrt(32.0 / 7), 1e-14, "sd");
-	CHECK(fabs(d.ci_lo - 3.213) < 0.001 && fabs(d.ci_hi - 6.787) < 0.001, "CI %.4f-%.4f, want 3.213-6.787",
+	CHECKF(fabs(d.ci_lo - 3.213) < 0.001 && fabs(d.ci_hi - 6.787) < 0.001, "CI %.4f-%.4f, want 3.213-6.787",
 	      d.ci_lo, d.ci_hi);
 	near(d.cv, sqrt(32.0 / 7) / 5, 1e-14, "cv");
 	/* GSL quartiles 4 and 5.5: fences 1.75 and 7.75, so 9 is reported */
-	CHECK(d.outliers == 1, "9 is outside the fences (got %zu)", d.outliers);
+	CHECKF(d.outliers == 1, "9 is outside the fences (got %zu)", d.outliers);
 	{
 		double y[] = { 10, 11, 10.5, 9.8, 10.2, 40, NAN };
 
 		stats__describe(y, 7, 0.95, &d);
-		CHECK(d.n == 6 && d.outliers == 1, "one outlier of 6 values (got n=%zu, %zu)", d.n, d.outliers);
+		CHECKF(d.n == 6 && d.outliers == 1, "one outlier of 6 values (got n=%zu, %zu)", d.n, d.outliers);
 	}
 	{
 		double one = 3;
 
 		stats__describe(&one, 1, 0.95, &d);
-		CHECK(d.n == 1 && d.mean == 3 && isnan(d.sd) && isnan(d.ci_lo), "single value");
+		CHECKF(d.n == 1 && d.mean == 3 && isnan(d.sd) && isnan(d.ci_lo), "single value");
 	}
 }
 
@@ -93,7 +83,7 @@ static void test_ranks(void)
 	/* 4 concordant, ties: one in x, one in y: 4 / sqrt(5 * 5) */
 	near(stats__kendall(a, b, 4), 0.8, 1e-12, "kendall tau-b, ties in both");
 	near(stats__kendall(x, x, 5), 1, 1e-15, "kendall of identical");
-	CHECK(isnan(stats__kendall(c, x, 3)), "kendall of a constant is undefined");
+	CHECKF(isnan(stats__kendall(c, x, 3)), "kendall of a constant is undefined");
 	/* sum dx dy = 6, sum dx^2 = 10, sum dy^2 = 5.2 */
 	near(stats__pearson(x, y, 5), 6 / sqrt(52), 1e-12, "pearson");
 	/* |110-100|/100 and |90-100|/100; the zero measurement is skipped */
@@ -111,7 +101,7 @@ static void test_bh(void)
 	stats__bh_adjust(p, 15, adj);
 	for (int i = 0; i < 15; i++)
 		rejected += adj[i] < 0.05;
-	CHECK(rejected == 4, "BH rejects %d of the paper's 15, want 4", rejected);
+	CHECKF(rejected == 4, "BH rejects %d of the paper's 15, want 4", rejected);
 	near(adj[3], 0.0095 * 15 / 4, 1e-12, "adjusted p of rank 4");
 	near(adj[4], 0.0201 * 15 / 5, 1e-12, "adjusted p of rank 5");
 	near(adj[0], 0.0001 * 15, 1e-12, "adjusted p of rank 1");
@@ -122,7 +112,7 @@ static void test_bh(void)
 	near(qa[1], 0.04, 1e-12, "bh 1");
 	near(qa[2], 0.04, 1e-12, "bh 2");
 	near(qa[3], 0.02, 1e-12, "bh 3");
-	CHECK(isnan(qa[4]), "NaN passes through");
+	CHECKF(isnan(qa[4]), "NaN passes through");
 }
 
 static void test_longley(const char *path)
@@ -140,7 +130,7 @@ static void test_longley(const char *path)
 	struct linfit f;
 	FILE *fp = fopen(path, "r");
 
-	CHECK(fp != NULL, "cannot open %s", path);
+	CHECKF(fp != NULL, "cannot open %s", path);
 	if (!fp)
 		return;
 	while (fgets(line, sizeof(line), fp) && n < 16) {
@@ -156,9 +146,9 @@ static void test_longley(const char *path)
 		n++;
 	}
 	fclose(fp);
-	CHECK(n == 16, "Longley has 16 observations, read %zu", n);
-	CHECK(stats__linfit(X, y, n, 7, term, 1, 0, 0.95, &f) == 0, "Longley fit");
-	CHECK(f.p == 7 && f.rank == 7, "all 7 terms kept, full rank (p %zu, rank %zu)", f.p, f.rank);
+	CHECKF(n == 16, "Longley has 16 observations, read %zu", n);
+	CHECKF(stats__linfit(X, y, n, 7, term, 1, 0, 0.95, &f) == 0, "Longley fit");
+	CHECKF(f.p == 7 && f.rank == 7, "all 7 terms kept, full rank (p %zu, rank %zu)", f.p, f.rank);
 	for (int j = 0; j < 7 && j < (int)f.p; j++) {
 		char what[64];
 
@@ -170,8 +160,8 @@ static void test_longley(const char *path)
 	near(f.resid_sd, 304.854073561965, 1e-8, "Longley residual sd");
 	near(f.r2, 0.995479004577296, 1e-10, "Longley R^2");
 	/* CI = B -+ t(0.975, 9) sd, t from the table: 2.262 */
-	CHECK(fabs((f.ci_hi[6] - f.coef[6]) / f.se[6] - 2.262) < 0.001, "CI half-width uses t(9)");
-	CHECK(isfinite(f.cv_rmse) && f.cv_rmse > f.resid_sd * 0.5, "cross-validated RMSE %g", f.cv_rmse);
+	CHECKF(fabs((f.ci_hi[6] - f.coef[6]) / f.se[6] - 2.262) < 0.001, "CI half-width uses t(9)");
+	CHECKF(isfinite(f.cv_rmse) && f.cv_rmse > f.resid_sd * 0.5, "cross-validated RMSE %g", f.cv_rmse);
 }
 
 static void test_fit_drops_terms(void)
@@ -188,10 +178,10 @@ static void test_fit_drops_terms(void)
 		X[i * 4 + 3] = 1;
 		y[i] = 3 + 2 * i + (i % 2 ? 0.01 : -0.01);
 	}
-	CHECK(stats__linfit(X, y, 8, 4, term, 1, 0, 0.95, &f) == 0, "fit with dropped terms");
-	CHECK(f.p == 2 && !strcmp(f.term[0], "a") && !strcmp(f.term[1], "intercept"), "kept a and intercept");
+	CHECKF(stats__linfit(X, y, 8, 4, term, 1, 0, 0.95, &f) == 0, "fit with dropped terms");
+	CHECKF(f.p == 2 && !strcmp(f.term[0], "a") && !strcmp(f.term[1], "intercept"), "kept a and intercept");
 	near(f.coef[0], 2, 1e-2, "slope");
-	CHECK(f.ci_lo[0] < 2 && f.ci_hi[0] > 2, "slope CI covers 2");
+	CHECKF(f.ci_lo[0] < 2 && f.ci_hi[0] > 2, "slope CI covers 2");
 	near(linfit__predict(&f, X + 4 * 4), 11, 1e-2, "prediction at a=4");
 }
 
@@ -205,10 +195,10 @@ static void test_wmedian_warmup(void)
 	near(stats__weighted_median(x, w1, 4, NULL), 2, 0, "lower weighted median");
 	near(stats__weighted_median(x2, w2, 3, NULL), 3, 0, "heavy weight wins");
 	near(stats__weighted_median(x2, w3, 3, NULL), 1, 0, "zero weight ignored");
-	CHECK(stats__warmup(seq, 12, 0.95) == 4, "steady state from occurrence 4 (got %zu)",
+	CHECKF(stats__warmup(seq, 12, 0.95) == 4, "steady state from occurrence 4 (got %zu)",
 	      stats__warmup(seq, 12, 0.95));
-	CHECK(stats__warmup(flat, 8, 0.95) == 1, "no warm-up (got %zu)", stats__warmup(flat, 8, 0.95));
-	CHECK(stats__warmup(seq, 3, 0.95) == 0, "too short to judge");
+	CHECKF(stats__warmup(flat, 8, 0.95) == 1, "no warm-up (got %zu)", stats__warmup(flat, 8, 0.95));
+	CHECKF(stats__warmup(seq, 3, 0.95) == 0, "too short to judge");
 	{
 		/* against sorting: the quickselect must give GSL's quantile */
 		gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -247,7 +237,7 @@ static void test_coverage(void)
 			y[i] = gsl_ran_gamma(r, 4, 1.0 / 4); /* mean 1 */
 		}
 		if (stats__ratio_ci(x, 30, y, 30, 2000, (unsigned long)s + 1, 0.95, &ratio, &ci)) {
-			CHECK(0, "ratio_ci failed in study %d", s);
+			CHECKF(0, "ratio_ci failed in study %d", s);
 			continue;
 		}
 		cover_bca += ci.bca_lo <= 1.5 && 1.5 <= ci.bca_hi;
@@ -256,9 +246,9 @@ static void test_coverage(void)
 	gsl_rng_free(r);
 	printf("bootstrap coverage of 95%% intervals in %d studies: BCa %.1f%%, percentile %.1f%%\n",
 	       studies, 100.0 * cover_bca / studies, 100.0 * cover_pct / studies);
-	CHECK(cover_bca >= 0.93 * studies && cover_bca <= 0.97 * studies, "BCa coverage %d/%d", cover_bca,
+	CHECKF(cover_bca >= 0.93 * studies && cover_bca <= 0.97 * studies, "BCa coverage %d/%d", cover_bca,
 	      studies);
-	CHECK(cover_pct >= 0.92 * studies && cover_pct <= 0.97 * studies, "percentile coverage %d/%d",
+	CHECKF(cover_pct >= 0.92 * studies && cover_pct <= 0.97 * studies, "percentile coverage %d/%d",
 	      cover_pct, studies);
 	{
 		/* same seed, same interval: the bootstrap is reproducible */
@@ -267,7 +257,7 @@ static void test_coverage(void)
 
 		stats__ratio_ci(x, 30, y, 30, 500, 7, 0.95, &ra, &a);
 		stats__ratio_ci(x, 30, y, 30, 500, 7, 0.95, &rb, &b);
-		CHECK(!memcmp(&a, &b, sizeof(a)), "same seed gives the same interval");
+		CHECKF(!memcmp(&a, &b, sizeof(a)), "same seed gives the same interval");
 	}
 }
 
@@ -285,7 +275,5 @@ int main(int argc, char **argv)
 	test_fit_drops_terms();
 	test_wmedian_warmup();
 	test_coverage();
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return check_exit();
 }

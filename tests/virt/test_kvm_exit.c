@@ -8,6 +8,7 @@
  *
  * usage: test_kvm_exit DATA_DIR
  */
+#include "check.h"
 #include "common.h"
 #include "hw.h"
 
@@ -15,17 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                              \
-	do {                                                          \
-		if (!(cond)) {                                        \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                 \
-			fputc('\n', stderr);                          \
-			failures++;                                   \
-		}                                                     \
-	} while (0)
 
 static char *slurp(const char *dir, const char *name)
 {
@@ -65,7 +55,7 @@ static int check_symbolic(const char *text, int nth, const char *(*lookup)(uint6
 	for (int i = 0; i <= nth; i++) {
 		p = strstr(p, "__print_symbolic(");
 		if (!p) {
-			CHECK(0, "%s: __print_symbolic #%d not found", what, nth);
+			CHECKF(0, "%s: __print_symbolic #%d not found", what, nth);
 			return 0;
 		}
 		p += 17;
@@ -101,7 +91,7 @@ static int check_symbolic(const char *text, int nth, const char *(*lookup)(uint6
 			{
 				const char *ours = lookup((uint64_t)code);
 
-				CHECK(ours && !strcmp(ours, name), "%s: code %lld: kernel says \"%s\", emudiff \"%s\"",
+				CHECKF(ours && !strcmp(ours, name), "%s: code %lld: kernel says \"%s\", emudiff \"%s\"",
 				      what, code, name, ours ? ours : "(none)");
 			}
 			pairs++;
@@ -125,45 +115,45 @@ static void test_x86(const char *dir)
 	char out[96];
 	int n;
 
-	CHECK(!tp_format__parse(&fmt, text, "kvm_exit.x86_64.format"), "parse x86 kvm_exit");
-	CHECK(fmt.id == 103, "x86 kvm_exit id %d, want 103", fmt.id);
-	CHECK(fmt.nfields == 13, "x86 kvm_exit has %zu fields, want 13", fmt.nfields);
-	CHECK(tp_format__field(&fmt, "exit_reason")->offset == 8, "exit_reason offset");
-	CHECK(tp_format__field(&fmt, "isa")->offset == 24, "isa offset");
-	CHECK(tp_format__field(&fmt, "common_pid")->is_signed, "common_pid is signed");
-	CHECK(!kvm_exit_decoder__init(&d, &fmt, NULL), "x86 decoder");
-	CHECK(d.layout == KVM_LAYOUT_X86, "x86 layout detected");
+	CHECKF(!tp_format__parse(&fmt, text, "kvm_exit.x86_64.format"), "parse x86 kvm_exit");
+	CHECKF(fmt.id == 103, "x86 kvm_exit id %d, want 103", fmt.id);
+	CHECKF(fmt.nfields == 13, "x86 kvm_exit has %zu fields, want 13", fmt.nfields);
+	CHECKF(tp_format__field(&fmt, "exit_reason")->offset == 8, "exit_reason offset");
+	CHECKF(tp_format__field(&fmt, "isa")->offset == 24, "isa offset");
+	CHECKF(tp_format__field(&fmt, "common_pid")->is_signed, "common_pid is signed");
+	CHECKF(!kvm_exit_decoder__init(&d, &fmt, NULL), "x86 decoder");
+	CHECKF(d.layout == KVM_LAYOUT_X86, "x86 layout detected");
 
 	/* VMX: EPT violation (48) */
 	memset(raw, 0, sizeof(raw));
 	put_le(raw, tp_format__field(&d.fmt, "exit_reason"), 48);
 	put_le(raw, tp_format__field(&d.fmt, "isa"), 1);
-	CHECK(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
+	CHECKF(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
 	      !strcmp(out, "EPT_VIOLATION"), "vmx 48 -> '%s'", out);
 	/* VMX: failed VM entry flag in bit 31 with reason 33 */
 	put_le(raw, tp_format__field(&d.fmt, "exit_reason"), 0x80000021u);
-	CHECK(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
+	CHECKF(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
 	      !strcmp(out, "INVALID_STATE FAILED_VMENTRY"), "vmx failed entry -> '%s'", out);
 	/* VMX: a reason not in the table */
 	put_le(raw, tp_format__field(&d.fmt, "exit_reason"), 0x45);
-	CHECK(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
+	CHECKF(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
 	      !strcmp(out, "vmx:0x45"), "vmx unknown -> '%s'", out);
 	/* SVM: npf (0x400), hlt (0x78) */
 	put_le(raw, tp_format__field(&d.fmt, "isa"), 2);
 	put_le(raw, tp_format__field(&d.fmt, "exit_reason"), 0x400);
-	CHECK(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
+	CHECKF(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
 	      !strcmp(out, "npf"), "svm 0x400 -> '%s'", out);
 	put_le(raw, tp_format__field(&d.fmt, "exit_reason"), 0x78);
-	CHECK(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
+	CHECKF(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
 	      !strcmp(out, "hlt"), "svm 0x78 -> '%s'", out);
 	/* a sample too short for the isa field */
-	CHECK(kvm_exit_decoder__reason(&d, raw, 20, out, sizeof(out)) == -1, "short sample rejected");
+	CHECKF(kvm_exit_decoder__reason(&d, raw, 20, out, sizeof(out)) == -1, "short sample rejected");
 
 	/* the kernel's tables in the recorded print fmt */
 	n = check_symbolic(text, 0, vmx, "VMX");
-	CHECK(n >= 60, "VMX pairs compared: %d", n);
+	CHECKF(n >= 60, "VMX pairs compared: %d", n);
 	n = check_symbolic(text, 1, svm, "SVM");
-	CHECK(n >= 100, "SVM pairs compared: %d", n);
+	CHECKF(n >= 100, "SVM pairs compared: %d", n);
 	kvm_exit_decoder__free(&d);
 	free(text);
 }
@@ -177,14 +167,14 @@ static void test_userspace(const char *dir)
 	char out[96];
 	int n;
 
-	CHECK(!tp_format__parse(&fmt, text, "kvm_userspace_exit"), "parse userspace exit");
-	CHECK(!kvm_exit_decoder__init(&d, &fmt, NULL) && d.layout == KVM_LAYOUT_USERSPACE,
+	CHECKF(!tp_format__parse(&fmt, text, "kvm_userspace_exit"), "parse userspace exit");
+	CHECKF(!kvm_exit_decoder__init(&d, &fmt, NULL) && d.layout == KVM_LAYOUT_USERSPACE,
 	      "userspace layout");
 	put_le(raw, tp_format__field(&d.fmt, "reason"), 6);
-	CHECK(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
+	CHECKF(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
 	      !strcmp(out, "userspace:KVM_EXIT_MMIO"), "userspace 6 -> '%s'", out);
 	n = check_symbolic(text, 0, user, "KVM_EXIT");
-	CHECK(n >= 30, "KVM_EXIT pairs compared: %d", n);
+	CHECKF(n >= 30, "KVM_EXIT pairs compared: %d", n);
 	kvm_exit_decoder__free(&d);
 	free(text);
 }
@@ -208,11 +198,11 @@ static void test_riscv(const char *dir)
 		{ 14, "scause:0xe" },                  /* reserved */
 	};
 
-	CHECK(!tp_format__parse(&fmt, text, "kvm_exit.riscv64.format"), "parse riscv kvm_exit");
-	CHECK(!kvm_exit_decoder__init(&d, &fmt, NULL) && d.layout == KVM_LAYOUT_RISCV, "riscv layout");
+	CHECKF(!tp_format__parse(&fmt, text, "kvm_exit.riscv64.format"), "parse riscv kvm_exit");
+	CHECKF(!kvm_exit_decoder__init(&d, &fmt, NULL) && d.layout == KVM_LAYOUT_RISCV, "riscv layout");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		put_le(raw, tp_format__field(&d.fmt, "scause"), cases[i].scause);
-		CHECK(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
+		CHECKF(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
 		      !strcmp(out, cases[i].name), "scause %#llx -> '%s', want '%s'",
 		      (unsigned long long)cases[i].scause, out, cases[i].name);
 	}
@@ -229,36 +219,36 @@ static void test_field_and_errors(const char *dir)
 	char out[96];
 	struct reason_tally t = { 0 };
 
-	CHECK(!tp_format__parse(&fmt, text, "sys_enter"), "parse sys_enter");
+	CHECKF(!tp_format__parse(&fmt, text, "sys_enter"), "parse sys_enter");
 	/* no exit_reason/scause/reason field: detection must refuse */
 	messages_quiet(1);
 	{
 		struct tp_format copy;
 
-		CHECK(!tp_format__parse(&copy, text, "sys_enter"), "parse sys_enter again");
-		CHECK(kvm_exit_decoder__init(&d, &copy, NULL) == -1, "no reason field refused");
-		CHECK(kvm_exit_decoder__init(&d, &fmt, "nosuch") == -1, "unknown field refused");
+		CHECKF(!tp_format__parse(&copy, text, "sys_enter"), "parse sys_enter again");
+		CHECKF(kvm_exit_decoder__init(&d, &copy, NULL) == -1, "no reason field refused");
+		CHECKF(kvm_exit_decoder__init(&d, &fmt, "nosuch") == -1, "unknown field refused");
 	}
-	CHECK(!tp_format__parse(&fmt, text, "sys_enter"), "parse sys_enter a third time");
-	CHECK(!kvm_exit_decoder__init(&d, &fmt, "id"), "decode by field id");
+	CHECKF(!tp_format__parse(&fmt, text, "sys_enter"), "parse sys_enter a third time");
+	CHECKF(!kvm_exit_decoder__init(&d, &fmt, "id"), "decode by field id");
 	put_le(raw, tp_format__field(&d.fmt, "id"), (uint64_t)-1); /* signed long: -1 */
-	CHECK(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
+	CHECKF(!kvm_exit_decoder__reason(&d, raw, sizeof(raw), out, sizeof(out)) &&
 	      !strcmp(out, "id=-1"), "signed field -> '%s'", out);
 	kvm_exit_decoder__free(&d);
 
 	/* damaged format files */
-	CHECK(tp_format__parse(&fmt, "name: x\nformat:\n\tfield:int a;\toffset:0;\tsize:4;\tsigned:1;\n",
+	CHECKF(tp_format__parse(&fmt, "name: x\nformat:\n\tfield:int a;\toffset:0;\tsize:4;\tsigned:1;\n",
 			       "no-id") == -1, "format without ID refused");
-	CHECK(tp_format__parse(&fmt, "name: x\nID: 7\n\tfield:int a;\toffset:zero;\n", "bad-field") == -1,
+	CHECKF(tp_format__parse(&fmt, "name: x\nID: 7\n\tfield:int a;\toffset:zero;\n", "bad-field") == -1,
 	      "bad field line refused");
-	CHECK(tp_format__parse(&fmt, "ID: 12x\n", "bad-id") == -1, "bad ID refused");
+	CHECKF(tp_format__parse(&fmt, "ID: 12x\n", "bad-id") == -1, "bad ID refused");
 	messages_quiet(0);
 
 	reason_tally__add(&t, "a", 0, 2);
 	reason_tally__add(&t, "b", 0, 1);
 	reason_tally__add(&t, "a", 1, 4);
 	reason_tally__add(&t, "a", 0, 3);
-	CHECK(t.n == 3 && t.v[0].count == 5 && t.v[2].seq == 1 && reason_tally__total(&t) == 10, "tally");
+	CHECKF(t.n == 3 && t.v[0].count == 5 && t.v[2].seq == 1 && reason_tally__total(&t) == 10, "tally");
 	reason_tally__free(&t);
 	free(text);
 }
@@ -273,9 +263,7 @@ int main(int argc, char **argv)
 	test_userspace(argv[1]);
 	test_riscv(argv[1]);
 	test_field_and_errors(argv[1]);
-	if (failures)
-		fprintf(stderr, "%d failure(s)\n", failures);
-	else
+	if (!check_failures)
 		printf("kvm_exit: all checks passed\n");
-	return failures ? 1 : 0;
+	return check_exit();
 }
