@@ -2,12 +2,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void spin(long n)
+/* returns the sum so that no compiler calls s unused */
+static long spin(long n)
 {
 	volatile long s = 0;
 
 	for (long i = 0; i < n; i++)
 		s += i;
+	return s;
 }
 
 int main(void)
@@ -15,12 +17,12 @@ int main(void)
 	pid_t p;
 	int status;
 
-	spin(2000000);
+	(void)spin(2000000);
 	p = fork();
 	if (p < 0)
 		return 1;
 	if (p == 0) {
-		spin(2000000);
+		(void)spin(2000000);
 		_exit(0);
 	}
 	if (waitpid(p, &status, 0) != p || !WIFEXITED(status))
