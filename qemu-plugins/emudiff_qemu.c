@@ -73,14 +73,12 @@
 #include <qemu-plugin.h>
 
 #include "guest_insn.h"
+#include "plugin_options.h"
 #include "plugin_tables.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 #define OUTPUT_VERSION 2
-#define MARKSYMS_LIMIT_DEFAULT 1000000000ULL
-#define MAX_TRAPVEC 64
-#define MAX_GUEST_RANGES 16
 #define MAX_VCPUS 4096
 
 /* ---- counters: plain memory for API 1, per-vCPU scoreboards from API 2 (QEMU 9.0) on ---- */
@@ -197,19 +195,6 @@ struct mark {
 	uint64_t values[V_COUNT];
 };
 
-static struct {
-	enum guest_arch arch;
-	bool system, exact, mem, mix, symbols, marksyms;
-	unsigned long blocks; /* hottest translation blocks to write */
-	unsigned long long marksyms_limit; /* segment visits of the marksyms walk */
-	char *out_path;
-	uint64_t trapvec[MAX_TRAPVEC];
-	char trapvec_tag[MAX_TRAPVEC][3]; /* "hs", "vs" or "" (untagged) */
-	size_t n_trapvec;
-	uint64_t guest_lo[MAX_GUEST_RANGES], guest_hi[MAX_GUEST_RANGES]; /* [lo, hi) */
-	size_t n_guest;
-	char options[1024]; /* the options as applied, for the output header */
-} cfg;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct counter insn_count; /* all instructions, added per segment */
@@ -1047,176 +1032,13 @@ static void fork_child(void)
 
 /* ---- options and install ----------------------------------------------------------------- */
 
-static int parse_trapvec(const char *v)
-{
-	char *dup = strdup(v), *save = NULL;
-
-	if (!dup)
-		return -1;
-	for (char *tok = strtok_r(dup, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
-		char *end, *at = strchr(tok, '@');
-		uint64_t a;
-
-		if (at)
-			*at++ = '\0';
-		if (at && strcmp(at, "hs") && strcmp(at, "vs")) {
-			fprintf(stderr, "emudiff plugin: trapvec=%s: '@%s': expected @hs or @vs\n", v, at);
-			free(dup);
-			return -1;
-		}
-		errno = 0;
-		a = strtoull(tok, &end, 0);
-		if (errno || end == tok || *end) {
-			fprintf(stderr,
-				"emudiff plugin: trapvec=%s: '%s' is not an address (symbols are "
-				"resolved by 'emudiff collect qemu --trapvec')\n", v, tok);
-			free(dup);
-			return -1;
-		}
-		if (cfg.n_trapvec == MAX_TRAPVEC) {
-			fprintf(stderr, "emudiff plugin: more than %d trap vectors\n", MAX_TRAPVEC);
-			free(dup);
-			return -1;
-		}
-		snprintf(cfg.trapvec_tag[cfg.n_trapvec], sizeof(cfg.trapvec_tag[0]), "%s", at ? at : "");
-		cfg.trapvec[cfg.n_trapvec++] = a;
-	}
-	free(dup);
-	return 0;
-}
-
-/* guest=LO-HI[:LO-HI...]: the guest's code, half-open [LO, HI) */
-static int parse_guest(const char *v)
-{
-	char *dup = strdup(v), *save = NULL;
-
-	if (!dup)
-		return -1;
-	for (char *tok = strtok_r(dup, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
-		char *end = NULL, *end2 = NULL;
-		uint64_t lo, hi = 0;
-
-		errno = 0;
-		lo = strtoull(tok, &end, 0);
-		if (!errno && end != tok && *end == '-')
-			hi = strtoull(end + 1, &end2, 0);
-		if (errno || end == tok || *end != '-' || end2 == end + 1 || *end2 || hi <= lo) {
-			fprintf(stderr, "emudiff plugin: guest=%s: '%s' is not a range LO-HI (LO < HI)\n",
-				v, tok);
-			free(dup);
-			return -1;
-		}
-		if (cfg.n_guest == MAX_GUEST_RANGES) {
-			fprintf(stderr, "emudiff plugin: more than %d guest ranges\n", MAX_GUEST_RANGES);
-			free(dup);
-			return -1;
-		}
-		cfg.guest_lo[cfg.n_guest] = lo;
-		cfg.guest_hi[cfg.n_guest++] = hi;
-	}
-	free(dup);
-	return 0;
-}
-
-static int parse_bool(const char *key, const char *val, bool *out)
-{
-	if (!qemu_plugin_bool_parse(key, val, out)) {
-		fprintf(stderr, "emudiff plugin: %s=%s: expected on or off\n", key, val);
-		return -1;
-	}
-	return 0;
-}
-
-static int parse_options(int argc, char **argv)
-{
-	size_t used = 0;
-
-	for (int i = 0; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-
-		if (!eq) {
-			fprintf(stderr, "emudiff plugin: option '%s' is not KEY=VALUE\n", argv[i]);
-			return -1;
-		}
-		*eq = '\0';
-		const char *key = argv[i], *val = eq + 1;
-		int rc = 0;
-
-		if (!strcmp(key, "out")) {
-			free(cfg.out_path);
-			cfg.out_path = strdup(val);
-		} else if (!strcmp(key, "mode")) {
-			if (!strcmp(val, "exact"))
-				cfg.exact = true;
-			else if (!strcmp(val, "default"))
-				cfg.exact = false;
-			else {
-				fprintf(stderr, "emudiff plugin: mode=%s: expected default or exact\n", val);
-				rc = -1;
-			}
-		} else if (!strcmp(key, "mem")) {
-			rc = parse_bool(key, val, &cfg.mem);
-		} else if (!strcmp(key, "mix")) {
-			rc = parse_bool(key, val, &cfg.mix);
-		} else if (!strcmp(key, "symbols")) {
-			rc = parse_bool(key, val, &cfg.symbols);
-		} else if (!strcmp(key, "blocks")) {
-			char *end;
-
-			errno = 0;
-			cfg.blocks = strtoul(val, &end, 10);
-			if (errno || end == val || *end) {
-				fprintf(stderr, "emudiff plugin: blocks=%s: expected a count\n", val);
-				rc = -1;
-			}
-		} else if (!strcmp(key, "trapvec")) {
-			rc = parse_trapvec(val);
-		} else if (!strcmp(key, "guest")) {
-			rc = parse_guest(val);
-		} else if (!strcmp(key, "marksyms")) {
-			rc = parse_bool(key, val, &cfg.marksyms);
-		} else if (!strcmp(key, "marksyms_limit")) {
-			char *end;
-
-			errno = 0;
-			cfg.marksyms_limit = strtoull(val, &end, 10);
-			if (errno || end == val || *end || val[0] == '-') {
-				fprintf(stderr, "emudiff plugin: marksyms_limit=%s: expected a count\n", val);
-				rc = -1;
-			}
-		} else {
-			fprintf(stderr,
-				"emudiff plugin: unknown option '%s' (out, mode, mem, mix, symbols, blocks, trapvec, "
-				"guest, marksyms, marksyms_limit)\n",
-				key);
-			rc = -1;
-		}
-		if (!rc && used < sizeof(cfg.options))
-			used += (size_t)snprintf(cfg.options + used, sizeof(cfg.options) - used, "%s%s=%s",
-					 used ? " " : "", key, val);
-		*eq = '=';
-		if (rc)
-			return -1;
-	}
-	if (!used)
-		snprintf(cfg.options, sizeof(cfg.options), "-");
-	return 0;
-}
-
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc,
 					   char **argv)
 {
 	char err[128];
 
-	cfg.symbols = true;
-	cfg.blocks = 100;
-	cfg.marksyms = true;
-	cfg.marksyms_limit = MARKSYMS_LIMIT_DEFAULT;
-	if (parse_options(argc, argv))
+	if (plugin_options__parse(argc, argv))
 		return -1;
-	/* without symbols every interval would be one [unknown] */
-	if (!cfg.symbols)
-		cfg.marksyms = false;
 	msym_complete = -1;
 	if (!strcmp(info->target_name, "riscv64"))
 		cfg.arch = GUEST_RISCV64;
