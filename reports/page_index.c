@@ -70,13 +70,11 @@ int page_ab_table(struct report_ctx *ctx, FILE *f, int64_t workload_id, const ch
 		}
 		fputs("</td><td>", f);
 		html__esc(f, db__text(st, 4));
-		fputs("</td><td class=\"n\"", f);
-		html__sortkey(f, db__double(st, 5));
-		fputc('>', f);
+		fputs("</td>", f);
+		html__num_cell(f, db__double(st, 5));
 		html__ci(f, db__double(st, 5), db__double(st, 6), db__double(st, 7), 0);
-		fputs("</td><td class=\"n\"", f);
-		html__sortkey(f, db__double(st, 8));
-		fputc('>', f);
+		fputs("</td>", f);
+		html__num_cell(f, db__double(st, 8));
 		html__ci(f, db__double(st, 8), db__double(st, 9), db__double(st, 10), 0);
 		fputs("</td><td>", f);
 		html__verdict(f, verdict);
@@ -134,9 +132,8 @@ static void workload_row(FILE *f, const struct workload *w)
 		w->nregions, w->nflagged, w->nflagged);
 	if (w->nflagged)
 		fprintf(f, " <span class=\"muted\">(%zu under, %zu over)</span>", w->nunder, w->nover);
-	fputs("</td><td class=\"n\"", f);
-	html__sortkey(f, worst ? fabs(log(worst->factor)) : NAN);
-	fputc('>', f);
+	fputs("</td>", f);
+	html__num_cell(f, worst ? fabs(log(worst->factor)) : NAN);
 	if (worst) {
 		html__ci(f, worst->factor, worst->f_lo, worst->f_hi, 0);
 		fprintf(f, "<br/><a href=\"%s/index.html#r%lld\">", w->safe, (long long)worst->id);
@@ -147,9 +144,8 @@ static void workload_row(FILE *f, const struct workload *w)
 	} else {
 		fputs("\xe2\x80\x93", f);
 	}
-	fputs("</td><td class=\"n\"", f);
-	html__sortkey(f, w->spearman);
-	fputc('>', f);
+	fputs("</td>", f);
+	html__num_cell(f, w->spearman);
 	html__num(f, w->spearman);
 	fputs(" / ", f);
 	html__num(f, w->kendall);
