@@ -66,6 +66,21 @@ static void expect_error(const char *text, const char *where_msg)
 	study_suite__free(s);
 }
 
+/* The collector command a cell runs, shell-quoted, against WANT (freed). */
+static void check_cell_command(const struct study_cell *c, int warmup, char *want)
+{
+	char **argv = study_cell__argv(c, "emudiff", "s.db", warmup);
+	char *line = study_argv__shell(argv);
+
+	if (strcmp(line, want)) {
+		fprintf(stderr, "got:  %s\nwant: %s\n", line, want);
+		check_failures++;
+	}
+	free(want);
+	free(line);
+	study_argv__free(argv);
+}
+
 static void test_basic(const char *dir)
 {
 	char *path = xasprintf("%s/basic.ini", dir), *err, *line;
@@ -121,34 +136,14 @@ static void test_basic(const char *dir)
 	CHECK(study_plan__find(&plan, "gamma/hw/1") == NULL);
 
 	/* the exact collector commands (brief's conventions) */
-	argv = study_cell__argv(&plan.cells[1], "emudiff", "s.db", 1);
-	line = study_argv__shell(argv);
-	{
-		char *want = xasprintf("emudiff collect hw --db s.db --name alpha --reps 1 --rep 0 --cell alpha/hw/0"
-				       " --timeout 2 --pin 0 --warmup 2 -- %s --size 'two words' x",
-				       s->workloads[0].binary);
-		if (strcmp(line, want)) {
-			fprintf(stderr, "got:  %s\nwant: %s\n", line, want);
-			check_failures++;
-		}
-		free(want);
-	}
-	free(line);
-	study_argv__free(argv);
-	argv = study_cell__argv(&plan.cells[4], "emudiff", "s.db", 0); /* gamma/hw/0, no warm-up */
-	line = study_argv__shell(argv);
-	{
-		char *want = xasprintf("emudiff collect hw --db s.db --name gamma --reps 1 --rep 0 --cell gamma/hw/0"
-				       " --timeout 2 --pin 0 --sample 999 --events task-clock -- %s",
-				       s->workloads[2].binary);
-		if (strcmp(line, want)) {
-			fprintf(stderr, "got:  %s\nwant: %s\n", line, want);
-			check_failures++;
-		}
-		free(want);
-	}
-	free(line);
-	study_argv__free(argv);
+	check_cell_command(&plan.cells[1], 1,
+			   xasprintf("emudiff collect hw --db s.db --name alpha --reps 1 --rep 0 --cell alpha/hw/0"
+				   " --timeout 2 --pin 0 --warmup 2 -- %s --size 'two words' x",
+				   s->workloads[0].binary));
+	check_cell_command(&plan.cells[4], 0, /* gamma/hw/0, no warm-up */
+			   xasprintf("emudiff collect hw --db s.db --name gamma --reps 1 --rep 0 --cell gamma/hw/0"
+				   " --timeout 2 --pin 0 --sample 999 --events task-clock -- %s",
+				   s->workloads[2].binary));
 	argv = study_cell__argv(&plan.cells[8], "emudiff", "s.db", 0); /* alpha/qemu-user/2 */
 	CHECK(!strcmp(argv[2], "qemu") && !strcmp(argv[10], "2") && !strcmp(argv[12], "alpha/qemu-user/2"));
 	study_argv__free(argv);
@@ -262,10 +257,9 @@ static void test_optional(void)
 /* System mode: the QEMU command line with @binary@, collector options per platform. */
 static void test_system(void)
 {
-	char path[256], *err, *line, *want;
+	char path[256], *err;
 	struct study_suite *s;
 	struct study_plan plan;
-	char **argv;
 
 	snprintf(path, sizeof(path), "%s/sys.ini", tmpdir);
 	write_file(path, "[workload pay]\nbinary = no-op\nplatforms = qemu-system\nreps = 1\ntimeout = 9\n"
@@ -278,18 +272,9 @@ static void test_system(void)
 	if (!s)
 		return;
 	CHECK_EQ_INT(study_plan__build(&plan, s), 1);
-	argv = study_cell__argv(&plan.cells[0], "emudiff", "s.db", 1);
-	line = study_argv__shell(argv);
-	want = xasprintf("emudiff collect qemu --db s.db --name pay --reps 1 --rep 0 --cell pay/qemu-system/0 --timeout 9"
+	check_cell_command(&plan.cells[0], 1, xasprintf("emudiff collect qemu --db s.db --name pay --reps 1 --rep 0 --cell pay/qemu-system/0 --timeout 9"
 			 " --system --elf %s --until-console '=> ' -- qemu-system-riscv64 -M virt -kernel %s -append x=%s",
-			 s->workloads[0].binary, s->workloads[0].binary, s->workloads[0].binary);
-	if (strcmp(line, want)) {
-		fprintf(stderr, "got:  %s\nwant: %s\n", line, want);
-		check_failures++;
-	}
-	free(want);
-	free(line);
-	study_argv__free(argv);
+			 s->workloads[0].binary, s->workloads[0].binary, s->workloads[0].binary));
 	study_plan__free(&plan);
 	study_suite__free(s);
 
@@ -305,25 +290,10 @@ static void test_system(void)
 		return;
 	CHECK_EQ_INT(study_plan__build(&plan, s), 2);
 	CHECK_EQ_INT(s->nskipped, 0);
-	argv = study_cell__argv(&plan.cells[0], "emudiff", "s.db", 1);
-	line = study_argv__shell(argv);
-	want = xasprintf("emudiff collect console --db s.db --name con --reps 1 --rep 0 --cell con/console/0 --log %s --elf %s",
-			 s->workloads[0].log, s->workloads[0].binary);
-	CHECK(!strcmp(line, want));
-	free(want);
-	free(line);
-	study_argv__free(argv);
-	argv = study_cell__argv(&plan.cells[1], "emudiff", "s.db", 1);
-	line = study_argv__shell(argv);
-	want = xasprintf("emudiff collect hw-kvm --db s.db --name kvm --reps 1 --rep 0 --cell kvm/hw-kvm/0 --timeout 5"
-			 " -- lkvm run -k %s", s->workloads[1].binary);
-	if (strcmp(line, want)) {
-		fprintf(stderr, "got:  %s\nwant: %s\n", line, want);
-		check_failures++;
-	}
-	free(want);
-	free(line);
-	study_argv__free(argv);
+	check_cell_command(&plan.cells[0], 1, xasprintf("emudiff collect console --db s.db --name con --reps 1 --rep 0 --cell con/console/0 --log %s --elf %s",
+			 s->workloads[0].log, s->workloads[0].binary));
+	check_cell_command(&plan.cells[1], 1, xasprintf("emudiff collect hw-kvm --db s.db --name kvm --reps 1 --rep 0 --cell kvm/hw-kvm/0 --timeout 5"
+			 " -- lkvm run -k %s", s->workloads[1].binary));
 	study_plan__free(&plan);
 	study_suite__free(s);
 }
