@@ -94,7 +94,7 @@ static void *study_fits_run(void *arg)
 		struct model_obs *o = &sf->e->obs[k];
 
 		sf->ok[k] = o->n && !linfit__fit(o->X, o->y, o->n, MODEL_TERMS, model_term, 1, 1,
-						 sf->e->o->confidence, 1, &sf->f[k]) &&
+						 sf->e->o->confidence, sf->e->threads, &sf->f[k]) &&
 			    sf->f[k].rank == sf->f[k].p && sf->f[k].p >= 2;
 	}
 	return NULL;
