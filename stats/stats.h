@@ -82,6 +82,15 @@ struct boot_ci {
 };
 int stats__boot_ci(double *boot, size_t b, double theta, const double *const *jack,
 		   const size_t *n, size_t nsamples, double confidence, struct boot_ci *out);
+/*
+ * The same intervals of boot[i] * scale[i] (scale NULL: of boot[i]), boot left
+ * as it is, in one pass: the jackknife's standard error places the tails, and
+ * the levels are selected among the values gathered there. work
+ * (2b doubles) is scratch space; the result is the same.
+ */
+int stats__boot_ci_of(const double *boot, const double *scale, size_t b, double theta,
+		      const double *const *jack, const size_t *n, size_t nsamples, double confidence,
+		      double *work, struct boot_ci *out);
 
 /* Bootstrap CI of mean(x)/mean(y), x and y independent samples; for tests and
  * whole-run A/B ratios. */

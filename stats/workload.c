@@ -378,7 +378,7 @@ static void ci_chunk(void *ctx, size_t lo, size_t hi)
 	struct wl_calc *c = j->c;
 	const struct stats_options *o = j->e->o;
 	size_t B = c->B, R = c->R;
-	double *col = xmalloc(B * sizeof(*col));
+	double *col = xmalloc(2 * B * sizeof(*col));
 	double *jbuf = xmalloc((3 * c->nh + 2 * c->ne) * sizeof(*jbuf));
 	double *jh[2] = { jbuf, jbuf + c->nh }, *je[2] = { jbuf + 2 * c->nh, jbuf + 2 * c->nh + c->ne };
 	double *hj = jbuf + 2 * (c->nh + c->ne);
@@ -390,8 +390,7 @@ static void ci_chunk(void *ctx, size_t lo, size_t hi)
 
 		for (size_t i = 0; i < c->nh; i++)
 			hj[i] = c->hjack[i * R + r];
-		memcpy(col, c->hboot + r * B, B * sizeof(double));
-		stats__boot_ci(col, B, c->hmean[r], hjk, hn, 1, o->confidence, &hci);
+		stats__boot_ci_of(c->hboot + r * B, NULL, B, c->hmean[r], hjk, hn, 1, o->confidence, col, &hci);
 		for (int k = 0; k < j->np; k++) {
 			int q = j->qs[k];
 			struct pred_data *pd = &c->pred[q];
@@ -439,12 +438,8 @@ static void ci_chunk(void *ctx, size_t lo, size_t hi)
 					f->why = "no cost measured on hardware";
 					continue;
 				}
-				if (b == BASE_ROBUST)
-					for (size_t i = 0; i < B; i++)
-						col[i] = bt[i] * pd->base[i];
-				else
-					memcpy(col, bt, B * sizeof(double));
-				if (stats__boot_ci(col, B, f->factor, jk, nk, 2, o->confidence, &ci)) {
+				if (stats__boot_ci_of(bt, b == BASE_ROBUST ? pd->base : NULL, B, f->factor, jk, nk, 2,
+						      o->confidence, col, &ci)) {
 					f->why = "degenerate bootstrap distribution";
 					continue;
 				}
