@@ -185,8 +185,14 @@ struct store *store__open(const char *path, int flags)
 
 	s = xcalloc(1, sizeof(*s));
 	s->path = xstrdup(path);
-	oflags = (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
-					  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/* Allocation statistics take a global mutex on every allocation and
+	 * we never read them; sqlite3_config works only before SQLite's first
+	 * use, and fails harmlessly after it. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* One thread uses a store at a time (stats' worker threads compute, the
+	 * main thread alone talks to SQLite): no per-call connection mutex. */
+	oflags = SQLITE_OPEN_NOMUTEX | ((flags & STORE_READONLY) ? SQLITE_OPEN_READONLY
+						     : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
 		error("%s: cannot open store: %s", path,
 		      s->db ? sqlite3_errmsg(s->db) : "out of memory");
