@@ -169,4 +169,12 @@ struct align_result {
  */
 int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result *res);
 
+/*
+ * The statements align__workload runs on region_metric other than its
+ * inserts (?1: the workload), NULL-terminated: tests/store/test_plans.c
+ * checks that each reaches the table through run_id, its primary key's
+ * prefix, since the table has no index on region_id.
+ */
+extern const char *const align__region_metric_sql[];
+
 #endif

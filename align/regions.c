@@ -176,13 +176,29 @@ static const struct run_seq *most_common(const struct ctx *c, const char *status
 	return best;
 }
 
+/*
+ * region_metric has no index on region_id (schema 5): its rows are reached
+ * by run, the primary key's prefix. Every row belongs to a run and a region
+ * of the same workload, so the workload's runs x its marker regions cover
+ * them. event_count is reached the same way, through its (run_id, region_id)
+ * index, instead of a scan of the whole table.
+ */
+static const char clear_events_sql[] =
+	"UPDATE event_count SET region_id = NULL"
+	" WHERE run_id IN (SELECT id FROM run WHERE workload_id = ?1)"
+	" AND region_id IN (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = 'm:')";
+static const char clear_metrics_sql[] =
+	"DELETE FROM region_metric"
+	" WHERE run_id IN (SELECT id FROM run WHERE workload_id = ?1)"
+	" AND region_id IN (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = 'm:')";
+
+const char *const align__region_metric_sql[] = {
+	clear_metrics_sql, rollup__clear_sql, rollup__drop_unused_sql, NULL,
+};
+
 static int clear_previous(struct ctx *c)
 {
-	if (exec_wid(c, "UPDATE event_count SET region_id = NULL WHERE region_id IN"
-			" (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = 'm:')") < 0)
-		return -1;
-	if (exec_wid(c, "DELETE FROM region_metric WHERE region_id IN"
-			" (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = 'm:')") < 0)
+	if (exec_wid(c, clear_events_sql) < 0 || exec_wid(c, clear_metrics_sql) < 0)
 		return -1;
 	return exec_wid(c, "DELETE FROM alignment WHERE run_id IN"
 			   " (SELECT id FROM run WHERE workload_id = ?1)");

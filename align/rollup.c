@@ -312,19 +312,29 @@ static int exec_wid(sqlite3 *db, const char *dbname, int64_t wid, const char *sq
 	return rc == SQLITE_DONE ? 0 : error("%s: updating roll-up regions: %s", dbname, sqlite3_errmsg(db));
 }
 
+/* region_metric is reached by run (its primary key's prefix; no index on
+ * region_id): the workload's runs x its ms: regions cover its roll-up rows. */
+const char rollup__clear_sql[] =
+	"DELETE FROM region_metric"
+	" WHERE run_id IN (SELECT id FROM run WHERE workload_id = ?1)"
+	" AND region_id IN (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 3) = 'ms:')";
+
+/* The regions that still have metrics, gathered once in one pass over the
+ * workload's rows rather than looked up per region. */
+const char rollup__drop_unused_sql[] =
+	"DELETE FROM region WHERE workload_id = ?1 AND substr(key, 1, 3) = 'ms:'"
+	" AND id NOT IN (SELECT rm.region_id FROM run r JOIN region_metric rm ON rm.run_id = r.id"
+	"  WHERE r.workload_id = ?1)";
+
 int rollup__clear(sqlite3 *db, const char *dbname, int64_t workload_id)
 {
-	return exec_wid(db, dbname, workload_id,
-			"DELETE FROM region_metric WHERE region_id IN"
-			" (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 3) = 'ms:')");
+	return exec_wid(db, dbname, workload_id, rollup__clear_sql);
 }
 
 int rollup__drop_unused(sqlite3 *db, const char *dbname, int64_t workload_id, size_t *kept)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = exec_wid(db, dbname, workload_id,
-			  "DELETE FROM region WHERE workload_id = ?1 AND substr(key, 1, 3) = 'ms:'"
-			  " AND NOT EXISTS (SELECT 1 FROM region_metric rm WHERE rm.region_id = region.id)");
+	int rc = exec_wid(db, dbname, workload_id, rollup__drop_unused_sql);
 
 	*kept = 0;
 	if (rc)

@@ -38,5 +38,7 @@ void rollup__free(struct rollup *ru);
 /* Before align: remove this workload's ms: metrics. After: the ms: regions left without any. */
 int rollup__clear(sqlite3 *db, const char *dbname, int64_t workload_id);
 int rollup__drop_unused(sqlite3 *db, const char *dbname, int64_t workload_id, size_t *kept);
+/* Their statements (?1: the workload), listed in align__region_metric_sql. */
+extern const char rollup__clear_sql[], rollup__drop_unused_sql[];
 
 #endif
