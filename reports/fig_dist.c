@@ -104,17 +104,24 @@ static int by_share(const void *a, const void *b, void *w_)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/*
+ * One region's values (?1 region, ?2 metric, ?3 its workload), run by run:
+ * region_metric is reached by (run, region, metric), its primary key (it has
+ * no index on region_id), from the workload's runs.
+ */
+const char fig_dist__values_sql[] =
+	"SELECT rm.value, run.status = 'warmup' OR row_number() OVER (ORDER BY run.rep, run.id) <= "
+	"  coalesce((SELECT warmup_until FROM region_stat WHERE region_id = ?1 AND platform = run.platform "
+	"            AND metric = ?2), 0) "
+	"FROM run JOIN region_metric rm ON rm.run_id = run.id AND rm.region_id = ?1 AND rm.metric = ?2 "
+	"WHERE run.workload_id = ?3 AND run.status IN ('ok', 'warmup') "
+	"AND run.platform NOT IN ('qemu-user', 'qemu-system') ORDER BY run.rep, run.id";
+
 static int load(struct report_ctx *ctx, struct dist_fig *df)
 {
 	const struct workload *w = df->w;
 	long *order = xmalloc((w->nregions + 1) * sizeof(long));
-	sqlite3_stmt *st = db__prepare(ctx,
-		"SELECT rm.value, run.status = 'warmup' OR row_number() OVER (ORDER BY run.rep, run.id) <= "
-		"  coalesce((SELECT warmup_until FROM region_stat WHERE region_id = ?1 AND platform = run.platform "
-		"            AND metric = ?2), 0) "
-		"FROM region_metric rm JOIN run ON run.id = rm.run_id "
-		"WHERE rm.region_id = ?1 AND rm.metric = ?2 AND run.status IN ('ok', 'warmup') "
-		"AND run.platform NOT IN ('qemu-user', 'qemu-system') ORDER BY run.rep, run.id");
+	sqlite3_stmt *st = db__prepare(ctx, fig_dist__values_sql);
 	int rc = 0;
 
 	if (!st) {
@@ -137,6 +144,7 @@ static int load(struct report_ctx *ctx, struct dist_fig *df)
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, w->regions[d->idx].id);
 		sqlite3_bind_text(st, 2, w->hw_metric, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, w->id);
 		while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
 			if (d->n == cap) {
 				cap *= 2;

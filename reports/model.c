@@ -71,15 +71,33 @@ static long region_index(const struct workload *w, int64_t id)
 	return lo < w->nregions && w->regions[lo].id == id ? (long)lo : -1;
 }
 
+/*
+ * region_metric is read by run, its primary key's prefix (it has no index on
+ * region_id): every row belongs to a run and a region of the same workload,
+ * so the workload's runs reach all of its rows without joining region.
+ */
+static const char hw_metric_sql[] =
+	"SELECT rm.metric FROM run JOIN region_metric rm ON rm.run_id = run.id "
+	"WHERE run.workload_id = ?1 "
+	"AND run.platform NOT IN " EMU_PLATFORMS " AND rm.metric IN ('cycles', 'time_ns') "
+	"GROUP BY rm.metric ORDER BY rm.metric = 'cycles' DESC LIMIT 1";
+static const char means_sql[] =
+	"SELECT rm.region_id, run.platform IN " EMU_PLATFORMS ", rm.metric, avg(rm.value) "
+	"FROM run JOIN region_metric rm ON rm.run_id = run.id "
+	"WHERE run.workload_id = ?1 AND run.status = 'ok' "
+	"AND rm.metric IN ('insns', 'qemu_host_ns', ?2, 'syscalls', 'traps', 'exits') "
+	"GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+
+const char *const report__region_metric_sql[] = {
+	hw_metric_sql, means_sql, page_workload__phase_symbols_sql, fig_dist__values_sql, NULL,
+};
+
 static int load_hw_metric(struct report_ctx *ctx, struct workload *w)
 {
 	static const char *const sql[2] = {
 		"SELECT metric FROM finding WHERE workload_id = ?1 GROUP BY metric "
 		"ORDER BY metric = 'cycles' DESC, metric = 'time_ns' DESC, count(*) DESC, metric LIMIT 1",
-		"SELECT rm.metric FROM region r JOIN region_metric rm ON rm.region_id = r.id "
-		"JOIN run ON run.id = rm.run_id WHERE r.workload_id = ?1 "
-		"AND run.platform NOT IN " EMU_PLATFORMS " AND rm.metric IN ('cycles', 'time_ns') "
-		"GROUP BY rm.metric ORDER BY rm.metric = 'cycles' DESC LIMIT 1",
+		hw_metric_sql,
 	};
 
 	for (int i = 0; i < 2 && !w->hw_metric; i++) {
@@ -165,12 +183,8 @@ static void shares_within_kind(struct workload *w, const double *value, size_t o
 
 static int load_means(struct report_ctx *ctx, struct workload *w)
 {
-	sqlite3_stmt *st = db__prepare(ctx,
-		"SELECT rm.region_id, run.platform IN " EMU_PLATFORMS ", rm.metric, avg(rm.value) "
-		"FROM region r JOIN region_metric rm ON rm.region_id = r.id "
-		"JOIN run ON run.id = rm.run_id AND run.status = 'ok' "
-		"WHERE r.workload_id = ?1 AND rm.metric IN ('insns', 'qemu_host_ns', ?2, 'syscalls', 'traps', 'exits') "
-		"GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+	/* ms: regions come too; region_index() skips them */
+	sqlite3_stmt *st = db__prepare(ctx, means_sql);
 	size_t n = w->nregions ? w->nregions : 1;
 	double *insns = xmalloc(n * sizeof(double)), *qns = xmalloc(n * sizeof(double)),
 	       *hw = xmalloc(n * sizeof(double));

@@ -165,24 +165,30 @@ static void regions_table(FILE *f, const struct workload *w)
  * per side the symbol's share of the pair, summed over ok runs (a run without
  * the symbol counts as 0); the 12 largest per pair. Only here: the regions
  * table, figures and shares keep to marker and symbol regions.
+ * region_metric is reached by (run, region), its primary key's prefix (no
+ * index on region_id); CROSS JOIN keeps the ms: regions outermost, so a
+ * workload without roll-ups costs nothing instead of a pass over its rows.
  */
+const char page_workload__phase_symbols_sql[] =
+	"WITH v AS (SELECT substr(r.key, 4, instr(r.key, '/') - 4) AS pair, coalesce(r.name, '') AS sym,"
+	"  sum(CASE WHEN emu AND rm.metric = 'insns' THEN rm.value END) AS e,"
+	"  sum(CASE WHEN NOT emu AND rm.metric = 'time_ns' THEN rm.value END) AS h"
+	"  FROM region r"
+	"  CROSS JOIN (SELECT id, platform IN ('qemu-user', 'qemu-system') AS emu FROM run"
+	"   WHERE workload_id = ?1 AND status = 'ok') run"
+	"  CROSS JOIN region_metric rm ON rm.run_id = run.id AND rm.region_id = r.id"
+	"  WHERE r.workload_id = ?1 AND substr(r.key, 1, 3) = 'ms:' GROUP BY r.id),"
+	/* absent on a side that has the pair: 0; a side without the pair: NULL */
+	" s AS (SELECT pair, sym, coalesce(e, 0) / sum(e) OVER (PARTITION BY pair) AS es,"
+	"  coalesce(h, 0) / sum(h) OVER (PARTITION BY pair) AS hs FROM v),"
+	" t AS (SELECT *, row_number() OVER (PARTITION BY pair ORDER BY max(coalesce(es, 0), coalesce(hs, 0)) DESC,"
+	"  sym) AS k FROM s)"
+	" SELECT pair, (SELECT name FROM region m WHERE m.workload_id = ?1 AND m.key = 'm:' || pair || '#1'),"
+	"  sym, es, hs FROM t WHERE k <= 12 ORDER BY pair, k";
+
 static int phase_symbols_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
 {
-	sqlite3_stmt *st = db__prepare(ctx,
-		"WITH v AS (SELECT substr(r.key, 4, instr(r.key, '/') - 4) AS pair, coalesce(r.name, '') AS sym,"
-		"  sum(CASE WHEN emu AND rm.metric = 'insns' THEN rm.value END) AS e,"
-		"  sum(CASE WHEN NOT emu AND rm.metric = 'time_ns' THEN rm.value END) AS h"
-		"  FROM region r JOIN region_metric rm ON rm.region_id = r.id"
-		"  JOIN (SELECT id, platform IN ('qemu-user', 'qemu-system') AS emu FROM run WHERE status = 'ok') run"
-		"  ON run.id = rm.run_id"
-		"  WHERE r.workload_id = ?1 AND substr(r.key, 1, 3) = 'ms:' GROUP BY r.id),"
-		/* absent on a side that has the pair: 0; a side without the pair: NULL */
-		" s AS (SELECT pair, sym, coalesce(e, 0) / sum(e) OVER (PARTITION BY pair) AS es,"
-		"  coalesce(h, 0) / sum(h) OVER (PARTITION BY pair) AS hs FROM v),"
-		" t AS (SELECT *, row_number() OVER (PARTITION BY pair ORDER BY max(coalesce(es, 0), coalesce(hs, 0)) DESC,"
-		"  sym) AS k FROM s)"
-		" SELECT pair, (SELECT name FROM region m WHERE m.workload_id = ?1 AND m.key = 'm:' || pair || '#1'),"
-		"  sym, es, hs FROM t WHERE k <= 12 ORDER BY pair, k");
+	sqlite3_stmt *st = db__prepare(ctx, page_workload__phase_symbols_sql);
 	int rc, any = 0;
 
 	if (!st)

@@ -47,4 +47,12 @@ struct report_summary {
  */
 int report__write(sqlite3 *db, const struct report_opts *opts, struct report_summary *summary);
 
+/*
+ * The statements the report runs on region_metric (?1: a workload id, or a
+ * region id for the one that takes ?3 as its workload), NULL-terminated:
+ * tests/store/test_plans.c checks that each reaches the table through
+ * run_id, its primary key's prefix, since it has no index on region_id.
+ */
+extern const char *const report__region_metric_sql[];
+
 #endif

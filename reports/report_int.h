@@ -12,6 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Statements on region_metric, listed in report__region_metric_sql (report.h). */
+extern const char page_workload__phase_symbols_sql[], fig_dist__values_sql[];
+
 enum side { SIDE_EMU, SIDE_HW, SIDE_COUNT };
 /* Per-region event totals that align/ writes (region_metric names). */
 enum { EV_SYSCALLS, EV_TRAPS, EV_EXITS, EV_COUNT };

@@ -65,6 +65,19 @@ static int busiest_platform(sqlite3 *db, int64_t wid, int emu)
 	return best;
 }
 
+/* region_metric is reached by run (its primary key's prefix; the table has
+ * no index on region_id): ?1 workload, ?2 platform, ?3 metric, ?4 region key. */
+const char ab__region_costs_sql[] =
+	"SELECT rm.value, NULL FROM run r JOIN region g ON g.workload_id = r.workload_id AND g.key = ?4"
+	" LEFT JOIN region_metric rm ON rm.run_id = r.id AND rm.region_id = g.id AND rm.metric = ?3"
+	" WHERE r.workload_id = ?1 AND r.platform = ?2 AND r.status = 'ok' ORDER BY r.id";
+const char ab__run_costs_sql[] =
+	"SELECT (SELECT value FROM run_metric WHERE run_id = r.id AND metric = ?3),"
+	" (SELECT sum(rm.value) FROM region_metric rm JOIN region g ON g.id = rm.region_id"
+	"  WHERE rm.run_id = r.id AND rm.metric = ?3 AND g.key LIKE 'm:%')"
+	" FROM run r WHERE r.workload_id = ?1 AND r.platform = ?2 AND r.status = 'ok'"
+	" ORDER BY r.id";
+
 /*
  * Cost per ok run: with key NULL the whole run's (run_metric, else the sum
  * over marker regions), else the cost of the region with that key. Runs
@@ -76,15 +89,7 @@ static double *run_costs(sqlite3 *db, int64_t wid, int platform, const char *met
 	sqlite3_stmt *st;
 	double *v = NULL;
 	size_t alloc = 0;
-	const char *sql =
-		key ? "SELECT rm.value, NULL FROM run r JOIN region g ON g.workload_id = r.workload_id AND g.key = ?4"
-		      " LEFT JOIN region_metric rm ON rm.run_id = r.id AND rm.region_id = g.id AND rm.metric = ?3"
-		      " WHERE r.workload_id = ?1 AND r.platform = ?2 AND r.status = 'ok' ORDER BY r.id"
-		    : "SELECT (SELECT value FROM run_metric WHERE run_id = r.id AND metric = ?3),"
-		      " (SELECT sum(rm.value) FROM region_metric rm JOIN region g ON g.id = rm.region_id"
-		      "  WHERE rm.run_id = r.id AND rm.metric = ?3 AND g.key LIKE 'm:%')"
-		      " FROM run r WHERE r.workload_id = ?1 AND r.platform = ?2 AND r.status = 'ok'"
-		      " ORDER BY r.id";
+	const char *sql = key ? ab__region_costs_sql : ab__run_costs_sql;
 
 	*n = 0;
 	*missing = 0;

@@ -73,6 +73,16 @@ static int sql_fail(sqlite3 *db, const char *what)
 	return error("%s: %s", what, sqlite3_errmsg(db));
 }
 
+/* All of a workload's region metrics, reached by run: region_metric's
+ * primary key starts with run_id (the table has no index on region_id). */
+static const char load_metrics_sql[] =
+	"SELECT rm.run_id, rm.region_id, rm.metric, rm.value FROM run r "
+	"JOIN region_metric rm ON rm.run_id = r.id WHERE r.workload_id = ?1";
+
+const char *const stats__region_metric_sql[] = {
+	load_metrics_sql, ab__region_costs_sql, ab__run_costs_sql, NULL,
+};
+
 int workload_data__load(sqlite3 *db, int64_t id, const char *name, struct workload_data *w)
 {
 	sqlite3_stmt *st = NULL;
@@ -142,10 +152,7 @@ int workload_data__load(sqlite3 *db, int64_t id, const char *name, struct worklo
 			region_map[w->region_id[i] - min_region] = (long)i;
 	}
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT rm.run_id, rm.region_id, rm.metric, rm.value FROM run r "
-			       "JOIN region_metric rm ON rm.run_id = r.id WHERE r.workload_id = ?1",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, load_metrics_sql, -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

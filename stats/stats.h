@@ -177,4 +177,12 @@ void stats_options__init(struct stats_options *o);
 int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 	       struct stats_summary *sum);
 
+/*
+ * The statements the engine runs on region_metric (?1: a workload id),
+ * NULL-terminated: tests/store/test_plans.c checks that each reaches the
+ * table through run_id, its primary key's prefix, since it has no index on
+ * region_id.
+ */
+extern const char *const stats__region_metric_sql[];
+
 #endif
