@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "store.h"
+#include "store_sql.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -57,13 +58,13 @@ static const char *const merge_sql[] = {
 	" JOIN main.workload mw ON mw.name = sw.name"
 	" WHERE NOT EXISTS (SELECT 1 FROM main.region x WHERE x.workload_id = mw.id AND x.key = g.key)"
 	" ORDER BY g.id",
-	"CREATE TEMP TABLE region_map AS SELECT g.id AS src_id, x.id AS dst_id"
+	/* keyed, so that the copies below look regions up instead of scanning */
+	"CREATE TEMP TABLE region_map(src_id INTEGER PRIMARY KEY, dst_id INTEGER NOT NULL)",
+	"INSERT INTO temp.region_map SELECT g.id, x.id"
 	" FROM src.region g JOIN src.workload sw ON sw.id = g.workload_id"
 	" JOIN main.workload mw ON mw.name = sw.name"
 	" JOIN main.region x ON x.workload_id = mw.id AND x.key = g.key",
-	"INSERT INTO main.region_metric SELECT m.dst_id, rm.dst_id, k.metric, k.value"
-	" FROM src.region_metric k JOIN temp.run_map m ON m.src_id = k.run_id"
-	" JOIN temp.region_map rm ON rm.src_id = k.region_id",
+	MERGE_REGION_METRIC_SQL,
 	"INSERT INTO main.event_count(run_id, region_id, kind, detail, count, seq)"
 	" SELECT m.dst_id, rm.dst_id, k.kind, k.detail, k.count, k.seq"
 	" FROM src.event_count k JOIN temp.run_map m ON m.src_id = k.run_id"

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "store.h"
+#include "store_sql.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -36,15 +37,10 @@ struct view {
 	const char *json;
 };
 
-#define WL_FILTER "(?1 IS NULL OR w.name = ?1)"
-
+/* WL_FILTER (?1: --workload) and the regions view are in store_sql.h. */
 #define RUNS_FROM                                                                          \
 	" FROM run r JOIN workload w ON w.id = r.workload_id WHERE " WL_FILTER              \
 	" ORDER BY w.name, r.platform, r.rep, r.id"
-
-#define REGIONS_FROM                                                                       \
-	" FROM region g JOIN workload w ON w.id = g.workload_id WHERE " WL_FILTER           \
-	" ORDER BY w.name, g.key"
 
 /* Most severe first: flagged verdicts, then inconclusive, then agreeing; within
  * each, by how far the CI lies outside the tolerance band (finding.severity). */
@@ -75,17 +71,7 @@ static const struct view views[] = {
 	  " 'started_at', started_at, 'cell', cell, 'config', json(config_json))) FROM ("
 	  "SELECT r.id, w.name AS workload, r.platform, r.rep, r.status, r.exit_code, r.wall_ns,"
 	  " r.started_at, r.cell, r.config_json" RUNS_FROM ")" },
-	{ "regions",
-	  "SELECT g.id AS id, w.name AS workload, g.key AS key, coalesce(g.name, '') AS name,"
-	  " (SELECT count(DISTINCT run_id) FROM region_metric m WHERE m.region_id = g.id) AS runs,"
-	  " coalesce((SELECT group_concat(metric, ',') FROM (SELECT DISTINCT metric FROM region_metric m"
-	  "  WHERE m.region_id = g.id ORDER BY metric)), '') AS metrics" REGIONS_FROM,
-	  "SELECT json_group_array(json_object('id', id, 'workload', workload, 'key', key, 'name', name,"
-	  " 'runs', runs, 'metrics', json(metrics))) FROM ("
-	  "SELECT g.id, w.name AS workload, g.key, g.name,"
-	  " (SELECT count(DISTINCT run_id) FROM region_metric m WHERE m.region_id = g.id) AS runs,"
-	  " (SELECT json_group_array(metric) FROM (SELECT DISTINCT metric FROM region_metric m"
-	  "  WHERE m.region_id = g.id ORDER BY metric)) AS metrics" REGIONS_FROM ")" },
+	{ "regions", SHOW_REGIONS_SQL, SHOW_REGIONS_JSON_SQL },
 	{ "findings",
 	  "SELECT w.name AS workload, coalesce(g.key, '-') AS region, coalesce(g.name, '') AS name,"
 	  " f.predictor AS predictor, coalesce(f.baseline, '-') AS baseline, f.metric AS metric,"
