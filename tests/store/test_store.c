@@ -83,6 +83,10 @@ static void test_create(void)
 	CHECK_EQ_INT(store_schema_version, (long long)store_migrations_count);
 	CHECK(!strcmp(query_text(s->db, "PRAGMA journal_mode"), "wal"));
 	CHECK_EQ_INT(query_int(s->db, "PRAGMA foreign_keys"), 1);
+	/* region_metric (schema 5): its primary key only, and a foreign key on run only */
+	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM pragma_index_list('region_metric') WHERE origin <> 'pk'"), 0);
+	CHECK(!strcmp(query_text(s->db, "SELECT group_concat(\"table\") FROM pragma_foreign_key_list('region_metric')"),
+		      "run"));
 	for (size_t t = 0; t < sizeof(core) / sizeof(core[0]); t++)
 		for (int c = 1; c < 12 && core[t][c]; c++)
 			if (!has_column(s->db, core[t][0], core[t][c])) {
@@ -184,6 +188,12 @@ static void test_migrate(void)
 		if (k > 0) {
 			sqlite3_exec(db, "PRAGMA application_id = 1164801348", NULL, NULL, NULL);
 			sqlite3_exec(db, "INSERT INTO workload(name) VALUES ('kept')", NULL, NULL, NULL);
+			/* rows that migration 4 -> 5 copies into the rebuilt region_metric */
+			CHECK_EQ_INT(sqlite3_exec(db,
+				"INSERT INTO run(id, workload_id, platform, status, started_at) VALUES (7, 1, 'hw', 'ok', 'now');"
+				"INSERT INTO region(id, workload_id, key) VALUES (3, 1, 'm:1->2#1'), (4, 1, 'm:2->3#1');"
+				"INSERT INTO region_metric VALUES (7, 4, 'time_ns', 2.5), (7, 3, 'time_ns', 1.5),"
+				" (7, 3, 'cycles', 4)", NULL, NULL, NULL), SQLITE_OK);
 		}
 		sql = sqlite3_mprintf("PRAGMA user_version = %d", k);
 		sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -197,6 +207,14 @@ static void test_migrate(void)
 			CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM workload WHERE name = 'kept'"),
 				     k > 0 ? 1 : 0);
 			CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+			CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+			if (k > 0)
+				CHECK(!strcmp(query_text(s->db, "SELECT group_concat(region_id || metric || value, ' ')"
+								" FROM region_metric"),
+					      "3cycles4.0 3time_ns1.5 4time_ns2.5"));
+			CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM pragma_index_list('region_metric')"
+						      " WHERE origin <> 'pk'"), 0);
+			CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM pragma_foreign_key_list('region_metric')"), 1);
 			store__close(s);
 		}
 		free(p);
@@ -293,6 +311,41 @@ static void test_inserts(void)
 		CHECK(store__run_add(s, &bad) < 0);
 	}
 	CHECK_EQ_INT(store__cell_done(s, "wl/hw/0"), 0);
+	store__close(s);
+	free(p);
+}
+
+/*
+ * region_metric has a foreign key on run only (schema 5): deleting a run or a
+ * workload still takes its rows; deleting regions is align's business, which
+ * deletes their rows by run first (align/regions.c, align/rollup.c).
+ */
+static void test_delete_cascade(void)
+{
+	char *p = path_in("cascade.db");
+	struct store *s = store__open(p, STORE_CREATE);
+	int64_t w1, w2, r1, r2, r3, g1, g2;
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	w1 = store__workload(s, "one", "x86_64", NULL, NULL);
+	w2 = store__workload(s, "two", "x86_64", NULL, NULL);
+	r1 = add_run(s, w1, 0);
+	r2 = add_run(s, w1, 1);
+	r3 = add_run(s, w2, 0);
+	g1 = store__region(s, w1, "m:1->2#1", NULL);
+	g2 = store__region(s, w2, "m:1->2#1", NULL);
+	CHECK_EQ_INT(store__region_metric_set(s, r1, g1, "insns", 1), 0);
+	CHECK_EQ_INT(store__region_metric_set(s, r2, g1, "insns", 2), 0);
+	CHECK_EQ_INT(store__region_metric_set(s, r3, g2, "insns", 3), 0);
+	CHECK_EQ_INT(store__exec(s, "DELETE FROM run WHERE rep = 1 AND workload_id = 1"), 0);
+	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM region_metric"), 2);
+	CHECK_EQ_INT(store__exec(s, "DELETE FROM workload WHERE name = 'one'"), 0);
+	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM region"), 1);
+	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM region_metric"), 1);
+	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM region_metric rm"
+				      " WHERE NOT EXISTS (SELECT 1 FROM region g WHERE g.id = rm.region_id)"), 0);
 	store__close(s);
 	free(p);
 }
@@ -472,6 +525,7 @@ int main(void)
 	test_reject_foreign_and_newer();
 	test_migrate();
 	test_inserts();
+	test_delete_cascade();
 	test_killed_writer();
 	test_two_writers();
 	test_concurrent_create();
