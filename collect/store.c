@@ -218,6 +218,12 @@ struct store *store__open(const char *path, int flags)
 	if (store__exec(s, "PRAGMA foreign_keys = ON"))
 		goto fail;
 	if (!(flags & STORE_READONLY)) {
+		/* 16 KiB pages: align's region_metric inserts take about 12% less
+		 * time than with 4 KiB (bench/stats-scale: 6.3-6.7 s -> 5.6-5.9 s).
+		 * Only a new, empty file takes it, and only before WAL is set:
+		 * existing stores keep their page size, which is fine. */
+		if (ntables == 0 && store__exec(s, "PRAGMA page_size = 16384"))
+			goto fail;
 		if (set_wal(s) || store__exec(s, "PRAGMA synchronous = NORMAL"))
 			goto fail;
 		if (version < store_schema_version && store__migrate(s, version))

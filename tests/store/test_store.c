@@ -83,6 +83,7 @@ static void test_create(void)
 	CHECK_EQ_INT(store_schema_version, (long long)store_migrations_count);
 	CHECK(!strcmp(query_text(s->db, "PRAGMA journal_mode"), "wal"));
 	CHECK_EQ_INT(query_int(s->db, "PRAGMA foreign_keys"), 1);
+	CHECK_EQ_INT(query_int(s->db, "PRAGMA page_size"), 16384);
 	/* region_metric (schema 5): its primary key only, and a foreign key on run only */
 	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM pragma_index_list('region_metric') WHERE origin <> 'pk'"), 0);
 	CHECK(!strcmp(query_text(s->db, "SELECT group_concat(\"table\") FROM pragma_foreign_key_list('region_metric')"),
@@ -215,6 +216,8 @@ static void test_migrate(void)
 			CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM pragma_index_list('region_metric')"
 						      " WHERE origin <> 'pk'"), 0);
 			CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM pragma_foreign_key_list('region_metric')"), 1);
+			/* an existing store keeps its page size (only new ones get 16 KiB) */
+			CHECK_EQ_INT(query_int(s->db, "PRAGMA page_size"), 4096);
 			store__close(s);
 		}
 		free(p);
