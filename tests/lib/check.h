@@ -59,4 +59,18 @@ static inline int check_exit(void)
 	return check_failures ? 1 : 0;
 }
 
+/* check_exit(), after removing the test's scratch directory dir when every
+ * check passed (a failed run keeps it to look at). */
+static inline int check_exit_removing(const char *dir)
+{
+	if (!check_failures) {
+		char cmd[4352];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	return check_exit();
+}
+
 #endif

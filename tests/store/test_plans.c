@@ -177,12 +177,5 @@ int main(void)
 	store__close(s);
 	free(p);
 	free(src);
-	if (!check_failures) {
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-
-		if (system(cmd))
-			fprintf(stderr, "could not remove %s\n", dir);
-		free(cmd);
-	}
-	return check_exit();
+	return check_exit_removing(dir);
 }

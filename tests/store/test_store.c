@@ -533,12 +533,5 @@ int main(void)
 	test_two_writers();
 	test_concurrent_create();
 	test_full_and_readonly();
-	if (!check_failures) {
-		char *cmd = xasprintf("rm -rf '%s'", dir);
-
-		if (system(cmd))
-			fprintf(stderr, "could not remove %s\n", dir);
-		free(cmd);
-	}
-	return check_exit();
+	return check_exit_removing(dir);
 }
