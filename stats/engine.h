@@ -111,11 +111,6 @@ void parallel__for(size_t n, int threads, par_fn fn, void *ctx);
 /* threads to use: wanted if > 0, else the online CPUs (capped) */
 int parallel__threads(int wanted);
 
-/* stats__linfit() with its full fit and cross-validation folds spread over
- * threads (the same results whatever the count). */
-int linfit__fit(const double *X, const double *y, size_t n, size_t p, const char *const *term,
-		int has_intercept, int robust, double confidence, int threads, struct linfit *out);
-
 /* Everything about one predictor of one workload. */
 struct pred_data {
 	int present;

@@ -93,7 +93,7 @@ int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *
 			}
 			model_obs_add(&e->obs[2], X + r * MODEL_TERMS, yq[r]);
 		}
-		if (got && !linfit__fit(X, yq, c->R, MODEL_TERMS, model_term, 1, 1, e->o->confidence, e->threads, &qf) &&
+		if (got && !stats__linfit(X, yq, c->R, MODEL_TERMS, model_term, 1, 1, e->o->confidence, &qf) &&
 		    qf.rank == qf.p && qf.p >= 2 && engine__write_model(e, w->id, "qemu_host_ns", &qf)) {
 			free(yq);
 			free(X);
@@ -102,7 +102,7 @@ int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *
 		}
 		free(yq);
 	}
-	ret = linfit__fit(X, y, c->R, MODEL_TERMS, model_term, 1, 1, e->o->confidence, e->threads, fit);
+	ret = stats__linfit(X, y, c->R, MODEL_TERMS, model_term, 1, 1, e->o->confidence, fit);
 	/* a model with nothing but an intercept predicts equal costs: no model */
 	if (!ret && fit->rank == fit->p && fit->p >= 2) {
 		ret = engine__write_model(e, w->id, metric, fit);

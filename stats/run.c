@@ -76,7 +76,7 @@ static int write_meta(struct engine *e)
 
 /*
  * Study-wide cost models, one per hardware metric, over every workload's
- * regions: 11 robust fits of up to 50 000 observations each, pure GSL work.
+ * regions: robust fits of up to 50 000 observations each, pure GSL work.
  * They run on a thread of their own while the main thread writes the
  * findings to the store (SQLite, serial); the models are written after.
  */
@@ -93,8 +93,8 @@ static void *study_fits_run(void *arg)
 	for (int k = 0; k < 3; k++) {
 		struct model_obs *o = &sf->e->obs[k];
 
-		sf->ok[k] = o->n && !linfit__fit(o->X, o->y, o->n, MODEL_TERMS, model_term, 1, 1,
-						 sf->e->o->confidence, sf->e->threads, &sf->f[k]) &&
+		sf->ok[k] = o->n && !stats__linfit(o->X, o->y, o->n, MODEL_TERMS, model_term, 1, 1,
+						   sf->e->o->confidence, &sf->f[k]) &&
 			    sf->f[k].rank == sf->f[k].p && sf->f[k].p >= 2;
 	}
 	return NULL;

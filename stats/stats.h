@@ -128,7 +128,7 @@ struct linfit {
 	size_t col[STATS_FIT_MAX_TERMS]; /* column of the original X for each kept term */
 	double coef[STATS_FIT_MAX_TERMS], se[STATS_FIT_MAX_TERMS];
 	double ci_lo[STATS_FIT_MAX_TERMS], ci_hi[STATS_FIT_MAX_TERMS];
-	double r2, resid_sd, cv_rmse; /* cv_rmse: k-fold (k = min(10, n)) RMSE */
+	double r2, resid_sd, cv_rmse; /* cv_rmse: leave-one-out RMSE (see fit.c) */
 	int robust;
 };
 /*

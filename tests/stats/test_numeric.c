@@ -1,8 +1,9 @@
 /*
  * test_numeric.c - stats/'s numeric functions against independently known
  * values: tabulated t quantiles, hand-worked rank correlations with ties,
- * Benjamini & Hochberg's own example, NIST's certified Longley regression,
- * and bootstrap coverage by simulation.
+ * Benjamini & Hochberg's own example, NIST's certified Longley regression
+ * (and its leave-one-out error against refitting), and bootstrap coverage by
+ * simulation.
  *
  * usage: test_numeric LONGLEY_FILE
  */
@@ -115,6 +116,33 @@ static void test_bh(void)
 	CHECKF(isnan(qa[4]), "NaN passes through");
 }
 
+/* leave-one-out RMSE by refitting without each row in turn */
+static double brute_loo(const double *X, const double *y, size_t n, size_t p,
+			const char *const *term, int robust)
+{
+	double *Xi = malloc(n * p * sizeof(*Xi)), *yi = malloc(n * sizeof(*yi)), sse = 0;
+	struct linfit f;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t m = 0;
+
+		for (size_t r = 0; r < n; r++) {
+			if (r == i)
+				continue;
+			memcpy(Xi + m * p, X + r * p, p * sizeof(*X));
+			yi[m++] = y[r];
+		}
+		if (stats__linfit(Xi, yi, m, p, term, 1, robust, 0.95, &f)) {
+			sse = NAN;
+			break;
+		}
+		sse += (y[i] - linfit__predict(&f, X + i * p)) * (y[i] - linfit__predict(&f, X + i * p));
+	}
+	free(Xi);
+	free(yi);
+	return sqrt(sse / (double)n);
+}
+
 static void test_longley(const char *path)
 {
 	static const double cert[7] = { -3482258.63459582, 15.0618722713733, -0.358191792925910E-01,
@@ -161,7 +189,38 @@ static void test_longley(const char *path)
 	near(f.r2, 0.995479004577296, 1e-10, "Longley R^2");
 	/* CI = B -+ t(0.975, 9) sd, t from the table: 2.262 */
 	CHECKF(fabs((f.ci_hi[6] - f.coef[6]) / f.se[6] - 2.262) < 0.001, "CI half-width uses t(9)");
-	CHECKF(isfinite(f.cv_rmse) && f.cv_rmse > f.resid_sd * 0.5, "cross-validated RMSE %g", f.cv_rmse);
+	near(f.cv_rmse, brute_loo(X, y, n, 7, term, 0), 1e-6, "Longley leave-one-out RMSE (PRESS)");
+}
+
+/*
+ * The robust fit's leave-one-out error holds its final weights fixed: close
+ * to refitting without each row, and exact for the rows it rejects. With the
+ * plain hat matrix instead, the three gross outliers (which dominate the
+ * error) would come out about 1/(1 - 3/60) - 1 = 5% too large.
+ */
+static void test_robust_loo(void)
+{
+	static const char *const term[3] = { "a", "b", "intercept" };
+	enum { N = 60 };
+	double X[N * 3], y[N], brute;
+	struct linfit f;
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+
+	gsl_rng_set(r, 7);
+	for (int i = 0; i < N; i++) {
+		X[i * 3] = gsl_rng_uniform(r) * 10;
+		X[i * 3 + 1] = gsl_rng_uniform(r) * 5;
+		X[i * 3 + 2] = 1;
+		y[i] = 2 + 3 * X[i * 3] - X[i * 3 + 1] + gsl_ran_gaussian(r, 0.5);
+		if (i % 20 == 3)
+			y[i] += 40; /* gross outliers: the bisquare weight rejects them */
+	}
+	CHECKF(stats__linfit(X, y, N, 3, term, 1, 1, 0.95, &f) == 0 && f.p == 3, "robust fit");
+	brute = brute_loo(X, y, N, 3, term, 1);
+	CHECKF(fabs(f.cv_rmse / brute - 1) < 0.005, "robust leave-one-out RMSE %g, by refitting %g",
+	       f.cv_rmse, brute);
+	near(f.coef[0], 3, 0.05, "robust slope a");
+	gsl_rng_free(r);
 }
 
 static void test_fit_drops_terms(void)
@@ -316,6 +375,7 @@ int main(int argc, char **argv)
 	test_ranks();
 	test_bh();
 	test_longley(argv[1]);
+	test_robust_loo();
 	test_fit_drops_terms();
 	test_wmedian_warmup();
 	test_coverage();
