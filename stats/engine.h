@@ -100,7 +100,7 @@ struct engine {
 	struct model_obs obs[3]; /* cycles, time_ns (hardware), qemu_host_ns (emulation) */
 	sqlite3_stmt *ins_region_stat, *ins_agreement, *ins_cost_model;
 	int threads;
-	struct dbuf hboot, tmp, pboot[PRED_COUNT];
+	struct dbuf hboot, pboot[PRED_COUNT];
 	struct stats_summary *sum;
 };
 
@@ -117,7 +117,7 @@ struct pred_data {
 	double *share;  /* ne x R per-run predicted shares */
 	double *mean;   /* R: mean predicted share */
 	double *var;    /* R: sample variance of the per-run shares */
-	double *boot;   /* B x R, then R x B: resampled factors (engine's buffer) */
+	double *boot;   /* R x B: resampled factors, region-major (engine's buffer) */
 	double *base;   /* B: robust baseline per resample, then its inverse */
 	double *fhat;   /* R: point estimates of the share factor */
 	int constant;   /* every run has the same shares */

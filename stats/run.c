@@ -193,7 +193,6 @@ out:
 	sqlite3_finalize(e.ins_cost_model);
 	free(e.findings.row);
 	free(e.hboot.p);
-	free(e.tmp.p);
 	for (int q = 0; q < PRED_COUNT; q++)
 		free(e.pboot[q].p);
 	for (int k = 0; k < 3; k++) {

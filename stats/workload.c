@@ -123,50 +123,56 @@ static void mean_var(const double *x, size_t n, size_t R, double *mean, double *
 	}
 }
 
-/* acc[0..R) = resampled mean of the rows of x under counts c[0..n) */
+/*
+ * acc[0..R) = resampled mean of the rows of x under counts c[0..n). By
+ * blocks of regions held in registers across all rows: the rows are read
+ * once and acc is written once (adding into acc row by row was bound by
+ * its loads and stores). Each region still adds rows in row order, so the
+ * sums are the same to the bit.
+ */
+enum { MEAN_BLOCK = 16 };
+
 static void resample_mean(const uint16_t *c, const double *x, size_t n, size_t R, double *acc)
 {
-	memset(acc, 0, R * sizeof(*acc));
-	for (size_t i = 0; i < n; i++) {
-		const double *row = x + i * R;
-		double k = c[i];
+	size_t r0 = 0;
 
-		if (!c[i])
-			continue;
-		for (size_t r = 0; r < R; r++)
-			acc[r] += k * row[r];
+	for (; r0 + MEAN_BLOCK <= R; r0 += MEAN_BLOCK) {
+		double s[MEAN_BLOCK] = { 0 };
+
+		for (size_t i = 0; i < n; i++) {
+			const double *row = x + i * R + r0;
+			double k = c[i];
+
+			if (!c[i])
+				continue;
+#pragma GCC unroll 16
+			for (int j = 0; j < MEAN_BLOCK; j++)
+				s[j] += k * row[j];
+		}
+		for (int j = 0; j < MEAN_BLOCK; j++)
+			acc[r0 + j] = s[j] / (double)n;
 	}
+	for (; r0 < R; r0++) {
+		double s = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (c[i])
+				s += (double)c[i] * x[i * R + r0];
+		acc[r0] = s / (double)n;
+	}
+}
+
+/*
+ * Rows [0, nt) of a tile (nt x R, resample-major, as computed) into columns
+ * [0, nt) of out (R x B, region-major: each interval reads one contiguous
+ * column). The tile is still in cache, so the region-major store costs no
+ * second pass over B x R values in memory.
+ */
+static void tile_store(const double *tile, size_t nt, size_t R, double *out, size_t B)
+{
 	for (size_t r = 0; r < R; r++)
-		acc[r] /= (double)n;
-}
-
-/* B x R into R x B, by tiles so that both sides stay in cache; tile
- * columns [lo, hi) of T regions each per chunk of parallel__for */
-enum { TRANSPOSE_TILE = 32 };
-
-struct transpose_job {
-	const double *in;
-	size_t B, R;
-	double *out;
-};
-
-static void transpose_chunk(void *ctx, size_t lo, size_t hi)
-{
-	const struct transpose_job *j = ctx;
-	size_t B = j->B, R = j->R, T = TRANSPOSE_TILE;
-
-	for (size_t r0 = lo * T; r0 < hi * T && r0 < R; r0 += T)
-		for (size_t b0 = 0; b0 < B; b0 += T)
-			for (size_t b = b0; b < b0 + T && b < B; b++)
-				for (size_t r = r0; r < r0 + T && r < R; r++)
-					j->out[r * B + b] = j->in[b * R + r];
-}
-
-static void transpose(const double *in, size_t B, size_t R, double *out, int threads)
-{
-	struct transpose_job j = { in, B, R, out };
-
-	parallel__for((R + TRANSPOSE_TILE - 1) / TRANSPOSE_TILE, threads, transpose_chunk, &j);
+		for (size_t t = 0; t < nt; t++)
+			out[r * B + t] = tile[t * R + r];
 }
 
 static void factors(const double *h, const double *p, size_t R, double *f)
@@ -322,42 +328,57 @@ static double weighted_median_near(const double *x, const double *w, size_t n, d
 struct boot_job {
 	struct wl_calc *c;
 	const struct boot_plan *ph, *pe;
-	double *fb; /* B x R resampled hardware shares */
 };
+
+/* resamples computed together before their region-major store: 16 x 1000
+ * regions x (hardware + 3 predictors) doubles stay within a core's L2 */
+enum { BOOT_TILE = 16 };
 
 static void boot_chunk(void *ctx, size_t lo, size_t hi)
 {
 	struct boot_job *j = ctx;
 	struct wl_calc *c = j->c;
-	size_t R = c->R;
+	size_t R = c->R, B = c->B;
 	double *pb = xmalloc(R * sizeof(*pb)), *scratch = xmalloc(2 * R * sizeof(*scratch));
 	double *bx = xmalloc(2 * WM_BRACKET * sizeof(*bx)), *bw = bx + WM_BRACKET;
+	double *tile = xmalloc((1 + PRED_COUNT) * BOOT_TILE * R * sizeof(*tile));
 	double delta[PRED_COUNT];
 
 	for (int q = 0; q < PRED_COUNT; q++)
 		delta[q] = fabs(c->pred[q].base_hat) * 1e-3;
-	for (size_t b = lo; b < hi; b++) {
-		double *hb = j->fb + b * R;
+	for (size_t b0 = lo; b0 < hi; b0 += BOOT_TILE) {
+		size_t nt = hi - b0 < BOOT_TILE ? hi - b0 : BOOT_TILE;
 
-		resample_mean(j->ph->counts + b * c->nh, c->hshare, c->nh, R, hb);
-		for (int q = 0; q < PRED_COUNT; q++) {
-			struct pred_data *pd = &c->pred[q];
-			double *f = pd->boot + b * R;
+		for (size_t t = 0; t < nt; t++) {
+			size_t b = b0 + t;
+			double *hb = tile + t * R;
 
-			if (!pd->present)
-				continue;
-			/* identical runs (instruction counts usually are) resample to their mean */
-			if (pd->constant)
-				memcpy(pb, pd->mean, R * sizeof(*pb));
-			else
-				resample_mean(j->pe->counts + b * c->ne, pd->share, c->ne, R, pb);
-			factors(hb, pb, R, f);
-			pd->base[b] = weighted_median_near(f, pb, R, pd->base_hat, &delta[q], bx, bw, scratch);
+			resample_mean(j->ph->counts + b * c->nh, c->hshare, c->nh, R, hb);
+			for (int q = 0; q < PRED_COUNT; q++) {
+				struct pred_data *pd = &c->pred[q];
+				double *f = tile + ((size_t)(1 + q) * BOOT_TILE + t) * R;
+
+				if (!pd->present)
+					continue;
+				/* identical runs (instruction counts usually are) resample to their mean */
+				if (pd->constant)
+					memcpy(pb, pd->mean, R * sizeof(*pb));
+				else
+					resample_mean(j->pe->counts + b * c->ne, pd->share, c->ne, R, pb);
+				factors(hb, pb, R, f);
+				pd->base[b] = weighted_median_near(f, pb, R, pd->base_hat, &delta[q], bx, bw,
+								   scratch);
+			}
 		}
+		tile_store(tile, nt, R, c->hboot + b0, B);
+		for (int q = 0; q < PRED_COUNT; q++)
+			if (c->pred[q].present)
+				tile_store(tile + (size_t)(1 + q) * BOOT_TILE * R, nt, R, c->pred[q].boot + b0, B);
 	}
 	free(pb);
 	free(bx);
 	free(scratch);
+	free(tile);
 }
 
 struct ci_job {
@@ -649,7 +670,7 @@ int engine__workload(struct engine *e, struct workload_data *w)
 		goto out;
 	}
 	{
-		struct boot_job j = { &c, &ph, &pe, dbuf__get(&e->tmp, c.B * c.R) };
+		struct boot_job j = { &c, &ph, &pe };
 		int np = 0, qs[PRED_COUNT];
 		struct ci_job cj;
 
@@ -668,23 +689,11 @@ int engine__workload(struct engine *e, struct workload_data *w)
 			factors(c.hmean, pd->mean, c.R, pd->fhat);
 			pd->base_hat = stats__weighted_median(pd->fhat, pd->mean, c.R, scratch);
 		}
-		parallel__for(c.B, e->threads, boot_chunk, &j);
-		/* region-major from here on: each interval reads one contiguous column */
 		c.hboot = dbuf__get(&e->hboot, c.B * c.R);
-		transpose(j.fb, c.B, c.R, c.hboot, e->threads);
-		for (int q = 0; q < PRED_COUNT; q++) {
-			struct dbuf t;
-
-			if (!c.pred[q].present)
-				continue;
-			transpose(c.pred[q].boot, c.B, c.R, dbuf__get(&e->tmp, c.B * c.R), e->threads);
-			t = e->tmp;
-			e->tmp = e->pboot[q];
-			e->pboot[q] = t;
-			c.pred[q].boot = t.p;
-			for (size_t b = 0; b < c.B; b++)
+		parallel__for(c.B, e->threads, boot_chunk, &j);
+		for (int q = 0; q < PRED_COUNT; q++)
+			for (size_t b = 0; c.pred[q].present && b < c.B; b++)
 				c.pred[q].base[b] = 1 / c.pred[q].base[b];
-		}
 		/* hardware share jackknife (for the share's own BCa interval) */
 		c.hjack = xmalloc(c.nh * c.R * sizeof(double));
 		for (size_t i = 0; i < c.nh; i++)
