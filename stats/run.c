@@ -164,7 +164,7 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 		struct workload_data w;
 		int r;
 
-		if (workload_data__load(db, sqlite3_column_int64(st, 0),
+		if (workload_data__load(db, path, sqlite3_column_int64(st, 0),
 					(const char *)sqlite3_column_text(st, 1), &w)) {
 			workload_data__free(&w);
 			goto out;
