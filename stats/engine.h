@@ -42,7 +42,9 @@ struct workload_data {
 	double **val; /* val[m][run * nregions + region] */
 };
 
-int workload_data__load(sqlite3 *db, int64_t id, const char *name, struct workload_data *w);
+/* 0, or -1 after an error naming path (w then holds what was read: free it) */
+int workload_data__load(sqlite3 *db, const char *path, int64_t id, const char *name,
+			struct workload_data *w);
 void workload_data__free(struct workload_data *w);
 /* index of metric name, or -1 */
 int workload_data__metric(const struct workload_data *w, const char *name);

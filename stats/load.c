@@ -68,9 +68,9 @@ static long find_index(const int64_t *ids, size_t n, int64_t id)
 	return p ? (long)(p - ids) : -1;
 }
 
-static int sql_fail(sqlite3 *db, const char *what)
+static int sql_fail(sqlite3 *db, const char *path, const char *what)
 {
-	return error("%s: %s", what, sqlite3_errmsg(db));
+	return error("%s: %s: %s", path, what, sqlite3_errmsg(db));
 }
 
 /* All of a workload's region metrics, reached by run: region_metric's
@@ -83,7 +83,8 @@ const char *const stats__region_metric_sql[] = {
 	load_metrics_sql, ab__region_costs_sql, ab__run_costs_sql, NULL,
 };
 
-int workload_data__load(sqlite3 *db, int64_t id, const char *name, struct workload_data *w)
+int workload_data__load(sqlite3 *db, const char *path, int64_t id, const char *name,
+			struct workload_data *w)
 {
 	sqlite3_stmt *st = NULL;
 	size_t alloc = 0;
@@ -99,7 +100,7 @@ int workload_data__load(sqlite3 *db, int64_t id, const char *name, struct worklo
 	/* runs, ordered by id so that they can be found by bsearch */
 	if (sqlite3_prepare_v2(db, "SELECT id, platform, status FROM run WHERE workload_id = ?1 ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
-		return sql_fail(db, "reading runs");
+		return sql_fail(db, path, "reading runs");
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *status = (const char *)sqlite3_column_text(st, 2);
@@ -116,7 +117,7 @@ int workload_data__load(sqlite3 *db, int64_t id, const char *name, struct worklo
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return sql_fail(db, "reading runs");
+		return sql_fail(db, path, "reading runs");
 	run_ids = xmalloc((w->nruns ? w->nruns : 1) * sizeof(*run_ids));
 	for (size_t i = 0; i < w->nruns; i++)
 		run_ids[i] = w->run[i].id;
@@ -182,7 +183,7 @@ int workload_data__load(sqlite3 *db, int64_t id, const char *name, struct worklo
 	ret = 0;
 	goto out;
 fail:
-	sql_fail(db, "reading regions");
+	sql_fail(db, path, "reading regions");
 out:
 	sqlite3_finalize(st);
 	free(run_ids);

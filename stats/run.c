@@ -118,14 +118,143 @@ static int findings_and_models(struct engine *e)
 	return ret;
 }
 
+/* The workloads, by name: read before the loop so that loading can run ahead. */
+struct wl_ref {
+	int64_t id;
+	char *name;
+};
+
+static int wl_refs__read(sqlite3 *db, const char *path, struct wl_ref **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t alloc = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(db, "SELECT id, name FROM workload ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+		return error("%s: reading workloads: %s", path, sqlite3_errmsg(db));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == alloc) {
+			alloc = alloc ? 2 * alloc : 64;
+			*out = xrealloc(*out, alloc * sizeof(**out));
+		}
+		(*out)[*n].id = sqlite3_column_int64(st, 0);
+		(*out)[(*n)++].name = xstrdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return error("%s: reading workloads: %s", path, sqlite3_errmsg(db));
+	return 0;
+}
+
+/*
+ * Workload w+1 is loaded while workload w computes, by a thread on a
+ * read-only connection of its own: loading is serial SQLite work and the
+ * compute leaves a core idle part of the time. The loader reads only tables
+ * the engine does not write (run, region, region_metric); under WAL it sees
+ * the last commit, and the main connection holds the write lock from before
+ * it opened until the end: the same rows as on the main connection.
+ */
+struct prefetch {
+	sqlite3 *db; /* NULL: load on the main connection, in turn */
+	const char *path;
+	const struct wl_ref *ref;
+	struct workload_data w;
+	int ret, running;
+	pthread_t th;
+};
+
+/* A second connection, when the store is a file in WAL mode; else NULL. */
+static sqlite3 *prefetch__open(sqlite3 *db)
+{
+	const char *file = sqlite3_db_filename(db, "main");
+	sqlite3 *rd = NULL;
+	sqlite3_stmt *st = NULL;
+	int wal = 0;
+
+	if (!file || !*file)
+		return NULL; /* in memory or temporary: no second connection sees it */
+	if (sqlite3_open_v2(file, &rd, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(rd, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		wal = !sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	if (!wal) {
+		/* a rollback journal would make the reader and the writer wait on each other */
+		sqlite3_close(rd);
+		return NULL;
+	}
+	sqlite3_busy_timeout(rd, 30000);
+	return rd;
+}
+
+static void *prefetch__run(void *arg)
+{
+	struct prefetch *p = arg;
+
+	p->ret = workload_data__load(p->db, p->path, p->ref->id, p->ref->name, &p->w);
+	return NULL;
+}
+
+/* Load r, on a thread unless !async (or no thread can be started). */
+static void prefetch__start(struct prefetch *p, const struct wl_ref *r, int async)
+{
+	p->ref = r;
+	p->running = async && !pthread_create(&p->th, NULL, prefetch__run, p);
+	if (!p->running)
+		prefetch__run(p);
+}
+
+/* The workload last started, in w (to be freed even on error); 0 or -1. */
+static int prefetch__wait(struct prefetch *p, struct workload_data *w)
+{
+	if (p->running)
+		pthread_join(p->th, NULL);
+	p->running = 0;
+	*w = p->w;
+	memset(&p->w, 0, sizeof(p->w));
+	return p->ret;
+}
+
+static void prefetch__close(struct prefetch *p)
+{
+	struct workload_data w;
+
+	if (p->running) {
+		prefetch__wait(p, &w);
+		workload_data__free(&w);
+	}
+	sqlite3_close(p->db);
+}
+
+/* Workload i of wl into w, starting workload i + 1 ahead when prefetching. */
+static int load_next(struct engine *e, struct prefetch *p, const struct wl_ref *wl, size_t n, size_t i,
+		     struct workload_data *w)
+{
+	int ret;
+
+	if (!p->db)
+		return workload_data__load(e->db, e->path, wl[i].id, wl[i].name, w);
+	if (i == 0)
+		prefetch__start(p, &wl[0], 0);
+	ret = prefetch__wait(p, w);
+	if (!ret && i + 1 < n) {
+		prefetch__start(p, &wl[i + 1], 1);
+		e->sum->prefetched++;
+	}
+	return ret;
+}
+
 int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 	       struct stats_summary *sum)
 {
 	struct engine e;
 	struct stats_summary dummy;
-	sqlite3_stmt *st = NULL;
-	int ret = -1, rc, progress = !o->quiet && isatty(STDERR_FILENO);
-	size_t nw = 0, done = 0;
+	struct prefetch pf = { .path = path };
+	struct wl_ref *wl = NULL;
+	int ret = -1, progress = !o->quiet && isatty(STDERR_FILENO);
+	size_t nw = 0;
 
 	if (!sum)
 		sum = &dummy;
@@ -152,42 +281,34 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 			   " DELETE FROM ab_compare; DELETE FROM cost_model; DELETE FROM event_cost;") ||
 	    prepare(&e))
 		goto out;
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM workload", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		nw = (size_t)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db, "SELECT id, name FROM workload ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
-		error("%s: reading workloads: %s", path, sqlite3_errmsg(db));
+	if (wl_refs__read(db, path, &wl, &nw))
 		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	/* one thread computes alone: nothing to overlap with */
+	if (e.threads > 1)
+		pf.db = prefetch__open(db);
+	for (size_t i = 0; i < nw; i++) {
 		struct workload_data w;
-		int r;
+		int r = load_next(&e, &pf, wl, nw, i, &w);
 
-		if (workload_data__load(db, sqlite3_column_int64(st, 0),
-					(const char *)sqlite3_column_text(st, 1), &w)) {
-			workload_data__free(&w);
-			goto out;
-		}
-		r = engine__workload(&e, &w);
+		if (!r)
+			r = engine__workload(&e, &w);
 		workload_data__free(&w);
 		if (r)
 			goto out;
 		sum->workloads++;
 		if (progress)
-			fprintf(stderr, "\rstats: %zu/%zu workloads", ++done, nw);
+			fprintf(stderr, "\rstats: %zu/%zu workloads", i + 1, nw);
 	}
 	if (progress)
 		fputc('\n', stderr);
-	if (rc != SQLITE_DONE) {
-		error("%s: reading workloads: %s", path, sqlite3_errmsg(db));
-		goto out;
-	}
 	if (findings_and_models(&e) || engine__ab(&e) || write_meta(&e))
 		goto out;
 	ret = 0;
 out:
-	sqlite3_finalize(st);
+	prefetch__close(&pf);
+	for (size_t i = 0; i < nw; i++)
+		free(wl[i].name);
+	free(wl);
 	sqlite3_finalize(e.ins_region_stat);
 	sqlite3_finalize(e.ins_agreement);
 	sqlite3_finalize(e.ins_cost_model);

@@ -164,6 +164,7 @@ struct stats_options {
 struct stats_summary {
 	size_t workloads, regions, findings, flagged, ab_pairs, flips;
 	size_t region_flips; /* A/B flips of common regions (flips: whole runs) */
+	size_t prefetched;   /* workloads loaded on a second connection while another computed */
 };
 
 /* Fill o with the defaults (1.25, 0.95, seed 1, 2000 resamples). */

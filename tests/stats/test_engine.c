@@ -120,6 +120,65 @@ static char *dump(struct store *s)
 		       " UNION ALL SELECT quote(workload_id)||term||quote(coef)||quote(ci_lo)||quote(cv_rmse) FROM cost_model)");
 }
 
+/* stats__run with a thread count (0: online CPUs) and --metric; its return value */
+static int run_stats_with(struct store *s, int threads, const char *metric, struct stats_summary *sum)
+{
+	struct stats_options o;
+
+	stats_options__init(&o);
+	o.quiet = 1;
+	o.threads = threads;
+	o.metric = metric;
+	return stats__run(s->db, s->path, &o, sum);
+}
+
+/*
+ * Loading the next workload ahead on a second connection (two threads, a
+ * file in WAL mode) gives the results of loading each in turn on the main
+ * connection (one thread; an in-memory copy, where no second connection
+ * can see the store); and an error while a load runs ahead stops cleanly.
+ */
+static void check_prefetch(struct store *s, const char *expect)
+{
+	struct stats_summary sum;
+	struct store *mem = store__open(":memory:", STORE_CREATE);
+	sqlite3_backup *bk;
+	char *got;
+
+	CHECKF(run_stats_with(s, 1, NULL, &sum) == 0 && sum.prefetched == 0, "one thread: no prefetch");
+	got = dump(s);
+	CHECKF(!strcmp(got, expect), "one thread, loading in turn: same results");
+	free(got);
+	CHECKF(run_stats_with(s, 2, NULL, &sum) == 0 && sum.workloads > 1 &&
+		       sum.prefetched == sum.workloads - 1,
+	       "two threads: every workload but the first loaded ahead (%zu of %zu)", sum.prefetched,
+	       sum.workloads);
+	got = dump(s);
+	CHECKF(!strcmp(got, expect), "loading ahead: same results");
+	free(got);
+
+	CHECKF(mem != NULL, "in-memory store");
+	if (!mem)
+		return;
+	bk = sqlite3_backup_init(mem->db, "main", s->db, "main");
+	CHECKF(bk && sqlite3_backup_step(bk, -1) == SQLITE_DONE, "copy into memory");
+	sqlite3_backup_finish(bk);
+	CHECKF(run_stats_with(mem, 2, NULL, &sum) == 0 && sum.prefetched == 0,
+	       "in memory: no second connection, loading in turn");
+	got = dump(mem);
+	CHECKF(!strcmp(got, expect), "in memory: same results");
+	free(got);
+	store__close(mem);
+
+	/* the first workload fails (unknown metric) while the second loads ahead */
+	messages_quiet(1);
+	CHECKF(run_stats_with(s, 2, "bogus", &sum) == -1, "error while loading ahead");
+	messages_quiet(0);
+	got = dump(s);
+	CHECKF(!strcmp(got, expect), "error while loading ahead: rolled back");
+	free(got);
+}
+
 static void run_stats(struct store *s, unsigned long seed, struct stats_summary *sum)
 {
 	struct stats_options o;
@@ -261,6 +320,7 @@ int main(int argc, char **argv)
 	b = dump(s);
 	CHECKF(strlen(a) > 1000 && !strcmp(a, b), "same seed, same results");
 	free(b);
+	check_prefetch(s, a);
 	CHECKF(query_d(s, "SELECT value FROM meta WHERE key = 'stats_seed'") == 1, "seed in meta");
 	CHECKF(query_d(s, "SELECT count(*) FROM finding") == (double)sum.findings, "re-run replaced the findings");
 	run_stats(s, 2, &sum);
