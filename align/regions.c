@@ -24,11 +24,19 @@
 #include "regions.h"
 #include "rollup.h"
 
+/*
+ * Metric rows go through multi-row INSERTs of METRIC_BATCH rows, the rest of
+ * a run's through smaller ones: a statement step per row costs about as much
+ * again as SQLite's insert itself (bench/stats-scale: 4.6 s -> 3.4 s).
+ */
+enum { METRIC_BATCH = 128, METRIC_STATEMENTS = 3 };
+static const int metric_batch[METRIC_STATEMENTS] = { METRIC_BATCH, 16, 1 }; /* st_metrics[] */
+
 /* The writer: statements prepared once, and the workload being written. */
 struct ctx {
 	sqlite3 *db;
 	const char *dbname;
-	sqlite3_stmt *st_workload, *st_metric, *st_event_region, *st_alignment;
+	sqlite3_stmt *st_workload, *st_metrics[METRIC_STATEMENTS], *st_event_region, *st_alignment;
 	/* the current workload */
 	int64_t wid;
 	char *wname;
@@ -257,38 +265,69 @@ static void order_regions(struct ctx *c)
 	free(o);
 }
 
-static int put_metric(struct ctx *c, int64_t run_id, int64_t region_id, const char *metric,
-		      double value)
-{
-	sqlite3_stmt *st = c->st_metric;
+struct metric_row {
+	int64_t region_id;
+	const char *metric; /* the job's column name: outlives the step, not the job */
+	double value;
+};
 
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int64(st, 2, region_id);
-	/* no copy: the name outlives the step, and put_metrics() unbinds it after */
-	sqlite3_bind_text(st, 3, metric, -1, SQLITE_STATIC);
-	sqlite3_bind_double(st, 4, value);
+static int put_rows(struct ctx *c, sqlite3_stmt *st, int64_t run_id, const struct metric_row *rows,
+		    int n)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 4 * i + 1, run_id);
+		sqlite3_bind_int64(st, 4 * i + 2, rows[i].region_id);
+		sqlite3_bind_text(st, 4 * i + 3, rows[i].metric, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 4 * i + 4, rows[i].value);
+	}
 	if (sqlite3_step(st) != SQLITE_DONE)
-		return db_error(c, "writing region metrics");
+		rc = db_error(c, "writing region metrics");
+	sqlite3_reset(st);
+	for (i = 0; i < n; i++)
+		sqlite3_bind_null(st, 4 * i + 3); /* the names are freed with the job */
+	return rc;
+}
+
+/* Rows rows[0..n), each batch by the largest statement that fits. */
+static int put_batches(struct ctx *c, int64_t run_id, const struct metric_row *rows, int n)
+{
+	int done = 0, k = 0;
+
+	while (done < n) {
+		while (metric_batch[k] > n - done)
+			k++;
+		if (put_rows(c, c->st_metrics[k], run_id, rows + done, metric_batch[k]) < 0)
+			return -1;
+		done += metric_batch[k];
+	}
 	return 0;
 }
 
 static int put_metrics(struct ctx *c, const struct run_regions *rr)
 {
+	struct metric_row rows[METRIC_BATCH];
 	size_t n = c->ref->n - 1, i, k;
-	int rc = 0;
+	int nrows = 0;
 
-	for (i = 0; i < n && !rc; i++) {
+	for (i = 0; i < n; i++) {
 		size_t g = c->order[i];
 
-		for (k = 0; k < rr->ncols && !rc; k++)
-			if (rr->cols[k].has[g])
-				rc = put_metric(c, rr->run->id, c->region_ids[g], rr->cols[k].name,
-						rr->cols[k].v[g]);
+		for (k = 0; k < rr->ncols; k++) {
+			if (!rr->cols[k].has[g])
+				continue;
+			rows[nrows].region_id = c->region_ids[g];
+			rows[nrows].metric = rr->cols[k].name;
+			rows[nrows].value = rr->cols[k].v[g];
+			if (++nrows < METRIC_BATCH)
+				continue;
+			if (put_batches(c, rr->run->id, rows, nrows) < 0)
+				return -1;
+			nrows = 0;
+		}
 	}
-	sqlite3_reset(c->st_metric);
-	sqlite3_bind_null(c->st_metric, 3); /* the names are freed with the job */
-	return rc;
+	return put_batches(c, rr->run->id, rows, nrows);
 }
 
 static int put_event_regions(struct ctx *c, const struct run_regions *rr)
@@ -439,8 +478,26 @@ static int write_job(struct ctx *c, const struct job *j)
 	return -1;
 }
 
+/* INSERT ... VALUES (?, ?, ?, ?), ... n times */
+static sqlite3_stmt *prepare_metrics(struct ctx *c, int n)
+{
+	static const char head[] = "INSERT INTO region_metric (run_id, region_id, metric, value) VALUES ";
+	char *sql = xmalloc(sizeof(head) + (size_t)n * sizeof("(?,?,?,?),")), *p = sql;
+	sqlite3_stmt *st;
+	int i;
+
+	p += sprintf(p, "%s", head);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s(?,?,?,?)", i ? "," : "");
+	st = prepare(c, sql);
+	free(sql);
+	return st;
+}
+
 static int ctx__init(struct ctx *c, sqlite3 *db, struct align_result *res)
 {
+	int i;
+
 	memset(c, 0, sizeof(*c));
 	c->db = db;
 	c->res = res;
@@ -448,21 +505,27 @@ static int ctx__init(struct ctx *c, sqlite3 *db, struct align_result *res)
 	if (!c->dbname || !*c->dbname)
 		c->dbname = "store";
 	c->st_workload = prepare(c, "SELECT name, arch, elf_path, elf_sha256 FROM workload WHERE id = ?1");
-	/* plain INSERT (no statement journal per row): clear_previous() emptied these rows */
-	c->st_metric = prepare(c, "INSERT INTO region_metric (run_id, region_id, metric, value)"
-				  " VALUES (?1, ?2, ?3, ?4)");
+	/* plain INSERTs (no statement journal per row): clear_previous() emptied these rows */
+	for (i = 0; i < METRIC_STATEMENTS; i++)
+		c->st_metrics[i] = prepare_metrics(c, metric_batch[i]);
 	c->st_event_region = prepare(c, "UPDATE event_count SET region_id = ?1 WHERE rowid = ?2");
 	c->st_alignment = prepare(c, "INSERT OR REPLACE INTO alignment"
 				     " (run_id, ref_run_id, matched, gaps, mismatches, note)"
 				     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-	return c->st_workload && c->st_metric && c->st_event_region && c->st_alignment ? 0 : -1;
+	for (i = 0; i < METRIC_STATEMENTS; i++)
+		if (!c->st_metrics[i])
+			return -1;
+	return c->st_workload && c->st_event_region && c->st_alignment ? 0 : -1;
 }
 
 static void ctx__release(struct ctx *c)
 {
+	int i;
+
 	workload_done(c);
 	sqlite3_finalize(c->st_workload);
-	sqlite3_finalize(c->st_metric);
+	for (i = 0; i < METRIC_STATEMENTS; i++)
+		sqlite3_finalize(c->st_metrics[i]);
 	sqlite3_finalize(c->st_event_region);
 	sqlite3_finalize(c->st_alignment);
 }
