@@ -173,7 +173,12 @@ int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result
  * align__workload() for workloads ids[0..n) in that order; after each,
  * done(arg, i, result of ids[i]) when done is not NULL, e.g. to commit and
  * begin the next transaction (a negative return stops with -1). 0, or -1 with
- * a one-line error (then roll back).
+ * a one-line error (then roll back). Faster: when the store is a file in WAL
+ * mode, a thread reads the next runs through a second, read-only connection
+ * while this one writes, so the runs, markers and events to align must be
+ * committed before (what the collectors store always is); a workload's runs
+ * are those committed when the thread reads them, which may be before done()
+ * begins that workload's transaction.
  */
 typedef int align_done_fn(void *arg, size_t i, const struct align_result *res);
 int align__workloads(struct sqlite3 *db, const int64_t *ids, size_t n, align_done_fn *done,

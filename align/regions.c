@@ -530,27 +530,42 @@ static void ctx__release(struct ctx *c)
 	sqlite3_finalize(c->st_alignment);
 }
 
-int align__workloads(struct sqlite3 *db, const int64_t *ids, size_t n, align_done_fn *done,
-		     void *arg)
+/* Where the jobs come from: the reader on its own thread, or in this one. */
+struct source {
+	struct readahead *ra;
+	struct reader *rd;
+};
+
+static int source__next(struct source *src, struct job **out)
+{
+	int got = src->ra ? readahead__next(src->ra, out) : reader__next(src->rd, out);
+
+	if (got < 0)
+		error("%s", src->ra ? readahead__error(src->ra) : reader__error(src->rd));
+	return got;
+}
+
+static int align_batch(sqlite3 *db, const int64_t *ids, size_t n, int ahead, align_done_fn *done,
+		       void *arg)
 {
 	struct align_result res = { 0 };
-	struct reader *rd = NULL;
+	struct source src = { NULL, NULL };
 	struct ctx c;
 	size_t w = 0;
 	int rc = -1, got;
 
 	if (ctx__init(&c, db, &res) < 0)
 		goto out;
-	rd = reader__new(db, c.dbname, ids, n);
+	if (ahead)
+		src.ra = readahead__start(db, c.dbname, ids, n);
+	if (!src.ra)
+		src.rd = reader__new(db, c.dbname, ids, n);
 	for (;;) {
 		struct job *j = NULL;
 
-		got = reader__next(rd, &j);
+		got = source__next(&src, &j);
 		if (got <= 0) {
-			if (got < 0)
-				error("%s", reader__error(rd));
-			else
-				rc = 0;
+			rc = got;
 			break;
 		}
 		if (write_job(&c, j) < 0) {
@@ -568,9 +583,17 @@ int align__workloads(struct sqlite3 *db, const int64_t *ids, size_t n, align_don
 		job__free(j);
 	}
 out:
-	reader__free(rd);
+	/* first the writer: its reference points into what the reader holds */
 	ctx__release(&c);
+	readahead__free(src.ra);
+	reader__free(src.rd);
 	return rc;
+}
+
+int align__workloads(struct sqlite3 *db, const int64_t *ids, size_t n, align_done_fn *done,
+		     void *arg)
+{
+	return align_batch(db, ids, n, 1, done, arg);
 }
 
 static int copy_result(void *arg, size_t i, const struct align_result *res)
@@ -583,5 +606,5 @@ static int copy_result(void *arg, size_t i, const struct align_result *res)
 int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result *res)
 {
 	memset(res, 0, sizeof(*res));
-	return align__workloads(db, &workload_id, 1, copy_result, res);
+	return align_batch(db, &workload_id, 1, 0, copy_result, res);
 }

@@ -5,7 +5,8 @@
  * hits, marker values, events), chooses the reference sequence and computes
  * every run's region metrics in memory, as a series of jobs. The writer
  * (regions.c) turns the jobs into rows of the store. Only the writer writes,
- * and the reader never reads what the writer writes.
+ * and the reader never reads what the writer writes, so the reader can run
+ * ahead on a connection and thread of its own (readahead.c).
  */
 #ifndef EMUDIFF_ALIGN_REGIONS_H
 #define EMUDIFF_ALIGN_REGIONS_H
@@ -97,5 +98,19 @@ struct reader *reader__new(sqlite3 *db, const char *dbname, const int64_t *ids, 
 int reader__next(struct reader *rd, struct job **out);
 const char *reader__error(const struct reader *rd);
 void reader__free(struct reader *rd);
+
+/*
+ * The reader on a thread and connection of its own, a few jobs ahead of the
+ * caller; NULL when db cannot have a second connection (in-memory or
+ * temporary database, not in WAL mode, exclusive locking), with no message.
+ * readahead__next() is reader__next() in the caller's thread; stopping
+ * (readahead__free) is possible at any time.
+ */
+struct readahead;
+
+struct readahead *readahead__start(sqlite3 *db, const char *dbname, const int64_t *ids, size_t n);
+int readahead__next(struct readahead *ra, struct job **out);
+const char *readahead__error(const struct readahead *ra);
+void readahead__free(struct readahead *ra);
 
 #endif
