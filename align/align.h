@@ -12,8 +12,8 @@
  *    (Capstone for x86_64, rv64_decode for riscv64).
  *  - markseq__align(): global alignment of two marker sequences in linear
  *    memory.
- *  - align__workload(): builds the marker regions of one workload in the
- *    store (one transaction, idempotent).
+ *  - align__workload(), align__workloads(): build the marker regions of
+ *    workloads in the store (the caller's transactions, idempotent).
  */
 #ifndef EMUDIFF_ALIGN_H
 #define EMUDIFF_ALIGN_H
@@ -168,6 +168,21 @@ struct align_result {
  * the transaction. 0, or -1 with a one-line error (then roll back).
  */
 int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result *res);
+
+/*
+ * align__workload() for workloads ids[0..n) in that order; after each,
+ * done(arg, i, result of ids[i]) when done is not NULL, e.g. to commit and
+ * begin the next transaction (a negative return stops with -1). 0, or -1 with
+ * a one-line error (then roll back). Faster: when the store is a file in WAL
+ * mode, a thread reads the next runs through a second, read-only connection
+ * while this one writes, so the runs, markers and events to align must be
+ * committed before (what the collectors store always is); a workload's runs
+ * are those committed when the thread reads them, which may be before done()
+ * begins that workload's transaction.
+ */
+typedef int align_done_fn(void *arg, size_t i, const struct align_result *res);
+int align__workloads(struct sqlite3 *db, const int64_t *ids, size_t n, align_done_fn *done,
+		     void *arg);
 
 /*
  * The statements align__workload runs on region_metric other than its

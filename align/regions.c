@@ -1,5 +1,5 @@
 /*
- * regions.c - build the marker regions of one workload in the store.
+ * regions.c - build the marker regions of workloads in the store.
  *
  * Every run (status ok or warmup) has a marker sequence. One reference
  * sequence per workload is chosen (the most common among ok runs of all
@@ -10,49 +10,42 @@
  * with an extra marker measures the reference region across it (counters are
  * cumulative, so any two matched hits bound a region).
  *
- * Region metrics follow the contract in README/DESIGN: QEMU runs get insns
- * and qemu_host_ns, other platforms time_ns and instret; every mark_value
- * metric present at both ends gets its difference; events recorded after a
- * hit are assigned to the region that hit opens, and per-region totals
- * syscalls, traps and exits are written for the categories the run recorded.
- *
- * The caller holds the transaction; everything align wrote before for this
- * workload's marker regions is removed first, so re-running is idempotent.
+ * The reader (regions_read.c) computes each run's regions; this file writes
+ * them. The caller holds the transaction; everything align wrote before for
+ * a workload's marker regions is removed first, so re-running is idempotent.
  * Symbol regions (s:...) written by the collectors are left alone.
  */
-#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "align.h"
 #include "common.h"
+#include "regions.h"
 #include "rollup.h"
 
-struct run_seq {
-	int64_t id;
-	char *platform;
-	char *status;
-	int rep;
-	int *ids;
-	size_t n;
-	uint64_t hash;
-};
+/*
+ * Metric rows go through multi-row INSERTs of METRIC_BATCH rows, the rest of
+ * a run's through smaller ones: a statement step per row costs about as much
+ * again as SQLite's insert itself (bench/stats-scale: 4.6 s -> 3.4 s).
+ */
+enum { METRIC_BATCH = 128, METRIC_STATEMENTS = 3 };
+static const int metric_batch[METRIC_STATEMENTS] = { METRIC_BATCH, 16, 1 }; /* st_metrics[] */
 
+/* The writer: statements prepared once, and the workload being written. */
 struct ctx {
 	sqlite3 *db;
 	const char *dbname;
+	sqlite3_stmt *st_workload, *st_metrics[METRIC_STATEMENTS], *st_event_region, *st_alignment;
+	/* the current workload */
 	int64_t wid;
 	char *wname;
-	struct run_seq *runs;
-	size_t nruns;
 	const struct run_seq *ref;
 	int64_t *region_ids; /* per reference region (ref->n - 1) */
+	size_t *order;       /* reference regions by region id: the primary key's order */
 	struct symtab *names;
 	struct align_result *res;
 	struct rollup *rollup;
-	sqlite3_stmt *st_metric, *st_event_region, *st_alignment;
 };
 
 static int db_error(struct ctx *c, const char *what)
@@ -82,98 +75,6 @@ static int exec_wid(struct ctx *c, const char *sql)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_error(c, "updating the store");
-}
-
-static uint64_t seq_hash(const int *v, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (uint32_t)v[i];
-		h *= 1099511628211ULL;
-	}
-	return h ^ n;
-}
-
-static int seq_equal(const struct run_seq *a, const struct run_seq *b)
-{
-	return a->hash == b->hash && a->n == b->n &&
-	       (a->n == 0 || !memcmp(a->ids, b->ids, a->n * sizeof(int)));
-}
-
-static int load_runs(struct ctx *c)
-{
-	sqlite3_stmt *st = prepare(c, "SELECT id, platform, status, rep FROM run"
-				      " WHERE workload_id = ?1 AND status IN ('ok', 'warmup') ORDER BY id");
-	sqlite3_stmt *sm = prepare(c, "SELECT mark_id FROM mark WHERE run_id = ?1 ORDER BY seq");
-	size_t cap = 0;
-	int rc = -1, step;
-
-	if (!st || !sm)
-		goto out;
-	sqlite3_bind_int64(st, 1, c->wid);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		struct run_seq *r;
-		size_t mcap = 0;
-		int ms;
-
-		if (c->nruns == cap) {
-			cap = cap ? cap * 2 : 16;
-			c->runs = xrealloc(c->runs, cap * sizeof(*c->runs));
-		}
-		r = &c->runs[c->nruns++];
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(st, 0);
-		r->platform = xstrdup((const char *)sqlite3_column_text(st, 1));
-		r->status = xstrdup((const char *)sqlite3_column_text(st, 2));
-		r->rep = sqlite3_column_int(st, 3);
-		sqlite3_reset(sm);
-		sqlite3_bind_int64(sm, 1, r->id);
-		while ((ms = sqlite3_step(sm)) == SQLITE_ROW) {
-			if (r->n == mcap) {
-				mcap = mcap ? mcap * 2 : 64;
-				r->ids = xrealloc(r->ids, mcap * sizeof(int));
-			}
-			r->ids[r->n++] = sqlite3_column_int(sm, 0);
-		}
-		if (ms != SQLITE_DONE) {
-			db_error(c, "reading markers");
-			goto out;
-		}
-		r->hash = seq_hash(r->ids, r->n);
-	}
-	if (step != SQLITE_DONE) {
-		db_error(c, "reading runs");
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(sm);
-	return rc;
-}
-
-/* The most common non-empty sequence among runs of this status; ties: longer, then older. */
-static const struct run_seq *most_common(const struct ctx *c, const char *status)
-{
-	const struct run_seq *best = NULL;
-	size_t best_count = 0, i, j;
-
-	for (i = 0; i < c->nruns; i++) {
-		const struct run_seq *r = &c->runs[i];
-		size_t count = 0;
-		if (!r->n || strcmp(r->status, status))
-			continue;
-		for (j = 0; j < c->nruns; j++)
-			if (!strcmp(c->runs[j].status, status) && seq_equal(r, &c->runs[j]))
-				count++;
-		if (count > best_count || (count == best_count && r->n > best->n)) {
-			best = r;
-			best_count = count;
-		}
-	}
-	return best;
 }
 
 /*
@@ -335,403 +236,375 @@ out:
 	return rc;
 }
 
-static int put_metric(struct ctx *c, int64_t run_id, int64_t region_id, const char *metric,
-		      double value)
-{
-	sqlite3_stmt *st = c->st_metric;
+struct region_order {
+	int64_t id;
+	size_t i;
+};
 
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, run_id);
-	sqlite3_bind_int64(st, 2, region_id);
-	sqlite3_bind_text(st, 3, metric, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_double(st, 4, value);
+static int region_order_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct region_order *)a)->id, y = ((const struct region_order *)b)->id;
+
+	return (x > y) - (x < y);
+}
+
+/* Regions in id order: inserting metrics in primary key order appends to the tree. */
+static void order_regions(struct ctx *c)
+{
+	size_t i, n = c->ref->n - 1;
+	struct region_order *o = xmalloc((n ? n : 1) * sizeof(*o));
+
+	for (i = 0; i < n; i++) {
+		o[i].id = c->region_ids[i];
+		o[i].i = i;
+	}
+	qsort(o, n, sizeof(*o), region_order_cmp);
+	c->order = xmalloc((n ? n : 1) * sizeof(size_t));
+	for (i = 0; i < n; i++)
+		c->order[i] = o[i].i;
+	free(o);
+}
+
+struct metric_row {
+	int64_t region_id;
+	const char *metric; /* the job's column name: outlives the step, not the job */
+	double value;
+};
+
+static int put_rows(struct ctx *c, sqlite3_stmt *st, int64_t run_id, const struct metric_row *rows,
+		    int n)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 4 * i + 1, run_id);
+		sqlite3_bind_int64(st, 4 * i + 2, rows[i].region_id);
+		sqlite3_bind_text(st, 4 * i + 3, rows[i].metric, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 4 * i + 4, rows[i].value);
+	}
 	if (sqlite3_step(st) != SQLITE_DONE)
-		return db_error(c, "writing region metrics");
-	return 0;
+		rc = db_error(c, "writing region metrics");
+	sqlite3_reset(st);
+	for (i = 0; i < n; i++)
+		sqlite3_bind_null(st, 4 * i + 3); /* the names are freed with the job */
+	return rc;
 }
 
-/* One run's marker hits: seq numbers and the two built-in counters (NAN: NULL). */
-struct hits {
-	int64_t *seq;
-	double *insns, *time;
-	size_t n;
-};
-
-static int load_hits(struct ctx *c, int64_t run_id, struct hits *h, size_t n)
+/* Rows rows[0..n), each batch by the largest statement that fits. */
+static int put_batches(struct ctx *c, int64_t run_id, const struct metric_row *rows, int n)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT seq, insns, time_ns FROM mark WHERE run_id = ?1 ORDER BY seq");
-	size_t i = 0;
+	int done = 0, k = 0;
 
-	h->seq = xcalloc(n ? n : 1, sizeof(int64_t));
-	h->insns = xcalloc(n ? n : 1, sizeof(double));
-	h->time = xcalloc(n ? n : 1, sizeof(double));
-	h->n = n;
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, run_id);
-	while (i < n && sqlite3_step(st) == SQLITE_ROW) {
-		h->seq[i] = sqlite3_column_int64(st, 0);
-		h->insns[i] = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1);
-		h->time[i] = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2);
-		i++;
-	}
-	sqlite3_finalize(st);
-	if (i != n)
-		return db_error(c, "reading markers");
-	return 0;
-}
-
-static void hits__free(struct hits *h)
-{
-	free(h->seq);
-	free(h->insns);
-	free(h->time);
-}
-
-/* Index of the last hit whose seq is <= s, or -1. */
-static long hit_at(const struct hits *h, int64_t s)
-{
-	size_t lo = 0, hi = h->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (h->seq[mid] <= s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (long)lo - 1;
-}
-
-static int diff_metric(struct ctx *c, const struct run_seq *r, const long *map,
-		       const double *v, const char *metric)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < c->ref->n; i++) {
-		long j = map[i], k = map[i + 1];
-		if (j < 0 || k < 0 || isnan(v[j]) || isnan(v[k]))
-			continue;
-		if (put_metric(c, r->id, c->region_ids[i], metric, v[k] - v[j]) < 0)
+	while (done < n) {
+		while (metric_batch[k] > n - done)
+			k++;
+		if (put_rows(c, c->st_metrics[k], run_id, rows + done, metric_batch[k]) < 0)
 			return -1;
+		done += metric_batch[k];
 	}
 	return 0;
 }
 
-/* Metric names already written from the mark table or the events: those win. */
-struct taken {
-	const char *insns, *time; /* NULL when the run has no such column values */
-};
-
-static int taken_metric(const struct taken *t, const char *m)
+static int put_metrics(struct ctx *c, const struct run_regions *rr)
 {
-	return (t->insns && !strcmp(m, t->insns)) || (t->time && !strcmp(m, t->time)) ||
-	       !strcmp(m, "syscalls") || !strcmp(m, "traps") || !strcmp(m, "exits");
+	struct metric_row rows[METRIC_BATCH];
+	size_t n = c->ref->n - 1, i, k;
+	int nrows = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t g = c->order[i];
+
+		for (k = 0; k < rr->ncols; k++) {
+			if (!rr->cols[k].has[g])
+				continue;
+			rows[nrows].region_id = c->region_ids[g];
+			rows[nrows].metric = rr->cols[k].name;
+			rows[nrows].value = rr->cols[k].v[g];
+			if (++nrows < METRIC_BATCH)
+				continue;
+			if (put_batches(c, rr->run->id, rows, nrows) < 0)
+				return -1;
+			nrows = 0;
+		}
+	}
+	return put_batches(c, rr->run->id, rows, nrows);
 }
 
-static int mark_values(struct ctx *c, const struct run_seq *r, const long *map,
-		       const struct hits *h, const struct taken *taken)
+static int put_event_regions(struct ctx *c, const struct run_regions *rr)
 {
-	sqlite3_stmt *st = prepare(c, "SELECT metric, seq, value FROM mark_value WHERE run_id = ?1"
-				      " ORDER BY metric, seq");
-	double *v = xmalloc((h->n ? h->n : 1) * sizeof(double));
-	char *cur = NULL;
 	size_t i;
-	int rc = -1, step;
 
-	if (!st)
-		goto out;
-	sqlite3_bind_int64(st, 1, r->id);
-	for (i = 0; i < h->n; i++)
-		v[i] = NAN;
-	do {
-		const char *metric = NULL;
-		step = sqlite3_step(st);
-		if (step == SQLITE_ROW)
-			metric = (const char *)sqlite3_column_text(st, 0);
-		else if (step != SQLITE_DONE) {
-			db_error(c, "reading marker values");
-			goto out;
-		}
-		if (cur && (!metric || strcmp(metric, cur))) {
-			if (diff_metric(c, r, map, v, cur) < 0)
-				goto out;
-			for (i = 0; i < h->n; i++)
-				v[i] = NAN;
-			free(cur);
-			cur = NULL;
-		}
-		if (metric && taken_metric(taken, metric))
-			continue; /* the mark table's own counters and the event totals take precedence */
-		if (metric) {
-			long j = hit_at(h, sqlite3_column_int64(st, 1));
-			if (!cur)
-				cur = xstrdup(metric);
-			if (j >= 0 && h->seq[j] == sqlite3_column_int64(st, 1))
-				v[j] = sqlite3_column_double(st, 2);
-		}
-	} while (step == SQLITE_ROW);
-	rc = 0;
-out:
-	free(cur);
-	free(v);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-enum { EV_SYSCALLS, EV_TRAPS, EV_EXITS, EV_CATEGORIES };
-
-static int event_category(const char *kind)
-{
-	if (!strcmp(kind, "syscall"))
-		return EV_SYSCALLS;
-	if (!strcmp(kind, "trap_entry") || !strcmp(kind, "interrupt") || !strcmp(kind, "exception"))
-		return EV_TRAPS;
-	if (!strcmp(kind, "ecall") || !strcmp(kind, "wfi") || !strcmp(kind, "hlt") ||
-	    !strcmp(kind, "vm_exit"))
-		return EV_EXITS;
-	return -1;
-}
-
-static int events(struct ctx *c, const struct run_seq *r, const long *map, const struct hits *h)
-{
-	static const char *const names[EV_CATEGORIES] = { "syscalls", "traps", "exits" };
-	size_t nreg = c->ref->n - 1, i;
-	long *hit_region = xmalloc((h->n ? h->n : 1) * sizeof(long));
-	double *tot = xcalloc(nreg * EV_CATEGORIES + 1, sizeof(double));
-	int recorded[EV_CATEGORIES] = { 0 }, rc = -1, step, k;
-	sqlite3_stmt *st = prepare(c, "SELECT rowid, seq, kind, count FROM event_count"
-				      " WHERE run_id = ?1 AND seq IS NOT NULL");
-	struct { int64_t rowid; long hit; int cat; double count; } *ev = NULL;
-	size_t nev = 0, evcap = 0;
-
-	/* the hits inside each matched reference region belong to it */
-	for (i = 0; i < h->n; i++)
-		hit_region[i] = -1;
-	for (i = 0; i < nreg; i++) {
-		long j;
-		if (map[i] < 0 || map[i + 1] < 0)
-			continue;
-		for (j = map[i]; j < map[i + 1]; j++)
-			hit_region[j] = (long)i;
-	}
-	if (!st)
-		goto out;
-	/* read first, update after: updating region_id moves rows in the index being scanned */
-	sqlite3_bind_int64(st, 1, r->id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (nev == evcap) {
-			evcap = evcap ? evcap * 2 : 64;
-			ev = xrealloc(ev, evcap * sizeof(*ev));
-		}
-		ev[nev].rowid = sqlite3_column_int64(st, 0);
-		ev[nev].hit = hit_at(h, sqlite3_column_int64(st, 1));
-		ev[nev].cat = event_category((const char *)sqlite3_column_text(st, 2));
-		ev[nev].count = sqlite3_column_double(st, 3);
-		nev++;
-	}
-	if (step != SQLITE_DONE) {
-		db_error(c, "reading events");
-		goto out;
-	}
-	for (i = 0; i < nev; i++) {
-		long g;
-
-		if (ev[i].cat >= 0)
-			recorded[ev[i].cat] = 1;
-		if (ev[i].hit < 0 || (g = hit_region[ev[i].hit]) < 0)
-			continue;
+	for (i = 0; i < rr->nev; i++) {
 		sqlite3_reset(c->st_event_region);
-		sqlite3_bind_int64(c->st_event_region, 1, c->region_ids[g]);
-		sqlite3_bind_int64(c->st_event_region, 2, ev[i].rowid);
-		if (sqlite3_step(c->st_event_region) != SQLITE_DONE) {
-			db_error(c, "assigning events to regions");
-			goto out;
-		}
-		if (ev[i].cat >= 0)
-			tot[(size_t)g * EV_CATEGORIES + (size_t)ev[i].cat] += ev[i].count;
+		sqlite3_bind_int64(c->st_event_region, 1, c->region_ids[rr->ev[i].reg]);
+		sqlite3_bind_int64(c->st_event_region, 2, rr->ev[i].rowid);
+		if (sqlite3_step(c->st_event_region) != SQLITE_DONE)
+			return db_error(c, "assigning events to regions");
 	}
-	for (i = 0; i < nreg; i++) {
-		if (map[i] < 0 || map[i + 1] < 0)
-			continue;
-		for (k = 0; k < EV_CATEGORIES; k++)
-			if (recorded[k] &&
-			    put_metric(c, r->id, c->region_ids[i], names[k], tot[i * EV_CATEGORIES + (size_t)k]) < 0)
-				goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	free(ev);
-	free(hit_region);
-	free(tot);
-	return rc;
+	return 0;
 }
 
-static int record_alignment(struct ctx *c, const struct run_seq *r, const struct markseq_stats *s,
-			    const char *note)
+static int record_alignment(struct ctx *c, const struct run_regions *rr)
 {
 	sqlite3_stmt *st = c->st_alignment;
 
 	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 1, rr->run->id);
 	sqlite3_bind_int64(st, 2, c->ref->id);
-	sqlite3_bind_int64(st, 3, (int64_t)s->matched);
-	sqlite3_bind_int64(st, 4, (int64_t)s->gaps);
-	sqlite3_bind_int64(st, 5, (int64_t)s->mismatches);
-	sqlite3_bind_text(st, 6, note, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, (int64_t)rr->stats.matched);
+	sqlite3_bind_int64(st, 4, (int64_t)rr->stats.gaps);
+	sqlite3_bind_int64(st, 5, (int64_t)rr->stats.mismatches);
+	sqlite3_bind_text(st, 6, rr->note, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return db_error(c, "writing the alignment");
 	return 0;
 }
 
-static int align_run(struct ctx *c, const struct run_seq *r)
+static int write_run(struct ctx *c, const struct run_regions *rr)
 {
-	const struct run_seq *ref = c->ref;
-	long *map = xmalloc((ref->n ? ref->n : 1) * sizeof(long));
-	struct markseq_stats s = { 0 };
-	struct hits h = { 0 };
-	struct taken taken = { 0 };
-	char note[256];
-	int rc = -1, qemu = !strncmp(r->platform, "qemu-", 5);
-	size_t i;
+	const struct run_seq *r = rr->run;
 
-	if (seq_equal(r, ref)) {
-		for (i = 0; i < ref->n; i++)
-			map[i] = (long)i;
-		s.matched = ref->n;
-		snprintf(note, sizeof(note), "identical to the reference");
-		c->res->runs_exact++;
-	} else {
-		/* bound the work at a few 10^9 steps: (n + m) * edits */
-		size_t len = ref->n + r->n, max_edits = 2000000000 / (len + 1);
-		if (max_edits < 200)
-			max_edits = 200;
-		if (markseq__align(ref->ids, ref->n, r->ids, r->n, max_edits, map, &s) < 0) {
-			snprintf(note, sizeof(note),
-				 "too different from the reference (more than %zu markers differ): no marker regions",
-				 max_edits);
-			warning("%s: run %lld (%s rep %d): marker sequence %s",
-				c->wname, (long long)r->id, r->platform, r->rep, note);
-			c->res->runs_failed++;
-			rc = record_alignment(c, r, &s, note);
-			goto out;
-		}
-		snprintf(note, sizeof(note),
-			 "%zu of %zu reference markers matched; %zu missing, %zu extra, %zu of them mismatched",
-			 s.matched, ref->n, ref->n - s.matched, r->n - s.matched, s.mismatches);
-		warning("%s: run %lld (%s rep %d): %s", c->wname, (long long)r->id, r->platform, r->rep,
-			note);
+	switch (rr->outcome) {
+	case RUN_NO_MARKERS:
+		if (record_alignment(c, rr) < 0)
+			return -1;
+		warning("%s: run %lld (%s rep %d) has no markers", c->wname, (long long)r->id,
+			r->platform, r->rep);
+		c->res->runs_failed++;
+		return 0;
+	case RUN_TOO_DIFFERENT:
+		warning("%s: run %lld (%s rep %d): marker sequence %s", c->wname, (long long)r->id,
+			r->platform, r->rep, rr->note);
+		c->res->runs_failed++;
+		return record_alignment(c, rr);
+	case RUN_PARTIAL:
+		warning("%s: run %lld (%s rep %d): %s", c->wname, (long long)r->id, r->platform,
+			r->rep, rr->note);
 		c->res->runs_partial++;
+		break;
+	case RUN_EXACT:
+		c->res->runs_exact++;
+		break;
 	}
-	if (record_alignment(c, r, &s, note) < 0 || load_hits(c, r->id, &h, r->n) < 0)
-		goto out;
-	for (i = 0; i < h.n; i++) {
-		if (!isnan(h.insns[i]))
-			taken.insns = qemu ? "insns" : "instret";
-		if (!isnan(h.time[i]))
-			taken.time = qemu ? "qemu_host_ns" : "time_ns";
-	}
-	if (diff_metric(c, r, map, h.insns, qemu ? "insns" : "instret") < 0 ||
-	    diff_metric(c, r, map, h.time, qemu ? "qemu_host_ns" : "time_ns") < 0 ||
-	    mark_values(c, r, map, &h, &taken) < 0 || events(c, r, map, &h) < 0 ||
-	    rollup__run(c->rollup, r->id, r->platform, map, h.seq, h.insns) < 0)
-		goto out;
-	rc = 0;
-out:
-	hits__free(&h);
-	free(map);
-	return rc;
+	if (record_alignment(c, rr) < 0 || put_metrics(c, rr) < 0 || put_event_regions(c, rr) < 0)
+		return -1;
+	return rollup__run(c->rollup, r->id, r->platform, rr->map, rr->seq, rr->insns);
 }
 
-int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result *res)
+/* Forget the workload written; what the reader handed over is freed with its jobs. */
+static void workload_done(struct ctx *c)
 {
-	struct ctx c = { .db = db, .wid = workload_id, .res = res };
-	sqlite3_stmt *st;
+	rollup__free(c->rollup);
+	c->rollup = NULL;
+	free(c->region_ids);
+	c->region_ids = NULL;
+	free(c->order);
+	c->order = NULL;
+	symtab__free(c->names);
+	c->names = NULL;
+	free(c->wname);
+	c->wname = NULL;
+	c->ref = NULL;
+}
+
+static int begin_workload(struct ctx *c, const struct workload_seqs *w)
+{
+	sqlite3_stmt *st = c->st_workload;
 	char *elf = NULL, *arch = NULL, *sha = NULL;
-	size_t i;
+	struct align_result *res = c->res;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	c.dbname = sqlite3_db_filename(db, "main");
-	if (!c.dbname || !*c.dbname)
-		c.dbname = "store";
-	st = prepare(&c, "SELECT name, arch, elf_path, elf_sha256 FROM workload WHERE id = ?1");
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, workload_id);
+	c->wid = w->wid;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, w->wid);
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return error("%s: no workload with id %lld", c.dbname, (long long)workload_id);
+		sqlite3_reset(st);
+		return error("%s: no workload with id %lld", c->dbname, (long long)w->wid);
 	}
-	c.wname = xstrdup((const char *)sqlite3_column_text(st, 0));
+	c->wname = xstrdup((const char *)sqlite3_column_text(st, 0));
 #define COL_DUP(i) (sqlite3_column_type(st, i) == SQLITE_NULL ? NULL : xstrdup((const char *)sqlite3_column_text(st, i)))
 	arch = COL_DUP(1);
 	elf = COL_DUP(2);
 	sha = COL_DUP(3);
 #undef COL_DUP
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 
-	/* plain INSERT (no statement journal per row): clear_previous() emptied these rows */
-	c.st_metric = prepare(&c, "INSERT INTO region_metric (run_id, region_id, metric, value)"
-				  " VALUES (?1, ?2, ?3, ?4)");
-	c.st_event_region = prepare(&c, "UPDATE event_count SET region_id = ?1 WHERE rowid = ?2");
-	c.st_alignment = prepare(&c, "INSERT OR REPLACE INTO alignment"
-				     " (run_id, ref_run_id, matched, gaps, mismatches, note)"
-				     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-	if (!c.st_metric || !c.st_event_region || !c.st_alignment)
+	if (clear_previous(c) < 0 || rollup__clear(c->db, c->dbname, c->wid) < 0)
 		goto out;
-	if (load_runs(&c) < 0 || clear_previous(&c) < 0 || rollup__clear(db, c.dbname, workload_id) < 0)
-		goto out;
-	res->runs = c.nruns;
-	c.ref = most_common(&c, "ok");
-	if (!c.ref)
-		c.ref = most_common(&c, "warmup");
-	if (!c.ref || c.ref->n < 2) {
-		rc = drop_unused_regions(&c) ||
-		     rollup__drop_unused(db, c.dbname, workload_id, &res->rollup_regions) ? -1 : 0;
+	res->runs = w->nruns;
+	if (!workload_seqs__has_regions(w)) {
+		rc = 0;
 		goto out;
 	}
-	res->ref_run_id = c.ref->id;
-	res->ref_len = c.ref->n;
-	res->regions = c.ref->n - 1;
-	if (load_names(&c, elf, arch, sha) < 0 || make_regions(&c) < 0)
+	c->ref = w->ref;
+	res->ref_run_id = c->ref->id;
+	res->ref_len = c->ref->n;
+	res->regions = c->ref->n - 1;
+	if (load_names(c, elf, arch, sha) < 0 || make_regions(c) < 0)
 		goto out;
-	c.rollup = rollup__new(db, c.dbname, workload_id, c.wname, c.ref->ids, c.ref->n);
-	if (!c.rollup)
-		goto out;
-	for (i = 0; i < c.nruns; i++) {
-		if (!c.runs[i].n) {
-			struct markseq_stats s = { .gaps = c.ref->n };
-			if (record_alignment(&c, &c.runs[i], &s, "no markers") < 0)
-				goto out;
-			warning("%s: run %lld (%s rep %d) has no markers", c.wname,
-				(long long)c.runs[i].id, c.runs[i].platform, c.runs[i].rep);
-			res->runs_failed++;
-			continue;
-		}
-		if (align_run(&c, &c.runs[i]) < 0)
-			goto out;
-	}
-	rc = drop_unused_regions(&c) ||
-	     rollup__drop_unused(db, c.dbname, workload_id, &res->rollup_regions) ? -1 : 0;
-	rollup__counts(c.rollup, &res->rollup_runs, &res->rollup_mismatches);
+	order_regions(c);
+	c->rollup = rollup__new(c->db, c->dbname, c->wid, c->wname, c->ref->ids, c->ref->n);
+	if (c->rollup)
+		rc = 0;
 out:
-	rollup__free(c.rollup);
-	sqlite3_finalize(c.st_metric);
-	sqlite3_finalize(c.st_event_region);
-	sqlite3_finalize(c.st_alignment);
-	for (i = 0; i < c.nruns; i++) {
-		free(c.runs[i].ids);
-		free(c.runs[i].platform);
-		free(c.runs[i].status);
-	}
-	free(c.runs);
-	free(c.region_ids);
-	symtab__free(c.names);
-	free(c.wname);
 	free(elf);
 	free(arch);
 	free(sha);
 	return rc;
+}
+
+static int end_workload(struct ctx *c)
+{
+	struct align_result *res = c->res;
+
+	if (drop_unused_regions(c) || rollup__drop_unused(c->db, c->dbname, c->wid, &res->rollup_regions))
+		return -1;
+	if (c->rollup)
+		rollup__counts(c->rollup, &res->rollup_runs, &res->rollup_mismatches);
+	return 0;
+}
+
+static int write_job(struct ctx *c, const struct job *j)
+{
+	switch (j->type) {
+	case JOB_WORKLOAD_BEGIN:
+		return begin_workload(c, j->seqs);
+	case JOB_RUN:
+		return write_run(c, &j->run);
+	case JOB_WORKLOAD_END:
+		return end_workload(c);
+	}
+	return -1;
+}
+
+/* INSERT ... VALUES (?, ?, ?, ?), ... n times */
+static sqlite3_stmt *prepare_metrics(struct ctx *c, int n)
+{
+	static const char head[] = "INSERT INTO region_metric (run_id, region_id, metric, value) VALUES ";
+	char *sql = xmalloc(sizeof(head) + (size_t)n * sizeof("(?,?,?,?),")), *p = sql;
+	sqlite3_stmt *st;
+	int i;
+
+	p += sprintf(p, "%s", head);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s(?,?,?,?)", i ? "," : "");
+	st = prepare(c, sql);
+	free(sql);
+	return st;
+}
+
+static int ctx__init(struct ctx *c, sqlite3 *db, struct align_result *res)
+{
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->db = db;
+	c->res = res;
+	c->dbname = sqlite3_db_filename(db, "main");
+	if (!c->dbname || !*c->dbname)
+		c->dbname = "store";
+	c->st_workload = prepare(c, "SELECT name, arch, elf_path, elf_sha256 FROM workload WHERE id = ?1");
+	/* plain INSERTs (no statement journal per row): clear_previous() emptied these rows */
+	for (i = 0; i < METRIC_STATEMENTS; i++)
+		c->st_metrics[i] = prepare_metrics(c, metric_batch[i]);
+	c->st_event_region = prepare(c, "UPDATE event_count SET region_id = ?1 WHERE rowid = ?2");
+	c->st_alignment = prepare(c, "INSERT OR REPLACE INTO alignment"
+				     " (run_id, ref_run_id, matched, gaps, mismatches, note)"
+				     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	for (i = 0; i < METRIC_STATEMENTS; i++)
+		if (!c->st_metrics[i])
+			return -1;
+	return c->st_workload && c->st_event_region && c->st_alignment ? 0 : -1;
+}
+
+static void ctx__release(struct ctx *c)
+{
+	int i;
+
+	workload_done(c);
+	sqlite3_finalize(c->st_workload);
+	for (i = 0; i < METRIC_STATEMENTS; i++)
+		sqlite3_finalize(c->st_metrics[i]);
+	sqlite3_finalize(c->st_event_region);
+	sqlite3_finalize(c->st_alignment);
+}
+
+/* Where the jobs come from: the reader on its own thread, or in this one. */
+struct source {
+	struct readahead *ra;
+	struct reader *rd;
+};
+
+static int source__next(struct source *src, struct job **out)
+{
+	int got = src->ra ? readahead__next(src->ra, out) : reader__next(src->rd, out);
+
+	if (got < 0)
+		error("%s", src->ra ? readahead__error(src->ra) : reader__error(src->rd));
+	return got;
+}
+
+static int align_batch(sqlite3 *db, const int64_t *ids, size_t n, int ahead, align_done_fn *done,
+		       void *arg)
+{
+	struct align_result res = { 0 };
+	struct source src = { NULL, NULL };
+	struct ctx c;
+	size_t w = 0;
+	int rc = -1, got;
+
+	if (ctx__init(&c, db, &res) < 0)
+		goto out;
+	if (ahead)
+		src.ra = readahead__start(db, c.dbname, ids, n);
+	if (!src.ra)
+		src.rd = reader__new(db, c.dbname, ids, n);
+	for (;;) {
+		struct job *j = NULL;
+
+		got = source__next(&src, &j);
+		if (got <= 0) {
+			rc = got;
+			break;
+		}
+		if (write_job(&c, j) < 0) {
+			job__free(j);
+			break;
+		}
+		if (j->type == JOB_WORKLOAD_END) {
+			workload_done(&c);
+			if (done && done(arg, w, &res) < 0) {
+				job__free(j);
+				break;
+			}
+			w++;
+		}
+		job__free(j);
+	}
+out:
+	/* first the writer: its reference points into what the reader holds */
+	ctx__release(&c);
+	readahead__free(src.ra);
+	reader__free(src.rd);
+	return rc;
+}
+
+int align__workloads(struct sqlite3 *db, const int64_t *ids, size_t n, align_done_fn *done,
+		     void *arg)
+{
+	return align_batch(db, ids, n, 1, done, arg);
+}
+
+static int copy_result(void *arg, size_t i, const struct align_result *res)
+{
+	(void)i;
+	memcpy(arg, res, sizeof(*res));
+	return 0;
+}
+
+int align__workload(struct sqlite3 *db, int64_t workload_id, struct align_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	return align_batch(db, &workload_id, 1, 0, copy_result, res);
 }

@@ -218,11 +218,38 @@ out:
 
 /* ---- building regions ------------------------------------------------------- */
 
+/* After each workload: commit it, say what it got, begin the next one's transaction. */
+struct align_progress {
+	struct store *s;
+	char **names;
+	size_t n;
+};
+
+static int align_done(void *arg, size_t i, const struct align_result *r)
+{
+	struct align_progress *p = arg;
+
+	if (store__commit(p->s) < 0)
+		return -1;
+	if (!r->ref_run_id)
+		printf("%s: no marker sequence in %zu runs; symbol regions only\n", p->names[i], r->runs);
+	else
+		printf("%s: %zu marker regions from reference run %lld (%zu markers); %zu runs:"
+		       " %zu identical, %zu aligned with gaps, %zu without marker regions\n",
+		       p->names[i], r->regions, (long long)r->ref_run_id, r->ref_len, r->runs,
+		       r->runs_exact, r->runs_partial, r->runs_failed);
+	if (r->rollup_regions)
+		printf("%s: %zu symbol roll-ups of marker pairs (ms:) from %zu runs%s\n", p->names[i],
+		       r->rollup_regions, r->rollup_runs,
+		       r->rollup_mismatches ? "; some do not add up (see the warnings)" : "");
+	return i + 1 < p->n ? store__begin(p->s) : 0;
+}
+
 static int align_store(const char *db, const char *only)
 {
 	struct store *s = store__open(db, 0);
 	sqlite3_stmt *st = NULL;
-	int rc = EXIT_OK, found = 0, step;
+	int rc = EXIT_OK, step;
 
 	if (!s)
 		return EXIT_BADINPUT;
@@ -237,61 +264,39 @@ static int align_store(const char *db, const char *only)
 		sqlite3_bind_text(st, 1, only, -1, SQLITE_STATIC);
 	/* the workload list is read first: each workload then gets its own transaction */
 	{
+		struct align_progress p = { s, NULL, 0 };
 		int64_t *ids = NULL;
-		char **names = NULL;
-		size_t n = 0, i;
+		size_t i;
 
 		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-			ids = xrealloc(ids, (n + 1) * sizeof(*ids));
-			names = xrealloc(names, (n + 1) * sizeof(*names));
-			ids[n] = sqlite3_column_int64(st, 0);
-			names[n++] = xstrdup((const char *)sqlite3_column_text(st, 1));
+			ids = xrealloc(ids, (p.n + 1) * sizeof(*ids));
+			p.names = xrealloc(p.names, (p.n + 1) * sizeof(*p.names));
+			ids[p.n] = sqlite3_column_int64(st, 0);
+			p.names[p.n++] = xstrdup((const char *)sqlite3_column_text(st, 1));
 		}
 		sqlite3_finalize(st);
 		if (step != SQLITE_DONE) {
 			error("%s: reading workloads: %s", db, sqlite3_errmsg(s->db));
 			rc = EXIT_BADINPUT;
-		} else if (only && n == 0) {
+		} else if (only && p.n == 0) {
 			error("%s: no workload named '%s'", db, only);
 			rc = EXIT_BADINPUT;
 		}
-		for (i = 0; i < n && rc == EXIT_OK; i++) {
-			struct align_result r;
-
-			found++;
-			if (store__begin(s) < 0) {
+		if (rc == EXIT_OK && p.n) {
+			/* a failed workload (or commit) rolls back its own transaction only */
+			if (store__begin(s) < 0 || align__workloads(s->db, ids, p.n, align_done, &p) < 0) {
+				if (s->in_tx)
+					store__rollback(s);
 				rc = EXIT_BADINPUT;
-				break;
 			}
-			if (align__workload(s->db, ids[i], &r) < 0) {
-				store__rollback(s);
-				rc = EXIT_BADINPUT;
-				break;
-			}
-			if (store__commit(s) < 0) {
-				rc = EXIT_BADINPUT;
-				break;
-			}
-			if (!r.ref_run_id)
-				printf("%s: no marker sequence in %zu runs; symbol regions only\n", names[i],
-				       r.runs);
-			else
-				printf("%s: %zu marker regions from reference run %lld (%zu markers); %zu runs:"
-				       " %zu identical, %zu aligned with gaps, %zu without marker regions\n",
-				       names[i], r.regions, (long long)r.ref_run_id, r.ref_len, r.runs,
-				       r.runs_exact, r.runs_partial, r.runs_failed);
-			if (r.rollup_regions)
-				printf("%s: %zu symbol roll-ups of marker pairs (ms:) from %zu runs%s\n", names[i],
-				       r.rollup_regions, r.rollup_runs,
-				       r.rollup_mismatches ? "; some do not add up (see the warnings)" : "");
 		}
-		for (i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
+		for (i = 0; i < p.n; i++)
+			free(p.names[i]);
+		free(p.names);
 		free(ids);
+		if (rc == EXIT_OK && !p.n)
+			printf("%s: no workloads\n", db);
 	}
-	if (rc == EXIT_OK && !found)
-		printf("%s: no workloads\n", db);
 	store__close(s);
 	if (stdout_flush_check() < 0)
 		return EXIT_FINDINGS;

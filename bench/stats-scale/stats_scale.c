@@ -5,7 +5,7 @@
  * invocations x R marker regions (default 50 x 2 x 30 x 1000): marker hits
  * as the collectors store them (instruction count and QEMU host time under
  * emulation, CLOCK_MONOTONIC_RAW time on hardware; one region in each
- * workload costs 3x on hardware). Then it times align/ (align__workload for
+ * workload costs 3x on hardware). Then it times align/ (align__workloads for
  * every workload, one transaction) and stats__run() with B bootstrap
  * resamples (default 2000).
  *
@@ -164,22 +164,27 @@ static int64_t thread_cpu_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* align every workload in one transaction, as `emudiff align` does */
+/* align every workload in one transaction, with the API `emudiff align` uses */
 static int align_all(struct store *s)
 {
 	sqlite3_stmt *st;
-	int ret = 0;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int ret;
 
-	if (store__begin(s))
-		return -1;
 	if (sqlite3_prepare_v2(s->db, "SELECT id FROM workload ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		die("%s: %s", s->path, sqlite3_errmsg(s->db));
-	while (!ret && sqlite3_step(st) == SQLITE_ROW) {
-		struct align_result res;
-
-		ret = align__workload(s->db, sqlite3_column_int64(st, 0), &res);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_finalize(st);
+	if (store__begin(s)) {
+		free(ids);
+		return -1;
+	}
+	ret = align__workloads(s->db, ids, n, NULL, NULL);
+	free(ids);
 	if (ret) {
 		store__rollback(s);
 		return -1;
