@@ -266,6 +266,18 @@ static void pred_free(struct pred_data *pd)
 	memset(pd, 0, sizeof(*pd));
 }
 
+/* v if cond, else +0: by masking its bits, which compilers do not turn back
+ * into a branch as they do a conditional expression */
+static inline double keep_if(double v, int cond)
+{
+	uint64_t u;
+
+	memcpy(&u, &v, sizeof(u));
+	u &= -(uint64_t)(cond != 0);
+	memcpy(&v, &u, sizeof(v));
+	return v;
+}
+
 /* bracket buffers of weighted_median_near(): values and their weights */
 #define WM_BRACKET 256
 
@@ -284,19 +296,21 @@ static double weighted_median_near(const double *x, const double *w, size_t n, d
 		double lo = guess - *delta, hi = guess + *delta, below = 0, inside = 0, total = 0, cum;
 		size_t m = 0;
 
+		/* without branches on the data: whether a value lies below or
+		 * inside the bracket is random, and mispredicting it cost more
+		 * than the arithmetic */
 		for (size_t i = 0; i < n; i++) {
-			if (isnan(x[i]) || !(w[i] > 0))
-				continue;
-			total += w[i];
-			/* half the values lie below, at random: no branch for that */
-			below += x[i] < lo ? w[i] : 0;
-			if (x[i] >= lo && x[i] <= hi) {
-				if (m == WM_BRACKET)
-					break;
-				bx[m] = x[i];
-				bw[m++] = w[i];
-				inside += w[i];
-			}
+			double xi = x[i], wi = w[i], wv = keep_if(wi, (wi > 0) & !isnan(xi));
+			size_t in = (size_t)((wv > 0) & (xi >= lo) & (xi <= hi));
+
+			total += wv;
+			below += keep_if(wv, xi < lo);
+			inside += keep_if(wv, (int)in);
+			bx[m] = xi;
+			bw[m] = wi;
+			m += in;
+			if (m == WM_BRACKET)
+				break;
 		}
 		if (m == WM_BRACKET) {
 			*delta /= 4;
