@@ -94,6 +94,10 @@ struct dbuf {
 };
 double *dbuf__get(struct dbuf *b, size_t n);
 
+/* The smallest v[i] such that below plus the weights of the values up to it
+ * reach target (a weighted quickselect; v and w reordered). NaN if m = 0. */
+double wmedian__select(double *v, double *w, size_t m, double below, double target);
+
 struct engine {
 	sqlite3 *db;
 	const char *path;

@@ -1,5 +1,5 @@
 /* wmedian.c - weighted median, the robust baseline of cost per instruction. */
-#include "stats.h"
+#include "engine.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -7,33 +7,13 @@
 /*
  * Weighted quickselect: expected O(n), because the robust baseline is
  * recomputed for every bootstrap resample (thousands of times per workload).
+ * The smallest v[i] whose weight together with `below` and that of every
+ * smaller value reaches target; v and w are reordered.
  */
-double stats__weighted_median(const double *x, const double *w, size_t n, double *scratch)
+double wmedian__select(double *v, double *vw, size_t m, double below, double target)
 {
-	double *own = NULL, *v, *vw, total = 0, target, below = 0;
-	size_t m = 0, lo, hi;
-	double result = NAN;
+	size_t lo = 0, hi = m; /* the answer lies in v[lo..hi), below = weight left of lo */
 
-	if (!scratch) {
-		own = malloc(2 * (n ? n : 1) * sizeof(*own));
-		if (!own)
-			return NAN;
-		scratch = own;
-	}
-	v = scratch;
-	vw = scratch + n;
-	for (size_t i = 0; i < n; i++) {
-		if (isnan(x[i]) || !(w[i] > 0))
-			continue;
-		v[m] = x[i];
-		vw[m++] = w[i];
-		total += w[i];
-	}
-	if (m == 0)
-		goto out;
-	target = total / 2;
-	lo = 0;
-	hi = m; /* the answer lies in v[lo..hi), below = weight left of lo */
 	while (hi - lo > 1) {
 		/* median of three as pivot keeps sorted input linear */
 		size_t mid = lo + (hi - lo) / 2;
@@ -70,15 +50,38 @@ double stats__weighted_median(const double *x, const double *w, size_t n, double
 		if (below + wlt >= target) {
 			hi = lt;
 		} else if (below + wlt + weq >= target) {
-			result = pivot;
-			goto out;
+			return pivot;
 		} else {
 			below += wlt + weq;
 			lo = gt;
 		}
 	}
-	result = v[lo];
-out:
+	return m ? v[lo] : NAN;
+}
+
+double stats__weighted_median(const double *x, const double *w, size_t n, double *scratch)
+{
+	double *own = NULL, *v, *vw, total = 0;
+	size_t m = 0;
+	double result = NAN;
+
+	if (!scratch) {
+		own = malloc(2 * (n ? n : 1) * sizeof(*own));
+		if (!own)
+			return NAN;
+		scratch = own;
+	}
+	v = scratch;
+	vw = scratch + n;
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(x[i]) || !(w[i] > 0))
+			continue;
+		v[m] = x[i];
+		vw[m++] = w[i];
+		total += w[i];
+	}
+	if (m)
+		result = wmedian__select(v, vw, m, 0, total / 2);
 	free(own);
 	return result;
 }

@@ -13,7 +13,6 @@
 #include "common.h"
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
@@ -284,16 +283,18 @@ static inline double keep_if(double v, int cond)
 /*
  * The weighted median of one resample, which lies close to the point
  * estimate's: gather only the values within a bracket around the guess
- * (wide enough for about 64 of them, widened on a miss) and sort those
- * (gsl_sort2 carries the weights along). Exact: the same answer as
- * stats__weighted_median(), to which it falls back. It runs for every
- * resample and predictor, which made it a hot spot.
+ * (wide enough for about 64 of them, widened on a miss) and select among
+ * those, starting from the weight below the bracket. The same answer as
+ * stats__weighted_median(), to which it falls back, but for the rounding of
+ * the weight sums (added in another order), which can tip a value lying
+ * exactly at half the weight. It runs for every resample and predictor,
+ * which made it a hot spot.
  */
 static double weighted_median_near(const double *x, const double *w, size_t n, double guess,
 				   double *delta, double *bx, double *bw, double *scratch)
 {
 	for (int attempt = 0; attempt < 4 && isfinite(guess) && *delta > 0; attempt++) {
-		double lo = guess - *delta, hi = guess + *delta, below = 0, inside = 0, total = 0, cum;
+		double lo = guess - *delta, hi = guess + *delta, below = 0, inside = 0, total = 0;
 		size_t m = 0;
 
 		/* without branches on the data: whether a value lies below or
@@ -320,19 +321,12 @@ static double weighted_median_near(const double *x, const double *w, size_t n, d
 			*delta *= 4;
 			continue;
 		}
-		gsl_sort2(bx, 1, bw, 1, m);
-		cum = below;
-		for (size_t i = 0; i < m; i++) {
-			cum += bw[i];
-			if (cum >= total / 2) {
-				/* aim the next bracket at about 64 values */
-				if (m > 128)
-					*delta /= 2;
-				else if (m < 16)
-					*delta *= 2;
-				return bx[i];
-			}
-		}
+		/* aim the next bracket at about 64 values */
+		if (m > 128)
+			*delta /= 2;
+		else if (m < 16)
+			*delta *= 2;
+		return wmedian__select(bx, bw, m, below, total / 2);
 	}
 	return stats__weighted_median(x, w, n, scratch);
 }
