@@ -14,6 +14,7 @@
 #include "common.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,10 +171,11 @@ static int same_cell(const struct finding_row *a, const struct finding_row *b)
 }
 
 /*
- * Verdicts and reasons of every row, formatted in parallel before the serial
- * inserts (snprintf of doubles was a fifth of the serial loop). The rows are
- * cut into blocks, each with a text buffer of its own; a block is formatted
- * by one thread, so its buffer can grow freely.
+ * Verdicts and reasons of every row, formatted by a second thread ahead of
+ * the serial inserts (snprintf of doubles was a fifth of the serial loop),
+ * block by block: the main thread inserts a block as soon as it is ready,
+ * so formatting and inserting overlap. Each block has a text buffer of its
+ * own, written by one thread only, so its buffer can grow freely.
  */
 #define JUDGE_BLOCKS 64
 
@@ -194,6 +196,11 @@ struct judge_job {
 	size_t nblocks;
 	struct judged *out;  /* [l->n] */
 	struct text *text;   /* [nblocks] */
+	/* progress of the formatting thread: blocks [0, ready) are done */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t ready;
+	int stop;
 };
 
 static size_t block_lo(const struct judge_job *j, size_t b)
@@ -235,16 +242,41 @@ static void judge_row(const struct judge_job *j, size_t i, struct text *t)
 	text__add(t, why, n);
 }
 
-static void judge_blocks(void *ctx, size_t lo, size_t hi)
+static void judge_block(struct judge_job *j, size_t b)
 {
-	struct judge_job *j = ctx;
+	size_t end = block_lo(j, b + 1);
 
-	for (size_t b = lo; b < hi; b++) {
-		size_t end = block_lo(j, b + 1);
+	for (size_t i = block_lo(j, b); i < end; i++)
+		judge_row(j, i, &j->text[b]);
+}
 
-		for (size_t i = block_lo(j, b); i < end; i++)
-			judge_row(j, i, &j->text[b]);
+static void *judge_thread(void *arg)
+{
+	struct judge_job *j = arg;
+
+	for (size_t b = 0; b < j->nblocks; b++) {
+		int stop;
+
+		pthread_mutex_lock(&j->mu);
+		stop = j->stop;
+		pthread_mutex_unlock(&j->mu);
+		if (stop)
+			break;
+		judge_block(j, b);
+		pthread_mutex_lock(&j->mu);
+		j->ready = b + 1;
+		pthread_cond_signal(&j->cv);
+		pthread_mutex_unlock(&j->mu);
 	}
+	return NULL;
+}
+
+static void judge_wait(struct judge_job *j, size_t b)
+{
+	pthread_mutex_lock(&j->mu);
+	while (j->ready <= b)
+		pthread_cond_wait(&j->cv, &j->mu);
+	pthread_mutex_unlock(&j->mu);
 }
 
 static int insert_row(sqlite3_stmt *st, const struct finding_row *f, const struct judged *d,
@@ -299,14 +331,27 @@ int engine__write_findings(struct engine *e)
 	struct band band;
 	struct judge_job j;
 	sqlite3_stmt *st = NULL;
-	int ret = -1;
+	pthread_t th;
+	int ret = -1, started = 0;
 
 	bh(l);
 	band__init(&band, e->o->tolerance, 1 - e->o->confidence);
-	j = (struct judge_job){ l, &band, l->n < JUDGE_BLOCKS ? 1 : JUDGE_BLOCKS,
-				xmalloc((l->n ? l->n : 1) * sizeof(*j.out)), NULL };
+	memset(&j, 0, sizeof(j));
+	j.l = l;
+	j.band = &band;
+	j.nblocks = l->n < JUDGE_BLOCKS ? 1 : JUDGE_BLOCKS;
+	j.out = xmalloc((l->n ? l->n : 1) * sizeof(*j.out));
 	j.text = xcalloc(j.nblocks, sizeof(*j.text));
-	parallel__for(j.nblocks, e->threads, judge_blocks, &j);
+	pthread_mutex_init(&j.mu, NULL);
+	pthread_cond_init(&j.cv, NULL);
+	/* one thread asked for, or none to be had: format everything first */
+	if (e->threads > 1 && !pthread_create(&th, NULL, judge_thread, &j)) {
+		started = 1;
+	} else {
+		for (size_t b = 0; b < j.nblocks; b++)
+			judge_block(&j, b);
+		j.ready = j.nblocks;
+	}
 	if (sqlite3_prepare_v2(e->db,
 			       "INSERT INTO finding (workload_id, region_id, metric, predictor, factor, ci_lo, ci_hi,"
 			       " p_adj, verdict, reason, baseline, p_value, pred_share, hw_share, hw_share_lo,"
@@ -319,6 +364,7 @@ int engine__write_findings(struct engine *e)
 	for (size_t b = 0; b < j.nblocks; b++) {
 		size_t end = block_lo(&j, b + 1);
 
+		judge_wait(&j, b);
 		for (size_t i = block_lo(&j, b); i < end; i++) {
 			const struct judged *d = &j.out[i];
 
@@ -333,6 +379,15 @@ int engine__write_findings(struct engine *e)
 	}
 	ret = 0;
 out:
+	if (started) {
+		/* on an error the thread stops at its next block */
+		pthread_mutex_lock(&j.mu);
+		j.stop = 1;
+		pthread_mutex_unlock(&j.mu);
+		pthread_join(th, NULL);
+	}
+	pthread_cond_destroy(&j.cv);
+	pthread_mutex_destroy(&j.mu);
 	/* after the statement: its last bindings point into the texts */
 	sqlite3_finalize(st);
 	for (size_t b = 0; b < j.nblocks; b++)

@@ -146,11 +146,12 @@ int region_stat__write(struct engine *e, const struct workload_data *w, int hw_p
 	j = (struct describe_job){ w, plats, np, e->o->confidence,
 				   xmalloc(((size_t)np * w->nmetrics * w->nregions + 1) * sizeof(struct describe)) };
 	parallel__for(w->nregions, e->threads, describe_chunk, &j);
-	for (int k = 0; k < np && !ret; k++) {
-		int p = plats[k];
+	/* region by region: the rows then arrive near their primary key's order */
+	for (size_t r = 0; r < w->nregions && !ret; r++) {
+		for (int k = 0; k < np && !ret; k++) {
+			int p = plats[k];
 
-		for (size_t m = 0; m < w->nmetrics && !ret; m++) {
-			for (size_t r = 0; r < w->nregions; r++) {
+			for (size_t m = 0; m < w->nmetrics; m++) {
 				struct describe d = j.d[((size_t)k * w->nmetrics + m) * w->nregions + r];
 				size_t wu;
 
