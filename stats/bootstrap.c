@@ -295,16 +295,67 @@ static double jack_sd(const double *const *jack, const size_t *n, size_t nsample
 }
 
 /*
+ * The next order statistic below one just found: v is the value of rank r
+ * and x[0..m) holds the m = r + 1 smallest values. Rank r - 1 is then v
+ * again if v occurs twice there, else the largest value below v: one scan,
+ * where a selection would partition. One v moves to x[m - 1], so that
+ * x[0..r) holds the r smallest, as a selection would leave them.
+ */
+static double next_below(double *x, size_t m, double v)
+{
+	double best = -INFINITY, t;
+	size_t same = 0, at = m - 1;
+
+	for (size_t i = 0; i < m; i++) {
+		same += x[i] == v;
+		at = x[i] == v ? i : at;
+		best = x[i] < v && x[i] > best ? x[i] : best;
+	}
+	t = x[at];
+	x[at] = x[m - 1];
+	x[m - 1] = t;
+	return same > 1 ? v : best;
+}
+
+/* the mirror image: x[0..m) holds the largest values, v the smallest of
+ * them, which moves to x[0] */
+static double next_above(double *x, size_t m, double v)
+{
+	double best = INFINITY, t;
+	size_t same = 0, at = 0;
+
+	for (size_t i = 0; i < m; i++) {
+		same += x[i] == v;
+		at = x[i] == v ? i : at;
+		best = x[i] > v && x[i] < best ? x[i] : best;
+	}
+	t = x[at];
+	x[at] = x[0];
+	x[0] = t;
+	return same > 1 ? v : best;
+}
+
+/*
  * Order statistics ranks[0..nr) (ascending) of the n values of x (permuted),
  * into out: the largest first, each later one selected within the part left
- * of the previous (gsl_stats_select leaves smaller values on the left).
+ * of the previous (gsl_stats_select leaves smaller values on the left). The
+ * levels come in adjacent pairs (an interpolation's two ranks), and the
+ * percentile and BCa levels often coincide: a repeated rank costs nothing
+ * and an adjacent one a scan.
  */
 static void order_stats_low(double *x, size_t n, const unsigned long *rank, size_t nr, double *out)
 {
 	size_t m = n;
 
 	for (size_t i = nr; i-- > 0;) {
-		out[i] = gsl_stats_select(x, 1, m, rank[i]);
+		if (i + 1 < nr && rank[i] == rank[i + 1]) {
+			out[i] = out[i + 1];
+			continue;
+		}
+		if (i + 1 < nr && rank[i] + 1 == rank[i + 1])
+			out[i] = next_below(x, m, out[i + 1]);
+		else
+			out[i] = gsl_stats_select(x, 1, m, rank[i]);
 		m = rank[i] + 1;
 	}
 }
@@ -315,7 +366,14 @@ static void order_stats_high(double *x, size_t n, const unsigned long *rank, siz
 	size_t off = 0;
 
 	for (size_t i = 0; i < nr; i++) {
-		out[i] = gsl_stats_select(x + off, 1, n - off, rank[i] - off);
+		if (i > 0 && rank[i] == rank[i - 1]) {
+			out[i] = out[i - 1];
+			continue;
+		}
+		if (i > 0 && rank[i] == rank[i - 1] + 1)
+			out[i] = next_above(x + off, n - off, out[i - 1]);
+		else
+			out[i] = gsl_stats_select(x + off, 1, n - off, rank[i] - off);
 		off = rank[i];
 	}
 }

@@ -306,13 +306,15 @@ static double weighted_median_near(const double *x, const double *w, size_t n, d
 
 			total += wv;
 			below += keep_if(wv, xi < lo);
-			inside += keep_if(wv, (int)in);
 			bx[m] = xi;
 			bw[m] = wi;
 			m += in;
 			if (m == WM_BRACKET)
 				break;
 		}
+		/* the bracket's weight afterwards: one sum less in the loop */
+		for (size_t i = 0; i < m; i++)
+			inside += bw[i];
 		if (m == WM_BRACKET) {
 			*delta /= 4;
 			continue;
