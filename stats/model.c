@@ -39,6 +39,25 @@ static void model_row(const struct workload_data *w, const int *fm, size_t i, si
 	x[MODEL_TERMS - 1] = 1;
 }
 
+/* fits [lo, hi) of a fit_job: 0 the hardware cost, 1 QEMU's host time */
+struct fit_job {
+	const double *X, *y[2]; /* y[k] NULL: no such fit */
+	size_t R;
+	double confidence;
+	struct linfit *out[2];
+	int ret[2];
+};
+
+static void fit_chunk(void *ctx, size_t lo, size_t hi)
+{
+	struct fit_job *j = ctx;
+
+	for (size_t k = lo; k < hi; k++)
+		j->ret[k] = j->y[k] ? stats__linfit(j->X, j->y[k], j->R, MODEL_TERMS, model_term, 1, 1,
+						    j->confidence, j->out[k])
+				    : -1;
+}
+
 /*
  * Fit hardware cost of a region (mean over hardware runs) on its emulation
  * features (means over emulation runs). Regions are the observations.
@@ -49,6 +68,8 @@ int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *
 	int fm[MODEL_TERMS - 1];
 	double *X = xcalloc(c->R * MODEL_TERMS, sizeof(*X)), *y = xcalloc(c->R, sizeof(*y));
 	double row[MODEL_TERMS];
+	struct linfit qf;
+	struct fit_job job;
 	int ret;
 
 	/* the per-event view uses the same regions and runs */
@@ -79,7 +100,6 @@ int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *
 		 * costs ("hardware spends X ns per syscall, QEMU Y"); informational */
 		int qm = workload_data__metric(w, "qemu_host_ns");
 		double *yq = xcalloc(c->R, sizeof(*yq));
-		struct linfit qf;
 		size_t got = 0;
 
 		for (size_t r = 0; r < c->R && qm >= 0; r++) {
@@ -93,16 +113,18 @@ int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *
 			}
 			model_obs_add(&e->obs[2], X + r * MODEL_TERMS, yq[r]);
 		}
-		if (got && !stats__linfit(X, yq, c->R, MODEL_TERMS, model_term, 1, 1, e->o->confidence, &qf) &&
-		    qf.rank == qf.p && qf.p >= 2 && engine__write_model(e, w->id, "qemu_host_ns", &qf)) {
-			free(yq);
+		/* the two fits are independent: side by side on the engine's threads */
+		job = (struct fit_job){ X, { y, got ? yq : NULL }, c->R, e->o->confidence, { fit, &qf }, { 0, 0 } };
+		parallel__for(2, e->threads, fit_chunk, &job);
+		free(yq);
+		if (!job.ret[1] && qf.rank == qf.p && qf.p >= 2 &&
+		    engine__write_model(e, w->id, "qemu_host_ns", &qf)) {
 			free(X);
 			free(y);
 			return -1;
 		}
-		free(yq);
 	}
-	ret = stats__linfit(X, y, c->R, MODEL_TERMS, model_term, 1, 1, e->o->confidence, fit);
+	ret = job.ret[0];
 	/* a model with nothing but an intercept predicts equal costs: no model */
 	if (!ret && fit->rank == fit->p && fit->p >= 2) {
 		ret = engine__write_model(e, w->id, metric, fit);
