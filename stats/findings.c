@@ -279,37 +279,60 @@ static void judge_wait(struct judge_job *j, size_t b)
 	pthread_mutex_unlock(&j->mu);
 }
 
-static int insert_row(sqlite3_stmt *st, const struct finding_row *f, const struct judged *d,
-		      const char *why, double sev)
+#define FINDING_COLS 23
+/* rows per INSERT: one statement's overhead then serves many rows */
+#define FINDING_BATCH 64
+
+static void bind_row(sqlite3_stmt *st, int base, const struct finding_row *f, const struct judged *d,
+		     const char *why, double sev)
 {
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, f->workload_id);
-	sqlite3_bind_int64(st, 2, f->region_id);
-	sqlite3_bind_text(st, 3, f->metric, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, predictor__name(f->predictor), -1, SQLITE_STATIC);
-#define BIND_REAL(k, x) (isfinite(x) ? sqlite3_bind_double(st, k, x) : sqlite3_bind_null(st, k))
+	sqlite3_bind_int64(st, base + 1, f->workload_id);
+	sqlite3_bind_int64(st, base + 2, f->region_id);
+	sqlite3_bind_text(st, base + 3, f->metric, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, base + 4, predictor__name(f->predictor), -1, SQLITE_STATIC);
+#define BIND_REAL(k, x) (isfinite(x) ? sqlite3_bind_double(st, base + (k), x) : sqlite3_bind_null(st, base + (k)))
 	BIND_REAL(5, f->factor);
 	BIND_REAL(6, f->ci_lo);
 	BIND_REAL(7, f->ci_hi);
 	BIND_REAL(8, f->p_adj);
-	sqlite3_bind_text(st, 9, verdict_names[d->v], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, base + 9, verdict_names[d->v], -1, SQLITE_STATIC);
 	/* the block's text outlives the statement: no copy */
-	sqlite3_bind_text(st, 10, why, d->len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, f->baseline == BASE_SHARE ? "share" : "robust", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, base + 10, why, d->len, SQLITE_STATIC);
+	sqlite3_bind_text(st, base + 11, f->baseline == BASE_SHARE ? "share" : "robust", -1, SQLITE_STATIC);
 	BIND_REAL(12, f->p_value);
 	BIND_REAL(13, f->pred_share);
 	BIND_REAL(14, f->hw_share);
 	BIND_REAL(15, f->hw_lo);
 	BIND_REAL(16, f->hw_hi);
-	sqlite3_bind_int(st, 17, f->n_emu);
-	sqlite3_bind_int(st, 18, f->n_hw);
-	sqlite3_bind_text(st, 19, platform__name(f->emu_platform), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 20, platform__name(f->hw_platform), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, base + 17, f->n_emu);
+	sqlite3_bind_int(st, base + 18, f->n_hw);
+	sqlite3_bind_text(st, base + 19, platform__name(f->emu_platform), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, base + 20, platform__name(f->hw_platform), -1, SQLITE_STATIC);
 	BIND_REAL(21, f->pct_lo);
 	BIND_REAL(22, f->pct_hi);
 	BIND_REAL(23, sev);
 #undef BIND_REAL
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* INSERT INTO finding of `rows` rows at once */
+static sqlite3_stmt *prepare_insert(struct engine *e, size_t rows)
+{
+	static const char head[] =
+		"INSERT INTO finding (workload_id, region_id, metric, predictor, factor, ci_lo, ci_hi,"
+		" p_adj, verdict, reason, baseline, p_value, pred_share, hw_share, hw_share_lo,"
+		" hw_share_hi, n_emu, n_hw, emu_platform, hw_platform, pct_lo, pct_hi, severity) VALUES ";
+	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	size_t len = sizeof(head) + rows * sizeof(row);
+	char *sql = xmalloc(len), *p = sql;
+	sqlite3_stmt *st = NULL;
+
+	p += sprintf(p, "%s", head);
+	for (size_t k = 0; k < rows; k++)
+		p += sprintf(p, "%s%s", k ? "," : "", row);
+	if (sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) != SQLITE_OK)
+		error("%s: preparing findings: %s", e->path, sqlite3_errmsg(e->db));
+	free(sql);
+	return st;
 }
 
 static void bh(struct finding_list *l)
@@ -330,7 +353,7 @@ int engine__write_findings(struct engine *e)
 	struct finding_list *l = &e->findings;
 	struct band band;
 	struct judge_job j;
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *batch = NULL;
 	pthread_t th;
 	int ret = -1, started = 0;
 
@@ -352,26 +375,27 @@ int engine__write_findings(struct engine *e)
 			judge_block(&j, b);
 		j.ready = j.nblocks;
 	}
-	if (sqlite3_prepare_v2(e->db,
-			       "INSERT INTO finding (workload_id, region_id, metric, predictor, factor, ci_lo, ci_hi,"
-			       " p_adj, verdict, reason, baseline, p_value, pred_share, hw_share, hw_share_lo,"
-			       " hw_share_hi, n_emu, n_hw, emu_platform, hw_platform, pct_lo, pct_hi, severity)"
-			       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23)",
-			       -1, &st, NULL) != SQLITE_OK) {
-		error("%s: preparing findings: %s", e->path, sqlite3_errmsg(e->db));
+	if (!(batch = prepare_insert(e, FINDING_BATCH)) || !(st = prepare_insert(e, 1)))
 		goto out;
-	}
 	for (size_t b = 0; b < j.nblocks; b++) {
-		size_t end = block_lo(&j, b + 1);
+		size_t i = block_lo(&j, b), end = block_lo(&j, b + 1);
 
 		judge_wait(&j, b);
-		for (size_t i = block_lo(&j, b); i < end; i++) {
-			const struct judged *d = &j.out[i];
-
-			if (d->v == V_UNDER || d->v == V_OVER)
+		for (size_t k = i; k < end; k++) {
+			if (j.out[k].v == V_UNDER || j.out[k].v == V_OVER)
 				e->sum->flagged++;
 			e->sum->findings++;
-			if (insert_row(st, &l->row[i], d, j.text[b].p + d->off, severity(&l->row[i], band.t))) {
+		}
+		/* a block's rows by batches, the rest one by one */
+		while (i < end) {
+			size_t rows = end - i >= FINDING_BATCH ? FINDING_BATCH : 1;
+			sqlite3_stmt *ins = rows > 1 ? batch : st;
+
+			sqlite3_reset(ins);
+			for (size_t k = 0; k < rows; k++, i++)
+				bind_row(ins, (int)(k * FINDING_COLS), &l->row[i], &j.out[i],
+					 j.text[b].p + j.out[i].off, severity(&l->row[i], band.t));
+			if (sqlite3_step(ins) != SQLITE_DONE) {
 				error("%s: writing findings: %s", e->path, sqlite3_errmsg(e->db));
 				goto out;
 			}
@@ -388,8 +412,9 @@ out:
 	}
 	pthread_cond_destroy(&j.cv);
 	pthread_mutex_destroy(&j.mu);
-	/* after the statement: its last bindings point into the texts */
+	/* after the statements: their last bindings point into the texts */
 	sqlite3_finalize(st);
+	sqlite3_finalize(batch);
 	for (size_t b = 0; b < j.nblocks; b++)
 		free(j.text[b].p);
 	free(j.text);
