@@ -60,46 +60,9 @@ static void *readahead__run(void *arg)
 	return NULL;
 }
 
-/* A one-row text PRAGMA equals want (case-insensitively). */
-static int pragma_is(sqlite3 *db, const char *sql, const char *want)
-{
-	sqlite3_stmt *st;
-	int is = 0;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		is = !sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), want);
-	sqlite3_finalize(st);
-	return is;
-}
-
-/*
- * A second connection sees the file as last committed, and can read it
- * while this one writes only in WAL mode with normal locking.
- */
-static sqlite3 *open_second(sqlite3 *db)
-{
-	const char *path = sqlite3_db_filename(db, "main");
-	sqlite3 *second = NULL;
-
-	if (!path || !*path) /* in-memory or temporary: no other connection sees it */
-		return NULL;
-	if (!pragma_is(db, "PRAGMA main.journal_mode", "wal") ||
-	    !pragma_is(db, "PRAGMA main.locking_mode", "normal"))
-		return NULL;
-	if (sqlite3_open_v2(path, &second, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		sqlite3_close(second);
-		return NULL;
-	}
-	sqlite3_extended_result_codes(second, 1);
-	sqlite3_busy_timeout(second, 30000);
-	return second;
-}
-
 struct readahead *readahead__start(sqlite3 *db, const char *dbname, const int64_t *ids, size_t n)
 {
-	sqlite3 *second = open_second(db);
+	sqlite3 *second = db__open_reader(db);
 	struct readahead *ra;
 
 	if (!second)

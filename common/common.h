@@ -59,4 +59,11 @@ int stdout_flush_check(void);
  * library is pulled in for one checksum). Returns 0 or -1 (error printed). */
 int file_sha256(const char *path, char out[65]);
 
+/* A read-only connection of its own (SQLITE_OPEN_NOMUTEX: one thread) to the
+ * store file of db, which then reads while db writes; NULL when db is in
+ * memory or temporary, or not in WAL mode with normal locking (db.c, the one
+ * file here that needs SQLite). */
+struct sqlite3;
+struct sqlite3 *db__open_reader(struct sqlite3 *db);
+
 #endif

@@ -165,30 +165,6 @@ struct prefetch {
 	pthread_t th;
 };
 
-/* A second connection, when the store is a file in WAL mode; else NULL. */
-static sqlite3 *prefetch__open(sqlite3 *db)
-{
-	const char *file = sqlite3_db_filename(db, "main");
-	sqlite3 *rd = NULL;
-	sqlite3_stmt *st = NULL;
-	int wal = 0;
-
-	if (!file || !*file)
-		return NULL; /* in memory or temporary: no second connection sees it */
-	if (sqlite3_open_v2(file, &rd, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(rd, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		wal = !sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal");
-	sqlite3_finalize(st);
-	if (!wal) {
-		/* a rollback journal would make the reader and the writer wait on each other */
-		sqlite3_close(rd);
-		return NULL;
-	}
-	sqlite3_busy_timeout(rd, 30000);
-	return rd;
-}
-
 static void *prefetch__run(void *arg)
 {
 	struct prefetch *p = arg;
@@ -285,7 +261,7 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 		goto out;
 	/* one thread computes alone: nothing to overlap with */
 	if (e.threads > 1)
-		pf.db = prefetch__open(db);
+		pf.db = db__open_reader(db);
 	for (size_t i = 0; i < nw; i++) {
 		struct workload_data w;
 		int r = load_next(&e, &pf, wl, nw, i, &w);
