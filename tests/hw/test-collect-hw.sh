@@ -180,7 +180,7 @@ expect 2 "$emudiff" collect hw --db "$db" --mark-read bogus -- "$marked" 3
 grep -q -- '--mark-read' "$t/err" || fail "bad --mark-read not explained"
 
 # ---- syscalls per region (raw_syscalls:sys_enter), or recorded as unsupported
-read -r nr_getppid nr_write < <("$marked" nr)
+read -r nr_getppid nr_write nr_getpgid < <("$marked" nr)
 sysun=$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run WHERE id=$run")
 # what the facts call for: traced when tracefs is mounted and we may use it;
 # else exactly why not
@@ -302,8 +302,8 @@ run=$(q "SELECT max(id) FROM run")
 check_top "$run" s:hw_lib_spin@libhwspin.so "shared object"
 
 # ---- forked children are counted in the whole-run totals (README: "workload forks")
-# 2 children, each 7 getppid() and 100 ms of CPU that it measures itself; the parent
-# makes 3 getppid() and waits, so the children's share dominates every total
+# 2 children, each 7 getpgid() and 100 ms of CPU that it measures itself; the parent
+# makes 3 getpgid() and waits, so the children's share dominates every total
 db=$t/fork.db
 expect 0 "$emudiff" collect hw --db "$db" --name fork -- "$marked" fork 2 100
 fout=$t/fork.out
@@ -323,8 +323,8 @@ else
 	[ "$tc" -lt "$kids_ns" ] || fail "fork: inherit false but the children's CPU counted"
 fi
 if [ -z "$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run")" ]; then
-	[ "$(q "SELECT sum(count) FROM event_count WHERE kind='syscall' AND detail='$nr_getppid'")" = 17 ] ||
-		fail "fork: getppid calls $(q "SELECT sum(count) FROM event_count WHERE detail='$nr_getppid'"), expected 3 + 2 x 7"
+	[ "$(q "SELECT sum(count) FROM event_count WHERE kind='syscall' AND detail='$nr_getpgid'")" = 17 ] ||
+		fail "fork: getpgid calls $(q "SELECT sum(count) FROM event_count WHERE detail='$nr_getpgid'"), expected 3 + 2 x 7"
 elif [ -n "$tracefs" ] && [ "$privileged" = 1 ]; then
 	fail "fork: syscalls not traced though tracefs is mounted"
 fi
