@@ -32,7 +32,9 @@ static const char usage_text[] =
 	"  --events LIST     counting group (default: cycles,instructions,branches,\n"
 	"                    branch-misses,cache-references,cache-misses,task-clock,\n"
 	"                    page-faults,context-switches,cpu-migrations)\n"
-	"  --list-events     print the events that --events knows\n"
+	"  --list-events     print the events that --events knows, their metrics and\n"
+	"                    whether they can be counted here (else why not); then\n"
+	"                    syscalls (raw_syscalls:sys_enter, traced unless --no-syscalls)\n"
 	"  --sample HZ       sample IPs at HZ (cycles, else cpu-clock) into s:<symbol> regions\n"
 	"  --pin CPU         run the workload on CPU only\n"
 	"  --no-aslr         disable address space randomization for the workload\n"
@@ -304,7 +306,8 @@ static void marks_json(struct hw_json *j, const struct opts *o, const struct hw_
 			reason = "could not be opened on the task alone";
 			for (int k = 0; k < r->mark_group.n_unsupported; k++)
 				if (r->mark_group.unsupported[k] == r->group.ev[e])
-					reason = hw_errno_name(r->mark_group.unsupported_errno[k]);
+					reason = hw_unsupported_why(r->mark_group.unsupported_errno[k], why,
+								    sizeof(why));
 		} else if (!(r->pmc_mapped & bit)) {
 			reason = "page not mapped: the markers were hit by another task than the one counted";
 		} else if (!(r->pmc_readable & bit)) {
@@ -340,11 +343,14 @@ static char *config_json(const struct opts *o, const struct hw_machine *mach,
 		hw_json__raw(&j, "$.events", "[]");
 	hw_json__raw(&j, "$.unsupported", "{}");
 	for (int i = 0; i < r->group.n_unsupported; i++) {
+		char why[96];
+
 		snprintf(path, sizeof(path), "$.unsupported.\"%s\"", r->group.unsupported[i]->name);
-		hw_json__str(&j, path, hw_errno_name(r->group.unsupported_errno[i]));
+		hw_json__str(&j, path, hw_unsupported_why(r->group.unsupported_errno[i], why, sizeof(why)));
 	}
 	if (!o->no_syscalls && r->syscall_errno)
-		hw_json__str(&j, "$.unsupported.syscalls", hw_errno_name(r->syscall_errno));
+		hw_json__str(&j, "$.unsupported.syscalls",
+			     r->syscall_why[0] ? r->syscall_why : hw_errno_name(r->syscall_errno));
 	/* multiplexing: the final read and every marker read; values are scaled */
 	multiplexed = hw_run_result__multiplexed(r, &min_fraction);
 	hw_json__bool(&j, "$.multiplexed", multiplexed);
@@ -601,15 +607,17 @@ static void warn_unsupported(const struct hw_run_result *r, const struct hw_mach
 
 	for (int i = 0; i < r->group.n_unsupported; i++) {
 		size_t l = strlen(list);
+		char why[96];
 
 		snprintf(list + l, sizeof(list) - l, "%s%s (%s)", l ? ", " : "", r->group.unsupported[i]->name,
-			 hw_errno_name(r->group.unsupported_errno[i]));
+			 hw_unsupported_why(r->group.unsupported_errno[i], why, sizeof(why)));
 		eacces |= r->group.unsupported_errno[i] == EACCES || r->group.unsupported_errno[i] == EPERM;
 	}
 	if (list[0])
 		warning("not countable here, recorded as unsupported (not as 0): %s", list);
 	if (syscalls && r->syscall_errno) {
-		warning("system calls not traced (raw_syscalls:sys_enter: %s)", hw_errno_name(r->syscall_errno));
+		warning("system calls not traced, recorded as unsupported (raw_syscalls:sys_enter: %s)",
+			r->syscall_why[0] ? r->syscall_why : hw_errno_name(r->syscall_errno));
 		eacces |= r->syscall_errno == EACCES || r->syscall_errno == EPERM;
 	}
 	if (r->group.exclude_kernel)
@@ -638,6 +646,36 @@ static void warn_unread(const struct hw_run_result *r, enum hw_mark_read mode)
 	if (list[0])
 		warning("per-marker values not readable without a system call (none stored; whole-run totals "
 			"are): %s; --mark-read syscall reads them at one system call per hit", list);
+}
+
+/*
+ * --list-events: every event --events knows, its store metric, and whether
+ * this process may count it here (opened alone on itself, as a run would
+ * open it on the workload: user space only if the paranoid level demands),
+ * with the reason config_json would record; then system call tracing.
+ */
+static void list_events(void)
+{
+	char why[160];
+
+	/* NAME METRIC supported | NAME METRIC unsupported: WHY */
+	for (size_t i = 0; hw_event__at(i); i++) {
+		const struct hw_event *e = hw_event__at(i);
+		struct hw_group g;
+
+		if (hw_group__open(&g, 0, &e, 1) == 1)
+			snprintf(why, sizeof(why), "supported");
+		else if (g.n_unsupported == 1)
+			hw_unsupported_why(g.unsupported_errno[0], why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "EUNKNOWN");
+		hw_group__close(&g);
+		printf("%-24s %-24s %s%s\n", e->name, e->metric, strcmp(why, "supported") ? "unsupported: " : "", why);
+	}
+	if (hw_syscalls__probe(why, sizeof(why)))
+		printf("%-24s %-24s unsupported: %s\n", "syscalls", "syscalls", why);
+	else
+		printf("%-24s %-24s supported\n", "syscalls", "syscalls");
 }
 
 int cmd_collect_hw(int argc, char **argv)
@@ -687,8 +725,7 @@ int cmd_collect_hw(int argc, char **argv)
 				usage_die("--mark-read: expected rdpmc, syscall or time, got '%s'", optarg);
 			break;
 		case 'L':
-			for (size_t i = 0; hw_event__at(i); i++)
-				printf("%-24s %s\n", hw_event__at(i)->name, hw_event__at(i)->metric);
+			list_events();
 			return stdout_flush_check() ? EXIT_FINDINGS : EXIT_OK;
 		case 'w': o.warmup = cmd_opt_int("warmup", optarg, 0); break;
 		case 'p': o.pin = cmd_opt_int("pin", optarg, 0); break;

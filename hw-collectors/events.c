@@ -3,6 +3,7 @@
 #include "common.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +93,23 @@ const char *hw_errno_name(int err)
 	case 0: return "OK";
 	default: return "EUNKNOWN";
 	}
+}
+
+const char *hw_unsupported_why(int err, char *buf, size_t size)
+{
+	if (err == EACCES || err == EPERM) {
+		/* the level says what would allow it (kernel.perf_event_paranoid) */
+		FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+		int level = 0, known = f && fscanf(f, "%d", &level) == 1;
+
+		if (f)
+			fclose(f);
+		if (known)
+			snprintf(buf, size, "%s (perf_event_paranoid %d)", hw_errno_name(err), level);
+		else
+			snprintf(buf, size, "%s (perf_event_paranoid unreadable)", hw_errno_name(err));
+	} else {
+		snprintf(buf, size, "%s", hw_errno_name(err));
+	}
+	return buf;
 }

@@ -45,6 +45,15 @@ const struct hw_event *hw_event__at(size_t i);           /* NULL past the end */
 int hw_event__parse_list(const char *list, const struct hw_event **out, int *n);
 /* "ENOENT", "EOPNOTSUPP", ... for the errnos perf_event_open returns. */
 const char *hw_errno_name(int err);
+/*
+ * Why an event is unsupported, as config_json's `unsupported` map records it:
+ * a token, then the reason when there is one. Permission refusals name the
+ * paranoid level: "EACCES (perf_event_paranoid 2)" (EPERM alike); any other
+ * errno is its name ("ENOENT"). Writes into buf and returns it.
+ */
+const char *hw_unsupported_why(int err, char *buf, size_t size);
+/* Events that need tracefs (tracepoints) when it is not mounted. */
+#define HW_NO_TRACEFS "no-tracefs: tracefs not mounted (mount -t tracefs nodev /sys/kernel/tracing)"
 
 /* ---- counting group ----------------------------------------------------- */
 
@@ -201,6 +210,7 @@ struct hw_run_result {
 	size_t n_sample_list;
 	/* syscalls */
 	int syscall_errno;         /* 0 when recorded */
+	char syscall_why[160];     /* when not: hw_unsupported_why() or HW_NO_TRACEFS */
 	struct hw_syscall *sys;
 	size_t n_sys;
 	uint64_t sys_lost;
@@ -215,6 +225,12 @@ struct hw_run_result {
  */
 int hw_run(const struct hw_run_opts *o, struct hw_run_result *r);
 void hw_run_result__free(struct hw_run_result *r);
+/*
+ * Can raw_syscalls:sys_enter be traced by this process? 0, or -1 with why in
+ * config_json's form (HW_NO_TRACEFS, "EACCES (perf_event_paranoid N)",
+ * "ENOENT: ..."). For --list-events; hw_run() finds the same.
+ */
+int hw_syscalls__probe(char *why, size_t size);
 /*
  * Fill r->marks (and the dropped/incomplete counts, pmc_opened/mapped/readable)
  * from the marker buffer: values in the order of r->group, from

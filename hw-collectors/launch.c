@@ -31,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -426,44 +427,112 @@ static int open_sampler(const struct hw_run_opts *o, pid_t pid, struct hw_run_re
 	return e;
 }
 
-static int open_syscalls(pid_t pid, struct collect_ctx *c, int exclude_kernel, struct ringset *rs)
+/*
+ * raw_syscalls:sys_enter's id and layout, or why it cannot be had, told apart
+ * precisely: tracefs not mounted, mounted but closed to this user, or
+ * mounted without the tracepoint. Returns 0 or -errno (why filled).
+ */
+static int syscalls_locate(struct syscall_format *sf, uint64_t *id, char *why, size_t size)
 {
 	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	struct perf_event_attr a;
+	const char *found = NULL;
 	struct tp_format fmt;
-	int ret = -ENOENT, denied = 0, bad;
-	uint64_t id;
+	int denied = 0, ret, bad;
 
-	for (size_t i = 0; i < 2 && (ret == -ENOENT || ret == -EACCES); i++) {
-		ret = tp_format__load(&fmt, dirs[i], "raw_syscalls", "sys_enter");
-		/* tracefs is there but closed to this user: that is the answer */
-		denied |= ret == -EACCES;
+	for (size_t i = 0; i < 2 && !found; i++) {
+		char *ev = xasprintf("%s/events", dirs[i]);
+		struct stat st;
+
+		if (!stat(ev, &st) && S_ISDIR(st.st_mode))
+			found = dirs[i];
+		else if (errno == EACCES || errno == EPERM)
+			denied = 1; /* a mount this user may not enter */
+		free(ev);
 	}
-	if (ret == -ENOENT || ret == -EACCES)
-		return denied ? -EACCES : -ENOENT;
-	if (ret)
+	if (!found && !denied) {
+		snprintf(why, size, "%s", HW_NO_TRACEFS);
+		return -ENOENT;
+	}
+	ret = found ? tp_format__load(&fmt, found, "raw_syscalls", "sys_enter") : -EACCES;
+	if (ret == -EACCES) {
+		hw_unsupported_why(EACCES, why, size);
+		return -EACCES;
+	}
+	if (ret == -ENOENT) {
+		snprintf(why, size, "ENOENT: no raw_syscalls:sys_enter tracepoint in %s/events", found);
+		return -ENOENT;
+	}
+	if (ret) {
+		snprintf(why, size, "EINVAL: %s/events/raw_syscalls/sys_enter/format not understood", found);
 		return -EINVAL;
-	bad = syscall_format__from(&c->tp, &fmt);
-	id = (uint64_t)fmt.id;
+	}
+	bad = syscall_format__from(sf, &fmt);
+	*id = (uint64_t)fmt.id;
 	tp_format__free(&fmt);
-	if (bad)
+	if (bad) {
+		snprintf(why, size, "EINVAL: raw_syscalls:sys_enter has no id/args fields of the expected size");
 		return -EINVAL;
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.type = PERF_TYPE_TRACEPOINT;
-	a.config = id;
-	a.sample_period = 1;
-	a.sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
+	}
+	return 0;
+}
+
+static void syscalls_attr(struct perf_event_attr *a, uint64_t id, int exclude_kernel)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = PERF_TYPE_TRACEPOINT;
+	a->config = id;
+	a->sample_period = 1;
+	a->sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
 	/* the marker runtime's clock, so that calls fall between the right marks */
-	a.use_clockid = 1;
-	a.clockid = CLOCK_MONOTONIC_RAW;
-	a.disabled = 1;
-	a.enable_on_exec = 1;
-	a.inherit = 1;
-	a.exclude_kernel = exclude_kernel;
-	a.watermark = 1;
-	a.wakeup_watermark = SYSCALL_RING_PAGES * 4096 / 4;
-	return ringset__open(rs, &a, pid, SYSCALL_RING_PAGES);
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC_RAW;
+	a->disabled = 1;
+	a->enable_on_exec = 1;
+	a->inherit = 1;
+	a->exclude_kernel = exclude_kernel;
+	a->watermark = 1;
+	a->wakeup_watermark = SYSCALL_RING_PAGES * 4096 / 4;
+}
+
+static int open_syscalls(pid_t pid, struct collect_ctx *c, int exclude_kernel, struct ringset *rs)
+{
+	struct hw_run_result *r = c->r;
+	struct perf_event_attr a;
+	uint64_t id;
+	int e = syscalls_locate(&c->tp, &id, r->syscall_why, sizeof(r->syscall_why));
+
+	if (e)
+		return e;
+	syscalls_attr(&a, id, exclude_kernel);
+	e = ringset__open(rs, &a, pid, SYSCALL_RING_PAGES);
+	if (e)
+		hw_unsupported_why(-e, r->syscall_why, sizeof(r->syscall_why));
+	return e;
+}
+
+int hw_syscalls__probe(char *why, size_t size)
+{
+	struct syscall_format sf;
+	struct perf_event_attr a;
+	uint64_t id;
+	int fd;
+
+	if (syscalls_locate(&sf, &id, why, size))
+		return -1;
+	/* as hw_run opens it: kernel included unless the paranoid level forbids it */
+	for (int exclude_kernel = 0; exclude_kernel < 2; exclude_kernel++) {
+		syscalls_attr(&a, id, exclude_kernel);
+		fd = perf_open(&a, 0, -1);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (fd != -EACCES && fd != -EPERM)
+			break;
+	}
+	hw_unsupported_why(-fd, why, size);
+	return -1;
 }
 
 /* ---- results ------------------------------------------------------------- */

@@ -2,7 +2,7 @@
  * marked-native.c - the native workload of the hw tests.
  *   marked-native N        markers 1, then N x (2, 3), then 4; each 3->2 stretch
  *                          makes 5 getppid() and 1 write() calls
- *   marked-native nr       print SYS_getppid and SYS_write
+ *   marked-native nr       print SYS_getppid, SYS_write and SYS_getpgid
  *   marked-native spin MS  spin MS milliseconds of CPU in hw_spin()
  *   marked-native libspin MS  same in hw_lib_spin() of the shared library
  *   marked-native phases MS  twice: marker 5, MS ms of CPU in hw_phase_a(),
@@ -10,8 +10,19 @@
  *   marked-native sleep    sleep 30 s (timeouts)
  *   marked-native crash    abort()
  *   marked-native addr     print the address of a stack variable (ASLR, env padding)
+ *   marked-native fork N MS  N children, each 7 getpgid() then MS ms of CPU, each
+ *                          printing "child_cpu_ns <its CPU time>"; the parent makes
+ *                          3 getpgid(), reaps them, prints "parent_cpu_ns <ns>"
+ *                          (getpgid: a call no sanitizer runtime makes)
+ *   marked-native affinity print "cpus=<allowed CPUs, comma-separated> cpu=<current CPU>"
+ *   marked-native env      print EMUDIFF_MARK_BYTES (the collector's buffer size)
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* sched_getcpu, CPU_SET */
+#endif
 #include <emudiff/mark.h>
+#include <sched.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +70,56 @@ __attribute__((noinline)) void hw_phase_b(long ms)
 			sink ^= (unsigned long)i * 5;
 }
 
+static long long cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (long long)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int forks(int n, long ms)
+{
+	fflush(stdout);
+	for (int k = 0; k < n; k++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			for (int j = 0; j < 7; j++)
+				syscall(SYS_getpgid, 0);
+			hw_spin(ms);
+			printf("child_cpu_ns %lld\n", cpu_ns());
+			fflush(stdout);
+			_exit(0);
+		}
+	}
+	for (int j = 0; j < 3; j++)
+		syscall(SYS_getpgid, 0);
+	while (wait(NULL) > 0)
+		;
+	printf("parent_cpu_ns %lld\n", cpu_ns());
+	return 0;
+}
+
+static int affinity(void)
+{
+	cpu_set_t set;
+	const char *sep = "";
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	printf("cpus=");
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set)) {
+			printf("%s%d", sep, c);
+			sep = ",";
+		}
+	printf(" cpu=%d\n", sched_getcpu());
+	return 0;
+}
+
 static void work(unsigned long n)
 {
 	for (unsigned long i = 0; i < n; i++)
@@ -70,7 +131,7 @@ int main(int argc, char **argv)
 	int iters;
 
 	if (argc > 1 && !strcmp(argv[1], "nr")) {
-		printf("%d %d\n", (int)SYS_getppid, (int)SYS_write);
+		printf("%d %d %d\n", (int)SYS_getppid, (int)SYS_write, (int)SYS_getpgid);
 		return 0;
 	}
 	if (argc > 2 && !strcmp(argv[1], "spin")) {
@@ -93,6 +154,14 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "sleep")) {
 		sleep(30);
+		return 0;
+	}
+	if (argc > 3 && !strcmp(argv[1], "fork"))
+		return forks(atoi(argv[2]), atol(argv[3]));
+	if (argc > 1 && !strcmp(argv[1], "affinity"))
+		return affinity();
+	if (argc > 1 && !strcmp(argv[1], "env")) {
+		printf("%s\n", getenv("EMUDIFF_MARK_BYTES") ? getenv("EMUDIFF_MARK_BYTES") : "unset");
 		return 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "crash"))

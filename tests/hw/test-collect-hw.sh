@@ -4,8 +4,16 @@
 # recorded as such and never as 0, software events present, sampling into
 # s:<symbol> regions (PIE, non-PIE, shared object), warm-ups, timeouts,
 # crashes, pinning, ASLR and environment padding, an unprivileged user.
+# What the machine offers decides what is asserted (tests/lib/facts.sh):
+# hardware counters (real counts, or every hardware event unsupported with its
+# errno), tracefs (exact syscall counts, or "no-tracefs: ..." with the command
+# that mounts it), privilege and perf_event_paranoid (an unprivileged run:
+# user-space-only counting, "EACCES (perf_event_paranoid N)"), cores (pinning).
+# Suite 'facts': it must hold with tracefs mounted and unmounted.
 #   test-collect-hw.sh EMUDIFF MARKED MARKED_NOPIE DATADIR
 set -u
+. "$EMUDIFF_TEST_LIB/facts.sh"
+no_tracefs='no-tracefs: tracefs not mounted (mount -t tracefs nodev /sys/kernel/tracing)'
 emudiff=$1
 marked=$2
 nopie=$3
@@ -39,7 +47,20 @@ seq=$(q "SELECT group_concat(mark_id, ',') FROM (SELECT mark_id FROM mark WHERE 
 	fail "run row: $(q "SELECT status, exit_code, platform FROM run WHERE id=$run")"
 [ "$(q "SELECT json_extract(config_json, '\$.marks.dropped') FROM run WHERE id=$run")" = 0 ] || fail "marks dropped"
 
-# ---- every default event is either counted (row present) or unsupported (no row, errno named)
+# an `unsupported` value: a token (an errno name or no-tracefs), then the reason
+unsup_shape() { # VALUE -> 0 when it has one of the documented shapes
+	case $1 in
+	"$no_tracefs") return 0 ;;
+	EACCES\ \(perf_event_paranoid\ $paranoid\)|EPERM\ \(perf_event_paranoid\ $paranoid\)) return 0 ;;
+	EACCES*|EPERM*) return 1 ;; # a permission refusal without the paranoid level
+	E[A-Z0-9]*:\ ?*) return 0 ;;
+	*[!A-Z0-9]*) return 1 ;;
+	E*) return 0 ;;
+	esac
+	return 1
+}
+
+# ---- every default event is either counted (row present) or unsupported (no row, reason named)
 for ev in cycles instructions branches branch-misses cache-references cache-misses task-clock page-faults \
 	context-switches cpu-migrations; do
 	metric=$(echo "$ev" | tr '-' '_')
@@ -50,18 +71,36 @@ for ev in cycles instructions branches branch-misses cache-references cache-miss
 	if [ -n "$unsup" ]; then
 		[ "$rows" = 0 ] || fail "$ev is unsupported ($unsup) but has a run_metric row"
 		[ "$used" = 0 ] || fail "$ev both used and unsupported"
-		case $unsup in E[A-Z]*) ;; *) fail "$ev unsupported without an errno name: '$unsup'" ;; esac
+		unsup_shape "$unsup" || fail "$ev unsupported without a documented reason: '$unsup'"
+		[ "$privileged" = 1 ] && case $unsup in EACCES*|EPERM*) true ;; *) false ;; esac &&
+			fail "$ev refused for permissions to a privileged user: '$unsup'"
 	else
 		[ "$used" = 1 ] || fail "$ev neither used nor unsupported"
 		[ "$rows" = 1 ] || fail "$ev counted but no run_metric row"
 	fi
 done
-# here (no PMU) hardware events are unsupported; software ones must be there
-if grep -q . /sys/bus/event_source/devices/cpu/format/event 2>/dev/null; then
-	echo "note: this machine has a CPU PMU; the unsupported path is not what ran"
+# hardware counters (fact hw_counters): real counts, or unsupported with no value anywhere
+if [ "$hw_counters" = 1 ]; then
+	# work(200000) makes a volatile store per iteration: each of the 3 compute
+	# stretches retires at least 200000 instructions
+	[ "$(q "SELECT value >= 600000 FROM run_metric WHERE run_id=$run AND metric='instret'")" = 1 ] ||
+		fail "instret total $(q "SELECT value FROM run_metric WHERE run_id=$run AND metric='instret'") < 600000"
+	[ "$(q "SELECT value > 0 FROM run_metric WHERE run_id=$run AND metric='cycles'")" = 1 ] ||
+		fail "cycles not counted on a machine with hardware counters"
+	if [ "$rdpmc" = 1 ]; then
+		# mark seq 1, 3, 5 are the '2' hits, followed by the compute stretch
+		[ "$(q "SELECT count(*) FROM mark a JOIN mark b ON b.run_id=a.run_id AND b.seq=a.seq+1
+		        WHERE a.run_id=$run AND a.seq IN (1,3,5) AND b.insns - a.insns >= 200000")" = 3 ] ||
+			fail "rdpmc: per-region instructions of the compute stretches"
+	else
+		case $(q "SELECT json_extract(config_json, '\$.marks.unsupported.instructions') FROM run WHERE id=$run") in
+		*cap_user_rdpmc*) ;; *) fail "rdpmc 0 here but instructions not recorded as unreadable" ;; esac
+	fi
 else
 	[ -n "$(q "SELECT json_extract(config_json, '\$.unsupported.cycles') FROM run WHERE id=$run")" ] ||
-		fail "cycles not recorded as unsupported on a machine without a PMU"
+		fail "cycles not recorded as unsupported on a machine without hardware counters"
+	[ -n "$(q "SELECT json_extract(config_json, '\$.unsupported.instructions') FROM run WHERE id=$run")" ] ||
+		fail "instructions not recorded as unsupported on a machine without hardware counters"
 	[ "$(q "SELECT count(*) FROM mark WHERE run_id=$run AND insns IS NOT NULL")" = 0 ] ||
 		fail "mark.insns stored without an instructions counter"
 fi
@@ -87,7 +126,7 @@ for ev in task-clock page-faults context-switches cpu-migrations; do
 	case $why in *cap_user_rdpmc*) ;; *) fail "rdpmc: $ev not recorded as unreadable: '$why'" ;; esac
 done
 grep -q 'per-marker values not readable without a system call' "$t/err" || fail "rdpmc: no warning about unread counters"
-if ! grep -q . /sys/bus/event_source/devices/cpu/format/event 2>/dev/null; then
+if [ "$hw_counters" = 0 ]; then
 	[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$run AND metric <> 'syscalls'")" = 0 ] ||
 		fail "rdpmc without a PMU: counter values stored"
 	[ "$(q "SELECT json_extract(config_json, '\$.marks.counters') FROM run WHERE id=$run")" = 0 ] || fail "marks.counters"
@@ -113,6 +152,8 @@ srun=$(q "SELECT max(id) FROM run")
 if [ -z "$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run WHERE id=$srun")" ]; then
 	[ "$(q "SELECT json_extract(config_json, '\$.syscalls.runtime_discounted') FROM run WHERE id=$srun")" = 9 ] ||
 		fail "syscall: runtime syscalls discounted: expected 8 reads + 1 mmap"
+elif [ "$privileged" = 1 ] && [ -n "$tracefs" ]; then
+	fail "syscall: system calls not traced though tracefs is mounted and we are privileged"
 fi
 expect 0 "$emudiff" align --db "$db" --workload m
 # region task clock = difference of the marker values, and within the region's time
@@ -139,8 +180,18 @@ expect 2 "$emudiff" collect hw --db "$db" --mark-read bogus -- "$marked" 3
 grep -q -- '--mark-read' "$t/err" || fail "bad --mark-read not explained"
 
 # ---- syscalls per region (raw_syscalls:sys_enter), or recorded as unsupported
-read -r nr_getppid nr_write < <("$marked" nr)
+read -r nr_getppid nr_write nr_getpgid < <("$marked" nr)
 sysun=$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run WHERE id=$run")
+# what the facts call for: traced when tracefs is mounted and we may use it;
+# else exactly why not
+if [ -z "$tracefs" ]; then
+	[ "$sysun" = "$no_tracefs" ] || fail "tracefs not mounted, but unsupported.syscalls is '$sysun'"
+elif [ "$privileged" = 1 ]; then
+	[ -z "$sysun" ] || fail "tracefs mounted at $tracefs and privileged, but syscalls unsupported: '$sysun'"
+elif [ -n "$sysun" ]; then
+	[ "$sysun" = "EACCES (perf_event_paranoid $paranoid)" ] ||
+		fail "unprivileged with tracefs mounted: unsupported.syscalls is '$sysun'"
+fi
 if [ -z "$sysun" ]; then
 	# marks: seq 2, 4, 6 are the '3' hits; each 3->2 stretch makes 5 getppid and 1 write
 	for s in 2 4 6; do
@@ -165,6 +216,14 @@ if [ -z "$sysun" ]; then
 	        WHERE run_id=$run AND metric='syscalls'")" = 1 ] || fail "syscalls total"
 else
 	[ "$(q "SELECT count(*) FROM event_count WHERE run_id=$run")" = 0 ] || fail "syscalls unsupported but rows stored"
+	[ "$(q "SELECT count(*) FROM run_metric WHERE run_id=$run AND metric='syscalls'")" = 0 ] ||
+		fail "syscalls unsupported but a run total stored"
+	[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$run AND metric='syscalls'")" = 0 ] ||
+		fail "syscalls unsupported but per-marker values stored"
+	# the first run's stderr is gone; the warning of a fresh one says the same
+	expect 0 "$emudiff" collect hw --db "$t/warn.db" --events task-clock -- "$marked" 1
+	grep -qF "system calls not traced, recorded as unsupported (raw_syscalls:sys_enter: $sysun)" "$t/err" ||
+		fail "no one-line warning naming why syscalls are not traced: $(cat "$t/err")"
 	echo "note: syscalls unsupported here ($sysun)"
 fi
 
@@ -192,9 +251,8 @@ a=$(grep '^0x' "$t/out" | sort -u | wc -l)
 [ "$a" = 2 ] || fail "--vary-env does not move the stack ($(grep '^0x' "$t/out" | tr '\n' ' '))"
 
 # ---- failures are runs, not aborts -------------------------------------------
-start=$(date +%s)
+# `sleep` would sleep 30 s and exit 0: status timeout and exit 137 (SIGKILL) say it was killed
 expect 0 "$emudiff" collect hw --db "$db" --name s --timeout 0.3 -- "$marked" sleep
-[ $(( $(date +%s) - start )) -lt 10 ] || fail "timeout did not stop the workload"
 [ "$(q "SELECT status || ' ' || exit_code FROM run ORDER BY id DESC LIMIT 1")" = "timeout 137" ] ||
 	fail "timeout run: $(q "SELECT status, exit_code FROM run ORDER BY id DESC LIMIT 1")"
 expect 1 "$emudiff" collect hw --db "$db" --name s --timeout 0.3 --fail-on-error -- "$marked" sleep
@@ -243,23 +301,184 @@ expect 0 "$emudiff" collect hw --db "$db" --name libspin --sample 1000 --no-sysc
 run=$(q "SELECT max(id) FROM run")
 check_top "$run" s:hw_lib_spin@libhwspin.so "shared object"
 
+# ---- forked children are counted in the whole-run totals (README: "workload forks")
+# 2 children, each 7 getpgid() and 100 ms of CPU that it measures itself; the parent
+# makes 3 getpgid() and waits, so the children's share dominates every total
+db=$t/fork.db
+expect 0 "$emudiff" collect hw --db "$db" --name fork -- "$marked" fork 2 100
+fout=$t/fork.out
+cp "$t/out" "$fout"
+[ "$(grep -c '^child_cpu_ns ' "$fout")" = 2 ] || fail "fork: the children did not report ($(cat "$fout"))"
+kids_ns=$(awk '/^child_cpu_ns /{s += $2} END {print s + 0}' "$fout")
+parent_ns=$(awk '/^parent_cpu_ns /{print $2}' "$fout")
+tc=$(q "SELECT CAST(value AS INTEGER) FROM run_metric WHERE metric='task_clock_ns'")
+if [ -z "$tc" ]; then
+	fail "fork: no task_clock_ns total"
+elif [ "$(q "SELECT json_extract(config_json, '\$.inherit') FROM run")" = 1 ]; then
+	# the counters' task clock includes each child's CPU as the child itself measured it
+	[ "$tc" -ge $(( (kids_ns + parent_ns) * 9 / 10 )) ] ||
+		fail "fork: task_clock_ns $tc does not include the children's CPU ($kids_ns ns) and the parent's ($parent_ns ns)"
+else
+	# a kernel refusing inherited group reads: documented to count the main task only
+	[ "$tc" -lt "$kids_ns" ] || fail "fork: inherit false but the children's CPU counted"
+fi
+if [ -z "$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run")" ]; then
+	[ "$(q "SELECT sum(count) FROM event_count WHERE kind='syscall' AND detail='$nr_getpgid'")" = 17 ] ||
+		fail "fork: getpgid calls $(q "SELECT sum(count) FROM event_count WHERE detail='$nr_getpgid'"), expected 3 + 2 x 7"
+elif [ -n "$tracefs" ] && [ "$privileged" = 1 ]; then
+	fail "fork: syscalls not traced though tracefs is mounted"
+fi
+if [ "$hw_counters" = 1 ]; then
+	# each child's hw_spin makes at least 10^6 volatile stores
+	[ "$(q "SELECT value >= 2000000 FROM run_metric WHERE metric='instret'")" = 1 ] ||
+		fail "fork: instret does not include the children's instructions"
+fi
+
+# ---- --pin CPU: the workload sees itself on that CPU only -------------------------
+db=$t/pin.db
+expect 0 "$emudiff" collect hw --db "$db" --name aff --no-syscalls -- "$marked" affinity
+free_cpus=$(sed -n 's/^cpus=\([0-9,]*\) .*/\1/p' "$t/out")
+ncpu=$(echo "$free_cpus" | tr ',' '\n' | grep -c .)
+if [ "$cores" -ge 2 ] && [ "$ncpu" -ge 2 ]; then
+	for cpu in $(echo "$free_cpus" | tr ',' '\n' | sed -n '1p;$p'); do
+		expect 0 "$emudiff" collect hw --db "$db" --name aff --no-syscalls --pin "$cpu" -- "$marked" affinity
+		[ "$(cat "$t/out" | grep '^cpus=')" = "cpus=$cpu cpu=$cpu" ] ||
+			fail "--pin $cpu: the workload reports '$(grep '^cpus=' "$t/out")'"
+		[ "$(q "SELECT json_extract(config_json, '\$.pin') FROM run ORDER BY id DESC LIMIT 1")" = "$cpu" ] ||
+			fail "--pin $cpu not recorded"
+	done
+else
+	echo "note: one CPU available ($cores online, allowed: $free_cpus): --pin cannot be told from no pinning"
+fi
+[ "$(q "SELECT json_extract(config_json, '\$.pin') IS NULL FROM run WHERE id=1")" = 1 ] || fail "unpinned run records a pin"
+expect 2 "$emudiff" collect hw --db "$db" --pin 4096 -- "$marked" affinity
+grep -q -- '--pin' "$t/err" && [ "$(wc -l < "$t/err")" = 1 ] || fail "--pin beyond the CPUs: not one line naming --pin"
+
+# ---- --mark-capacity: the first N hits are stored, the rest counted as dropped ------
+db=$t/cap.db
+for mode in time rdpmc syscall; do
+	expect 0 "$emudiff" collect hw --db "$db" --name cap --mark-read $mode --mark-capacity 5 --no-syscalls -- "$marked" 3
+	r=$(q "SELECT max(id) FROM run")
+	[ "$(q "SELECT group_concat(mark_id, ',') FROM (SELECT mark_id FROM mark WHERE run_id=$r ORDER BY seq)")" = "1,2,3,2,3" ] ||
+		fail "$mode: --mark-capacity 5 stored $(q "SELECT group_concat(mark_id) FROM mark WHERE run_id=$r")"
+	[ "$(q "SELECT json_extract(config_json, '\$.marks.dropped') || '/' || json_extract(config_json, '\$.marks.count') FROM run WHERE id=$r")" = 3/5 ] ||
+		fail "$mode: dropped/count $(q "SELECT json_extract(config_json, '\$.marks') FROM run WHERE id=$r")"
+	grep -q '^warning: 3 marker hits dropped: the buffer holds 5 (raise --mark-capacity)$' "$t/err" ||
+		fail "$mode: no warning about the dropped hits: $(cat "$t/err")"
+	[ "$(q "SELECT status FROM run WHERE id=$r")" = ok ] || fail "$mode: dropped hits failed the run"
+done
+# with sampling, the last recorded hit's interval runs on past the lost ones:
+# phases makes hits 5,6,5,6,7; 3 are kept, intervals 0 and 1 are complete
+expect 0 "$emudiff" collect hw --db "$db" --name capphases --sample 1000 --mark-capacity 3 --no-syscalls -- "$marked" phases 50
+[ "$(q "SELECT json_extract(config_json, '\$.marks.dropped') || '/' || json_extract(config_json, '\$.mark_symbols_complete')
+        FROM run ORDER BY id DESC LIMIT 1")" = 2/2 ] ||
+	fail "dropped hits and mark_symbols_complete: $(q "SELECT config_json FROM run ORDER BY id DESC LIMIT 1")"
+# record sizes (README): 16 bytes with time, 16 + 8 x (2 + events) with rdpmc,
+# 16 + 8 x (3 + events) with syscall: the buffer grows by that per slot
+if [ -z "$(q "SELECT json_extract(config_json, '\$.unsupported.\"task-clock\"') FROM run WHERE id=1")" ]; then
+	for spec in time:16 rdpmc:48 syscall:56; do
+		mode=${spec%%:*}
+		expect 0 "$emudiff" collect hw --db "$db" --events task-clock,page-faults --mark-read $mode --mark-capacity 10 --no-syscalls -- "$marked" env
+		b10=$(grep -x '[0-9][0-9]*' "$t/out")
+		expect 0 "$emudiff" collect hw --db "$db" --events task-clock,page-faults --mark-read $mode --mark-capacity 30 --no-syscalls -- "$marked" env
+		b30=$(grep -x '[0-9][0-9]*' "$t/out")
+		if [ -z "$b10" ] || [ -z "$b30" ]; then
+			fail "$mode: the workload saw no EMUDIFF_MARK_BYTES"
+		else
+			[ "$(( (b30 - b10) / 20 ))" = "${spec#*:}" ] ||
+				fail "$mode: a record of 2 events is $(( (b30 - b10) / 20 )) bytes (buffers $b10, $b30), README says ${spec#*:}"
+		fi
+	done
+fi
+
+# ---- --list-events: the documented events, what is supported here ------------------
+expect 0 "$emudiff" collect hw --list-events
+cp "$t/out" "$t/list"
+for pair in cycles:cycles instructions:instret branches:branches branch-misses:branch_misses \
+	cache-references:cache_references cache-misses:cache_misses task-clock:task_clock_ns \
+	page-faults:page_faults context-switches:context_switches cpu-migrations:cpu_migrations; do
+	ev=${pair%%:*}
+	line=$(awk -v e="$ev" '$1 == e' "$t/list")
+	[ "$(echo "$line" | awk '{print $2}')" = "${pair#*:}" ] || fail "--list-events: $ev missing or not metric ${pair#*:}: '$line'"
+	status=$(echo "$line" | sed 's/^[^ ]* *[^ ]* *//')
+	# the same answer as a run gets (the first run above counted the default events)
+	why=$(sqlite3 "$t/hw.db" "SELECT json_extract(config_json, '\$.unsupported.\"$ev\"') FROM run WHERE id=1")
+	if [ -z "$why" ]; then
+		[ "$status" = supported ] || fail "--list-events: $ev '$status', but a run counted it"
+	else
+		[ "$status" = "unsupported: $why" ] || fail "--list-events: $ev '$status', a run recorded '$why'"
+	fi
+done
+ins=$(awk '$1 == "instructions"' "$t/list" | sed 's/^[^ ]* *[^ ]* *//')
+if [ "$hw_counters" = 1 ]; then
+	[ "$ins" = supported ] || fail "--list-events: hardware counters here, but instructions '$ins'"
+else
+	case $ins in "unsupported: E"*) ;; *) fail "--list-events: no hardware counters, but instructions '$ins'" ;; esac
+fi
+sys=$(awk '$1 == "syscalls"' "$t/list" | sed 's/^[^ ]* *[^ ]* *//')
+if [ -z "$tracefs" ]; then
+	[ "$sys" = "unsupported: $no_tracefs" ] || fail "--list-events: tracefs not mounted, but syscalls '$sys'"
+elif [ "$privileged" = 1 ]; then
+	[ "$sys" = supported ] || fail "--list-events: tracefs at $tracefs, but syscalls '$sys'"
+fi
+
 # ---- an unprivileged user: what perf_event_paranoid allows, reported clearly ---
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	mkdir "$t/u" && chmod 777 "$t/u"
 	udb=$t/u/user.db
-	expect 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$emudiff" collect hw --db "$udb" --sample 1000 -- "$marked" 2
+	asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	expect 0 asuser "$emudiff" collect hw --db "$udb" --sample 1000 -- "$marked" 2
 	db=$udb
 	[ "$(q "SELECT group_concat(mark_id, ',') FROM (SELECT mark_id FROM mark ORDER BY seq)")" = "1,2,3,2,3,4" ] ||
 		fail "unprivileged: marker sequence"
-	[ "$(q "SELECT count(*) FROM run_metric WHERE metric='task_clock_ns'")" = 1 ] || fail "unprivileged: task clock"
-	paranoid=$(cat /proc/sys/kernel/perf_event_paranoid)
-	if [ "$paranoid" -ge 0 ]; then
-		# raw tracepoint data needs paranoid -1 or CAP_PERFMON
-		[ "$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run")" = EACCES ] ||
-			fail "unprivileged: syscalls not recorded as EACCES: $(q "SELECT json_extract(config_json, '\$.unsupported') FROM run")"
-		grep -q 'perf_event_paranoid' "$t/err" || fail "unprivileged: no hint about perf_event_paranoid"
-	fi
 	[ "$(q "SELECT json_extract(config_json, '\$.machine.privileged') FROM run")" = 0 ] || fail "unprivileged recorded"
+	[ "$(q "SELECT json_extract(config_json, '\$.machine.perf_event_paranoid') FROM run")" = "$paranoid" ] ||
+		fail "unprivileged: paranoid level recorded"
+	tcwhy=$(q "SELECT json_extract(config_json, '\$.unsupported.\"task-clock\"') FROM run")
+	ek=$(q "SELECT json_extract(config_json, '\$.exclude_kernel') FROM run")
+	if [ "$paranoid" -ge 3 ] && [ -n "$tcwhy" ]; then
+		# a distribution's level 3: no perf_event_open at all for this user
+		[ "$tcwhy" = "EACCES (perf_event_paranoid $paranoid)" ] || fail "unprivileged, paranoid $paranoid: task-clock '$tcwhy'"
+		[ "$(q "SELECT count(*) FROM run_metric WHERE metric='task_clock_ns'")" = 0 ] || fail "refused task clock stored"
+	else
+		[ -z "$tcwhy" ] || fail "unprivileged, paranoid $paranoid: task-clock refused ('$tcwhy')"
+		[ "$(q "SELECT count(*) FROM run_metric WHERE metric='task_clock_ns'")" = 1 ] || fail "unprivileged: task clock"
+		if [ "$paranoid" -ge 2 ]; then
+			# level 2: user space only, said once
+			[ "$ek" = 1 ] || fail "unprivileged, paranoid $paranoid: kernel not excluded"
+			grep -q "counting user space only: kernel.perf_event_paranoid=$paranoid" "$t/err" ||
+				fail "unprivileged: no warning about user-space-only counting"
+		else
+			[ "$ek" = 0 ] || fail "unprivileged, paranoid $paranoid: kernel excluded though allowed"
+		fi
+		if [ "$hw_counters" = 1 ]; then
+			[ "$(q "SELECT count(*) FROM run_metric WHERE metric='instret'")" = 1 ] ||
+				fail "unprivileged: hardware counters here but no instret"
+		fi
+	fi
+	usys=$(q "SELECT json_extract(config_json, '\$.unsupported.syscalls') FROM run")
+	if [ -z "$tracefs" ]; then
+		# the first thing missing is tracefs itself, whoever asks
+		[ "$usys" = "$no_tracefs" ] || fail "unprivileged, tracefs not mounted: syscalls '$usys'"
+		grep -qF "raw_syscalls:sys_enter: $no_tracefs)" "$t/err" ||
+			fail "unprivileged: the warning does not say how to mount tracefs: $(cat "$t/err")"
+	elif [ -n "$usys" ] || [ "$paranoid" -ge 0 ]; then
+		# tracefs is mounted but closed to this user (mode 0700) or the level refuses raw tracepoint data
+		[ "$usys" = "EACCES (perf_event_paranoid $paranoid)" ] ||
+			fail "unprivileged: syscalls not recorded as 'EACCES (perf_event_paranoid $paranoid)': '$usys'"
+		grep -qF "raw_syscalls:sys_enter: EACCES (perf_event_paranoid $paranoid)" "$t/err" ||
+			fail "unprivileged: no one-line warning with EACCES and the level"
+		grep -q 'perf_event_paranoid=.*CAP_PERFMON' "$t/err" || fail "unprivileged: no hint about perf_event_paranoid"
+	fi
+	[ "$(q "SELECT count(*) FROM event_count")" = 0 ] || [ -z "$usys" ] || fail "unprivileged: syscall rows despite '$usys'"
+	# the list says the same to that user
+	expect 0 asuser "$emudiff" collect hw --list-events
+	sys=$(awk '$1 == "syscalls"' "$t/out" | sed 's/^[^ ]* *[^ ]* *//')
+	if [ -n "$usys" ]; then
+		[ "$sys" = "unsupported: $usys" ] || fail "unprivileged --list-events: syscalls '$sys', a run recorded '$usys'"
+	else
+		[ "$sys" = supported ] || fail "unprivileged --list-events: syscalls '$sys', a run traced them"
+	fi
 else
 	echo "note: not root or no setpriv: the unprivileged path was not run"
 fi

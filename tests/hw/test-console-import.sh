@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # collect console on recorded serial logs (clean, noisy, damaged), import
-# perf-stat on recorded and live `perf stat -x,` output, import perf-script on
-# recorded `perf script` output.
+# perf-stat on recorded and live `perf stat -x,` output (and --platform),
+# import perf-script on recorded `perf script` output and a planted one (--main).
 #   test-console-import.sh EMUDIFF DATADIR
 set -u
 emudiff=$1
@@ -65,12 +65,22 @@ expect 2 "$emudiff" import perf-stat --db "$db" "$data/perf-script-sh.txt"
 expect 2 "$emudiff" import perf-stat --db "$db" "$data/perf-stat-truncated.csv"
 grep -q 'perf-stat-truncated.csv:2: truncated' "$t/err" || fail "perf-stat: truncated file not detected"
 [ "$(q "SELECT count(*) FROM run")" = 2 ] || fail "a refused perf-stat file stored a run"
+# --platform (README: platform `import`, or `--platform hw`): the same values either way
+expect 0 "$emudiff" import perf-stat --db "$db" --name t --platform hw "$data/perf-stat-true.csv"
+[ "$(q "SELECT platform FROM run WHERE id=3")" = hw ] || fail "--platform hw: platform $(q "SELECT platform FROM run WHERE id=3")"
+[ "$(q "SELECT platform FROM run WHERE id=1")" = import ] || fail "default platform is not import"
+[ "$(q "SELECT value FROM run_metric WHERE run_id=3 AND metric='task_clock_ns'")" = 3730000.0 ] || fail "--platform hw: values"
+[ "$(q "SELECT json_extract(config_json, '\$.unsupported.instructions') FROM run WHERE id=3")" = "not supported" ] ||
+	fail "--platform hw: unsupported"
+expect 2 "$emudiff" import perf-stat --db "$db" --platform qemu-user "$data/perf-stat-true.csv"
+grep -q -- '--platform' "$t/err" && [ "$(wc -l < "$t/err")" = 1 ] || fail "bad --platform: not one line naming it"
+[ "$(q "SELECT count(*) FROM run")" = 3 ] || fail "a refused --platform stored a run"
 # live perf stat output, when perf works here
 if command -v perf >/dev/null && perf stat -x, -o "$t/live.csv" -e task-clock,page-faults,cycles -- true 2>/dev/null; then
 	expect 0 "$emudiff" import perf-stat --db "$db" --name live "$t/live.csv"
-	[ "$(q "SELECT value > 0 FROM run_metric WHERE run_id=3 AND metric='task_clock_ns'")" = 1 ] || fail "live perf stat"
-	c=$(q "SELECT count(*) FROM run_metric WHERE run_id=3 AND metric='cycles'")
-	u=$(q "SELECT json_extract(config_json, '\$.unsupported.cycles') IS NOT NULL FROM run WHERE id=3")
+	[ "$(q "SELECT value > 0 FROM run_metric WHERE run_id=4 AND metric='task_clock_ns'")" = 1 ] || fail "live perf stat"
+	c=$(q "SELECT count(*) FROM run_metric WHERE run_id=4 AND metric='cycles'")
+	u=$(q "SELECT json_extract(config_json, '\$.unsupported.cycles') IS NOT NULL FROM run WHERE id=4")
 	[ "$c$u" = 10 ] || [ "$c$u" = 01 ] || fail "live cycles neither counted nor unsupported ($c$u)"
 else
 	echo "note: perf not usable here: live perf stat part skipped"
@@ -91,6 +101,26 @@ expect 2 "$emudiff" import perf-script --db "$db" "$data/perf-stat-true.csv"
 expect 2 "$emudiff" import perf-script --db "$db" "$data/perf-script-truncated.txt"
 grep -q 'perf-script-truncated.txt:25: truncated' "$t/err" || fail "perf-script: truncated file not detected"
 [ "$(q "SELECT count(*) FROM run")" = 1 ] || fail "a refused perf-script file stored a run"
+
+# --main DSO: whose symbols keep bare names. Planted file, counted by hand: 3 samples
+# in /opt/w/prog (main 1, work 2), 2 in /opt/w/helper (helper_fn), 1 in libc, 1 kernel
+two=$data/perf-script-two-bins.txt
+keys() { # RUN -> "key=samples ..." sorted by key
+	q "SELECT group_concat(k, ' ') FROM (SELECT g.key || '=' || CAST(m.value AS INTEGER) AS k FROM region_metric m
+	   JOIN region g ON g.id=m.region_id WHERE m.run_id=$1 AND m.metric='samples' ORDER BY g.key)"
+}
+db=$t/main.db
+expect 0 "$emudiff" import perf-script --db "$db" --name two "$two"
+[ "$(keys 1)" = "s:[kernel]=1 s:helper_fn@helper=2 s:main=1 s:memcpy@libc.so.6=1 s:work=2" ] ||
+	fail "perf-script default main (the non-.so binary with most samples, prog): $(keys 1)"
+expect 0 "$emudiff" import perf-script --db "$db" --name two --main helper "$two"
+[ "$(keys 2)" = "s:[kernel]=1 s:helper_fn=2 s:main@prog=1 s:memcpy@libc.so.6=1 s:work@prog=2" ] ||
+	fail "perf-script --main helper: $(keys 2)"
+expect 0 "$emudiff" import perf-script --db "$db" --name two --main libc.so.6 "$two"
+[ "$(keys 3)" = "s:[kernel]=1 s:helper_fn@helper=2 s:main@prog=1 s:memcpy=1 s:work@prog=2" ] ||
+	fail "perf-script --main libc.so.6: $(keys 3)"
+[ "$(q "SELECT m.value FROM region_metric m JOIN region g ON g.id=m.region_id WHERE m.run_id=2 AND g.key='s:work@prog'
+        AND m.metric='time_ns'")" = 2000000.0 ] || fail "--main: cpu-clock time_ns of s:work@prog"
 
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "console and imports: all checks passed"

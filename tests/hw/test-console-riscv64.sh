@@ -22,9 +22,17 @@ q() { sqlite3 "$db" "$@"; }
 	fail "marker sequence $(q "SELECT group_concat(mark_id) FROM mark")"
 [ "$(q "SELECT status || ' ' || exit_code || ' ' || platform FROM run")" = "ok 0 console" ] || fail "run row"
 [ "$(q "SELECT arch FROM workload")" = riscv64 ] || fail "arch from --elf"
+# every marker line carried instret and time: none may be missing (the ordering
+# check below would pass on NULLs)
+[ "$(q "SELECT count(*) FROM mark WHERE insns IS NOT NULL AND time_ns IS NOT NULL")" = 5 ] ||
+	fail "instret/time missing at some marker: $(q "SELECT seq, insns, time_ns FROM mark")"
 # rdinstret and rdtime only grow
 [ "$(q "SELECT count(*) FROM mark a JOIN mark b ON b.seq = a.seq + 1 WHERE b.insns < a.insns OR b.time_ns < a.time_ns")" = 0 ] ||
 	fail "counters decrease"
+# each loop body makes 100000 volatile stores: at least that many instructions
+# from each '2' marker to the next marker
+[ "$(q "SELECT count(*) FROM mark a JOIN mark b ON b.seq = a.seq + 1 WHERE a.mark_id = 2 AND b.insns - a.insns >= 100000")" = 3 ] ||
+	fail "instret across the loops: $(q "SELECT group_concat(insns) FROM mark")"
 [ "$(q "SELECT count(*) FROM mark_value WHERE metric='cycles'")" = 5 ] || fail "cycles at each marker"
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "freestanding riscv64 markers: all checks passed"
