@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Exit codes of the emudiff command (DESIGN.md). */
+/* Exit codes of the emudiff command (docs/design.md). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FINDINGS = 1, /* findings or failed runs, when asked to fail on them; runtime failure */

@@ -1,5 +1,5 @@
 /*
- * study_suite.c - the suite file of `emudiff study`, parsed with libinih.
+ * suite.c - the suite file of `emudiff study`, parsed with libinih.
  *
  *   [study]            name, tolerance, confidence, jobs, and the defaults of
  *                      every workload: platforms, reps, warmup, pin, timeout, sample

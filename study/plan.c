@@ -1,5 +1,5 @@
 /*
- * study_plan.c - the cells of a study and the collector command of each cell.
+ * plan.c - the cells of a study and the collector command of each cell.
  *
  * Cell keys are "<workload>/<platform>/<rep>": the collector stores them in
  * run.cell, --resume and --cell use them, and a batch system gets them from

@@ -1,5 +1,5 @@
 /*
- * model.c - what a report shows of one workload, read from the store.
+ * workload_view.c - what a report shows of one workload, read from the store.
  *
  * A region's row shows its primary finding: the instruction-share predictor
  * (the icount view most QEMU-based papers use) on the workload's hardware

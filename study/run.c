@@ -1,5 +1,5 @@
 /*
- * study_run.c - run the cells of a study: one `emudiff collect` process per
+ * run.c - run the cells of a study: one `emudiff collect` process per
  * cell, its output in a log file of its own, a per-run deadline, emulation
  * cells in parallel (--jobs) and hardware cells alone, a progress bar on a
  * terminal and one line per cell otherwise.

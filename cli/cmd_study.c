@@ -180,7 +180,7 @@ static void parse_opts(int argc, char **argv, struct study_opts *o)
 		usage_die("study: --retry-failed goes with --resume");
 }
 
-/* The build tree the running binary sits in (build/collect/emudiff), if any:
+/* The build tree the running binary sits in (build/cli/emudiff), if any:
  * suites name meson-built workloads relative to it. */
 static char *find_build_root(void)
 {

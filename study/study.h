@@ -1,8 +1,8 @@
 /*
- * study.h - the parts of `emudiff study`: the suite file (study_suite.c), the
- * plan of cells and the collector command of each (study_plan.c), and the
+ * study.h - the parts of `emudiff study`: the suite file (suite.c), the
+ * plan of cells and the collector command of each (plan.c), and the
  * runner that executes cells with timeouts, parallel emulation jobs and a
- * progress display (study_run.c). cmd_study.c ties them together.
+ * progress display (run.c). cli/cmd_study.c ties them together.
  *
  * A cell is one invocation: workload x platform x repetition, keyed
  * "<workload>/<platform>/<rep>" and stored in run.cell by the collector, so
