@@ -5,6 +5,7 @@
  */
 #include "report_int.h"
 #include "common.h"
+#include "vocab.h"
 
 #include <math.h>
 #include <plplot.h>
@@ -42,7 +43,7 @@ static void draw(const struct figure *fig, void *arg)
 {
 	const struct events_fig *ef = arg;
 	double n = (double)ef->n;
-	static const char *const titles[EV_COUNT] = { "syscalls", "traps", "exits" };
+	static const char *const titles[EV_COUNT] = { METRIC_SYSCALLS, METRIC_TRAPS, METRIC_EXITS };
 
 	for (int e = 0; e < EV_COUNT; e++) {
 		double max = 0;

@@ -109,7 +109,7 @@ static int record_failure(struct store *st, const struct study_cell *c, const ch
 	if (wid < 0 || !cfg)
 		goto fail;
 	ri.workload_id = wid;
-	ri.platform = study_platform_name(c->platform);
+	ri.platform = platform__name(c->platform);
 	ri.config_json = cfg;
 	ri.rep = c->rep;
 	ri.status = status;
