@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "vocab.h"
 #include "regions.h"
 #include "rollup.h"
 

@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "common.h"
-#include "vocab.h"
 #include "regions.h"
 
 struct reader {

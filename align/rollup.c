@@ -7,7 +7,6 @@
 #include "rollup.h"
 
 #include "common.h"
-#include "vocab.h"
 
 #include <math.h>
 #include <stdio.h>

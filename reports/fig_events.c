@@ -5,7 +5,6 @@
  */
 #include "report_int.h"
 #include "common.h"
-#include "vocab.h"
 
 #include <math.h>
 #include <plplot.h>

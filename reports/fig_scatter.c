@@ -6,7 +6,6 @@
  */
 #include "report_int.h"
 #include "common.h"
-#include "vocab.h"
 
 #include <math.h>
 #include <plplot.h>

@@ -6,7 +6,7 @@
  * against the workload's average.
  */
 #include "report_int.h"
-#include "vocab.h"
+#include "common.h"
 
 #include <math.h>
 #include <string.h>

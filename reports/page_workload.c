@@ -4,7 +4,6 @@
  */
 #include "report_int.h"
 #include "common.h"
-#include "vocab.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -12,7 +12,6 @@
  */
 #include "report_int.h"
 #include "common.h"
-#include "vocab.h"
 
 #include <math.h>
 #include <stddef.h>

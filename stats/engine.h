@@ -6,7 +6,7 @@
 #define EMUDIFF_STATS_ENGINE_H
 
 #include "stats.h"
-#include "vocab.h"
+#include "common.h"
 
 #include <math.h>
 #include <sqlite3.h>

@@ -12,7 +12,7 @@
 #define EMUDIFF_STUDY_H
 
 #include "store.h"
-#include "vocab.h"
+#include "common.h"
 
 #include <stdint.h>
 
