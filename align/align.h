@@ -110,7 +110,7 @@ struct marksite {
 };
 
 /*
- * Find every marker instruction (DESIGN.md's marker ABI) in the executable
+ * Find every marker instruction (docs/design.md's marker ABI) in the executable
  * sections of an ELF file, walking real instruction starts. *sites (sorted by
  * address, caller frees) and *n; *arch (may be NULL) gets the architecture.
  * 0, or -1 with a one-line error.

@@ -87,11 +87,11 @@ static int exec_wid(struct ctx *c, const char *sql)
 static const char clear_events_sql[] =
 	"UPDATE event_count SET region_id = NULL"
 	" WHERE run_id IN (SELECT id FROM run WHERE workload_id = ?1)"
-	" AND region_id IN (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = 'm:')";
+	" AND region_id IN (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = '" REGION_KEY_MARK "')";
 static const char clear_metrics_sql[] =
 	"DELETE FROM region_metric"
 	" WHERE run_id IN (SELECT id FROM run WHERE workload_id = ?1)"
-	" AND region_id IN (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = 'm:')";
+	" AND region_id IN (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = '" REGION_KEY_MARK "')";
 
 const char *const align__region_metric_sql[] = {
 	clear_metrics_sql, rollup__clear_sql, rollup__drop_unused_sql, NULL,
@@ -131,7 +131,7 @@ static int drop_unused_regions(struct ctx *c)
 			goto out;
 		}
 	}
-	rc = exec_wid(c, "DELETE FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = 'm:'"
+	rc = exec_wid(c, "DELETE FROM region WHERE workload_id = ?1 AND substr(key, 1, 2) = '" REGION_KEY_MARK "'"
 			 " AND id NOT IN (SELECT id FROM temp.align_keep)");
 out:
 	sqlite3_finalize(st);
@@ -203,7 +203,7 @@ static int make_regions(struct ctx *c)
 			h = (h + 1) & (cap - 1);
 		tab[h].key = key;
 		tab[h].count++;
-		snprintf(k, sizeof(k), "m:%d->%d#%u", ref->ids[i], ref->ids[i + 1], tab[h].count);
+		snprintf(k, sizeof(k), REGION_KEY_MARK "%d->%d#%u", ref->ids[i], ref->ids[i + 1], tab[h].count);
 		for (j = 0; j < 3; j++) {
 			sqlite3_reset(sts[j]);
 			sqlite3_bind_int64(sts[j], 1, c->wid);

@@ -320,7 +320,7 @@ struct taken {
 static int taken_metric(const struct taken *t, const char *m)
 {
 	return (t->insns && !strcmp(m, t->insns)) || (t->time && !strcmp(m, t->time)) ||
-	       !strcmp(m, "syscalls") || !strcmp(m, "traps") || !strcmp(m, "exits");
+	       !strcmp(m, METRIC_SYSCALLS) || !strcmp(m, METRIC_TRAPS) || !strcmp(m, METRIC_EXITS);
 }
 
 static int mark_values(struct reader *rd, struct run_regions *out, size_t nreg,
@@ -385,7 +385,7 @@ static int event_category(const char *kind)
 
 static int events(struct reader *rd, struct run_regions *out, size_t nreg, const struct hits *h)
 {
-	static const char *const names[EV_CATEGORIES] = { "syscalls", "traps", "exits" };
+	static const char *const names[EV_CATEGORIES] = { METRIC_SYSCALLS, METRIC_TRAPS, METRIC_EXITS };
 	const long *map = out->map;
 	long *hit_region = xmalloc((h->n ? h->n : 1) * sizeof(long));
 	double *tot = xcalloc(nreg * EV_CATEGORIES + 1, sizeof(double));
@@ -507,9 +507,9 @@ static int read_run(struct reader *rd, const struct workload_seqs *w, struct run
 		goto out;
 	for (i = 0; i < h.n; i++) {
 		if (!isnan(h.insns[i]))
-			taken.insns = qemu ? "insns" : "instret";
+			taken.insns = qemu ? METRIC_INSNS : METRIC_INSTRET;
 		if (!isnan(h.time[i]))
-			taken.time = qemu ? "qemu_host_ns" : "time_ns";
+			taken.time = qemu ? METRIC_QEMU_HOST_NS : METRIC_TIME_NS;
 	}
 	/* a run without values of a column writes none of its rows */
 	if (taken.insns)

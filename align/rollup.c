@@ -114,7 +114,7 @@ struct rollup *rollup__new(sqlite3 *db, const char *dbname, int64_t workload_id,
 /* The id of region ms:<from>-><to>/<symbol>, created when new; -1 on error. */
 static int64_t region_id(struct rollup *ru, size_t pair, const char *symbol)
 {
-	char *key = xasprintf("ms:%d->%d/%s", ru->pair[pair][0], ru->pair[pair][1], symbol);
+	char *key = xasprintf(REGION_KEY_MARK_SYMBOL "%d->%d/%s", ru->pair[pair][0], ru->pair[pair][1], symbol);
 	int64_t id = -1;
 	int step;
 
@@ -249,7 +249,7 @@ int rollup__run(struct rollup *ru, int64_t run_id, const char *platform, const l
 		sqlite3_bind_double(ru->st_metric, 4, rw[i].value);
 		if (sqlite3_step(ru->st_metric) != SQLITE_DONE)
 			rc = db_fail(ru, "writing roll-up metrics");
-		if (!strcmp(rw[i].metric, "insns"))
+		if (!strcmp(rw[i].metric, METRIC_INSNS))
 			ru->summed[rw[i].pair] += rw[i].value;
 		rows++;
 	}
@@ -317,12 +317,12 @@ static int exec_wid(sqlite3 *db, const char *dbname, int64_t wid, const char *sq
 const char rollup__clear_sql[] =
 	"DELETE FROM region_metric"
 	" WHERE run_id IN (SELECT id FROM run WHERE workload_id = ?1)"
-	" AND region_id IN (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 3) = 'ms:')";
+	" AND region_id IN (SELECT id FROM region WHERE workload_id = ?1 AND substr(key, 1, 3) = '" REGION_KEY_MARK_SYMBOL "')";
 
 /* The regions that still have metrics, gathered once in one pass over the
  * workload's rows rather than looked up per region. */
 const char rollup__drop_unused_sql[] =
-	"DELETE FROM region WHERE workload_id = ?1 AND substr(key, 1, 3) = 'ms:'"
+	"DELETE FROM region WHERE workload_id = ?1 AND substr(key, 1, 3) = '" REGION_KEY_MARK_SYMBOL "'"
 	" AND id NOT IN (SELECT rm.region_id FROM run r JOIN region_metric rm ON rm.run_id = r.id"
 	"  WHERE r.workload_id = ?1)";
 
@@ -340,7 +340,7 @@ int rollup__drop_unused(sqlite3 *db, const char *dbname, int64_t workload_id, si
 	if (rc)
 		return rc;
 	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM region WHERE workload_id = ?1"
-				   " AND substr(key, 1, 3) = 'ms:'", -1, &st, NULL) != SQLITE_OK)
+				   " AND substr(key, 1, 3) = '" REGION_KEY_MARK_SYMBOL "'", -1, &st, NULL) != SQLITE_OK)
 		return error("%s: counting roll-up regions: %s", dbname, sqlite3_errmsg(db));
 	sqlite3_bind_int64(st, 1, workload_id);
 	if (sqlite3_step(st) == SQLITE_ROW)

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Exit codes of the emudiff command (DESIGN.md). */
+/* Exit codes of the emudiff command (docs/design.md). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FINDINGS = 1, /* findings or failed runs, when asked to fail on them; runtime failure */
@@ -22,6 +22,65 @@ enum {
 #define EMUDIFF_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define EMUDIFF_PRINTF(a, b)
+/* ---- child processes: one supervisor, one deadline policy (proc.c) ----
+ *
+ * Every child emudiff runs (a workload, QEMU, a VMM, a study cell's collector)
+ * ends the same way: at its deadline, or when a stop is requested, it gets
+ * SIGTERM (QEMU's plugin writes its output then, a server shuts down cleanly),
+ * and SIGKILL PROC_GRACE_S seconds later if it is still there. A child that
+ * supervises children of its own (a study cell's collector) gets one grace
+ * period more per level below it, so that the innermost child is ended first
+ * and its parent still stores what it measured. A child in its own process
+ * group (PROC_GROUP) is signalled as a group, so nothing it started survives;
+ * a workload keeps the collector's group, so that it can read the terminal.
+ */
+#include <sys/types.h>
+
+#define PROC_GRACE_S 5
+
+enum proc_flags {
+	PROC_GROUP = 1, /* the child leads a process group of its own */
+};
+
+enum proc_end {
+	PROC_RUNNING,
+	PROC_EXITED,  /* on its own */
+	PROC_TIMEOUT, /* ended by its deadline */
+	PROC_STOPPED, /* ended on request (proc__stop) */
+};
+
+struct proc {
+	pid_t pid;
+	unsigned flags;
+	int64_t start_ns, deadline_ns; /* deadline 0: none */
+	int64_t grace_ns;
+	int64_t term_ns; /* SIGTERM sent then; 0: not yet */
+	int killed;      /* SIGKILL sent */
+	enum proc_end end;
+	int wstatus;     /* waitpid's, once the child is reaped */
+};
+
+/* fork() under the supervisor: 0 in the child (in its own group with
+ * PROC_GROUP), the pid in the parent, -1 with errno on failure. levels is the
+ * number of supervisors below this child (0 for a workload or QEMU). */
+pid_t proc__fork(struct proc *p, unsigned flags, double timeout_s, int levels);
+/* Supervise a child forked otherwise. */
+void proc__adopt(struct proc *p, pid_t pid, unsigned flags, double timeout_s, int levels);
+/* Reap without blocking and apply the deadline policy; 1 once the child is
+ * reaped (p->end and p->wstatus set), 0 while it runs. */
+int proc__step(struct proc *p);
+/* Ask the child to stop: SIGTERM now, SIGKILL after the grace. */
+void proc__stop(struct proc *p);
+/* Milliseconds until proc__step has something to do (for poll), at most cap_ms. */
+int proc__wait_ms(const struct proc *p, int cap_ms);
+/* Block until the child is reaped, applying the policy. */
+void proc__wait(struct proc *p);
+/* Why the child ended, for a run's record: "exit 3", "signal 11", "timeout
+ * after 2.0 s", ... into buf. */
+const char *proc__describe(const struct proc *p, char *buf, size_t size);
+
+#include "vocab.h"
+
 #endif
 
 /* Print "error: ..." to stderr; returns -1. */
@@ -65,5 +124,64 @@ int file_sha256(const char *path, char out[65]);
  * file here that needs SQLite). */
 struct sqlite3;
 struct sqlite3 *db__open_reader(struct sqlite3 *db);
+
+/* ---- child processes: one supervisor, one deadline policy (proc.c) ----
+ *
+ * Every child emudiff runs (a workload, QEMU, a VMM, a study cell's collector)
+ * ends the same way: at its deadline, or when a stop is requested, it gets
+ * SIGTERM (QEMU's plugin writes its output then, a server shuts down cleanly),
+ * and SIGKILL PROC_GRACE_S seconds later if it is still there. A child that
+ * supervises children of its own (a study cell's collector) gets one grace
+ * period more per level below it, so that the innermost child is ended first
+ * and its parent still stores what it measured. A child in its own process
+ * group (PROC_GROUP) is signalled as a group, so nothing it started survives;
+ * a workload keeps the collector's group, so that it can read the terminal.
+ */
+#include <sys/types.h>
+
+#define PROC_GRACE_S 5
+
+enum proc_flags {
+	PROC_GROUP = 1, /* the child leads a process group of its own */
+};
+
+enum proc_end {
+	PROC_RUNNING,
+	PROC_EXITED,  /* on its own */
+	PROC_TIMEOUT, /* ended by its deadline */
+	PROC_STOPPED, /* ended on request (proc__stop) */
+};
+
+struct proc {
+	pid_t pid;
+	unsigned flags;
+	int64_t start_ns, deadline_ns; /* deadline 0: none */
+	int64_t grace_ns;
+	int64_t term_ns; /* SIGTERM sent then; 0: not yet */
+	int killed;      /* SIGKILL sent */
+	enum proc_end end;
+	int wstatus;     /* waitpid's, once the child is reaped */
+};
+
+/* fork() under the supervisor: 0 in the child (in its own group with
+ * PROC_GROUP), the pid in the parent, -1 with errno on failure. levels is the
+ * number of supervisors below this child (0 for a workload or QEMU). */
+pid_t proc__fork(struct proc *p, unsigned flags, double timeout_s, int levels);
+/* Supervise a child forked otherwise. */
+void proc__adopt(struct proc *p, pid_t pid, unsigned flags, double timeout_s, int levels);
+/* Reap without blocking and apply the deadline policy; 1 once the child is
+ * reaped (p->end and p->wstatus set), 0 while it runs. */
+int proc__step(struct proc *p);
+/* Ask the child to stop: SIGTERM now, SIGKILL after the grace. */
+void proc__stop(struct proc *p);
+/* Milliseconds until proc__step has something to do (for poll), at most cap_ms. */
+int proc__wait_ms(const struct proc *p, int cap_ms);
+/* Block until the child is reaped, applying the policy. */
+void proc__wait(struct proc *p);
+/* Why the child ended, for a run's record: "exit 3", "signal 11", "timeout
+ * after 2.0 s", ... into buf. */
+const char *proc__describe(const struct proc *p, char *buf, size_t size);
+
+#include "vocab.h"
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Store metrics follow DESIGN.md: lower case, unit-suffixed; instructions
+/* Store metrics follow docs/design.md: lower case, unit-suffixed; instructions
  * retired are "instret" on every hardware platform. */
 static const struct hw_event events[] = {
 	{ "cycles", "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES },

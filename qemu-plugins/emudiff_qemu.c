@@ -3,7 +3,7 @@
  *
  * What it measures, in plain words: how many guest instructions QEMU
  * executes, where (per translation block, summed per symbol) and between which
- * program markers (DESIGN.md's marker ABI), plus the events that make a
+ * program markers (docs/design.md's marker ABI), plus the events that make a
  * region expensive on real hardware but not under emulation: system calls
  * (user mode), ecall/wfi/ebreak and syscall/hlt/int executions, trap-vector
  * entries and trap returns (system mode), and the host time QEMU spends per
@@ -593,7 +593,7 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 				add_event_site(insn, "trap_entry", pc);
 			}
 			if (gi[i].exit_kind) {
-				/* DESIGN.md's kinds: ecall, wfi, hlt; the others keep their name */
+				/* docs/design.md's kinds: ecall, wfi, hlt; the others keep their name */
 				const char *kind = gi[i].exit_kind;
 
 				if (!strcmp(kind, "syscall") || !strcmp(kind, "int"))

@@ -1,6 +1,6 @@
 /*
  * guest_insn.c - recognise markers, exits and trap returns from the
- * instruction bytes (fixed encodings, DESIGN.md's marker ABI), and classify
+ * instruction bytes (fixed encodings, docs/design.md's marker ABI), and classify
  * instructions with the project's RV64GC decoder (riscv64) or Capstone
  * (x86_64). Called at translation time only, under the plugin's lock.
  */

@@ -38,7 +38,7 @@
  *                                (mem=on); insns_load, insns_store,
  *                                insns_branch, insns_fp, insns_atomic,
  *                                insns_system, insns_other (mix=on)
- *   event SEQ KIND DETAIL COUNT  COUNT events of KIND (DESIGN.md's kinds:
+ *   event SEQ KIND DETAIL COUNT  COUNT events of KIND (docs/design.md's kinds:
  *                                syscall, ecall, wfi, hlt, trap_entry,
  *                                trap_return, vm_exit; also ebreak) after mark SEQ and
  *                                before mark SEQ+1; SEQ -1 = before the first

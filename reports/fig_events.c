@@ -42,7 +42,7 @@ static void draw(const struct figure *fig, void *arg)
 {
 	const struct events_fig *ef = arg;
 	double n = (double)ef->n;
-	static const char *const titles[EV_COUNT] = { "syscalls", "traps", "exits" };
+	static const char *const titles[EV_COUNT] = { METRIC_SYSCALLS, METRIC_TRAPS, METRIC_EXITS };
 
 	for (int e = 0; e < EV_COUNT; e++) {
 		double max = 0;

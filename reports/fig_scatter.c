@@ -51,7 +51,7 @@ static void draw(const struct figure *fig, void *arg)
 	struct fig_axes ax = { { 100, 24, 64, 40 }, lo, hi, lo, hi, AX_LOG_PCT, AX_LOG_PCT, 1, 1, 1, 1,
 			       "predicted share (instructions under QEMU)", NULL };
 	char ylab[128];
-	snprintf(ylab, sizeof(ylab), "measured share (hardware %s)", fig__text(w->hw_metric ? w->hw_metric : "time_ns", 40));
+	snprintf(ylab, sizeof(ylab), "measured share (hardware %s)", fig__text(w->hw_metric ? w->hw_metric : METRIC_TIME_NS, 40));
 	ax.ylabel = ylab;
 
 	/* tolerance band first, so everything else draws over it */

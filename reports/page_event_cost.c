@@ -6,11 +6,12 @@
  * against the workload's average.
  */
 #include "report_int.h"
+#include "common.h"
 
 #include <math.h>
 #include <string.h>
 
-/* "syscalls" -> "syscall" (the table names the model's terms) */
+/* METRIC_SYSCALLS -> "syscall" (the table names the model's terms) */
 static void event_name(FILE *f, const char *ev)
 {
 	size_t n = strlen(ev);
@@ -32,7 +33,7 @@ int page_event_cost(struct report_ctx *ctx, FILE *f, int64_t workload_id)
 	sqlite3_bind_int64(st, 1, workload_id);
 	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
 		const char *ev = db__text(st, 0), *hw_metric = db__text(st, 4);
-		const char *unit = !strcmp(hw_metric, "time_ns") ? "ns" : hw_metric;
+		const char *unit = !strcmp(hw_metric, METRIC_TIME_NS) ? "ns" : hw_metric;
 
 		if (!any++)
 			fputs("<h2>Per-event cost</h2>\n<p class=\"muted\">Fitted on the regions: emulated "

@@ -177,13 +177,13 @@ const char page_workload__phase_symbols_sql[] =
 	"  CROSS JOIN (SELECT id, platform IN ('qemu-user', 'qemu-system') AS emu FROM run"
 	"   WHERE workload_id = ?1 AND status = 'ok') run"
 	"  CROSS JOIN region_metric rm ON rm.run_id = run.id AND rm.region_id = r.id"
-	"  WHERE r.workload_id = ?1 AND substr(r.key, 1, 3) = 'ms:' GROUP BY r.id),"
+	"  WHERE r.workload_id = ?1 AND substr(r.key, 1, 3) = '" REGION_KEY_MARK_SYMBOL "' GROUP BY r.id),"
 	/* absent on a side that has the pair: 0; a side without the pair: NULL */
 	" s AS (SELECT pair, sym, coalesce(e, 0) / sum(e) OVER (PARTITION BY pair) AS es,"
 	"  coalesce(h, 0) / sum(h) OVER (PARTITION BY pair) AS hs FROM v),"
 	" t AS (SELECT *, row_number() OVER (PARTITION BY pair ORDER BY max(coalesce(es, 0), coalesce(hs, 0)) DESC,"
 	"  sym) AS k FROM s)"
-	" SELECT pair, (SELECT name FROM region m WHERE m.workload_id = ?1 AND m.key = 'm:' || pair || '#1'),"
+	" SELECT pair, (SELECT name FROM region m WHERE m.workload_id = ?1 AND m.key = '" REGION_KEY_MARK "' || pair || '#1'),"
 	"  sym, es, hs FROM t WHERE k <= 12 ORDER BY pair, k";
 
 static int phase_symbols_table(struct report_ctx *ctx, FILE *f, const struct workload *w)

@@ -25,7 +25,7 @@ struct region_row {
 	char *key, *name;                 /* name may be NULL */
 	/* Shares: from the findings when stats/ wrote them, else from run means. NAN: unknown. */
 	double insn_share, qtime_share, hw_share, hw_lo, hw_hi;
-	/* The region's primary finding (see model.c); verdict NULL when it has none. */
+	/* The region's primary finding (see workload_view.c); verdict NULL when it has none. */
 	double factor, f_lo, f_hi, p_adj;
 	char *verdict, *reason, *predictor, *baseline;
 	double ev[SIDE_COUNT][EV_COUNT];  /* mean per ok run, NAN when never recorded */
@@ -70,7 +70,7 @@ int mkdir_p(const char *dir);
 char *safe_file_name(const char *name, int64_t id);
 char *file_slurp(const char *path, size_t *len);
 
-/* db.c: statements with errors that name the store. */
+/* query.c: statements with errors that name the store. */
 sqlite3_stmt *db__prepare(struct report_ctx *ctx, const char *sql);
 int db__step(struct report_ctx *ctx, sqlite3_stmt *st); /* SQLITE_ROW, SQLITE_DONE or -1 (printed) */
 double db__double(sqlite3_stmt *st, int col);          /* NAN for NULL */
@@ -90,7 +90,7 @@ void html__sortkey(FILE *f, double v);                   /* data-v attribute for
 void html__num_cell(FILE *f, double sortkey);           /* opens <td class="n" data-v=...> */
 int verdict_flagged(const char *verdict);
 
-/* model.c */
+/* workload_view.c */
 int model__workloads(struct report_ctx *ctx, struct workload **out, size_t *n);
 int model__load(struct report_ctx *ctx, struct workload *w);
 void model__free(struct workload *w);

@@ -74,7 +74,7 @@ const char ab__region_costs_sql[] =
 const char ab__run_costs_sql[] =
 	"SELECT (SELECT value FROM run_metric WHERE run_id = r.id AND metric = ?3),"
 	" (SELECT sum(rm.value) FROM region_metric rm JOIN region g ON g.id = rm.region_id"
-	"  WHERE rm.run_id = r.id AND rm.metric = ?3 AND g.key LIKE 'm:%')"
+	"  WHERE rm.run_id = r.id AND rm.metric = ?3 AND g.key LIKE '" REGION_KEY_MARK "%')"
 	" FROM run r WHERE r.workload_id = ?1 AND r.platform = ?2 AND r.status = 'ok'"
 	" ORDER BY r.id";
 
@@ -288,7 +288,7 @@ static char **common_keys(struct engine *e, const struct side *a, const struct s
 	*n = 0;
 	if (sqlite3_prepare_v2(e->db,
 			       "SELECT ga.key FROM region ga JOIN region gb ON gb.workload_id = ?2 AND gb.key = ga.key"
-			       " WHERE ga.workload_id = ?1 AND substr(ga.key, 1, 2) = 'm:' ORDER BY ga.key",
+			       " WHERE ga.workload_id = ?1 AND substr(ga.key, 1, 2) = '" REGION_KEY_MARK "' ORDER BY ga.key",
 			       -1, &st, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_int64(st, 1, a->workload_id);
@@ -314,13 +314,13 @@ static const char *ab_hw_metric(struct engine *e, const struct side *a, const st
 	if (e->o->metric)
 		return e->o->metric;
 	for (int k = 0; k < 2; k++) {
-		double *v = run_costs(e->db, s[k]->workload_id, s[k]->hw_p, "cycles", NULL, &n, &missing);
+		double *v = run_costs(e->db, s[k]->workload_id, s[k]->hw_p, METRIC_CYCLES, NULL, &n, &missing);
 
 		free(v);
 		if (!n || missing)
-			return "time_ns";
+			return METRIC_TIME_NS;
 	}
-	return "cycles";
+	return METRIC_CYCLES;
 }
 
 int engine__ab(struct engine *e)
@@ -368,8 +368,8 @@ int engine__ab(struct engine *e)
 			continue;
 		}
 		hw_metric = ab_hw_metric(e, &s[0], &s[1]);
-		if (compare(e, ins, pair, &s[0], &s[1], "insns", hw_metric, NULL, NULL) ||
-		    compare(e, ins, pair, &s[0], &s[1], "qemu_host_ns", hw_metric, NULL, NULL))
+		if (compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, NULL, NULL) ||
+		    compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, NULL, NULL))
 			goto out;
 		{
 			size_t nk = 0;
@@ -378,8 +378,8 @@ int engine__ab(struct engine *e)
 			int bad = 0;
 
 			for (size_t k = 0; k < nk; k++) {
-				bad = bad || compare(e, ins, pair, &s[0], &s[1], "insns", hw_metric, keys[k], &pp) ||
-				      compare(e, ins, pair, &s[0], &s[1], "qemu_host_ns", hw_metric, keys[k], &pp);
+				bad = bad || compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, keys[k], &pp) ||
+				      compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, keys[k], &pp);
 				free(keys[k]);
 			}
 			free(keys);

@@ -6,23 +6,14 @@
 #define EMUDIFF_STATS_ENGINE_H
 
 #include "stats.h"
+#include "common.h"
 
 #include <math.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
-enum platform {
-	PLAT_QEMU_USER, PLAT_QEMU_SYSTEM, PLAT_HW, PLAT_HW_KVM, PLAT_CONSOLE, PLAT_IMPORT,
-	PLAT_COUNT,
-};
 /* ab.c's statements on region_metric, listed in stats__region_metric_sql (stats.h). */
 extern const char ab__region_costs_sql[], ab__run_costs_sql[];
-
-const char *platform__name(int p);
-int platform__parse(const char *s); /* -1 if unknown */
-int platform__is_emu(int p);
-
-enum run_status { RUN_OK, RUN_WARMUP, RUN_OTHER };
 
 struct wl_run {
 	int64_t id;

@@ -28,7 +28,7 @@
 #include <string.h>
 
 enum { EV_SYSCALLS, EV_TRAPS, EV_EXITS, EV_COUNT };
-static const char *const ev_term[EV_COUNT + 2] = { "syscalls", "traps", "exits", "intercept",
+static const char *const ev_term[EV_COUNT + 2] = { METRIC_SYSCALLS, METRIC_TRAPS, METRIC_EXITS, "intercept",
 						   "other_insns" };
 #define S1_TERMS (EV_COUNT + 1) /* events, intercept */
 #define S2_TERMS (EV_COUNT + 2) /* events, intercept, other instructions */
@@ -84,7 +84,7 @@ static void bind_real(sqlite3_stmt *st, int i, double x)
 int event_cost__fit(struct engine *e, const struct workload_data *w, const struct wl_calc *c,
 		    int hw_m, const char *metric)
 {
-	int em = workload_data__metric(w, "insns"), qm = workload_data__metric(w, "qemu_host_ns");
+	int em = workload_data__metric(w, METRIC_INSNS), qm = workload_data__metric(w, METRIC_QEMU_HOST_NS);
 	int evm[EV_COUNT];
 	size_t R = c->R;
 	double *X1 = xcalloc(R * S1_TERMS, sizeof(double)), *X2 = xcalloc(R * S2_TERMS, sizeof(double));

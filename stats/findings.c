@@ -48,7 +48,7 @@ static double severity(const struct finding_row *f, double t)
 
 static const char *what(const char *metric)
 {
-	return !strcmp(metric, "time_ns") ? "time" : metric;
+	return !strcmp(metric, METRIC_TIME_NS) ? "time" : metric;
 }
 
 static void pct(char *buf, size_t n, double share)

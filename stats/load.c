@@ -6,28 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const platform_names[PLAT_COUNT] = {
-	"qemu-user", "qemu-system", "hw", "hw-kvm", "console", "import",
-};
-
-const char *platform__name(int p)
-{
-	return p >= 0 && p < PLAT_COUNT ? platform_names[p] : "?";
-}
-
-int platform__parse(const char *s)
-{
-	for (int p = 0; p < PLAT_COUNT; p++)
-		if (s && !strcmp(s, platform_names[p]))
-			return p;
-	return -1;
-}
-
-int platform__is_emu(int p)
-{
-	return p == PLAT_QEMU_USER || p == PLAT_QEMU_SYSTEM;
-}
-
 int workload_data__metric(const struct workload_data *w, const char *name)
 {
 	for (size_t m = 0; m < w->nmetrics; m++)
@@ -111,8 +89,7 @@ int workload_data__load(sqlite3 *db, const char *path, int64_t id, const char *n
 		}
 		w->run[w->nruns].id = sqlite3_column_int64(st, 0);
 		w->run[w->nruns].platform = platform__parse((const char *)sqlite3_column_text(st, 1));
-		w->run[w->nruns].status = !strcmp(status, "ok") ? RUN_OK
-					  : !strcmp(status, "warmup") ? RUN_WARMUP : RUN_OTHER;
+		w->run[w->nruns].status = run_status__parse(status);
 		w->nruns++;
 	}
 	sqlite3_finalize(st);

@@ -12,7 +12,7 @@
 #include <string.h>
 
 const char *const model_term[MODEL_TERMS] = {
-	"insns", "mem_accesses", "syscalls", "traps", "exits", "intercept",
+	METRIC_INSNS, METRIC_MEM_ACCESSES, METRIC_SYSCALLS, METRIC_TRAPS, METRIC_EXITS, "intercept",
 };
 
 /* ---- the cost model ------------------------------------------------------ */
@@ -98,7 +98,7 @@ int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *
 	{
 		/* the same model of QEMU's host time, to set against hardware's per-event
 		 * costs ("hardware spends X ns per syscall, QEMU Y"); informational */
-		int qm = workload_data__metric(w, "qemu_host_ns");
+		int qm = workload_data__metric(w, METRIC_QEMU_HOST_NS);
 		double *yq = xcalloc(c->R, sizeof(*yq));
 		size_t got = 0;
 
@@ -118,7 +118,7 @@ int model__fit(struct engine *e, const struct workload_data *w, struct wl_calc *
 		parallel__for(2, e->threads, fit_chunk, &job);
 		free(yq);
 		if (!job.ret[1] && qf.rank == qf.p && qf.p >= 2 &&
-		    engine__write_model(e, w->id, "qemu_host_ns", &qf)) {
+		    engine__write_model(e, w->id, METRIC_QEMU_HOST_NS, &qf)) {
 			free(X);
 			free(y);
 			return -1;

@@ -43,7 +43,7 @@ static size_t *warmup_compute(const struct workload_data *w, double confidence)
 	for (size_t r = 0; r < w->nregions; r++) {
 		const char *k = w->region_key[r], *hash;
 
-		if (strncmp(k, "m:", 2) || !(hash = strrchr(k, '#')))
+		if (!region_key__is(k, REGION_KEY_MARK) || !(hash = strrchr(k, '#')))
 			continue;
 		occ[nocc].key = k;
 		occ[nocc].pair_len = (size_t)(hash - k);
@@ -67,7 +67,7 @@ static size_t *warmup_compute(const struct workload_data *w, double confidence)
 					for (size_t i = 0; i < w->nruns; i++) {
 						size_t len = 0, s;
 
-						if (w->run[i].platform != p || w->run[i].status == RUN_OTHER)
+						if (w->run[i].platform != p || (w->run[i].status != RUN_OK && w->run[i].status != RUN_WARMUP))
 							continue;
 						/* consecutive occurrences #1, #2, ... of this run */
 						for (size_t j = g; j < e && occ[j].n == j - g + 1; j++) {

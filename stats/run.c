@@ -247,9 +247,9 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 	e.o = o;
 	e.sum = sum;
 	e.threads = parallel__threads(o->threads);
-	e.obs[0].metric = "cycles";
-	e.obs[1].metric = "time_ns";
-	e.obs[2].metric = "qemu_host_ns";
+	e.obs[0].metric = METRIC_CYCLES;
+	e.obs[1].metric = METRIC_TIME_NS;
+	e.obs[2].metric = METRIC_QEMU_HOST_NS;
 	if (exec(db, path, "BEGIN IMMEDIATE"))
 		return -1;
 	/* re-running replaces every previous result, in the same transaction */

@@ -7,7 +7,7 @@
  *    Benjamini-Hochberg, warm-up detection, weighted median, linear cost
  *    model fits); each is tested against independently known values;
  *  - the engine, stats__run(), which reads a store through a `sqlite3 *`
- *    (schema of collect/schema.c) and replaces the tables finding,
+ *    (schema of store/schema.c) and replaces the tables finding,
  *    region_stat, agreement, ab_compare and cost_model in one transaction.
  *
  * All functions are deterministic: the bootstrap draws from a GSL mt19937

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const predictor_names[PRED_COUNT] = { "insns", "qemu_time", "model" };
+static const char *const predictor_names[PRED_COUNT] = { METRIC_INSNS, "qemu_time", "model" };
 
 const char *predictor__name(int p)
 {
@@ -516,8 +516,8 @@ static void no_verdict(struct engine *e, const struct workload_data *w, size_t r
 static const char *hw_metric_name(const struct workload_data *w, const struct stats_options *o,
 				  int symbols, const size_t *hw_cand, size_t nh)
 {
-	static const char *const known[] = { "cycles", "time_ns", "samples", "instret" };
-	int cm = workload_data__metric(w, "cycles");
+	static const char *const known[] = { METRIC_CYCLES, METRIC_TIME_NS, "samples", METRIC_INSTRET };
+	int cm = workload_data__metric(w, METRIC_CYCLES);
 
 	if (o->metric) {
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -534,15 +534,15 @@ static const char *hw_metric_name(const struct workload_data *w, const struct st
 
 			for (size_t r = 0; r < w->nregions && !any; r++)
 				any = !isnan(workload_data__get(w, cm, hw_cand[i], r)) &&
-				      (!strncmp(w->region_key[r], symbols ? "s:" : "m:", 2));
+				      (region_key__is(w->region_key[r], symbols ? REGION_KEY_SYMBOL : REGION_KEY_MARK));
 			all = any;
 		}
 		if (all)
-			return "cycles";
+			return METRIC_CYCLES;
 	}
-	if (symbols && workload_data__metric(w, "time_ns") < 0)
+	if (symbols && workload_data__metric(w, METRIC_TIME_NS) < 0)
 		return "samples";
-	return "time_ns";
+	return METRIC_TIME_NS;
 }
 
 int engine__workload(struct engine *e, struct workload_data *w)
@@ -551,7 +551,7 @@ int engine__workload(struct engine *e, struct workload_data *w)
 	struct wl_calc c;
 	struct boot_plan pe = { 0 }, ph = { 0 };
 	int emu_p = pick_platform(w, 1), hw_p = pick_platform(w, 0);
-	int insns_m = workload_data__metric(w, "insns"), hw_m, symbols = 1, ret = -1;
+	int insns_m = workload_data__metric(w, METRIC_INSNS), hw_m, symbols = 1, ret = -1;
 	size_t *hw_outliers = xcalloc(w->nregions ? w->nregions : 1, sizeof(size_t));
 	const char *metric;
 	double *scratch = NULL;
@@ -572,7 +572,7 @@ int engine__workload(struct engine *e, struct workload_data *w)
 	}
 	/* marker regions when the workload has them, else symbol regions */
 	for (size_t r = 0; r < w->nregions; r++)
-		if (!strncmp(w->region_key[r], "m:", 2))
+		if (region_key__is(w->region_key[r], REGION_KEY_MARK))
 			symbols = 0;
 	metric = hw_metric_name(w, o, symbols, c.hw_run, c.nh);
 	if (!metric) {
@@ -587,7 +587,7 @@ int engine__workload(struct engine *e, struct workload_data *w)
 		goto out;
 	}
 	for (size_t r = 0; r < w->nregions; r++)
-		if (!strncmp(w->region_key[r], symbols ? "s:" : "m:", 2))
+		if (region_key__is(w->region_key[r], symbols ? REGION_KEY_SYMBOL : REGION_KEY_MARK))
 			c.reg[c.R++] = r;
 	if (!c.R) {
 		ret = 0;
@@ -641,7 +641,7 @@ int engine__workload(struct engine *e, struct workload_data *w)
 	run_shares(w, hw_m, c.hw_run, c.nh, c.reg, c.R, c.hshare);
 	mean_var(c.hshare, c.nh, c.R, c.hmean, c.hvar);
 	{
-		int qm = workload_data__metric(w, "qemu_host_ns");
+		int qm = workload_data__metric(w, METRIC_QEMU_HOST_NS);
 		int ms[2] = { insns_m, qm };
 
 		for (int q = PRED_INSNS; q <= PRED_QEMU_TIME; q++) {

@@ -4,7 +4,7 @@
  * sites and one marker without a name, so that symbolization, the
  * .emudiff_marks reader and `emudiff align --check` all have known answers.
  *
- * Markers are written here with the encoding of DESIGN.md's marker ABI
+ * Markers are written here with the encoding of docs/design.md's marker ABI
  * directly (inline assembly), so this file builds for x86_64 and riscv64
  * without the marker runtime; the record layout in .emudiff_marks is
  * mark.h's: uint32 id, uint32 name_len (with the NUL), name, padding to 4.

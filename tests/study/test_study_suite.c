@@ -110,7 +110,7 @@ static void test_basic(const char *dir)
 	CHECK_EQ_INT(s->workloads[0].pin, 0);
 	CHECK_EQ_INT(s->workloads[0].timeout, 2);
 	CHECK_EQ_INT(s->workloads[0].line, 11);
-	CHECK_EQ_INT(s->workloads[0].platforms, 1u << SP_QEMU_USER | 1u << SP_HW);
+	CHECK_EQ_INT(s->workloads[0].platforms, 1u << PLAT_QEMU_USER | 1u << PLAT_HW);
 	CHECK_EQ_INT(s->workloads[0].args.n, 3);
 	if (s->workloads[0].args.n == 3) {
 		CHECK(!strcmp(s->workloads[0].args.v[0], "--size"));
@@ -119,9 +119,9 @@ static void test_basic(const char *dir)
 	}
 	CHECK(!strcmp(strrchr(s->workloads[0].binary, '/'), "/no-op"));
 	CHECK_EQ_INT(s->workloads[1].reps, 2);
-	CHECK_EQ_INT(s->workloads[1].platforms, 1u << SP_QEMU_USER);
+	CHECK_EQ_INT(s->workloads[1].platforms, 1u << PLAT_QEMU_USER);
 	CHECK_EQ_INT(s->workloads[2].sample, 999);
-	CHECK_EQ_INT(s->workloads[2].opts[SP_HW].n, 2);
+	CHECK_EQ_INT(s->workloads[2].opts[PLAT_HW].n, 2);
 	CHECK(!strcmp(s->pairs[0].a, "alpha") && !strcmp(s->pairs[0].b, "beta"));
 	CHECK(s->pairs[0].a_platform == NULL && !strcmp(s->pairs[0].b_platform, "qemu-user"));
 

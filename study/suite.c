@@ -1,5 +1,5 @@
 /*
- * study_suite.c - the suite file of `emudiff study`, parsed with libinih.
+ * suite.c - the suite file of `emudiff study`, parsed with libinih.
  *
  *   [study]            name, tolerance, confidence, jobs, and the defaults of
  *                      every workload: platforms, reps, warmup, pin, timeout, sample
@@ -25,17 +25,9 @@
 #include <unistd.h>
 #include <wordexp.h>
 
-static const char *const platform_names[SP_COUNT] = { "qemu-user", "qemu-system", "hw", "hw-kvm",
-	"console" };
-
-const char *study_platform_name(enum study_platform p)
+int study_platform_exclusive(enum platform p)
 {
-	return p < SP_COUNT ? platform_names[p] : "?";
-}
-
-int study_platform_exclusive(enum study_platform p)
-{
-	return p == SP_HW || p == SP_HW_KVM;
+	return p == PLAT_HW || p == PLAT_HW_KVM;
 }
 
 /* Which keys a workload set itself (the rest come from [study]). */
@@ -53,7 +45,7 @@ enum {
 	SET_SYSTEM = 1024,
 	SET_OPTIONAL = 2048,
 	SET_OPTS = 4096, /* << platform */
-	SET_NAME = SET_OPTS << SP_COUNT,
+	SET_NAME = SET_OPTS << STUDY_PLATFORMS,
 	SET_TOLERANCE = SET_NAME << 1,
 	SET_CONFIDENCE = SET_NAME << 2,
 	SET_JOBS = SET_NAME << 3,
@@ -138,11 +130,9 @@ static int parse_platforms(struct parse_ctx *c, const char *v, unsigned *out)
 	unsigned set = 0;
 
 	for (char *t = strtok_r(copy, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
-		int p;
-		for (p = 0; p < SP_COUNT; p++)
-			if (!strcmp(t, platform_names[p]))
-				break;
-		if (p == SP_COUNT) {
+		int p = platform__parse(t);
+
+		if (p < 0 || p >= STUDY_PLATFORMS) {
 			ctx_error(c, "unknown platform '%s' (qemu-user, qemu-system, hw, hw-kvm, console)", t);
 			free(copy);
 			return -1;
@@ -290,10 +280,10 @@ static int workload_key(struct parse_ctx *c, int idx, const char *key, const cha
 	if (!strcmp(key, "system"))
 		return words_key(c, idx, SET_SYSTEM, key, v, continuation, &w->system);
 	if (!strncmp(key, "opts.", 5)) {
-		for (int p = 0; p < SP_COUNT; p++)
-			if (!strcmp(key + 5, platform_names[p]))
-				return words_key(c, idx, (unsigned)SET_OPTS << p, key, v, continuation,
-						 &w->opts[p]);
+		int p = platform__parse(key + 5);
+
+		if (p >= 0 && p < STUDY_PLATFORMS)
+			return words_key(c, idx, (unsigned)SET_OPTS << p, key, v, continuation, &w->opts[p]);
 		return ctx_error(c, "unknown platform in '%s'", key), -1;
 	}
 	rc = common_key(c, w, &c->set[idx], key, v);
@@ -345,11 +335,9 @@ static int pair_key(struct parse_ctx *c, int idx, const char *key, const char *v
 	if (*slot)
 		return ctx_error(c, "key '%s' given twice in [pair %s]", key, p->name), -1;
 	if (strstr(key, "platform")) {
-		int k;
-		for (k = 0; k < SP_COUNT; k++)
-			if (!strcmp(v, platform_names[k]))
-				break;
-		if (k == SP_COUNT)
+		int k = platform__parse(v);
+
+		if (k < 0 || k >= STUDY_PLATFORMS)
 			return ctx_error(c, "unknown platform '%s'", v), -1;
 	}
 	*slot = xstrdup(v);
@@ -483,7 +471,7 @@ static int check_workload(struct study_suite *s, struct study_workload *w, unsig
 		w->sample = d->sample;
 
 	/* a program to run, except for serial logs and for system command lines */
-	if ((w->platforms & (1u << SP_QEMU_USER | 1u << SP_HW)) && !w->binary)
+	if ((w->platforms & (1u << PLAT_QEMU_USER | 1u << PLAT_HW)) && !w->binary)
 		return error("%s:%d: workload '%s' has no 'binary'", s->path, w->line, w->name);
 	if (w->binary) {
 		char *r = resolve_path(suite_dir, build_root, w->binary);
@@ -500,10 +488,10 @@ static int check_workload(struct study_suite *s, struct study_workload *w, unsig
 		free(w->binary);
 		w->binary = r;
 	}
-	if ((w->platforms & (1u << SP_QEMU_SYSTEM | 1u << SP_HW_KVM)) && !w->system.n)
+	if ((w->platforms & (1u << PLAT_QEMU_SYSTEM | 1u << PLAT_HW_KVM)) && !w->system.n)
 		return error("%s:%d: workload '%s' runs on qemu-system or hw-kvm but has no 'system' command line",
 			     s->path, w->line, w->name);
-	if (w->platforms & (1u << SP_CONSOLE)) {
+	if (w->platforms & (1u << PLAT_CONSOLE)) {
 		char *r;
 		if (!w->log)
 			return error("%s:%d: workload '%s' runs on console but has no 'log'", s->path, w->line,
@@ -526,7 +514,7 @@ static void workload_free(struct study_workload *w)
 	free(w->log);
 	words_free(&w->args);
 	words_free(&w->system);
-	for (int p = 0; p < SP_COUNT; p++)
+	for (int p = 0; p < STUDY_PLATFORMS; p++)
 		words_free(&w->opts[p]);
 }
 
@@ -594,7 +582,7 @@ struct study_suite *study_suite__load(const char *path, const char *build_root)
 	s->path = xstrdup(path);
 	s->tolerance = 1.25;
 	s->confidence = 0.95;
-	c.defaults.platforms = 1u << SP_QEMU_USER | 1u << SP_HW;
+	c.defaults.platforms = 1u << PLAT_QEMU_USER | 1u << PLAT_HW;
 	c.defaults.reps = 5;
 	c.defaults.warmup = 1;
 	c.defaults.pin = -1;

@@ -180,7 +180,7 @@ static void parse_opts(int argc, char **argv, struct study_opts *o)
 		usage_die("study: --retry-failed goes with --resume");
 }
 
-/* The build tree the running binary sits in (build/collect/emudiff), if any:
+/* The build tree the running binary sits in (build/cli/emudiff), if any:
  * suites name meson-built workloads relative to it. */
 static char *find_build_root(void)
 {
@@ -391,7 +391,7 @@ static int check_native(const struct study_plan *todo, const struct study_suite 
 		return 0;
 	for (int i = 0; i < todo->ncells; i++) {
 		const struct study_cell *c = &todo->cells[i];
-		if (c->platform == SP_HW && c->w->arch && strcmp(c->w->arch, u.machine))
+		if (c->platform == PLAT_HW && c->w->arch && strcmp(c->w->arch, u.machine))
 			return error("%s:%d: workload '%s' is built for %s, this machine is %s: run its hw cells on"
 				     " a %s machine (--list-cells, --cell) and join the stores with emudiff merge",
 				     s->path, c->w->line, c->w->name, c->w->arch, u.machine, c->w->arch);

@@ -1,4 +1,4 @@
-/* db.c - prepared statements whose errors name the store. */
+/* query.c - prepared statements whose errors name the store. */
 #include "report_int.h"
 #include "common.h"
 

@@ -3,12 +3,12 @@
  *
  * migrations[i] takes a store from user_version i to i+1. Never edit a
  * migration that has shipped; append a new one. The core tables are
- * DESIGN.md's; everything else is an extension documented here.
+ * docs/design.md's; everything else is an extension documented here.
  */
 #include <stddef.h>
 
 const char *const store_migrations[] = {
-	/* 0 -> 1: the core of DESIGN.md plus the extensions every component uses. */
+	/* 0 -> 1: the core of docs/design.md plus the extensions every component uses. */
 	"CREATE TABLE workload ("
 	"  id INTEGER PRIMARY KEY,"
 	"  name TEXT NOT NULL UNIQUE,"

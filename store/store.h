@@ -1,6 +1,6 @@
 /*
  * store.h - the results store: one SQLite file (WAL) that every component
- * reads and writes. The core schema is DESIGN.md's contract; the extension
+ * reads and writes. The core schema is docs/design.md's contract; the extension
  * tables are documented next to their CREATE statements in schema.c.
  *
  * Conventions

@@ -1,5 +1,5 @@
 /*
- * model.c - what a report shows of one workload, read from the store.
+ * workload_view.c - what a report shows of one workload, read from the store.
  *
  * A region's row shows its primary finding: the instruction-share predictor
  * (the icount view most QEMU-based papers use) on the workload's hardware
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const event_metric_names[EV_COUNT] = { "syscalls", "traps", "exits" };
+const char *const event_metric_names[EV_COUNT] = { METRIC_SYSCALLS, METRIC_TRAPS, METRIC_EXITS };
 
 #define EMU_PLATFORMS "('qemu-user','qemu-system')"
 
@@ -120,7 +120,7 @@ static int load_regions(struct report_ctx *ctx, struct workload *w)
 {
 	/* symbol roll-ups of marker pairs (ms:) have their own table on the workload page */
 	sqlite3_stmt *st = db__prepare(ctx, "SELECT id, key, name FROM region WHERE workload_id = ?1"
-					    " AND substr(key, 1, 3) <> 'ms:' ORDER BY id");
+					    " AND substr(key, 1, 3) <> '" REGION_KEY_MARK_SYMBOL "' ORDER BY id");
 	int rc;
 
 	if (!st)
@@ -195,7 +195,7 @@ static int load_means(struct report_ctx *ctx, struct workload *w)
 	for (size_t i = 0; i < w->nregions; i++)
 		insns[i] = qns[i] = hw[i] = NAN;
 	sqlite3_bind_int64(st, 1, w->id);
-	sqlite3_bind_text(st, 2, w->hw_metric ? w->hw_metric : "time_ns", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, w->hw_metric ? w->hw_metric : METRIC_TIME_NS, -1, SQLITE_STATIC);
 	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
 		long i = region_index(w, sqlite3_column_int64(st, 0));
 		int emu = sqlite3_column_int(st, 1);
@@ -206,11 +206,11 @@ static int load_means(struct report_ctx *ctx, struct workload *w)
 		for (int e = 0; e < EV_COUNT; e++)
 			if (!strcmp(m, event_metric_names[e]))
 				w->regions[i].ev[emu ? SIDE_EMU : SIDE_HW][e] = v;
-		if (emu && !strcmp(m, "insns"))
+		if (emu && !strcmp(m, METRIC_INSNS))
 			insns[i] = v;
-		else if (emu && !strcmp(m, "qemu_host_ns"))
+		else if (emu && !strcmp(m, METRIC_QEMU_HOST_NS))
 			qns[i] = v;
-		else if (!emu && !strcmp(m, w->hw_metric ? w->hw_metric : "time_ns"))
+		else if (!emu && !strcmp(m, w->hw_metric ? w->hw_metric : METRIC_TIME_NS))
 			hw[i] = v;
 	}
 	sqlite3_finalize(st);
@@ -264,7 +264,7 @@ static int load_findings(struct report_ctx *ctx, struct workload *w)
 			r->verdict = xstrdup(db__text(st, 6));
 			r->reason = xstrdup(db__text(st, 7));
 			r->baseline = db__strdup(st, 8);
-			if (!strcmp(pred, "insns") && isfinite(db__double(st, 9)))
+			if (!strcmp(pred, METRIC_INSNS) && isfinite(db__double(st, 9)))
 				r->insn_share = db__double(st, 9);
 			if (isfinite(db__double(st, 10))) {
 				r->hw_share = db__double(st, 10);

@@ -37,7 +37,7 @@ static const char *include_dir(void)
 	static char installed[4096];
 	char self_marker[4096];
 
-	/* A build-tree binary sits in BUILD/collect/, next to BUILD/build.ninja. */
+	/* A build-tree binary sits in BUILD/cli/, next to BUILD/build.ninja. */
 	snprintf(self_marker, sizeof(self_marker), "%s/../build.ninja", cmd_self_dir());
 	if (!access(self_marker, F_OK) && !access(src_inc, R_OK))
 		return src_inc;

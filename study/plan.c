@@ -1,5 +1,5 @@
 /*
- * study_plan.c - the cells of a study and the collector command of each cell.
+ * plan.c - the cells of a study and the collector command of each cell.
  *
  * Cell keys are "<workload>/<platform>/<rep>": the collector stores them in
  * run.cell, --resume and --cell use them, and a batch system gets them from
@@ -21,7 +21,7 @@ int study_plan__build(struct study_plan *plan, const struct study_suite *s)
 	for (int i = 0; i < s->nworkloads; i++) {
 		if (s->workloads[i].reps > maxreps)
 			maxreps = s->workloads[i].reps;
-		for (int p = 0; p < SP_COUNT; p++)
+		for (int p = 0; p < STUDY_PLATFORMS; p++)
 			if (s->workloads[i].platforms & (1u << p))
 				n += s->workloads[i].reps;
 	}
@@ -31,15 +31,15 @@ int study_plan__build(struct study_plan *plan, const struct study_suite *s)
 			const struct study_workload *w = &s->workloads[i];
 			if (r >= w->reps)
 				continue;
-			for (int p = 0; p < SP_COUNT; p++) {
+			for (int p = 0; p < STUDY_PLATFORMS; p++) {
 				struct study_cell *c;
 				if (!(w->platforms & (1u << p)))
 					continue;
 				c = &plan->cells[plan->ncells++];
 				c->w = w;
-				c->platform = (enum study_platform)p;
+				c->platform = (enum platform)p;
 				c->rep = r;
-				c->key = xasprintf("%s/%s/%d", w->name, study_platform_name(c->platform), r);
+				c->key = xasprintf("%s/%s/%d", w->name, platform__name(c->platform), r);
 			}
 		}
 	return plan->ncells;
@@ -110,7 +110,7 @@ static void push_int(struct argv_buf *a, long long v)
 
 char **study_cell__argv(const struct study_cell *c, const char *exe, const char *db, int warmup)
 {
-	static const char *const collector[SP_COUNT] = { "qemu", "qemu", "hw", "hw-kvm", "console" };
+	static const char *const collector[STUDY_PLATFORMS] = { "qemu", "qemu", "hw", "hw-kvm", "console" };
 	const struct study_workload *w = c->w;
 	struct argv_buf a = { 0 };
 
@@ -127,18 +127,18 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 	push_int(&a, c->rep);
 	push(&a, "--cell");
 	push(&a, c->key);
-	if (c->platform != SP_CONSOLE) {
+	if (c->platform != PLAT_CONSOLE) {
 		push(&a, "--timeout");
 		push_int(&a, w->timeout);
 	}
 	switch (c->platform) {
-	case SP_QEMU_USER:
+	case PLAT_QEMU_USER:
 		push_words(&a, &w->opts[c->platform]);
 		push(&a, "--");
 		push(&a, w->binary);
 		push_words(&a, &w->args);
 		break;
-	case SP_QEMU_SYSTEM:
+	case PLAT_QEMU_SYSTEM:
 		push(&a, "--system");
 		if (w->binary) {
 			push(&a, "--elf");
@@ -148,7 +148,7 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 		push(&a, "--");
 		push_system(&a, &w->system, w->binary);
 		break;
-	case SP_HW:
+	case PLAT_HW:
 		if (w->pin >= 0) {
 			push(&a, "--pin");
 			push_int(&a, w->pin);
@@ -166,13 +166,13 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 		push(&a, w->binary);
 		push_words(&a, &w->args);
 		break;
-	case SP_HW_KVM:
+	case PLAT_HW_KVM:
 		/* the VMM command pins and sizes the guest itself */
 		push_words(&a, &w->opts[c->platform]);
 		push(&a, "--");
 		push_system(&a, &w->system, w->binary);
 		break;
-	case SP_CONSOLE:
+	case PLAT_CONSOLE:
 		push(&a, "--log");
 		push(&a, w->log);
 		if (w->binary) {
@@ -181,7 +181,8 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 		}
 		push_words(&a, &w->opts[c->platform]);
 		break;
-	case SP_COUNT:
+	case PLAT_IMPORT: /* not a study platform (study.h) */
+	case PLAT_COUNT:
 		break;
 	}
 	return a.v;

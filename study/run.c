@@ -1,5 +1,5 @@
 /*
- * study_run.c - run the cells of a study: one `emudiff collect` process per
+ * run.c - run the cells of a study: one `emudiff collect` process per
  * cell, its output in a log file of its own, a per-run deadline, emulation
  * cells in parallel (--jobs) and hardware cells alone, a progress bar on a
  * terminal and one line per cell otherwise.
@@ -22,9 +22,8 @@
 
 struct job {
 	const struct study_cell *cell;
-	pid_t pid;
-	int64_t start_ns, deadline_ns, kill_ns;
-	int killed; /* 1: SIGTERM sent at the deadline, 2: SIGKILL too */
+	struct proc proc; /* the cell's collector: deadline, then the policy of common.h */
+	double timeout_s;
 	char *log;
 };
 
@@ -109,7 +108,7 @@ static int record_failure(struct store *st, const struct study_cell *c, const ch
 	if (wid < 0 || !cfg)
 		goto fail;
 	ri.workload_id = wid;
-	ri.platform = study_platform_name(c->platform);
+	ri.platform = platform__name(c->platform);
 	ri.config_json = cfg;
 	ri.rep = c->rep;
 	ri.status = status;
@@ -138,7 +137,10 @@ static char *log_path(const char *dir, const char *key)
 
 static int spawn(struct job *j, char **argv, const char *log)
 {
-	pid_t pid = fork();
+	/* its own process group: the deadline ends QEMU or the workload too; one
+	 * supervisor level below (the collector), so the collector gets to end
+	 * its child and store before it is killed */
+	pid_t pid = proc__fork(&j->proc, PROC_GROUP, j->timeout_s, 1);
 
 	if (pid < 0)
 		return error("study: fork: %s", strerror(errno));
@@ -146,8 +148,6 @@ static int spawn(struct job *j, char **argv, const char *log)
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		int in = open("/dev/null", O_RDONLY);
 
-		/* its own process group: the deadline kills QEMU or the workload too */
-		setpgid(0, 0);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		if (fd < 0 || in < 0 || dup2(in, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
@@ -156,8 +156,6 @@ static int spawn(struct job *j, char **argv, const char *log)
 		dprintf(2, "error: study: cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	setpgid(pid, pid); /* also here, so a signal sent right away reaches the group */
-	j->pid = pid;
 	return 0;
 }
 
@@ -203,7 +201,7 @@ static void progress_draw(struct progress *pg, const struct job *jobs, int njobs
 
 static void progress_line(struct progress *pg, const struct job *j, const char *status, const char *why)
 {
-	double secs = (double)(now_ns() - j->start_ns) / 1e9;
+	double secs = (double)(now_ns() - j->proc.start_ns) / 1e9;
 
 	if (pg->tty)
 		fprintf(stderr, "\r\033[K");
@@ -216,12 +214,12 @@ static void progress_line(struct progress *pg, const struct job *j, const char *
 }
 
 /* A job ended: find out what it left in the store. */
-static int finish(struct store *st, struct job *j, int wstatus, struct progress *pg,
-		  struct study_result *res)
+static int finish(struct store *st, struct job *j, struct progress *pg, struct study_result *res)
 {
 	char status[16];
+	int wstatus = j->proc.wstatus;
 	int exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-	int64_t wall = now_ns() - j->start_ns;
+	int64_t wall = now_ns() - j->proc.start_ns;
 	char *why = NULL;
 	int rc = 0;
 
@@ -229,7 +227,7 @@ static int finish(struct store *st, struct job *j, int wstatus, struct progress 
 		return -1;
 	if (!*status) {
 		char *last = log_last_line(j->log);
-		if (j->killed)
+		if (j->proc.end == PROC_TIMEOUT)
 			why = xasprintf("killed by the study after its deadline (%d s)", j->cell->w->timeout);
 		else if (WIFSIGNALED(wstatus))
 			why = xasprintf("collector died of signal %d%s%s", WTERMSIG(wstatus), *last ? ": " : "",
@@ -237,7 +235,7 @@ static int finish(struct store *st, struct job *j, int wstatus, struct progress 
 		else
 			why = xasprintf("collector exited with status %d%s%s", exit_code, *last ? ": " : "", last);
 		free(last);
-		snprintf(status, sizeof(status), "%s", j->killed ? "timeout" : "failed");
+		snprintf(status, sizeof(status), "%s", run_status__name(j->proc.end == PROC_TIMEOUT ? RUN_TIMEOUT : RUN_FAILED));
 		rc = record_failure(st, j->cell, status, exit_code, wall, why, j->log);
 	}
 	pg->done++;
@@ -253,11 +251,10 @@ static int finish(struct store *st, struct job *j, int wstatus, struct progress 
 	return rc;
 }
 
-static int64_t deadline_of(const struct study_cell *c, int warmup, int grace_s)
+/* A cell's deadline in seconds: its runs' timeouts and the study's grace. */
+static double deadline_of(const struct study_cell *c, int warmup, int grace_s)
 {
-	int64_t per = (int64_t)c->w->timeout * (1 + (warmup ? c->w->warmup : 0)) + grace_s;
-
-	return now_ns() + per * 1000000000LL;
+	return (double)c->w->timeout * (1 + (warmup ? c->w->warmup : 0)) + grace_s;
 }
 
 int study_run(struct store *st, const struct study_plan *plan, const struct study_run_opts *o,
@@ -338,8 +335,7 @@ int study_run(struct store *st, const struct study_plan *plan, const struct stud
 					warmed[nwarmed++] = c->w;
 			}
 			argv = study_cell__argv(c, o->exe, o->db, warm);
-			jobs[njobs] = (struct job){ .cell = c, .start_ns = now_ns() };
-			jobs[njobs].deadline_ns = deadline_of(c, warm, o->grace_s);
+			jobs[njobs] = (struct job){ .cell = c, .timeout_s = deadline_of(c, warm, o->grace_s) };
 			jobs[njobs].log = log_path(o->log_dir, c->key);
 			if (spawn(&jobs[njobs], argv, jobs[njobs].log)) {
 				free(jobs[njobs].log);
@@ -357,28 +353,17 @@ int study_run(struct store *st, const struct study_plan *plan, const struct stud
 
 		/* reap, enforce deadlines, forward a stop request */
 		for (int k = 0; k < njobs; k++) {
-			int wstatus;
-			pid_t r = waitpid(jobs[k].pid, &wstatus, WNOHANG);
-			int64_t now = now_ns();
-
-			if (r == jobs[k].pid) {
-				/* stopped by us on request: whatever it committed stays,
-				 * nothing is recorded for it, so --resume runs it again */
-				if (!(stop_requested && jobs[k].killed) && finish(st, &jobs[k], wstatus, &pg, res))
-					rc = -1;
-				free(jobs[k].log);
-				jobs[k] = jobs[--njobs];
-				k--;
+			if (stop_requested)
+				proc__stop(&jobs[k].proc);
+			if (!proc__step(&jobs[k].proc))
 				continue;
-			}
-			if ((stop_requested && !jobs[k].killed) || (!jobs[k].killed && now > jobs[k].deadline_ns)) {
-				kill(-jobs[k].pid, SIGTERM);
-				jobs[k].killed = 1;
-				jobs[k].kill_ns = now;
-			} else if (jobs[k].killed == 1 && now - jobs[k].kill_ns > 10000000000LL) {
-				kill(-jobs[k].pid, SIGKILL);
-				jobs[k].killed = 2;
-			}
+			/* stopped by us on request: whatever it committed stays,
+			 * nothing is recorded for it, so --resume runs it again */
+			if (jobs[k].proc.end != PROC_STOPPED && finish(st, &jobs[k], &pg, res))
+				rc = -1;
+			free(jobs[k].log);
+			jobs[k] = jobs[--njobs];
+			k--;
 		}
 		if (njobs && !started)
 			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);

@@ -1,8 +1,8 @@
 /*
- * study.h - the parts of `emudiff study`: the suite file (study_suite.c), the
- * plan of cells and the collector command of each (study_plan.c), and the
+ * study.h - the parts of `emudiff study`: the suite file (suite.c), the
+ * plan of cells and the collector command of each (plan.c), and the
  * runner that executes cells with timeouts, parallel emulation jobs and a
- * progress display (study_run.c). cmd_study.c ties them together.
+ * progress display (run.c). cli/cmd_study.c ties them together.
  *
  * A cell is one invocation: workload x platform x repetition, keyed
  * "<workload>/<platform>/<rep>" and stored in run.cell by the collector, so
@@ -12,21 +12,16 @@
 #define EMUDIFF_STUDY_H
 
 #include "store.h"
+#include "common.h"
 
 #include <stdint.h>
 
-enum study_platform {
-	SP_QEMU_USER,
-	SP_QEMU_SYSTEM,
-	SP_HW,
-	SP_HW_KVM,
-	SP_CONSOLE,
-	SP_COUNT,
-};
+/* A study runs every platform of vocab.h but import, which has no collector:
+ * cells' platforms are 0 .. STUDY_PLATFORMS - 1. */
+enum { STUDY_PLATFORMS = PLAT_IMPORT };
 
-const char *study_platform_name(enum study_platform p);
 /* Hardware measurements run alone (nothing else on the machine) and pinned. */
-int study_platform_exclusive(enum study_platform p);
+int study_platform_exclusive(enum platform p);
 
 /* Words of a command line (from a suite value through wordexp(3)). */
 struct study_words {
@@ -41,9 +36,9 @@ struct study_workload {
 	char *arch;        /* NULL: the collector reads it from the ELF */
 	struct study_words args;
 	struct study_words system; /* qemu-system / hw-kvm command line */
-	struct study_words opts[SP_COUNT]; /* extra collector options per platform */
+	struct study_words opts[STUDY_PLATFORMS]; /* extra collector options per platform */
 	char *log;         /* console: serial log */
-	unsigned platforms; /* bit (1u << enum study_platform) */
+	unsigned platforms; /* bit (1u << enum platform) */
 	int optional;      /* a missing binary skips the workload (with a warning) */
 	int reps, warmup, pin, timeout, sample;
 };
@@ -78,7 +73,7 @@ void study_suite__free(struct study_suite *s);
 
 struct study_cell {
 	const struct study_workload *w;
-	enum study_platform platform;
+	enum platform platform;
 	int rep;
 	char *key;
 };

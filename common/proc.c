@@ -1,0 +1,131 @@
+/* proc.c - the one supervisor of child processes and its deadline policy (common.h). */
+#include "common.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void signal_child(const struct proc *p, int sig)
+{
+	if (p->flags & PROC_GROUP && kill(-p->pid, sig) == 0)
+		return;
+	kill(p->pid, sig);
+}
+
+void proc__adopt(struct proc *p, pid_t pid, unsigned flags, double timeout_s, int levels)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->flags = flags;
+	p->start_ns = now_ns();
+	p->deadline_ns = timeout_s > 0 ? p->start_ns + (int64_t)(timeout_s * 1e9) : 0;
+	p->grace_ns = (int64_t)PROC_GRACE_S * 1000000000LL * (1 + (levels > 0 ? levels : 0));
+	p->end = PROC_RUNNING;
+}
+
+pid_t proc__fork(struct proc *p, unsigned flags, double timeout_s, int levels)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (flags & PROC_GROUP)
+			setpgid(0, 0);
+		return 0;
+	}
+	/* in the parent too, so that a signal sent at once reaches the group */
+	if (flags & PROC_GROUP)
+		setpgid(pid, pid);
+	proc__adopt(p, pid, flags, timeout_s, levels);
+	return pid;
+}
+
+static void term(struct proc *p, enum proc_end why)
+{
+	if (p->term_ns)
+		return;
+	signal_child(p, SIGTERM);
+	p->term_ns = now_ns();
+	p->end = why;
+}
+
+void proc__stop(struct proc *p)
+{
+	if (p->pid > 0 && p->end == PROC_RUNNING)
+		term(p, PROC_STOPPED);
+}
+
+int proc__step(struct proc *p)
+{
+	int wstatus;
+	pid_t r;
+	int64_t now;
+
+	if (p->pid <= 0)
+		return 1;
+	r = waitpid(p->pid, &wstatus, WNOHANG);
+	if (r == p->pid || (r < 0 && errno == ECHILD)) {
+		p->wstatus = r == p->pid ? wstatus : 0;
+		if (p->end == PROC_RUNNING)
+			p->end = PROC_EXITED;
+		/* the group may hold what the child started: end it with the child */
+		if (p->flags & PROC_GROUP)
+			kill(-p->pid, SIGKILL);
+		p->pid = -p->pid;
+		return 1;
+	}
+	now = now_ns();
+	if (p->end == PROC_RUNNING && p->deadline_ns && now >= p->deadline_ns)
+		term(p, PROC_TIMEOUT);
+	if (p->term_ns && !p->killed && now - p->term_ns >= p->grace_ns) {
+		signal_child(p, SIGKILL);
+		p->killed = 1;
+	}
+	return 0;
+}
+
+int proc__wait_ms(const struct proc *p, int cap_ms)
+{
+	int64_t now = now_ns(), next = -1, ms;
+
+	if (p->term_ns && !p->killed)
+		next = p->term_ns + p->grace_ns;
+	else if (!p->term_ns && p->deadline_ns)
+		next = p->deadline_ns;
+	if (next < 0)
+		return cap_ms;
+	ms = next <= now ? 0 : (next - now + 999999) / 1000000;
+	return ms < cap_ms ? (int)ms : cap_ms;
+}
+
+void proc__wait(struct proc *p)
+{
+	while (!proc__step(p)) {
+		int ms = proc__wait_ms(p, 20);
+
+		/* short sleeps: a child's exit is noticed within 20 ms */
+		nanosleep(&(struct timespec){ ms / 1000, (long)(ms % 1000) * 1000000L }, NULL);
+	}
+}
+
+const char *proc__describe(const struct proc *p, char *buf, size_t size)
+{
+	double s = (double)(now_ns() - p->start_ns) / 1e9;
+
+	if (p->end == PROC_TIMEOUT)
+		snprintf(buf, size, "timeout: ended at its deadline after %.1f s%s", s,
+			 p->killed ? " (SIGKILL after the grace period)" : "");
+	else if (p->end == PROC_STOPPED)
+		snprintf(buf, size, "stopped on request%s", p->killed ? " (SIGKILL after the grace period)" : "");
+	else if (WIFEXITED(p->wstatus))
+		snprintf(buf, size, "exit %d", WEXITSTATUS(p->wstatus));
+	else if (WIFSIGNALED(p->wstatus))
+		snprintf(buf, size, "signal %d (%s)", WTERMSIG(p->wstatus), strsignal(WTERMSIG(p->wstatus)));
+	else
+		snprintf(buf, size, "running");
+	return buf;
+}

@@ -1,0 +1,174 @@
+/*
+ * test-proc.c - the supervisor of child processes (common/proc.c): how each
+ * kind of child ends, and the deadline policy of common.h (SIGTERM at the
+ * deadline, SIGKILL PROC_GRACE_S later, one grace more per level, the whole
+ * group with PROC_GROUP).
+ */
+#include "check.h"
+#include "common.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static double secs_since(int64_t t0)
+{
+	return (double)(now_ns() - t0) / 1e9;
+}
+
+static void exits_on_its_own(void)
+{
+	struct proc p;
+	pid_t pid = proc__fork(&p, 0, 10, 0);
+	char why[128];
+
+	if (pid == 0)
+		_exit(3);
+	CHECK(pid > 0);
+	proc__wait(&p);
+	CHECK_EQ_INT(p.end, PROC_EXITED);
+	CHECK(WIFEXITED(p.wstatus) && WEXITSTATUS(p.wstatus) == 3);
+	CHECK(!p.term_ns && !p.killed);
+	CHECKF(!strcmp(proc__describe(&p, why, sizeof(why)), "exit 3"), "described as '%s'", why);
+}
+
+static void crashes(void)
+{
+	struct proc p;
+	pid_t pid = proc__fork(&p, 0, 0, 0);
+	char why[128];
+
+	if (pid == 0) {
+		raise(SIGSEGV);
+		_exit(0);
+	}
+	proc__wait(&p);
+	CHECK_EQ_INT(p.end, PROC_EXITED);
+	CHECK(WIFSIGNALED(p.wstatus) && WTERMSIG(p.wstatus) == SIGSEGV);
+	CHECKF(!strncmp(proc__describe(&p, why, sizeof(why)), "signal 11", 9), "described as '%s'", why);
+}
+
+/* A child that ends on SIGTERM is not killed: it had its chance to write. */
+static void deadline_terminates(void)
+{
+	struct proc p;
+	int64_t t0 = now_ns();
+	pid_t pid = proc__fork(&p, 0, 0.2, 0);
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	CHECK(proc__wait_ms(&p, 1000) <= 200);
+	proc__wait(&p);
+	CHECK_EQ_INT(p.end, PROC_TIMEOUT);
+	CHECK(WIFSIGNALED(p.wstatus) && WTERMSIG(p.wstatus) == SIGTERM);
+	CHECK(!p.killed);
+	CHECKF(secs_since(t0) >= 0.2, "ended after %.3f s, before its deadline", secs_since(t0));
+}
+
+/* A child that ignores SIGTERM is killed one grace period later. */
+static void grace_then_kill(void)
+{
+	struct proc p;
+	int64_t t0 = now_ns();
+	int ready[2];
+	char c;
+	pid_t pid;
+
+	CHECK(pipe(ready) == 0);
+	pid = proc__fork(&p, 0, 0.1, 0);
+	if (pid == 0) {
+		signal(SIGTERM, SIG_IGN);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	CHECK(read(ready[0], &c, 1) == 1);
+	proc__wait(&p);
+	CHECK_EQ_INT(p.end, PROC_TIMEOUT);
+	CHECK(p.killed);
+	CHECK(WIFSIGNALED(p.wstatus) && WTERMSIG(p.wstatus) == SIGKILL);
+	CHECKF(secs_since(t0) >= 0.1 + PROC_GRACE_S, "killed after %.2f s, grace is %d s", secs_since(t0),
+	       PROC_GRACE_S);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+/* Levels below a child lengthen its grace: one period per level. */
+static void grace_per_level(void)
+{
+	struct proc p;
+
+	proc__adopt(&p, 1, 0, 1, 0);
+	CHECK_EQ_INT(p.grace_ns, (int64_t)PROC_GRACE_S * 1000000000LL);
+	proc__adopt(&p, 1, 0, 1, 2);
+	CHECK_EQ_INT(p.grace_ns, 3 * (int64_t)PROC_GRACE_S * 1000000000LL);
+	CHECK(p.deadline_ns - p.start_ns == 1000000000LL);
+	proc__adopt(&p, 1, 0, 0, 0);
+	CHECK_EQ_INT(p.deadline_ns, 0);
+	CHECK_EQ_INT(proc__wait_ms(&p, 123), 123);
+}
+
+/* With PROC_GROUP what the child started ends with it. The test is the
+ * grandchild's subreaper, so it sees how the grandchild ended. */
+static void group_ends_together(void)
+{
+	struct proc p;
+	int fds[2], wstatus = 0;
+	pid_t pid, grandchild = 0;
+
+	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+	CHECK(pipe(fds) == 0);
+	pid = proc__fork(&p, PROC_GROUP, 0.3, 0);
+	if (pid == 0) {
+		pid_t g = fork();
+		if (g == 0) {
+			pause();
+			_exit(0);
+		}
+		if (write(fds[1], &g, sizeof(g)) != sizeof(g))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	CHECK(read(fds[0], &grandchild, sizeof(grandchild)) == sizeof(grandchild));
+	CHECK_EQ_INT(getpgid(pid), pid);
+	proc__wait(&p);
+	CHECK_EQ_INT(p.end, PROC_TIMEOUT);
+	CHECK(waitpid(grandchild, &wstatus, 0) == grandchild);
+	CHECKF(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGTERM, "grandchild status 0x%x", wstatus);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void stop_on_request(void)
+{
+	struct proc p;
+	pid_t pid = proc__fork(&p, 0, 0, 0);
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	CHECK(!proc__step(&p));
+	proc__stop(&p);
+	proc__wait(&p);
+	CHECK_EQ_INT(p.end, PROC_STOPPED);
+	CHECK(WIFSIGNALED(p.wstatus) && WTERMSIG(p.wstatus) == SIGTERM);
+}
+
+int main(void)
+{
+	exits_on_its_own();
+	crashes();
+	deadline_terminates();
+	grace_per_level();
+	group_ends_together();
+	stop_on_request();
+	grace_then_kill();
+	return check_exit();
+}
