@@ -327,6 +327,31 @@ static int console_match(const char *needle, char *window, size_t *wlen, const c
 	return found;
 }
 
+/* SIGINT/SIGTERM to the collector: QEMU is stopped, nothing of that invocation is stored */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+/* Catch SIGINT and SIGTERM unless they are ignored (a background job's SIGINT stays ignored). */
+static void catch_interrupts(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction sa, old;
+
+		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_interrupt; /* no SA_RESTART: poll and usleep return early */
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
 static void qemu_run(char **argv, const struct qemu_opts *o, struct qemu_result *r)
 {
 	int pipefd[2] = { -1, -1 }, wstatus = 0, reaped = 0, term_sent = 0;
@@ -365,6 +390,12 @@ static void qemu_run(char **argv, const struct qemu_opts *o, struct qemu_result 
 	while (!reaped) {
 		int64_t now = now_ns(), wait_ms = 50;
 
+		if (interrupted && !term_sent) {
+			/* without this, a SIGINT to the collector alone would leave QEMU running */
+			kill(pid, SIGTERM);
+			term_sent = 1;
+			kill_at = now + TERM_GRACE_NS;
+		}
 		if (deadline > 0 && !term_sent && now >= deadline) {
 			kill(pid, SIGTERM); /* the plugin writes its output on SIGTERM */
 			term_sent = 1;
@@ -1067,7 +1098,8 @@ int cmd_collect_qemu(int argc, char **argv)
 	qargv[qargc] = NULL;
 
 	ret = EXIT_OK;
-	for (int rep = o.com.rep; rep < o.com.rep + o.com.reps; rep++) {
+	catch_interrupts();
+	for (int rep = o.com.rep; rep < o.com.rep + o.com.reps && !interrupted; rep++) {
 		struct qemu_result r;
 		struct qemu_output out;
 		struct children ch = { 0 };
@@ -1076,6 +1108,10 @@ int cmd_collect_qemu(int argc, char **argv)
 		unlink(outfile);
 		children__remove(outfile);
 		qemu_run(qargv, &o, &r);
+		if (interrupted) {
+			warning("interrupted: run %d not stored", rep);
+			break;
+		}
 		if (access(outfile, F_OK) == 0) {
 			/* a present but damaged file is bad input: nothing is stored */
 			if (qemu_output__read(outfile, &out)) {
@@ -1147,6 +1183,15 @@ out:
 	if (syms)
 		symtab__free(syms);
 	store__close(s);
+	if (interrupted) {
+		/* die of the signal, as the caller (a shell, the study) expects: 128 + signal */
+		int sig = interrupted;
+
+		fflush(stdout);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
 	if (ret == EXIT_OK && stdout_flush_check())
 		ret = EXIT_FINDINGS;
 	return ret;

@@ -66,8 +66,26 @@ cmp -s "$t/garbage.db" "$t/garbage.orig" || fail "garbage store was modified"
 
 "$mkstore" "$t/new.db" wl 1 || fail "mkstore"
 sqlite3 "$t/new.db" "PRAGMA user_version = 999" || fail "sqlite3"
+sum() { cat "$1" "$1-wal" 2>/dev/null | cksum; }
+before=$(sum "$t/new.db")
 expect 2 "$emudiff" show runs --db "$t/new.db"
 grep -q "newer" "$t/err" || fail "newer schema: says so ($(cat "$t/err"))"
+[ "$(wc -l <"$t/err")" = 1 ] && grep -q "new.db" "$t/err" || fail "newer schema: one line naming the file ($(cat "$t/err"))"
+[ "$(sum "$t/new.db")" = "$before" ] || fail "newer schema: the store was written"
+
+# An older schema: the read-only commands (show, report) refuse it with one
+# line saying how to migrate, exit 2, and leave the file as it was.
+"$mkstore" "$t/old.db" wl 1 || fail "mkstore old"
+sqlite3 "$t/old.db" "PRAGMA user_version = 4" || fail "sqlite3"
+before=$(sum "$t/old.db")
+for c in "show runs" "show regions" "show findings --json" "show costs" "report --out $t/old-report"; do
+	expect 2 "$emudiff" $c --db "$t/old.db"
+	[ "$(cat "$t/err")" = "error: $t/old.db: store schema version 4 is older than 5; open it once read-write (e.g. emudiff align) to migrate it" ] ||
+		fail "'$c' on a schema 4 store: $(cat "$t/err")"
+	[ ! -s "$t/out" ] || fail "'$c' on a schema 4 store printed: $(head -c 200 "$t/out")"
+done
+[ "$(sum "$t/old.db")" = "$before" ] || fail "older schema: a read-only command wrote the store"
+[ ! -e "$t/old-report/index.html" ] || fail "older schema: report wrote pages"
 
 # show on real data: JSON parses (sqlite's json_valid) and counts match.
 "$mkstore" "$t/a.db" alpha 3 hw || fail "mkstore a"

@@ -94,10 +94,17 @@ expect_rc 2 "$emudiff" collect qemu --db "$db" --name x86 --ingest "$tmp/good.ou
 expect "SELECT count(*) FROM run" "$runs"
 
 # --- bad input
+# (each refusal for its own reason: one line saying what is wrong)
+one_line() { [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q -e "$1" "$tmp/err" ||
+	{ echo "FAIL: want one line matching '$1', got: $(cat "$tmp/err")"; failures=$((failures + 1)); }; }
 expect_rc 2 "$emudiff" collect qemu --db "$db" -- /etc/passwd
+one_line "^error: /etc/passwd: not an ELF file$"
 expect_rc 2 "$emudiff" collect qemu --db "$db" --plugin-opt mode=fast -- "$rv_user"
+one_line "mode=fast: expected default or exact"
 expect_rc 2 "$emudiff" collect qemu --db "$db" --qemu "$tmp/no-qemu" -- "$rv_user"
+one_line "no-qemu: not found"
 expect_rc 2 "$emudiff" collect qemu --db "$db" --system --elf "$smode" -- -M virt -smp 2 -kernel "$smode"
+one_line "^usage: -smp 2: the plugin counts exactly on one vCPU only"
 expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_threads"
 grep -q "2 threads" "$tmp/err" || { echo "FAIL: no message about threads"; cat "$tmp/err"; failures=$((failures + 1)); }
 EMUDIFF_PLUGIN=$tmp/nothing expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_user"

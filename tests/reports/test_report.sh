@@ -6,6 +6,7 @@
 set -u
 emudiff=$1 mk=$2 check=$3
 command -v xmllint >/dev/null 2>&1 || { echo "xmllint (libxml2-utils) not installed"; exit 77; }
+command -v sqlite3 >/dev/null 2>&1 || { echo "skip: sqlite3 (the command) not installed"; exit 77; }
 dir=$(mktemp -d /tmp/emudiff-test-report-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 fail=0
@@ -13,6 +14,9 @@ bad() { echo "FAIL: $*"; fail=1; }
 
 "$mk" "$dir/s.db" || { echo "cannot build the test store"; exit 1; }
 export SOURCE_DATE_EPOCH=1700000000
+# report opens the store read-only: the file and its WAL keep their bytes
+store_sum() { cat "$dir/s.db" "$dir/s.db-wal" 2>/dev/null | cksum; }
+sum0=$(store_sum)
 "$emudiff" report -q --db "$dir/s.db" --out "$dir/r1" --pdf >"$dir/stdout" || bad "report failed"
 grep -q '^report: 3 workloads, 8 regions, 9 findings, 7 figures' "$dir/stdout" || bad "summary: $(cat "$dir/stdout")"
 "$check" "$dir/s.db" "$dir/r1" || bad "report_check"
@@ -48,6 +52,9 @@ diff -r -x '*.pdf' "$dir/r1" "$dir/r3" | grep '^>' | grep -q 'Generated at 2023-
 "$emudiff" report -q --db "$dir/s.db" --out "$dir/one" --workload hermit-fib >/dev/null || bad "--workload failed"
 [ -f "$dir/one/hermit-fib/index.html" ] && [ ! -d "$dir/one/empty" ] || bad "--workload wrote the wrong pages"
 "$check" --links "$dir/one" >/dev/null || bad "--workload report has broken links"
+
+[ "$(store_sum)" = "$sum0" ] || bad "report changed the store it reads (or its -wal)"
+[ "$(sqlite3 "$dir/s.db" "PRAGMA integrity_check")" = ok ] || bad "store integrity after the reports"
 
 # errors: one line naming the file, exit code 2
 expect_error() { # expect_error PATTERN ARGS...

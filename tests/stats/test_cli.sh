@@ -28,14 +28,30 @@ one_line_error "missing.db"
 echo "not a database" >"$dir/bad.db"
 check 2 "not a store" -- "$emudiff" stats --db "$dir/bad.db"
 one_line_error "bad.db"
-check 2 "tolerance below 1" -- "$emudiff" stats --db "$dir/x.db" --tolerance 0.9
-check 2 "confidence out of range" -- "$emudiff" stats --db "$dir/x.db" --confidence 1.5
-check 2 "unknown metric" -- "$emudiff" stats --db "$dir/x.db" --metric furlongs
 
 # a small synthetic study: region 8 of each workload costs 3x on hardware
 check 0 "generate" -- "$scale" "$dir/s.db" --workloads 2 --runs 8 --regions 20 --resamples 200 --no-align
+# bad values on a good store: the option is what is refused, and nothing is written
+sum0=$(cat "$dir/s.db"* | cksum)
+check 2 "tolerance below 1" -- "$emudiff" stats --db "$dir/s.db" --tolerance 0.9
+one_line_error "tolerance.*0.9"
+check 2 "confidence out of range" -- "$emudiff" stats --db "$dir/s.db" --confidence 1.5
+one_line_error "confidence.*1.5"
+check 2 "unknown metric" -- "$emudiff" stats --db "$dir/s.db" --metric furlongs
+one_line_error "metric.*furlongs"
+[ "$(cat "$dir/s.db"* | cksum)" = "$sum0" ] || { echo "FAIL: a refused option changed the store"; fail=1; }
 check 1 "--fail-on-findings with a planted region" -- "$emudiff" stats --db "$dir/s.db" --resamples 500 --fail-on-findings
-grep -q "2 flagged\|[0-9] flagged" "$dir/out" || { echo "FAIL: no summary line"; cat "$dir/out"; fail=1; }
+# 2 workloads x 20 regions; each region gets 3 predictors (insns, qemu_time,
+# model) x 2 baselines (share, robust) = 6 findings; only the planted region of
+# each workload is off (x3), and all 6 of its findings flag it: 2 x 6 = 12
+want="stats: 2 workloads, 40 regions, 240 findings, 12 flagged; 0 A/B pairs, 0 flips (seed 1, 500 resamples)"
+[ "$(cat "$dir/out")" = "$want" ] || { echo "FAIL: summary '$(cat "$dir/out")', want '$want'"; fail=1; }
+flagged=$(sqlite3 "$dir/s.db" "SELECT group_concat(w.name || ' ' || r.key || ' ' || f.verdict || ' ' || f.n, ', ')
+	FROM (SELECT workload_id, region_id, verdict, count(*) AS n FROM finding
+	      WHERE verdict IN ('underestimates', 'overestimates') GROUP BY 1, 2, 3) f
+	JOIN workload w ON w.id = f.workload_id JOIN region r ON r.id = f.region_id ORDER BY w.name")
+[ "$flagged" = "synthetic-00 m:8->9#1 underestimates 6, synthetic-01 m:8->9#1 underestimates 6" ] ||
+	{ echo "FAIL: flagged regions: '$flagged'"; fail=1; }
 check 0 "seed 7" -- "$emudiff" stats --db "$dir/s.db" --resamples 500 --seed 7 --quiet
 [ "$(sqlite3 "$dir/s.db" "SELECT value FROM meta WHERE key = 'stats_seed'")" = 7 ] ||
 	{ echo "FAIL: seed not in meta"; fail=1; }
