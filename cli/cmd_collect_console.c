@@ -175,22 +175,22 @@ int cmd_collect_console(int argc, char **argv)
 	}
 	wid = store__workload(st, com.name ? com.name : dflt, arch ? arch : "riscv64", elf, NULL);
 	for (size_t i = 0; wid > 0 && i < cl.n_runs; i++) {
-		struct hw_json j;
+		struct json j;
 		int64_t run_id;
 
-		if (hw_json__init(&j)) {
+		if (json__init(&j)) {
 			wid = -1;
 			break;
 		}
-		hw_json__str(&j, "$.collector", "console");
-		hw_json__str(&j, "$.log", log);
-		hw_json__num(&j, "$.timebase_hz", hz);
-		hw_json__int(&j, "$.run_in_log", (int64_t)i);
-		hw_json__int(&j, "$.runs_in_log", (int64_t)cl.n_runs);
-		hw_json__int(&j, "$.garbage_lines", (int64_t)cl.garbage_lines);
+		json__str(&j, "$.collector", "console");
+		json__str(&j, "$.log", log);
+		json__num(&j, "$.timebase_hz", hz);
+		json__int(&j, "$.run_in_log", (int64_t)i);
+		json__int(&j, "$.runs_in_log", (int64_t)cl.n_runs);
+		json__int(&j, "$.garbage_lines", (int64_t)cl.garbage_lines);
 		if (cl.runs[i].n_marks)
-			hw_json__int(&j, "$.first_line", cl.runs[i].marks[0].line);
-		hw_json__bool(&j, "$.exit_line", cl.runs[i].has_exit);
+			json__int(&j, "$.first_line", cl.runs[i].marks[0].line);
+		json__bool(&j, "$.exit_line", cl.runs[i].has_exit);
 		if (store_console_run(st, wid, &cl.runs[i], hz, j.text, com.rep + (int)i, com.cell, &run_id))
 			wid = -1;
 		else
@@ -198,7 +198,7 @@ int cmd_collect_console(int argc, char **argv)
 			       com.name ? com.name : dflt, (long long)com.rep + (long long)i, cl.runs[i].n_marks,
 			       cl.runs[i].has_exit ? cl.runs[i].exit_code : -1);
 		failed += cl.runs[i].has_exit && cl.runs[i].exit_code != 0;
-		hw_json__free(&j);
+		json__free(&j);
 	}
 	if (wid < 0) {
 		store__rollback(st);

@@ -96,12 +96,6 @@ static void symcache__free(struct symcache *c)
 	free(c->tab);
 }
 
-static const char *base(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
 
 /* Region key of one sampled IP: s:<sym> in the program, s:<sym>@<dso> elsewhere. */
 static char *ip_region(struct symcache *c, const struct hw_run_result *r, const char *prog, uint64_t ip)
@@ -126,7 +120,7 @@ static char *ip_region(struct symcache *c, const struct hw_run_result *r, const 
 		s = symtab__lookup(t, vaddr);
 	if (is_prog)
 		return xasprintf("s:%s", s ? s->name : "[unknown]");
-	return xasprintf("s:%s@%s", s ? s->name : "[unknown]", base(m->path));
+	return xasprintf("s:%s@%s", s ? s->name : "[unknown]", path__base(m->path));
 }
 
 struct symagg {
@@ -279,17 +273,17 @@ static int group_index(const struct hw_group *g, const char *name)
 static const char *const mark_read_name[] = { "rdpmc", "syscall", "time" };
 
 /* How markers read counters, and why an event has no per-marker values. */
-static void marks_json(struct hw_json *j, const struct opts *o, const struct hw_run_result *r)
+static void marks_json(struct json *j, const struct opts *o, const struct hw_run_result *r)
 {
 	int any = 0;
 
-	hw_json__str(j, "$.marks.read", mark_read_name[o->mark_read]);
+	json__str(j, "$.marks.read", mark_read_name[o->mark_read]);
 	for (size_t m = 0; m < r->n_marks; m++)
 		any |= r->marks[m].have != 0;
-	hw_json__bool(j, "$.marks.counters", any);
+	json__bool(j, "$.marks.counters", any);
 	if (o->mark_read == HW_MARK_READ_TIME || !r->n_marks)
 		return;
-	hw_json__raw(j, "$.marks.unsupported", "{}");
+	json__raw(j, "$.marks.unsupported", "{}");
 	for (int e = 0; e < r->group.n; e++) {
 		uint32_t bit = 1u << e;
 		size_t hits = 0;
@@ -320,95 +314,95 @@ static void marks_json(struct hw_json *j, const struct opts *o, const struct hw_
 			reason = why;
 		}
 		snprintf(path, sizeof(path), "$.marks.unsupported.\"%s\"", r->group.ev[e]->name);
-		hw_json__str(j, path, reason);
+		json__str(j, path, reason);
 	}
 }
 
 static char *config_json(const struct opts *o, const struct hw_machine *mach,
 			 const struct hw_run_result *r, int warmup)
 {
-	struct hw_json j;
+	struct json j;
 	char path[128], *out;
 	int multiplexed;
 	double min_fraction;
 
-	if (hw_json__init(&j))
+	if (json__init(&j))
 		return NULL;
-	hw_json__str(&j, "$.collector", "hw");
+	json__str(&j, "$.collector", "hw");
 	for (int i = 0; i < r->group.n; i++) {
 		snprintf(path, sizeof(path), "$.events[%d]", i);
-		hw_json__str(&j, path, r->group.ev[i]->name);
+		json__str(&j, path, r->group.ev[i]->name);
 	}
 	if (!r->group.n)
-		hw_json__raw(&j, "$.events", "[]");
-	hw_json__raw(&j, "$.unsupported", "{}");
+		json__raw(&j, "$.events", "[]");
+	json__raw(&j, "$.unsupported", "{}");
 	for (int i = 0; i < r->group.n_unsupported; i++) {
 		char why[96];
 
 		snprintf(path, sizeof(path), "$.unsupported.\"%s\"", r->group.unsupported[i]->name);
-		hw_json__str(&j, path, hw_unsupported_why(r->group.unsupported_errno[i], why, sizeof(why)));
+		json__str(&j, path, hw_unsupported_why(r->group.unsupported_errno[i], why, sizeof(why)));
 	}
 	if (!o->no_syscalls && r->syscall_errno)
-		hw_json__str(&j, "$.unsupported.syscalls",
+		json__str(&j, "$.unsupported.syscalls",
 			     r->syscall_why[0] ? r->syscall_why : hw_errno_name(r->syscall_errno));
 	/* multiplexing: the final read and every marker read; values are scaled */
 	multiplexed = hw_run_result__multiplexed(r, &min_fraction);
-	hw_json__bool(&j, "$.multiplexed", multiplexed);
-	hw_json__bool(&j, "$.scaled", multiplexed);
+	json__bool(&j, "$.multiplexed", multiplexed);
+	json__bool(&j, "$.scaled", multiplexed);
 	if (multiplexed)
-		hw_json__num(&j, "$.running_fraction", min_fraction);
+		json__num(&j, "$.running_fraction", min_fraction);
 	if (r->total_ok && !r->total.counted)
-		hw_json__bool(&j, "$.group_never_scheduled", 1);
-	hw_json__bool(&j, "$.inherit", r->group.inherit);
-	hw_json__bool(&j, "$.exclude_kernel", r->group.exclude_kernel);
-	hw_json__str(&j, "$.machine.cpu_model", mach->cpu_model);
-	hw_json__str(&j, "$.machine.kernel", mach->kernel);
-	hw_json__str(&j, "$.machine.governor", mach->governor);
+		json__bool(&j, "$.group_never_scheduled", 1);
+	json__bool(&j, "$.inherit", r->group.inherit);
+	json__bool(&j, "$.exclude_kernel", r->group.exclude_kernel);
+	json__str(&j, "$.machine.cpu_model", mach->cpu_model);
+	json__str(&j, "$.machine.kernel", mach->kernel);
+	json__str(&j, "$.machine.governor", mach->governor);
 	if (mach->cur_khz >= 0)
-		hw_json__int(&j, "$.machine.cur_khz", mach->cur_khz);
+		json__int(&j, "$.machine.cur_khz", mach->cur_khz);
 	if (mach->max_khz >= 0)
-		hw_json__int(&j, "$.machine.max_khz", mach->max_khz);
-	hw_json__int(&j, "$.machine.perf_event_paranoid", mach->paranoid);
-	hw_json__bool(&j, "$.machine.privileged", mach->privileged);
+		json__int(&j, "$.machine.max_khz", mach->max_khz);
+	json__int(&j, "$.machine.perf_event_paranoid", mach->paranoid);
+	json__bool(&j, "$.machine.privileged", mach->privileged);
 	if (o->pin >= 0)
-		hw_json__int(&j, "$.pin", o->pin);
+		json__int(&j, "$.pin", o->pin);
 	else
-		hw_json__raw(&j, "$.pin", "null");
-	hw_json__str(&j, "$.aslr", o->no_aslr ? "off" : mach->aslr == 0 ? "off (system)" : "on");
-	hw_json__int(&j, "$.env_pad", (int64_t)r->env_pad);
+		json__raw(&j, "$.pin", "null");
+	json__str(&j, "$.aslr", o->no_aslr ? "off" : mach->aslr == 0 ? "off (system)" : "on");
+	json__int(&j, "$.env_pad", (int64_t)r->env_pad);
 	if (o->com.timeout_s > 0)
-		hw_json__num(&j, "$.timeout_s", o->com.timeout_s);
-	hw_json__bool(&j, "$.warmup", warmup);
-	hw_json__int(&j, "$.marks.count", (int64_t)r->n_marks);
-	hw_json__int(&j, "$.marks.dropped", (int64_t)r->marks_dropped);
-	hw_json__int(&j, "$.marks.incomplete", (int64_t)r->marks_incomplete);
+		json__num(&j, "$.timeout_s", o->com.timeout_s);
+	json__bool(&j, "$.warmup", warmup);
+	json__int(&j, "$.marks.count", (int64_t)r->n_marks);
+	json__int(&j, "$.marks.dropped", (int64_t)r->marks_dropped);
+	json__int(&j, "$.marks.incomplete", (int64_t)r->marks_incomplete);
 	marks_json(&j, o, r);
 	if (o->sample_hz > 0) {
-		hw_json__int(&j, "$.sampling.hz", o->sample_hz);
+		json__int(&j, "$.sampling.hz", o->sample_hz);
 		if (r->sample_event) {
-			hw_json__str(&j, "$.sampling.event", r->sample_event);
-			hw_json__int(&j, "$.sampling.samples", (int64_t)r->samples);
-			hw_json__int(&j, "$.sampling.lost", (int64_t)r->samples_lost);
+			json__str(&j, "$.sampling.event", r->sample_event);
+			json__int(&j, "$.sampling.samples", (int64_t)r->samples);
+			json__int(&j, "$.sampling.lost", (int64_t)r->samples_lost);
 		} else {
-			hw_json__raw(&j, "$.sampling.event", "null");
+			json__raw(&j, "$.sampling.event", "null");
 		}
 		if (r->sample_errno)
-			hw_json__str(&j, r->sample_event ? "$.sampling.cycles" : "$.sampling.error",
+			json__str(&j, r->sample_event ? "$.sampling.cycles" : "$.sampling.error",
 				     hw_errno_name(r->sample_errno));
 	}
 	/* align/ rolls samples per marker interval up to marker regions */
 	if (r->sample_event && r->samples && r->n_marks)
 		/* with hits dropped, the last recorded hit's interval runs on past them */
-		hw_json__int(&j, "$.mark_symbols_complete", (int64_t)r->n_marks - (r->marks_dropped > 0));
+		json__int(&j, "$.mark_symbols_complete", (int64_t)r->n_marks - (r->marks_dropped > 0));
 	if (!o->no_syscalls && !r->syscall_errno) {
-		hw_json__int(&j, "$.syscalls.recorded", (int64_t)r->n_sys);
-		hw_json__int(&j, "$.syscalls.lost", (int64_t)r->sys_lost);
-		hw_json__int(&j, "$.syscalls.runtime_discounted", (int64_t)r->runtime_syscalls_dropped);
+		json__int(&j, "$.syscalls.recorded", (int64_t)r->n_sys);
+		json__int(&j, "$.syscalls.lost", (int64_t)r->sys_lost);
+		json__int(&j, "$.syscalls.runtime_discounted", (int64_t)r->runtime_syscalls_dropped);
 	}
 	if (r->exec_error[0])
-		hw_json__str(&j, "$.exec_error", r->exec_error);
+		json__str(&j, "$.exec_error", r->exec_error);
 	out = xstrdup(j.text);
-	hw_json__free(&j);
+	json__free(&j);
 	return out;
 }
 
@@ -557,48 +551,13 @@ out:
 /* PROG as execvp would find it, made absolute; NULL with an error printed. */
 static char *resolve_prog(const char *prog)
 {
-	char *path, *save = NULL, *dir, *found = NULL, real[PATH_MAX];
+	char *found = path__search(prog);
 
-	if (strchr(prog, '/')) {
-		if (access(prog, X_OK)) {
-			error("%s: %s", prog, strerror(errno));
-			return NULL;
-		}
-		return realpath(prog, real) ? xstrdup(real) : xstrdup(prog);
-	}
-	path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/local/bin:/usr/bin:/bin");
-	for (dir = strtok_r(path, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *cand = xasprintf("%s/%s", *dir ? dir : ".", prog);
-
-		if (!access(cand, X_OK) && realpath(cand, real))
-			found = xstrdup(real);
-		free(cand);
-	}
-	free(path);
 	if (!found)
-		error("%s: command not found in PATH", prog);
+		error(strchr(prog, '/') ? "%s: %s" : "%s: command not found in PATH: %s", prog, strerror(errno));
 	return found;
 }
 
-static char *argv_json(int argc, char **argv)
-{
-	struct hw_json j;
-	char *out;
-
-	if (hw_json__init(&j))
-		return NULL;
-	free(j.text);
-	j.text = xstrdup("[]");
-	for (int i = 0; i < argc; i++) {
-		char path[32];
-
-		snprintf(path, sizeof(path), "$[%d]", i);
-		hw_json__str(&j, path, argv[i]);
-	}
-	out = xstrdup(j.text);
-	hw_json__free(&j);
-	return out;
-}
 
 static void warn_unsupported(const struct hw_run_result *r, const struct hw_machine *mach, int syscalls)
 {
@@ -777,8 +736,8 @@ int cmd_collect_hw(int argc, char **argv)
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
-	aj = argv_json(argc - optind, pargv);
-	wid = store__workload(st, o.com.name ? o.com.name : base(pargv[0]), arch, elf, aj);
+	aj = json__argv(argc - optind, pargv);
+	wid = store__workload(st, o.com.name ? o.com.name : path__base(pargv[0]), arch, elf, aj);
 	if (wid < 0) {
 		rc = EXIT_FINDINGS;
 		goto out;
@@ -819,7 +778,7 @@ int cmd_collect_hw(int argc, char **argv)
 		if (!warmup && r.status != HW_OK)
 			failures++;
 		printf("run %lld: hw %s rep %d: %s, exit %d, %zu marks, %.3f s\n", (long long)run_id,
-		       o.com.name ? o.com.name : base(pargv[0]), rep,
+		       o.com.name ? o.com.name : path__base(pargv[0]), rep,
 		       warmup ? "warmup" : r.status == HW_OK ? "ok" : r.status == HW_FAILED ? "failed" : "timeout",
 		       r.exit_code, r.n_marks, (double)r.time_ns / 1e9);
 		hw_run_result__free(&r);

@@ -93,6 +93,15 @@ static int exit_source__prepare(const char *tracefs, const char *spec, struct kv
 	return 0;
 }
 
+static size_t argv_count(char **argv)
+{
+	size_t n = 0;
+
+	while (argv[n])
+		n++;
+	return n;
+}
+
 static int parse_opts(int argc, char **argv, struct kvm_opts *o)
 {
 	static const struct option longopts[] = {
@@ -381,37 +390,37 @@ static void kvm_result__free(struct kvm_result *r)
 static char *config_json(const struct kvm_opts *o, const struct kvm_result *r, int dev_kvm,
 			 size_t n_marks, const char *console_path)
 {
-	struct hw_json j;
+	struct json j;
 	char *text;
 
-	hw_json__init(&j);
-	hw_json__str(&j, "$.collector", "hw-kvm");
-	hw_json__bool(&j, "$.dev_kvm", dev_kvm);
-	hw_json__bool(&j, "$.guest_only_counters", 1);
-	hw_json__num(&j, "$.timebase_hz", o->timebase_hz);
-	hw_json__str(&j, "$.console", console_path);
-	hw_json__int(&j, "$.console_marks", (int64_t)n_marks);
-	hw_json__str(&j, "$.tracefs", o->tracefs ? o->tracefs : "");
+	json__init(&j);
+	json__str(&j, "$.collector", "hw-kvm");
+	json__bool(&j, "$.dev_kvm", dev_kvm);
+	json__bool(&j, "$.guest_only_counters", 1);
+	json__num(&j, "$.timebase_hz", o->timebase_hz);
+	json__str(&j, "$.console", console_path);
+	json__int(&j, "$.console_marks", (int64_t)n_marks);
+	json__str(&j, "$.tracefs", o->tracefs ? o->tracefs : "");
 	if (o->com.timeout_s > 0)
-		hw_json__num(&j, "$.timeout_s", o->com.timeout_s);
+		json__num(&j, "$.timeout_s", o->com.timeout_s);
 	if (r->exec_error[0])
-		hw_json__str(&j, "$.exec_error", r->exec_error);
+		json__str(&j, "$.exec_error", r->exec_error);
 	for (int i = 0; i < r->n_src; i++) {
 		char *path = xasprintf("$.exit_events.\"%s\"", r->src[i].spec);
 
 		if (r->src[i].trace) {
 			char *lost = xasprintf("$.exit_events_lost.\"%s\"", r->src[i].spec);
 
-			hw_json__str(&j, path, "sampled");
+			json__str(&j, path, "sampled");
 			if (kvm_trace__lost(r->src[i].trace) || kvm_trace__undecoded(r->src[i].trace))
-				hw_json__int(&j, lost, (int64_t)(kvm_trace__lost(r->src[i].trace) +
+				json__int(&j, lost, (int64_t)(kvm_trace__lost(r->src[i].trace) +
 							 kvm_trace__undecoded(r->src[i].trace)));
 			free(lost);
 		} else {
 			char *u = xasprintf("$.unsupported.\"%s\"", r->src[i].spec);
 
-			hw_json__str(&j, path, "unsupported");
-			hw_json__str(&j, u, r->src[i].why);
+			json__str(&j, path, "unsupported");
+			json__str(&j, u, r->src[i].why);
 			free(u);
 		}
 		free(path);
@@ -419,45 +428,16 @@ static char *config_json(const struct kvm_opts *o, const struct kvm_result *r, i
 	for (int i = 0; i < r->gc.n_unsupported; i++) {
 		char *u = xasprintf("$.unsupported.\"%s\"", r->gc.unsupported[i]->name);
 
-		hw_json__str(&j, u, hw_errno_name(r->gc.unsupported_errno[i]));
+		json__str(&j, u, hw_errno_name(r->gc.unsupported_errno[i]));
 		free(u);
 	}
 	if (!dev_kvm)
-		hw_json__str(&j, "$.note", "no /dev/kvm on the measuring host: the VMM cannot have run the guest under KVM");
+		json__str(&j, "$.note", "no /dev/kvm on the measuring host: the VMM cannot have run the guest under KVM");
 	text = xstrdup(j.text);
-	hw_json__free(&j);
+	json__free(&j);
 	return text;
 }
 
-static char *argv_json(char **argv)
-{
-	struct hw_json j;
-	char *text;
-	int i;
-
-	hw_json__init(&j);
-	hw_json__raw(&j, "$.a", "[]");
-	for (i = 0; argv[i]; i++) {
-		char *p = xasprintf("$.a[%d]", i);
-
-		hw_json__str(&j, p, argv[i]);
-		free(p);
-	}
-	/* extract the array with a second pass through SQLite's JSON */
-	text = NULL;
-	{
-		sqlite3_stmt *st;
-
-		if (sqlite3_prepare_v2(j.db, "SELECT json_extract(?1, '$.a')", -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, j.text, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				text = xstrdup((const char *)sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
-		}
-	}
-	hw_json__free(&j);
-	return text;
-}
 
 /* Does the console hold any `@emudiff` line? Leaves f rewound. */
 static int console_has_markers(FILE *f)
@@ -505,7 +485,7 @@ static int store_run(struct store *s, const struct kvm_opts *o, const char *name
 	if (log.n_runs)
 		cr = &log.runs[0];
 
-	argvj = argv_json(o->argv);
+	argvj = json__argv((int)argv_count(o->argv), o->argv);
 	cfg = config_json(o, r, dev_kvm, cr ? cr->n_marks : 0, console_path);
 	ret = -1;
 	if (store__begin(s))

@@ -246,25 +246,10 @@ static char *find_plugin(void)
 /* Is prog runnable: a path to an executable, or a name found in $PATH? */
 static int program_exists(const char *prog)
 {
-	const char *path = getenv("PATH");
+	char *found = path__search(prog);
 
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	if (!path)
-		path = "/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		char *cand = xasprintf("%.*s/%s", (int)n, path, prog);
-		int ok = access(cand, X_OK) == 0;
-
-		free(cand);
-		if (ok)
-			return 1;
-		path += n;
-		if (*path)
-			path++;
-	}
-	return 0;
+	free(found);
+	return found != NULL;
 }
 
 /* First line of `QEMU --version`, or "unknown". */
@@ -475,50 +460,44 @@ struct ingest_ctx {
 	uint64_t insns_children; /* the sum of their total insns */
 };
 
-static char *argv_json(struct store *s, int argc, char **argv)
+/* The run's config_json. Values are JSON strings, as they always were here. */
+static char *config_json(const struct ingest_ctx *c)
 {
-	char *json = NULL;
-	sqlite3_stmt *st;
+	const struct qemu_output *out = c->out;
+	char until[32] = "", vcpus[16] = "", api[16] = "";
+	const char *keys[] = { "collector", "qemu", "qemu_binary", "plugin_options", "mode",
+			       "system", "plugin_api", "vcpus", "until_console",
+			       "until_console_result", "why" };
+	const char *vals[] = { "qemu", c->qemu_ver, c->qemu_bin, c->plugin_opts,
+			       out ? out->mode : "", c->o->system ? "true" : "false", api,
+			       vcpus, c->o->until_console ? c->o->until_console : "", until,
+			       c->r->why };
+	struct json j;
+	char *cfg;
 
-	/* json_array() of the words, built by SQLite */
-	char *sql = xstrdup("SELECT json_array(");
-
-	for (int i = 0; i < argc; i++) {
-		char *n = xasprintf("%s%s?", sql, i ? "," : "");
-
-		free(sql);
-		sql = n;
+	if (out) {
+		snprintf(vcpus, sizeof(vcpus), "%d", out->vcpus);
+		snprintf(api, sizeof(api), "%d", out->plugin_api);
 	}
-	char *n = xasprintf("%s)", sql);
+	if (c->o->until_console)
+		snprintf(until, sizeof(until), "%s", c->r->until_seen ? "seen" : "not seen");
+	if (json__init(&j))
+		return NULL;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		char path[64];
 
-	free(sql);
-	if (sqlite3_prepare_v2(s->db, n, -1, &st, NULL) == SQLITE_OK) {
-		for (int i = 0; i < argc; i++)
-			sqlite3_bind_text(st, i + 1, argv[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			json = xstrdup((const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
+		snprintf(path, sizeof(path), "$.%s", keys[k]);
+		json__str(&j, path, vals[k]);
 	}
-	free(n);
-	return json;
-}
-
-/* json with key set to the integer n (sqlite's json_set); caller frees. */
-static char *json_set_int(struct store *s, const char *json, const char *key, int64_t n)
-{
-	char *out = NULL, *path = xasprintf("$.%s", key);
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT json_set(?, ?, ?)", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, n);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			out = xstrdup((const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-	}
-	free(path);
-	return out;
+	if (c->n_children)
+		json__int(&j, "$.forked", (int64_t)c->n_children);
+	/* align/ rolls up only the marker intervals below this seq */
+	if (out && out->has_msym)
+		json__int(&j, "$.mark_symbols_complete", out->msym_complete);
+	cfg = j.text;
+	j.text = NULL;
+	json__free(&j);
+	return cfg;
 }
 
 /* pc "0x..." -> "symbol+0xoff" when the guest ELF knows it, else unchanged;
@@ -555,40 +534,11 @@ static int ingest_run(const struct ingest_ctx *c)
 {
 	struct store *s = c->s;
 	const struct qemu_output *out = c->out;
-	char *argvj = NULL, *cfg = NULL, until[32] = "", vcpus[16] = "", api[16] = "";
+	char *argvj = NULL, *cfg = config_json(c);
 	int64_t wid, run_id;
 	int rc = -1;
 
-	if (out) {
-		snprintf(vcpus, sizeof(vcpus), "%d", out->vcpus);
-		snprintf(api, sizeof(api), "%d", out->plugin_api);
-	}
-	if (c->o->until_console)
-		snprintf(until, sizeof(until), "%s", c->r->until_seen ? "seen" : "not seen");
-	{
-		const char *keys[] = { "collector", "qemu", "qemu_binary", "plugin_options", "mode",
-				       "system", "plugin_api", "vcpus", "until_console",
-				       "until_console_result", "why" };
-		const char *vals[] = { "qemu", c->qemu_ver, c->qemu_bin, c->plugin_opts,
-				       out ? out->mode : "", c->o->system ? "true" : "false", api,
-				       vcpus, c->o->until_console ? c->o->until_console : "", until,
-				       c->r->why };
-		cfg = store__json_object(s, 11, keys, vals);
-	}
-	if (cfg && c->n_children) {
-		char *with = json_set_int(s, cfg, "forked", (int64_t)c->n_children);
-
-		free(cfg);
-		cfg = with;
-	}
-	if (cfg && out && out->has_msym) {
-		/* align/ rolls up only the marker intervals below this seq */
-		char *with = json_set_int(s, cfg, "mark_symbols_complete", out->msym_complete);
-
-		free(cfg);
-		cfg = with;
-	}
-	argvj = argv_json(s, c->o->argc, c->o->argv);
+	argvj = json__argv(c->o->argc, c->o->argv);
 	if (!cfg || !argvj)
 		goto out;
 	if (store__begin(s))
@@ -947,12 +897,6 @@ static int resolve_guest(const struct qemu_opts *o, const struct symtab *t, char
 	return 0;
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
 
 int cmd_collect_qemu(int argc, char **argv)
 {
@@ -1007,7 +951,7 @@ int cmd_collect_qemu(int argc, char **argv)
 	s = store__open(o.com.db, STORE_CREATE);
 	if (!s)
 		goto out;
-	const char *name = o.com.name ? o.com.name : elf_path ? base_name(elf_path) : "qemu-system";
+	const char *name = o.com.name ? o.com.name : elf_path ? path__base(elf_path) : "qemu-system";
 
 	if (o.ingest) {
 		/* a plugin output file made elsewhere (the plugin run standalone) */

@@ -41,7 +41,7 @@ int cmd_import_perf_script(int argc, char **argv)
 	int c, rc = EXIT_OK, clock_event;
 	struct perf_script ps;
 	struct store *st = NULL;
-	struct hw_json j = { 0 };
+	struct json j = { 0 };
 	struct run_info ri = { 0 };
 	char *dflt, *dot;
 	FILE *f;
@@ -90,15 +90,15 @@ int cmd_import_perf_script(int argc, char **argv)
 	/* periods of clock events are nanoseconds */
 	clock_event = !strcmp(ps.event, "cpu-clock") || !strcmp(ps.event, "task-clock");
 
-	if (hw_json__init(&j)) {
+	if (json__init(&j)) {
 		rc = EXIT_FINDINGS;
 		goto out;
 	}
-	hw_json__str(&j, "$.collector", "perf-script");
-	hw_json__str(&j, "$.file", file);
-	hw_json__str(&j, "$.sampling.event", ps.event);
-	hw_json__int(&j, "$.sampling.samples", (int64_t)ps.samples);
-	hw_json__str(&j, "$.comm", ps.comm);
+	json__str(&j, "$.collector", "perf-script");
+	json__str(&j, "$.file", file);
+	json__str(&j, "$.sampling.event", ps.event);
+	json__int(&j, "$.sampling.samples", (int64_t)ps.samples);
+	json__str(&j, "$.comm", ps.comm);
 
 	st = store__open(db ? db : store__default_path(), STORE_CREATE);
 	if (!st) {
@@ -149,7 +149,7 @@ fail:
 out:
 	if (st)
 		store__close(st);
-	hw_json__free(&j);
+	json__free(&j);
 	perf_script__free(&ps);
 	free(dflt);
 	return rc;

@@ -42,7 +42,7 @@ int cmd_import_perf_stat(int argc, char **argv)
 	size_t unsupported = 0;
 	struct perf_stat ps;
 	struct store *st = NULL;
-	struct hw_json j = { 0 };
+	struct json j = { 0 };
 	struct run_info ri = { 0 };
 	char *dflt, *dot, path[300];
 	FILE *f;
@@ -89,34 +89,34 @@ int cmd_import_perf_stat(int argc, char **argv)
 	if (dot && dot != dflt)
 		*dot = 0;
 
-	if (hw_json__init(&j)) {
+	if (json__init(&j)) {
 		rc = EXIT_FINDINGS;
 		goto out;
 	}
-	hw_json__str(&j, "$.collector", "perf-stat");
-	hw_json__str(&j, "$.file", file);
-	hw_json__bool(&j, "$.repeated", ps.repeated);
+	json__str(&j, "$.collector", "perf-stat");
+	json__str(&j, "$.file", file);
+	json__bool(&j, "$.repeated", ps.repeated);
 	if (repeats)
-		hw_json__int(&j, "$.repeats", repeats);
-	hw_json__raw(&j, "$.unsupported", "{}");
+		json__int(&j, "$.repeats", repeats);
+	json__raw(&j, "$.unsupported", "{}");
 	for (size_t i = 0; i < ps.n; i++) {
 		const struct perf_stat_row *r = &ps.rows[i];
 
 		snprintf(path, sizeof(path), "$.events[%zu]", i);
-		hw_json__str(&j, path, r->event);
+		json__str(&j, path, r->event);
 		if (!r->supported) {
 			snprintf(path, sizeof(path), "$.unsupported.\"%s\"", r->event);
-			hw_json__str(&j, path, r->why);
+			json__str(&j, path, r->why);
 			continue;
 		}
 		if (r->variance_pct >= 0) {
 			snprintf(path, sizeof(path), "$.variance_pct.\"%s\"", r->event);
-			hw_json__num(&j, path, r->variance_pct);
+			json__num(&j, path, r->variance_pct);
 		}
 		if (r->pct_running >= 0 && r->pct_running < 100) {
 			/* perf already scaled the value by time_enabled / time_running */
 			snprintf(path, sizeof(path), "$.scaled.\"%s\"", r->event);
-			hw_json__num(&j, path, r->pct_running);
+			json__num(&j, path, r->pct_running);
 		}
 	}
 
@@ -168,7 +168,7 @@ fail:
 out:
 	if (st)
 		store__close(st);
-	hw_json__free(&j);
+	json__free(&j);
 	perf_stat__free(&ps);
 	free(dflt);
 	return rc;

@@ -28,20 +28,20 @@ static const char usage_text[] =
 
 static char *config_json(const char *dir, const struct uftrace_data *d)
 {
-	struct hw_json j;
+	struct json j;
 	char *text;
 
-	hw_json__init(&j);
-	hw_json__str(&j, "$.source", "uftrace");
-	hw_json__str(&j, "$.dir", dir);
-	hw_json__int(&j, "$.format_version", d->version);
-	hw_json__int(&j, "$.tasks", (int64_t)d->n_tasks);
-	hw_json__int(&j, "$.records", (int64_t)d->records);
-	hw_json__int(&j, "$.lost_records", (int64_t)d->lost_records);
-	hw_json__int(&j, "$.unclosed_calls", (int64_t)d->unclosed);
-	hw_json__str(&j, "$.time_ns", "self time per symbol; incl_time_ns inclusive");
+	json__init(&j);
+	json__str(&j, "$.source", "uftrace");
+	json__str(&j, "$.dir", dir);
+	json__int(&j, "$.format_version", d->version);
+	json__int(&j, "$.tasks", (int64_t)d->n_tasks);
+	json__int(&j, "$.records", (int64_t)d->records);
+	json__int(&j, "$.lost_records", (int64_t)d->lost_records);
+	json__int(&j, "$.unclosed_calls", (int64_t)d->unclosed);
+	json__str(&j, "$.time_ns", "self time per symbol; incl_time_ns inclusive");
 	text = xstrdup(j.text);
-	hw_json__free(&j);
+	json__free(&j);
 	return text;
 }
 

@@ -22,6 +22,30 @@ enum {
 #define EMUDIFF_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define EMUDIFF_PRINTF(a, b)
+/* ---- JSON, built by SQLite's JSON functions (json.c) ----
+ * The one JSON builder: config_json objects, argv arrays. Paths are SQLite's
+ * ("$.a.b", "$[0]"); escaping and nesting are SQLite's. */
+struct json {
+	struct sqlite3 *db; /* in memory */
+	char *text;         /* the document so far */
+};
+int json__init(struct json *j); /* "{}"; -1 if SQLite cannot open (error printed) */
+void json__str(struct json *j, const char *path, const char *v);
+void json__num(struct json *j, const char *path, double v);
+void json__int(struct json *j, const char *path, int64_t v);
+void json__bool(struct json *j, const char *path, int v);
+void json__raw(struct json *j, const char *path, const char *json); /* a JSON value */
+void json__free(struct json *j);
+/* A JSON array of the words, e.g. a command line; caller frees; NULL on error. */
+char *json__argv(int argc, char *const *argv);
+
+/* ---- paths ----
+ * The last component of a path ("/usr/bin/xz" -> "xz"), inside p. */
+const char *path__base(const char *p);
+/* prog as the shell would run it: a path with '/' as given, else the first
+ * executable in $PATH; the real path, caller frees; NULL with errno. */
+char *path__search(const char *prog);
+
 /* ---- child processes: one supervisor, one deadline policy (proc.c) ----
  *
  * Every child emudiff runs (a workload, QEMU, a VMM, a study cell's collector)
@@ -124,6 +148,30 @@ int file_sha256(const char *path, char out[65]);
  * file here that needs SQLite). */
 struct sqlite3;
 struct sqlite3 *db__open_reader(struct sqlite3 *db);
+
+/* ---- JSON, built by SQLite's JSON functions (json.c) ----
+ * The one JSON builder: config_json objects, argv arrays. Paths are SQLite's
+ * ("$.a.b", "$[0]"); escaping and nesting are SQLite's. */
+struct json {
+	struct sqlite3 *db; /* in memory */
+	char *text;         /* the document so far */
+};
+int json__init(struct json *j); /* "{}"; -1 if SQLite cannot open (error printed) */
+void json__str(struct json *j, const char *path, const char *v);
+void json__num(struct json *j, const char *path, double v);
+void json__int(struct json *j, const char *path, int64_t v);
+void json__bool(struct json *j, const char *path, int v);
+void json__raw(struct json *j, const char *path, const char *json); /* a JSON value */
+void json__free(struct json *j);
+/* A JSON array of the words, e.g. a command line; caller frees; NULL on error. */
+char *json__argv(int argc, char *const *argv);
+
+/* ---- paths ----
+ * The last component of a path ("/usr/bin/xz" -> "xz"), inside p. */
+const char *path__base(const char *p);
+/* prog as the shell would run it: a path with '/' as given, else the first
+ * executable in $PATH; the real path, caller frees; NULL with errno. */
+char *path__search(const char *prog);
 
 /* ---- child processes: one supervisor, one deadline policy (proc.c) ----
  *

@@ -12,7 +12,6 @@
  *    timeout, rusage of the reaped child.
  *  - console_log__parse(): `@emudiff` lines of a serial log.
  *  - perf_stat__parse(), perf_script__parse(): perf's text outputs.
- *  - hw_json: config_json built with SQLite's JSON functions.
  *
  * Errors: functions return -1 after printing one line ("error: FILE: ...").
  */
@@ -340,19 +339,6 @@ struct perf_script {
 int perf_script__parse(FILE *f, const char *path, const char *main_dso, struct perf_script *out);
 void perf_script__free(struct perf_script *s);
 
-/* ---- config_json with SQLite's JSON functions ----------------------------- */
-
-struct hw_json {
-	sqlite3 *db;
-	char *text;
-};
-int hw_json__init(struct hw_json *j);            /* "{}" */
-void hw_json__str(struct hw_json *j, const char *path, const char *v);  /* path "$.a.b" */
-void hw_json__num(struct hw_json *j, const char *path, double v);
-void hw_json__int(struct hw_json *j, const char *path, int64_t v);
-void hw_json__bool(struct hw_json *j, const char *path, int v);
-void hw_json__raw(struct hw_json *j, const char *path, const char *json);
-void hw_json__free(struct hw_json *j);
 
 /* ==== BEGIN section owned by tp_format.c, kvm_exit.c, kvm_trace.c, uftrace.c
  * Tracepoint format files (syscalls, VM exits), VM exits from KVM tracepoints

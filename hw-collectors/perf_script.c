@@ -88,12 +88,6 @@ static void add_sample(struct parse_state *st, char *sym, char *dso, double peri
 	st->raw[st->n_raw++] = (struct raw_sym){ sym, dso, 1, period };
 }
 
-static const char *base(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return s ? s + 1 : path;
-}
 
 int perf_script__parse(FILE *f, const char *path, const char *main_dso, struct perf_script *out)
 {
@@ -209,7 +203,7 @@ int perf_script__parse(FILE *f, const char *path, const char *main_dso, struct p
 		for (size_t i = 0; i < st.n_raw; i++) {
 			uint64_t n = 0;
 
-			if (st.raw[i].dso[0] == '[' || strstr(base(st.raw[i].dso), ".so"))
+			if (st.raw[i].dso[0] == '[' || strstr(path__base(st.raw[i].dso), ".so"))
 				continue;
 			for (size_t k = 0; k < st.n_raw; k++)
 				if (!strcmp(st.raw[k].dso, st.raw[i].dso))
@@ -219,7 +213,7 @@ int perf_script__parse(FILE *f, const char *path, const char *main_dso, struct p
 				main_pick = st.raw[i].dso;
 			}
 		}
-		main_dso = main_pick ? base(main_pick) : NULL;
+		main_dso = main_pick ? path__base(main_pick) : NULL;
 	}
 	for (size_t i = 0; !rc && i < st.n_raw; i++) {
 		struct raw_sym *r = &st.raw[i];
@@ -228,10 +222,10 @@ int perf_script__parse(FILE *f, const char *path, const char *main_dso, struct p
 
 		if (!strcmp(r->dso, "[kernel.kallsyms]") || !strncmp(r->dso, "[kernel", 7))
 			name = xstrdup("[kernel]");
-		else if ((main_dso && !strcmp(base(r->dso), main_dso)) || !strcmp(r->dso, "[unknown]"))
+		else if ((main_dso && !strcmp(path__base(r->dso), main_dso)) || !strcmp(r->dso, "[unknown]"))
 			name = xstrdup(r->sym);
 		else
-			name = xasprintf("%s@%s", r->sym, base(r->dso));
+			name = xasprintf("%s@%s", r->sym, path__base(r->dso));
 		for (size_t k = 0; k < out->n; k++)
 			if (!strcmp(out->syms[k].name, name)) {
 				out->syms[k].samples += r->samples;

@@ -574,35 +574,3 @@ int store__cell_done(struct store *s, const char *cell)
 	return done;
 }
 
-char *store__json_object(struct store *s, int npairs, const char *const *keys,
-			 const char *const *values)
-{
-	sqlite3_stmt *st;
-	char *sql, *out = NULL;
-	size_t len = 32;
-	int i;
-
-	for (i = 0; i < npairs; i++)
-		len += 6;
-	sql = xmalloc(len + 32);
-	strcpy(sql, "SELECT json_object(");
-	for (i = 0; i < npairs; i++)
-		strcat(sql, i ? ",?,?" : "?,?");
-	strcat(sql, ")");
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) {
-		free(sql);
-		sql_error(s, "json");
-		return NULL;
-	}
-	free(sql);
-	for (i = 0; i < npairs; i++) {
-		sqlite3_bind_text(st, 2 * i + 1, keys[i], -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2 * i + 2, values[i], -1, SQLITE_TRANSIENT);
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		out = xstrdup((const char *)sqlite3_column_text(st, 0));
-	else
-		sql_error(s, "json");
-	sqlite3_finalize(st);
-	return out;
-}

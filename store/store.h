@@ -107,8 +107,4 @@ int store__event_add(struct store *s, int64_t run_id, int64_t region_id, int64_t
 /* Is there an ok/warmup/failed/timeout run for this study cell already? 1, 0 or -1. */
 int store__cell_done(struct store *s, const char *cell);
 
-/* Build a JSON object from key/value pairs with sqlite's json_object(); caller frees. */
-char *store__json_object(struct store *s, int npairs, const char *const *keys,
-			 const char *const *values);
-
 #endif

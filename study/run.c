@@ -95,16 +95,23 @@ static char *log_last_line(const char *path)
 static int record_failure(struct store *st, const struct study_cell *c, const char *status, int exit_code,
 			  int64_t wall_ns, const char *why, const char *log)
 {
-	const char *keys[] = { "study_error", "log" };
-	const char *vals[] = { why, log };
 	struct run_info ri = { 0 };
+	struct json j;
 	char *cfg = NULL;
 	int64_t wid;
 
-	if (store__begin(st))
+	if (json__init(&j))
 		return -1;
+	json__str(&j, "$.study_error", why);
+	json__str(&j, "$.log", log);
+	cfg = j.text;
+	j.text = NULL;
+	json__free(&j);
+	if (store__begin(st)) {
+		free(cfg);
+		return -1;
+	}
 	wid = store__workload(st, c->w->name, c->w->arch, NULL, NULL);
-	cfg = store__json_object(st, 2, keys, vals);
 	if (wid < 0 || !cfg)
 		goto fail;
 	ri.workload_id = wid;

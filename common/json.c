@@ -1,16 +1,17 @@
 /*
- * json.c - config_json built with SQLite's JSON functions (json_set on an
- * in-memory connection), so that escaping and nesting are SQLite's, not ours.
+ * json.c - the one JSON builder (common.h): json_set on an in-memory SQLite
+ * connection, so that escaping and nesting are SQLite's, not ours.
  */
-#include "hw.h"
 #include "common.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
-int hw_json__init(struct hw_json *j)
+int json__init(struct json *j)
 {
 	j->text = xstrdup("{}");
+	j->db = NULL;
 	if (sqlite3_open(":memory:", &j->db) != SQLITE_OK) {
 		sqlite3_close(j->db);
 		j->db = NULL;
@@ -20,7 +21,7 @@ int hw_json__init(struct hw_json *j)
 }
 
 /* json_set(text, path, value); kind: 0 text, 1 double, 2 int, 3 JSON. */
-static void set(struct hw_json *j, const char *path, int kind, const char *s, double d, int64_t i)
+static void set(struct json *j, const char *path, int kind, const char *s, double d, int64_t i)
 {
 	static const char *const sql[] = {
 		"SELECT json_set(?1, ?2, ?3)",
@@ -49,35 +50,56 @@ static void set(struct hw_json *j, const char *path, int kind, const char *s, do
 	sqlite3_finalize(st);
 }
 
-void hw_json__str(struct hw_json *j, const char *path, const char *v)
+void json__str(struct json *j, const char *path, const char *v)
 {
 	set(j, path, 0, v ? v : "", 0, 0);
 }
 
-void hw_json__num(struct hw_json *j, const char *path, double v)
+void json__num(struct json *j, const char *path, double v)
 {
 	set(j, path, 1, NULL, v, 0);
 }
 
-void hw_json__int(struct hw_json *j, const char *path, int64_t v)
+void json__int(struct json *j, const char *path, int64_t v)
 {
 	set(j, path, 2, NULL, 0, v);
 }
 
-void hw_json__bool(struct hw_json *j, const char *path, int v)
+void json__bool(struct json *j, const char *path, int v)
 {
 	set(j, path, 3, v ? "true" : "false", 0, 0);
 }
 
-void hw_json__raw(struct hw_json *j, const char *path, const char *json)
+void json__raw(struct json *j, const char *path, const char *json)
 {
 	set(j, path, 3, json, 0, 0);
 }
 
-void hw_json__free(struct hw_json *j)
+void json__free(struct json *j)
 {
-	sqlite3_close(j->db);
+	sqlite3_close((sqlite3 *)j->db);
 	free(j->text);
 	j->db = NULL;
 	j->text = NULL;
+}
+
+char *json__argv(int argc, char *const *argv)
+{
+	struct json j;
+	char *out;
+
+	if (json__init(&j))
+		return NULL;
+	free(j.text);
+	j.text = xstrdup("[]");
+	for (int i = 0; i < argc; i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "$[%d]", i);
+		json__str(&j, path, argv[i]);
+	}
+	out = j.text;
+	j.text = NULL;
+	json__free(&j);
+	return out;
 }
