@@ -37,7 +37,7 @@ int cmd_import_perf_script(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL, *name = NULL, *main_dso = NULL, *arch = NULL, *cell = NULL, *file;
-	int64_t v, rep = 0, run_id = -1, wid;
+	int64_t v, rep = 0, run_id = -1;
 	int c, rc = EXIT_OK, clock_event;
 	struct perf_script ps;
 	struct store *st = NULL;
@@ -105,36 +105,34 @@ int cmd_import_perf_script(int argc, char **argv)
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
-	if (store__begin(st)) {
-		rc = EXIT_FINDINGS;
-		goto out;
-	}
-	wid = store__workload(st, name ? name : dflt, arch, NULL, NULL);
-	ri.workload_id = wid;
-	ri.platform = "import";
+	ri.platform = platform__name(PLAT_IMPORT);
 	ri.config_json = j.text;
 	ri.rep = (int)rep;
-	ri.status = "ok";
+	ri.status = run_status__name(RUN_OK);
 	ri.exit_code = -1;
 	ri.wall_ns = -1;
 	ri.cell = cell;
-	if (wid < 0 || (run_id = store__run_add(st, &ri)) < 0 ||
-	    store__run_metric_set(st, run_id, "samples", (double)ps.samples))
+	run_id = store__ingest_begin(st, &(struct ingest_workload){ name ? name : dflt, arch, NULL, NULL }, &ri);
+	if (run_id < 0) {
+		rc = EXIT_FINDINGS;
+		goto out;
+	}
+	if (store__run_metric_set(st, run_id, "samples", (double)ps.samples))
 		goto fail;
 	for (size_t i = 0; i < ps.n; i++) {
-		char *key = xasprintf("s:%s", ps.syms[i].name);
-		int64_t region = store__region(st, wid, key, ps.syms[i].name);
+		char *key = xasprintf(REGION_KEY_SYMBOL "%s", ps.syms[i].name);
+		int64_t region = store__region(st, ri.workload_id, key, ps.syms[i].name);
 		int bad = region < 0 ||
 			  store__region_metric_set(st, run_id, region, "samples", (double)ps.syms[i].samples) ||
-			  (clock_event && store__region_metric_set(st, run_id, region, "time_ns", ps.syms[i].period)) ||
+			  (clock_event && store__region_metric_set(st, run_id, region, METRIC_TIME_NS, ps.syms[i].period)) ||
 			  (!strcmp(ps.event, "cycles") &&
-			   store__region_metric_set(st, run_id, region, "cycles", ps.syms[i].period));
+			   store__region_metric_set(st, run_id, region, METRIC_CYCLES, ps.syms[i].period));
 
 		free(key);
 		if (bad)
 			goto fail;
 	}
-	if (store__commit(st)) {
+	if (store__ingest_end(st, 0)) {
 		rc = EXIT_FINDINGS;
 		goto out;
 	}
@@ -144,7 +142,7 @@ int cmd_import_perf_script(int argc, char **argv)
 		rc = EXIT_FINDINGS;
 	goto out;
 fail:
-	store__rollback(st);
+	store__ingest_end(st, 1);
 	rc = EXIT_FINDINGS;
 out:
 	if (st)

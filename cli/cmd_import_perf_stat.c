@@ -37,7 +37,7 @@ int cmd_import_perf_stat(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL, *name = NULL, *arch = NULL, *platform = "import", *cell = NULL, *file;
-	int64_t v, rep = 0, repeats = 0, run_id = -1, wid;
+	int64_t v, rep = 0, repeats = 0, run_id = -1;
 	int c, rc = EXIT_OK;
 	size_t unsupported = 0;
 	struct perf_stat ps;
@@ -125,21 +125,18 @@ int cmd_import_perf_stat(int argc, char **argv)
 		rc = EXIT_BADINPUT;
 		goto out;
 	}
-	if (store__begin(st)) {
-		rc = EXIT_FINDINGS;
-		goto out;
-	}
-	wid = store__workload(st, name ? name : dflt, arch, NULL, NULL);
-	ri.workload_id = wid;
 	ri.platform = platform;
 	ri.config_json = j.text;
 	ri.rep = (int)rep;
-	ri.status = "ok";
+	ri.status = run_status__name(RUN_OK);
 	ri.exit_code = -1;
 	ri.wall_ns = -1;
 	ri.cell = cell;
-	if (wid < 0 || (run_id = store__run_add(st, &ri)) < 0)
-		goto fail;
+	run_id = store__ingest_begin(st, &(struct ingest_workload){ name ? name : dflt, arch, NULL, NULL }, &ri);
+	if (run_id < 0) {
+		rc = EXIT_FINDINGS;
+		goto out;
+	}
 	for (size_t i = 0; i < ps.n; i++) {
 		const struct perf_stat_row *r = &ps.rows[i];
 		double scaled;
@@ -151,7 +148,7 @@ int cmd_import_perf_stat(int argc, char **argv)
 		if (metric && store__run_metric_set(st, run_id, metric, scaled))
 			goto fail;
 	}
-	if (store__commit(st)) {
+	if (store__ingest_end(st, 0)) {
 		rc = EXIT_FINDINGS;
 		goto out;
 	}
@@ -163,7 +160,7 @@ int cmd_import_perf_stat(int argc, char **argv)
 		rc = EXIT_FINDINGS;
 	goto out;
 fail:
-	store__rollback(st);
+	store__ingest_end(st, 1);
 	rc = EXIT_FINDINGS;
 out:
 	if (st)

@@ -93,39 +93,37 @@ int cmd_import_uftrace(int argc, char **argv)
 	s = store__open(db, STORE_CREATE);
 	if (!s)
 		goto out;
-	if (store__begin(s))
-		goto out_close;
-	wid = store__workload(s, wname, NULL, NULL, NULL);
-	if (wid < 0)
-		goto fail;
 	{
-		struct run_info ri = { .workload_id = wid, .platform = "import", .config_json = cfg,
-				       .rep = rep, .status = "ok", .exit_code = -1,
+		struct run_info ri = { .platform = platform__name(PLAT_IMPORT), .config_json = cfg,
+				       .rep = rep, .status = run_status__name(RUN_OK), .exit_code = -1,
 				       .wall_ns = (int64_t)(d.last_ns - d.first_ns), .cell = cell };
 
-		run_id = store__run_add(s, &ri);
+		run_id = store__ingest_begin(s, &(struct ingest_workload){ wname, NULL, NULL, NULL }, &ri);
+		wid = ri.workload_id;
 	}
-	if (run_id < 0 || store__run_metric_set(s, run_id, "time_ns", (double)(d.last_ns - d.first_ns)))
+	if (run_id < 0)
+		goto out_close;
+	if (store__run_metric_set(s, run_id, METRIC_TIME_NS, (double)(d.last_ns - d.first_ns)))
 		goto fail;
 	for (size_t i = 0; i < d.n_funcs; i++) {
 		const struct uftrace_func *f = &d.funcs[i];
-		char *key = xasprintf("s:%s", f->name);
+		char *key = xasprintf(REGION_KEY_SYMBOL "%s", f->name);
 		int64_t rid = store__region(s, wid, key, f->name);
 
 		free(key);
-		if (rid < 0 || store__region_metric_set(s, run_id, rid, "time_ns", (double)f->self_ns) ||
+		if (rid < 0 || store__region_metric_set(s, run_id, rid, METRIC_TIME_NS, (double)f->self_ns) ||
 		    store__region_metric_set(s, run_id, rid, "incl_time_ns", (double)f->incl_ns) ||
 		    store__region_metric_set(s, run_id, rid, "calls", (double)f->calls))
 			goto fail;
 	}
-	if (store__commit(s))
+	if (store__ingest_end(s, 0))
 		goto out_close;
 	printf("import uftrace: run %lld, %zu functions, %llu records, %zu tasks\n", (long long)run_id,
 	       d.n_funcs, (unsigned long long)d.records, d.n_tasks);
 	ret = stdout_flush_check() ? EXIT_FINDINGS : EXIT_OK;
 	goto out_close;
 fail:
-	store__rollback(s);
+	store__ingest_end(s, 1);
 out_close:
 	store__close(s);
 out:

@@ -555,6 +555,29 @@ int store__event_add(struct store *s, int64_t run_id, int64_t region_id, int64_t
 	return step_done(s, st, "event insert");
 }
 
+int64_t store__ingest_begin(struct store *s, const struct ingest_workload *w, struct run_info *ri)
+{
+	int64_t run_id;
+
+	if (store__begin(s))
+		return -1;
+	ri->workload_id = store__workload(s, w->name, w->arch, w->elf_path, w->argv_json);
+	if (ri->workload_id < 0 || (run_id = store__run_add(s, ri)) < 0) {
+		store__rollback(s);
+		return -1;
+	}
+	return run_id;
+}
+
+int store__ingest_end(struct store *s, int failed)
+{
+	if (failed) {
+		store__rollback(s);
+		return -1;
+	}
+	return store__commit(s);
+}
+
 int store__cell_done(struct store *s, const char *cell)
 {
 	sqlite3_stmt *st;

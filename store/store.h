@@ -77,6 +77,22 @@ struct run_info {
 /* Insert a run; started_at is set to the current UTC time. Returns id or -1. */
 int64_t store__run_add(struct store *s, const struct run_info *ri);
 
+/*
+ * One run's ingest is one transaction, so that a run is stored whole or not at
+ * all: store__ingest_begin begins it, finds or adds the workload (ri's
+ * workload_id is set) and adds the run; the caller adds the run's rows and
+ * ends with store__ingest_end(s, failed), which commits, or rolls back when
+ * failed is non-zero. Returns the run id, or -1 with nothing left open.
+ */
+struct ingest_workload {
+	const char *name, *arch;
+	const char *elf_path;  /* NULL: no binary */
+	const char *argv_json; /* NULL: none */
+};
+int64_t store__ingest_begin(struct store *s, const struct ingest_workload *w, struct run_info *ri);
+/* 0 when committed; -1 when rolled back (failed, or the commit failed). */
+int store__ingest_end(struct store *s, int failed);
+
 /* One marker hit. insns < 0 or time_ns < 0 store NULL (not measured). */
 int store__mark_add(struct store *s, int64_t run_id, int64_t seq, int mark_id, int64_t insns,
 		    int64_t time_ns);

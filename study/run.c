@@ -95,41 +95,20 @@ static char *log_last_line(const char *path)
 static int record_failure(struct store *st, const struct study_cell *c, const char *status, int exit_code,
 			  int64_t wall_ns, const char *why, const char *log)
 {
-	struct run_info ri = { 0 };
+	struct run_info ri = { .platform = platform__name(c->platform), .rep = c->rep, .status = status,
+			       .exit_code = exit_code, .wall_ns = wall_ns, .cell = c->key };
 	struct json j;
-	char *cfg = NULL;
-	int64_t wid;
+	int rc;
 
 	if (json__init(&j))
 		return -1;
 	json__str(&j, "$.study_error", why);
 	json__str(&j, "$.log", log);
-	cfg = j.text;
-	j.text = NULL;
+	ri.config_json = j.text;
+	rc = store__ingest_begin(st, &(struct ingest_workload){ c->w->name, c->w->arch, NULL, NULL }, &ri) < 0
+		     ? -1 : store__ingest_end(st, 0);
 	json__free(&j);
-	if (store__begin(st)) {
-		free(cfg);
-		return -1;
-	}
-	wid = store__workload(st, c->w->name, c->w->arch, NULL, NULL);
-	if (wid < 0 || !cfg)
-		goto fail;
-	ri.workload_id = wid;
-	ri.platform = platform__name(c->platform);
-	ri.config_json = cfg;
-	ri.rep = c->rep;
-	ri.status = status;
-	ri.exit_code = exit_code;
-	ri.wall_ns = wall_ns;
-	ri.cell = c->key;
-	if (store__run_add(st, &ri) < 0)
-		goto fail;
-	free(cfg);
-	return store__commit(st);
-fail:
-	free(cfg);
-	store__rollback(st);
-	return -1;
+	return rc;
 }
 
 static char *log_path(const char *dir, const char *key)
