@@ -1,0 +1,2 @@
+/* collect.c - what every collector shares (collect.h). */
+#include "collect.h"
