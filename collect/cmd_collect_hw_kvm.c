@@ -95,20 +95,36 @@ static void refusal_reason(int err, char *out, size_t size)
 		snprintf(out, size, "%s", hw_errno_name(err));
 }
 
-/* Is DIR a tracefs mount (has events/)? Only then can a missing format file
- * mean a missing tracepoint. */
-static int tracefs_mounted(const char *dir)
+/* Is DIR a tracefs mount (has events/)? 0, -ENOENT (not mounted) or -EACCES
+ * (mounted, closed to this user: tracefs is root's only by default). Only in a
+ * mounted tracefs can a missing format file mean a missing tracepoint. */
+static int tracefs_state(const char *dir)
 {
 	struct stat st;
 	char *ev;
-	int ok;
+	int ret;
 
 	if (!dir)
-		return 0;
+		return -ENOENT;
 	ev = xasprintf("%s/events", dir);
-	ok = !stat(ev, &st) && S_ISDIR(st.st_mode);
+	if (!stat(ev, &st))
+		ret = S_ISDIR(st.st_mode) ? 0 : -ENOENT;
+	else
+		ret = errno == EACCES || errno == EPERM ? -EACCES : -ENOENT;
 	free(ev);
-	return ok;
+	return ret;
+}
+
+/* The default tracefs: tracefs__path()'s, or one this user may not enter. */
+static const char *default_tracefs(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	const char *t = tracefs__path();
+
+	for (size_t i = 0; !t && i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (tracefs_state(dirs[i]) == -EACCES)
+			t = dirs[i];
+	return t;
 }
 
 /* 0 with dec ready, 1 with why[] set (unsupported here), -1 on a bad spec. */
@@ -121,8 +137,13 @@ static int exit_source__prepare(const char *tracefs, const char *spec, struct kv
 
 	if (sscanf(spec, "%63[^:]:%63[^/]/%63s", sys, ev, field) < 2)
 		return error("--exit-event '%s': expected SYSTEM:EVENT[/FIELD]", spec);
-	if (!tracefs_mounted(tracefs)) {
+	ret = tracefs_state(tracefs);
+	if (ret == -ENOENT) {
 		snprintf(why, why_size, "%s", WHY_NO_TRACEFS);
+		return 1;
+	}
+	if (ret == -EACCES) {
+		refusal_reason(EACCES, why, why_size);
 		return 1;
 	}
 	ret = tp_format__load(&fmt, tracefs, sys, ev);
@@ -192,7 +213,7 @@ static int parse_opts(int argc, char **argv, struct kvm_opts *o)
 		o->exit_events[o->n_exit_events++] = "kvm:kvm_userspace_exit";
 	}
 	if (!o->tracefs)
-		o->tracefs = tracefs__path();
+		o->tracefs = default_tracefs();
 	return 0;
 }
 
@@ -614,7 +635,7 @@ static char *config_json(const struct kvm_opts *o, const struct kvm_result *r, i
 	hw_json__num(&j, "$.timebase_hz", o->timebase_hz);
 	hw_json__str(&j, "$.console", console_path);
 	hw_json__int(&j, "$.console_marks", (int64_t)n_marks);
-	hw_json__str(&j, "$.tracefs", tracefs_mounted(o->tracefs) ? o->tracefs : "");
+	hw_json__str(&j, "$.tracefs", tracefs_state(o->tracefs) ? "" : o->tracefs);
 	if (o->com.timeout_s > 0)
 		hw_json__num(&j, "$.timeout_s", o->com.timeout_s);
 	if (r->exec_error[0])
@@ -821,7 +842,11 @@ static int dry_run(const struct kvm_opts *o, const struct hw_event *const *ev, i
 	struct guest_counters gc;
 
 	printf("/dev/kvm: %s\n", dev_kvm ? "present" : "absent (no guest can run under KVM here)");
-	printf("tracefs: %s\n", tracefs_mounted(o->tracefs) ? o->tracefs : "not mounted");
+	switch (tracefs_state(o->tracefs)) {
+	case 0: printf("tracefs: %s\n", o->tracefs); break;
+	case -EACCES: printf("tracefs: %s (not readable by this user)\n", o->tracefs); break;
+	default: printf("tracefs: not mounted\n");
+	}
 	for (int i = 0; i < o->n_exit_events; i++) {
 		struct kvm_exit_decoder dec;
 		char why[256];
