@@ -65,11 +65,71 @@ struct kvm_opts {
 struct exit_source {
 	char spec[128];
 	struct kvm_trace *trace;
-	const char *why; /* NULL when opened */
+	char why[256]; /* "" when opened: a token (no-tracefs, ENOENT, EACCES...) and its reason */
 };
 
+/* The one reason for "no tracefs", shared with `collect hw`: the token first,
+ * then what to do about it. */
+#define WHY_NO_TRACEFS "no-tracefs: tracefs not mounted (mount -t tracefs nodev /sys/kernel/tracing)"
+
+static int perf_paranoid(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+	int v = -99;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -99;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The refusal of perf_event_open (or of tracefs) as token and reason: a refused
+ * event says which setting refused it, other errors are their errno's name. */
+static void refusal_reason(int err, char *out, size_t size)
+{
+	if (err == EACCES || err == EPERM)
+		snprintf(out, size, "EACCES (perf_event_paranoid %d)", perf_paranoid());
+	else
+		snprintf(out, size, "%s", hw_errno_name(err));
+}
+
+/* Is DIR a tracefs mount (has events/)? 0, -ENOENT (not mounted) or -EACCES
+ * (mounted, closed to this user: tracefs is root's only by default). Only in a
+ * mounted tracefs can a missing format file mean a missing tracepoint. */
+static int tracefs_state(const char *dir)
+{
+	struct stat st;
+	char *ev;
+	int ret;
+
+	if (!dir)
+		return -ENOENT;
+	ev = xasprintf("%s/events", dir);
+	if (!stat(ev, &st))
+		ret = S_ISDIR(st.st_mode) ? 0 : -ENOENT;
+	else
+		ret = errno == EACCES || errno == EPERM ? -EACCES : -ENOENT;
+	free(ev);
+	return ret;
+}
+
+/* The default tracefs: tracefs__path()'s, or one this user may not enter. */
+static const char *default_tracefs(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	const char *t = tracefs__path();
+
+	for (size_t i = 0; !t && i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (tracefs_state(dirs[i]) == -EACCES)
+			t = dirs[i];
+	return t;
+}
+
+/* 0 with dec ready, 1 with why[] set (unsupported here), -1 on a bad spec. */
 static int exit_source__prepare(const char *tracefs, const char *spec, struct kvm_exit_decoder *dec,
-				const char **why)
+				char *why, size_t why_size)
 {
 	char sys[64], ev[64], field[64] = "";
 	struct tp_format fmt;
@@ -77,13 +137,22 @@ static int exit_source__prepare(const char *tracefs, const char *spec, struct kv
 
 	if (sscanf(spec, "%63[^:]:%63[^/]/%63s", sys, ev, field) < 2)
 		return error("--exit-event '%s': expected SYSTEM:EVENT[/FIELD]", spec);
-	if (!tracefs) {
-		*why = "no tracefs";
+	ret = tracefs_state(tracefs);
+	if (ret == -ENOENT) {
+		snprintf(why, why_size, "%s", WHY_NO_TRACEFS);
+		return 1;
+	}
+	if (ret == -EACCES) {
+		refusal_reason(EACCES, why, why_size);
 		return 1;
 	}
 	ret = tp_format__load(&fmt, tracefs, sys, ev);
 	if (ret == -ENOENT) {
-		*why = "ENOENT";
+		snprintf(why, why_size, "ENOENT: no tracepoint %s:%s in %.80s/events", sys, ev, tracefs);
+		return 1;
+	}
+	if (ret == -EACCES) {
+		refusal_reason(EACCES, why, why_size);
 		return 1;
 	}
 	if (ret)
@@ -153,11 +222,27 @@ static int parse_opts(int argc, char **argv, struct kvm_opts *o)
 		o->exit_events[o->n_exit_events++] = "kvm:kvm_userspace_exit";
 	}
 	if (!o->tracefs)
-		o->tracefs = tracefs__path();
+		o->tracefs = default_tracefs();
 	return 0;
 }
 
 /* ---- one invocation ---- */
+
+/* Pass the VMM's bytes on unchanged; a closed stdout/stderr of ours loses them
+ * without stopping the measurement. */
+static void write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, buf, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return;
+		buf += k;
+		n -= (size_t)k;
+	}
+}
 
 /*
  * The guest console as it arrives: from the VMM's stdout (a pipe) or from the
@@ -176,8 +261,11 @@ struct console_tail {
 
 static void console_tail__feed(struct console_tail *c, const char *buf, size_t n)
 {
-	if (c->copy)
+	if (c->copy) {
+		/* the VMM's stdout stays its output too, byte for byte */
+		write_all(STDOUT_FILENO, buf, n);
 		fwrite(buf, 1, n, c->copy);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (buf[i] != '\n') {
 			if (c->len < sizeof(c->line) - 1)
@@ -207,13 +295,95 @@ static ssize_t console_tail__read(struct console_tail *c)
 	return k;
 }
 
+/*
+ * The VMM's stderr, passed through byte for byte and read line by line for the
+ * messages with which QEMU reports that KVM stopped the guest. After them QEMU
+ * pauses the VM and keeps running (accel/kvm/kvm-all.c: the message, a register
+ * dump, vm_stop), so the run would never end by itself.
+ */
+struct vmm_stderr {
+	int fd;
+	char line[512];
+	size_t len;
+	char last[512];    /* the last non-empty line */
+	char stop[512];    /* the KVM stop message(s); "" while none seen */
+	int stop_lines;    /* lines in stop[] so far: the message, then its detail */
+	int64_t stop_ns;   /* when the stop was seen; 0 while none */
+};
+
+static const char *const kvm_stop_prefixes[] = {
+	"KVM internal error. Suberror: ", /* then "emulation failure" for suberror 1 */
+	"KVM: entry failed, hardware error ",
+	"error: kvm run failed ",
+};
+
+static void vmm_stderr__line(struct vmm_stderr *e, int64_t now)
+{
+	char *l = e->line;
+
+	l[e->len] = '\0';
+	e->len = 0;
+	l[strcspn(l, "\r")] = '\0';
+	if (!*l)
+		return;
+	snprintf(e->last, sizeof(e->last), "%s", l);
+	/* the detail line QEMU prints after an internal error (and its extra data) belongs to it */
+	if (e->stop_lines == 1 && !strcmp(l, "emulation failure")) {
+		size_t n = strlen(e->stop);
+
+		snprintf(e->stop + n, sizeof(e->stop) - n, "; %s", l);
+		e->stop_lines++;
+		return;
+	}
+	if (e->stop_ns)
+		return;
+	for (size_t i = 0; i < sizeof(kvm_stop_prefixes) / sizeof(kvm_stop_prefixes[0]); i++) {
+		/* QEMU may put its program name first ("qemu-system-x86_64: ...") */
+		const char *at = strstr(l, kvm_stop_prefixes[i]);
+
+		if (at) {
+			snprintf(e->stop, sizeof(e->stop), "%s", at);
+			e->stop_lines = 1;
+			e->stop_ns = now;
+			return;
+		}
+	}
+}
+
+static void vmm_stderr__feed(struct vmm_stderr *e, const char *buf, size_t n)
+{
+	int64_t now = now_ns();
+
+	write_all(STDERR_FILENO, buf, n);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n')
+			vmm_stderr__line(e, now);
+		else if (e->len < sizeof(e->line) - 1)
+			e->line[e->len++] = buf[i];
+	}
+}
+
+/* Read what is there now; 0 at end of the pipe, -1 with EAGAIN when nothing. */
+static ssize_t vmm_stderr__read(struct vmm_stderr *e)
+{
+	char buf[4096];
+	ssize_t k = read(e->fd, buf, sizeof(buf));
+
+	if (k > 0)
+		vmm_stderr__feed(e, buf, (size_t)k);
+	return k;
+}
+
 struct kvm_result {
 	int status; /* HW_OK, HW_FAILED, HW_TIMEOUT */
 	int exit_code;
 	int64_t wall_ns;
 	char exec_error[160];
+	char why[160];    /* why the run failed or timed out; "" when ok */
+	char message[512]; /* the VMM's message for a failed run: its KVM stop, else its last stderr line */
 	FILE *console; /* captured stdout (rewound), or NULL with --serial-log */
 	struct console_tail tail;
+	struct vmm_stderr err;
 	struct exit_source src[MAX_EXIT_EVENTS];
 	int n_src;
 	struct guest_counters gc;
@@ -228,19 +398,34 @@ static void drain_all(struct kvm_result *r)
 			kvm_trace__drain(r->src[i].trace);
 }
 
+/* How long after a KVM stop message the VMM may go on writing (QEMU's register
+ * dump) before it is ended, and how long SIGTERM has before SIGKILL. */
+#define STOP_GRACE_NS 300000000LL
+#define TERM_GRACE_NS 2000000000LL
+
+static void set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
 static int run_vmm(const struct kvm_opts *o, const struct hw_event *const *ev, int n_ev,
 		   struct kvm_result *r)
 {
-	int go[2], out[2], err_pipe[2];
-	int64_t start = now_ns(), deadline;
+	int go[2], out[2], err_pipe[2], vmm_err[2];
+	int64_t start = now_ns(), deadline, term_ns = 0;
 	pid_t pid;
-	int wstatus = 0, reaped = 0, tail_open = 1;
+	int wstatus = 0, reaped = 0, out_open = !o->serial_log, err_open = 1, timed_out = 0;
 	char go_byte = 'g';
 
 	r->status = HW_FAILED;
 	r->exit_code = -1;
 	r->tail.fd = -1;
-	if (pipe2(go, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
+	r->err.fd = -1;
+	if (pipe2(go, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC) ||
+	    pipe2(vmm_err, O_CLOEXEC))
 		return error("collect hw-kvm: pipe: %s", strerror(errno));
 	if (o->serial_log) {
 		/* a stale log from an earlier run must not be read as this run's */
@@ -258,6 +443,9 @@ static int run_vmm(const struct kvm_opts *o, const struct hw_event *const *ev, i
 			return error("collect hw-kvm: temporary file for the console: %s", strerror(errno));
 		r->tail.copy = r->console;
 	}
+	/* our own earlier lines before the VMM's passed-through bytes */
+	fflush(stdout);
+	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
 		return error("collect hw-kvm: fork: %s", strerror(errno));
@@ -271,6 +459,7 @@ static int run_vmm(const struct kvm_opts *o, const struct hw_event *const *ev, i
 			_exit(127);
 		if (!o->serial_log)
 			dup2(out[1], STDOUT_FILENO);
+		dup2(vmm_err[1], STDERR_FILENO);
 		execvp(o->argv[0], o->argv);
 		e = errno;
 		if (write(err_pipe[1], &e, sizeof(e)) < 0)
@@ -280,10 +469,16 @@ static int run_vmm(const struct kvm_opts *o, const struct hw_event *const *ev, i
 	close(go[0]);
 	close(out[1]);
 	close(err_pipe[1]);
-	if (o->serial_log)
+	close(vmm_err[1]);
+	if (o->serial_log) {
 		close(out[0]);
-	else
+	} else {
 		r->tail.fd = out[0];
+		set_nonblock(out[0]);
+	}
+	/* non-blocking: a child the VMM leaves behind may hold the pipes open */
+	r->err.fd = vmm_err[0];
+	set_nonblock(vmm_err[0]);
 
 	guest_counters__open(&r->gc, pid, ev, n_ev);
 	for (int i = 0; i < o->n_exit_events; i++) {
@@ -292,20 +487,22 @@ static int run_vmm(const struct kvm_opts *o, const struct hw_event *const *ev, i
 		int ret, err;
 
 		snprintf(s->spec, sizeof(s->spec), "%s", o->exit_events[i]);
-		ret = exit_source__prepare(o->tracefs, s->spec, &dec, &s->why);
+		ret = exit_source__prepare(o->tracefs, s->spec, &dec, s->why, sizeof(s->why));
 		if (ret < 0) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			return -1;
 		}
-		if (ret > 0)
-			continue;
-		s->trace = kvm_trace__open(pid, &dec, &err);
+		if (ret == 0) {
+			s->trace = kvm_trace__open(pid, &dec, &err);
+			if (!s->trace)
+				refusal_reason(-err, s->why, sizeof(s->why));
+			else
+				kvm_trace__set_marks(s->trace, (const int64_t *const *)&r->tail.mark_ns,
+						     &r->tail.n_marks);
+		}
 		if (!s->trace)
-			s->why = hw_errno_name(-err);
-		else
-			kvm_trace__set_marks(s->trace, (const int64_t *const *)&r->tail.mark_ns,
-					     &r->tail.n_marks);
+			warning("exit event %s: unsupported: %s", s->spec, s->why);
 	}
 	if (write(go[1], &go_byte, 1) != 1) {
 		kill(pid, SIGKILL);
@@ -316,42 +513,69 @@ static int run_vmm(const struct kvm_opts *o, const struct hw_event *const *ev, i
 
 	deadline = o->com.timeout_s > 0 ? start + (int64_t)(o->com.timeout_s * 1e9) : INT64_MAX;
 	while (!reaped) {
+		struct pollfd p[2];
+		int np = 0, now_stopped;
+		int64_t now;
+
+		if (out_open)
+			p[np++] = (struct pollfd){ .fd = r->tail.fd, .events = POLLIN };
+		if (err_open)
+			p[np++] = (struct pollfd){ .fd = r->err.fd, .events = POLLIN };
+		poll(p, (nfds_t)np, 20);
 		if (o->serial_log) {
-			/* a growing file: read what is new, then wait a little */
+			/* a growing file: read what is new */
 			while (console_tail__read(&r->tail) > 0)
 				;
-			poll(NULL, 0, 20);
-		} else if (tail_open) {
-			struct pollfd p = { .fd = r->tail.fd, .events = POLLIN };
+		} else if (out_open) {
+			ssize_t k;
 
-			if (poll(&p, 1, 20) > 0) {
-				ssize_t k = console_tail__read(&r->tail);
+			while ((k = console_tail__read(&r->tail)) > 0)
+				;
+			if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
+				out_open = 0;
+		}
+		if (err_open) {
+			ssize_t k;
 
-				if (k == 0 || (k < 0 && errno != EINTR))
-					tail_open = 0;
-			}
-		} else {
-			poll(NULL, 0, 20);
+			while ((k = vmm_stderr__read(&r->err)) > 0)
+				;
+			if (k == 0 || (k < 0 && errno != EINTR && errno != EAGAIN))
+				err_open = 0;
 		}
 		/* console before samples: a marker line read now is older than any
 		 * sample not yet drained that it should precede */
 		drain_all(r);
 		if (waitpid(pid, &wstatus, WNOHANG) == pid) {
 			reaped = 1;
-		} else if (now_ns() > deadline) {
+			break;
+		}
+		now = now_ns();
+		now_stopped = r->err.stop_ns && now > r->err.stop_ns + STOP_GRACE_NS;
+		if (!term_ns && (now > deadline || now_stopped)) {
+			/* end the VMM by its pid: TERM lets QEMU exit cleanly, KILL if it will not */
+			timed_out = !now_stopped;
+			kill(pid, SIGTERM);
+			term_ns = now;
+		} else if (term_ns && now > term_ns + TERM_GRACE_NS) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &wstatus, 0);
 			reaped = 1;
-			r->status = HW_TIMEOUT;
 		}
 	}
 	r->wall_ns = now_ns() - start;
-	/* whatever the VMM wrote just before it exited */
+	/* whatever the VMM wrote just before it exited (without waiting for
+	 * writers it may have left behind) */
 	while (console_tail__read(&r->tail) > 0)
 		;
+	while (vmm_stderr__read(&r->err) > 0)
+		;
+	if (r->err.len) /* a last line without its newline */
+		vmm_stderr__line(&r->err, now_ns());
 	drain_all(r);
 	close(r->tail.fd);
 	r->tail.fd = -1;
+	close(r->err.fd);
+	r->err.fd = -1;
 	{
 		int e;
 
@@ -361,12 +585,30 @@ static int run_vmm(const struct kvm_opts *o, const struct hw_event *const *ev, i
 	}
 	for (int i = 0; i < r->gc.n; i++)
 		r->gc_ok[i] = !guest_counters__read(&r->gc, i, &r->gc_value[i]);
-	if (r->status != HW_TIMEOUT) {
-		if (WIFEXITED(wstatus))
-			r->exit_code = WEXITSTATUS(wstatus);
-		else if (WIFSIGNALED(wstatus))
-			r->exit_code = 128 + WTERMSIG(wstatus);
-		r->status = r->exit_code == 0 && !r->exec_error[0] ? HW_OK : HW_FAILED;
+	if (WIFEXITED(wstatus))
+		r->exit_code = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		r->exit_code = 128 + WTERMSIG(wstatus);
+	if (r->err.stop[0]) {
+		/* a guest KVM stopped is a failed run, however the VMM then exited */
+		r->status = HW_FAILED;
+		snprintf(r->why, sizeof(r->why), "KVM stopped the guest; the VMM was ended");
+		snprintf(r->message, sizeof(r->message), "%s", r->err.stop);
+	} else if (timed_out) {
+		r->status = HW_TIMEOUT;
+		snprintf(r->why, sizeof(r->why), "timeout after %.3g s", o->com.timeout_s);
+	} else if (r->exec_error[0]) {
+		r->status = HW_FAILED;
+		snprintf(r->why, sizeof(r->why), "%s", r->exec_error);
+	} else if (r->exit_code != 0) {
+		r->status = HW_FAILED;
+		if (WIFSIGNALED(wstatus))
+			snprintf(r->why, sizeof(r->why), "the VMM was killed by signal %d", WTERMSIG(wstatus));
+		else
+			snprintf(r->why, sizeof(r->why), "the VMM exited with %d", r->exit_code);
+		snprintf(r->message, sizeof(r->message), "%s", r->err.last);
+	} else {
+		r->status = HW_OK;
 	}
 	if (r->console)
 		rewind(r->console);
@@ -382,6 +624,8 @@ static void kvm_result__free(struct kvm_result *r)
 		fclose(r->console);
 	if (r->tail.fd >= 0)
 		close(r->tail.fd);
+	if (r->err.fd >= 0)
+		close(r->err.fd);
 	free(r->tail.mark_ns);
 }
 
@@ -400,11 +644,15 @@ static char *config_json(const struct kvm_opts *o, const struct kvm_result *r, i
 	json__num(&j, "$.timebase_hz", o->timebase_hz);
 	json__str(&j, "$.console", console_path);
 	json__int(&j, "$.console_marks", (int64_t)n_marks);
-	json__str(&j, "$.tracefs", o->tracefs ? o->tracefs : "");
+	json__str(&j, "$.tracefs", tracefs_state(o->tracefs) ? "" : o->tracefs);
 	if (o->com.timeout_s > 0)
 		json__num(&j, "$.timeout_s", o->com.timeout_s);
 	if (r->exec_error[0])
 		json__str(&j, "$.exec_error", r->exec_error);
+	if (r->why[0])
+		json__str(&j, "$.why", r->why);
+	if (r->message[0])
+		json__str(&j, "$.vmm_message", r->message);
 	for (int i = 0; i < r->n_src; i++) {
 		char *path = xasprintf("$.exit_events.\"%s\"", r->src[i].spec);
 
@@ -428,7 +676,10 @@ static char *config_json(const struct kvm_opts *o, const struct kvm_result *r, i
 	for (int i = 0; i < r->gc.n_unsupported; i++) {
 		char *u = xasprintf("$.unsupported.\"%s\"", r->gc.unsupported[i]->name);
 
-		json__str(&j, u, hw_errno_name(r->gc.unsupported_errno[i]));
+		char why[64];
+
+		refusal_reason(r->gc.unsupported_errno[i], why, sizeof(why));
+		json__str(&j, u, why);
 		free(u);
 	}
 	if (!dev_kvm)
@@ -571,11 +822,15 @@ static int dry_run(const struct kvm_opts *o, const struct hw_event *const *ev, i
 	struct guest_counters gc;
 
 	printf("/dev/kvm: %s\n", dev_kvm ? "present" : "absent (no guest can run under KVM here)");
-	printf("tracefs: %s\n", o->tracefs ? o->tracefs : "not mounted");
+	switch (tracefs_state(o->tracefs)) {
+	case 0: printf("tracefs: %s\n", o->tracefs); break;
+	case -EACCES: printf("tracefs: %s (not readable by this user)\n", o->tracefs); break;
+	default: printf("tracefs: not mounted\n");
+	}
 	for (int i = 0; i < o->n_exit_events; i++) {
 		struct kvm_exit_decoder dec;
-		const char *why = NULL;
-		int ret = exit_source__prepare(o->tracefs, o->exit_events[i], &dec, &why);
+		char why[256];
+		int ret = exit_source__prepare(o->tracefs, o->exit_events[i], &dec, why, sizeof(why));
 
 		if (ret < 0)
 			return EXIT_BADINPUT;
@@ -593,9 +848,12 @@ static int dry_run(const struct kvm_opts *o, const struct hw_event *const *ev, i
 	guest_counters__open(&gc, 0, ev, n_ev);
 	for (int i = 0; i < gc.n; i++)
 		printf("guest-only counter %s: opens\n", gc.ev[i]->name);
-	for (int i = 0; i < gc.n_unsupported; i++)
-		printf("guest-only counter %s: unsupported (%s)\n", gc.unsupported[i]->name,
-		       hw_errno_name(gc.unsupported_errno[i]));
+	for (int i = 0; i < gc.n_unsupported; i++) {
+		char why[64];
+
+		refusal_reason(gc.unsupported_errno[i], why, sizeof(why));
+		printf("guest-only counter %s: unsupported (%s)\n", gc.unsupported[i]->name, why);
+	}
 	guest_counters__close(&gc);
 	return stdout_flush_check() ? EXIT_FINDINGS : EXIT_OK;
 }
@@ -637,6 +895,8 @@ int cmd_collect_hw_kvm(int argc, char **argv)
 		}
 		if (r.exec_error[0])
 			error("%s", r.exec_error);
+		else if (r.message[0])
+			warning("the VMM failed (%s): %s", r.why, r.message);
 		if (store_run(s, &o, name, o.com.rep + k, &r, dev_kvm)) {
 			kvm_result__free(&r);
 			ret = EXIT_BADINPUT;

@@ -5,6 +5,7 @@
 # counted exactly per region; the payload checks the same counts itself.
 set -eu
 emudiff=$1 hyp=$2
+. "$EMUDIFF_TEST_LIB/facts.sh"
 command -v qemu-system-riscv64 >/dev/null || { echo "skip: no qemu-system-riscv64"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "skip: no sqlite3"; exit 77; }
 tmp=$(mktemp -d)
@@ -129,6 +130,24 @@ db=$tmp/e2e.db
 # shellcheck disable=SC2086
 "$emudiff" collect hw-kvm --db "$db" --name hyp --reps 2 --timeout 60 -- $qemu >/dev/null 2>"$tmp/err" ||
 	fail "e2e collect hw-kvm: $(cat "$tmp/err")"
+# the stand-in's exits as the machine's facts call for: TCG never enters KVM,
+# so a sampled kvm_exit counts exactly 0; without tracefs (or, for an ordinary
+# user, with it closed) there is no count at all, only the reason
+hwk="SELECT count(*) FROM run WHERE platform = 'hw-kvm'"
+if [ -n "$tracefs" ] && [ "$privileged" = 1 ]; then
+	[ "$(q "$hwk AND json_extract(config_json, '\$.exit_events.\"kvm:kvm_exit\"') = 'sampled'")" = 2 ] ||
+		fail "e2e hw-kvm: kvm_exit not sampled with tracefs at $tracefs: $(q "SELECT config_json FROM run WHERE platform = 'hw-kvm'")"
+	[ "$(q "SELECT group_concat(value) FROM run_metric m JOIN run r ON r.id = m.run_id
+		WHERE r.platform = 'hw-kvm' AND m.metric = 'exits'")" = "0.0,0.0" ] ||
+		fail "e2e hw-kvm: TCG's KVM exits are not exactly 0"
+elif [ -z "$tracefs" ]; then
+	no_tracefs="no-tracefs: tracefs not mounted (mount -t tracefs nodev /sys/kernel/tracing)"
+	[ "$(q "$hwk AND json_extract(config_json, '\$.unsupported.\"kvm:kvm_exit\"') IN ('$no_tracefs',
+		'EACCES (perf_event_paranoid $paranoid)')")" = 2 ] ||
+		fail "e2e hw-kvm without tracefs: $(q "SELECT config_json FROM run WHERE platform = 'hw-kvm'")"
+	[ "$(q "SELECT count(*) FROM run_metric m JOIN run r ON r.id = m.run_id
+		WHERE r.platform = 'hw-kvm' AND m.metric = 'exits'")" = 0 ] || fail "e2e hw-kvm: exits without tracefs"
+fi
 "$emudiff" align --db "$db" >/dev/null 2>&1 && "$emudiff" stats --db "$db" --metric time_ns --resamples 200 >/dev/null 2>&1 ||
 	fail "e2e align/stats"
 [ "$(q "SELECT group_concat(event || ':' || n, ' ') FROM (SELECT * FROM event_cost ORDER BY event)")" = "exits:12 traps:12" ] ||

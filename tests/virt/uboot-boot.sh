@@ -1,0 +1,50 @@
+#!/bin/sh
+# uboot-boot.sh EMUDIFF BOOT_SCRIPT - the boot workload (README "Boot
+# workload"): `emudiff collect qemu --system --until-console '=>'` on the QEMU
+# command of datasets/baremetal/uboot-boot.sh. Asserts what emudiff stores:
+# one ok qemu-system run stopped at U-Boot's prompt, the console string and
+# its result in config_json, a boot latency (until_console_ns) that is
+# positive and below the deadline, instructions to the prompt; and that the
+# console passed through is U-Boot's (OpenSBI and U-Boot banners, the prompt
+# last). Then the script's own standalone run.
+set -eu
+emudiff=$1 boot=$2
+fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
+command -v qemu-system-riscv64 >/dev/null || { echo "skip: no qemu-system-riscv64 (package qemu-system-misc)"; exit 77; }
+command -v sqlite3 >/dev/null || { echo "skip: no sqlite3"; exit 77; }
+[ -r $fw ] || { echo "skip: no $fw (package opensbi)"; exit 77; }
+[ -r /usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin ] || { echo "skip: no U-Boot for qemu-riscv64 (package u-boot-qemu)"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+db=$tmp/u.db
+q() { sqlite3 "$db" "$1"; }
+deadline=60
+
+sh "$boot" --print-args >"$tmp/args" || fail "--print-args exited $?"
+# shellcheck disable=SC2046
+"$emudiff" collect qemu --db "$db" --system --until-console '=>' --name uboot-boot --timeout $deadline \
+	--elf $fw -- $(cat "$tmp/args") >"$tmp/out" 2>"$tmp/err" || fail "collect qemu exited $?: $(cat "$tmp/err")"
+[ "$(q "SELECT w.name || ' ' || r.platform || ' ' || r.status FROM run r JOIN workload w ON w.id = r.workload_id")" = \
+  "uboot-boot qemu-system ok" ] || fail "run: $(q 'SELECT * FROM run')"
+[ "$(q "SELECT json_extract(config_json, '\$.until_console') || ' ' || json_extract(config_json, '\$.until_console_result') FROM run")" = "=> seen" ] ||
+	fail "console string: $(q 'SELECT config_json FROM run')"
+ns=$(q "SELECT CAST(value AS INT) FROM run_metric WHERE metric = 'until_console_ns'")
+[ -n "$ns" ] && [ "$ns" -gt 0 ] && [ "$ns" -lt $((deadline * 1000000000)) ] ||
+	fail "boot latency until_console_ns '$ns': want 0 < ns < ${deadline} s"
+insns=$(q "SELECT CAST(value AS INT) FROM run_metric WHERE metric = 'until_console_insns'")
+[ -n "$insns" ] && [ "$insns" -gt 0 ] || fail "instructions to the prompt: '$insns'"
+[ "$insns" -le "$(q "SELECT CAST(value AS INT) FROM run_metric WHERE metric = 'insns'")" ] ||
+	fail "more instructions to the prompt than in the whole run"
+# the console emudiff watched is the firmware's: OpenSBI, then U-Boot, which
+# prints its prompt "=> " last (emudiff's own summary line follows it)
+grep -q '^OpenSBI v[0-9]' "$tmp/out" || fail "no OpenSBI banner on the console"
+grep -q '^U-Boot 20[0-9][0-9]\.[0-9][0-9]' "$tmp/out" || fail "no U-Boot banner on the console"
+grep -q '^=> *run 1: qemu-system, ok' "$tmp/out" || fail "the prompt is not the console's last output: $(tail -3 "$tmp/out")"
+
+# standalone, as README shows it: exit 0 at the prompt, the log holds it
+sh "$boot" --timeout $deadline --log "$tmp/serial.log" >"$tmp/alone" || fail "uboot-boot.sh exited $?"
+grep -q '^uboot-boot.sh: prompt after [0-9]* ms$' "$tmp/alone" || fail "standalone: $(cat "$tmp/alone")"
+grep -q '^U-Boot 20[0-9][0-9]\.[0-9][0-9]' "$tmp/serial.log" && grep -qF '=>' "$tmp/serial.log" ||
+	fail "standalone serial log: $(tail -3 "$tmp/serial.log")"
+echo "ok: U-Boot prompt after $((ns / 1000000)) ms, $insns instructions (collect qemu --until-console)"
