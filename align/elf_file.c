@@ -5,10 +5,47 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
 #include "elf_file.h"
+
+/* Does a table of n entries of entsize bytes at off end within size bytes?
+ * *end gets where it ends (saturated). */
+static int table_fits(uint64_t off, uint64_t n, uint64_t entsize, uint64_t size, uint64_t *end)
+{
+	if (entsize && n > (UINT64_MAX - off) / entsize) {
+		*end = UINT64_MAX;
+		return 0;
+	}
+	*end = off + n * entsize;
+	return *end <= size;
+}
+
+/*
+ * A file cut short (a copy interrupted, a download stopped) keeps a valid
+ * ELF header, and libelf then just sees fewer sections: the file would pass
+ * as stripped. Its program and section header tables must lie in the file.
+ */
+static int check_truncated(const char *path, int fd, const GElf_Ehdr *eh)
+{
+	struct stat st;
+	uint64_t end, size;
+
+	if (fstat(fd, &st))
+		return error("%s: %s", path, strerror(errno));
+	size = (uint64_t)st.st_size;
+	if (eh->e_phoff && !table_fits(eh->e_phoff, eh->e_phnum, eh->e_phentsize, size, &end))
+		return error("%s: truncated ELF: the program headers end at byte %llu, the file has %llu",
+			     path, (unsigned long long)end, (unsigned long long)size);
+	/* e_shnum 0 with a table: the count is in section 0, which must be there */
+	if (eh->e_shoff && !table_fits(eh->e_shoff, eh->e_shnum ? eh->e_shnum : 1, eh->e_shentsize,
+				       size, &end))
+		return error("%s: truncated ELF: the section headers end at byte %llu, the file has %llu",
+			     path, (unsigned long long)end, (unsigned long long)size);
+	return 0;
+}
 
 static const char *machine_arch(int machine)
 {
@@ -58,6 +95,8 @@ int elf_file__open(struct elf_file *f, const char *path)
 		      eh.e_type);
 		goto fail;
 	}
+	if (check_truncated(path, f->fd, &eh) < 0)
+		goto fail;
 	return 0;
 fail:
 	elf_file__close(f);

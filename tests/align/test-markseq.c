@@ -2,12 +2,11 @@
  * test-markseq.c - marker-sequence alignment with known answers: identical
  * sequences, a marker missing, an extra one, a substituted one, a swap, a
  * loop that lost its last iteration, a 10^5-iteration loop with one loss
- * and one extra marker (linear memory, fast), sequences beyond the edit cap,
- * and random sequences against a textbook O(nm) LCS table.
+ * and one extra marker, sequences beyond the edit cap, and random sequences
+ * against a textbook O(nm) LCS table. (Its speed: bench/symbolize-scale.)
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "align.h"
 #include "check.h"
@@ -107,7 +106,6 @@ int main(void)
 		int *a = xmalloc(n * sizeof(int)), *b = xmalloc((n + 1) * sizeof(int));
 		long *map = xmalloc(n * sizeof(long));
 		struct markseq_stats st;
-		struct timespec c0, c1;
 
 		a[0] = 1;
 		for (i = 0; i < 100000; i++)
@@ -120,11 +118,7 @@ int main(void)
 				b[m++] = 9;
 			b[m++] = a[i];
 		}
-		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 		CHECK_EQ_INT(markseq__align(a, n, b, m, 1000, map, &st), 0);
-		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-		/* a few linear passes: far below a second of CPU even under sanitizers */
-		CHECK((c1.tv_sec - c0.tv_sec) * 1000000000LL + (c1.tv_nsec - c0.tv_nsec) < 1000000000LL);
 		CHECK_EQ_INT(st.matched, n - 1);
 		CHECK_EQ_INT(st.gaps, 2);
 		CHECK_EQ_INT(st.mismatches, 0);

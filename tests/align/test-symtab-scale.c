@@ -2,29 +2,19 @@
  * test-symtab-scale.c - symbolize 10^6 addresses against a 10^5-function
  * ELF (built from gen-funcs.c's output) and check every answer against the
  * layout the generator used: each address must resolve to the function that
- * contains it, holes between functions to nothing. Prints the load and
- * lookup times; fails if 10^6 lookups take a second or more.
+ * contains it, holes between functions to nothing. No timing here: the
+ * speed is bench/symbolize-scale's.
  *
  * usage: test-symtab-scale ELF NFUNCS NADDRS
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "align.h"
 #include "check.h"
 #include "common.h"
 #include "scale-layout.h"
-
-/* CPU time of this process: the limit must hold on a loaded machine too */
-static int64_t cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 int main(int argc, char **argv)
 {
@@ -32,16 +22,13 @@ int main(int argc, char **argv)
 	uint64_t *start, *addr, base, end, state = 88172645463325252ULL;
 	long *want;
 	struct symtab *t;
-	int64_t t0, t_load, t_lookup, c0, c_lookup;
 	const struct sym **got;
 
 	if (argc != 4)
 		return 2;
 	nf = atol(argv[2]);
 	na = atol(argv[3]);
-	t0 = now_ns();
 	t = symtab__load(argv[1]);
-	t_load = now_ns() - t0;
 	if (!t)
 		return 1;
 	CHECK_EQ_INT(symtab__count(t), nf); /* _start is an alias of f0: f0, sized, wins */
@@ -74,12 +61,8 @@ int main(int argc, char **argv)
 		}
 		want[i] = addr[i] - start[lo] < scale_size_of(lo) ? lo : -1;
 	}
-	t0 = now_ns();
-	c0 = cpu_ns();
 	for (i = 0; i < na; i++)
 		got[i] = symtab__lookup(t, addr[i]);
-	c_lookup = cpu_ns() - c0;
-	t_lookup = now_ns() - t0;
 	for (i = 0; i < na; i++) {
 		char name[32];
 		if (want[i] < 0) {
@@ -98,11 +81,7 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
-	printf("symtab__load: %ld functions in %.3f s; %ld lookups in %.3f s wall, %.3f s CPU (%.0f ns each)\n",
-	       nf, (double)t_load / 1e9, na, (double)t_lookup / 1e9, (double)c_lookup / 1e9,
-	       (double)c_lookup / (double)na);
-	/* the requirement: well under a second per 10^6 addresses */
-	CHECK(c_lookup < (int64_t)na * 1000);
+	printf("%ld functions, %ld lookups checked against the layout\n", nf, na);
 	symtab__free(t);
 	free(start);
 	free(addr);

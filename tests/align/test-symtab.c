@@ -3,9 +3,11 @@
  * `nm -S --defined-only` lists with a size must resolve at its first and
  * last byte to a symbol starting at nm's address with nm's size, and the
  * byte after it must not resolve to it. For a stripped file ("none") every
- * address must fail to resolve.
+ * address must fail to resolve. With =LIST instead of NM-OUTPUT, the symbol
+ * table must be exactly LIST's lines "ADDR SIZE NAME" (hand-written), each
+ * resolving at its first and last byte.
  *
- * usage: test-symtab ELF NM-OUTPUT|- ARCH PIE SOURCE MIN-FUNCS [ID=NAME...]
+ * usage: test-symtab ELF NM-OUTPUT|=LIST ARCH PIE SOURCE MIN-FUNCS [ID=NAME...]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +49,44 @@ int main(int argc, char **argv)
 			check_failures++;
 		}
 	}
-	if (!strcmp(argv[2], "-"))
-		goto marks; /* no nm listing: the invariants only */
+	if (argv[2][0] == '=') {
+		/* the exact list: same count, same entries in address order */
+		size_t k = 0;
+
+		f = fopen(argv[2] + 1, "r");
+		if (!f) {
+			perror(argv[2] + 1);
+			return 1;
+		}
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long addr, size;
+			char name[512];
+			const struct sym *y;
+
+			if (line[0] == '#' || sscanf(line, "%llx %llx %511s", &addr, &size, name) != 3)
+				continue;
+			y = symtab__at(t, k++);
+			if (!y || y->addr != addr || y->size != size || strcmp(y->name, name)) {
+				fprintf(stderr, "FAIL function %zu: want %s at %#llx size %#llx, got %s at %#llx size %#llx\n",
+					k - 1, name, addr, size, y ? y->name : "nothing",
+					y ? (unsigned long long)y->addr : 0ULL,
+					y ? (unsigned long long)y->size : 0ULL);
+				check_failures++;
+				continue;
+			}
+			CHECK(symtab__lookup(t, addr) == y);
+			CHECK(symtab__lookup(t, addr + size - 1) == y);
+			checked++;
+		}
+		fclose(f);
+		CHECK_EQ_INT(symtab__count(t), k);
+		if (checked < atoi(argv[6])) {
+			fprintf(stderr, "FAIL: only %d functions checked, expected at least %s\n", checked,
+				argv[6]);
+			check_failures++;
+		}
+		goto marks;
+	}
 	f = fopen(argv[2], "r");
 	if (!f) {
 		perror(argv[2]);

@@ -2,9 +2,10 @@
 # test_align_cli.sh - `emudiff align` from the command line: regions of a
 # synthetic store (mkstore: markers 1, 2, 3 with known counts), idempotence,
 # and the one-line errors with exit code 2 for bad input and bad usage.
-# usage: test_align_cli.sh EMUDIFF MKSTORE MARKED-ELF [SQLITE3]
+# usage: test_align_cli.sh EMUDIFF MKSTORE MARKED-ELF SQLITE3
 set -u
 emudiff=$1 mkstore=$2 elf=$3 sqlite=${4:-}
+[ -x "$sqlite" ] || { echo "FAIL: no sqlite3 to check the store with"; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0

@@ -2,9 +2,7 @@
 #include "align.h"
 #include "fuzz_input.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_target(const uint8_t *data, size_t size, struct fuzz_sum *sum)
 {
 	struct symtab *t;
 	char path[64];
@@ -17,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t = symtab__load(path);
 	if (t) {
 		size_t n = symtab__count(t), m = symtab__mark_count(t);
+		const struct sym *lo = symtab__at(t, 0), *hi = symtab__at(t, n ? n - 1 : 0);
 
 		for (size_t i = 0; i < n; i++) {
 			const struct sym *s = symtab__at(t, i);
@@ -32,8 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		symtab__lookup(t, 0);
 		symtab__lookup(t, UINT64_MAX);
+		fuzz_add(sum, "arch=%s pie=%d source=%s funcs=%zu marks=%zu", symtab__arch(t),
+			 symtab__is_pie(t), symtab__source(t), n, m);
+		/* the lowest and highest function: names and addresses are cheap to check */
+		if (lo)
+			fuzz_add(sum, "first=%s@%#llx last=%s@%#llx", lo->name,
+				 (unsigned long long)lo->addr, hi->name, (unsigned long long)hi->addr);
 		symtab__free(t);
 	}
 	close(fd);
-	return 0;
+	return t != NULL;
 }
+
+FUZZ_ENTRY

@@ -2,9 +2,7 @@
 #include "fuzz_input.h"
 #include "study.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int fuzz_target(const uint8_t *data, size_t size, struct fuzz_sum *sum)
 {
 	struct study_suite *s;
 	char path[64];
@@ -17,12 +15,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = study_suite__load(path, NULL);
 	if (s) {
 		struct study_plan plan;
+		int cells = study_plan__build(&plan, s);
 
-		/* returns the number of cells; the plan is always to be freed */
-		study_plan__build(&plan, s);
+		/* the plan is always to be freed */
+		fuzz_add(sum, "name=%s workloads=%d pairs=%d skipped=%d cells=%d", s->name,
+			 s->nworkloads, s->npairs, s->nskipped, cells);
 		study_plan__free(&plan);
 		study_suite__free(s);
 	}
 	close(fd);
-	return 0;
+	return s != NULL;
 }
+
+FUZZ_ENTRY
