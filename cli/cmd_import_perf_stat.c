@@ -2,12 +2,12 @@
  * cmd_import_perf_stat.c - "emudiff import perf-stat FILE": `perf stat -x,`
  * output (with or without -r) as one `import` run, so that a board without
  * emudiff installed can still contribute measurements. Events perf could not
- * count are recorded as unsupported in config_json, never as 0.
+ * count are recorded as unsupported in config_json, never as 0 (collect/'s
+ * perf_stat__ingest()).
  */
 #include "cmd.h"
 #include "common.h"
-#include "hw.h"
-#include "store.h"
+#include "collect.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -27,7 +27,8 @@ static const char usage_text[] =
 	"  --repeats N       the -r N that produced the file (recorded)\n"
 	"  --cell KEY        study cell key\n";
 
-int cmd_import_perf_stat(int argc, char **argv)
+/* Options into in (workload name left NULL: the file's); returns FILE. */
+static const char *parse_opts(struct import_ingest *in, const char **db, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },     { "name", required_argument, NULL, 'n' },
@@ -36,36 +37,29 @@ int cmd_import_perf_stat(int argc, char **argv)
 		{ "cell", required_argument, NULL, 'c' },   { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db = NULL, *name = NULL, *arch = NULL, *platform = "import", *cell = NULL, *file;
-	int64_t v, rep = 0, repeats = 0, run_id = -1;
-	int c, rc = EXIT_OK;
-	size_t unsupported = 0;
-	struct perf_stat ps;
-	struct store *st = NULL;
-	struct json j = { 0 };
-	struct run_info ri = { 0 };
-	char *dflt, *dot, path[300];
-	FILE *f;
+	int64_t v;
+	int c;
 
-	if (cmd_wants_help(argc, argv))
-		cmd_usage(usage_text, EXIT_OK);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'd': db = optarg; break;
-		case 'n': name = optarg; break;
-		case 'a': arch = optarg; break;
-		case 'c': cell = optarg; break;
+		case 'd': *db = optarg; break;
+		case 'n': in->workload.name = optarg; break;
+		case 'a': in->workload.arch = optarg; break;
+		case 'c': in->cell = optarg; break;
 		case 'p':
-			if (strcmp(optarg, "hw") && strcmp(optarg, "import"))
+			if (strcmp(optarg, platform__name(PLAT_HW)) && strcmp(optarg, platform__name(PLAT_IMPORT)))
 				usage_die("--platform: hw or import, not '%s'", optarg);
-			platform = optarg;
+			in->platform = platform__parse(optarg);
 			break;
 		case 'R': case 'N':
 			if (parse_i64(optarg, &v) || v < (c == 'N') || v > INT_MAX)
 				usage_die("--%s: expected a %s integer, got '%s'", c == 'N' ? "repeats" : "rep",
 					  c == 'N' ? "positive" : "non-negative", optarg);
-			*(c == 'N' ? &repeats : &rep) = v;
+			if (c == 'N')
+				in->repeats = v;
+			else
+				in->rep = (int)v;
 			break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
@@ -73,100 +67,49 @@ int cmd_import_perf_stat(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		usage_die("import perf-stat: expected one FILE");
-	file = argv[optind];
-	f = fopen(file, "r");
+	return argv[optind];
+}
+
+int cmd_import_perf_stat(int argc, char **argv)
+{
+	struct import_ingest in = { .platform = PLAT_IMPORT };
+	const char *db = NULL;
+	size_t unsupported = 0;
+	struct perf_stat ps;
+	struct store *st;
+	int opened;
+	char *dflt;
+	int64_t run_id;
+	FILE *f;
+
+	if (cmd_wants_help(argc, argv))
+		cmd_usage(usage_text, EXIT_OK);
+	in.file = parse_opts(&in, &db, argc, argv);
+	f = fopen(in.file, "r");
 	if (!f) {
-		error("%s: %s", file, strerror(errno));
+		error("%s: %s", in.file, strerror(errno));
 		return EXIT_BADINPUT;
 	}
-	if (perf_stat__parse(f, file, &ps)) {
+	if (perf_stat__parse(f, in.file, &ps)) {
 		fclose(f);
 		return EXIT_BADINPUT;
 	}
 	fclose(f);
-	dflt = xstrdup(strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
-	dot = strrchr(dflt, '.');
-	if (dot && dot != dflt)
-		*dot = 0;
-
-	if (json__init(&j)) {
-		rc = EXIT_FINDINGS;
-		goto out;
-	}
-	json__str(&j, "$.collector", "perf-stat");
-	json__str(&j, "$.file", file);
-	json__bool(&j, "$.repeated", ps.repeated);
-	if (repeats)
-		json__int(&j, "$.repeats", repeats);
-	json__raw(&j, "$.unsupported", "{}");
-	for (size_t i = 0; i < ps.n; i++) {
-		const struct perf_stat_row *r = &ps.rows[i];
-
-		snprintf(path, sizeof(path), "$.events[%zu]", i);
-		json__str(&j, path, r->event);
-		if (!r->supported) {
-			snprintf(path, sizeof(path), "$.unsupported.\"%s\"", r->event);
-			json__str(&j, path, r->why);
-			continue;
-		}
-		if (r->variance_pct >= 0) {
-			snprintf(path, sizeof(path), "$.variance_pct.\"%s\"", r->event);
-			json__num(&j, path, r->variance_pct);
-		}
-		if (r->pct_running >= 0 && r->pct_running < 100) {
-			/* perf already scaled the value by time_enabled / time_running */
-			snprintf(path, sizeof(path), "$.scaled.\"%s\"", r->event);
-			json__num(&j, path, r->pct_running);
-		}
-	}
-
+	dflt = import__default_name(in.file);
+	if (!in.workload.name)
+		in.workload.name = dflt;
 	st = store__open(db ? db : store__default_path(), STORE_CREATE);
-	if (!st) {
-		rc = EXIT_BADINPUT;
-		goto out;
-	}
-	ri.platform = platform;
-	ri.config_json = j.text;
-	ri.rep = (int)rep;
-	ri.status = run_status__name(RUN_OK);
-	ri.exit_code = -1;
-	ri.wall_ns = -1;
-	ri.cell = cell;
-	run_id = store__ingest_begin(st, &(struct ingest_workload){ name ? name : dflt, arch, NULL, NULL }, &ri);
-	if (run_id < 0) {
-		rc = EXIT_FINDINGS;
-		goto out;
-	}
-	for (size_t i = 0; i < ps.n; i++) {
-		const struct perf_stat_row *r = &ps.rows[i];
-		double scaled;
-		const char *metric;
-
-		if (!r->supported)
-			continue;
-		metric = perf_stat__metric(r->event, r->unit, r->value, &scaled);
-		if (metric && store__run_metric_set(st, run_id, metric, scaled))
-			goto fail;
-	}
-	if (store__ingest_end(st, 0)) {
-		rc = EXIT_FINDINGS;
-		goto out;
-	}
+	opened = st != NULL;
+	run_id = st ? perf_stat__ingest(st, &in, &ps) : -1;
+	store__close(st);
 	for (size_t i = 0; i < ps.n; i++)
 		unsupported += !ps.rows[i].supported;
-	printf("run %lld: %s %s: %zu events (%zu not supported)\n", (long long)run_id, platform,
-	       name ? name : dflt, ps.n, unsupported);
-	if (stdout_flush_check())
-		rc = EXIT_FINDINGS;
-	goto out;
-fail:
-	store__ingest_end(st, 1);
-	rc = EXIT_FINDINGS;
-out:
-	if (st)
-		store__close(st);
-	json__free(&j);
-	perf_stat__free(&ps);
+	if (run_id >= 0)
+		printf("run %lld: %s %s: %zu events (%zu not supported)\n", (long long)run_id,
+		       platform__name(in.platform), in.workload.name, ps.n, unsupported);
 	free(dflt);
-	return rc;
+	perf_stat__free(&ps);
+	if (!opened)
+		return EXIT_BADINPUT;
+	return run_id < 0 || stdout_flush_check() ? EXIT_FINDINGS : EXIT_OK;
 }

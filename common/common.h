@@ -102,6 +102,7 @@ char *path__search(const char *prog);
  * group (PROC_GROUP) is signalled as a group, so nothing it started survives;
  * a workload keeps the collector's group, so that it can read the terminal.
  */
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #define PROC_GRACE_S 5
@@ -126,6 +127,7 @@ struct proc {
 	int killed;      /* SIGKILL sent */
 	enum proc_end end;
 	int wstatus;     /* waitpid's, once the child is reaped */
+	struct rusage ru; /* the child's resource usage, once reaped (wait4) */
 };
 
 /* fork() under the supervisor: 0 in the child (in its own group with

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,7 +68,7 @@ int proc__step(struct proc *p)
 
 	if (p->pid <= 0)
 		return 1;
-	r = waitpid(p->pid, &wstatus, WNOHANG);
+	r = wait4(p->pid, &wstatus, WNOHANG, &p->ru);
 	if (r == p->pid || (r < 0 && errno == ECHILD)) {
 		p->wstatus = r == p->pid ? wstatus : 0;
 		if (p->end == PROC_RUNNING)

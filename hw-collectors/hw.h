@@ -9,7 +9,7 @@
  *  - hw_run(): one invocation of a workload: fork, pin, ASLR, environment
  *    padding, counting group and sampler opened on the child before exec,
  *    the marker runtime's buffer (emudiff/mark.h), syscalls by tracepoint,
- *    timeout, rusage of the reaped child.
+ *    the deadline (common.h's supervisor), rusage of the reaped child.
  *  - console_log__parse(): `@emudiff` lines of a serial log.
  *  - perf_stat__parse(), perf_script__parse(): perf's text outputs.
  *
@@ -24,6 +24,8 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+
+#include "vocab.h"
 
 /* ---- events ------------------------------------------------------------- */
 
@@ -125,7 +127,11 @@ void hw_machine__probe(struct hw_machine *m, int cpu);
 
 /* ---- one invocation ------------------------------------------------------ */
 
-enum hw_status { HW_OK, HW_FAILED, HW_TIMEOUT };
+/* A run's status is vocab.h's enum run_status (RUN_OK, RUN_FAILED,
+ * RUN_TIMEOUT). The old names stay until cmd_collect_hw_kvm.c moves off them. */
+#define HW_OK RUN_OK
+#define HW_FAILED RUN_FAILED
+#define HW_TIMEOUT RUN_TIMEOUT
 
 struct hw_run_opts {
 	char **argv;                      /* program and arguments (PATH searched) */
@@ -178,7 +184,7 @@ struct hw_syscall {
 };
 
 struct hw_run_result {
-	enum hw_status status;
+	enum run_status status; /* RUN_OK, RUN_FAILED, RUN_TIMEOUT */
 	int exit_code;      /* exit status, 128+signal, -1 unknown */
 	int64_t wall_ns;    /* fork to reap */
 	int64_t time_ns;    /* exec to reap */

@@ -89,136 +89,122 @@ static void add_sample(struct parse_state *st, char *sym, char *dso, double peri
 }
 
 
-int perf_script__parse(FILE *f, const char *path, const char *main_dso, struct perf_script *out)
+/* The frame on a header line, after its event token: the text past the event
+ * in the original line (tokens before it are intact in copy; the event was
+ * cut at its first ':'). */
+static const char *frame_text(const char *line, char *const *toks, int ei, size_t evlen)
 {
-	struct parse_state st = { 0 };
-	char *line = NULL, *main_pick = NULL;
-	size_t len = 0;
-	ssize_t got;
-	unsigned lineno = 0;
-	int rc = 0;
+	const char *rest = line;
 
-	memset(out, 0, sizeof(*out));
-	while ((got = getline(&line, &len, f)) >= 0) {
-		char *toks[64], *save = NULL, *copy, *t;
-		int nt = 0, ti = -1;
+	for (int k = 0; k <= ei; k++)
+		rest = strstr(rest, toks[k]) + (k == ei ? evlen : strlen(toks[k]));
+	return rest;
+}
 
-		lineno++;
-		if (line[got - 1] != '\n') {
-			/* a file cut in the middle of a line: its last sample may be wrong */
-			rc = error("%s:%u: truncated line (no newline at the end of the file)", path, lineno);
-			break;
-		}
-		line[strcspn(line, "\r\n")] = 0;
-		if (!line[strspn(line, " \t")])
-			continue;
-		if (line[0] == '\t') {
-			char *sym, *dso;
+/*
+ * A sample's header line: comm ... secs.usecs: [period] event: [ip sym (dso)].
+ * Counts the sample; its frame is on the line or, with callchains, the next
+ * indented line (st->pending). 0, or -1 when the line is not a header.
+ */
+static int parse_header(struct parse_state *st, const char *line, struct perf_script *out)
+{
+	char *toks[64], *save = NULL, *copy = xstrdup(line), *t, *sym, *dso;
+	int nt = 0, ti = -1, ei, rc = -1;
+	double period = 1;
+	size_t evlen;
 
-			/* a frame line: the IP of a pending header, or one of its callers */
-			if (!st.pending)
-				continue;
-			if (parse_frame(line, &sym, &dso))
-				goto bad;
-			add_sample(&st, sym, dso, st.pending_period);
-			st.pending = 0;
-			continue;
-		}
-		if (st.pending) {
-			rc = error("%s:%u: sample without an instruction pointer before this line", path, lineno);
-			break;
-		}
-		copy = xstrdup(line);
-		for (t = strtok_r(copy, " \t", &save); t && nt < 64; t = strtok_r(NULL, " \t", &save))
-			toks[nt++] = t;
-		for (int i = 0; i < nt && ti < 0; i++)
-			if (is_time_token(toks[i]))
-				ti = i;
-		if (ti < 1 || ti + 1 >= nt) {
-			free(copy);
-			goto bad;
-		}
-		{
-			int ei = ti + 1;
-			double period = 1;
-			char *ev, *colon;
-			size_t evlen;
-
-			if (isdigit((unsigned char)toks[ei][0]) && ei + 1 < nt) {
-				if (parse_double(toks[ei], &period)) {
-					free(copy);
-					goto bad;
-				}
-				ei++;
-			}
-			evlen = strlen(toks[ei]);
-			if (evlen < 2 || toks[ei][evlen - 1] != ':') {
-				free(copy);
-				goto bad;
-			}
-			ev = toks[ei];
-			colon = strchr(ev, ':');
-			*colon = 0;
-			if (!out->event)
-				out->event = xstrdup(ev);
-			else if (strcmp(out->event, ev))
-				out->mixed_events = 1;
-			if (!out->comm)
-				out->comm = xstrdup(toks[0]);
-			out->samples++;
-			if (ei + 1 < nt) {
-				/* the frame is on this line: find its text in the original */
-				const char *rest = line;
-				char *sym, *dso;
-
-				/* tokens before the event are intact; the event was cut at its first ':' */
-				for (int k = 0; k <= ei; k++)
-					rest = strstr(rest, toks[k]) + (k == ei ? evlen : strlen(toks[k]));
-				if (parse_frame(rest, &sym, &dso)) {
-					free(copy);
-					goto bad;
-				}
-				add_sample(&st, sym, dso, period);
-			} else {
-				st.pending = 1;
-				st.pending_period = period;
-			}
-		}
-		free(copy);
-		continue;
-	bad:
-		rc = error("%s:%u: not `perf script` sample output", path, lineno);
-		break;
+	for (t = strtok_r(copy, " \t", &save); t && nt < 64; t = strtok_r(NULL, " \t", &save))
+		toks[nt++] = t;
+	for (int i = 0; i < nt && ti < 0; i++)
+		if (is_time_token(toks[i]))
+			ti = i;
+	if (ti < 1 || ti + 1 >= nt)
+		goto out;
+	ei = ti + 1;
+	if (isdigit((unsigned char)toks[ei][0]) && ei + 1 < nt) {
+		if (parse_double(toks[ei], &period))
+			goto out;
+		ei++;
 	}
-	if (!rc && st.pending)
-		rc = error("%s:%u: the last sample has no instruction pointer (truncated file?)", path, lineno);
-	if (!rc && ferror(f))
-		rc = error("%s: read error: %s", path, strerror(errno));
-	if (!rc && out->samples == 0)
-		rc = error("%s: no samples (expected `perf script` output)", path);
-	if (!rc && !main_dso) {
-		/* the program: the binary (not a shared object) with most samples */
-		uint64_t best = 0;
-
-		for (size_t i = 0; i < st.n_raw; i++) {
-			uint64_t n = 0;
-
-			if (st.raw[i].dso[0] == '[' || strstr(path__base(st.raw[i].dso), ".so"))
-				continue;
-			for (size_t k = 0; k < st.n_raw; k++)
-				if (!strcmp(st.raw[k].dso, st.raw[i].dso))
-					n += st.raw[k].samples;
-			if (n > best) {
-				best = n;
-				main_pick = st.raw[i].dso;
-			}
-		}
-		main_dso = main_pick ? path__base(main_pick) : NULL;
+	evlen = strlen(toks[ei]);
+	if (evlen < 2 || toks[ei][evlen - 1] != ':')
+		goto out;
+	*strchr(toks[ei], ':') = 0;
+	if (!out->event)
+		out->event = xstrdup(toks[ei]);
+	else if (strcmp(out->event, toks[ei]))
+		out->mixed_events = 1;
+	if (!out->comm)
+		out->comm = xstrdup(toks[0]);
+	out->samples++;
+	if (ei + 1 >= nt) {
+		st->pending = 1;
+		st->pending_period = period;
+		rc = 0;
+	} else if (!parse_frame(frame_text(line, toks, ei, evlen), &sym, &dso)) {
+		add_sample(st, sym, dso, period);
+		rc = 0;
 	}
-	for (size_t i = 0; !rc && i < st.n_raw; i++) {
-		struct raw_sym *r = &st.raw[i];
+out:
+	free(copy);
+	return rc;
+}
+
+/* One line of the file; 0, or -1 with "PATH:LINE: reason" printed. */
+static int parse_line(struct parse_state *st, const char *line, const char *path, unsigned lineno,
+		      struct perf_script *out)
+{
+	char *sym, *dso;
+
+	if (!line[strspn(line, " \t")])
+		return 0;
+	if (line[0] == '\t') {
+		/* a frame line: the IP of a pending header, or one of its callers */
+		if (!st->pending)
+			return 0;
+		if (parse_frame(line, &sym, &dso))
+			return error("%s:%u: not `perf script` sample output", path, lineno);
+		add_sample(st, sym, dso, st->pending_period);
+		st->pending = 0;
+		return 0;
+	}
+	if (st->pending)
+		return error("%s:%u: sample without an instruction pointer before this line", path, lineno);
+	if (parse_header(st, line, out))
+		return error("%s:%u: not `perf script` sample output", path, lineno);
+	return 0;
+}
+
+/* The program when --main is not given: the binary (not a shared object)
+ * with most samples; its basename, inside st. NULL when there is none. */
+static const char *pick_main_dso(const struct parse_state *st)
+{
+	const char *pick = NULL;
+	uint64_t best = 0;
+
+	for (size_t i = 0; i < st->n_raw; i++) {
+		uint64_t n = 0;
+
+		if (st->raw[i].dso[0] == '[' || strstr(path__base(st->raw[i].dso), ".so"))
+			continue;
+		for (size_t k = 0; k < st->n_raw; k++)
+			if (!strcmp(st->raw[k].dso, st->raw[i].dso))
+				n += st->raw[k].samples;
+		if (n > best) {
+			best = n;
+			pick = st->raw[i].dso;
+		}
+	}
+	return pick ? path__base(pick) : NULL;
+}
+
+/* (symbol, dso) pairs into named symbols: bare in the program, sym@dso elsewhere, [kernel]. */
+static void name_symbols(const struct parse_state *st, const char *main_dso, struct perf_script *out)
+{
+	for (size_t i = 0; i < st->n_raw; i++) {
+		const struct raw_sym *r = &st->raw[i];
 		char *name;
-		int found = 0;
+		size_t k;
 
 		if (!strcmp(r->dso, "[kernel.kallsyms]") || !strncmp(r->dso, "[kernel", 7))
 			name = xstrdup("[kernel]");
@@ -226,19 +212,47 @@ int perf_script__parse(FILE *f, const char *path, const char *main_dso, struct p
 			name = xstrdup(r->sym);
 		else
 			name = xasprintf("%s@%s", r->sym, path__base(r->dso));
-		for (size_t k = 0; k < out->n; k++)
-			if (!strcmp(out->syms[k].name, name)) {
-				out->syms[k].samples += r->samples;
-				out->syms[k].period += r->period;
-				found = 1;
-			}
-		if (found) {
+		for (k = 0; k < out->n && strcmp(out->syms[k].name, name); k++)
+			;
+		if (k < out->n) {
+			out->syms[k].samples += r->samples;
+			out->syms[k].period += r->period;
 			free(name);
 			continue;
 		}
 		out->syms = xrealloc(out->syms, (out->n + 1) * sizeof(*out->syms));
 		out->syms[out->n++] = (struct perf_script_sym){ name, r->samples, r->period };
 	}
+}
+
+int perf_script__parse(FILE *f, const char *path, const char *main_dso, struct perf_script *out)
+{
+	struct parse_state st = { 0 };
+	char *line = NULL;
+	size_t len = 0;
+	ssize_t got;
+	unsigned lineno = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (!rc && (got = getline(&line, &len, f)) >= 0) {
+		lineno++;
+		if (line[got - 1] != '\n') {
+			/* a file cut in the middle of a line: its last sample may be wrong */
+			rc = error("%s:%u: truncated line (no newline at the end of the file)", path, lineno);
+			break;
+		}
+		line[strcspn(line, "\r\n")] = 0;
+		rc = parse_line(&st, line, path, lineno, out);
+	}
+	if (!rc && st.pending)
+		rc = error("%s:%u: the last sample has no instruction pointer (truncated file?)", path, lineno);
+	if (!rc && ferror(f))
+		rc = error("%s: read error: %s", path, strerror(errno));
+	if (!rc && out->samples == 0)
+		rc = error("%s: no samples (expected `perf script` output)", path);
+	if (!rc)
+		name_symbols(&st, main_dso ? main_dso : pick_main_dso(&st), out);
 	for (size_t i = 0; i < st.n_raw; i++) {
 		free(st.raw[i].sym);
 		free(st.raw[i].dso);

@@ -555,15 +555,23 @@ int store__event_add(struct store *s, int64_t run_id, int64_t region_id, int64_t
 	return step_done(s, st, "event insert");
 }
 
+/* Inside a transaction the caller holds (several runs stored whole or not at
+ * all, as a console log's), a run's ingest is a savepoint of it. */
+static int ingest_open(struct store *s)
+{
+	s->ingest_nested = s->in_tx;
+	return s->ingest_nested ? store__exec(s, "SAVEPOINT ingest") : store__begin(s);
+}
+
 int64_t store__ingest_begin(struct store *s, const struct ingest_workload *w, struct run_info *ri)
 {
 	int64_t run_id;
 
-	if (store__begin(s))
+	if (ingest_open(s))
 		return -1;
 	ri->workload_id = store__workload(s, w->name, w->arch, w->elf_path, w->argv_json);
 	if (ri->workload_id < 0 || (run_id = store__run_add(s, ri)) < 0) {
-		store__rollback(s);
+		store__ingest_end(s, 1);
 		return -1;
 	}
 	return run_id;
@@ -571,6 +579,14 @@ int64_t store__ingest_begin(struct store *s, const struct ingest_workload *w, st
 
 int store__ingest_end(struct store *s, int failed)
 {
+	if (s->ingest_nested) {
+		s->ingest_nested = 0;
+		if (failed) {
+			sqlite3_exec(s->db, "ROLLBACK TO ingest; RELEASE ingest", NULL, NULL, NULL);
+			return -1;
+		}
+		return store__exec(s, "RELEASE ingest");
+	}
 	if (failed) {
 		store__rollback(s);
 		return -1;

@@ -29,6 +29,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;
+	int ingest_nested; /* the open ingest is a savepoint of the caller's transaction */
 	/* prepared statements, reused across calls (lazily prepared) */
 	sqlite3_stmt *st_mark, *st_mark_value, *st_run_metric, *st_region_find, *st_region_add,
 		*st_region_metric, *st_event, *st_mark_symbol;
@@ -83,6 +84,8 @@ int64_t store__run_add(struct store *s, const struct run_info *ri);
  * workload_id is set) and adds the run; the caller adds the run's rows and
  * ends with store__ingest_end(s, failed), which commits, or rolls back when
  * failed is non-zero. Returns the run id, or -1 with nothing left open.
+ * Inside a transaction of the caller's (store__begin), the run is a savepoint
+ * of it instead, so that several runs are stored together or not at all.
  */
 struct ingest_workload {
 	const char *name, *arch;

@@ -251,9 +251,10 @@ a=$(grep '^0x' "$t/out" | sort -u | wc -l)
 [ "$a" = 2 ] || fail "--vary-env does not move the stack ($(grep '^0x' "$t/out" | tr '\n' ' '))"
 
 # ---- failures are runs, not aborts -------------------------------------------
-# `sleep` would sleep 30 s and exit 0: status timeout and exit 137 (SIGKILL) say it was killed
+# `sleep` would sleep 30 s and exit 0: status timeout and exit 143 say SIGTERM ended it at the
+# deadline (common.h's supervisor: SIGTERM, SIGKILL PROC_GRACE_S later)
 expect 0 "$emudiff" collect hw --db "$db" --name s --timeout 0.3 -- "$marked" sleep
-[ "$(q "SELECT status || ' ' || exit_code FROM run ORDER BY id DESC LIMIT 1")" = "timeout 137" ] ||
+[ "$(q "SELECT status || ' ' || exit_code FROM run ORDER BY id DESC LIMIT 1")" = "timeout 143" ] ||
 	fail "timeout run: $(q "SELECT status, exit_code FROM run ORDER BY id DESC LIMIT 1")"
 expect 1 "$emudiff" collect hw --db "$db" --name s --timeout 0.3 --fail-on-error -- "$marked" sleep
 expect 0 "$emudiff" collect hw --db "$db" --name c -- "$marked" crash

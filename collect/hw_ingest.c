@@ -1,0 +1,340 @@
+/*
+ * hw_ingest.c - one invocation measured by hw_run() (hw-collectors/launch.c)
+ * into the store as one `hw` run: marker hits with the counters read at each,
+ * totals and rusage, system calls per marker interval, and config_json saying
+ * how it ran, on what machine, and what could not be counted and why.
+ */
+#include "collect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int group_index(const struct hw_group *g, const char *name)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!strcmp(g->ev[i]->name, name))
+			return i;
+	return -1;
+}
+
+/* ---- config_json ----------------------------------------------------------- */
+
+static const char *const mark_read_name[] = { "rdpmc", "syscall", "time" };
+
+/* Why event e of the group has no value at some marker hits; NULL: it has one at every hit. */
+static const char *mark_unread_why(const struct hw_run_opts *o, const struct hw_run_result *r, int e,
+				   char *why, size_t size)
+{
+	uint32_t bit = 1u << e;
+	size_t hits = 0;
+
+	for (size_t m = 0; m < r->n_marks; m++)
+		hits += (r->marks[m].have & bit) != 0;
+	if (hits == r->n_marks)
+		return NULL;
+	if (o->mark_read == HW_MARK_READ_SYSCALL)
+		return "the group read failed";
+	if (!(r->pmc_opened & bit)) {
+		for (int k = 0; k < r->mark_group.n_unsupported; k++)
+			if (r->mark_group.unsupported[k] == r->group.ev[e])
+				return hw_unsupported_why(r->mark_group.unsupported_errno[k], why, size);
+		return "could not be opened on the task alone";
+	}
+	if (!(r->pmc_mapped & bit))
+		return "page not mapped: the markers were hit by another task than the one counted";
+	if (!(r->pmc_readable & bit))
+		return "not readable from user space (cap_user_rdpmc 0)";
+	if (!hits)
+		return "not read at any marker (not scheduled, or multiplexed without a user clock)";
+	snprintf(why, size, "read at %zu of %zu marker hits", hits, r->n_marks);
+	return why;
+}
+
+/* How markers read counters, and why an event has no per-marker values. */
+static void marks_json(struct json *j, const struct hw_run_opts *o, const struct hw_run_result *r)
+{
+	int any = 0;
+
+	json__int(j, "$.marks.count", (int64_t)r->n_marks);
+	json__int(j, "$.marks.dropped", (int64_t)r->marks_dropped);
+	json__int(j, "$.marks.incomplete", (int64_t)r->marks_incomplete);
+	json__str(j, "$.marks.read", mark_read_name[o->mark_read]);
+	for (size_t m = 0; m < r->n_marks; m++)
+		any |= r->marks[m].have != 0;
+	json__bool(j, "$.marks.counters", any);
+	if (o->mark_read == HW_MARK_READ_TIME || !r->n_marks)
+		return;
+	json__raw(j, "$.marks.unsupported", "{}");
+	for (int e = 0; e < r->group.n; e++) {
+		char path[128], why[96];
+		const char *reason = mark_unread_why(o, r, e, why, sizeof(why));
+
+		if (!reason)
+			continue;
+		snprintf(path, sizeof(path), "$.marks.unsupported.\"%s\"", r->group.ev[e]->name);
+		json__str(j, path, reason);
+	}
+}
+
+/* The counting group: its events, the refused ones and why, multiplexing. */
+static void events_json(struct json *j, const struct hw_run_opts *o, const struct hw_run_result *r)
+{
+	char path[128];
+	int multiplexed;
+	double min_fraction;
+
+	for (int i = 0; i < r->group.n; i++) {
+		snprintf(path, sizeof(path), "$.events[%d]", i);
+		json__str(j, path, r->group.ev[i]->name);
+	}
+	if (!r->group.n)
+		json__raw(j, "$.events", "[]");
+	json__raw(j, "$.unsupported", "{}");
+	for (int i = 0; i < r->group.n_unsupported; i++) {
+		char why[96];
+
+		snprintf(path, sizeof(path), "$.unsupported.\"%s\"", r->group.unsupported[i]->name);
+		json__str(j, path, hw_unsupported_why(r->group.unsupported_errno[i], why, sizeof(why)));
+	}
+	if (o->syscalls && r->syscall_errno)
+		json__str(j, "$.unsupported.syscalls",
+			  r->syscall_why[0] ? r->syscall_why : hw_errno_name(r->syscall_errno));
+	/* multiplexing: the final read and every marker read; values are scaled */
+	multiplexed = hw_run_result__multiplexed(r, &min_fraction);
+	json__bool(j, "$.multiplexed", multiplexed);
+	json__bool(j, "$.scaled", multiplexed);
+	if (multiplexed)
+		json__num(j, "$.running_fraction", min_fraction);
+	if (r->total_ok && !r->total.counted)
+		json__bool(j, "$.group_never_scheduled", 1);
+	json__bool(j, "$.inherit", r->group.inherit);
+	json__bool(j, "$.exclude_kernel", r->group.exclude_kernel);
+}
+
+static void machine_json(struct json *j, const struct hw_machine *mach)
+{
+	json__str(j, "$.machine.cpu_model", mach->cpu_model);
+	json__str(j, "$.machine.kernel", mach->kernel);
+	json__str(j, "$.machine.governor", mach->governor);
+	if (mach->cur_khz >= 0)
+		json__int(j, "$.machine.cur_khz", mach->cur_khz);
+	if (mach->max_khz >= 0)
+		json__int(j, "$.machine.max_khz", mach->max_khz);
+	json__int(j, "$.machine.perf_event_paranoid", mach->paranoid);
+	json__bool(j, "$.machine.privileged", mach->privileged);
+}
+
+static void sampling_json(struct json *j, const struct hw_run_opts *o, const struct hw_run_result *r)
+{
+	if (o->sample_hz > 0) {
+		json__int(j, "$.sampling.hz", o->sample_hz);
+		if (r->sample_event) {
+			json__str(j, "$.sampling.event", r->sample_event);
+			json__int(j, "$.sampling.samples", (int64_t)r->samples);
+			json__int(j, "$.sampling.lost", (int64_t)r->samples_lost);
+		} else {
+			json__raw(j, "$.sampling.event", "null");
+		}
+		if (r->sample_errno)
+			json__str(j, r->sample_event ? "$.sampling.cycles" : "$.sampling.error",
+				  hw_errno_name(r->sample_errno));
+	}
+	/* align/ rolls samples per marker interval up to marker regions */
+	if (r->sample_event && r->samples && r->n_marks)
+		/* with hits dropped, the last recorded hit's interval runs on past them */
+		json__int(j, "$.mark_symbols_complete", (int64_t)r->n_marks - (r->marks_dropped > 0));
+}
+
+static char *config_json(const struct hw_ingest *in, const struct hw_run_result *r)
+{
+	const struct hw_run_opts *o = in->opts;
+	struct json j;
+	char *out;
+
+	if (json__init(&j))
+		return NULL;
+	json__str(&j, "$.collector", platform__name(PLAT_HW));
+	events_json(&j, o, r);
+	machine_json(&j, in->machine);
+	if (o->pin_cpu >= 0)
+		json__int(&j, "$.pin", o->pin_cpu);
+	else
+		json__raw(&j, "$.pin", "null");
+	json__str(&j, "$.aslr", o->no_aslr ? "off" : in->machine->aslr == 0 ? "off (system)" : "on");
+	json__int(&j, "$.env_pad", (int64_t)r->env_pad);
+	if (o->timeout_s > 0)
+		json__num(&j, "$.timeout_s", o->timeout_s);
+	json__bool(&j, "$.warmup", in->warmup);
+	marks_json(&j, o, r);
+	sampling_json(&j, o, r);
+	if (o->syscalls && !r->syscall_errno) {
+		json__int(&j, "$.syscalls.recorded", (int64_t)r->n_sys);
+		json__int(&j, "$.syscalls.lost", (int64_t)r->sys_lost);
+		json__int(&j, "$.syscalls.runtime_discounted", (int64_t)r->runtime_syscalls_dropped);
+	}
+	if (r->exec_error[0])
+		json__str(&j, "$.exec_error", r->exec_error);
+	out = xstrdup(j.text);
+	json__free(&j);
+	return out;
+}
+
+/* ---- rows ------------------------------------------------------------------ */
+
+/* Marker hits: instructions as the mark's insns, the other counters as mark values;
+ * only the counters read at a hit, for an unread one has no row, never a 0. */
+static int store_marks(struct store *st, int64_t run_id, const struct hw_run_result *r)
+{
+	int ins = group_index(&r->group, "instructions");
+
+	for (size_t m = 0; m < r->n_marks; m++) {
+		const struct hw_mark *mk = &r->marks[m];
+		int64_t insns = -1;
+
+		if (ins >= 0 && (mk->have & (1u << ins)))
+			insns = (int64_t)(mk->r.value[ins] + 0.5);
+		if (store__mark_add(st, run_id, (int64_t)m, mk->id, insns, mk->time_ns))
+			return -1;
+		for (int e = 0; e < r->group.n; e++)
+			if (e != ins && (mk->have & (1u << e)) &&
+			    store__mark_value_add(st, run_id, (int64_t)m, r->group.ev[e]->metric, mk->r.value[e]))
+				return -1;
+	}
+	return 0;
+}
+
+static double timeval_ns(struct timeval tv)
+{
+	return (double)tv.tv_sec * 1e9 + (double)tv.tv_usec * 1e3;
+}
+
+/* Whole-run totals: times, rusage, and the group's final read when it counted. */
+static int store_totals(struct store *st, int64_t run_id, const struct hw_run_result *r)
+{
+	const struct {
+		const char *metric;
+		double value;
+	} t[] = {
+		{ METRIC_TIME_NS, (double)r->time_ns },
+		{ "wall_ns", (double)r->wall_ns },
+		{ "max_rss_kb", (double)r->ru.ru_maxrss },
+		{ "minor_faults", (double)r->ru.ru_minflt },
+		{ "major_faults", (double)r->ru.ru_majflt },
+		{ "vol_ctx_switches", (double)r->ru.ru_nvcsw },
+		{ "invol_ctx_switches", (double)r->ru.ru_nivcsw },
+		{ "user_ns", timeval_ns(r->ru.ru_utime) },
+		{ "sys_ns", timeval_ns(r->ru.ru_stime) },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (store__run_metric_set(st, run_id, t[i].metric, t[i].value))
+			return -1;
+	if (r->total_ok && r->total.counted)
+		for (int e = 0; e < r->group.n; e++)
+			if (store__run_metric_set(st, run_id, r->group.ev[e]->metric, r->total.value[e]))
+				return -1;
+	return 0;
+}
+
+/* (seq, nr) pairs in order */
+static int cmp_pair(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+int64_t hw_ingest__seq_at(const struct hw_run_result *r, int64_t t)
+{
+	size_t lo = 0, hi = r->n_marks;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (r->marks[mid].time_ns <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int64_t)lo - 1;
+}
+
+/* Syscalls: mark_value "syscalls" (cumulative), event_count per region, run total. */
+static int store_syscalls(struct store *st, int64_t run_id, const struct hw_run_result *r)
+{
+	int64_t *key = xmalloc((r->n_sys ? r->n_sys : 1) * 2 * sizeof(int64_t));
+	int rc = 0;
+
+	/* key pairs (seq, nr), seq = last marker hit at or before the call, -1 before the first */
+	for (size_t i = 0; i < r->n_sys; i++) {
+		key[2 * i] = hw_ingest__seq_at(r, r->sys[i].time_ns);
+		key[2 * i + 1] = r->sys[i].nr;
+	}
+	qsort(key, r->n_sys, 2 * sizeof(int64_t), cmp_pair);
+	for (size_t i = 0; i < r->n_sys && !rc;) {
+		size_t j = i;
+		char detail[24];
+
+		while (j < r->n_sys && key[2 * j] == key[2 * i] && key[2 * j + 1] == key[2 * i + 1])
+			j++;
+		snprintf(detail, sizeof(detail), "%lld", (long long)key[2 * i + 1]);
+		if (store__event_add(st, run_id, 0, key[2 * i], EVENT_SYSCALL, detail, (int64_t)(j - i)))
+			rc = -1;
+		i = j;
+	}
+	/* cumulative count at each marker hit */
+	for (size_t m = 0, s = 0; m < r->n_marks && !rc; m++) {
+		while (s < r->n_sys && r->sys[s].time_ns < r->marks[m].time_ns)
+			s++;
+		if (store__mark_value_add(st, run_id, (int64_t)m, METRIC_SYSCALLS, (double)s))
+			rc = -1;
+	}
+	if (!rc && store__run_metric_set(st, run_id, METRIC_SYSCALLS, (double)r->n_sys))
+		rc = -1;
+	free(key);
+	return rc;
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+static int store_rows(struct store *st, const struct hw_ingest *in, int64_t wid, int64_t run_id,
+		      const struct hw_run_result *r)
+{
+	int tc = group_index(&r->group, "task-clock");
+	/* the time samples share: the task's clock when it was counted, else exec to reap */
+	double task_ns = tc >= 0 && r->total_ok && r->total.counted ? r->total.value[tc] : (double)r->time_ns;
+
+	if (store_marks(st, run_id, r) || store_totals(st, run_id, r))
+		return -1;
+	if (in->opts->syscalls && !r->syscall_errno && r->sys_lost == 0 && store_syscalls(st, run_id, r))
+		return -1;
+	if (r->sample_event && r->samples &&
+	    (store__run_metric_set(st, run_id, "samples", (double)r->samples) ||
+	     hw_ingest__samples(st, in, wid, run_id, r, task_ns)))
+		return -1;
+	return 0;
+}
+
+int64_t hw_ingest(struct store *st, const struct hw_ingest *in, const struct hw_run_result *r)
+{
+	char *cfg = config_json(in, r);
+	struct run_info ri = {
+		.platform = platform__name(PLAT_HW),
+		.config_json = cfg,
+		.rep = in->rep,
+		.status = run_status__name(in->warmup ? RUN_WARMUP : (int)r->status),
+		.exit_code = r->exit_code,
+		.wall_ns = r->wall_ns,
+		.cell = in->warmup ? NULL : in->cell,
+	};
+	int64_t run_id = -1;
+
+	if (cfg)
+		run_id = store__ingest_begin(st, &in->workload, &ri);
+	if (run_id >= 0 && store__ingest_end(st, store_rows(st, in, ri.workload_id, run_id, r)))
+		run_id = -1;
+	free(cfg);
+	return run_id;
+}
