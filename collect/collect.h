@@ -13,6 +13,99 @@
 
 /* ---- QEMU with the emudiff plugin (qemu_*.c) ---------------------------- */
 
+struct qemu_output;
+struct symtab;
+
+/* What one QEMU invocation gave. */
+struct qemu_result {
+	int status;        /* RUN_OK, RUN_FAILED, RUN_TIMEOUT */
+	int exit_code;     /* exit status or 128+signal; -1 unknown */
+	int64_t wall_ns;   /* -1 unknown */
+	int until_seen;    /* the --until-console string appeared, after until_ns */
+	int64_t until_ns;
+	char why[200];     /* why it failed, for config_json */
+};
+
+/* qemu_options.c: the plugin's options as the collector forwards them. */
+/* Why the plugin would refuse KEY=VALUE kv (out= is the collector's), or NULL. */
+const char *qemu_plugin_opt__check(const char *kv);
+/* The plugin's option string (K=V,K=V) of the given --plugin-opt words and,
+ * in system mode, the --trapvec and --guest words resolved by the ELF's
+ * symbols t (NULL: addresses only); a malloc'd string, NULL (error printed). */
+struct qemu_plugin_words {
+	const char *const *opts, *const *trapvec, *const *guest;
+	int n_opts, n_trapvec, n_guest;
+};
+char *qemu_plugin_opts__build(const struct qemu_plugin_words *w, int system, const struct symtab *t);
+
+/* qemu_run.c: finding the plugin and QEMU, and running QEMU. */
+/* $EMUDIFF_PLUGIN, else libemudiff-qemu.so in build_dir/../qemu-plugins, else
+ * in libdir/emudiff; malloc'd, or NULL (error printed). */
+char *qemu__find_plugin(const char *build_dir, const char *libdir);
+/* qemu-riscv64/qemu-x86_64 (user) or qemu-system-<arch> for arch (NULL: riscv64). */
+const char *qemu__default_binary(int system, const char *arch);
+/* First line of `QEMU --version`, or "unknown"; malloc'd. */
+char *qemu__version(const char *qemu);
+/* SIGINT/SIGTERM to the collector stop QEMU and the repetitions (a handler
+ * is installed unless the signal is ignored); the signal caught, or 0. */
+void qemu__catch_interrupts(void);
+int qemu__interrupted(void);
+
+/* One collection: reps invocations of QEMU with the plugin, each stored as a run. */
+struct qemu_collect {
+	const char *plugin, *qemu; /* the .so; QEMU's binary (NULL: by mode and arch) */
+	int system;
+	int argc;
+	char **argv;               /* user: PROG ARGS; system: [QEMU-BINARY] QEMU-ARGS */
+	const char *plugin_opts;   /* K=V,... without out= ("": none) */
+	double timeout_s;          /* 0: none */
+	const char *until_console; /* system mode: stop when this appears on the console */
+	const char *name, *arch, *elf_path, *cell;
+	const struct symtab *elf_syms; /* system mode's --elf, for symbolizing events */
+	int rep, reps;
+};
+/* 0 when every run was ok, 1 when some failed or timed out (stored), -1 on
+ * bad input or an error (printed; the run in question not stored). An
+ * interrupt ends it early: see qemu__interrupted(). */
+int qemu__collect(struct store *s, const struct qemu_collect *c);
+
+/* qemu_ingest.c: a plugin output, and its forked children's, as one run. */
+struct qemu_outputs {
+	struct qemu_output *main;
+	size_t n_children;       /* FILE.<pid> files of forked children */
+	uint64_t insns_children; /* the sum of their total insns */
+};
+enum { QEMU_OUT_REFUSED = -1, QEMU_OUT_DAMAGED = -2 };
+/* Read path and its children's files, each checked against the mode and arch
+ * (NULL: any) of the collection; label names the run in a refusal (NULL:
+ * path). 0, QEMU_OUT_DAMAGED (a file unreadable or damaged) or
+ * QEMU_OUT_REFUSED (a file of another mode or arch, or of several vCPUs). */
+int qemu_outputs__read(const char *path, const char *label, int system, const char *arch,
+		       struct qemu_outputs *o);
+void qemu_outputs__free(struct qemu_outputs *o);
+/* Remove path's children's files (and a killed child's FILE.<pid>.tmp). */
+void qemu_outputs__remove_children(const char *path);
+
+/* What the store records of a run besides the plugin's output. */
+struct qemu_run_record {
+	const char *name, *arch, *elf_path, *cell;
+	const char *label; /* names the run in warnings: the ELF, QEMU or the file */
+	int argc;
+	char *const *argv; /* the workload's words, for the workload's argv */
+	int system, rep;
+	const char *plugin_opts, *qemu_version, *qemu_binary, *until_console;
+	const struct symtab *elf_syms; /* NULL: events keep their addresses */
+	struct qemu_result result;
+};
+/* Store one run: its record and o (NULL: QEMU left no output), in one
+ * transaction; prints "run N: ..." and returns N, or -1 with nothing stored. */
+int64_t qemu__ingest(struct store *s, const struct qemu_run_record *rec, const struct qemu_outputs *o);
+/* Store the plugin output file path (and its children's) made elsewhere:
+ * status and exit code are the output's, the options its own (rec's result,
+ * plugin_opts, qemu_version and qemu_binary are not used; arch NULL: the
+ * output's). The run id, or -1 with nothing stored. */
+int64_t qemu__ingest_file(struct store *s, const struct qemu_run_record *rec, const char *path);
+
 /* ---- hardware: perf_event_open runs, consoles, imports (hw_*.c) ---------- */
 
 #include "hw.h"

@@ -96,6 +96,57 @@ static int parse_bool(const char *key, const char *val, bool *out)
 	return 0;
 }
 
+/* A count: blocks= takes what strtoul takes, marksyms_limit= no sign. */
+static int parse_count(const char *key, const char *val, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(val, &end, 10);
+	if (errno || end == val || *end || (strcmp(key, "blocks") && val[0] == '-')) {
+		fprintf(stderr, "emudiff plugin: %s=%s: expected a count\n", key, val);
+		return -1;
+	}
+	return 0;
+}
+
+/* Apply one option; 0, or -1 with a message naming it. */
+static int apply(enum plugin_key_id k, const char *key, const char *val)
+{
+	unsigned long long n;
+	char names[160];
+
+	switch (k) {
+	case PK_OUT:
+		free(cfg.out_path);
+		cfg.out_path = strdup(val);
+		return 0;
+	case PK_MODE:
+		if (strcmp(val, "exact") && strcmp(val, "default")) {
+			fprintf(stderr, "emudiff plugin: mode=%s: expected default or exact\n", val);
+			return -1;
+		}
+		cfg.exact = !strcmp(val, "exact");
+		return 0;
+	case PK_MEM: return parse_bool(key, val, &cfg.mem);
+	case PK_MIX: return parse_bool(key, val, &cfg.mix);
+	case PK_SYMBOLS: return parse_bool(key, val, &cfg.symbols);
+	case PK_MARKSYMS: return parse_bool(key, val, &cfg.marksyms);
+	case PK_BLOCKS:
+		if (parse_count(key, val, &n))
+			return -1;
+		cfg.blocks = (unsigned long)n;
+		return 0;
+	case PK_MARKSYMS_LIMIT: return parse_count(key, val, &cfg.marksyms_limit);
+	case PK_TRAPVEC: return parse_trapvec(val);
+	case PK_GUEST: return parse_guest(val);
+	default:
+		fprintf(stderr, "emudiff plugin: unknown option '%s' (%s)\n", key,
+			plugin_key__list(names, sizeof(names), 1));
+		return -1;
+	}
+}
+
 int plugin_options__parse(int argc, char **argv)
 {
 	size_t used = 0;
@@ -114,57 +165,8 @@ int plugin_options__parse(int argc, char **argv)
 		}
 		*eq = '\0';
 		const char *key = argv[i], *val = eq + 1;
-		int rc = 0;
+		int rc = apply(plugin_key__find(key, strlen(key)), key, val);
 
-		if (!strcmp(key, "out")) {
-			free(cfg.out_path);
-			cfg.out_path = strdup(val);
-		} else if (!strcmp(key, "mode")) {
-			if (!strcmp(val, "exact"))
-				cfg.exact = true;
-			else if (!strcmp(val, "default"))
-				cfg.exact = false;
-			else {
-				fprintf(stderr, "emudiff plugin: mode=%s: expected default or exact\n", val);
-				rc = -1;
-			}
-		} else if (!strcmp(key, "mem")) {
-			rc = parse_bool(key, val, &cfg.mem);
-		} else if (!strcmp(key, "mix")) {
-			rc = parse_bool(key, val, &cfg.mix);
-		} else if (!strcmp(key, "symbols")) {
-			rc = parse_bool(key, val, &cfg.symbols);
-		} else if (!strcmp(key, "blocks")) {
-			char *end;
-
-			errno = 0;
-			cfg.blocks = strtoul(val, &end, 10);
-			if (errno || end == val || *end) {
-				fprintf(stderr, "emudiff plugin: blocks=%s: expected a count\n", val);
-				rc = -1;
-			}
-		} else if (!strcmp(key, "trapvec")) {
-			rc = parse_trapvec(val);
-		} else if (!strcmp(key, "guest")) {
-			rc = parse_guest(val);
-		} else if (!strcmp(key, "marksyms")) {
-			rc = parse_bool(key, val, &cfg.marksyms);
-		} else if (!strcmp(key, "marksyms_limit")) {
-			char *end;
-
-			errno = 0;
-			cfg.marksyms_limit = strtoull(val, &end, 10);
-			if (errno || end == val || *end || val[0] == '-') {
-				fprintf(stderr, "emudiff plugin: marksyms_limit=%s: expected a count\n", val);
-				rc = -1;
-			}
-		} else {
-			fprintf(stderr,
-				"emudiff plugin: unknown option '%s' (out, mode, mem, mix, symbols, blocks, trapvec, "
-				"guest, marksyms, marksyms_limit)\n",
-				key);
-			rc = -1;
-		}
 		if (!rc && used < sizeof(cfg.options))
 			used += (size_t)snprintf(cfg.options + used, sizeof(cfg.options) - used, "%s%s=%s",
 					 used ? " " : "", key, val);

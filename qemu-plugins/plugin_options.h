@@ -10,9 +10,7 @@
 #include <stdint.h>
 
 #include "guest_insn.h"
-
-#define MAX_TRAPVEC 64
-#define MAX_GUEST_RANGES 16
+#include "plugin_keys.h"
 
 struct plugin_config {
 	enum guest_arch arch;

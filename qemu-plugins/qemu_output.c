@@ -79,174 +79,257 @@ static int has_space(const char *s)
 	return strchr(s, ' ') != NULL || !*s;
 }
 
-static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_t caps[7])
+/* Growable arrays' capacities, one per kind of record. */
+enum { CAP_MARKS, CAP_VALUES, CAP_EVENTS, CAP_SYMBOLS, CAP_TOTALS, CAP_BLOCKS, CAP_MSYMS, CAP_COUNT };
+
+/* symbol INSNS NAME: the name is the rest of the line */
+static int rec_symbol(struct reader *r, char *rest, struct qemu_output *o, size_t *caps)
 {
-	uint64_t u;
+	struct qemu_output_symbol s;
+	char *sp = strchr(rest, ' ');
+
+	if (!sp || !sp[1])
+		return bad(r, "wrong number of fields");
+	*sp = '\0';
+	if (num_u64(r, rest, &s.insns))
+		return -1;
+	s.name = xstrdup(sp + 1);
+	PUSH(o->symbols, o->n_symbols, caps[CAP_SYMBOLS]);
+	o->symbols[o->n_symbols++] = s;
+	return 0;
+}
+
+/* msym SEQ INSNS NAME (fields split in 4: the name is the rest of the line) */
+static int rec_msym(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_msym m;
+
+	if (expect_fields(r, 4) || num_i64(r, r->fields[1], &m.seq) ||
+	    num_u64(r, r->fields[2], &m.insns))
+		return -1;
+	if (!o->has_msym)
+		return bad(r, "msym line before the msym_complete line");
+	if (m.seq < -1 || m.seq >= o->msym_complete)
+		return bad(r, "msym for an interval outside -1..msym_complete-1");
+	if (!*r->fields[3])
+		return bad(r, "msym without a symbol name");
+	if (o->n_msyms) {
+		const struct qemu_output_msym *p = &o->msyms[o->n_msyms - 1];
+
+		if (p->seq > m.seq || (p->seq == m.seq && strcmp(p->name, r->fields[3]) >= 0))
+			return bad(r, "msym lines out of order or repeated");
+	}
+	m.name = xstrdup(r->fields[3]);
+	PUSH(o->msyms, o->n_msyms, caps[CAP_MSYMS]);
+	o->msyms[o->n_msyms++] = m;
+	return 0;
+}
+
+/* block 0xADDR N EXECS INSNS NAME */
+static int rec_block(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_block b;
+	uint64_t n;
+
+	if (expect_fields(r, 6) || num_u64(r, r->fields[1], &b.vaddr) ||
+	    num_u64(r, r->fields[2], &n) || num_u64(r, r->fields[3], &b.execs) ||
+	    num_u64(r, r->fields[4], &b.insns))
+		return -1;
+	if (!*r->fields[5])
+		return bad(r, "block without a symbol field");
+	b.n_insns = (unsigned)n;
+	b.name = xstrdup(r->fields[5]);
+	PUSH(o->blocks, o->n_blocks, caps[CAP_BLOCKS]);
+	o->blocks[o->n_blocks++] = b;
+	return 0;
+}
+
+/* arch A, mode M: header words, once each */
+static int rec_word(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	const char *k = r->fields[0];
+	char **dst = k[0] == 'a' ? &o->arch : &o->mode;
+
+	(void)caps;
+	if (expect_fields(r, 2))
+		return -1;
+	if (*dst)
+		return bad(r, "repeated header record");
+	if (k[0] == 'a' && strcmp(r->fields[1], "riscv64") && strcmp(r->fields[1], "x86_64"))
+		return bad(r, "unknown architecture");
+	if (k[0] == 'm' && strcmp(r->fields[1], "default") && strcmp(r->fields[1], "exact"))
+		return bad(r, "unknown mode");
+	*dst = xstrdup(r->fields[1]);
+	return 0;
+}
+
+/* options K=V K=V: the rest of the line, spaces included */
+static int rec_options(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	(void)caps;
+	for (int f = 2; f < r->n_fields; f++)
+		r->fields[f][-1] = ' ';
+	if (r->n_fields < 2)
+		return bad(r, "wrong number of fields");
+	free(o->options);
+	o->options = xstrdup(r->fields[1]);
+	return 0;
+}
+
+/* system, plugin_api, vcpus, exit: one integer */
+static int rec_int(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	const char *k = r->fields[0];
 	int64_t i;
 
-	if (!strncmp(line, "symbol ", 7)) {
-		/* symbol INSNS NAME: the name is the rest of the line */
-		struct qemu_output_symbol s;
-		char *sp = strchr(line + 7, ' ');
-
-		if (!sp || !sp[1])
-			return bad(r, "wrong number of fields");
-		*sp = '\0';
-		if (num_u64(r, line + 7, &s.insns))
-			return -1;
-		s.name = xstrdup(sp + 1);
-		PUSH(o->symbols, o->n_symbols, caps[3]);
-		o->symbols[o->n_symbols++] = s;
-		return 0;
-	}
-	if (!strncmp(line, "msym ", 5)) {
-		/* msym SEQ INSNS NAME: the name is the rest of the line */
-		struct qemu_output_msym m;
-
-		split(r, line, 4);
-		if (expect_fields(r, 4) || num_i64(r, r->fields[1], &m.seq) ||
-		    num_u64(r, r->fields[2], &m.insns))
-			return -1;
-		if (!o->has_msym)
-			return bad(r, "msym line before the msym_complete line");
-		if (m.seq < -1 || m.seq >= o->msym_complete)
-			return bad(r, "msym for an interval outside -1..msym_complete-1");
-		if (!*r->fields[3])
-			return bad(r, "msym without a symbol name");
-		if (o->n_msyms) {
-			const struct qemu_output_msym *p = &o->msyms[o->n_msyms - 1];
-
-			if (p->seq > m.seq || (p->seq == m.seq && strcmp(p->name, r->fields[3]) >= 0))
-				return bad(r, "msym lines out of order or repeated");
-		}
-		m.name = xstrdup(r->fields[3]);
-		PUSH(o->msyms, o->n_msyms, caps[6]);
-		o->msyms[o->n_msyms++] = m;
-		return 0;
-	}
-	if (!strncmp(line, "block ", 6)) {
-		/* block 0xADDR N EXECS INSNS NAME */
-		struct qemu_output_block b;
-		uint64_t n;
-
-		split(r, line, 6);
-		if (expect_fields(r, 6) || num_u64(r, r->fields[1], &b.vaddr) ||
-		    num_u64(r, r->fields[2], &n) || num_u64(r, r->fields[3], &b.execs) ||
-		    num_u64(r, r->fields[4], &b.insns))
-			return -1;
-		if (!*r->fields[5])
-			return bad(r, "block without a symbol field");
-		b.n_insns = (unsigned)n;
-		b.name = xstrdup(r->fields[5]);
-		PUSH(o->blocks, o->n_blocks, caps[5]);
-		o->blocks[o->n_blocks++] = b;
-		return 0;
-	}
-	split(r, line, 6);
-	const char *k = r->fields[0];
-
-	if (!strcmp(k, "arch") || !strcmp(k, "mode")) {
-		if (expect_fields(r, 2))
-			return -1;
-		char **dst = k[0] == 'a' ? &o->arch : &o->mode;
-
-		if (*dst)
-			return bad(r, "repeated header record");
-		if (k[0] == 'a' && strcmp(r->fields[1], "riscv64") && strcmp(r->fields[1], "x86_64"))
-			return bad(r, "unknown architecture");
-		if (k[0] == 'm' && strcmp(r->fields[1], "default") && strcmp(r->fields[1], "exact"))
-			return bad(r, "unknown mode");
-		*dst = xstrdup(r->fields[1]);
-	} else if (!strcmp(k, "options")) {
-		/* the rest of the line, spaces included */
-		for (int f = 2; f < r->n_fields; f++)
-			r->fields[f][-1] = ' ';
-		if (r->n_fields < 2)
-			return bad(r, "wrong number of fields");
-		free(o->options);
-		o->options = xstrdup(r->fields[1]);
-	} else if (!strcmp(k, "system") || !strcmp(k, "plugin_api") || !strcmp(k, "vcpus") ||
-		   !strcmp(k, "exit")) {
-		if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
-			return -1;
-		if (k[0] == 's')
-			o->system = i != 0;
-		else if (k[0] == 'p')
-			o->plugin_api = (int)i;
-		else if (k[0] == 'v')
-			o->vcpus = (int)i;
-		else {
-			o->has_exit = 1;
-			o->exit_code = (int)i;
-		}
-	} else if (!strcmp(k, "start_code") || !strcmp(k, "entry_code")) {
-		if (expect_fields(r, 2) || num_u64(r, r->fields[1], &u))
-			return -1;
-		*(k[0] == 's' ? &o->start_code : &o->entry_code) = u;
-	} else if (!strcmp(k, "mark")) {
-		struct qemu_output_mark m;
-
-		if (expect_fields(r, 5) || num_i64(r, r->fields[1], &i) ||
-		    num_u64(r, r->fields[3], &m.insns) || num_u64(r, r->fields[4], &m.host_ns) ||
-		    num_u64(r, r->fields[2], &u))
-			return -1;
-		if (i != (int64_t)o->n_marks)
-			return bad(r, "marks out of sequence");
-		if (u < 1 || u > 2047)
-			return bad(r, "marker id outside 1..2047");
-		if (o->n_marks && m.insns < o->marks[o->n_marks - 1].insns)
-			return bad(r, "instruction count goes backwards");
-		m.id = (int)u;
-		PUSH(o->marks, o->n_marks, caps[0]);
-		o->marks[o->n_marks++] = m;
-	} else if (!strcmp(k, "value")) {
-		struct qemu_output_value v;
-
-		if (expect_fields(r, 4) || num_i64(r, r->fields[1], &v.seq) ||
-		    num_u64(r, r->fields[3], &v.value))
-			return -1;
-		if (v.seq < 0 || v.seq >= (int64_t)o->n_marks)
-			return bad(r, "value for a mark that does not exist");
-		v.metric = xstrdup(r->fields[2]);
-		PUSH(o->values, o->n_values, caps[1]);
-		o->values[o->n_values++] = v;
-	} else if (!strcmp(k, "event")) {
-		struct qemu_output_event e;
-
-		if (expect_fields(r, 5) || num_i64(r, r->fields[1], &e.seq) ||
-		    num_u64(r, r->fields[4], &e.count))
-			return -1;
-		if (e.seq < -1)
-			return bad(r, "event seq below -1");
-		e.kind = xstrdup(r->fields[2]);
-		e.detail = xstrdup(strcmp(r->fields[3], "-") ? r->fields[3] : "");
-		PUSH(o->events, o->n_events, caps[2]);
-		o->events[o->n_events++] = e;
-	} else if (!strcmp(k, "msym_complete")) {
-		if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
-			return -1;
-		if (o->version < 2)
-			return bad(r, "msym_complete in a version 1 file");
-		if (o->has_msym)
-			return bad(r, "repeated msym_complete line");
-		if (i < -1 || i > (int64_t)o->n_marks)
-			return bad(r, "msym_complete outside -1..number of marks");
-		o->has_msym = 1;
-		o->msym_complete = i;
-	} else if (!strcmp(k, "total")) {
-		struct qemu_output_total t;
-
-		if (expect_fields(r, 3) || num_u64(r, r->fields[2], &t.value))
-			return -1;
-		if (has_space(r->fields[1]))
-			return bad(r, "malformed metric");
-		t.metric = xstrdup(r->fields[1]);
-		PUSH(o->totals, o->n_totals, caps[4]);
-		o->totals[o->n_totals++] = t;
-	} else {
-		return bad(r, "unknown record");
+	(void)caps;
+	if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
+		return -1;
+	if (k[0] == 's')
+		o->system = i != 0;
+	else if (k[0] == 'p')
+		o->plugin_api = (int)i;
+	else if (k[0] == 'v')
+		o->vcpus = (int)i;
+	else {
+		o->has_exit = 1;
+		o->exit_code = (int)i;
 	}
 	return 0;
+}
+
+/* start_code, entry_code: one address */
+static int rec_addr(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	uint64_t u;
+
+	(void)caps;
+	if (expect_fields(r, 2) || num_u64(r, r->fields[1], &u))
+		return -1;
+	*(r->fields[0][0] == 's' ? &o->start_code : &o->entry_code) = u;
+	return 0;
+}
+
+/* mark SEQ ID INSNS HOST_NS, in sequence, counts never going backwards */
+static int rec_mark(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_mark m;
+	int64_t i;
+	uint64_t u;
+
+	if (expect_fields(r, 5) || num_i64(r, r->fields[1], &i) ||
+	    num_u64(r, r->fields[3], &m.insns) || num_u64(r, r->fields[4], &m.host_ns) ||
+	    num_u64(r, r->fields[2], &u))
+		return -1;
+	if (i != (int64_t)o->n_marks)
+		return bad(r, "marks out of sequence");
+	if (u < 1 || u > 2047)
+		return bad(r, "marker id outside 1..2047");
+	if (o->n_marks && m.insns < o->marks[o->n_marks - 1].insns)
+		return bad(r, "instruction count goes backwards");
+	m.id = (int)u;
+	PUSH(o->marks, o->n_marks, caps[CAP_MARKS]);
+	o->marks[o->n_marks++] = m;
+	return 0;
+}
+
+/* value SEQ METRIC N, of a mark already read */
+static int rec_value(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_value v;
+
+	if (expect_fields(r, 4) || num_i64(r, r->fields[1], &v.seq) ||
+	    num_u64(r, r->fields[3], &v.value))
+		return -1;
+	if (v.seq < 0 || v.seq >= (int64_t)o->n_marks)
+		return bad(r, "value for a mark that does not exist");
+	v.metric = xstrdup(r->fields[2]);
+	PUSH(o->values, o->n_values, caps[CAP_VALUES]);
+	o->values[o->n_values++] = v;
+	return 0;
+}
+
+/* event SEQ KIND DETAIL COUNT */
+static int rec_event(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_event e;
+
+	if (expect_fields(r, 5) || num_i64(r, r->fields[1], &e.seq) ||
+	    num_u64(r, r->fields[4], &e.count))
+		return -1;
+	if (e.seq < -1)
+		return bad(r, "event seq below -1");
+	e.kind = xstrdup(r->fields[2]);
+	e.detail = xstrdup(strcmp(r->fields[3], "-") ? r->fields[3] : "");
+	PUSH(o->events, o->n_events, caps[CAP_EVENTS]);
+	o->events[o->n_events++] = e;
+	return 0;
+}
+
+/* msym_complete N (version 2), once, before the msym lines */
+static int rec_msym_complete(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	int64_t i;
+
+	(void)caps;
+	if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
+		return -1;
+	if (o->version < 2)
+		return bad(r, "msym_complete in a version 1 file");
+	if (o->has_msym)
+		return bad(r, "repeated msym_complete line");
+	if (i < -1 || i > (int64_t)o->n_marks)
+		return bad(r, "msym_complete outside -1..number of marks");
+	o->has_msym = 1;
+	o->msym_complete = i;
+	return 0;
+}
+
+/* total METRIC N */
+static int rec_total(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_total t;
+
+	if (expect_fields(r, 3) || num_u64(r, r->fields[2], &t.value))
+		return -1;
+	if (has_space(r->fields[1]))
+		return bad(r, "malformed metric");
+	t.metric = xstrdup(r->fields[1]);
+	PUSH(o->totals, o->n_totals, caps[CAP_TOTALS]);
+	o->totals[o->n_totals++] = t;
+	return 0;
+}
+
+/* The records read from fields split at spaces (at most 6). */
+static const struct record {
+	const char *key;
+	int (*parse)(struct reader *r, struct qemu_output *o, size_t *caps);
+} records[] = {
+	{ "arch", rec_word }, { "mode", rec_word }, { "options", rec_options },
+	{ "system", rec_int }, { "plugin_api", rec_int }, { "vcpus", rec_int }, { "exit", rec_int },
+	{ "start_code", rec_addr }, { "entry_code", rec_addr }, { "mark", rec_mark },
+	{ "value", rec_value }, { "event", rec_event }, { "msym_complete", rec_msym_complete },
+	{ "total", rec_total },
+};
+
+static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_t *caps)
+{
+	/* the records whose last field is a name that may hold spaces */
+	if (!strncmp(line, "symbol ", 7))
+		return rec_symbol(r, line + 7, o, caps);
+	if (!strncmp(line, "msym ", 5)) {
+		split(r, line, 4);
+		return rec_msym(r, o, caps);
+	}
+	if (!strncmp(line, "block ", 6)) {
+		split(r, line, 6);
+		return rec_block(r, o, caps);
+	}
+	split(r, line, 6);
+	for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
+		if (!strcmp(r->fields[0], records[i].key))
+			return records[i].parse(r, o, caps);
+	return bad(r, "unknown record");
 }
 
 int qemu_output__read(const char *path, struct qemu_output *o)
@@ -254,7 +337,7 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 	struct reader r = { .path = path };
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
-	size_t cap = 0, caps[7] = { 0 };
+	size_t cap = 0, caps[CAP_COUNT] = { 0 };
 	ssize_t len;
 	int rc = -1, ended = 0;
 

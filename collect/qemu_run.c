@@ -1,0 +1,407 @@
+/*
+ * qemu_run.c - running a workload under QEMU with the emudiff plugin: finding
+ * the plugin and QEMU, QEMU's command line, the invocation under the
+ * supervisor of common.h (SIGTERM at the deadline, on an interrupt or when
+ * the --until-console string appears; SIGKILL PROC_GRACE_S later), and the
+ * repetitions, each ingested as one run (qemu_ingest.c). The workload's
+ * stdout and stderr are QEMU's and stay the user's; in system mode the
+ * console is copied through while it is watched.
+ */
+#include "collect.h"
+
+#include "qemu_output.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- finding things ---- */
+
+static int is_file(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *qemu__find_plugin(const char *build_dir, const char *libdir)
+{
+	const char *env = getenv("EMUDIFF_PLUGIN");
+	char *p;
+
+	if (env && *env) {
+		if (is_file(env))
+			return xstrdup(env);
+		error("EMUDIFF_PLUGIN=%s: no such file", env);
+		return NULL;
+	}
+	p = xasprintf("%s/../qemu-plugins/libemudiff-qemu.so", build_dir);
+	if (is_file(p))
+		return p;
+	free(p);
+	p = xasprintf("%s/emudiff/libemudiff-qemu.so", libdir);
+	if (is_file(p))
+		return p;
+	free(p);
+	error("libemudiff-qemu.so not found (set EMUDIFF_PLUGIN, or build with the QEMU plugin enabled)");
+	return NULL;
+}
+
+const char *qemu__default_binary(int system, const char *arch)
+{
+	int x86 = arch && !strcmp(arch, "x86_64");
+
+	if (system)
+		return x86 ? "qemu-system-x86_64" : "qemu-system-riscv64";
+	return x86 ? "qemu-x86_64" : "qemu-riscv64";
+}
+
+char *qemu__version(const char *qemu)
+{
+	char *cmd, line[256] = "";
+	FILE *p;
+
+	if (strchr(qemu, '\''))
+		return xstrdup("unknown");
+	cmd = xasprintf("'%s' --version 2>/dev/null", qemu);
+	p = popen(cmd, "r");
+	free(cmd);
+	if (!p)
+		return xstrdup("unknown");
+	if (!fgets(line, sizeof(line), p))
+		line[0] = '\0';
+	pclose(p);
+	line[strcspn(line, "\n")] = '\0';
+	return xstrdup(line[0] ? line : "unknown");
+}
+
+/* ---- interrupts: QEMU is stopped, nothing of that invocation is stored ---- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+void qemu__catch_interrupts(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction sa, old;
+
+		/* a background job's SIGINT stays ignored */
+		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_interrupt; /* no SA_RESTART: poll and sleeps return early */
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+int qemu__interrupted(void)
+{
+	return interrupted;
+}
+
+/* ---- one invocation ---- */
+
+static _Noreturn void child_exec(char **argv, int out_fd, int stdin_null)
+{
+	if (stdin_null) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+	}
+	if (out_fd >= 0) {
+		dup2(out_fd, 1);
+		close(out_fd);
+	}
+	execvp(argv[0], argv);
+	fprintf(stderr, "error: %s: cannot execute: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* The console being watched for a string. */
+struct console {
+	int fd;           /* read end of QEMU's stdout; -1: not watched, or closed */
+	const char *needle;
+	char *window;     /* the last strlen(needle) bytes seen */
+	size_t wlen;
+};
+
+/* Does the needle end within the window + new data? Keeps the tail for the next call. */
+static int console_match(struct console *c, const char *data, size_t n)
+{
+	size_t nl = strlen(c->needle);
+	int found = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (c->wlen == nl) {
+			memmove(c->window, c->window + 1, nl - 1);
+			c->wlen--;
+		}
+		c->window[c->wlen++] = data[i];
+		if (c->wlen == nl && !memcmp(c->window, c->needle, nl))
+			found = 1;
+	}
+	return found;
+}
+
+/* Wait up to ms for console output and copy it through; 1 when the string appeared. */
+static int console_step(struct console *c, int ms)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	char buf[4096];
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	n = read(c->fd, buf, sizeof(buf));
+	if (n <= 0) {
+		close(c->fd);
+		c->fd = -1;
+		return 0;
+	}
+	fwrite(buf, 1, (size_t)n, stdout); /* the console stays visible to the user */
+	return console_match(c, buf, (size_t)n);
+}
+
+/* Why the run is not ok, or that it is, from how QEMU ended. */
+static void judge(struct qemu_result *r, const struct proc *p, const struct qemu_collect *c,
+		  const char *prog)
+{
+	if (WIFEXITED(p->wstatus))
+		r->exit_code = WEXITSTATUS(p->wstatus);
+	else if (WIFSIGNALED(p->wstatus))
+		r->exit_code = 128 + WTERMSIG(p->wstatus);
+	r->status = RUN_FAILED;
+	if (p->end == PROC_TIMEOUT) {
+		r->status = RUN_TIMEOUT;
+		snprintf(r->why, sizeof(r->why), "timeout after %.3g s", c->timeout_s);
+	} else if (c->until_console && r->until_seen) {
+		r->status = RUN_OK; /* stopped on purpose */
+	} else if (c->until_console) {
+		snprintf(r->why, sizeof(r->why), "console string not seen before QEMU exited");
+	} else if (r->exit_code == 0) {
+		r->status = RUN_OK;
+	} else if (r->exit_code == 127) {
+		snprintf(r->why, sizeof(r->why), "%s could not be executed", prog);
+	} else {
+		snprintf(r->why, sizeof(r->why), "exit status %d", r->exit_code);
+	}
+}
+
+/* Run argv under the supervisor: QEMU's stdout is watched in system mode
+ * with --until-console, its stdin is /dev/null in system mode. */
+static void run_once(char **argv, const struct qemu_collect *c, struct qemu_result *r)
+{
+	struct console con = { .fd = -1, .needle = c->until_console };
+	int pipefd[2] = { -1, -1 };
+	struct proc p;
+
+	memset(r, 0, sizeof(*r));
+	r->status = RUN_FAILED;
+	r->exit_code = -1;
+	if (c->until_console && pipe(pipefd)) {
+		snprintf(r->why, sizeof(r->why), "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = proc__fork(&p, 0, c->timeout_s, 0);
+
+	if (pid == 0) {
+		if (pipefd[0] >= 0)
+			close(pipefd[0]);
+		child_exec(argv, pipefd[1], c->system);
+	}
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	if (pid < 0) {
+		snprintf(r->why, sizeof(r->why), "fork: %s", strerror(errno));
+		if (pipefd[0] >= 0)
+			close(pipefd[0]);
+		return;
+	}
+	con.fd = pipefd[0];
+	con.window = c->until_console ? xmalloc(strlen(c->until_console) + 1) : NULL;
+	while (!proc__step(&p)) {
+		int ms = proc__wait_ms(&p, con.fd >= 0 ? 50 : 10);
+
+		/* without this, a SIGINT to the collector alone would leave QEMU running */
+		if (interrupted)
+			proc__stop(&p);
+		if (con.fd < 0) {
+			nanosleep(&(struct timespec){ 0, (long)ms * 1000000L }, NULL);
+		} else if (console_step(&con, ms) && !r->until_seen) {
+			r->until_seen = 1;
+			r->until_ns = now_ns() - p.start_ns;
+			proc__stop(&p); /* the plugin writes its output on SIGTERM */
+		}
+	}
+	fflush(stdout);
+	r->wall_ns = r->until_seen ? r->until_ns : now_ns() - p.start_ns;
+	judge(r, &p, c, argv[0]);
+	if (con.fd >= 0)
+		close(con.fd);
+	free(con.window);
+}
+
+/* ---- the repetitions ---- */
+
+/* What the repetitions share: QEMU's command line and the output file. */
+struct session {
+	const char *qemu;
+	char *version, *tmpdir, *outfile, *plugin_arg;
+	char **argv;
+	int keep_output; /* a damaged output is kept for a post-mortem */
+};
+
+/* QEMU's command line: the plugin before the program in user mode, after
+ * QEMU's own arguments in system mode. */
+static void build_argv(struct session *ss, const struct qemu_collect *c)
+{
+	int first = 0, n = 0;
+
+	ss->qemu = c->qemu;
+	if (c->system && !ss->qemu && c->argv[0][0] != '-')
+		ss->qemu = c->argv[first++];
+	if (!ss->qemu)
+		ss->qemu = qemu__default_binary(c->system, c->arch);
+	ss->plugin_arg = xasprintf("%s,out=%s%s%s", c->plugin, ss->outfile, *c->plugin_opts ? "," : "",
+				   c->plugin_opts);
+	ss->argv = xcalloc((size_t)c->argc + 4, sizeof(*ss->argv));
+	ss->argv[n++] = (char *)ss->qemu;
+	if (!c->system) {
+		ss->argv[n++] = "-plugin";
+		ss->argv[n++] = ss->plugin_arg;
+	}
+	for (int i = first; i < c->argc; i++)
+		ss->argv[n++] = c->argv[i];
+	if (c->system) {
+		ss->argv[n++] = "-plugin";
+		ss->argv[n++] = ss->plugin_arg;
+	}
+}
+
+static int session_open(struct session *ss, const struct qemu_collect *c)
+{
+	const char *td = getenv("TMPDIR");
+	char *found;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->tmpdir = xasprintf("%s/emudiff-qemu-XXXXXX", td && *td ? td : "/tmp");
+	if (!mkdtemp(ss->tmpdir)) {
+		error("%s: cannot create a temporary directory: %s", ss->tmpdir, strerror(errno));
+		free(ss->tmpdir);
+		ss->tmpdir = NULL;
+		return -1;
+	}
+	ss->outfile = xasprintf("%s/plugin.out", ss->tmpdir);
+	build_argv(ss, c);
+	found = path__search(ss->qemu);
+	free(found);
+	if (!found)
+		return error("%s: not found (install Debian's qemu-user or qemu-system-misc, or give "
+			     "--qemu PATH)", ss->qemu);
+	ss->version = qemu__version(ss->qemu);
+	return 0;
+}
+
+static void session_close(struct session *ss)
+{
+	if (ss->keep_output) {
+		warning("the damaged plugin output is kept in %s", ss->outfile);
+	} else if (ss->outfile) {
+		char *tmp = xasprintf("%s.tmp", ss->outfile);
+
+		unlink(ss->outfile);
+		qemu_outputs__remove_children(ss->outfile);
+		unlink(tmp);
+		free(tmp);
+		rmdir(ss->tmpdir);
+	}
+	free(ss->outfile);
+	free(ss->tmpdir);
+	free(ss->plugin_arg);
+	free(ss->version);
+	free(ss->argv);
+}
+
+/* Run repetition rep and store it: 0, or -1 (bad input, nothing stored). */
+static int collect_one(struct store *s, const struct qemu_collect *c, struct session *ss, int rep,
+		       struct qemu_result *r)
+{
+	struct qemu_output main;
+	struct qemu_outputs outs = { .main = &main };
+	const char *label = c->elf_path ? c->elf_path : ss->qemu;
+	int have_out = 0, rc;
+
+	unlink(ss->outfile);
+	qemu_outputs__remove_children(ss->outfile);
+	run_once(ss->argv, c, r);
+	if (interrupted) {
+		warning("interrupted: run %d not stored", rep);
+		return 0;
+	}
+	if (access(ss->outfile, F_OK) == 0) {
+		/* a present but damaged file is bad input: nothing is stored */
+		rc = qemu_outputs__read(ss->outfile, label, c->system, c->arch, &outs);
+		ss->keep_output = rc == QEMU_OUT_DAMAGED;
+		if (rc)
+			return -1;
+		have_out = 1;
+	} else if (r->status == RUN_OK) {
+		return error("%s: QEMU exited with status 0 but the plugin wrote no output (%s)",
+			     ss->qemu, ss->outfile);
+	}
+	struct qemu_run_record rec = {
+		.name = c->name, .arch = c->arch ? c->arch : have_out ? main.arch : NULL,
+		.elf_path = c->elf_path, .cell = c->cell, .label = label,
+		.argc = c->argc, .argv = c->argv, .system = c->system, .rep = rep,
+		.plugin_opts = *c->plugin_opts ? c->plugin_opts : "-", .qemu_version = ss->version,
+		.qemu_binary = ss->qemu, .until_console = c->until_console,
+		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
+	};
+
+	rc = qemu__ingest(s, &rec, have_out ? &outs : NULL) < 0 ? -1 : 0;
+	qemu_outputs__remove_children(ss->outfile);
+	if (have_out)
+		qemu_outputs__free(&outs);
+	return rc;
+}
+
+int qemu__collect(struct store *s, const struct qemu_collect *c)
+{
+	struct session ss;
+	int any_bad = 0, rc = 0;
+
+	if (session_open(&ss, c)) {
+		session_close(&ss);
+		return -1;
+	}
+	for (int rep = c->rep; rep < c->rep + c->reps && !interrupted && !rc; rep++) {
+		struct qemu_result r;
+
+		rc = collect_one(s, c, &ss, rep, &r);
+		if (rc || interrupted)
+			break;
+		any_bad |= r.status != RUN_OK;
+		if (r.status != RUN_OK)
+			warning("run %d: %s (%s)", rep, run_status__name(r.status), r.why);
+	}
+	session_close(&ss);
+	return rc ? -1 : any_bad;
+}

@@ -1,0 +1,278 @@
+/*
+ * test_qemu_ingest.c - the QEMU collector's ingest (collect/qemu_ingest.c) on
+ * plugin output files written here by hand (format: qemu_output.h), into a
+ * temporary store, without running QEMU: the exact rows of a run, the forked
+ * children's files summed, events symbolized by an ELF, and damaged or
+ * foreign files refused with nothing stored. Also the plugin option checks
+ * of collect/qemu_options.c.
+ */
+#include "align.h"
+#include "check.h"
+#include "collect.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char dir[256];
+
+/* Write dir/name: the lines given, then the end line counting them. */
+static char *write_output(const char *name, const char *lines, int with_end)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	int n = 0;
+
+	for (const char *p = lines; *p; p++)
+		n += *p == '\n';
+	fputs(lines, f);
+	if (with_end)
+		fprintf(f, "end %d\n", n);
+	fclose(f);
+	return path;
+}
+
+/* The rows of a query as "a|b c|d": each row's columns joined by '|', rows by ' '. */
+static char *rows(struct store *s, const char *sql, ...)
+{
+	char *q, *out = xstrdup("");
+	va_list ap;
+	sqlite3_stmt *st;
+
+	va_start(ap, sql);
+	q = sqlite3_vmprintf(sql, ap);
+	va_end(ap);
+	if (sqlite3_prepare_v2(s->db, q, -1, &st, NULL)) {
+		fprintf(stderr, "%s: %s\n", q, sqlite3_errmsg(s->db));
+		exit(2);
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (int c = 0; c < sqlite3_column_count(st); c++) {
+			const char *v = (const char *)sqlite3_column_text(st, c);
+			char *more = xasprintf("%s%s%s", out, c ? "|" : *out ? " " : "", v ? v : "NULL");
+
+			free(out);
+			out = more;
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_free(q);
+	return out;
+}
+
+#define CHECK_ROWS(s, expect, ...)                                                         \
+	do {                                                                               \
+		char *got_ = rows(s, __VA_ARGS__);                                         \
+		CHECKF(!strcmp(got_, expect), "%s:\n  got    '%s'\n  expect '%s'", #__VA_ARGS__, \
+		       got_, expect);                                                      \
+		free(got_);                                                                \
+	} while (0)
+
+static const char header_user[] = "emudiff-qemu-plugin 2\narch x86_64\nsystem 0\nmode exact\n"
+				  "plugin_api 1\noptions mode=exact mem=on\n"
+				  "start_code 0x400000\nentry_code 0x401000\n";
+
+/* A user-mode run: every kind of row, and the status from the exit line. */
+static void test_user_rows(struct store *s)
+{
+	char *lines = xasprintf("%s"
+		"mark 0 1 10 1000\nvalue 0 mem_accesses 4\nmark 1 2 250 5000\nvalue 1 mem_accesses 90\n"
+		"event -1 syscall 12 2\nevent 0 syscall 1:-9 1\nevent 1 ecall 0x401020 3\n"
+		"symbol 200 main\nsymbol 55 [unknown]\nsymbol 5 helper two\n"
+		"msym_complete 2\nmsym -1 10 main\nmsym 0 200 main\nmsym 1 40 [unknown]\n"
+		"block 0x401000 4 50 200 main\n"
+		"total insns 260\ntotal host_ns 777\ntotal mem_accesses 91\nvcpus 1\nexit 3\n",
+		header_user);
+	char *path = write_output("user.out", lines, 1);
+	char *argv[] = { "prog", "a b" };
+	struct qemu_run_record rec = { .name = "prog", .argc = 2, .argv = argv, .rep = 4 };
+	int64_t run = qemu__ingest_file(s, &rec, path);
+
+	CHECK_EQ_INT(run, 1);
+	CHECK_ROWS(s, "prog|x86_64|[\"prog\",\"a b\"]", "SELECT name, arch, argv FROM workload");
+	CHECK_ROWS(s, "qemu-user|4|failed|3|NULL|NULL",
+		   "SELECT platform, rep, status, exit_code, wall_ns, cell FROM run WHERE id = %lld",
+		   (long long)run);
+	CHECK_ROWS(s, "exact|mode=exact mem=on|1|2|qemu|unknown|false",
+		   "SELECT config_json->>'mode', config_json->>'plugin_options', config_json->>'vcpus', "
+		   "config_json->>'mark_symbols_complete', config_json->>'collector', "
+		   "config_json->>'qemu', config_json->>'system' FROM run WHERE id = %lld", (long long)run);
+	CHECK_ROWS(s, "0|1|10|1000 1|2|250|5000",
+		   "SELECT seq, mark_id, insns, time_ns FROM mark WHERE run_id = %lld ORDER BY seq",
+		   (long long)run);
+	CHECK_ROWS(s, "0|mem_accesses|4.0 1|mem_accesses|90.0",
+		   "SELECT seq, metric, value FROM mark_value WHERE run_id = %lld ORDER BY seq",
+		   (long long)run);
+	CHECK_ROWS(s, "exit_code|3.0 insns|260.0 insns_unattributed|55.0 mem_accesses|91.0 "
+		      "qemu_host_ns|777.0",
+		   "SELECT metric, value FROM run_metric WHERE run_id = %lld ORDER BY metric",
+		   (long long)run);
+	CHECK_ROWS(s, "s:helper two|helper two|insns|5.0 s:main|main|insns|200.0",
+		   "SELECT key, name, metric, value FROM region_metric JOIN region ON region.id = "
+		   "region_id WHERE run_id = %lld ORDER BY key", (long long)run);
+	/* before the first marker: seq NULL (store__event_add) */
+	CHECK_ROWS(s, "NULL|syscall|12|2|NULL 0|syscall|1:-9|1|NULL 1|ecall|0x401020|3|NULL",
+		   "SELECT seq, kind, detail, count, region_id FROM event_count WHERE run_id = %lld "
+		   "ORDER BY seq", (long long)run);
+	CHECK_ROWS(s, "-1|main|insns|10.0 0|main|insns|200.0 1|[unknown]|insns|40.0",
+		   "SELECT seq, symbol, metric, value FROM mark_symbol WHERE run_id = %lld ORDER BY seq",
+		   (long long)run);
+	unlink(path);
+	free(path);
+	free(lines);
+}
+
+/* Forked children's FILE.<pid> files: their total insns summed, the rest the parent's. */
+static void test_children(struct store *s)
+{
+	char *lines = xasprintf("%smark 0 1 5 1\ntotal insns 50\nvcpus 1\n", header_user);
+	char *child1 = xasprintf("%stotal insns 100\nvcpus 1\nexit 0\n", header_user);
+	char *child2 = xasprintf("%smark 0 1 2 1\ntotal insns 23\nvcpus 1\n", header_user);
+	char *path = write_output("fork.out", lines, 1);
+	char *c1 = write_output("fork.out.1234", child1, 1);
+	char *c2 = write_output("fork.out.99", child2, 1);
+	char *other = write_output("fork.out.12x", "not a child\n", 0);
+	struct qemu_run_record rec = { .name = "fork" };
+	int64_t run = qemu__ingest_file(s, &rec, path);
+
+	CHECK(run > 0);
+	CHECK_ROWS(s, "children|2.0 insns|50.0 insns_children|123.0 insns_unattributed|0.0",
+		   "SELECT metric, value FROM run_metric WHERE run_id = %lld ORDER BY metric",
+		   (long long)run);
+	CHECK_ROWS(s, "2|ok", "SELECT config_json->>'forked', status FROM run WHERE id = %lld",
+		   (long long)run);
+	CHECK_ROWS(s, "0|5", "SELECT seq, insns FROM mark WHERE run_id = %lld", (long long)run);
+	/* a damaged child's file is bad input: nothing of the run is stored */
+	char *bad = write_output("fork.out.77", child1, 0);
+
+	CHECK_EQ_INT(qemu__ingest_file(s, &rec, path), -1);
+	CHECK_ROWS(s, "1", "SELECT count(*) FROM run WHERE workload_id = "
+		   "(SELECT id FROM workload WHERE name = 'fork')");
+	qemu_outputs__remove_children(path);
+	CHECK(access(c1, F_OK) && access(c2, F_OK) && access(bad, F_OK));
+	CHECK(!access(other, F_OK) && !access(path, F_OK));
+	unlink(other);
+	unlink(path);
+	free(lines), free(child1), free(child2), free(path), free(c1), free(c2), free(other), free(bad);
+}
+
+/* Damaged or foreign files are refused and store nothing. */
+static void test_refused(struct store *s)
+{
+	char *good = xasprintf("%smark 0 1 5 1\ntotal insns 50\nvcpus 1\n", header_user);
+	char *threads = xasprintf("%stotal insns 50\nvcpus 2\n", header_user);
+	char *runs = rows(s, "SELECT count(*) FROM run");
+	struct qemu_run_record rec = { .name = "refused" };
+	char *paths[] = {
+		write_output("trunc.out", good, 0),          /* no end line */
+		write_output("threads.out", threads, 1),     /* two vCPUs */
+		write_output("count.out", "emudiff-qemu-plugin 2\narch x86_64\nend 5\n", 0),
+	};
+	struct qemu_run_record rv = { .name = "refused", .arch = "riscv64" };
+	char *arch = write_output("arch.out", good, 1); /* x86_64 output, riscv64 ELF */
+	struct qemu_run_record sys = { .name = "refused", .system = 1 };
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(*paths); i++) {
+		CHECK_EQ_INT(qemu__ingest_file(s, &rec, paths[i]), -1);
+		unlink(paths[i]);
+		free(paths[i]);
+	}
+	CHECK_EQ_INT(qemu__ingest_file(s, &rv, arch), -1);
+	CHECK_EQ_INT(qemu__ingest_file(s, &sys, arch), -1); /* user-mode output */
+	CHECK_ROWS(s, runs, "SELECT count(*) FROM run");
+	CHECK_ROWS(s, "", "SELECT name FROM workload WHERE name = 'refused'");
+	unlink(arch);
+	free(arch), free(good), free(threads), free(runs);
+}
+
+/* System mode: event addresses become symbols of the guest ELF (this test's own). */
+static void test_symbolized(struct store *s, const char *self)
+{
+	struct symtab *t = symtab__load(self);
+	const struct sym *main_sym = NULL;
+
+	CHECK(t != NULL);
+	for (size_t k = 0; t && k < symtab__count(t); k++)
+		if (!strcmp(symtab__at(t, k)->name, "main"))
+			main_sym = symtab__at(t, k);
+	if (!main_sym)
+		return;
+	unsigned long long a = (unsigned long long)main_sym->addr;
+	char *lines = xasprintf("emudiff-qemu-plugin 2\narch x86_64\nsystem 1\nmode default\n"
+		"plugin_api 1\noptions trapvec=0x%llx@hs\n"
+		"event -1 trap_entry hs:0x%llx 2\nevent -1 vm_exit 0x%llx 1\nevent -1 hlt 0x%llx 4\n"
+		"event -1 trap_entry 0x%llx 5\nevent -1 trap_return sret 2\ntotal insns 9\nvcpus 1\n",
+		a, a, a, a + 4, a + 4);
+	char *path = write_output("sys.out", lines, 1);
+	struct qemu_run_record rec = { .name = "kernel", .system = 1, .elf_syms = t };
+	int64_t run = qemu__ingest_file(s, &rec, path);
+	char *expect = xasprintf("hlt|main+0x4 trap_entry|0x%llx trap_entry|hs:main trap_return|sret "
+				 "vm_exit|main", a + 4);
+
+	CHECK(run > 0);
+	CHECK_ROWS(s, "qemu-system", "SELECT platform FROM run WHERE id = %lld", (long long)run);
+	/* a trap vector is named only at a symbol's start */
+	CHECK_ROWS(s, expect, "SELECT kind, detail FROM event_count WHERE run_id = %lld "
+		   "ORDER BY kind, detail", (long long)run);
+	unlink(path);
+	free(path), free(lines), free(expect);
+	symtab__free(t);
+}
+
+/* --plugin-opt words are checked by the plugin's key table; --trapvec and
+ * --guest become the plugin's trapvec= and guest= lists. */
+static void test_options(void)
+{
+	const char *opts[] = { "mode=exact", "mem=on" }, *tv[] = { "0x100@hs", "0x200" },
+		   *guest[] = { "0x1000-0x2000" }, *bad_guest[] = { "0x2000-0x1000" };
+	struct qemu_plugin_words w = { opts, tv, guest, 2, 2, 1 };
+	char *s;
+
+	CHECK(!qemu_plugin_opt__check("mode=exact"));
+	CHECK(!qemu_plugin_opt__check("marksyms_limit=0"));
+	CHECK(!qemu_plugin_opt__check("trapvec=0x1"));
+	CHECK(!strcmp(qemu_plugin_opt__check("mode=fast"), "expected default or exact"));
+	CHECK(!strcmp(qemu_plugin_opt__check("mix=yes"), "expected on or off"));
+	CHECK(!strcmp(qemu_plugin_opt__check("blocks=-1"), "expected a count"));
+	CHECK(!strcmp(qemu_plugin_opt__check("colour=red"),
+		      "unknown plugin option (mode, mem, mix, symbols, blocks, trapvec, guest, "
+		      "marksyms, marksyms_limit)"));
+	s = qemu_plugin_opts__build(&w, 1, NULL);
+	CHECK(s && !strcmp(s, "mode=exact,mem=on,trapvec=0x100@hs:0x200,guest=0x1000-0x2000"));
+	free(s);
+	s = qemu_plugin_opts__build(&w, 0, NULL); /* user mode: no vectors */
+	CHECK(s && !strcmp(s, "mode=exact,mem=on"));
+	free(s);
+	w.guest = bad_guest;
+	CHECK(qemu_plugin_opts__build(&w, 1, NULL) == NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *td = getenv("TMPDIR");
+	struct store *s;
+	char *db;
+
+	(void)argc;
+	snprintf(dir, sizeof(dir), "%s/test-qemu-ingest-XXXXXX", td && *td ? td : "/tmp");
+	if (!mkdtemp(dir))
+		return 2;
+	db = xasprintf("%s/store.db", dir);
+	s = store__open(db, STORE_CREATE);
+	if (!s)
+		return 2;
+	test_user_rows(s);
+	test_children(s);
+	test_refused(s);
+	test_symbolized(s, argv[0]);
+	test_options();
+	store__close(s);
+	unlink(db);
+	char *wal = xasprintf("%s-wal", db), *shm = xasprintf("%s-shm", db);
+
+	unlink(wal), unlink(shm);
+	rmdir(dir);
+	free(wal), free(shm), free(db);
+	return check_exit();
+}
