@@ -19,7 +19,7 @@
 /*
  * `collect hw-kvm`: a VMM command started and measured as a whole: guest-only
  * counters on its process, VM exits sampled from KVM's exit tracepoints
- * (kvm_exits.c), `@emudiff` marker lines of the guest console (kvm_run.c),
+ * (kvm_probe.c), `@emudiff` marker lines of the guest console (kvm_run.c),
  * then one `hw-kvm` run in the store (kvm_ingest.c). What the machine cannot
  * give is recorded as unsupported, never as zero.
  */

@@ -1,6 +1,6 @@
 /*
  * kvm_priv.h - what the files of the KVM collector share among themselves
- * (kvm_exits.c opens the exit tracepoints that kvm_run.c samples).
+ * (kvm_probe.c opens the exit tracepoints that kvm_run.c samples).
  */
 #ifndef EMUDIFF_KVM_PRIV_H
 #define EMUDIFF_KVM_PRIV_H
