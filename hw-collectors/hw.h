@@ -127,11 +127,7 @@ void hw_machine__probe(struct hw_machine *m, int cpu);
 
 /* ---- one invocation ------------------------------------------------------ */
 
-/* A run's status is vocab.h's enum run_status (RUN_OK, RUN_FAILED,
- * RUN_TIMEOUT). The old names stay until cmd_collect_hw_kvm.c moves off them. */
-#define HW_OK RUN_OK
-#define HW_FAILED RUN_FAILED
-#define HW_TIMEOUT RUN_TIMEOUT
+/* A run's status is vocab.h's enum run_status (RUN_OK, RUN_FAILED, RUN_TIMEOUT). */
 
 struct hw_run_opts {
 	char **argv;                      /* program and arguments (PATH searched) */

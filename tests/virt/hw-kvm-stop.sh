@@ -27,7 +27,8 @@ printf 'EAX=00000000 EBX=00000000 ECX=00000000 EDX=00000663\nEIP=0000fff0 EFL=00
 exec sleep 600
 VMM
 # 2. the same with the stop on one line after QEMU's program name, and a VMM
-# that ignores SIGTERM: it must be killed
+# that ignores SIGTERM: it must be killed, PROC_GRACE_S (common.h, 5 s) after
+# the SIGTERM
 cat >"$tmp/entry-failed" <<'VMM'
 #!/bin/sh
 echo $$ >"$0.pid"
@@ -64,6 +65,12 @@ gone "$tmp/entry-failed.pid" || fail "a VMM ignoring SIGTERM still runs"
 	fail "entry failed: run $(q 'SELECT status, exit_code FROM run WHERE id = 2') (want failed, killed: 137)"
 [ "$(cfg 2 vmm_message)" = "KVM: entry failed, hardware error 0x80000021" ] ||
 	fail "entry failed: vmm_message '$(cfg 2 vmm_message)'"
+# the supervisor's policy: SIGTERM on the stop message, SIGKILL PROC_GRACE_S
+# (5 s) later for the VMM that ignores it; one that obeys ends at once
+[ "$(q "SELECT wall_ns >= 5000000000 AND wall_ns < 9000000000 FROM run WHERE id = 2")" = 1 ] ||
+	fail "entry failed: killed after $(q 'SELECT wall_ns FROM run WHERE id = 2') ns, want PROC_GRACE_S (5 s)"
+[ "$(q "SELECT wall_ns < 4000000000 FROM run WHERE id = 1")" = 1 ] ||
+	fail "internal error: ended after $(q 'SELECT wall_ns FROM run WHERE id = 1') ns, want at once on SIGTERM"
 
 "$emudiff" collect hw-kvm --db "$db" --name stop -- "$tmp/no-kvm" >/dev/null 2>"$tmp/err3" ||
 	fail "no kvm: collect exited $?"
