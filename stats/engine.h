@@ -123,16 +123,17 @@ struct pred_data {
 };
 
 struct wl_calc {
-	int emu_p, hw_p;          /* the platforms compared (-1: none of that kind) */
-	int insns_m, hw_m;        /* indices in w of emulated instructions and the hardware metric */
-	const char *metric;       /* the hardware metric's name (static string) */
-	size_t *hw_outliers;      /* per region of w: outliers of the hardware metric */
 	size_t ne, nh, R, B;
 	size_t *emu_run, *hw_run; /* indices into w->run */
 	size_t *reg;              /* selected regions (indices into w) */
 	double *hshare, *hmean, *hvar, *hboot, *hjack; /* hboot: engine's buffer */
 	struct pred_data pred[PRED_COUNT];
+	/* after the fields of the bootstrap's loops, whose code then stays as it was tuned */
 	int np, qs[PRED_COUNT];   /* the predictors present, in order */
+	int emu_p, hw_p;          /* the platforms compared (-1: none of that kind) */
+	int insns_m, hw_m;        /* indices in w of emulated instructions and the hardware metric */
+	const char *metric;       /* the hardware metric's name (static string) */
+	size_t *hw_outliers;      /* per region of w: outliers of the hardware metric */
 };
 
 /* region_stat rows of a workload; hw_outliers[r] gets the outlier count of the hardware metric */
