@@ -76,7 +76,7 @@ int cmd_stats(int argc, char **argv)
 			o.resamples = (size_t)i;
 			break;
 		case 'm':
-			if (strcmp(optarg, "time_ns") && strcmp(optarg, "cycles"))
+			if (strcmp(optarg, METRIC_TIME_NS) && strcmp(optarg, METRIC_CYCLES))
 				usage_die("--metric wants time_ns or cycles, not '%s'", optarg);
 			o.metric = optarg;
 			break;

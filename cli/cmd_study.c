@@ -413,139 +413,190 @@ static int cells_in_store(struct store *st, const struct study_plan *plan)
 	return n;
 }
 
-int cmd_study(int argc, char **argv)
-{
-	struct study_opts o = { 0 };
-	struct study_suite *s = NULL;
-	struct study_plan plan = { 0 }, chosen = { 0 };
-	const struct study_plan *todo = &plan;
-	struct study_result res = { 0 };
-	struct store *st = NULL;
-	char *build_root = NULL, *out = NULL, *db = NULL, *logs = NULL, *exe = NULL, *self = NULL;
-	char *index = NULL;
-	int rc = EXIT_BADINPUT;
+/* Everything one `emudiff study` works with. */
+struct study_cmd {
+	struct study_opts o;
+	struct study_suite *s;
+	struct study_plan plan, chosen; /* chosen: the --cell cells */
+	const struct study_plan *todo;  /* &plan or &chosen */
+	struct store *st;
+	char *build_root, *out, *db, *logs, *exe, *self;
 	double tol, conf;
+	struct study_result res;
+};
 
-	parse_opts(argc, argv, &o);
-	build_root = find_build_root();
-	s = study_suite__load(o.suite, build_root);
-	if (!s)
-		goto out;
-	tol = o.tolerance > 0 ? o.tolerance : s->tolerance;
-	conf = o.confidence > 0 ? o.confidence : s->confidence;
-	study_plan__build(&plan, s);
-	self = xasprintf("%s/emudiff", cmd_self_dir());
-	exe = xstrdup(o.exe ? o.exe : self);
-	out = o.out ? xstrdup(o.out) : xasprintf("study-%s", s->name);
-	db = o.db ? xstrdup(o.db) : getenv("EMUDIFF_DB") ? xstrdup(getenv("EMUDIFF_DB")) : xasprintf("%s/emudiff.db", out);
+/* The suite, its plan, its tolerances and the paths; 0, or -1 after an error. */
+static int load_suite(struct study_cmd *k)
+{
+	const struct study_opts *o = &k->o;
 
-	if (o.list || o.print) {
-		for (int i = 0; i < plan.ncells; i++) {
-			if (o.list) {
-				printf("%s\n", plan.cells[i].key);
-			} else {
-				char **a = study_cell__argv(&plan.cells[i], exe, db, 1);
-				char *line = study_argv__shell(a);
-				printf("%s\n", line);
-				free(line);
-				study_argv__free(a);
-			}
+	k->build_root = find_build_root();
+	k->s = study_suite__load(o->suite, k->build_root);
+	if (!k->s)
+		return -1;
+	k->tol = o->tolerance > 0 ? o->tolerance : k->s->tolerance;
+	k->conf = o->confidence > 0 ? o->confidence : k->s->confidence;
+	study_plan__build(&k->plan, k->s);
+	k->todo = &k->plan;
+	k->self = xasprintf("%s/emudiff", cmd_self_dir());
+	k->exe = xstrdup(o->exe ? o->exe : k->self);
+	k->out = o->out ? xstrdup(o->out) : xasprintf("study-%s", k->s->name);
+	k->db = o->db ? xstrdup(o->db)
+	      : getenv("EMUDIFF_DB") ? xstrdup(getenv("EMUDIFF_DB"))
+				     : xasprintf("%s/emudiff.db", k->out);
+	return 0;
+}
+
+/* --list-cells, --print-commands */
+static void list_cells(const struct study_cmd *k)
+{
+	for (int i = 0; i < k->plan.ncells; i++) {
+		if (k->o.list) {
+			printf("%s\n", k->plan.cells[i].key);
+		} else {
+			char **a = study_cell__argv(&k->plan.cells[i], k->exe, k->db, 1);
+			char *line = study_argv__shell(a);
+			printf("%s\n", line);
+			free(line);
+			study_argv__free(a);
 		}
-		rc = EXIT_OK;
-		goto out;
 	}
-	if (o.ncells) {
-		/* a batch system's array task: these cells only, resumable, no analysis */
-		chosen.cells = xcalloc((size_t)o.ncells, sizeof(*chosen.cells));
-		for (int i = 0; i < o.ncells; i++) {
-			const struct study_cell *c = study_plan__find(&plan, o.cells[i]);
-			if (!c) {
-				error("%s: no cell '%s' in this suite (see --list-cells)", o.suite, o.cells[i]);
-				goto out;
-			}
-			chosen.cells[chosen.ncells++] = *c;
-		}
-		todo = &chosen;
-		o.resume = 1;
-		o.collect_only = 1;
-	}
+}
 
-	if (!o.analyze_only && check_native(todo, s))
-		goto out;
-	logs = xasprintf("%s/logs", out);
-	if (mkdir_p(out) || mkdir_p(logs))
-		goto out;
-	st = store__open(db, STORE_CREATE);
-	if (!st)
-		goto out;
-	if (!o.resume && !o.analyze_only) {
-		int held = cells_in_store(st, &plan);
+/* --cell: a batch system's array task: these cells only, resumable, no analysis */
+static int choose_cells(struct study_cmd *k)
+{
+	struct study_opts *o = &k->o;
+
+	k->chosen.cells = xcalloc((size_t)o->ncells, sizeof(*k->chosen.cells));
+	for (int i = 0; i < o->ncells; i++) {
+		const struct study_cell *c = study_plan__find(&k->plan, o->cells[i]);
+		if (!c)
+			return error("%s: no cell '%s' in this suite (see --list-cells)", o->suite, o->cells[i]);
+		k->chosen.cells[k->chosen.ncells++] = *c;
+	}
+	k->todo = &k->chosen;
+	o->resume = 1;
+	o->collect_only = 1;
+	return 0;
+}
+
+/* The output directories and the store, with the suite recorded; an exit code. */
+static int open_store(struct study_cmd *k)
+{
+	const struct study_opts *o = &k->o;
+
+	if (!o->analyze_only && check_native(k->todo, k->s))
+		return EXIT_BADINPUT;
+	k->logs = xasprintf("%s/logs", k->out);
+	if (mkdir_p(k->out) || mkdir_p(k->logs))
+		return EXIT_BADINPUT;
+	k->st = store__open(k->db, STORE_CREATE);
+	if (!k->st)
+		return EXIT_BADINPUT;
+	if (!o->resume && !o->analyze_only) {
+		int held = cells_in_store(k->st, &k->plan);
 		if (held < 0)
-			goto out;
+			return EXIT_BADINPUT;
 		if (held > 0) {
 			error("%s already holds %d of the %d cells of suite '%s': --resume continues the study, or"
 			      " pass another --db",
-			      db, held, plan.ncells, s->name);
-			goto out;
+			      k->db, held, k->plan.ncells, k->s->name);
+			return EXIT_BADINPUT;
 		}
 	}
-	if (record_suite(st, s, tol, conf)) {
-		rc = EXIT_FINDINGS;
-		goto out;
-	}
+	return record_suite(k->st, k->s, k->tol, k->conf) ? EXIT_FINDINGS : EXIT_OK;
+}
 
-	if (!o.analyze_only) {
-		struct study_run_opts ro = {
-			.exe = exe, .db = db, .log_dir = logs, .retry_failed = o.retry_failed, .grace_s = o.grace,
-		};
-		ro.jobs = o.jobs > 0 ? o.jobs : s->jobs > 0 ? s->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-		if (ro.jobs < 1)
-			ro.jobs = 1;
-		fprintf(stderr, "study: suite '%s': %d workloads, %d cells, store %s, %d emulation job%s\n",
-			s->name, s->nworkloads, todo->ncells, db, ro.jobs, ro.jobs > 1 ? "s" : "");
-		if (study_run(st, todo, &ro, &res)) {
-			rc = EXIT_FINDINGS;
-			goto out;
-		}
-		fprintf(stderr, "study: cells: %d run (%d ok, %d failed or timed out), %d already in the store\n",
-			res.ok + res.failed, res.ok, res.failed, res.skipped);
-		if (res.interrupted) {
-			error("study interrupted; the finished cells are in %s: rerun with --resume to continue", db);
-			rc = 130;
-			goto out;
-		}
+/* Run the cells to run; an exit code. */
+static int collect(struct study_cmd *k)
+{
+	const struct study_opts *o = &k->o;
+	struct study_run_opts ro = {
+		.exe = k->exe, .db = k->db, .log_dir = k->logs, .retry_failed = o->retry_failed, .grace_s = o->grace,
+	};
+
+	ro.jobs = o->jobs > 0 ? o->jobs : k->s->jobs > 0 ? k->s->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (ro.jobs < 1)
+		ro.jobs = 1;
+	fprintf(stderr, "study: suite '%s': %d workloads, %d cells, store %s, %d emulation job%s\n",
+		k->s->name, k->s->nworkloads, k->todo->ncells, k->db, ro.jobs, ro.jobs > 1 ? "s" : "");
+	if (study_run(k->st, k->todo, &ro, &k->res))
+		return EXIT_FINDINGS;
+	fprintf(stderr, "study: cells: %d run (%d ok, %d failed or timed out), %d already in the store\n",
+		k->res.ok + k->res.failed, k->res.ok, k->res.failed, k->res.skipped);
+	if (k->res.interrupted) {
+		error("study interrupted; the finished cells are in %s: rerun with --resume to continue", k->db);
+		return 130;
 	}
-	if (!o.collect_only) {
-		store__close(st);
-		st = NULL;
-		if (analyze(self, db, out, tol, conf)) {
-			rc = EXIT_FINDINGS;
-			goto out;
-		}
-		st = store__open(db, STORE_READONLY);
-		if (!st) {
-			rc = EXIT_FINDINGS;
-			goto out;
-		}
-		print_findings(st, o.top);
-		index = xasprintf("%s/index.html", out);
-		printf("report: %s\n", access(index, F_OK) ? out : index);
-	} else {
-		printf("store: %s\n", db);
-	}
-	rc = o.fail_on_error && res.failed ? EXIT_FINDINGS : EXIT_OK;
-out:
-	store__close(st);
-	free(chosen.cells);
-	study_plan__free(&plan);
-	study_suite__free(s);
-	free(build_root);
-	free(out);
-	free(db);
-	free(logs);
-	free(exe);
-	free(self);
+	return EXIT_OK;
+}
+
+/* align, stats and report on the store, then the top findings; an exit code. */
+static int analyze_and_show(struct study_cmd *k)
+{
+	char *index;
+
+	store__close(k->st);
+	k->st = NULL;
+	if (analyze(k->self, k->db, k->out, k->tol, k->conf))
+		return EXIT_FINDINGS;
+	k->st = store__open(k->db, STORE_READONLY);
+	if (!k->st)
+		return EXIT_FINDINGS;
+	print_findings(k->st, k->o.top);
+	index = xasprintf("%s/index.html", k->out);
+	printf("report: %s\n", access(index, F_OK) ? k->out : index);
 	free(index);
-	free(o.cells);
+	return EXIT_OK;
+}
+
+/* The study proper, on a loaded suite: cells, store, collection, analysis. */
+static int study(struct study_cmd *k)
+{
+	int rc;
+
+	if (k->o.ncells && choose_cells(k))
+		return EXIT_BADINPUT;
+	rc = open_store(k);
+	if (rc == EXIT_OK && !k->o.analyze_only)
+		rc = collect(k);
+	if (rc == EXIT_OK && !k->o.collect_only)
+		rc = analyze_and_show(k);
+	else if (rc == EXIT_OK)
+		printf("store: %s\n", k->db);
+	if (rc == EXIT_OK && k->o.fail_on_error && k->res.failed)
+		rc = EXIT_FINDINGS;
+	return rc;
+}
+
+static void study_cmd__free(struct study_cmd *k)
+{
+	store__close(k->st);
+	free(k->chosen.cells);
+	study_plan__free(&k->plan);
+	study_suite__free(k->s);
+	free(k->build_root);
+	free(k->out);
+	free(k->db);
+	free(k->logs);
+	free(k->exe);
+	free(k->self);
+	free(k->o.cells);
+}
+
+int cmd_study(int argc, char **argv)
+{
+	struct study_cmd k = { 0 };
+	int rc = EXIT_OK;
+
+	parse_opts(argc, argv, &k.o);
+	if (load_suite(&k))
+		rc = EXIT_BADINPUT;
+	else if (k.o.list || k.o.print)
+		list_cells(&k);
+	else
+		rc = study(&k);
+	study_cmd__free(&k);
 	return rc;
 }

@@ -171,8 +171,8 @@ static void regions_table(FILE *f, const struct workload *w)
  */
 const char page_workload__phase_symbols_sql[] =
 	"WITH v AS (SELECT substr(r.key, 4, instr(r.key, '/') - 4) AS pair, coalesce(r.name, '') AS sym,"
-	"  sum(CASE WHEN emu AND rm.metric = 'insns' THEN rm.value END) AS e,"
-	"  sum(CASE WHEN NOT emu AND rm.metric = 'time_ns' THEN rm.value END) AS h"
+	"  sum(CASE WHEN emu AND rm.metric = '" METRIC_INSNS "' THEN rm.value END) AS e,"
+	"  sum(CASE WHEN NOT emu AND rm.metric = '" METRIC_TIME_NS "' THEN rm.value END) AS h"
 	"  FROM region r"
 	"  CROSS JOIN (SELECT id, platform IN ('qemu-user', 'qemu-system') AS emu FROM run"
 	"   WHERE workload_id = ?1 AND status = 'ok') run"

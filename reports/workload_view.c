@@ -79,13 +79,14 @@ static long region_index(const struct workload *w, int64_t id)
 static const char hw_metric_sql[] =
 	"SELECT rm.metric FROM run JOIN region_metric rm ON rm.run_id = run.id "
 	"WHERE run.workload_id = ?1 "
-	"AND run.platform NOT IN " EMU_PLATFORMS " AND rm.metric IN ('cycles', 'time_ns') "
-	"GROUP BY rm.metric ORDER BY rm.metric = 'cycles' DESC LIMIT 1";
+	"AND run.platform NOT IN " EMU_PLATFORMS " AND rm.metric IN ('" METRIC_CYCLES "', '" METRIC_TIME_NS "') "
+	"GROUP BY rm.metric ORDER BY rm.metric = '" METRIC_CYCLES "' DESC LIMIT 1";
 static const char means_sql[] =
 	"SELECT rm.region_id, run.platform IN " EMU_PLATFORMS ", rm.metric, avg(rm.value) "
 	"FROM run JOIN region_metric rm ON rm.run_id = run.id "
 	"WHERE run.workload_id = ?1 AND run.status = 'ok' "
-	"AND rm.metric IN ('insns', 'qemu_host_ns', ?2, 'syscalls', 'traps', 'exits') "
+	"AND rm.metric IN ('" METRIC_INSNS "', '" METRIC_QEMU_HOST_NS "', ?2, '" METRIC_SYSCALLS "', '" METRIC_TRAPS
+	"', '" METRIC_EXITS "') "
 	"GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
 
 const char *const report__region_metric_sql[] = {
@@ -96,7 +97,8 @@ static int load_hw_metric(struct report_ctx *ctx, struct workload *w)
 {
 	static const char *const sql[2] = {
 		"SELECT metric FROM finding WHERE workload_id = ?1 GROUP BY metric "
-		"ORDER BY metric = 'cycles' DESC, metric = 'time_ns' DESC, count(*) DESC, metric LIMIT 1",
+		"ORDER BY metric = '" METRIC_CYCLES "' DESC, metric = '" METRIC_TIME_NS "' DESC, count(*) DESC, metric "
+		"LIMIT 1",
 		hw_metric_sql,
 	};
 
@@ -297,18 +299,19 @@ static int load_counts(struct report_ctx *ctx, struct workload *w)
 	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
 		int what = sqlite3_column_int(st, 0), n = sqlite3_column_int(st, 3);
 		struct run_counts *c = &w->runs[sqlite3_column_int(st, 1) ? SIDE_EMU : SIDE_HW];
-		const char *status = db__text(st, 2);
+		int status = run_status__parse(db__text(st, 2));
+
 		if (what == 1)
 			w->nfindings = (size_t)n;
 		else if (what == 2)
 			w->nflagged_findings = (size_t)n;
-		else if (!strcmp(status, "ok"))
+		else if (status == RUN_OK)
 			c->ok += n;
-		else if (!strcmp(status, "failed"))
+		else if (status == RUN_FAILED)
 			c->failed += n;
-		else if (!strcmp(status, "timeout"))
+		else if (status == RUN_TIMEOUT)
 			c->timeout += n;
-		else if (!strcmp(status, "warmup"))
+		else if (status == RUN_WARMUP)
 			c->warmup += n;
 	}
 	sqlite3_finalize(st);

@@ -128,6 +128,12 @@ struct wl_calc {
 	size_t *reg;              /* selected regions (indices into w) */
 	double *hshare, *hmean, *hvar, *hboot, *hjack; /* hboot: engine's buffer */
 	struct pred_data pred[PRED_COUNT];
+	/* after the fields of the bootstrap's loops, whose code then stays as it was tuned */
+	int np, qs[PRED_COUNT];   /* the predictors present, in order */
+	int emu_p, hw_p;          /* the platforms compared (-1: none of that kind) */
+	int insns_m, hw_m;        /* indices in w of emulated instructions and the hardware metric */
+	const char *metric;       /* the hardware metric's name (static string) */
+	size_t *hw_outliers;      /* per region of w: outliers of the hardware metric */
 };
 
 /* region_stat rows of a workload; hw_outliers[r] gets the outlier count of the hardware metric */
@@ -151,6 +157,18 @@ int agreement__write(struct engine *e, const struct workload_data *w, const stru
  */
 int event_cost__fit(struct engine *e, const struct workload_data *w, const struct wl_calc *c,
 		    int hw_m, const char *metric);
+/*
+ * The share factors of a workload whose shares, means and variances are in c
+ * (factor_boot.c): sets c->np and c->qs, the point estimates, the bootstrap
+ * of every predictor (c->hboot, pred[].boot and .base) and the jackknives.
+ * 0, or -1 when the bootstrap's memory cannot be had.
+ */
+int factor_boot__run(struct engine *e, const struct workload_data *w, struct wl_calc *c);
+/* The findings of c's regions from its bootstrap: intervals and tests (factor_ci.c). */
+void factor_ci__collect(struct engine *e, const struct workload_data *w, struct wl_calc *c);
+/* Findings without a verdict, for why, for predictor q of every region of c. */
+void factor_ci__none(struct engine *e, const struct workload_data *w, const struct wl_calc *c,
+		     int q, const char *why);
 /* Per workload: region_stat, findings (collected), agreement, cost_model. */
 int engine__workload(struct engine *e, struct workload_data *w);
 /* Write a fitted model's terms to cost_model (workload_id <= 0: NULL). */

@@ -61,25 +61,17 @@ const char *const stats__region_metric_sql[] = {
 	load_metrics_sql, ab__region_costs_sql, ab__run_costs_sql, NULL,
 };
 
-int workload_data__load(sqlite3 *db, const char *path, int64_t id, const char *name,
-			struct workload_data *w)
+/* runs, ordered by id so that they can be found by bsearch; their ids into *run_ids */
+static int load_runs(sqlite3 *db, const char *path, struct workload_data *w, int64_t **run_ids)
 {
 	sqlite3_stmt *st = NULL;
 	size_t alloc = 0;
-	int64_t *run_ids = NULL, last_run = -1, min_region = 0;
-	long run_ix = -1, *region_map = NULL;
-	size_t map_len = 0;
-	int last_metric = -1, ret = -1, rc;
+	int rc;
 
-	memset(w, 0, sizeof(*w));
-	w->id = id;
-	w->name = xstrdup(name);
-
-	/* runs, ordered by id so that they can be found by bsearch */
 	if (sqlite3_prepare_v2(db, "SELECT id, platform, status FROM run WHERE workload_id = ?1 ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(db, path, "reading runs");
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, w->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *status = (const char *)sqlite3_column_text(st, 2);
 
@@ -95,16 +87,23 @@ int workload_data__load(sqlite3 *db, const char *path, int64_t id, const char *n
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return sql_fail(db, path, "reading runs");
-	run_ids = xmalloc((w->nruns ? w->nruns : 1) * sizeof(*run_ids));
+	*run_ids = xmalloc((w->nruns ? w->nruns : 1) * sizeof(**run_ids));
 	for (size_t i = 0; i < w->nruns; i++)
-		run_ids[i] = w->run[i].id;
+		(*run_ids)[i] = w->run[i].id;
+	return 0;
+}
 
-	/* regions, ordered by id: the direct map below spans their range */
-	alloc = 0;
+/* regions, ordered by id: the direct map below spans their range */
+static int load_regions(sqlite3 *db, const char *path, struct workload_data *w)
+{
+	sqlite3_stmt *st = NULL;
+	size_t alloc = 0;
+	int rc;
+
 	if (sqlite3_prepare_v2(db, "SELECT id, key FROM region WHERE workload_id = ?1 ORDER BY id",
 			       -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, id);
+		return sql_fail(db, path, "reading regions");
+	sqlite3_bind_int64(st, 1, w->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (w->nregions == alloc) {
 			alloc = alloc ? 2 * alloc : 256;
@@ -116,23 +115,43 @@ int workload_data__load(sqlite3 *db, const char *path, int64_t id, const char *n
 		w->nregions++;
 	}
 	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
-		goto fail;
-	if (w->nregions) {
-		/* region ids of one workload are nearly contiguous: a direct map */
-		min_region = w->region_id[0];
-		map_len = (size_t)(w->region_id[w->nregions - 1] - min_region + 1);
-		region_map = xmalloc(map_len * sizeof(*region_map));
-		for (size_t i = 0; i < map_len; i++)
-			region_map[i] = -1;
-		for (size_t i = 0; i < w->nregions; i++)
-			region_map[w->region_id[i] - min_region] = (long)i;
-	}
+	return rc == SQLITE_DONE ? 0 : sql_fail(db, path, "reading regions");
+}
+
+/* region ids of one workload are nearly contiguous: a direct map from id - min to index */
+struct region_map {
+	int64_t min;
+	size_t len;
+	long *ix; /* -1: not a region of the workload */
+};
+
+static void region_map__init(struct region_map *m, const struct workload_data *w)
+{
+	memset(m, 0, sizeof(*m));
+	if (!w->nregions)
+		return;
+	m->min = w->region_id[0];
+	m->len = (size_t)(w->region_id[w->nregions - 1] - m->min + 1);
+	m->ix = xmalloc(m->len * sizeof(*m->ix));
+	for (size_t i = 0; i < m->len; i++)
+		m->ix[i] = -1;
+	for (size_t i = 0; i < w->nregions; i++)
+		m->ix[w->region_id[i] - m->min] = (long)i;
+}
+
+/* the region metrics into w->val (their errors reported as the regions', as ever) */
+static int load_metrics(sqlite3 *db, const char *path, struct workload_data *w,
+			const int64_t *run_ids, const struct region_map *map)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t last_run = -1, min_region = map->min;
+	size_t map_len = map->len;
+	long run_ix = -1;
+	int last_metric = -1, ret = 0, rc;
 
 	if (sqlite3_prepare_v2(db, load_metrics_sql, -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	sqlite3_bind_int64(st, 1, id);
+		return sql_fail(db, path, "reading regions");
+	sqlite3_bind_int64(st, 1, w->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t run = sqlite3_column_int64(st, 0), region = sqlite3_column_int64(st, 1);
 		const char *metric = (const char *)sqlite3_column_text(st, 2);
@@ -144,7 +163,7 @@ int workload_data__load(sqlite3 *db, const char *path, int64_t id, const char *n
 		}
 		if (run_ix < 0 || region < min_region || region - min_region >= (int64_t)map_len)
 			continue;
-		rix = region_map[region - min_region];
+		rix = map->ix[region - min_region];
 		if (rix < 0)
 			continue;
 		if (last_metric < 0 || strcmp(w->metric[last_metric], metric)) {
@@ -156,15 +175,29 @@ int workload_data__load(sqlite3 *db, const char *path, int64_t id, const char *n
 			sqlite3_column_double(st, 3);
 	}
 	if (rc != SQLITE_DONE)
-		goto fail;
-	ret = 0;
-	goto out;
-fail:
-	sql_fail(db, path, "reading regions");
-out:
+		ret = sql_fail(db, path, "reading regions");
 	sqlite3_finalize(st);
+	return ret;
+}
+
+int workload_data__load(sqlite3 *db, const char *path, int64_t id, const char *name,
+			struct workload_data *w)
+{
+	int64_t *run_ids = NULL;
+	struct region_map map = { 0 };
+	int ret = -1;
+
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->name = xstrdup(name);
+	if (load_runs(db, path, w, &run_ids))
+		return -1;
+	if (!load_regions(db, path, w)) {
+		region_map__init(&map, w);
+		ret = load_metrics(db, path, w, run_ids, &map);
+	}
 	free(run_ids);
-	free(region_map);
+	free(map.ix);
 	return ret;
 }
 

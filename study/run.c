@@ -42,10 +42,11 @@ int study_cell_done(struct store *st, const char *key, int retry_failed)
 
 	if (!retry_failed)
 		return store__cell_done(st, key);
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM run WHERE cell = ? AND status = 'ok' LIMIT 1", -1, &q,
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM run WHERE cell = ?1 AND status = ?2 LIMIT 1", -1, &q,
 			       NULL))
 		return error("%s: %s", st->path, sqlite3_errmsg(st->db));
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, run_status__name(RUN_OK), -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc == SQLITE_ROW)
@@ -188,14 +189,15 @@ static void progress_draw(struct progress *pg, const struct job *jobs, int njobs
 static void progress_line(struct progress *pg, const struct job *j, const char *status, const char *why)
 {
 	double secs = (double)(now_ns() - j->proc.start_ns) / 1e9;
+	int ok = !strcmp(status, run_status__name(RUN_OK));
 
 	if (pg->tty)
 		fprintf(stderr, "\r\033[K");
-	if (pg->tty && !strcmp(status, "ok"))
+	if (pg->tty && ok)
 		return; /* the bar says it */
 	fprintf(stderr, "study: [%d/%d] %s: %s (%.1f s)%s%s\n", pg->done, pg->total - pg->skipped,
 		j->cell->key, status, secs, why && *why ? ": " : "", why ? why : "");
-	if (strcmp(status, "ok"))
+	if (!ok)
 		fprintf(stderr, "study:   log: %s\n", j->log);
 }
 
@@ -225,7 +227,7 @@ static int finish(struct store *st, struct job *j, struct progress *pg, struct s
 		rc = record_failure(st, j->cell, status, exit_code, wall, why, j->log);
 	}
 	pg->done++;
-	if (!strcmp(status, "ok")) {
+	if (!strcmp(status, run_status__name(RUN_OK))) {
 		res->ok++;
 		pg->ok++;
 	} else {
@@ -243,127 +245,202 @@ static double deadline_of(const struct study_cell *c, int warmup, int grace_s)
 	return (double)c->w->timeout * (1 + (warmup ? c->w->warmup : 0)) + grace_s;
 }
 
+/* The state of one study_run: the cells still to start and the jobs running. */
+struct runner {
+	struct store *st;
+	const struct study_plan *plan;
+	const struct study_run_opts *o;
+	struct study_result *res;
+	struct progress pg;
+	int *todo;        /* plan indices of the cells to run; -1 once started */
+	int ntodo, next;  /* todo[next]: the first not started */
+	struct job *jobs;
+	int njobs, maxjobs;
+	const struct study_workload **warmed; /* workloads whose warm-up ran */
+	int nwarmed;
+	int rc;
+};
+
+/* The cells not yet in the store into r->todo; the others count as skipped. */
+static int list_todo(struct runner *r)
+{
+	for (int i = 0; i < r->plan->ncells; i++) {
+		int d = study_cell_done(r->st, r->plan->cells[i].key, r->o->retry_failed);
+
+		if (d < 0)
+			return -1;
+		if (d)
+			r->res->skipped++;
+		else
+			r->todo[r->ntodo++] = i;
+	}
+	return 0;
+}
+
+/*
+ * The todo index of the cell to start now, or -1: exclusive cells only on
+ * an idle machine; while one waits for the machine to drain, emulation cells
+ * of the same repetition fill the free job slots.
+ */
+static int pick_cell(const struct runner *r)
+{
+	const struct study_cell *c;
+	int pick = -1;
+
+	if (r->njobs && study_platform_exclusive(r->jobs[0].cell->platform))
+		return -1;
+	c = &r->plan->cells[r->todo[r->next]];
+	if (!study_platform_exclusive(c->platform) || !r->njobs) {
+		pick = r->next;
+	} else {
+		for (int k = r->next + 1; k < r->ntodo; k++) {
+			const struct study_cell *o2;
+			if (r->todo[k] < 0)
+				continue; /* started already */
+			o2 = &r->plan->cells[r->todo[k]];
+			if (o2->rep != c->rep)
+				break;
+			if (!study_platform_exclusive(o2->platform)) {
+				pick = k;
+				break;
+			}
+		}
+	}
+	if (pick < 0 || (r->njobs && r->njobs >= r->maxjobs))
+		return -1;
+	return pick;
+}
+
+/* Whether cell c warms up first: the first exclusive cell of its workload. */
+static int takes_warmup(struct runner *r, const struct study_cell *c)
+{
+	if (!study_platform_exclusive(c->platform))
+		return 0;
+	for (int k = 0; k < r->nwarmed; k++)
+		if (r->warmed[k] == c->w)
+			return 0;
+	r->warmed[r->nwarmed++] = c->w;
+	return 1;
+}
+
+/* Start the cell at todo index pick as a new job. */
+static int start_cell(struct runner *r, int pick)
+{
+	const struct study_cell *c = &r->plan->cells[r->todo[pick]];
+	struct job *j = &r->jobs[r->njobs];
+	int warm;
+	char **argv;
+
+	r->todo[pick] = -1; /* started */
+	while (r->next < r->ntodo && r->todo[r->next] < 0)
+		r->next++;
+	warm = takes_warmup(r, c);
+	argv = study_cell__argv(c, r->o->exe, r->o->db, warm);
+	*j = (struct job){ .cell = c, .timeout_s = deadline_of(c, warm, r->o->grace_s) };
+	j->log = log_path(r->o->log_dir, c->key);
+	if (spawn(j, argv, j->log)) {
+		free(j->log);
+		study_argv__free(argv);
+		return -1;
+	}
+	study_argv__free(argv);
+	r->njobs++;
+	return 0;
+}
+
+/* Start what may start; whether anything did. */
+static int start_ready(struct runner *r)
+{
+	int started = 0;
+
+	while (r->next < r->ntodo && !stop_requested && r->rc == 0) {
+		int pick = pick_cell(r);
+
+		if (pick < 0)
+			break;
+		if (start_cell(r, pick)) {
+			r->rc = -1;
+			break;
+		}
+		started = 1;
+	}
+	return started;
+}
+
+/* Reap, enforce deadlines, forward a stop request. */
+static void reap(struct runner *r)
+{
+	for (int k = 0; k < r->njobs; k++) {
+		struct job *j = &r->jobs[k];
+
+		if (stop_requested)
+			proc__stop(&j->proc);
+		if (!proc__step(&j->proc))
+			continue;
+		/* stopped by us on request: whatever it committed stays,
+		 * nothing is recorded for it, so --resume runs it again */
+		if (j->proc.end != PROC_STOPPED && finish(r->st, j, &r->pg, r->res))
+			r->rc = -1;
+		free(j->log);
+		*j = r->jobs[--r->njobs];
+		k--;
+	}
+}
+
+/* Run the cells to run until all are done, or a stop request or an error. */
+static void run_cells(struct runner *r)
+{
+	while ((r->next < r->ntodo && !stop_requested) || r->njobs > 0) {
+		int started = start_ready(r);
+
+		if (r->rc && !r->njobs)
+			break;
+		progress_draw(&r->pg, r->jobs, r->njobs, started);
+		reap(r);
+		if (r->njobs && !started)
+			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	}
+	if (r->pg.tty) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
+}
+
 int study_run(struct store *st, const struct study_plan *plan, const struct study_run_opts *o,
 	      struct study_result *res)
 {
-	struct job *jobs = xcalloc((size_t)(o->jobs > 0 ? o->jobs : 1), sizeof(*jobs));
-	const struct study_workload **warmed = xcalloc((size_t)plan->ncells + 1, sizeof(*warmed));
+	struct runner r = {
+		.st = st, .plan = plan, .o = o, .res = res,
+		.pg = { .tty = isatty(2), .total = plan->ncells, .start_ns = now_ns() },
+		.todo = xcalloc((size_t)plan->ncells + 1, sizeof(int)),
+		.maxjobs = o->jobs > 0 ? o->jobs : 1,
+		.warmed = xcalloc((size_t)plan->ncells + 1, sizeof(const struct study_workload *)),
+	};
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
-	struct progress pg = { .tty = isatty(2), .total = plan->ncells, .start_ns = now_ns() };
-	int *todo = xcalloc((size_t)plan->ncells + 1, sizeof(*todo));
-	int ntodo = 0, next = 0, njobs = 0, nwarmed = 0, maxjobs = o->jobs > 0 ? o->jobs : 1, rc = 0;
 
+	r.jobs = xcalloc((size_t)r.maxjobs, sizeof(*r.jobs));
 	memset(res, 0, sizeof(*res));
 	res->planned = plan->ncells;
-	for (int i = 0; i < plan->ncells; i++) {
-		int d = study_cell_done(st, plan->cells[i].key, o->retry_failed);
-		if (d < 0) {
-			rc = -1;
-			goto out;
-		}
-		if (d)
-			res->skipped++;
-		else
-			todo[ntodo++] = i;
+	if (list_todo(&r)) {
+		r.rc = -1;
+		goto out;
 	}
-	pg.skipped = res->skipped;
+	r.pg.skipped = res->skipped;
 	if (res->skipped)
 		fprintf(stderr, "study: %d of %d cells already in %s, %d to run\n", res->skipped, plan->ncells,
-			o->db, ntodo);
+			o->db, r.ntodo);
 
 	stop_requested = 0;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-
-	while ((next < ntodo && !stop_requested) || njobs > 0) {
-		int started = 0;
-
-		/* start what may start: exclusive cells only on an idle machine;
-		 * while one waits for the machine to drain, emulation cells of the
-		 * same repetition fill the free job slots */
-		while (next < ntodo && !stop_requested && rc == 0) {
-			int pick = -1, warm = 0;
-			const struct study_cell *c;
-			char **argv;
-
-			if (njobs && study_platform_exclusive(jobs[0].cell->platform))
-				break;
-			c = &plan->cells[todo[next]];
-			if (!study_platform_exclusive(c->platform) || !njobs) {
-				pick = next;
-			} else {
-				for (int k = next + 1; k < ntodo; k++) {
-					const struct study_cell *o2;
-					if (todo[k] < 0)
-						continue; /* started already */
-					o2 = &plan->cells[todo[k]];
-					if (o2->rep != c->rep)
-						break;
-					if (!study_platform_exclusive(o2->platform)) {
-						pick = k;
-						break;
-					}
-				}
-			}
-			if (pick < 0 || (njobs && njobs >= maxjobs))
-				break;
-			c = &plan->cells[todo[pick]];
-			todo[pick] = -1; /* started */
-			while (next < ntodo && todo[next] < 0)
-				next++;
-			if (study_platform_exclusive(c->platform)) {
-				warm = 1;
-				for (int k = 0; k < nwarmed; k++)
-					if (warmed[k] == c->w)
-						warm = 0;
-				if (warm)
-					warmed[nwarmed++] = c->w;
-			}
-			argv = study_cell__argv(c, o->exe, o->db, warm);
-			jobs[njobs] = (struct job){ .cell = c, .timeout_s = deadline_of(c, warm, o->grace_s) };
-			jobs[njobs].log = log_path(o->log_dir, c->key);
-			if (spawn(&jobs[njobs], argv, jobs[njobs].log)) {
-				free(jobs[njobs].log);
-				study_argv__free(argv);
-				rc = -1;
-				break;
-			}
-			study_argv__free(argv);
-			njobs++;
-			started = 1;
-		}
-		if (rc && !njobs)
-			break;
-		progress_draw(&pg, jobs, njobs, started);
-
-		/* reap, enforce deadlines, forward a stop request */
-		for (int k = 0; k < njobs; k++) {
-			if (stop_requested)
-				proc__stop(&jobs[k].proc);
-			if (!proc__step(&jobs[k].proc))
-				continue;
-			/* stopped by us on request: whatever it committed stays,
-			 * nothing is recorded for it, so --resume runs it again */
-			if (jobs[k].proc.end != PROC_STOPPED && finish(st, &jobs[k], &pg, res))
-				rc = -1;
-			free(jobs[k].log);
-			jobs[k] = jobs[--njobs];
-			k--;
-		}
-		if (njobs && !started)
-			nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
-	}
-	if (pg.tty) {
-		fprintf(stderr, "\r\033[K");
-		fflush(stderr);
-	}
+	run_cells(&r);
 	res->interrupted = stop_requested ? 1 : 0;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 out:
-	free(todo);
-	free(warmed);
-	free(jobs);
-	return rc;
+	free(r.todo);
+	free(r.warmed);
+	free(r.jobs);
+	return r.rc;
 }
