@@ -8,6 +8,8 @@
 #ifndef EMUDIFF_CMD_H
 #define EMUDIFF_CMD_H
 
+#include <stddef.h>
+
 int cmd_collect(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_align(int argc, char **argv);
@@ -37,6 +39,21 @@ int cmd_import_uftrace(int argc, char **argv);
 _Noreturn void cmd_usage(const char *usage_text, int status);
 /* True if argv holds -h or --help before any "--". */
 int cmd_wants_help(int argc, char **argv);
+
+/*
+ * getopt_long, with git's manners for a mistyped option: one error line naming
+ * it and the closest option ("did you mean '--tolerance'?"), or saying which
+ * option lacks its value; returns '?' then, like getopt_long.
+ */
+struct option;
+/* The subcommand being run, as messages name it ("stats", "collect qemu"). */
+void cmd_set_name(const char *name);
+const char *cmd_name(void);
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* The candidate closest to word when close enough to be a typo, else NULL. */
+const char *cmd_suggest(const char *word, const char *const *cands, size_t n);
+/* error: "<what> '<word>'; did you mean '<closest>'? (see '<help>')". */
+void cmd_unknown(const char *what, const char *word, const char *const *cands, size_t n, const char *help);
 
 /*
  * Option values every collector shares, checked the same way everywhere:

@@ -320,7 +320,7 @@ int cmd_align(int argc, char **argv)
 	if (cmd_wants_help(argc, argv))
 		cmd_usage(usage_text, EXIT_OK);
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((o = cmd_getopt(argc, argv, "h", opts)) != -1) {
 		switch (o) {
 		case 'd': db = optarg; break;
 		case 'w': workload = optarg; break;

@@ -54,7 +54,7 @@ int cmd_cflags(int argc, char **argv)
 	};
 	int freestanding = 0, c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'f': freestanding = 1; break;
 		case 'h': cmd_usage(usage_text, EXIT_OK);

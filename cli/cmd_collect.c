@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "common.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char usage_text[] =
@@ -28,8 +29,20 @@ int cmd_collect(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		cmd_usage(usage_text, EXIT_OK);
 	for (size_t i = 0; i < sizeof(collectors) / sizeof(collectors[0]); i++)
-		if (!strcmp(argv[1], collectors[i].name))
+		if (!strcmp(argv[1], collectors[i].name)) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "collect %s", collectors[i].name);
+			cmd_set_name(name);
 			return collectors[i].fn(argc - 1, argv + 1);
-	error("collect: unknown collector '%s' (qemu, hw, hw-kvm or console)", argv[1]);
+		}
+	{
+		const char *names[sizeof(collectors) / sizeof(collectors[0])];
+
+		for (size_t i = 0; i < sizeof(collectors) / sizeof(collectors[0]); i++)
+			names[i] = collectors[i].name;
+		cmd_unknown("collect: unknown collector", argv[1], names, sizeof(names) / sizeof(names[0]),
+			    "emudiff collect --help");
+	}
 	return EXIT_BADINPUT;
 }

@@ -50,7 +50,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 
 	collect_common__init(&o->com);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", longopts)) != -1) {
 		if (collect_common__opt(&o->com, c, optarg))
 			continue;
 		switch (c) {

@@ -95,7 +95,7 @@ static void parse_opts(int argc, char **argv, struct kvm_cmd *c)
 	o->timebase_hz = 10e6;
 	c->events = "cycles,instructions";
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((opt = cmd_getopt(argc, argv, "+h", longopts)) != -1) {
 		if (collect_common__opt(&c->com, opt, optarg) || kvm_opt(c, opt, optarg))
 			continue;
 		cmd_usage(usage_text, opt == 'h' ? 0 : EXIT_BADINPUT);

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "common.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char usage_text[] =
@@ -26,8 +27,20 @@ int cmd_import(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		cmd_usage(usage_text, EXIT_OK);
 	for (size_t i = 0; i < sizeof(importers) / sizeof(importers[0]); i++)
-		if (!strcmp(argv[1], importers[i].name))
+		if (!strcmp(argv[1], importers[i].name)) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "import %s", importers[i].name);
+			cmd_set_name(name);
 			return importers[i].fn(argc - 1, argv + 1);
-	error("import: unknown format '%s' (perf-stat, perf-script or uftrace)", argv[1]);
+		}
+	{
+		const char *names[sizeof(importers) / sizeof(importers[0])];
+
+		for (size_t i = 0; i < sizeof(importers) / sizeof(importers[0]); i++)
+			names[i] = importers[i].name;
+		cmd_unknown("import: unknown format", argv[1], names, sizeof(names) / sizeof(names[0]),
+			    "emudiff import --help");
+	}
 	return EXIT_BADINPUT;
 }

@@ -41,7 +41,7 @@ static const char *parse_opts(struct import_ingest *in, const char **db, int arg
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'd': *db = optarg; break;
 		case 'n': in->workload.name = optarg; break;

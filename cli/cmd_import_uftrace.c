@@ -45,7 +45,7 @@ int cmd_import_uftrace(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'n': name = optarg; break;

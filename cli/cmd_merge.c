@@ -135,7 +135,7 @@ int cmd_merge(int argc, char **argv)
 	struct store *out;
 	int c, ret = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'h': cmd_usage(usage_text, EXIT_OK);

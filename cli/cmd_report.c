@@ -66,7 +66,7 @@ int cmd_report(int argc, char **argv)
 		cmd_usage(usage_text, 0);
 	int64_t jobs;
 
-	while ((c = getopt_long(argc, argv, "qj:", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "qj:", longopts)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'o': o.out_dir = optarg; break;

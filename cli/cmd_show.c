@@ -205,7 +205,7 @@ int cmd_show(int argc, char **argv)
 	struct stat stbuf;
 	int json = 0, c, rc;
 
-	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "hj", opts)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'w': workload = optarg; break;
@@ -223,9 +223,13 @@ int cmd_show(int argc, char **argv)
 		error("show: unknown view '%s' (runs, regions, findings or costs)", argv[optind]);
 		return EXIT_BADINPUT;
 	}
-	if ((stat(db, &stbuf) || stbuf.st_size == 0) && strcmp(db, ":memory:")) {
-		/* No store yet is an empty store: say so, but create nothing. */
-		warning("%s: no such store; nothing collected yet", db);
+	if (stat(db, &stbuf) && strcmp(db, ":memory:")) {
+		/* a mistyped path must not read as "no runs" */
+		error("%s: no such store (run a collect or study first)", db);
+		return EXIT_BADINPUT;
+	}
+	if (stbuf.st_size == 0 && strcmp(db, ":memory:")) {
+		/* an empty file is an empty store: create nothing in it */
 		s = store__open(":memory:", STORE_CREATE);
 	} else {
 		s = store__open(db, STORE_READONLY);

@@ -52,7 +52,7 @@ int cmd_stats(int argc, char **argv)
 		cmd_usage(usage_text, 0);
 	stats_options__init(&o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;

@@ -104,7 +104,7 @@ static void parse_opts(int argc, char **argv, struct study_opts *o)
 	o->top = 8;
 	o->grace = 30;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "j:h", longopts, NULL)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "j:h", longopts)) != -1) {
 		switch (c) {
 		case OPT_OUT:
 			o->out = optarg;

@@ -3,6 +3,7 @@
 #include "common.h"
 #include "store.h"
 
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,4 +71,121 @@ void collect_common__check(const struct collect_common *o, const char *cmd)
 {
 	if (o->cell && o->reps != 1)
 		usage_die("%s: --cell needs --reps 1", cmd);
+}
+
+/* Optimal string alignment distance (Levenshtein plus adjacent swaps), as git
+ * measures a mistyped command; words here are short, so a quadratic table is fine. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), *d, r;
+
+	d = xcalloc((la + 1) * (lb + 1), sizeof(*d));
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = i;
+	for (size_t j = 0; j <= lb; j++)
+		D(0, j) = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = D(i - 1, j - 1) + (a[i - 1] != b[j - 1]);
+
+			if (D(i - 1, j) + 1 < best)
+				best = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < best)
+				best = D(i, j - 1) + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && D(i - 2, j - 2) + 1 < best)
+				best = D(i - 2, j - 2) + 1;
+			D(i, j) = best;
+		}
+	r = D(la, lb);
+#undef D
+	free(d);
+	return r;
+}
+
+const char *cmd_suggest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1, len = strlen(word);
+	/* close enough to be a typo: a third of the word, at least 2 edits */
+	size_t limit = len / 3 > 2 ? len / 3 : 2;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = edit_distance(word, cands[i]);
+
+		/* a unique start of a longer name counts as close too */
+		if (len >= 3 && !strncmp(word, cands[i], len))
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = cands[i];
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+void cmd_unknown(const char *what, const char *word, const char *const *cands, size_t n, const char *help)
+{
+	const char *s = cmd_suggest(word, cands, n);
+
+	if (s)
+		error("%s '%s'; did you mean '%s'? (see '%s')", what, word, s, help);
+	else
+		error("%s '%s' (see '%s')", what, word, help);
+}
+
+static char cmd_name_buf[64] = "emudiff";
+
+void cmd_set_name(const char *name)
+{
+	snprintf(cmd_name_buf, sizeof(cmd_name_buf), "%s", name);
+}
+
+const char *cmd_name(void)
+{
+	return cmd_name_buf;
+}
+
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c != '?')
+		return c;
+	{
+		const char *arg = argv[optind - 1 < argc ? optind - 1 : argc - 1];
+		char name[128];
+		const char *names[256];
+		size_t n = 0;
+
+		/* the option as typed, without '--' and '=value' */
+		snprintf(name, sizeof(name), "%s", arg + strspn(arg, "-"));
+		name[strcspn(name, "=")] = 0;
+		for (const struct option *o = longopts; o && o->name && n < 256; o++) {
+			if (!strcmp(o->name, name)) {
+				error("%s: option '--%s' needs a value", cmd_name(), name);
+				return '?';
+			}
+			names[n++] = o->name;
+		}
+		if (optopt && optopt != '?' && !strchr(arg, '=') && arg[1] != '-') {
+			error("%s: unknown option '-%c' (see 'emudiff %s --help')", cmd_name(), optopt, cmd_name());
+			return '?';
+		}
+		{
+			char *what = xasprintf("%s: unknown option", cmd_name());
+			char *help = xasprintf("emudiff %s --help", cmd_name());
+			const char *s = cmd_suggest(name, names, n);
+
+			if (s)
+				error("%s '--%s'; did you mean '--%s'? (see '%s')", what, name, s, help);
+			else
+				error("%s '%s' (see '%s')", what, arg, help);
+			free(what);
+			free(help);
+		}
+	}
+	return '?';
 }

@@ -91,12 +91,19 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
+		cmd_set_name(commands[i].name);
 		rc = commands[i].fn(argc - 1, argv + 1);
 		if (stdout_flush_check() && rc == EXIT_OK)
 			rc = EXIT_FINDINGS;
 		return rc;
 	}
-	fprintf(stderr, "error: '%s' is not an emudiff command\n\n", argv[1]);
-	overview(stderr);
+	{
+		const char *names[sizeof(commands) / sizeof(commands[0])];
+
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			names[i] = commands[i].name;
+		cmd_unknown("not an emudiff command:", argv[1], names, sizeof(names) / sizeof(names[0]),
+			    "emudiff --help");
+	}
 	return EXIT_BADINPUT;
 }

@@ -33,7 +33,7 @@ for c in "collect qemu" "collect hw" "collect hw-kvm" "collect console" "import 
 done
 expect 2 "$emudiff"
 expect 2 "$emudiff" frobnicate
-grep -q "'frobnicate' is not an emudiff command" "$t/err" || fail "unknown command named"
+grep -q "not an emudiff command: 'frobnicate'" "$t/err" || fail "unknown command named"
 expect 2 "$emudiff" show
 expect 2 "$emudiff" show nothing --db "$t/x.db"
 expect 2 "$emudiff" show runs --no-such-option
@@ -41,14 +41,36 @@ expect 2 "$emudiff" collect teleport
 expect 2 "$emudiff" import foo-csv x
 expect 2 "$emudiff" cflags extra
 
-# A fresh store is empty, and show creates nothing.
-expect 0 "$emudiff" show runs --json --db "$t/fresh.db"
-[ "$(cat "$t/out")" = "[]" ] || fail "show runs --json on a fresh store prints [] (got $(cat "$t/out"))"
-[ ! -e "$t/fresh.db" ] || fail "show created a store"
-for v in regions findings; do
-	expect 0 "$emudiff" show $v --json --db "$t/fresh.db"
-	[ "$(cat "$t/out")" = "[]" ] || fail "show $v --json on a fresh store prints []"
+# A store that is not there is an error (a mistyped path must not read as
+# "no runs"); an empty file is an empty store. show creates nothing.
+for v in runs regions findings; do
+	expect 2 "$emudiff" show $v --json --db "$t/missing.db"
+	[ "$(cat "$t/err")" = "error: $t/missing.db: no such store (run a collect or study first)" ] ||
+		fail "show $v on a missing store: $(cat "$t/err")"
+	[ ! -e "$t/missing.db" ] || fail "show created a store"
 done
+: >"$t/fresh.db"
+for v in runs regions findings; do
+	expect 0 "$emudiff" show $v --json --db "$t/fresh.db"
+	[ "$(cat "$t/out")" = "[]" ] || fail "show $v --json on an empty store prints [] (got $(cat "$t/out"))"
+done
+[ ! -s "$t/fresh.db" ] || fail "show wrote into an empty store"
+
+# Mistyped commands and options: one line with the closest name (git's manners), exit 2.
+suggest() {
+	local want=$1; shift
+	expect 2 "$emudiff" "$@"
+	grep -qxF "$want" "$t/err" || fail "'$*': wanted the line '$want', stderr: $(head -c 300 "$t/err")"
+}
+suggest "error: not an emudiff command: 'shwo'; did you mean 'show'? (see 'emudiff --help')" shwo
+suggest "error: not an emudiff command: 'frobnicate' (see 'emudiff --help')" frobnicate
+suggest "error: collect: unknown collector 'qmeu'; did you mean 'qemu'? (see 'emudiff collect --help')" collect qmeu
+suggest "error: import: unknown format 'perfstat'; did you mean 'perf-stat'? (see 'emudiff import --help')" import perfstat
+suggest "error: stats: unknown option '--tolerence'; did you mean '--tolerance'? (see 'emudiff stats --help')" \
+	stats --tolerence 2 --db "$t/fresh.db"
+suggest "error: stats: option '--tolerance' needs a value" stats --db "$t/fresh.db" --tolerance
+suggest "error: collect hw: unknown option '--warmpu'; did you mean '--warmup'? (see 'emudiff collect hw --help')" \
+	collect hw --warmpu 1 -- true
 
 # Garbage and newer stores: one line naming the file, exit 2, file untouched.
 echo "not a database" >"$t/garbage.db"
