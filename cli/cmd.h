@@ -28,6 +28,7 @@ int cmd_collect_console(int argc, char **argv);
 int cmd_import_perf_stat(int argc, char **argv);
 int cmd_import_perf_script(int argc, char **argv);
 int cmd_import_uftrace(int argc, char **argv);
+int cmd_import_cyclictest(int argc, char **argv);
 
 /*
  * Shared option handling: every subcommand accepts -h/--help, which prints

@@ -8,6 +8,7 @@ static const char usage_text[] =
 	"usage: emudiff import perf-stat   [options] FILE   (perf stat -x, CSV)\n"
 	"       emudiff import perf-script [options] FILE   (perf script output)\n"
 	"       emudiff import uftrace     [options] DIR    (uftrace / rftrace data)\n"
+	"       emudiff import cyclictest  [options] FILE   (rt-tests cyclictest output)\n"
 	"\n'emudiff import <format> --help' lists the options of each.\n";
 
 static const struct {
@@ -17,6 +18,7 @@ static const struct {
 	{ "perf-stat", cmd_import_perf_stat },
 	{ "perf-script", cmd_import_perf_script },
 	{ "uftrace", cmd_import_uftrace },
+	{ "cyclictest", cmd_import_cyclictest },
 };
 
 int cmd_import(int argc, char **argv)
@@ -28,6 +30,6 @@ int cmd_import(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(importers) / sizeof(importers[0]); i++)
 		if (!strcmp(argv[1], importers[i].name))
 			return importers[i].fn(argc - 1, argv + 1);
-	error("import: unknown format '%s' (perf-stat, perf-script or uftrace)", argv[1]);
+	error("import: unknown format '%s' (perf-stat, perf-script, uftrace or cyclictest)", argv[1]);
 	return EXIT_BADINPUT;
 }
