@@ -22,23 +22,6 @@ static void *pack(const double *v, size_t n)
 	return out;
 }
 
-int latency__unpack(const void *blob, size_t bytes, double *out, size_t n)
-{
-	if (bytes != n * sizeof(double))
-		return -1;
-	memcpy(out, blob, bytes);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	for (size_t i = 0; i < n; i++) {
-		uint64_t u;
-
-		memcpy(&u, &out[i], sizeof(u));
-		u = __builtin_bswap64(u);
-		memcpy(&out[i], &u, sizeof(u));
-	}
-#endif
-	return 0;
-}
-
 int store__latency_add(struct store *s, int64_t run_id, const char *region_key, const char *metric,
 		       const double *v, size_t n)
 {

@@ -125,11 +125,10 @@ int store__event_add(struct store *s, int64_t run_id, int64_t region_id, int64_t
 		     const char *kind, const char *detail, int64_t count);
 
 /* Latency samples (store/latency.c): n values in ns of metric (lat_<what>_ns)
- * for region_key of run_id, packed into one latency_sample row. */
+ * for region_key of run_id, packed into one latency_sample row (stats/'s
+ * latency__unpack reads it). */
 int store__latency_add(struct store *s, int64_t run_id, const char *region_key, const char *metric,
 		       const double *v, size_t n);
-/* A latency_sample blob of bytes bytes into out[n]; -1 when it is not n values. */
-int latency__unpack(const void *blob, size_t bytes, double *out, size_t n);
 /* Is there an ok/warmup/failed/timeout run for this study cell already? 1, 0 or -1. */
 int store__cell_done(struct store *s, const char *cell);
 
