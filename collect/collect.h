@@ -96,6 +96,7 @@ struct qemu_run_record {
 	const char *plugin_opts, *qemu_version, *qemu_binary, *until_console;
 	const struct symtab *elf_syms; /* NULL: events keep their addresses */
 	struct qemu_result result;
+	const struct console_run *console; /* system mode: the console's `@emudiff lat` events */
 };
 /* Store one run: its record and o (NULL: QEMU left no output), in one
  * transaction; prints "run N: ..." and returns N, or -1 with nothing stored. */
@@ -165,6 +166,13 @@ int console_ingest(struct store *st, const struct console_ingest *in, const stru
  * per metric lat_<name>_ns and marker region (m:<from>-><to>#<n> from r's
  * marks; 'run' outside every marker pair), ticks at timebase_hz. 0 or -1. */
 int latency__store_console(struct store *st, int64_t run, const struct console_run *r, double timebase_hz);
+/* The time CSR's rate on QEMU's riscv virt machine, for its consoles' ticks. */
+#define QEMU_VIRT_TIMEBASE_HZ 10e6
+/* A QEMU console copy at path: when it holds `@emudiff lat` lines, its
+ * marks and latencies into cl (run 0 of it: the lines up to the first
+ * `@emudiff exit`); else cl empty. -1 ("PATH:LINE: reason", label in place of
+ * the temporary path) on a malformed line. */
+int latency__read_console(const char *path, const char *label, struct console_log *cl);
 
 /* Files written elsewhere: perf stat, perf script, uftrace (import_*.c). */
 struct import_ingest {

@@ -56,3 +56,27 @@ int latency__store_console(struct store *st, int64_t run, const struct console_r
 	free(v);
 	return rc;
 }
+
+int latency__read_console(const char *path, const char *label, struct console_log *cl)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t len = 0;
+	int any = 0, rc = 0;
+
+	memset(cl, 0, sizeof(*cl));
+	if (!f)
+		return 0; /* QEMU wrote nothing */
+	while (!any && getline(&line, &len, f) >= 0)
+		any = strstr(line, "@emudiff lat ") != NULL;
+	free(line);
+	if (any) {
+		char *name = xasprintf("%s console", label);
+
+		rewind(f);
+		rc = console_log__parse(f, name, cl);
+		free(name);
+	}
+	fclose(f);
+	return rc;
+}
