@@ -59,6 +59,11 @@ if command -v "$qemu" >/dev/null; then
 	[ "$(q "SELECT group_concat(stat) FROM (SELECT stat FROM latency_compare ORDER BY stat)")" = "max,p50,p99" ] ||
 		fail "latency_compare: $(q 'SELECT * FROM latency_compare')"
 	"$emudiff" show latency-compare --db "$db" --json | grep -q '"hw_platform":"hw"' || fail "show latency-compare --json"
+	# the report: one CDF figure for the region, the comparison table, what TCG measures
+	"$emudiff" report --db "$db" --out "$tmp/rep" >/dev/null 2>&1 || fail "report exited $?"
+	[ -s "$tmp/rep/live/latency-1.svg" ] || fail "no latency CDF figure: $(ls "$tmp/rep/live")"
+	grep -q 'without <code>-icount</code>' "$tmp/rep/live/index.html" && grep -q 'KS D' "$tmp/rep/live/index.html" ||
+		fail "the workload page lacks the latency note or table"
 fi
 "$emudiff" show latency --db "$db" | grep -q '^live ' || fail "show latency"
 echo "ok: cyclictest import, natively and under $qemu"
