@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +35,6 @@ static const char *parse_opts(struct import_ingest *in, const char **db, int arg
 		{ "nsecs", no_argument, NULL, 'N' },          { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int64_t v;
 	int c, p;
 
 	optind = 1;
@@ -53,11 +51,7 @@ static const char *parse_opts(struct import_ingest *in, const char **db, int arg
 				usage_die("--platform: hw, qemu-user, qemu-system or import, not '%s'", optarg);
 			in->platform = p;
 			break;
-		case 'R':
-			if (parse_i64(optarg, &v) || v < 0 || v > INT_MAX)
-				usage_die("--rep: expected a non-negative integer, got '%s'", optarg);
-			in->rep = (int)v;
-			break;
+		case 'R': in->rep = cmd_opt_int("rep", optarg, 0); break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
 		}
@@ -80,20 +74,14 @@ int cmd_import_cyclictest(int argc, char **argv)
 	if (cmd_wants_help(argc, argv))
 		cmd_usage(usage_text, EXIT_OK);
 	in.file = parse_opts(&in, &db, argc, argv);
-	f = fopen(in.file, "r");
-	if (!f) {
-		error("%s: %s", in.file, strerror(errno));
-		return EXIT_BADINPUT;
-	}
-	if (cyclictest__parse(f, in.file, &ct)) {
-		fclose(f);
+	f = cmd_open_input(in.file);
+	if (!f || cyclictest__parse(f, in.file, &ct)) {
+		if (f)
+			fclose(f);
 		return EXIT_BADINPUT;
 	}
 	fclose(f);
-	dflt = import__default_name(in.file);
-	if (!in.workload.name)
-		in.workload.name = dflt;
-	st = store__open(db ? db : store__default_path(), STORE_CREATE);
+	st = cmd_import_store(&in, db, &dflt);
 	run_id = st ? cyclictest__ingest(st, &in, &ct) : -1;
 	store__close(st);
 	if (run_id >= 0)

@@ -2,7 +2,9 @@
 #include "cmd.h"
 #include "common.h"
 #include "store.h"
+#include "collect.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,4 +72,21 @@ void collect_common__check(const struct collect_common *o, const char *cmd)
 {
 	if (o->cell && o->reps != 1)
 		usage_die("%s: --cell needs --reps 1", cmd);
+}
+
+FILE *cmd_open_input(const char *path)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		error("%s: %s", path, strerror(errno));
+	return f;
+}
+
+struct store *cmd_import_store(struct import_ingest *in, const char *db, char **dflt)
+{
+	*dflt = import__default_name(in->file);
+	if (!in->workload.name)
+		in->workload.name = *dflt;
+	return store__open(db ? db : store__default_path(), STORE_CREATE);
 }

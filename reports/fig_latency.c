@@ -156,13 +156,13 @@ static int compare_table(struct report_ctx *ctx, FILE *html, int64_t wid, const 
 		html__esc(html, db__text(st, 0));
 		fputs(" / ", html);
 		html__esc(html, db__text(st, 1));
-		fputs("</td><td>", html);
-		html__esc(html, db__text(st, 2));
-		fputs("</td><td class=\"n\">", html);
-		html__num(html, db__double(st, 3) / 1e3);
-		fputs("</td><td class=\"n\">", html);
-		html__num(html, db__double(st, 4) / 1e3);
-		fputs("</td><td class=\"n\">", html);
+		fprintf(html, "</td><td>%s</td>", db__text(st, 2)); /* p50, p99 or max (schema CHECK) */
+		for (int c = 3; c <= 4; c++) {
+			fputs("<td class=\"n\">", html);
+			html__num(html, db__double(st, c) / 1e3);
+			fputs("</td>", html);
+		}
+		fputs("<td class=\"n\">", html);
 		html__ci(html, db__double(st, 5), db__double(st, 6), db__double(st, 7), 0);
 		fputs("</td><td>", html);
 		html__verdict(html, db__text(st, 8));

@@ -9,12 +9,8 @@
  * usage: latency-scale STORE [EVENTS_PER_RUN (10^6)] [RUNS_PER_PLATFORM (3)] [RESAMPLES (2000)]
  */
 #include "stats.h"
-#include "store.h"
-#include "common.h"
+#include "latency_fill.h"
 
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -35,7 +31,7 @@ int main(int argc, char **argv)
 	struct stats_options o;
 	struct store *s;
 	gsl_rng *r;
-	double *v, t0, t1, t2;
+	double t0, t1, t2;
 
 	if (argc < 2 || !events || runs < 1) {
 		fprintf(stderr, "usage: latency-scale STORE [EVENTS_PER_RUN] [RUNS_PER_PLATFORM] [RESAMPLES]\n");
@@ -46,20 +42,9 @@ int main(int argc, char **argv)
 	if (!s)
 		return 1;
 	r = gsl_rng_alloc(gsl_rng_mt19937);
-	v = xmalloc(events * sizeof(*v));
 	t0 = now();
-	for (int k = 0; k < 2 * runs; k++) {
-		struct ingest_workload w = { "latency-scale", "riscv64", NULL, NULL };
-		struct run_info ri = { .platform = platform__name(k < runs ? PLAT_QEMU_SYSTEM : PLAT_HW),
-				       .config_json = "{}", .rep = k, .status = run_status__name(RUN_OK),
-				       .exit_code = 0, .wall_ns = -1 };
-		int64_t id = store__ingest_begin(s, &w, &ri);
-
-		for (size_t i = 0; i < events; i++)
-			v[i] = (k < runs ? 1 : 1.5) * gsl_ran_lognormal(r, log(20e3), 0.6);
-		if (id < 0 || store__ingest_end(s, store__latency_add(s, id, LATENCY_KEY_RUN, "lat_wakeup_ns", v, events)))
-			return 1;
-	}
+	if (latency_fill(s, "latency-scale", runs, PLAT_HW, events, 1.5, 0.6, LATENCY_KEY_RUN, "lat_wakeup_ns", r))
+		return 1;
 	t1 = now();
 	stats_options__init(&o);
 	o.quiet = 1;
@@ -72,7 +57,6 @@ int main(int argc, char **argv)
 	       "(%.2f s per 10^6 events read and compared)\n",
 	       runs, runs, events, o.resamples, t1 - t0, t2 - t1, (t2 - t1) / (2.0 * runs * events / 1e6));
 	store__close(s);
-	free(v);
 	gsl_rng_free(r);
 	return 0;
 }

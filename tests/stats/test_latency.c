@@ -11,6 +11,7 @@
 #include "stats.h"
 #include "store.h"
 #include "common.h"
+#include "latency_fill.h"
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -142,25 +143,13 @@ static void through_store(gsl_rng *r, const char *dir)
 	char *path = xasprintf("%s/latency.db", dir);
 	struct store *s;
 	struct stats_options o;
-	double *v = xmalloc(PER_RUN * sizeof(*v));
 
 	unlink(path);
 	s = store__open(path, STORE_CREATE);
 	CHECK(s != NULL);
 	if (!s)
 		goto out;
-	for (int k = 0; k < 2 * RUNS; k++) {
-		struct ingest_workload w = { "lat", "riscv64", NULL, NULL };
-		struct run_info ri = { .platform = platform__name(k < RUNS ? PLAT_QEMU_SYSTEM : PLAT_CONSOLE),
-				       .config_json = "{}", .rep = k, .status = run_status__name(RUN_OK),
-				       .exit_code = 0, .wall_ns = -1 };
-		int64_t id = store__ingest_begin(s, &w, &ri);
-
-		for (int i = 0; i < PER_RUN; i++)
-			v[i] = (k < RUNS ? 1 : 3) * gsl_ran_lognormal(r, log(20e3), 0.5);
-		CHECK(id > 0 && !store__ingest_end(s, store__latency_add(s, id, "m:5->6#1", "lat_timer_sbi_ns", v,
-									  PER_RUN)));
-	}
+	CHECK(!latency_fill(s, "lat", RUNS, PLAT_CONSOLE, PER_RUN, 3, 0.5, "m:5->6#1", "lat_timer_sbi_ns", r));
 	stats_options__init(&o);
 	o.quiet = 1;
 	o.resamples = 500;
@@ -173,7 +162,6 @@ static void through_store(gsl_rng *r, const char *dir)
 	CHECK(q1(s, "SELECT max(ks_p) FROM latency_compare") < 1e-9);
 out:
 	store__close(s);
-	free(v);
 	free(path);
 }
 
