@@ -174,6 +174,7 @@ static int compare_table(struct report_ctx *ctx, FILE *html, int64_t wid, const 
 	}
 	if (rows)
 		fputs("</table>\n", html);
+	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -182,8 +183,11 @@ int fig_latency__emit(struct report_ctx *ctx, FILE *html, const char *dir, const
 	sqlite3_stmt *keys = db__prepare(ctx, lat_keys_sql), *samples = db__prepare(ctx, lat_samples_sql);
 	int rc = 0, k = 0, ret = 0;
 
-	if (!keys || !samples)
+	if (!keys || !samples) {
+		sqlite3_finalize(keys);
+		sqlite3_finalize(samples);
 		return -1;
+	}
 	sqlite3_bind_int64(keys, 1, w->id);
 	while (!ret && (rc = db__step(ctx, keys)) == SQLITE_ROW) {
 		char *key = db__strdup(keys, 0), *metric = db__strdup(keys, 1), *name, *cap;
@@ -225,5 +229,7 @@ int fig_latency__emit(struct report_ctx *ctx, FILE *html, const char *dir, const
 		free(key);
 		free(metric);
 	}
+	sqlite3_finalize(keys);
+	sqlite3_finalize(samples);
 	return ret || rc < 0 ? -1 : 0;
 }
