@@ -64,4 +64,16 @@ if "$emudiff" collect console --help >/dev/null 2>&1; then
 else
 	echo "note: emudiff collect console not available in this build; serial log not fed to it"
 fi
+
+# The QEMU collector reads the same latency lines from the console it copies through.
+if "$emudiff" collect qemu --db "$tmp/q.db" --name payload --system --timeout 60 -- qemu-system-riscv64 -M virt \
+	-nographic -nic none -bios $fw -kernel "$payload" >"$tmp/q.out" 2>"$tmp/q.err"; then
+	got=$(sqlite3 "$tmp/q.db" "SELECT group_concat(region_key || ' ' || metric || ' ' || n, ',') FROM (SELECT * FROM latency_sample ORDER BY metric)")
+	[ "$got" = "m:5->6#1 lat_timer_sbi_ns 64,m:5->6#1 lat_timer_sstc_ns 64" ] || fail "collect qemu stored latencies '$got'"
+	grep -q '^@emudiff lat timer_sbi ticks=' "$tmp/q.out" || fail "collect qemu did not pass the console through"
+elif grep -q 'libemudiff-qemu.so not found' "$tmp/q.err"; then
+	echo "note: no QEMU plugin in this build; collect qemu not run"
+else
+	fail "collect qemu --system exited: $(cat "$tmp/q.err")"
+fi
 echo "ok: payload console"
