@@ -9,6 +9,7 @@
 #define EMUDIFF_CMD_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 int cmd_collect(int argc, char **argv);
 int cmd_import(int argc, char **argv);
@@ -30,6 +31,7 @@ int cmd_collect_console(int argc, char **argv);
 int cmd_import_perf_stat(int argc, char **argv);
 int cmd_import_perf_script(int argc, char **argv);
 int cmd_import_uftrace(int argc, char **argv);
+int cmd_import_cyclictest(int argc, char **argv);
 
 /*
  * Shared option handling: every subcommand accepts -h/--help, which prints
@@ -89,6 +91,14 @@ void collect_common__init(struct collect_common *o);
 int collect_common__opt(struct collect_common *o, int c, const char *arg);
 /* Checks between the common options; usage error (exit 2) naming cmd. */
 void collect_common__check(const struct collect_common *o, const char *cmd);
+
+/* What an importer does around its parser (cmd_util.c): the input file opened
+ * for reading (NULL after "PATH: reason"); the store opened for in, with
+ * in->workload.name defaulting to the file's basename (*dflt, caller frees). */
+struct store;
+struct import_ingest;
+FILE *cmd_open_input(const char *path);
+struct store *cmd_import_store(struct import_ingest *in, const char *db, char **dflt);
 
 /* The directory holding the emudiff binary (for finding the plugin and headers). */
 const char *cmd_self_dir(void);

@@ -9,6 +9,7 @@ static const char usage_text[] =
 	"usage: emudiff import perf-stat   [options] FILE   (perf stat -x, CSV)\n"
 	"       emudiff import perf-script [options] FILE   (perf script output)\n"
 	"       emudiff import uftrace     [options] DIR    (uftrace / rftrace data)\n"
+	"       emudiff import cyclictest  [options] FILE   (rt-tests cyclictest output)\n"
 	"\n'emudiff import <format> --help' lists the options of each.\n";
 
 static const struct {
@@ -18,6 +19,7 @@ static const struct {
 	{ "perf-stat", cmd_import_perf_stat },
 	{ "perf-script", cmd_import_perf_script },
 	{ "uftrace", cmd_import_uftrace },
+	{ "cyclictest", cmd_import_cyclictest },
 };
 
 int cmd_import(int argc, char **argv)

@@ -22,9 +22,9 @@
 static const char usage_text[] =
 	"usage: emudiff merge [--db OUT] STORE...\n"
 	"\n"
-	"Copies workloads, runs, markers, metrics, regions and events of each STORE into\n"
-	"OUT (default $EMUDIFF_DB or emudiff.db; created if missing). Runs already in OUT\n"
-	"are skipped. Re-run 'emudiff align' and 'emudiff stats' afterwards.\n";
+	"Copies workloads, runs, markers, metrics, regions, events and latency samples of\n"
+	"each STORE into OUT (default $EMUDIFF_DB or emudiff.db; created if missing). Runs\n"
+	"already in OUT are skipped. Re-run 'emudiff align' and 'emudiff stats' afterwards.\n";
 
 /* Runs of src that main does not hold yet, by identity rather than by id. */
 #define NEW_RUNS                                                                           \
@@ -72,6 +72,20 @@ static const char *const merge_sql[] = {
 	"INSERT OR IGNORE INTO main.ab_pair SELECT * FROM src.ab_pair",
 };
 
+/* Does the attached input store have table name? */
+static int src_has(struct store *out, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(out->db, "SELECT 1 FROM src.sqlite_master WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
 static int merge_one(struct store *out, const char *path, int *nruns)
 {
 	struct store *in;
@@ -95,15 +109,14 @@ static int merge_one(struct store *out, const char *path, int *nruns)
 	for (size_t i = 0; i < sizeof(merge_sql) / sizeof(merge_sql[0]); i++)
 		if (store__exec(out, merge_sql[i]))
 			goto fail;
-	/* mark_symbol came with schema 4; an older input store has none */
-	if (sqlite3_prepare_v2(out->db, "SELECT 1 FROM src.sqlite_master WHERE name = 'mark_symbol'", -1, &st,
-			       NULL) != SQLITE_OK)
-		goto fail;
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW &&
+	/* mark_symbol came with schema 4, latency_sample with 6; an older input store has none */
+	if (src_has(out, "mark_symbol") &&
 	    store__exec(out, "INSERT INTO main.mark_symbol SELECT m.dst_id, k.seq, k.symbol, k.metric, k.value"
 			     " FROM src.mark_symbol k JOIN temp.run_map m ON m.src_id = k.run_id"))
+		goto fail;
+	if (src_has(out, "latency_sample") &&
+	    store__exec(out, "INSERT INTO main.latency_sample SELECT m.dst_id, k.region_key, k.metric, k.n, k.samples"
+			     " FROM src.latency_sample k JOIN temp.run_map m ON m.src_id = k.run_id"))
 		goto fail;
 	*nruns = 0;
 	if (sqlite3_prepare_v2(out->db, "SELECT count(*) FROM temp.run_map", -1, &st, NULL) == SQLITE_OK) {

@@ -24,10 +24,14 @@ static const char usage_text[] =
 	"   costs      per event (syscall, trap, exit): emulated instructions and hardware cost\n"
 	"              per event [CI], QEMU host ns, hardware cost per emulated instruction of\n"
 	"              the event against the workload's average, and their ratio\n"
+	"   latency    latency percentiles (us) per region, metric and platform\n"
+	"   latency-compare  hardware / emulation of p50, p99, max [CI], verdict, KS test\n"
 	"\n"
 	"   --db F         the store (default $EMUDIFF_DB or emudiff.db)\n"
 	"   --workload W   only this workload\n"
 	"   --json         a JSON array of objects instead of a table\n";
+
+#include "show_latency.h"
 
 struct view {
 	const char *name;
@@ -106,6 +110,8 @@ static const struct view views[] = {
 	  " 'qemu_hi', qemu_hi, 'hw_per_insn', hw_per_insn, 'hw_per_insn_avg', hw_per_insn_avg,"
 	  " 'ratio', ratio, 'regions', n, 'terms', terms)) FROM ("
 	  "SELECT c.*, w.name AS workload" COSTS_FROM ")" },
+	{ "latency", SHOW_LATENCY_SQL, SHOW_LATENCY_JSON_SQL },
+	{ "latency-compare", SHOW_LATENCY_COMPARE_SQL, SHOW_LATENCY_COMPARE_JSON_SQL },
 };
 
 static void bind_filter(sqlite3_stmt *st, const char *workload)
@@ -220,7 +226,7 @@ int cmd_show(int argc, char **argv)
 		if (!strcmp(argv[optind], views[i].name))
 			v = &views[i];
 	if (!v) {
-		error("show: unknown view '%s' (runs, regions, findings or costs)", argv[optind]);
+		error("show: unknown view '%s' (runs, regions, findings, costs, latency or latency-compare)", argv[optind]);
 		return EXIT_BADINPUT;
 	}
 	if (stat(db, &stbuf) && strcmp(db, ":memory:")) {

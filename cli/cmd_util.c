@@ -2,8 +2,10 @@
 #include "cmd.h"
 #include "common.h"
 #include "store.h"
+#include "collect.h"
 
 #include <getopt.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,4 +190,21 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
 		}
 	}
 	return '?';
+}
+
+FILE *cmd_open_input(const char *path)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		error("%s: %s", path, strerror(errno));
+	return f;
+}
+
+struct store *cmd_import_store(struct import_ingest *in, const char *db, char **dflt)
+{
+	*dflt = import__default_name(in->file);
+	if (!in->workload.name)
+		in->workload.name = *dflt;
+	return store__open(db ? db : store__default_path(), STORE_CREATE);
 }

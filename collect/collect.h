@@ -96,6 +96,7 @@ struct qemu_run_record {
 	const char *plugin_opts, *qemu_version, *qemu_binary, *until_console;
 	const struct symtab *elf_syms; /* NULL: events keep their addresses */
 	struct qemu_result result;
+	const struct console_run *console; /* system mode: the console's `@emudiff lat` events */
 };
 /* Store one run: its record and o (NULL: QEMU left no output), in one
  * transaction; prints "run N: ..." and returns N, or -1 with nothing stored. */
@@ -161,6 +162,17 @@ struct console_ingest {
  * gets run i's id. 0, or -1 with nothing stored. */
 int console_ingest(struct store *st, const struct console_ingest *in, const struct console_log *cl,
 		   int64_t *ids);
+/* The `@emudiff lat` events of r as latency samples of run (latency_ingest.c):
+ * per metric lat_<name>_ns and marker region (m:<from>-><to>#<n> from r's
+ * marks; 'run' outside every marker pair), ticks at timebase_hz. 0 or -1. */
+int latency__store_console(struct store *st, int64_t run, const struct console_run *r, double timebase_hz);
+/* The time CSR's rate on QEMU's riscv virt machine, for its consoles' ticks. */
+#define QEMU_VIRT_TIMEBASE_HZ 10e6
+/* A QEMU console copy at path: when it holds `@emudiff lat` lines, its
+ * marks and latencies into cl (run 0 of it: the lines up to the first
+ * `@emudiff exit`); else cl empty. -1 ("PATH:LINE: reason", label in place of
+ * the temporary path) on a malformed line. */
+int latency__read_console(const char *path, const char *label, struct console_log *cl);
 
 /* Files written elsewhere: perf stat, perf script, uftrace (import_*.c). */
 struct import_ingest {
@@ -170,6 +182,7 @@ struct import_ingest {
 	int rep;
 	const char *cell;
 	int64_t repeats;      /* perf stat -r N; 0: not told */
+	double unit_ns;       /* cyclictest: ns per unit of its T: lines (1000; 1 with -N) */
 };
 /* Each returns the run id, or -1 with nothing stored. Events perf could not
  * count are recorded as unsupported, never as 0. */
@@ -180,6 +193,9 @@ int perf_script__check(const struct perf_script *ps, const char *path);
 int64_t perf_script__ingest(struct store *st, const struct import_ingest *in, const struct perf_script *ps);
 /* Self time per symbol as time_ns, with incl_time_ns and calls. */
 int64_t uftrace__ingest(struct store *st, const struct import_ingest *in, const struct uftrace_data *d);
+/* cyclictest's histogram as latency samples, its summary as run metrics
+ * (import_cyclictest.c). */
+int64_t cyclictest__ingest(struct store *st, const struct import_ingest *in, const struct cyclictest *ct);
 /* A file's basename without its extension: the default workload name of a
  * log or an imported file; caller frees. */
 char *import__default_name(const char *path);

@@ -52,6 +52,8 @@ static int console_rows(struct store *st, const struct console_ingest *in, int64
 		if (m->has_cycles && store__mark_value_add(st, id, (int64_t)i, METRIC_CYCLES, (double)m->cycles))
 			return -1;
 	}
+	if (latency__store_console(st, id, run, in->timebase_hz))
+		return -1;
 	if (!first)
 		return 0;
 	if (first->has_time && last->has_time &&

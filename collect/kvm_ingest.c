@@ -117,7 +117,7 @@ static int add_marks(struct store *s, int64_t run_id, const struct kvm_opts *o, 
 		if (m->has_cycles && store__mark_value_add(s, run_id, (int64_t)i, METRIC_CYCLES, (double)m->cycles))
 			return -1;
 	}
-	return 0;
+	return cr ? latency__store_console(s, run_id, cr, o->timebase_hz) : 0;
 }
 
 /* Counters as run metrics; exits by reason (and marker seq) as event counts,

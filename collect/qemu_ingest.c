@@ -386,7 +386,8 @@ int64_t qemu__ingest(struct store *s, const struct qemu_run_record *rec, const s
 	bad = (r->wall_ns >= 0 && store__run_metric_set(s, run, METRIC_WALL_NS, (double)r->wall_ns)) ||
 	      (r->exit_code >= 0 &&
 	       store__run_metric_set(s, run, METRIC_EXIT_CODE, (double)r->exit_code)) ||
-	      (o && store_output(s, ri.workload_id, run, rec, o));
+	      (o && store_output(s, ri.workload_id, run, rec, o)) ||
+	      (rec->console && latency__store_console(s, run, rec->console, QEMU_VIRT_TIMEBASE_HZ));
 	if (store__ingest_end(s, bad))
 		return -1;
 	printf("run %lld: %s, %s, %zu marks, %s\n", (long long)run, ri.platform, ri.status,

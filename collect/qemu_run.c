@@ -140,6 +140,7 @@ struct console {
 	const char *needle;
 	char *window;     /* the last strlen(needle) bytes seen */
 	size_t wlen;
+	FILE *log;        /* system mode: a copy, for its `@emudiff lat` lines */
 };
 
 /* Does the needle end within the window + new data? Keeps the tail for the next call. */
@@ -176,7 +177,9 @@ static int console_step(struct console *c, int ms)
 		return 0;
 	}
 	fwrite(buf, 1, (size_t)n, stdout); /* the console stays visible to the user */
-	return console_match(c, buf, (size_t)n);
+	if (c->log)
+		fwrite(buf, 1, (size_t)n, c->log);
+	return c->needle && console_match(c, buf, (size_t)n);
 }
 
 /* Why the run is not ok, or that it is, from how QEMU ended. */
@@ -205,17 +208,21 @@ static void judge(struct qemu_result *r, const struct proc *p, const struct qemu
 }
 
 /* Run argv under the supervisor: QEMU's stdout is watched in system mode
- * with --until-console, its stdin is /dev/null in system mode. */
-static void run_once(char **argv, const struct qemu_collect *c, struct qemu_result *r)
+ * (for --until-console, and copied to console_log), its stdin is /dev/null
+ * in system mode. */
+static void run_once(char **argv, const struct qemu_collect *c, const char *console_log, struct qemu_result *r)
 {
 	struct console con = { .fd = -1, .needle = c->until_console };
+	int watch = c->until_console || console_log;
 	int pipefd[2] = { -1, -1 };
 	struct proc p;
 
 	memset(r, 0, sizeof(*r));
 	r->status = RUN_FAILED;
 	r->exit_code = -1;
-	if (c->until_console && pipe(pipefd)) {
+	if (console_log && !(con.log = fopen(console_log, "w")))
+		warning("%s: %s (no latency lines from this run's console)", console_log, strerror(errno));
+	if (watch && pipe(pipefd)) {
 		snprintf(r->why, sizeof(r->why), "pipe: %s", strerror(errno));
 		return;
 	}
@@ -256,6 +263,8 @@ static void run_once(char **argv, const struct qemu_collect *c, struct qemu_resu
 	judge(r, &p, c, argv[0]);
 	if (con.fd >= 0)
 		close(con.fd);
+	if (con.log)
+		fclose(con.log);
 	free(con.window);
 }
 
@@ -264,7 +273,7 @@ static void run_once(char **argv, const struct qemu_collect *c, struct qemu_resu
 /* What the repetitions share: QEMU's command line and the output file. */
 struct session {
 	const char *qemu;
-	char *version, *tmpdir, *outfile, *plugin_arg;
+	char *version, *tmpdir, *outfile, *plugin_arg, *console; /* console: system mode's copy */
 	char **argv;
 	int keep_output; /* a damaged output is kept for a post-mortem */
 };
@@ -310,6 +319,8 @@ static int session_open(struct session *ss, const struct qemu_collect *c)
 		return -1;
 	}
 	ss->outfile = xasprintf("%s/plugin.out", ss->tmpdir);
+	if (c->system)
+		ss->console = xasprintf("%s/console.log", ss->tmpdir);
 	build_argv(ss, c);
 	found = path__search(ss->qemu);
 	free(found);
@@ -331,9 +342,12 @@ static void session_close(struct session *ss)
 		qemu_outputs__remove_children(ss->outfile);
 		unlink(tmp);
 		free(tmp);
+		if (ss->console)
+			unlink(ss->console);
 		rmdir(ss->tmpdir);
 	}
 	free(ss->outfile);
+	free(ss->console);
 	free(ss->tmpdir);
 	free(ss->plugin_arg);
 	free(ss->version);
@@ -347,23 +361,29 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	struct qemu_output main;
 	struct qemu_outputs outs = { .main = &main };
 	const char *label = c->elf_path ? c->elf_path : ss->qemu;
+	struct console_log lat = { 0 };
 	int have_out = 0, rc;
 
 	unlink(ss->outfile);
 	qemu_outputs__remove_children(ss->outfile);
-	run_once(ss->argv, c, r);
+	run_once(ss->argv, c, ss->console, r);
 	if (interrupted) {
 		warning("interrupted: run %d not stored", rep);
 		return 0;
 	}
+	if (ss->console && latency__read_console(ss->console, label, &lat))
+		return -1;
 	if (access(ss->outfile, F_OK) == 0) {
 		/* a present but damaged file is bad input: nothing is stored */
 		rc = qemu_outputs__read(ss->outfile, label, c->system, c->arch, &outs);
 		ss->keep_output = rc == QEMU_OUT_DAMAGED;
-		if (rc)
+		if (rc) {
+			console_log__free(&lat);
 			return -1;
+		}
 		have_out = 1;
 	} else if (r->status == RUN_OK) {
+		console_log__free(&lat);
 		return error("%s: QEMU exited with status 0 but the plugin wrote no output (%s)",
 			     ss->qemu, ss->outfile);
 	}
@@ -374,12 +394,14 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		.plugin_opts = *c->plugin_opts ? c->plugin_opts : "-", .qemu_version = ss->version,
 		.qemu_binary = ss->qemu, .until_console = c->until_console,
 		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
+		.console = lat.n_runs ? &lat.runs[0] : NULL,
 	};
 
 	rc = qemu__ingest(s, &rec, have_out ? &outs : NULL) < 0 ? -1 : 0;
 	qemu_outputs__remove_children(ss->outfile);
 	if (have_out)
 		qemu_outputs__free(&outs);
+	console_log__free(&lat);
 	return rc;
 }
 

@@ -81,7 +81,7 @@ static void run_push(struct console_log *l, struct console_run *cur)
 int console_log__parse(FILE *f, const char *path, struct console_log *out)
 {
 	struct console_run cur = { 0 };
-	size_t cap = 0, len = 0;
+	size_t cap = 0, lcap = 0, len = 0;
 	char *line = NULL;
 	ssize_t got;
 	unsigned lineno = 0;
@@ -101,7 +101,8 @@ int console_log__parse(FILE *f, const char *path, struct console_log *out)
 			continue;
 		}
 		rest = at + 8;
-		if (!complete && (!strncmp(rest, " mark", 5) || !strncmp(rest, " exit", 5))) {
+		if (!complete && (!strncmp(rest, " mark", 5) || !strncmp(rest, " exit", 5) ||
+				  !strncmp(rest, " lat ", 5))) {
 			/* a number cut short would still parse: refuse the whole line */
 			rc = error("%s:%u: truncated marker line (the log ends in the middle of it)", path, lineno);
 			break;
@@ -119,6 +120,18 @@ int console_log__parse(FILE *f, const char *path, struct console_log *out)
 				cur.marks = xrealloc(cur.marks, cap * sizeof(*cur.marks));
 			}
 			cur.marks[cur.n_marks++] = m;
+		} else if (!strncmp(rest, " lat ", 5)) {
+			struct console_lat lt = { .line = lineno, .after = cur.n_marks };
+
+			if (console_lat__parse(rest + 5, &lt, &why)) {
+				rc = error("%s:%u: malformed latency line: %s", path, lineno, why);
+				break;
+			}
+			if (cur.n_lats == lcap) {
+				lcap = lcap ? 2 * lcap : 64;
+				cur.lats = xrealloc(cur.lats, lcap * sizeof(*cur.lats));
+			}
+			cur.lats[cur.n_lats++] = lt;
 		} else if (!strncmp(rest, " exit", 5) && (rest[5] == ' ' || rest[5] == '\t' || !rest[5])) {
 			char *s = rest + 5;
 			int64_t code;
@@ -132,7 +145,7 @@ int console_log__parse(FILE *f, const char *path, struct console_log *out)
 			cur.has_exit = 1;
 			cur.exit_code = (int)code;
 			run_push(out, &cur);
-			cap = 0;
+			cap = lcap = 0;
 		} else {
 			out->garbage_lines++;
 		}
@@ -140,12 +153,13 @@ int console_log__parse(FILE *f, const char *path, struct console_log *out)
 	out->lines = lineno;
 	if (!rc && ferror(f))
 		rc = error("%s: read error: %s", path, strerror(errno));
-	if (!rc && cur.n_marks)
+	if (!rc && (cur.n_marks || cur.n_lats))
 		run_push(out, &cur);
 	if (!rc && out->n_runs == 0)
 		rc = error("%s: no @emudiff lines in %u lines (is this the serial log of a build with -DEMUDIFF_FREESTANDING?)",
 			   path, lineno);
 	free(cur.marks);
+	free(cur.lats);
 	free(line);
 	if (rc)
 		console_log__free(out);
@@ -154,8 +168,10 @@ int console_log__parse(FILE *f, const char *path, struct console_log *out)
 
 void console_log__free(struct console_log *l)
 {
-	for (size_t i = 0; i < l->n_runs; i++)
+	for (size_t i = 0; i < l->n_runs; i++) {
 		free(l->runs[i].marks);
+		free(l->runs[i].lats);
+	}
 	free(l->runs);
 	memset(l, 0, sizeof(*l));
 }

@@ -268,9 +268,19 @@ struct console_mark {
 	uint64_t cycles, instret, time;
 };
 
+/* `@emudiff lat <name> ticks=<n>`: one latency event (console_lat.c). */
+struct console_lat {
+	char name[40];   /* the metric is lat_<name>_ns */
+	uint64_t ticks;  /* of the time counter (the log's timebase) */
+	size_t after;    /* marks of the run before the line: in region after-1 -> after */
+	unsigned line;
+};
+
 struct console_run {
 	struct console_mark *marks;
 	size_t n_marks;
+	struct console_lat *lats;
+	size_t n_lats;
 	int has_exit;
 	int exit_code;
 };
@@ -284,12 +294,44 @@ struct console_log {
 
 /*
  * Parse `@emudiff mark <id> [cycles=<n>] [instret=<n>] [time=<n>]` and
- * `@emudiff exit <code>` lines; any text before `@emudiff` is ignored; other
+ * `@emudiff exit <code>` lines, and `@emudiff lat <name> ticks=<n>` latency
+ * events (console_lat.c); any text before `@emudiff` is ignored; other
  * lines are counted as garbage. A line holding `@emudiff mark` or `@emudiff
  * exit` that does not parse is an error "PATH:LINE: reason" (-1).
  */
 int console_log__parse(FILE *f, const char *path, struct console_log *out);
+/* The words after `@emudiff lat` (modified in place) into l (not l->after,
+ * l->line); -1 with *why set. */
+int console_lat__parse(char *rest, struct console_lat *l, const char **why);
 void console_log__free(struct console_log *l);
+
+/* ---- cyclictest (rt-tests) output: histogram and summary forms ---------- */
+
+struct cyclictest_thread {
+	int has_summary, has_total, has_hmax;
+	uint64_t cycles;            /* T: line's C: */
+	double min, avg, max;       /* T: line (us, or ns with cyclictest -N) */
+	uint64_t total, overflows;  /* histogram footer */
+	double hmin, havg, hmax;    /* histogram footer, us */
+};
+
+struct cyclictest {
+	struct cyclictest_thread *threads;
+	size_t n_threads;
+	int has_summary, footer_seen;
+	struct { uint64_t bin; } *rows; /* histogram bins in us, ascending */
+	size_t n_rows, cap_rows;
+	size_t hist_cols;    /* count columns per row */
+	size_t hist_threads; /* of which per thread (-H adds a sum column) */
+	uint64_t *counts;    /* [row * hist_cols + column] */
+};
+
+/* Parse cyclictest's stdout (cyclictest.c); -1 with "PATH:LINE: reason". */
+int cyclictest__parse(FILE *f, const char *path, struct cyclictest *ct);
+/* The histogram as one value per event in ns, threads pooled (bin i: i us);
+ * overflowed events at their thread's maximum (an upper bound); malloc'd. */
+double *cyclictest__samples(const struct cyclictest *ct, size_t *n, uint64_t *overflows);
+void cyclictest__free(struct cyclictest *ct);
 
 /* ---- perf stat -x, CSV --------------------------------------------------- */
 

@@ -409,7 +409,7 @@ int page_workload__write(struct report_ctx *ctx, struct workload *w)
 		goto fail;
 	fputs("<h2>Figures</h2>\n", f);
 	if (fig_scatter__emit(ctx, f, dir, w) || fig_factor__emit(ctx, f, dir, w) || fig_dist__emit(ctx, f, dir, w) ||
-	    fig_events__emit(ctx, f, dir, w))
+	    fig_events__emit(ctx, f, dir, w) || fig_latency__emit(ctx, f, dir, w))
 		goto fail;
 	regions_table(f, w);
 	if (phase_symbols_table(ctx, f, w) || findings_table(ctx, f, w) || agreement_table(ctx, f, w) ||

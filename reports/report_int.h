@@ -136,6 +136,8 @@ int fig_scatter__emit(struct report_ctx *ctx, FILE *html, const char *dir, const
 int fig_factor__emit(struct report_ctx *ctx, FILE *html, const char *dir, const struct workload *w);
 int fig_dist__emit(struct report_ctx *ctx, FILE *html, const char *dir, const struct workload *w);
 int fig_events__emit(struct report_ctx *ctx, FILE *html, const char *dir, const struct workload *w);
+/* Latency CDFs per region and metric with the comparison table (nothing without latency samples). */
+int fig_latency__emit(struct report_ctx *ctx, FILE *html, const char *dir, const struct workload *w);
 int fig_ab__emit(struct report_ctx *ctx, FILE *html, const char *dir, const char *rel);
 
 /* export.c: data/ exports. */

@@ -149,6 +149,29 @@ int stats__linfit(const double *X, const double *y, size_t n, size_t p, const ch
  * columns ignored, NaN read as 0). */
 double linfit__predict(const struct linfit *f, const double *x);
 
+/* ---- latency distributions (latency_math.c, latency.c) ----------------- */
+
+/* The samples of one platform: each run's values sorted, and all pooled sorted. */
+struct latency_set {
+	size_t runs, n;
+	const double **run; /* run[r][run_n[r]], ascending */
+	size_t *run_n;
+	double *pooled;     /* [n], ascending */
+};
+/* A latency_sample blob (n little-endian doubles, store/latency.c) into out[n]; -1 when
+ * it is not n values. */
+int latency__unpack(const void *blob, size_t bytes, double *out, size_t n);
+/* Sort ascending (radix sort of the IEEE bit patterns above 4096 values). */
+void latency__sort(double *v, size_t n);
+/* The k-th smallest of sorted[n], k = ceil(q n) clamped to 1..n; NaN when n = 0. */
+double latency__quantile(const double *sorted, size_t n, double q);
+/* Percentile bootstrap CI of hw quantile / emu quantile, for each q[j]
+ * (nq <= 8), resampling runs and events (Beta order statistics); 0 or -1. */
+int latency__ratio_ci(const struct latency_set *emu, const struct latency_set *hw, const double *q, size_t nq,
+		      size_t b, double confidence, unsigned long seed, double *lo, double *hi);
+/* Two-sample Kolmogorov-Smirnov D of sorted a and b, *p its asymptotic p-value. */
+double latency__ks(const double *a, size_t na, const double *b, size_t nb, double *p);
+
 /* ---- the engine --------------------------------------------------------- */
 
 struct stats_options {
@@ -185,5 +208,10 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
  * region_id.
  */
 extern const char *const stats__region_metric_sql[];
+
+/* Latency quantiles per platform and emulation against hardware (latency.c),
+ * inside stats__run's transaction: replaces latency_quantile and
+ * latency_compare. 0, or -1 after an error naming path. */
+int stats__latency(sqlite3 *db, const char *path, const struct stats_options *o);
 
 #endif

@@ -197,6 +197,41 @@ const char *const store_migrations[] = {
 	"  ORDER BY run_id, region_id, metric;"
 	"DROP TABLE region_metric;" /* and its index */
 	"ALTER TABLE region_metric_v5 RENAME TO region_metric;",
+	/* 5 -> 6: latency as a measurement (README, "Latency"). latency_sample:
+	 * one row per run, region and latency metric (lat_<what>_ns): n events,
+	 * samples = n IEEE-754 doubles, little-endian, in ns, in event order
+	 * (packed: 10^6 events are one 8 MB row, not 10^6 rows). region_key is
+	 * region.key (m:<from>-><to>#<n>) or 'run' (outside any marker pair).
+	 * latency_quantile: per workload, region, metric and platform (stats);
+	 * latency_compare: hardware / emulation of p50, p99 and max with a
+	 * bootstrap CI and the finding verdicts, and the two-sample
+	 * Kolmogorov-Smirnov test of the whole distributions (same on each stat). */
+	"CREATE TABLE latency_sample ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  region_key TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  samples BLOB NOT NULL,"
+	"  PRIMARY KEY (run_id, region_key, metric)) WITHOUT ROWID;"
+	"CREATE TABLE latency_quantile ("
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  region_key TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  platform TEXT NOT NULL,"
+	"  runs INTEGER NOT NULL, n INTEGER NOT NULL,"
+	"  min REAL, p50 REAL, p90 REAL, p99 REAL, p999 REAL, max REAL, mean REAL,"
+	"  PRIMARY KEY (workload_id, region_key, metric, platform));"
+	"CREATE TABLE latency_compare ("
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  region_key TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  emu_platform TEXT NOT NULL, hw_platform TEXT NOT NULL,"
+	"  stat TEXT NOT NULL CHECK (stat IN ('p50','p99','max')),"
+	"  emu REAL, hw REAL, factor REAL, ci_lo REAL, ci_hi REAL,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('underestimates','overestimates','agrees','inconclusive')),"
+	"  ks_d REAL, ks_p REAL,"
+	"  n_emu INTEGER, n_hw INTEGER, runs_emu INTEGER, runs_hw INTEGER,"
+	"  PRIMARY KEY (workload_id, region_key, metric, emu_platform, hw_platform, stat));",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

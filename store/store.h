@@ -15,6 +15,7 @@
 #define EMUDIFF_STORE_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Schema version written to PRAGMA user_version (see schema.c). */
@@ -123,6 +124,11 @@ int store__region_metric_set(struct store *s, int64_t run_id, int64_t region_id,
 int store__event_add(struct store *s, int64_t run_id, int64_t region_id, int64_t seq,
 		     const char *kind, const char *detail, int64_t count);
 
+/* Latency samples (store/latency.c): n values in ns of metric (lat_<what>_ns)
+ * for region_key of run_id, packed into one latency_sample row (stats/'s
+ * latency__unpack reads it). */
+int store__latency_add(struct store *s, int64_t run_id, const char *region_key, const char *metric,
+		       const double *v, size_t n);
 /* Is there an ok/warmup/failed/timeout run for this study cell already? 1, 0 or -1. */
 int store__cell_done(struct store *s, const char *cell);
 

@@ -19,6 +19,8 @@
 #define WORK_MEMORY_BYTES (256u * 1024u)
 #define WORK_MEMORY_STRIDE 64u     /* one touch per (typical) cache line */
 #define WORK_MEMORY_PASSES 4u
+#define WORK_LATENCY_TICKS 64u     /* timer deadlines per timer kind in the latency phase */
+#define WORK_LATENCY_PERIOD 500u   /* ticks from arming to the deadline (50 us at 10 MHz) */
 
 /* Deterministic integer work; returns a checksum so it cannot be optimised away. */
 uint64_t work_compute(unsigned rounds);

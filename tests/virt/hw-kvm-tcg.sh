@@ -23,11 +23,11 @@ q() { sqlite3 "$db" "$1"; }
 	fail "collect hw-kvm exited $?: $(cat "$tmp/err")"
 [ "$(q "SELECT platform || ' ' || status || ' ' || exit_code FROM run")" = "hw-kvm ok 0" ] ||
 	fail "run row: $(q 'SELECT * FROM run')"
-[ "$(q "SELECT group_concat(mark_id, ' ') FROM (SELECT mark_id FROM mark ORDER BY seq)")" = "1 2 3 4 5" ] ||
+[ "$(q "SELECT group_concat(mark_id, ' ') FROM (SELECT mark_id FROM mark ORDER BY seq)")" = "1 2 3 4 5 6" ] ||
 	fail "marks: $(q 'SELECT * FROM mark')"
-[ "$(q "SELECT count(*) FROM mark WHERE insns IS NOT NULL AND time_ns IS NOT NULL")" = 5 ] ||
+[ "$(q "SELECT count(*) FROM mark WHERE insns IS NOT NULL AND time_ns IS NOT NULL")" = 6 ] ||
 	fail "marks without instret/time"
-[ "$(q "SELECT count(*) FROM mark_value WHERE metric = 'cycles'")" = 5 ] || fail "cycles per mark"
+[ "$(q "SELECT count(*) FROM mark_value WHERE metric = 'cycles'")" = 6 ] || fail "cycles per mark"
 # time_ns = time CSR ticks * 1e9 / 10 MHz: exactly 100 ns per tick (the
 # console, passed through to our stdout, has the ticks)
 t1=$(sed -n 's/^@emudiff mark 1 .*time=\([0-9]*\).*/\1/p' "$tmp/out" | tr -d '\r')
@@ -67,7 +67,7 @@ done
 "$emudiff" collect hw-kvm --db "$db" --name payload --serial-log "$tmp/serial.log" --timebase-hz 1e9 --timeout 60 \
 	-- qemu-system-riscv64 -M virt -display none -monitor none -serial "file:$tmp/serial.log" \
 	-bios $fw -kernel "$payload" >/dev/null 2>&1 || fail "collect hw-kvm --serial-log exited $?"
-[ "$(q "SELECT group_concat(mark_id, ' ') FROM (SELECT mark_id FROM mark WHERE run_id = 2 ORDER BY seq)")" = "1 2 3 4 5" ] ||
+[ "$(q "SELECT group_concat(mark_id, ' ') FROM (SELECT mark_id FROM mark WHERE run_id = 2 ORDER BY seq)")" = "1 2 3 4 5 6" ] ||
 	fail "--serial-log marks: $(q 'SELECT * FROM mark WHERE run_id = 2')"
 # with a 1 GHz timebase, time_ns equals the time CSR value of the line
 t1=$(sed -n 's/^@emudiff mark 1 .*time=\([0-9]*\).*/\1/p' "$tmp/serial.log")

@@ -23,8 +23,14 @@ fi
 
 check_log() { # LOG WHAT
 	seq=$(sed -n 's/^@emudiff mark \([0-9]*\) cycles=[0-9]* instret=[0-9]* time=[0-9]*\r\{0,1\}$/\1/p' "$1" | tr '\n' ' ')
-	[ "$seq" = "1 2 3 4 5 " ] || fail "$2: marker sequence '$seq', want '1 2 3 4 5 '"
-	grep -q "^payload: done checksum=$want_sum sbi_calls=64 probe_ok=64 timer_irqs=16 touched=1597440 unexpected_traps=0" "$1" ||
+	[ "$seq" = "1 2 3 4 5 6 " ] || fail "$2: marker sequence '$seq', want '1 2 3 4 5 6 '"
+	# the latency phase: 64 SBI deadlines (and 64 Sstc ones, QEMU 7.2 has Sstc),
+	# each line exactly '@emudiff lat <name> ticks=<n>', between marks 5 and 6
+	[ "$(tr -d '\r' <"$1" | grep -c '^@emudiff lat timer_sbi ticks=[0-9]*$')" = 64 ] || fail "$2: timer_sbi latency lines"
+	[ "$(tr -d '\r' <"$1" | grep -c '^@emudiff lat timer_sstc ticks=[0-9]*$')" = 64 ] || fail "$2: timer_sstc latency lines"
+	sed -n '/^@emudiff mark 5 /,/^@emudiff mark 6 /p' "$1" | grep -c '^@emudiff lat ' | grep -qx 128 ||
+		fail "$2: latency lines outside the timer_latency region"
+	grep -q "^payload: done checksum=$want_sum sbi_calls=64 probe_ok=64 timer_irqs=16 touched=1597440 unexpected_traps=0 latency_irqs=128" "$1" ||
 		fail "$2: phase results differ: $(grep '^payload: done' "$1")"
 	grep -q '^@emudiff exit 0' "$1" || fail "$2: no '@emudiff exit 0' line"
 	# time (the time CSR) must grow from marker to marker
@@ -47,8 +53,27 @@ if "$emudiff" collect console --help >/dev/null 2>&1; then
 	"$emudiff" collect console --db "$tmp/c.db" --name payload --log "$tmp/fw_jump.log" >/dev/null ||
 		fail "emudiff collect console refused the payload's serial log"
 	got=$(sqlite3 "$tmp/c.db" "SELECT group_concat(mark_id, ' ') FROM (SELECT mark_id FROM mark ORDER BY seq)")
-	[ "$got" = "1 2 3 4 5" ] || fail "collect console stored marks '$got'"
+	[ "$got" = "1 2 3 4 5 6" ] || fail "collect console stored marks '$got'"
+	got=$(sqlite3 "$tmp/c.db" "SELECT group_concat(region_key || ' ' || metric || ' ' || n, ',') FROM (SELECT * FROM latency_sample ORDER BY metric)")
+	[ "$got" = "m:5->6#1 lat_timer_sbi_ns 64,m:5->6#1 lat_timer_sstc_ns 64" ] || fail "collect console stored latencies '$got'"
+	# ticks of the 10 MHz time CSR: 100 ns each, in the order printed
+	first=$(sed -n 's/^@emudiff lat timer_sbi ticks=\([0-9]*\).*/\1/p' "$tmp/fw_jump.log" | head -1)
+	[ "$(sqlite3 "$tmp/c.db" "SELECT hex(substr(samples, 1, 8)) FROM latency_sample WHERE metric = 'lat_timer_sbi_ns'")" = \
+	  "$(python3 -c "import struct; print(struct.pack('<d', $first * 100.0).hex().upper())")" ] ||
+		fail "first timer_sbi latency is not $first ticks * 100 ns"
 else
 	echo "note: emudiff collect console not available in this build; serial log not fed to it"
+fi
+
+# The QEMU collector reads the same latency lines from the console it copies through.
+if "$emudiff" collect qemu --db "$tmp/q.db" --name payload --system --timeout 60 -- qemu-system-riscv64 -M virt \
+	-nographic -nic none -bios $fw -kernel "$payload" >"$tmp/q.out" 2>"$tmp/q.err"; then
+	got=$(sqlite3 "$tmp/q.db" "SELECT group_concat(region_key || ' ' || metric || ' ' || n, ',') FROM (SELECT * FROM latency_sample ORDER BY metric)")
+	[ "$got" = "m:5->6#1 lat_timer_sbi_ns 64,m:5->6#1 lat_timer_sstc_ns 64" ] || fail "collect qemu stored latencies '$got'"
+	grep -q '^@emudiff lat timer_sbi ticks=' "$tmp/q.out" || fail "collect qemu did not pass the console through"
+elif grep -q 'libemudiff-qemu.so not found' "$tmp/q.err"; then
+	echo "note: no QEMU plugin in this build; collect qemu not run"
+else
+	fail "collect qemu --system exited: $(cat "$tmp/q.err")"
 fi
 echo "ok: payload console"

@@ -1,0 +1,82 @@
+/*
+ * import_cyclictest.c - cyclictest's output (rt-tests, run natively, under
+ * qemu-user or in a guest) as one run: the histogram's events as latency
+ * samples lat_wakeup_ns of the whole run (region key 'run'), the per-thread
+ * summary pooled into whole-run metrics lat_wakeup_{min,avg,max}_ns and
+ * lat_wakeup_events.
+ */
+#include "collect.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define CT_METRIC "lat_wakeup_ns"
+
+static char *ct_config(const struct import_ingest *in, const struct cyclictest *ct, uint64_t overflows)
+{
+	struct json j;
+	char *out;
+
+	if (json__init(&j))
+		return NULL;
+	json__str(&j, "$.collector", "cyclictest");
+	json__str(&j, "$.file", in->file);
+	json__str(&j, "$.form", ct->n_rows ? "histogram" : "summary");
+	json__int(&j, "$.threads", (int64_t)(ct->n_rows ? ct->hist_threads : ct->n_threads));
+	json__int(&j, "$.histogram_overflows", (int64_t)overflows);
+	json__num(&j, "$.summary_unit_ns", in->unit_ns);
+	out = xstrdup(j.text);
+	json__free(&j);
+	return out;
+}
+
+/* Whole-run min, event-weighted mean and max over the threads' summaries
+ * (the T: lines, else the histogram's footer), in ns. */
+static int ct_summary(struct store *st, int64_t run, const struct import_ingest *in, const struct cyclictest *ct)
+{
+	double mn = INFINITY, mx = -INFINITY, sum = 0, events = 0;
+
+	for (size_t t = 0; t < ct->n_threads; t++) {
+		const struct cyclictest_thread *th = &ct->threads[t];
+		int hist = !th->has_summary && th->has_total && th->has_hmax;
+		double n = th->has_summary ? (double)th->cycles : hist ? (double)(th->total + th->overflows) : 0;
+		double u = th->has_summary ? in->unit_ns : 1e3;
+
+		if (!th->has_summary && !hist)
+			continue;
+		mn = fmin(mn, (hist ? th->hmin : th->min) * u);
+		mx = fmax(mx, (hist ? th->hmax : th->max) * u);
+		sum += (hist ? th->havg : th->avg) * u * n;
+		events += n;
+	}
+	if (!(events > 0))
+		return 0;
+	return store__run_metric_set(st, run, "lat_wakeup_min_ns", mn) ||
+	       store__run_metric_set(st, run, "lat_wakeup_avg_ns", sum / events) ||
+	       store__run_metric_set(st, run, "lat_wakeup_max_ns", mx) ||
+	       store__run_metric_set(st, run, "lat_wakeup_events", events) ? -1 : 0;
+}
+
+int64_t cyclictest__ingest(struct store *st, const struct import_ingest *in, const struct cyclictest *ct)
+{
+	uint64_t overflows = 0;
+	size_t n = 0;
+	double *v = ct->n_rows ? cyclictest__samples(ct, &n, &overflows) : NULL;
+	char *cfg = ct_config(in, ct, overflows);
+	struct run_info ri = {
+		.platform = platform__name(in->platform), .config_json = cfg, .rep = in->rep,
+		.status = run_status__name(RUN_OK), .exit_code = -1, .wall_ns = -1, .cell = in->cell,
+	};
+	int64_t id = cfg ? store__ingest_begin(st, &in->workload, &ri) : -1;
+
+	if (id >= 0 &&
+	    store__ingest_end(st, (v && store__latency_add(st, id, LATENCY_KEY_RUN, CT_METRIC, v, n)) ||
+					  ct_summary(st, id, in, ct)))
+		id = -1;
+	if (overflows && id >= 0)
+		warning("%s: %llu events beyond the histogram's range are stored at their thread's maximum "
+			"(an upper bound); raise cyclictest's -h", in->file, (unsigned long long)overflows);
+	free(cfg);
+	free(v);
+	return id;
+}
