@@ -366,7 +366,7 @@ static void bh(struct finding_list *l)
 	double *p = xmalloc((l->n ? l->n : 1) * sizeof(*p)), *adj = xmalloc((l->n ? l->n : 1) * sizeof(*adj));
 
 	for (size_t i = 0; i < l->n; i++)
-		p[i] = l->row[i].usable ? l->row[i].p_value : NAN;
+		p[i] = l->row[i].usable && !not_informative(&l->row[i]) ? l->row[i].p_value : NAN;
 	stats__bh_adjust(p, l->n, adj);
 	for (size_t i = 0; i < l->n; i++)
 		l->row[i].p_adj = adj[i];
