@@ -78,9 +78,9 @@ grep -q "newer" "$t/err" || fail "newer schema: says so ($(cat "$t/err"))"
 "$mkstore" "$t/old.db" wl 1 || fail "mkstore old"
 sqlite3 "$t/old.db" "PRAGMA user_version = 4" || fail "sqlite3"
 before=$(sum "$t/old.db")
-for c in "show runs" "show regions" "show findings --json" "show costs" "report --out $t/old-report"; do
+for c in "show runs" "show regions" "show findings --json" "show suite" "show costs" "report --out $t/old-report"; do
 	expect 2 "$emudiff" $c --db "$t/old.db"
-	[ "$(cat "$t/err")" = "error: $t/old.db: store schema version 4 is older than 5; open it once read-write (e.g. emudiff align) to migrate it" ] ||
+	[ "$(cat "$t/err")" = "error: $t/old.db: store schema version 4 is older than 6; open it once read-write (e.g. emudiff align) to migrate it" ] ||
 		fail "'$c' on a schema 4 store: $(cat "$t/err")"
 	[ ! -s "$t/out" ] || fail "'$c' on a schema 4 store printed: $(head -c 200 "$t/out")"
 done
