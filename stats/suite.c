@@ -15,9 +15,9 @@
  * median over the workloads, weights the predicted shares).
  *
  * Runs are the independent units: each workload's hardware and emulation
- * runs are resampled on their own (B resamples, mt19937 seeded from the
- * user's seed and the unit); every statistic of a unit is computed on the
- * same resamples: factors, the robust baseline, Spearman and Kendall across
+ * runs are resampled on their own (B resamples, one plan per workload and
+ * side seeded from the user's seed and the workload's name, shared by every
+ * unit); every statistic of a unit is computed on the same resamples: factors, the robust baseline, Spearman and Kendall across
  * workloads, and the suite score, the geometric mean over workloads of
  * E_i / H_i (for QEMU host time: how many times slower QEMU runs the suite
  * than hardware). Intervals are bias-corrected percentile intervals
@@ -33,7 +33,6 @@
 #include "common.h"
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +85,8 @@ struct suite_ctx {
 	struct srow *row;
 	size_t n, cap;
 	sqlite3_stmt *ins_sum;
+	struct plan_key *plans;
+	size_t nplans, plans_cap;
 };
 
 /* ---- loading ------------------------------------------------------------ */
@@ -202,12 +203,42 @@ struct calc {
 	double *scratch;   /* 2W */
 };
 
-static double resample_mean(gsl_rng *r, const struct dvec *d)
+/*
+ * Resample plans, one per workload, side and sample size, shared by every
+ * unit and predictor (the runs of a workload are the same units whatever is
+ * measured in them): drawing them once costs a fraction of drawing per unit.
+ * Seeded from the user's seed and the workload's name.
+ */
+struct plan_key {
+	int64_t wid;
+	int side;
+	size_t n;
+	struct boot_plan p;
+};
+
+static const struct boot_plan *plan_for(struct suite_ctx *c, const struct suite_wl *w, int side, size_t n)
 {
+	for (size_t i = 0; i < c->nplans; i++)
+		if (c->plans[i].wid == w->wid && c->plans[i].side == side && c->plans[i].n == n)
+			return &c->plans[i].p;
+	if (c->nplans == c->plans_cap) {
+		c->plans_cap = c->plans_cap ? 2 * c->plans_cap : 64;
+		c->plans = xrealloc(c->plans, c->plans_cap * sizeof(*c->plans));
+	}
+	c->plans[c->nplans] = (struct plan_key){ w->wid, side, n, { 0 } };
+	if (boot_plan__init(&c->plans[c->nplans].p, c->e->o->resamples, n,
+			    engine__seed(c->e->o->seed, w->name, side ? "suite-emu" : "suite-hw")))
+		return NULL;
+	return &c->plans[c->nplans++].p;
+}
+
+static double resample_mean(const struct boot_plan *p, size_t b, const struct dvec *d)
+{
+	const uint16_t *k = p->counts + b * p->n;
 	double s = 0;
 
 	for (size_t i = 0; i < d->n; i++)
-		s += d->v[gsl_rng_uniform_int(r, d->n)];
+		s += (double)k[i] * d->v[i];
 	return s / (double)d->n;
 }
 
@@ -320,9 +351,8 @@ static int unit_predictor(struct suite_ctx *c, const struct suite_unit *u, int q
 	const struct stats_options *o = c->e->o;
 	size_t B = o->resamples, W = 0;
 	struct calc k;
-	gsl_rng *rng;
+	const struct boot_plan **ph, **pe;
 	double pt_sp, pt_kt, pt_score, v[9];
-	char stream[32];
 	int ret = 0;
 
 	memset(&k, 0, sizeof(k));
@@ -366,13 +396,18 @@ static int unit_predictor(struct suite_ctx *c, const struct suite_unit *u, int q
 			k.f[i * (B + 1) + B] = f[i];
 			k.rob[i * (B + 1) + B] = rob[i];
 		}
-		rng = gsl_rng_alloc(gsl_rng_mt19937);
-		snprintf(stream, sizeof(stream), "suite-%s-%s", u->scope, sq_name[q]);
-		gsl_rng_set(rng, engine__seed(o->seed, u->unit, stream));
-		for (size_t b = 0; b < B; b++) {
+		ph = xmalloc(2 * W * sizeof(*ph));
+		pe = ph + W;
+		for (size_t i = 0; i < W; i++) {
+			ph[i] = plan_for(c, k.wl[i], 0, k.wl[i]->h.n);
+			pe[i] = plan_for(c, k.wl[i], 1, k.wl[i]->e[q].n);
+			if (!ph[i] || !pe[i])
+				ret = error("out of memory for the suite bootstrap");
+		}
+		for (size_t b = 0; b < B && !ret; b++) {
 			for (size_t i = 0; i < W; i++) {
-				k.Hb[i] = resample_mean(rng, &k.wl[i]->h);
-				k.Eb[i] = resample_mean(rng, &k.wl[i]->e[q]);
+				k.Hb[i] = resample_mean(ph[i], b, &k.wl[i]->h);
+				k.Eb[i] = resample_mean(pe[i], b, &k.wl[i]->e[q]);
 			}
 			estimates(k.Hb, k.Eb, W, f, rob, &k.sp[b], &k.kt[b], &k.score[b], k.scratch);
 			for (size_t i = 0; i < W; i++) {
@@ -380,7 +415,7 @@ static int unit_predictor(struct suite_ctx *c, const struct suite_unit *u, int q
 				k.rob[i * (B + 1) + b] = rob[i];
 			}
 		}
-		gsl_rng_free(rng);
+		free(ph);
 		free(f);
 	}
 	{
@@ -423,7 +458,8 @@ static int unit_predictor(struct suite_ctx *c, const struct suite_unit *u, int q
 	interval(k.sp, B, pt_sp, o->confidence, 1, &v[1], &v[2]);
 	interval(k.kt, B, pt_kt, o->confidence, 1, &v[4], &v[5]);
 	interval(k.score, B, pt_score, o->confidence, 0, &v[7], &v[8]);
-	ret = write_summary(c, u, q, W, v);
+	if (!ret)
+		ret = write_summary(c, u, q, W, v);
 	free(k.wl);
 	free(k.H);
 	free(k.f);
@@ -614,6 +650,9 @@ out:
 		free(units[i].unit);
 	}
 	free(units);
+	for (size_t i = 0; i < c.nplans; i++)
+		boot_plan__free(&c.plans[i].p);
+	free(c.plans);
 	free(c.row);
 	return ret;
 }
