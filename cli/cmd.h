@@ -21,6 +21,13 @@ int cmd_show(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_cflags(int argc, char **argv);
 
+/* The study's closing lines (suite_lines.c): the suite-level findings, then
+ * (when no region is flagged) a summary that never counts a comparison that
+ * cannot differ as agreement. */
+struct sqlite3;
+void print_suite_findings(struct sqlite3 *db);
+void print_unflagged_summary(struct sqlite3 *db);
+
 /* collect's own subcommands (cmd_collect.c dispatches). */
 int cmd_collect_qemu(int argc, char **argv);
 int cmd_collect_hw(int argc, char **argv);

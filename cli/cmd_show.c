@@ -16,11 +16,14 @@
 #include <sys/stat.h>
 
 static const char usage_text[] =
-	"usage: emudiff show runs|regions|findings|costs [--db F] [--workload W] [--json]\n"
+	"usage: emudiff show runs|regions|findings|suite|costs [--db F] [--workload W] [--json]\n"
 	"\n"
 	"   runs       one line per run: workload, platform, repetition, status, exit code, wall time\n"
 	"   regions    one line per region: workload, key, name, runs measured, metrics\n"
-	"   findings   misprediction findings, most severe first (flagged, then by factor)\n"
+	"   findings   misprediction findings, most severe first (flagged, then by factor);\n"
+	"              a comparison that cannot differ says 'not informative' first in its reason\n"
+	"   suite      per workload, its cost relative to the suite on hardware against what\n"
+	"              emulation predicts (whole runs, and regions named alike across workloads)\n"
 	"   costs      per event (syscall, trap, exit): emulated instructions and hardware cost\n"
 	"              per event [CI], QEMU host ns, hardware cost per emulated instruction of\n"
 	"              the event against the workload's average, and their ratio\n"
@@ -54,6 +57,13 @@ struct view {
 	" ORDER BY CASE f.verdict WHEN 'underestimates' THEN 0 WHEN 'overestimates' THEN 0"  \
 	" WHEN 'inconclusive' THEN 1 ELSE 2 END, f.severity IS NULL, f.severity DESC,"       \
 	" w.name, g.key, f.predictor, f.baseline"
+
+/* Suite-level findings (stats/suite.c): flagged first, most severe first. */
+#define SUITE_FROM                                                                         \
+	" FROM suite_finding f JOIN workload w ON w.id = f.workload_id WHERE " WL_FILTER      \
+	" ORDER BY f.scope = 'region', f.unit, CASE f.verdict WHEN 'underestimates' THEN 0"     \
+	" WHEN 'overestimates' THEN 0 WHEN 'inconclusive' THEN 1 ELSE 2 END,"                  \
+	" f.severity IS NULL, f.severity DESC, w.name, f.predictor, f.baseline"
 
 /* Per-event cost (stats/event_cost.c): syscalls, traps, exits in that order. */
 #define COSTS_FROM                                                                         \
@@ -89,8 +99,21 @@ static const struct view views[] = {
 	  " 'pct_hi', pct_hi, 'p_value', p_value, 'p_adj', p_adj, 'pred_share', pred_share,"
 	  " 'hw_share', hw_share, 'hw_share_lo', hw_share_lo, 'hw_share_hi', hw_share_hi,"
 	  " 'n_emu', n_emu, 'n_hw', n_hw, 'emu_platform', emu_platform, 'hw_platform', hw_platform,"
-	  " 'severity', severity, 'reason', reason)) FROM ("
+	  " 'severity', severity, 'informative', informative, 'not_informative', not_informative,"
+	  " 'reason', reason)) FROM ("
 	  "SELECT f.*, w.name AS workload, g.key AS region, g.name" FINDINGS_FROM ")" },
+	{ "suite",
+	  "SELECT f.unit AS unit, w.name AS workload, f.predictor AS predictor, f.baseline AS baseline,"
+	  " " CI_TEXT("f.factor", "f.ci_lo", "f.ci_hi", "%.3g") " AS factor,"
+	  " CASE WHEN f.p_adj IS NULL THEN '-' ELSE printf('%.2g', f.p_adj) END AS p_adj,"
+	  " f.verdict AS verdict, f.reason AS reason" SUITE_FROM,
+	  "SELECT json_group_array(json_object('scope', scope, 'unit', unit, 'workload', workload,"
+	  " 'metric', metric, 'predictor', predictor, 'baseline', baseline, 'factor', factor,"
+	  " 'ci_lo', ci_lo, 'ci_hi', ci_hi, 'p_value', p_value, 'p_adj', p_adj, 'verdict', verdict,"
+	  " 'hw_share', hw_share, 'pred_share', pred_share, 'n_emu', n_emu, 'n_hw', n_hw,"
+	  " 'workloads', workloads, 'informative', informative, 'not_informative', not_informative,"
+	  " 'reason', reason)) FROM ("
+	  "SELECT f.*, w.name AS workload" SUITE_FROM ")" },
 	{ "costs",
 	  "SELECT w.name AS workload, rtrim(c.event, 's') AS event,"
 	  " " CI_TEXT("c.emu_per_event", "c.emu_lo", "c.emu_hi", "%.0f") " AS emu_insns,"
@@ -226,7 +249,7 @@ int cmd_show(int argc, char **argv)
 		if (!strcmp(argv[optind], views[i].name))
 			v = &views[i];
 	if (!v) {
-		error("show: unknown view '%s' (runs, regions, findings, costs, latency or latency-compare)", argv[optind]);
+		error("show: unknown view '%s' (runs, regions, findings, suite, costs, latency or latency-compare)", argv[optind]);
 		return EXIT_BADINPUT;
 	}
 	if (stat(db, &stbuf) && strcmp(db, ":memory:")) {

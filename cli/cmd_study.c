@@ -343,6 +343,7 @@ static void print_findings(struct store *st, int top)
 		warning("%s: cannot read findings: %s", st->path, sqlite3_errmsg(st->db));
 		return;
 	}
+	print_suite_findings(st->db);
 	sqlite3_bind_int(q, 1, top);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		char shares[64] = "";
@@ -359,18 +360,8 @@ static void print_findings(struct store *st, int top)
 		       (const char *)sqlite3_column_text(q, 9));
 	}
 	sqlite3_finalize(q);
-	if (!n) {
-		int nf = 0;
-		if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM finding", -1, &q, NULL) == SQLITE_OK) {
-			if (sqlite3_step(q) == SQLITE_ROW)
-				nf = sqlite3_column_int(q, 0);
-			sqlite3_finalize(q);
-		}
-		if (nf)
-			printf("no region flagged: every predictor agrees with hardware within the tolerance\n");
-		else
-			printf("no findings: no workload has both emulation and hardware runs to compare\n");
-	}
+	if (!n)
+		print_unflagged_summary(st->db);
 	if (sqlite3_prepare_v2(st->db, "SELECT name, coalesce(region_key, '(whole run)'), reason"
 				       " FROM ab_compare WHERE verdict = 'flip' ORDER BY name, id",
 			       -1, &q, NULL) == SQLITE_OK) {

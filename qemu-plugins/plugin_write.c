@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "plugin_state.h"
+#include "msym_order.h"
 
 struct sym_total {
 	const char *sym;
@@ -23,11 +24,8 @@ static int cmp_sym(const void *a, const void *b)
 {
 	const struct sym_total *x = a, *y = b;
 
-	if (x->sym == y->sym)
-		return 0;
-	if (!x->sym || !y->sym)
-		return x->sym ? 1 : -1;
-	return strcmp(x->sym, y->sym);
+	/* the reader's order (msym_order.h): names as written */
+	return msym__name_cmp(x->sym, y->sym);
 }
 
 static unsigned long out_lines;
@@ -54,7 +52,7 @@ static void write_symbols(FILE *f)
 		if (!t[i].insns)
 			continue;
 		/* symbol names never contain newlines; other bytes pass through */
-		OUT(f, "symbol %" PRIu64 " %s\n", t[i].insns, t[i].sym ? t[i].sym : "[unknown]");
+		OUT(f, "symbol %" PRIu64 " %s\n", t[i].insns, msym__name(t[i].sym));
 	}
 	free(t);
 }
@@ -62,11 +60,8 @@ static void write_symbols(FILE *f)
 static int cmp_msym(const void *a, const void *b)
 {
 	const struct msym_count *x = a, *y = b;
-	struct sym_total sx = { x->sym, 0 }, sy = { y->sym, 0 };
 
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
-	return cmp_sym(&sx, &sy);
+	return msym__cmp(x->seq, x->sym, y->seq, y->sym);
 }
 
 /* The interval still open is closed first (its walk counts against the limit). */
@@ -90,8 +85,7 @@ static void write_msyms(FILE *f)
 		while (j < nt && !cmp_msym(&t[i], &t[j]))
 			insns += t[j++].insns;
 		if (insns && t[i].seq < msym_complete)
-			OUT(f, "msym %" PRId64 " %" PRId64 " %s\n", t[i].seq, insns,
-			    t[i].sym ? t[i].sym : "[unknown]");
+			OUT(f, "msym %" PRId64 " %" PRId64 " %s\n", t[i].seq, insns, msym__name(t[i].sym));
 		i = j;
 	}
 }

@@ -4,6 +4,7 @@
  * and line, and nothing is returned from a damaged file.
  */
 #include "qemu_output.h"
+#include "msym_order.h"
 
 #include "common.h"
 
@@ -116,7 +117,7 @@ static int rec_msym(struct reader *r, struct qemu_output *o, size_t *caps)
 	if (o->n_msyms) {
 		const struct qemu_output_msym *p = &o->msyms[o->n_msyms - 1];
 
-		if (p->seq > m.seq || (p->seq == m.seq && strcmp(p->name, r->fields[3]) >= 0))
+		if (msym__cmp(p->seq, p->name, m.seq, r->fields[3]) >= 0)
 			return bad(r, "msym lines out of order or repeated");
 	}
 	m.name = xstrdup(r->fields[3]);

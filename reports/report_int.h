@@ -78,6 +78,8 @@ char *db__strdup(sqlite3_stmt *st, int col);           /* NULL for NULL */
 const char *db__text(sqlite3_stmt *st, int col);       /* "" for NULL */
 
 /* html.c */
+/* the index's first section: suite-level findings (page_suite.c) */
+int page_suite__section(struct report_ctx *ctx, FILE *f);
 void html__esc(FILE *f, const char *s);
 void html__head(FILE *f, const char *title, const char *root);
 void html__foot(FILE *f, const struct report_ctx *ctx);

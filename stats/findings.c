@@ -23,9 +23,24 @@ enum verdict { V_AGREES, V_UNDER, V_OVER, V_INCONCLUSIVE };
 static const char *const verdict_names[] = { "agrees", "underestimates", "overestimates",
 					     "inconclusive" };
 
-static enum verdict judge(const struct finding_row *f, double t, double alpha)
+/*
+ * A comparison that cannot differ by construction (README, "Not
+ * informative"): NULL when it can, else the store's word for why.
+ */
+static const char *not_informative(const struct finding_row *f)
 {
 	if (!f->usable)
+		return NULL;
+	if (f->pred_share >= 1 - 1e-9 && f->hw_share >= 1 - 1e-9)
+		return "whole_workload";
+	if (f->ci_lo == f->ci_hi)
+		return "zero_width";
+	return NULL;
+}
+
+static enum verdict judge(const struct finding_row *f, double t, double alpha)
+{
+	if (!f->usable || not_informative(f))
 		return V_INCONCLUSIVE;
 	if ((f->ci_lo > t || f->ci_hi < 1 / t) && f->p_adj < alpha)
 		return f->factor > 1 ? V_UNDER : V_OVER;
@@ -39,7 +54,7 @@ static double severity(const struct finding_row *f, double t)
 {
 	double up, down;
 
-	if (!f->usable)
+	if (!f->usable || not_informative(f))
 		return -INFINITY;
 	up = log(f->ci_lo / t);
 	down = log(1 / (t * f->ci_hi));
@@ -117,6 +132,14 @@ static void reason(char *buf, size_t n, const struct finding_row *f, const struc
 	runs_text(runs, sizeof(runs), f);
 	if (!f->usable) {
 		snprintf(buf, n, "%s; %s", f->why ? f->why : "not enough data", runs);
+		return;
+	}
+	if (not_informative(f)) {
+		snprintf(buf, n, *not_informative(f) == 'w'
+			 ? "not informative: the region holds all of its workload's cost on both sides, so its"
+			   " factor is 1 by construction (compare workloads across the suite instead); %s"
+			 : "not informative: identical shares in every run on both sides give a zero-width"
+			   " interval; %s", runs);
 		return;
 	}
 	if (f->outliers)
@@ -279,7 +302,7 @@ static void judge_wait(struct judge_job *j, size_t b)
 	pthread_mutex_unlock(&j->mu);
 }
 
-#define FINDING_COLS 23
+#define FINDING_COLS 25
 /* rows per INSERT: one statement's overhead then serves many rows */
 #define FINDING_BATCH 64
 
@@ -312,6 +335,8 @@ static void bind_row(sqlite3_stmt *st, int base, const struct finding_row *f, co
 	BIND_REAL(22, f->pct_hi);
 	BIND_REAL(23, sev);
 #undef BIND_REAL
+	sqlite3_bind_int(st, base + 24, !not_informative(f));
+	sqlite3_bind_text(st, base + 25, not_informative(f), -1, SQLITE_STATIC);
 }
 
 /* INSERT INTO finding of `rows` rows at once */
@@ -320,8 +345,9 @@ static sqlite3_stmt *prepare_insert(struct engine *e, size_t rows)
 	static const char head[] =
 		"INSERT INTO finding (workload_id, region_id, metric, predictor, factor, ci_lo, ci_hi,"
 		" p_adj, verdict, reason, baseline, p_value, pred_share, hw_share, hw_share_lo,"
-		" hw_share_hi, n_emu, n_hw, emu_platform, hw_platform, pct_lo, pct_hi, severity) VALUES ";
-	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" hw_share_hi, n_emu, n_hw, emu_platform, hw_platform, pct_lo, pct_hi, severity,"
+		" informative, not_informative) VALUES ";
+	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	size_t len = sizeof(head) + rows * sizeof(row);
 	char *sql = xmalloc(len), *p = sql;
 	sqlite3_stmt *st = NULL;
@@ -340,7 +366,7 @@ static void bh(struct finding_list *l)
 	double *p = xmalloc((l->n ? l->n : 1) * sizeof(*p)), *adj = xmalloc((l->n ? l->n : 1) * sizeof(*adj));
 
 	for (size_t i = 0; i < l->n; i++)
-		p[i] = l->row[i].usable ? l->row[i].p_value : NAN;
+		p[i] = l->row[i].usable && !not_informative(&l->row[i]) ? l->row[i].p_value : NAN;
 	stats__bh_adjust(p, l->n, adj);
 	for (size_t i = 0; i < l->n; i++)
 		l->row[i].p_adj = adj[i];

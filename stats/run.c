@@ -278,7 +278,8 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 	}
 	if (progress)
 		fputc('\n', stderr);
-	if (findings_and_models(&e) || engine__ab(&e) || stats__latency(db, path, o) || write_meta(&e))
+	if (findings_and_models(&e) || engine__ab(&e) || engine__suite(&e) || stats__latency(db, path, o) ||
+	    write_meta(&e))
 		goto out;
 	ret = 0;
 out:

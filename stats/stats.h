@@ -188,6 +188,7 @@ struct stats_summary {
 	size_t workloads, regions, findings, flagged, ab_pairs, flips;
 	size_t region_flips; /* A/B flips of common regions (flips: whole runs) */
 	size_t prefetched;   /* workloads loaded on a second connection while another computed */
+	size_t suite_flagged; /* suite-level findings flagged (stats/suite.c) */
 };
 
 /* Fill o with the defaults (1.25, 0.95, seed 1, 2000 resamples). */

@@ -232,6 +232,49 @@ const char *const store_migrations[] = {
 	"  ks_d REAL, ks_p REAL,"
 	"  n_emu INTEGER, n_hw INTEGER, runs_emu INTEGER, runs_hw INTEGER,"
 	"  PRIMARY KEY (workload_id, region_key, metric, emu_platform, hw_platform, stat));",
+	/* 6 -> 7: comparisons that cannot differ, and the suite-level analysis
+	 * (stats/suite.c, README "Suite-level findings").
+	 * finding.informative: 0 when the comparison cannot differ by
+	 * construction (its verdict is then 'inconclusive'), with
+	 * finding.not_informative saying why: 'whole_workload' (the region holds
+	 * all of its workload's cost on both sides) or 'zero_width' (identical
+	 * shares in every run on both sides: a zero-width interval); 1 otherwise.
+	 * suite_finding: each workload's cost relative to the suite on hardware
+	 * against emulation's prediction (scope 'run': whole runs; 'region': the
+	 * marker regions of one key and name present in several workloads),
+	 * with the verdict vocabulary of finding. suite_summary: per scope, unit
+	 * and predictor, rank agreement across workloads and the suite score
+	 * (geometric mean of hardware time / predicted cost), with bootstrap CIs. */
+	"ALTER TABLE finding ADD COLUMN informative INTEGER;"
+	"ALTER TABLE finding ADD COLUMN not_informative TEXT;"
+	"CREATE TABLE suite_finding ("
+	"  id INTEGER PRIMARY KEY,"
+	"  scope TEXT NOT NULL CHECK (scope IN ('run','region')),"
+	"  unit TEXT NOT NULL,"     /* 'whole run', or the region's name and key */
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  region_id INTEGER REFERENCES region(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL,"
+	"  predictor TEXT NOT NULL CHECK (predictor IN ('insns','qemu_time')),"
+	"  baseline TEXT NOT NULL CHECK (baseline IN ('share','robust')),"
+	"  factor REAL, ci_lo REAL, ci_hi REAL, p_value REAL, p_adj REAL,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('underestimates','overestimates','agrees','inconclusive')),"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  hw_share REAL, pred_share REAL,"
+	"  n_emu INTEGER, n_hw INTEGER, workloads INTEGER,"
+	"  informative INTEGER NOT NULL DEFAULT 1,"
+	"  not_informative TEXT,"
+	"  severity REAL);"
+	"CREATE TABLE suite_summary ("
+	"  scope TEXT NOT NULL,"
+	"  unit TEXT NOT NULL,"
+	"  predictor TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  workloads INTEGER NOT NULL,"
+	"  spearman REAL, spearman_lo REAL, spearman_hi REAL,"
+	"  kendall REAL, kendall_lo REAL, kendall_hi REAL,"
+	"  score REAL, score_lo REAL, score_hi REAL,"  /* geomean of hardware cost / predicted cost */
+	"  flagged INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (scope, unit, predictor)) WITHOUT ROWID;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -101,7 +101,7 @@ grep -q "newer" "$t/err" || fail "newer schema: says so ($(cat "$t/err"))"
 current=$(sqlite3 "$t/old.db" "PRAGMA user_version") # a fresh store: this binary's schema
 sqlite3 "$t/old.db" "PRAGMA user_version = 4" || fail "sqlite3"
 before=$(sum "$t/old.db")
-for c in "show runs" "show regions" "show findings --json" "show costs" "report --out $t/old-report"; do
+for c in "show runs" "show regions" "show findings --json" "show suite" "show costs" "report --out $t/old-report"; do
 	expect 2 "$emudiff" $c --db "$t/old.db"
 	[ "$(cat "$t/err")" = "error: $t/old.db: store schema version 4 is older than $current; open it once read-write (e.g. emudiff align) to migrate it" ] ||
 		fail "'$c' on a schema 4 store: $(cat "$t/err")"
