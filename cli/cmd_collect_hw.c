@@ -265,9 +265,9 @@ static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in,
 		}
 		if (!in->warmup && r.status != RUN_OK)
 			failures++;
-		printf("run %lld: hw %s rep %d: %s, exit %d, %zu marks, %.3f s\n", (long long)run_id,
-		       in->workload.name, in->rep, run_status__name(in->warmup ? RUN_WARMUP : (int)r.status),
-		       r.exit_code, r.n_marks, (double)r.time_ns / 1e9);
+		note("run %lld: hw %s rep %d: %s, exit %d, %zu marks, %.3f s", (long long)run_id,
+		     in->workload.name, in->rep, run_status__name(in->warmup ? RUN_WARMUP : (int)r.status),
+		     r.exit_code, r.n_marks, (double)r.time_ns / 1e9);
 		hw_run_result__free(&r);
 	}
 	return failures;

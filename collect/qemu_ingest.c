@@ -389,8 +389,8 @@ int64_t qemu__ingest(struct store *s, const struct qemu_run_record *rec, const s
 	      (o && store_output(s, ri.workload_id, run, rec, o));
 	if (store__ingest_end(s, bad))
 		return -1;
-	printf("run %lld: %s, %s, %zu marks, %s\n", (long long)run, ri.platform, ri.status,
-	       o ? o->main->n_marks : 0, o ? "plugin output ingested" : "no plugin output");
+	note("run %lld: %s, %s, %zu marks, %s", (long long)run, ri.platform, ri.status,
+	     o ? o->main->n_marks : 0, o ? "plugin output ingested" : "no plugin output");
 	if (o && o->n_children)
 		warning("%s: the guest forked %zu child process(es); their %llu instructions are "
 			"stored as insns_children, regions and markers are the parent's", rec->label,
