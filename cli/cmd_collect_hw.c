@@ -200,6 +200,20 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		usage_die("--pin: no CPU %d on this machine", o->pin);
 }
 
+/* An ELF for another machine would be handed to /bin/sh by execvp and
+ * stored as failed runs: refused before anything runs or is stored. */
+static int check_machine(const char *prog)
+{
+	struct elf_probe ep;
+
+	if (elf__probe(prog, &ep))
+		return -1;
+	if (ep.is_elf && strcmp(ep.machine, elf__host_machine()))
+		return error("%s: an ELF for %s, this machine is %s: collect hw runs programs natively "
+			     "(collect qemu emulates it)", prog, ep.machine, elf__host_machine());
+	return 0;
+}
+
 /* The program's symbols (and architecture) when it is an ELF file: the
  * workload's elf_path is then the program; else the machine's architecture. */
 static void program_facts(struct hw_ingest *in, const char *prog)
@@ -290,8 +304,10 @@ int cmd_collect_hw(int argc, char **argv)
 		return EXIT_BADINPUT;
 	pargv = argv + optind;
 	prog = resolve_prog(pargv[0]);
-	if (!prog)
+	if (!prog || check_machine(prog)) {
+		free(prog);
 		return EXIT_BADINPUT;
+	}
 	aj = json__argv(argc - optind, pargv);
 	{
 		struct hw_run_opts ro = {

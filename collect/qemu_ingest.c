@@ -223,6 +223,8 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 		snprintf(path, sizeof(path), "$.%s", keys[k]);
 		json__str(&j, path, vals[k]);
 	}
+	if (rec->sysroot)
+		json__str(&j, "$.sysroot", rec->sysroot);
 	if (o && o->n_children)
 		json__int(&j, "$.forked", (int64_t)o->n_children);
 	/* align/ rolls up only the marker intervals below this seq */
