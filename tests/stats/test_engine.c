@@ -477,6 +477,49 @@ int main(int argc, char **argv)
 			 " JOIN region g ON g.id = f.region_id WHERE w.name = 'unmarked' AND g.key <> 's:hot'"
 			 " AND f.verdict IN ('underestimates', 'overestimates')") == 0, "no other symbol flagged");
 
+	/* too few runs with costs: the reason names the side, what it lacks, and the
+	 * ok runs there are (emulation runs with no instruction counts in regions
+	 * that only hardware saw, as a stripped program's library symbols) */
+	store__begin(s);
+	{
+		int64_t w = store__workload(s, "hwonly", NULL, NULL, NULL), w2 = store__workload(s, "hwfew", NULL, NULL, NULL);
+
+		for (int k = 0; k < 6; k++) {
+			int hw = k >= 3;
+			struct run_info ri = { w, hw ? "hw" : "qemu-user", "{}", k, k == 2 ? "failed" : "ok", 0, -1, NULL };
+			int64_t run = store__run_add(s, &ri);
+
+			if (hw)
+				store__region_metric_set(s, run, store__region(s, w, "s:[unknown]@liblzma.so.5", NULL),
+							 "samples", 100 + k);
+			else
+				store__run_metric_set(s, run, "insns", 1e6);
+			ri.workload_id = w2;
+			ri.platform = k == 5 ? "hw" : "qemu-user";
+			ri.status = "ok";
+			run = store__run_add(s, &ri);
+			store__region_metric_set(s, run, store__region(s, w2, "s:main", NULL),
+						 k == 5 ? "samples" : "insns", 1000 + k);
+		}
+	}
+	store__commit(s);
+	run_stats(s, 1, &sum);
+	{
+		char *why = query_s(s, "SELECT group_concat(DISTINCT f.verdict || ': ' || f.reason) FROM finding f"
+				       " JOIN workload w ON w.id = f.workload_id WHERE w.name = 'hwonly'");
+
+		CHECKF(why && !strcmp(why, "inconclusive: emulation lacks this region: no emulation run counted "
+					   "instructions in it, hardware runs measured it; 2 emulation and 3 hardware runs"),
+		       "hardware-only region: '%s'", why ? why : "(none)");
+		free(why);
+		why = query_s(s, "SELECT group_concat(DISTINCT f.verdict || ': ' || f.reason) FROM finding f"
+				 " JOIN workload w ON w.id = f.workload_id WHERE w.name = 'hwfew'");
+		CHECKF(why && !strcmp(why, "inconclusive: hardware lacks runs: fewer than 2 ok hardware runs; "
+					   "5 emulation and 1 hardware runs"),
+		       "one hardware run: '%s'", why ? why : "(none)");
+		free(why);
+	}
+
 	/* bad input rolls back: an unknown platform in ab_pair */
 	{
 		double before = query_d(s, "SELECT count(*) FROM finding");
