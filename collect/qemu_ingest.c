@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 /* Run metrics of this collector alone (the shared ones are in vocab.h). */
-#define METRIC_WALL_NS "wall_ns"
 #define METRIC_EXIT_CODE "exit_code"
 #define METRIC_CHILDREN "children"
 #define METRIC_INSNS_CHILDREN "insns_children"

@@ -50,6 +50,9 @@ static inline int region_key__is(const char *key, const char *prefix)
 #define METRIC_EXITS "exits"
 #define METRIC_MEM_ACCESSES "mem_accesses"
 #define METRIC_QEMU_HOST_NS "qemu_host_ns"
+#define METRIC_WALL_NS "wall_ns" /* a run's elapsed time */
+#define METRIC_USER_NS "user_ns" /* its user and system CPU time (perf stat's) */
+#define METRIC_SYS_NS "sys_ns"
 
 /* event_count.kind */
 #define EVENT_SYSCALL "syscall"
