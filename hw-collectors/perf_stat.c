@@ -290,7 +290,7 @@ static int text_time(struct parser *p, char *line, double var)
 static int text_line(struct parser *p, char *line)
 {
 	struct perf_stat_row row = { .variance_pct = -1, .pct_running = -1 };
-	char *tok[4], *hash, *c = line, *value;
+	char *tok[2], *hash, *c = line, *value;
 	int n = 0, rc;
 	double var = -1;
 
@@ -325,8 +325,9 @@ static int text_line(struct parser *p, char *line)
 	}
 	if (*c)
 		*c++ = 0;
-	for (char *t = strtok(c, " \t"); t; t = strtok(NULL, " \t"))
-		tok[n < 3 ? n : 3] = t, n++;
+	for (char *t = strtok(c, " \t"); t; t = strtok(NULL, " \t"), n++)
+		if (n < 2)
+			tok[n] = t;
 	if (n < 1 || n > 2)
 		return bad(p, "not a `perf stat` counter line (value, [unit,] event, [# metric], "
 			      "[( +- N%% )], [(N%%)])");
