@@ -74,6 +74,19 @@ int symtab__is_pie(const struct symtab *t); /* ET_DYN (PIE or shared object) */
 const char *symtab__arch(const struct symtab *t); /* "x86_64", "riscv64", "aarch64" */
 void symtab__free(struct symtab *t);
 
+/* What a program file is before it is run (elf_probe.c). */
+struct elf_probe {
+	int is_elf;       /* 0: not an ELF file (a script, text...) */
+	char machine[32]; /* as uname -m spells it: "x86_64", "riscv64", "aarch64", "i386"...,
+			   * else "e_machine N" */
+	char interp[256]; /* PT_INTERP, the dynamic loader; "": statically linked */
+};
+/* 0 (is_elf 0 for a file that is not ELF), or -1 with a one-line error when
+ * path cannot be opened. Any ELF is accepted, 32-bit and foreign too. */
+int elf__probe(const char *path, struct elf_probe *p);
+/* This machine, as uname -m spells it. */
+const char *elf__host_machine(void);
+
 /* Only the marker names (and arch, PIE): no symbols, no warning about stripping. */
 struct symtab *symtab__load_marks(const char *elf_path);
 

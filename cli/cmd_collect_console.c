@@ -105,9 +105,9 @@ static int store_log(const struct opts *o, const struct console_log *cl, const s
 	else if (console_ingest(st, in, cl, ids))
 		rc = EXIT_FINDINGS;
 	for (size_t i = 0; rc == EXIT_OK && i < cl->n_runs; i++)
-		printf("run %lld: console %s rep %lld: %zu marks, exit %d\n", (long long)ids[i], in->workload.name,
-		       (long long)in->rep + (long long)i, cl->runs[i].n_marks,
-		       cl->runs[i].has_exit ? cl->runs[i].exit_code : -1);
+		note("run %lld: console %s rep %lld: %zu marks, exit %d", (long long)ids[i], in->workload.name,
+		     (long long)in->rep + (long long)i, cl->runs[i].n_marks,
+		     cl->runs[i].has_exit ? cl->runs[i].exit_code : -1);
 	store__close(st);
 	free(ids);
 	return rc;

@@ -200,6 +200,20 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		usage_die("--pin: no CPU %d on this machine", o->pin);
 }
 
+/* An ELF for another machine would be handed to /bin/sh by execvp and
+ * stored as failed runs: refused before anything runs or is stored. */
+static int check_machine(const char *prog)
+{
+	struct elf_probe ep;
+
+	if (elf__probe(prog, &ep))
+		return -1;
+	if (ep.is_elf && strcmp(ep.machine, elf__host_machine()))
+		return error("%s: an ELF for %s, this machine is %s: collect hw runs programs natively "
+			     "(collect qemu emulates it)", prog, ep.machine, elf__host_machine());
+	return 0;
+}
+
 /* The program's symbols (and architecture) when it is an ELF file: the
  * workload's elf_path is then the program; else the machine's architecture. */
 static void program_facts(struct hw_ingest *in, const char *prog)
@@ -265,9 +279,9 @@ static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in,
 		}
 		if (!in->warmup && r.status != RUN_OK)
 			failures++;
-		printf("run %lld: hw %s rep %d: %s, exit %d, %zu marks, %.3f s\n", (long long)run_id,
-		       in->workload.name, in->rep, run_status__name(in->warmup ? RUN_WARMUP : (int)r.status),
-		       r.exit_code, r.n_marks, (double)r.time_ns / 1e9);
+		note("run %lld: hw %s rep %d: %s, exit %d, %zu marks, %.3f s", (long long)run_id,
+		     in->workload.name, in->rep, run_status__name(in->warmup ? RUN_WARMUP : (int)r.status),
+		     r.exit_code, r.n_marks, (double)r.time_ns / 1e9);
 		hw_run_result__free(&r);
 	}
 	return failures;
@@ -290,8 +304,10 @@ int cmd_collect_hw(int argc, char **argv)
 		return EXIT_BADINPUT;
 	pargv = argv + optind;
 	prog = resolve_prog(pargv[0]);
-	if (!prog)
+	if (!prog || check_machine(prog)) {
+		free(prog);
 		return EXIT_BADINPUT;
+	}
 	aj = json__argv(argc - optind, pargv);
 	{
 		struct hw_run_opts ro = {

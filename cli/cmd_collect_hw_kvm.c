@@ -133,9 +133,9 @@ static int collect_one(struct store *s, const struct kvm_opts *o, int *bad)
 		run_id = kvm_ingest(s, o, kvm_guest_arch(o->dev_kvm), &r, &n_marks);
 	}
 	if (run_id >= 0) {
-		printf("%s run %lld: %s, %zu marks, wall %.3f s\n", platform__name(PLAT_HW_KVM), (long long)run_id,
-		       run_status__name(r.status),
-		       n_marks, (double)r.wall_ns / 1e9);
+		note("%s run %lld: %s, %zu marks, wall %.3f s", platform__name(PLAT_HW_KVM), (long long)run_id,
+		     run_status__name(r.status),
+		     n_marks, (double)r.wall_ns / 1e9);
 		*bad |= r.status != RUN_OK;
 	}
 	kvm_run__free(&r);

@@ -38,6 +38,9 @@ static const char usage_text[] =
 	"  --fail-on-error      exit 1 when a run failed or timed out\n"
 	"  --plugin-opt K=V     plugin option, repeatable (mode=exact, mem=on, mix=on,\n"
 	"                       marksyms=off, marksyms_limit=N...)\n"
+	"  --sysroot DIR        user mode: where a dynamically linked program of another\n"
+	"                       machine finds its loader and libraries (QEMU's -L; default\n"
+	"                       $QEMU_LD_PREFIX, else Debian's /usr/<arch>-linux-gnu)\n"
 	"  --qemu PATH          QEMU binary (default qemu-riscv64/qemu-x86_64 by the ELF,\n"
 	"                       qemu-system-<arch> with --system)\n"
 	"  --system             system emulation: QEMU's arguments follow --\n"
@@ -57,7 +60,7 @@ static const char usage_text[] =
 
 struct qemu_opts {
 	struct collect_common com;
-	const char *qemu, *elf, *until_console, *ingest;
+	const char *qemu, *elf, *until_console, *ingest, *sysroot;
 	int system;
 	const char *plugin_opts[MAX_PLUGIN_OPTS];
 	int n_plugin_opts;
@@ -120,6 +123,8 @@ static void check_opts(const struct qemu_opts *o)
 		if (!strcmp(o->argv[i], "-smp") && smp_cpus(o->argv[i + 1]) > 1)
 			usage_die("-smp %s: the plugin counts exactly on one vCPU only (QEMU 7.2 inline "
 				  "counters are shared); use -smp 1", o->argv[i + 1]);
+	if (o->sysroot && (o->system || o->ingest))
+		usage_die("--sysroot is for running a program in user mode");
 	if (!o->system && (o->n_trapvec || o->n_guest))
 		usage_die("%s needs --system (user mode has no trap vectors)",
 			  o->n_trapvec ? "--trapvec" : "--guest");
@@ -131,6 +136,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		COLLECT_COMMON_OPTIONS,
 		{ "plugin-opt", required_argument, NULL, 'o' },
 		{ "qemu", required_argument, NULL, 'q' },
+		{ "sysroot", required_argument, NULL, 'L' },
 		{ "system", no_argument, NULL, 's' },
 		{ "elf", required_argument, NULL, 'e' },
 		{ "trapvec", required_argument, NULL, 'T' },
@@ -150,6 +156,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 			continue;
 		switch (c) {
 		case 'q': o->qemu = optarg; break;
+		case 'L': o->sysroot = optarg; break;
 		case 's': o->system = 1; break;
 		case 'e': o->elf = optarg; break;
 		case 'u': o->until_console = optarg; break;
@@ -240,7 +247,7 @@ int cmd_collect_qemu(int argc, char **argv)
 	struct store *s = NULL;
 	struct symtab *syms;
 	const char *arch, *elf_path;
-	char *opts = NULL;
+	char *opts = NULL, *sysroot = NULL;
 	int ret = EXIT_BADINPUT, bad;
 
 	parse_opts(argc, argv, &o);
@@ -248,6 +255,11 @@ int cmd_collect_qemu(int argc, char **argv)
 	syms = load_elf(elf_path, &arch, &bad);
 	if (bad)
 		return EXIT_BADINPUT;
+	if (!o.system && !o.ingest && qemu__sysroot(elf_path, o.sysroot, &sysroot)) {
+		if (syms)
+			symtab__free(syms);
+		return EXIT_BADINPUT;
+	}
 	w = (struct qemu_plugin_words){ o.plugin_opts, o.trapvec, o.guest,
 					o.n_plugin_opts, o.n_trapvec, o.n_guest };
 	opts = qemu_plugin_opts__build(&w, o.system, syms);
@@ -260,7 +272,7 @@ int cmd_collect_qemu(int argc, char **argv)
 					       .system = o.system, .rep = o.com.rep, .elf_syms = syms };
 		struct qemu_collect c = { .plugin_opts = opts, .name = name, .arch = arch,
 					  .elf_path = elf_path, .cell = o.com.cell, .elf_syms = syms,
-					  .rep = o.com.rep };
+					  .rep = o.com.rep, .sysroot = sysroot };
 
 		/* --ingest: a plugin output file made elsewhere (the plugin run standalone) */
 		if (o.ingest)
@@ -269,6 +281,7 @@ int cmd_collect_qemu(int argc, char **argv)
 			ret = collect(s, &o, &c);
 	}
 	free(opts);
+	free(sysroot);
 	if (syms)
 		symtab__free(syms);
 	store__close(s);

@@ -1,7 +1,8 @@
 /*
- * cmd_import_perf_stat.c - "emudiff import perf-stat FILE": `perf stat -x,`
- * output (with or without -r) as one `import` run, so that a board without
- * emudiff installed can still contribute measurements. Events perf could not
+ * cmd_import_perf_stat.c - "emudiff import perf-stat FILE": perf stat's
+ * output (its default text, `-x,` CSV or `-j` JSON, with or without -r) as
+ * one `import` run, so that a board without emudiff installed can still
+ * contribute measurements. Events perf could not
  * count are recorded as unsupported in config_json, never as 0 (collect/'s
  * perf_stat__ingest()).
  */
@@ -18,9 +19,11 @@
 static const char usage_text[] =
 	"usage: emudiff import perf-stat [options] FILE\n"
 	"\n"
-	"  FILE              output of `perf stat -x, [-r N] -e ... -- PROG` (its stderr)\n"
+	"  FILE              what `perf stat [-r N] [-e ...] PROG` printed (its stderr):\n"
+	"                    its default text, or the -x, CSV or -j JSON form\n"
 	"  --db F            results store (default $EMUDIFF_DB or emudiff.db)\n"
-	"  --name W          workload name (default: FILE's basename without extension)\n"
+	"  --name W          workload name (default: the basename of the program that\n"
+	"                    the text names, else FILE's basename without extension)\n"
 	"  --arch A          architecture of the machine measured (default unknown)\n"
 	"  --platform P      hw or import (default import)\n"
 	"  --rep R           repetition number (default 0)\n"
@@ -70,6 +73,16 @@ static const char *parse_opts(struct import_ingest *in, const char **db, int arg
 	return argv[optind];
 }
 
+/* The basename of the program of the command line perf names ("/usr/bin/xz -T1 f" -> "xz"). */
+static char *program_name(const char *command)
+{
+	char *prog = xasprintf("%.*s", (int)strcspn(command, " "), command), *name;
+
+	name = xstrdup(path__base(prog));
+	free(prog);
+	return name;
+}
+
 int cmd_import_perf_stat(int argc, char **argv)
 {
 	struct import_ingest in = { .platform = PLAT_IMPORT };
@@ -95,7 +108,8 @@ int cmd_import_perf_stat(int argc, char **argv)
 		return EXIT_BADINPUT;
 	}
 	fclose(f);
-	dflt = import__default_name(in.file);
+	dflt = ps.command && strcmp(ps.command, "system wide") ? program_name(ps.command)
+							       : import__default_name(in.file);
 	if (!in.workload.name)
 		in.workload.name = dflt;
 	st = store__open(db ? db : store__default_path(), STORE_CREATE);

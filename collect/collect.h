@@ -62,8 +62,14 @@ struct qemu_collect {
 	const char *until_console; /* system mode: stop when this appears on the console */
 	const char *name, *arch, *elf_path, *cell;
 	const struct symtab *elf_syms; /* system mode's --elf, for symbolizing events */
+	const char *sysroot;       /* user mode: QEMU's -L (qemu__sysroot); NULL: none */
 	int rep, reps;
 };
+/* qemu_sysroot.c: the sysroot user-mode QEMU needs for the program prog:
+ * given (--sysroot), else QEMU_LD_PREFIX, else Debian's /usr/<arch>-linux-gnu
+ * for a dynamically linked program of another machine; *dir NULL when none is
+ * needed (caller frees). 0, or -1 with a one-line error naming prog. */
+int qemu__sysroot(const char *prog, const char *given, char **dir);
 /* 0 when every run was ok, 1 when some failed or timed out (stored), -1 on
  * bad input or an error (printed; the run in question not stored). An
  * interrupt ends it early: see qemu__interrupted(). */
@@ -94,6 +100,7 @@ struct qemu_run_record {
 	char *const *argv; /* the workload's words, for the workload's argv */
 	int system, rep;
 	const char *plugin_opts, *qemu_version, *qemu_binary, *until_console;
+	const char *sysroot; /* QEMU's -L, NULL: none */
 	const struct symtab *elf_syms; /* NULL: events keep their addresses */
 	struct qemu_result result;
 	const struct console_run *console; /* system mode: the console's `@emudiff lat` events */

@@ -216,7 +216,7 @@ static int store_totals(struct store *st, int64_t run_id, const struct hw_run_re
 		double value;
 	} t[] = {
 		{ METRIC_TIME_NS, (double)r->time_ns },
-		{ "wall_ns", (double)r->wall_ns },
+		{ METRIC_WALL_NS, (double)r->wall_ns },
 		{ "max_rss_kb", (double)r->ru.ru_maxrss },
 		{ "minor_faults", (double)r->ru.ru_minflt },
 		{ "major_faults", (double)r->ru.ru_majflt },

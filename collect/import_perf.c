@@ -41,15 +41,24 @@ static char *perf_stat_config(const struct import_ingest *in, const struct perf_
 		return NULL;
 	json__str(&j, "$.collector", "perf-stat");
 	json__str(&j, "$.file", in->file);
+	json__str(&j, "$.form", perf_stat__form_name(ps->form));
 	json__bool(&j, "$.repeated", ps->repeated);
 	if (in->repeats)
 		json__int(&j, "$.repeats", in->repeats);
+	if (ps->command)
+		json__str(&j, "$.command", ps->command);
+	if (ps->runs)
+		json__int(&j, "$.runs", ps->runs);
+	if (ps->elapsed_var_pct >= 0)
+		json__num(&j, "$.variance_pct.\"seconds time elapsed\"", ps->elapsed_var_pct);
 	json__raw(&j, "$.unsupported", "{}");
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct perf_stat_row *r = &ps->rows[i];
 
 		snprintf(path, sizeof(path), "$.events[%zu]", i);
 		json__str(&j, path, r->event);
+		snprintf(path, sizeof(path), "$.printed.\"%s\"", r->event);
+		json__str(&j, path, r->text);
 		if (!r->supported) {
 			snprintf(path, sizeof(path), "$.unsupported.\"%s\"", r->event);
 			json__str(&j, path, r->why);
@@ -60,7 +69,8 @@ static char *perf_stat_config(const struct import_ingest *in, const struct perf_
 			json__num(&j, path, r->variance_pct);
 		}
 		if (r->pct_running >= 0 && r->pct_running < 100) {
-			/* perf already scaled the value by time_enabled / time_running */
+			/* multiplexed: perf already scaled the value by time_enabled /
+			 * time_running; stored as printed, the fraction counted noted */
 			snprintf(path, sizeof(path), "$.scaled.\"%s\"", r->event);
 			json__num(&j, path, r->pct_running);
 		}
@@ -72,6 +82,12 @@ static char *perf_stat_config(const struct import_ingest *in, const struct perf_
 
 static int perf_stat_rows(struct store *st, int64_t run_id, const struct perf_stat *ps)
 {
+	static const char *const times[] = { METRIC_WALL_NS, METRIC_USER_NS, METRIC_SYS_NS };
+	const double secs[] = { ps->elapsed_s, ps->user_s, ps->sys_s };
+
+	for (int k = 0; k < 3; k++)
+		if (secs[k] >= 0 && store__run_metric_set(st, run_id, times[k], secs[k] * 1e9))
+			return -1;
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct perf_stat_row *r = &ps->rows[i];
 		double scaled;

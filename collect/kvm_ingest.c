@@ -127,7 +127,7 @@ static int add_metrics(struct store *s, int64_t run_id, const struct kvm_run *r)
 	uint64_t exits = 0;
 	int sampled = 0;
 
-	if (store__run_metric_set(s, run_id, "wall_ns" /* no word in vocab.h yet */, (double)r->wall_ns))
+	if (store__run_metric_set(s, run_id, METRIC_WALL_NS, (double)r->wall_ns))
 		return -1;
 	for (int i = 0; i < r->n_counters; i++)
 		if (r->counters[i].counted &&

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 /* Run metrics of this collector alone (the shared ones are in vocab.h). */
-#define METRIC_WALL_NS "wall_ns"
 #define METRIC_EXIT_CODE "exit_code"
 #define METRIC_CHILDREN "children"
 #define METRIC_INSNS_CHILDREN "insns_children"
@@ -223,6 +222,8 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 		snprintf(path, sizeof(path), "$.%s", keys[k]);
 		json__str(&j, path, vals[k]);
 	}
+	if (rec->sysroot)
+		json__str(&j, "$.sysroot", rec->sysroot);
 	if (o && o->n_children)
 		json__int(&j, "$.forked", (int64_t)o->n_children);
 	/* align/ rolls up only the marker intervals below this seq */
@@ -390,8 +391,8 @@ int64_t qemu__ingest(struct store *s, const struct qemu_run_record *rec, const s
 	      (rec->console && latency__store_console(s, run, rec->console, QEMU_VIRT_TIMEBASE_HZ));
 	if (store__ingest_end(s, bad))
 		return -1;
-	printf("run %lld: %s, %s, %zu marks, %s\n", (long long)run, ri.platform, ri.status,
-	       o ? o->main->n_marks : 0, o ? "plugin output ingested" : "no plugin output");
+	note("run %lld: %s, %s, %zu marks, %s", (long long)run, ri.platform, ri.status,
+	     o ? o->main->n_marks : 0, o ? "plugin output ingested" : "no plugin output");
 	if (o && o->n_children)
 		warning("%s: the guest forked %zu child process(es); their %llu instructions are "
 			"stored as insns_children, regions and markers are the parent's", rec->label,

@@ -291,8 +291,12 @@ static void build_argv(struct session *ss, const struct qemu_collect *c)
 		ss->qemu = qemu__default_binary(c->system, c->arch);
 	ss->plugin_arg = xasprintf("%s,out=%s%s%s", c->plugin, ss->outfile, *c->plugin_opts ? "," : "",
 				   c->plugin_opts);
-	ss->argv = xcalloc((size_t)c->argc + 4, sizeof(*ss->argv));
+	ss->argv = xcalloc((size_t)c->argc + 6, sizeof(*ss->argv));
 	ss->argv[n++] = (char *)ss->qemu;
+	if (!c->system && c->sysroot) {
+		ss->argv[n++] = "-L";
+		ss->argv[n++] = (char *)c->sysroot;
+	}
 	if (!c->system) {
 		ss->argv[n++] = "-plugin";
 		ss->argv[n++] = ss->plugin_arg;
@@ -392,7 +396,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		.elf_path = c->elf_path, .cell = c->cell, .label = label,
 		.argc = c->argc, .argv = c->argv, .system = c->system, .rep = rep,
 		.plugin_opts = *c->plugin_opts ? c->plugin_opts : "-", .qemu_version = ss->version,
-		.qemu_binary = ss->qemu, .until_console = c->until_console,
+		.qemu_binary = ss->qemu, .until_console = c->until_console, .sysroot = c->sysroot,
 		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
 		.console = lat.n_runs ? &lat.runs[0] : NULL,
 	};

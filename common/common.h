@@ -28,6 +28,9 @@ enum {
 int error(const char *fmt, ...) EMUDIFF_PRINTF(1, 2);
 /* Print "warning: ..." to stderr. */
 void warning(const char *fmt, ...) EMUDIFF_PRINTF(1, 2);
+/* Print a progress line (what a collector stored) to stderr, unprefixed:
+ * a workload's stdout stays the workload's alone. */
+void note(const char *fmt, ...) EMUDIFF_PRINTF(1, 2);
 /* Print "fatal: ..." to stderr and exit with EXIT_BADINPUT. */
 _Noreturn void die(const char *fmt, ...) EMUDIFF_PRINTF(1, 2);
 /* Print "usage: ..." to stderr and exit with EXIT_BADINPUT. */

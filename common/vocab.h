@@ -27,7 +27,9 @@ const char *run_status__name(int s);
 int run_status__parse(const char *s);
 
 /* region.key: m:<from>-><to>#<n> (marker pair), s:<symbol> (whole run),
- * ms:<from>-><to>/<symbol> (a symbol within a marker phase). */
+ * ms:<from>-><to>/<symbol> (a symbol within a marker phase). A symbol of a
+ * shared object is <symbol>@<basename of the mapped file> ("memcpy@libc.so.6",
+ * "[unknown]@liblzma.so.5.4.1"); the program's own keep bare names. */
 #define REGION_KEY_MARK "m:"
 #define REGION_KEY_SYMBOL "s:"
 #define REGION_KEY_MARK_SYMBOL "ms:"
@@ -56,6 +58,9 @@ static inline int region_key__is(const char *key, const char *prefix)
 #define METRIC_LATENCY_SUFFIX "_ns"
 /* latency_sample.region_key of samples outside any marker pair: the whole run */
 #define LATENCY_KEY_RUN "run"
+#define METRIC_WALL_NS "wall_ns" /* a run's elapsed time */
+#define METRIC_USER_NS "user_ns" /* its user and system CPU time (perf stat's) */
+#define METRIC_SYS_NS "sys_ns"
 
 /* event_count.kind */
 #define EVENT_SYSCALL "syscall"

@@ -333,27 +333,38 @@ int cyclictest__parse(FILE *f, const char *path, struct cyclictest *ct);
 double *cyclictest__samples(const struct cyclictest *ct, size_t *n, uint64_t *overflows);
 void cyclictest__free(struct cyclictest *ct);
 
-/* ---- perf stat -x, CSV --------------------------------------------------- */
+/* ---- perf stat: -x, CSV, the human-readable default, -j JSON ------------- */
 
 struct perf_stat_row {
 	char *event;       /* as perf names it: "task-clock", "cycles:u" */
 	int supported;     /* 0: <not supported> / <not counted> */
 	char *why;         /* "not supported", "not counted" */
-	double value;
+	double value;      /* as perf printed it (scaled by perf when multiplexed) */
+	char *text;        /* the value's text as perf printed it: "1,234,567", "0.95" */
 	char *unit;        /* "msec" or "" */
 	double variance_pct; /* with -r; < 0 when absent */
-	double pct_running;  /* < 0 when absent */
+	double pct_running;  /* < 0 when absent; < 100: multiplexed, perf scaled the value */
 };
+
+enum perf_stat_form { PERF_STAT_CSV, PERF_STAT_TEXT, PERF_STAT_JSON };
 
 struct perf_stat {
 	struct perf_stat_row *rows;
 	size_t n;
-	int repeated; /* the -r form (variance column) */
+	int repeated;   /* the -r form (variance column or "(N runs)") */
+	enum perf_stat_form form;
+	char *command;  /* text form: the command of "stats for 'CMD'"; NULL */
+	int runs;       /* text form: N of "(N runs)"; 0 */
+	double elapsed_s, user_s, sys_s; /* text form: "seconds time elapsed/user/sys"; < 0 absent */
+	double elapsed_var_pct;          /* -r: the elapsed time's "( +- N% )"; < 0 absent */
 };
 
-/* Parse `perf stat -x,` output (with or without -r). -1 with "PATH:LINE: reason". */
+/* Parse perf stat's output: `-x,` CSV (with or without -r), the default
+ * human-readable text (with or without -r) or `-j` JSON lines, told apart by
+ * their first line. -1 with "PATH:LINE: reason". */
 int perf_stat__parse(FILE *f, const char *path, struct perf_stat *out);
 void perf_stat__free(struct perf_stat *s);
+const char *perf_stat__form_name(enum perf_stat_form form);
 /* Store metric name of a perf event name ("task-clock" -> "task_clock_ns"), NULL if unknown. */
 const char *perf_stat__metric(const char *event, const char *unit, double value, double *scaled);
 

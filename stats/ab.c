@@ -8,9 +8,13 @@
  * CIs lie on opposite sides of 1, magnitude when they do not overlap,
  * agrees when they overlap, inconclusive without enough runs.
  *
- * The same, per common region: every marker region whose key both workloads
- * have (the same phase in a unikernel and a Linux variant) gets its own rows
- * with region_key set, from the region's cost in each ok run.
+ * The same, per common region: marker regions are matched by their markers'
+ * names (the same phase in a unikernel and a Linux variant, whatever their
+ * ids), unnamed ones by their keys; each match gets its own rows with
+ * region_key set (A's key), from the region's cost in each ok run. A pair
+ * whose regions share marker ids under different names is refused region by
+ * region (a warning names both); workloads without marker regions are
+ * matched by symbol.
  */
 #include "engine.h"
 #include "common.h"
@@ -186,17 +190,18 @@ static int region_ratio(struct engine *e, struct pair_plans *pp, int kind, const
 			       e->o->confidence, r, ci);
 }
 
-/* one ab_compare row: the whole run (key NULL, pp NULL) or the common region key */
+/* one ab_compare row: the whole run (keys NULL, pp NULL) or the region key of
+ * A matched to key_b of B */
 static int compare(struct engine *e, sqlite3_stmt *ins, const char *pair, const struct side *a,
 		   const struct side *b, const char *emu_metric, const char *hw_metric, const char *key,
-		   struct pair_plans *pp)
+		   const char *key_b, struct pair_plans *pp)
 {
 	size_t nae, nbe, nah, nbh;
 	int ma, mb, mc, md, ok_e, ok_h;
 	double *ae = run_costs(e->db, a->workload_id, a->emu_p, emu_metric, key, &nae, &ma);
-	double *be = run_costs(e->db, b->workload_id, b->emu_p, emu_metric, key, &nbe, &mb);
+	double *be = run_costs(e->db, b->workload_id, b->emu_p, emu_metric, key_b, &nbe, &mb);
 	double *ah = run_costs(e->db, a->workload_id, a->hw_p, hw_metric, key, &nah, &mc);
-	double *bh = run_costs(e->db, b->workload_id, b->hw_p, hw_metric, key, &nbh, &md);
+	double *bh = run_costs(e->db, b->workload_id, b->hw_p, hw_metric, key_b, &nbh, &md);
 	double re, rh;
 	struct boot_ci ce, ch;
 	char stream[320], es[96], hs[96], reason[768], where[256] = "";
@@ -210,7 +215,9 @@ static int compare(struct engine *e, sqlite3_stmt *ins, const char *pair, const 
 	ok_e = !(pp ? region_ratio(e, pp, 0, a, b, ae, nae, be, nbe, pair, stream, &re, &ce)
 		    : stats__ratio_ci(ae, nae, be, nbe, e->o->resamples, engine__seed(e->o->seed, pair, stream),
 				      e->o->confidence, &re, &ce));
-	if (key)
+	if (key && strcmp(key, key_b))
+		snprintf(where, sizeof(where), "in region %s (%s of '%s'), ", key, key_b, b->name);
+	else if (key)
 		snprintf(where, sizeof(where), "in region %s, ", key);
 	snprintf(stream, sizeof(stream), "ab:hw:%s%s%s", hw_metric, key ? ":" : "", key ? key : "");
 	ok_h = !(pp ? region_ratio(e, pp, 1, a, b, ah, nah, bh, nbh, pair, stream, &rh, &ch)
@@ -278,29 +285,112 @@ out:
 	return ret;
 }
 
-/* The marker region keys both workloads have, sorted. */
-static char **common_keys(struct engine *e, const struct side *a, const struct side *b, size_t *n)
+/* A marker region of one side: its key, and its name key "FROM->TO#n" by
+ * its markers' names (NULL when its first marker has no name; TO "?" when
+ * the second's is not known). */
+struct mregion {
+	char *key, *name, *nk;
+	int from, to;
+	unsigned occ;
+};
+
+static void mregions__free(struct mregion *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].key);
+		free(r[i].name);
+		free(r[i].nk);
+	}
+	free(r);
+}
+
+/* The regions of workload wid whose keys start with prefix, sorted by key;
+ * marker regions get their name keys. */
+static struct mregion *load_regions(sqlite3 *db, int64_t wid, const char *prefix, size_t *n)
 {
 	sqlite3_stmt *st;
-	char **keys = NULL;
+	struct mregion *r = NULL;
 	size_t alloc = 0;
 
 	*n = 0;
-	if (sqlite3_prepare_v2(e->db,
-			       "SELECT ga.key FROM region ga JOIN region gb ON gb.workload_id = ?2 AND gb.key = ga.key"
-			       " WHERE ga.workload_id = ?1 AND substr(ga.key, 1, 2) = '" REGION_KEY_MARK "' ORDER BY ga.key",
-			       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, "SELECT key, name FROM region WHERE workload_id = ?1 AND substr(key, 1, length(?2)) = ?2"
+				   " ORDER BY key", -1, &st, NULL) != SQLITE_OK)
 		return NULL;
-	sqlite3_bind_int64(st, 1, a->workload_id);
-	sqlite3_bind_int64(st, 2, b->workload_id);
+	sqlite3_bind_int64(st, 1, wid);
+	sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+
 		if (*n == alloc) {
 			alloc = alloc ? 2 * alloc : 64;
-			keys = xrealloc(keys, alloc * sizeof(*keys));
+			r = xrealloc(r, alloc * sizeof(*r));
 		}
-		keys[(*n)++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+		memset(&r[*n], 0, sizeof(r[*n]));
+		r[*n].key = xstrdup((const char *)sqlite3_column_text(st, 0));
+		r[*n].name = name ? xstrdup(name) : NULL;
+		sscanf(r[*n].key, REGION_KEY_MARK "%d->%d#%u", &r[*n].from, &r[*n].to, &r[*n].occ);
+		(*n)++;
 	}
 	sqlite3_finalize(st);
+	/* a region is named after its first marker: the names of the ids */
+	for (size_t i = 0; i < *n && !strcmp(prefix, REGION_KEY_MARK); i++) {
+		const char *to = NULL;
+
+		for (size_t j = 0; j < *n && !to; j++)
+			if (r[j].from == r[i].to)
+				to = r[j].name;
+		/* the last marker starts no region: its name is not known here */
+		if (r[i].name)
+			r[i].nk = xasprintf("%s->%s#%u", r[i].name, to ? to : "?", r[i].occ);
+	}
+	return r;
+}
+
+/* Which region of B each region of A is compared with: keys[2 * i] of A,
+ * keys[2 * i + 1] of B. Marker regions by their markers' names, unnamed ones
+ * by key; symbol regions (by name) when neither side has marker regions.
+ * Regions with the same marker ids but other names refuse the pair's regions
+ * (NULL, with a warning naming both). */
+static char **matched_regions(struct engine *e, const char *pair, const struct side *a, const struct side *b,
+			      size_t *n)
+{
+	size_t na, nb;
+	struct mregion *ra = load_regions(e->db, a->workload_id, REGION_KEY_MARK, &na);
+	struct mregion *rb = load_regions(e->db, b->workload_id, REGION_KEY_MARK, &nb);
+	const char *prefix = na || nb ? NULL : REGION_KEY_SYMBOL;
+	char **keys = NULL;
+
+	*n = 0;
+	if (prefix) {
+		mregions__free(ra, na);
+		mregions__free(rb, nb);
+		ra = load_regions(e->db, a->workload_id, prefix, &na);
+		rb = load_regions(e->db, b->workload_id, prefix, &nb);
+	}
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if (ra[i].nk && rb[j].nk && !strcmp(ra[i].key, rb[j].key) && strcmp(ra[i].nk, rb[j].nk)) {
+				warning("%s: ab_pair '%s': regions not compared: %s is '%s' in '%s' but '%s' in '%s' "
+					"(the same marker ids, other names)", e->path, pair, ra[i].key, ra[i].nk, a->name,
+					rb[j].nk, b->name);
+				goto out;
+			}
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++) {
+			int same = ra[i].nk || rb[j].nk ? ra[i].nk && rb[j].nk && !strcmp(ra[i].nk, rb[j].nk)
+							 : !strcmp(ra[i].key, rb[j].key);
+
+			if (!same)
+				continue;
+			keys = xrealloc(keys, (*n + 1) * 2 * sizeof(*keys));
+			keys[2 * *n] = xstrdup(ra[i].key);
+			keys[2 * *n + 1] = xstrdup(rb[j].key);
+			(*n)++;
+			break;
+		}
+out:
+	mregions__free(ra, na);
+	mregions__free(rb, nb);
 	return keys;
 }
 
@@ -368,19 +458,23 @@ int engine__ab(struct engine *e)
 			continue;
 		}
 		hw_metric = ab_hw_metric(e, &s[0], &s[1]);
-		if (compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, NULL, NULL) ||
-		    compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, NULL, NULL))
+		if (compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, NULL, NULL, NULL) ||
+		    compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, NULL, NULL, NULL))
 			goto out;
 		{
 			size_t nk = 0;
-			char **keys = s[0].workload_id != s[1].workload_id ? common_keys(e, &s[0], &s[1], &nk) : NULL;
+			char **keys = s[0].workload_id != s[1].workload_id ? matched_regions(e, pair, &s[0], &s[1], &nk)
+									   : NULL;
 			struct pair_plans pp = { 0 };
 			int bad = 0;
 
 			for (size_t k = 0; k < nk; k++) {
-				bad = bad || compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, keys[k], &pp) ||
-				      compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, keys[k], &pp);
-				free(keys[k]);
+				const char *ka = keys[2 * k], *kb = keys[2 * k + 1];
+
+				bad = bad || compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, ka, kb, &pp) ||
+				      compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, ka, kb, &pp);
+				free(keys[2 * k]);
+				free(keys[2 * k + 1]);
 			}
 			free(keys);
 			pair_plans__free(&pp);

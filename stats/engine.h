@@ -167,6 +167,9 @@ int factor_boot__run(struct engine *e, const struct workload_data *w, struct wl_
 /* The findings of c's regions from its bootstrap: intervals and tests (factor_ci.c). */
 void factor_ci__collect(struct engine *e, const struct workload_data *w, struct wl_calc *c);
 /* Findings without a verdict, for why, for predictor q of every region of c. */
+/* The findings of region c->reg[r] without a verdict: why, and the runs counted (ne, nh). */
+void factor_ci__none_region(struct engine *e, const struct workload_data *w, const struct wl_calc *c, int q,
+			    size_t r, const char *why, size_t ne, size_t nh);
 void factor_ci__none(struct engine *e, const struct workload_data *w, const struct wl_calc *c,
 		     int q, const char *why);
 /* Per workload: region_stat, findings (collected), agreement, cost_model. */

@@ -51,18 +51,26 @@ static void finding_head(struct finding_row *f, const struct workload_data *w,
 	f->n_hw = (int)c->nh;
 }
 
+void factor_ci__none_region(struct engine *e, const struct workload_data *w, const struct wl_calc *c, int q,
+			    size_t r, const char *why, size_t ne, size_t nh)
+{
+	for (int b = 0; b < BASE_COUNT; b++) {
+		struct finding_row *f = finding_list__add(&e->findings);
+
+		finding_head(f, w, c, c->reg[r], q, b);
+		f->n_emu = (int)ne;
+		f->n_hw = (int)nh;
+		f->factor = f->ci_lo = f->ci_hi = f->pct_lo = f->pct_hi = NAN;
+		f->p_value = f->p_adj = f->pred_share = f->hw_share = f->hw_lo = f->hw_hi = NAN;
+		f->why = why;
+	}
+}
+
 void factor_ci__none(struct engine *e, const struct workload_data *w, const struct wl_calc *c,
 		     int q, const char *why)
 {
 	for (size_t r = 0; r < c->R; r++)
-		for (int b = 0; b < BASE_COUNT; b++) {
-			struct finding_row *f = finding_list__add(&e->findings);
-
-			finding_head(f, w, c, c->reg[r], q, b);
-			f->factor = f->ci_lo = f->ci_hi = f->pct_lo = f->pct_hi = NAN;
-			f->p_value = f->p_adj = f->pred_share = f->hw_share = f->hw_lo = f->hw_hi = NAN;
-			f->why = why;
-		}
+		factor_ci__none_region(e, w, c, q, r, why, c->ne, c->nh);
 }
 
 struct ci_job {

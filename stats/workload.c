@@ -74,6 +74,52 @@ static void mean_var(const double *x, size_t n, size_t R, double *mean, double *
 
 /* ---- per workload ---------------------------------------------------------- */
 
+/* The ok runs of platform p; of them, those with a value > 0 of metric m in region r. */
+static size_t ok_runs(const struct workload_data *w, int p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nruns; i++)
+		n += w->run[i].status == RUN_OK && w->run[i].platform == p;
+	return n;
+}
+
+static size_t ok_runs_valued(const struct workload_data *w, int p, int m, size_t r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nruns; i++)
+		n += w->run[i].status == RUN_OK && w->run[i].platform == p && workload_data__get(w, m, i, r) > 0;
+	return n;
+}
+
+/* Why region r gets no verdict when ne emulation or nh hardware runs with
+ * costs in the compared regions are too few: which side lacks what, there. */
+static const char *lacking_why(const struct workload_data *w, int emu_p, int hw_p, int insns_m, int hw_m,
+			       size_t r, size_t ne, size_t nh)
+{
+	size_t e_here = ok_runs_valued(w, emu_p, insns_m, r), h_here = ok_runs_valued(w, hw_p, hw_m, r);
+
+	if (ne >= 65536 || nh >= 65536)
+		return "more than 65535 runs on one side";
+	if (ne < 2 && ok_runs(w, emu_p) < 2)
+		return "emulation lacks runs: fewer than 2 ok emulation runs";
+	if (ne < 2 && !e_here)
+		return h_here ? "emulation lacks this region: no emulation run counted instructions in it, "
+				"hardware runs measured it"
+			      : "neither side measured this region";
+	if (ne < 2)
+		return "emulation lacks instruction counts: fewer than 2 emulation runs counted "
+		       "instructions in the compared regions";
+	if (ok_runs(w, hw_p) < 2)
+		return "hardware lacks runs: fewer than 2 ok hardware runs";
+	if (!h_here)
+		return e_here ? "hardware lacks this region: no hardware run measured the metric in it, "
+				"emulation runs counted instructions in it"
+			      : "neither side measured this region";
+	return "hardware lacks the metric: fewer than 2 hardware runs measured it in the compared regions";
+}
+
 static const char *hw_metric_name(const struct workload_data *w, const struct stats_options *o,
 				  int symbols, const size_t *hw_cand, size_t nh)
 {
@@ -221,9 +267,13 @@ static int choose(struct engine *e, struct workload_data *w, struct wl_calc *c)
 	c->ne = runs_with_cost(w, c->insns_m, c->emu_run, c->ne, c->reg, c->R);
 	c->nh = runs_with_cost(w, c->hw_m, c->hw_run, c->nh, c->reg, c->R);
 	if (c->ne < 2 || c->nh < 2 || c->ne >= 65536 || c->nh >= 65536) {
-		factor_ci__none(e, w, c, PRED_INSNS,
-				c->ne < 2 ? "fewer than 2 emulation runs with instruction counts"
-					  : "fewer than 2 hardware runs with this metric");
+		size_t ne_ok = ok_runs(w, c->emu_p), nh_ok = ok_runs(w, c->hw_p);
+
+		for (size_t r = 0; r < c->R; r++)
+			factor_ci__none_region(e, w, c, PRED_INSNS, r,
+					       lacking_why(w, c->emu_p, c->hw_p, c->insns_m, c->hw_m, c->reg[r],
+							   c->ne, c->nh),
+					       ne_ok, nh_ok);
 		return 1;
 	}
 	return 0;

@@ -1,4 +1,4 @@
-/* Fuzz target: `perf stat -x,` CSV for import perf-stat. */
+/* Fuzz target: perf stat output (text, -x, CSV, -j JSON) for import perf-stat. */
 #include "fuzz_input.h"
 #include "hw.h"
 

@@ -271,6 +271,100 @@ static void test_perf_stat(void)
 	messages_quiet(0);
 }
 
+/* Parse a data file; -1 when it is refused (quietly). */
+static int parse_stat(const char *name, struct perf_stat *s)
+{
+	FILE *f = data(name);
+	int rc;
+
+	messages_quiet(1);
+	rc = perf_stat__parse(f, name, s);
+	messages_quiet(0);
+	fclose(f);
+	return rc;
+}
+
+/* perf stat's default text and -j JSON, as perf 6.1 printed them here
+ * (tests/hw/data/README) and with multiplexing as perf documents it. */
+static void test_perf_stat_forms(void)
+{
+	static const char *const bad[] = { "perf-stat-malformed.txt", "perf-stat-truncated.txt",
+					   "perf-stat-malformed.json", "perf-stat-badvalue.txt" };
+	struct perf_stat s;
+
+	CHECK_EQ_INT(parse_stat("perf-stat-true.txt", &s), 0);
+	CHECK_EQ_INT(s.form, PERF_STAT_TEXT);
+	CHECK(s.command && !strcmp(s.command, "true"));
+	CHECK_EQ_INT(s.runs, 0);
+	CHECK_EQ_INT(s.repeated, 0);
+	CHECK_EQ_INT(s.n, 8);
+	CHECK(s.elapsed_s > 0 && s.user_s >= 0 && s.sys_s >= 0);
+	if (s.n == 8) {
+		CHECK(!strcmp(s.rows[0].event, "task-clock") && !strcmp(s.rows[0].unit, "msec"));
+		CHECK(!strcmp(s.rows[3].event, "page-faults") && !strcmp(s.rows[3].unit, "") && s.rows[3].supported);
+		CHECK(!strcmp(s.rows[4].event, "cycles") && !s.rows[4].supported);
+		CHECK(!strcmp(s.rows[4].why, "not supported") && !strcmp(s.rows[4].text, "<not supported>"));
+		CHECK(s.rows[0].pct_running < 0 && s.rows[0].variance_pct < 0);
+	}
+	perf_stat__free(&s);
+
+	CHECK_EQ_INT(parse_stat("perf-stat-true-r3.txt", &s), 0);
+	CHECK_EQ_INT(s.runs, 3);
+	CHECK_EQ_INT(s.repeated, 1);
+	CHECK_EQ_INT(s.n, 8);
+	CHECK(s.elapsed_s > 0 && s.elapsed_var_pct >= 0 && s.user_s < 0 && s.sys_s < 0);
+	CHECK(s.n == 8 && s.rows[0].variance_pct >= 0);
+	perf_stat__free(&s);
+
+	CHECK_EQ_INT(parse_stat("perf-stat-multiplexed.txt", &s), 0);
+	CHECK(s.command && !strcmp(s.command, "/usr/bin/xz -T1 -1 -k -c data20"));
+	CHECK_EQ_INT(s.runs, 5);
+	CHECK_EQ_INT(s.n, 10);
+	CHECK_NEAR(s.elapsed_s, 0.61352, 1e-12);
+	CHECK_NEAR(s.elapsed_var_pct, 0.41, 1e-12);
+	if (s.n == 10) {
+		CHECK_NEAR(s.rows[0].value, 612.31, 1e-9);
+		CHECK_NEAR(s.rows[1].variance_pct, 20.0, 1e-12);
+		CHECK(s.rows[2].variance_pct < 0 && s.rows[2].pct_running < 0);
+		/* the value as printed, perf's scaling kept; the fraction counted noted */
+		CHECK(!strcmp(s.rows[4].event, "cycles") && !strcmp(s.rows[4].text, "2,401,456,789"));
+		CHECK_NEAR(s.rows[4].value, 2401456789.0, 0);
+		CHECK_NEAR(s.rows[4].variance_pct, 0.38, 1e-12);
+		CHECK_NEAR(s.rows[4].pct_running, 59.53, 1e-12);
+		CHECK_NEAR(s.rows[7].pct_running, 100.0, 1e-12);
+		CHECK(!s.rows[8].supported && !strcmp(s.rows[8].why, "not counted"));
+		CHECK_NEAR(s.rows[8].pct_running, 0.0, 0);
+		CHECK(!strcmp(s.rows[9].event, "stalled-cycles-frontend") && !s.rows[9].supported);
+	}
+	perf_stat__free(&s);
+
+	CHECK_EQ_INT(parse_stat("perf-stat-grep.txt", &s), 0);
+	CHECK_EQ_INT(s.n, 4);
+	CHECK_NEAR(s.user_s, 0.00358, 1e-12);
+	CHECK(s.n == 4 && !strcmp(s.rows[3].event, "cpu_core/cycles/") && s.rows[3].pct_running == 91.62);
+	perf_stat__free(&s);
+
+	CHECK_EQ_INT(parse_stat("perf-stat-true.json", &s), 0);
+	CHECK_EQ_INT(s.form, PERF_STAT_JSON);
+	CHECK_EQ_INT(s.repeated, 0);
+	CHECK_EQ_INT(s.n, 8);
+	if (s.n == 8) {
+		CHECK(!strcmp(s.rows[0].event, "task-clock") && !strcmp(s.rows[0].unit, "msec"));
+		CHECK_NEAR(s.rows[0].pct_running, 100.0, 1e-12);
+		CHECK(!s.rows[7].supported && !strcmp(s.rows[7].event, "branch-misses"));
+	}
+	perf_stat__free(&s);
+	CHECK_EQ_INT(parse_stat("perf-stat-true-r3.json", &s), 0);
+	CHECK_EQ_INT(s.repeated, 1);
+	CHECK(s.n == 8 && s.rows[0].variance_pct >= 0);
+	perf_stat__free(&s);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK_EQ_INT(parse_stat(bad[i], &s), -1);
+		CHECK_EQ_INT(s.n, 0);
+	}
+}
+
 static const struct perf_script_sym *find_sym(const struct perf_script *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -341,6 +435,7 @@ int main(int argc, char **argv)
 	test_sample_and_tp();
 	test_console();
 	test_perf_stat();
+	test_perf_stat_forms();
 	test_perf_script();
 	return check_exit();
 }

@@ -477,6 +477,114 @@ int main(int argc, char **argv)
 			 " JOIN region g ON g.id = f.region_id WHERE w.name = 'unmarked' AND g.key <> 's:hot'"
 			 " AND f.verdict IN ('underestimates', 'overestimates')") == 0, "no other symbol flagged");
 
+	/* A/B regions by marker names: 'named-a' marks setup/work/end with ids
+	 * 1/2/3, 'named-b' with 5/6/7 (compared by name); 'clash-b' uses ids 1/2/3
+	 * for other phases (its regions refused, with both names on stderr) */
+	store__begin(s);
+	{
+		const char *wn[3] = { "named-a", "named-b", "clash-b" };
+		const int ids[3][3] = { { 1, 2, 3 }, { 5, 6, 7 }, { 1, 2, 3 } };
+		const char *names[3][2] = { { "setup", "work" }, { "setup", "work" }, { "chase_setup", "syscalls" } };
+
+		for (int k = 0; k < 3; k++) {
+			int64_t w = store__workload(s, wn[k], NULL, NULL, NULL);
+
+			for (int i = 0; i < 6; i++) {
+				struct run_info re = { w, "qemu-user", "{}", i, "ok", 0, -1, NULL };
+				struct run_info rh = { w, "hw", "{}", i, "ok", 0, -1, NULL };
+				int64_t r1 = store__run_add(s, &re), r2 = store__run_add(s, &rh);
+
+				for (int g = 0; g < 2; g++) {
+					char key[32];
+					int64_t reg;
+
+					snprintf(key, sizeof(key), "m:%d->%d#1", ids[k][g], ids[k][g + 1]);
+					reg = store__region(s, w, key, names[k][g]);
+					store__region_metric_set(s, r1, reg, "insns", 1e6 * (g + 1) * (k + 1));
+					store__region_metric_set(s, r2, reg, "time_ns",
+								 1e6 * (g + 1) * (1 + gsl_ran_gaussian(rng, 0.01)));
+				}
+			}
+		}
+		store__exec(s, "INSERT INTO ab_pair VALUES ('by-name', 'named-a', 'named-b', NULL, NULL)");
+		store__exec(s, "INSERT INTO ab_pair VALUES ('clash', 'named-a', 'clash-b', NULL, NULL)");
+	}
+	store__commit(s);
+	{
+		char err[] = "/tmp/emudiff-test-ab-XXXXXX", buf[1024] = "";
+		int fd = mkstemp(err), saved = dup(2);
+		FILE *f;
+
+		fflush(stderr);
+		dup2(fd, 2);
+		run_stats(s, 1, &sum);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		f = fdopen(fd, "r");
+		rewind(f);
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+		unlink(err);
+		CHECKF(strstr(buf, "ab_pair 'clash': regions not compared: m:1->2#1 is 'setup->work#1' in 'named-a' "
+				   "but 'chase_setup->syscalls#1' in 'clash-b'"),
+		       "the refusal names both: '%s'", buf);
+	}
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'by-name' AND region_key = 'm:1->2#1'"
+			 " AND reason LIKE '%(m:5->6#1 of ''named-b'')%'") == 2, "setup matched by name across ids");
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'by-name' AND region_key IS NOT NULL") == 4,
+	       "both named regions compared");
+	CHECKF(fabs(query_d(s, "SELECT emu_ratio FROM ab_compare WHERE name = 'by-name' AND region_key = 'm:2->3#1'"
+			      " AND emu_metric = 'insns'") - 0.5) < 1e-9, "work: A/B instructions 0.5");
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'clash' AND region_key IS NOT NULL") == 0,
+	       "regions with the same ids and other names are not compared");
+	CHECKF(query_d(s, "SELECT count(*) FROM ab_compare WHERE name = 'clash' AND region_key IS NULL") == 2,
+	       "the whole runs of the refused pair are still compared");
+
+	/* too few runs with costs: the reason names the side, what it lacks, and the
+	 * ok runs there are (emulation runs with no instruction counts in regions
+	 * that only hardware saw, as a stripped program's library symbols) */
+	store__begin(s);
+	{
+		int64_t w = store__workload(s, "hwonly", NULL, NULL, NULL), w2 = store__workload(s, "hwfew", NULL, NULL, NULL);
+
+		for (int k = 0; k < 6; k++) {
+			int hw = k >= 3;
+			struct run_info ri = { w, hw ? "hw" : "qemu-user", "{}", k, k == 2 ? "failed" : "ok", 0, -1, NULL };
+			int64_t run = store__run_add(s, &ri);
+
+			if (hw)
+				store__region_metric_set(s, run, store__region(s, w, "s:[unknown]@liblzma.so.5", NULL),
+							 "samples", 100 + k);
+			else
+				store__run_metric_set(s, run, "insns", 1e6);
+			ri.workload_id = w2;
+			ri.platform = k == 5 ? "hw" : "qemu-user";
+			ri.status = "ok";
+			run = store__run_add(s, &ri);
+			store__region_metric_set(s, run, store__region(s, w2, "s:main", NULL),
+						 k == 5 ? "samples" : "insns", 1000 + k);
+		}
+	}
+	store__commit(s);
+	run_stats(s, 1, &sum);
+	{
+		char *why = query_s(s, "SELECT group_concat(DISTINCT f.verdict || ': ' || f.reason) FROM finding f"
+				       " JOIN workload w ON w.id = f.workload_id WHERE w.name = 'hwonly'");
+
+		CHECKF(why && !strcmp(why, "inconclusive: emulation lacks this region: no emulation run counted "
+					   "instructions in it, hardware runs measured it; 2 emulation and 3 hardware runs"),
+		       "hardware-only region: '%s'", why ? why : "(none)");
+		free(why);
+		why = query_s(s, "SELECT group_concat(DISTINCT f.verdict || ': ' || f.reason) FROM finding f"
+				 " JOIN workload w ON w.id = f.workload_id WHERE w.name = 'hwfew'");
+		CHECKF(why && !strcmp(why, "inconclusive: hardware lacks runs: fewer than 2 ok hardware runs; "
+					   "5 emulation and 1 hardware runs"),
+		       "one hardware run: '%s'", why ? why : "(none)");
+		free(why);
+	}
+
 	/* bad input rolls back: an unknown platform in ab_pair */
 	{
 		double before = query_d(s, "SELECT count(*) FROM finding");

@@ -37,10 +37,11 @@ insns=$(q "SELECT CAST(value AS INT) FROM run_metric WHERE metric = 'until_conso
 [ "$insns" -le "$(q "SELECT CAST(value AS INT) FROM run_metric WHERE metric = 'insns'")" ] ||
 	fail "more instructions to the prompt than in the whole run"
 # the console emudiff watched is the firmware's: OpenSBI, then U-Boot, which
-# prints its prompt "=> " last (emudiff's own summary line follows it)
+# prints its prompt "=> " last; emudiff's own summary line is on stderr
 grep -q '^OpenSBI v[0-9]' "$tmp/out" || fail "no OpenSBI banner on the console"
 grep -q '^U-Boot 20[0-9][0-9]\.[0-9][0-9]' "$tmp/out" || fail "no U-Boot banner on the console"
-grep -q '^=> *run 1: qemu-system, ok' "$tmp/out" || fail "the prompt is not the console's last output: $(tail -3 "$tmp/out")"
+tail -n 1 "$tmp/out" | grep -q "^=> *$" || fail "the prompt is not the console's last output: $(tail -3 "$tmp/out")"
+grep -q '^run 1: qemu-system, ok' "$tmp/err" || fail "no summary line on stderr: $(cat "$tmp/err")"
 
 # standalone, as README shows it: exit 0 at the prompt, the log holds it
 sh "$boot" --timeout $deadline --log "$tmp/serial.log" >"$tmp/alone" || fail "uboot-boot.sh exited $?"
