@@ -99,6 +99,23 @@ int collect_common__opt(struct collect_common *o, int c, const char *arg);
 /* Checks between the common options; usage error (exit 2) naming cmd. */
 void collect_common__check(const struct collect_common *o, const char *cmd);
 
+/*
+ * Client-server runs (cmd_driver.c): `collect qemu` and `collect hw` put
+ * COLLECT_DRIVER_OPTIONS in their table and offer each option to
+ * collect_driver__opt(); collect_driver__check() returns the options, or NULL
+ * when the run has no driver. collect_driver_usage is their help.
+ */
+struct driver_opts;
+enum { OPT_DRIVER = 0x400, OPT_PORT, OPT_READY_TIMEOUT, OPT_BUDGET };
+#define COLLECT_DRIVER_OPTIONS                                                                  \
+	{ "driver", required_argument, NULL, OPT_DRIVER }, { "port", required_argument, NULL, OPT_PORT }, \
+	{ "ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT },                             \
+	{ "budget", required_argument, NULL, OPT_BUDGET }
+extern const char collect_driver_usage[];
+void collect_driver__init(struct driver_opts *d);
+int collect_driver__opt(struct driver_opts *d, int c, const char *arg);
+const struct driver_opts *collect_driver__check(const struct driver_opts *d);
+
 /* What an importer does around its parser (cmd_util.c): the input file opened
  * for reading (NULL after "PATH: reason"); the store opened for in, with
  * in->workload.name defaulting to the file's basename (*dflt, caller frees). */

@@ -53,6 +53,8 @@ struct opts {
 	int warmup, sample_hz, pin, no_aslr, no_syscalls;
 	enum hw_mark_read mark_read;
 	size_t vary_env, mark_capacity;
+	struct driver_opts drv;            /* --driver: the workload is a server */
+	const struct driver_opts *driver; /* &drv when given, else NULL */
 };
 
 /* ---- the command --------------------------------------------------------- */
@@ -150,6 +152,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		COLLECT_COMMON_OPTIONS,
+		COLLECT_DRIVER_OPTIONS,
 		{ "warmup", required_argument, NULL, 'w' },
 		{ "pin", required_argument, NULL, 'p' },      { "events", required_argument, NULL, 'e' },
 		{ "sample", required_argument, NULL, 's' },   { "no-aslr", no_argument, NULL, 'A' },
@@ -162,9 +165,10 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	int c;
 
 	collect_common__init(&o->com);
+	collect_driver__init(&o->drv);
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, "+h", longopts)) != -1) {
-		if (collect_common__opt(&o->com, c, optarg))
+		if (collect_common__opt(&o->com, c, optarg) || collect_driver__opt(&o->drv, c, optarg))
 			continue;
 		switch (c) {
 		case 'e': o->events = optarg; break;
@@ -196,6 +200,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	if (optind >= argc)
 		usage_die("collect hw: no program given (emudiff collect hw [options] -- PROG ARGS)");
 	collect_common__check(&o->com, "collect hw");
+	o->driver = collect_driver__check(&o->drv);
 	if (o->pin >= 0 && o->pin >= sysconf(_SC_NPROCESSORS_CONF))
 		usage_die("--pin: no CPU %d on this machine", o->pin);
 }
@@ -256,12 +261,24 @@ static void warn_run(const struct hw_run_result *r, const struct opts *o, const 
 			(unsigned long long)r->sys_lost);
 }
 
+static int drive(void *arg, struct proc *server, int cap_ms)
+{
+	return driver__step(arg, server, cap_ms);
+}
+
 /* Warm-ups, then the measured invocations, each run and stored; the number of
  * measured ones that failed or timed out, or -1 when the collector failed. */
 static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in, struct hw_run_opts *ro)
 {
 	int failures = 0;
+	struct driver drv;
+	char why[200];
 
+	if (o->driver) {
+		ro->tick = drive;
+		ro->tick_arg = &drv;
+		in->driver = &drv;
+	}
 	for (int i = 0; i < o->warmup + o->com.reps; i++) {
 		struct hw_run_result r;
 		int64_t run_id;
@@ -269,8 +286,20 @@ static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in,
 		in->warmup = i < o->warmup;
 		in->rep = in->warmup ? i - o->warmup : o->com.rep + (i - o->warmup);
 		ro->env_pad = o->vary_env * (size_t)(in->rep > 0 ? in->rep : 0);
+		if (o->driver && driver__check(o->driver))
+			return -1;
+		if (o->driver)
+			driver__begin(&drv, o->driver);
 		if (hw_run(ro, &r))
 			return -1;
+		if (o->driver) {
+			int status = (int)r.status;
+
+			driver__conclude(&drv, &r.proc, &status, why, sizeof(why));
+			r.status = (enum run_status)status;
+			if (why[0])
+				warning("run %d: %s", in->rep, why);
+		}
 		warn_run(&r, o, in->machine, i == 0);
 		run_id = hw_ingest(st, in, &r);
 		if (run_id < 0) {
@@ -297,8 +326,10 @@ int cmd_collect_hw(int argc, char **argv)
 	char *prog, *aj = NULL, **pargv;
 	int n_ev = 0, failures, rc = EXIT_OK;
 
-	if (cmd_wants_help(argc, argv))
-		cmd_usage(usage_text, EXIT_OK);
+	if (cmd_wants_help(argc, argv)) {
+		fputs(usage_text, stdout);
+		cmd_usage(collect_driver_usage, EXIT_OK);
+	}
 	parse_opts(&o, argc, argv);
 	if (hw_event__parse_list(o.events ? o.events : hw_default_events, ev, &n_ev))
 		return EXIT_BADINPUT;

@@ -70,6 +70,7 @@ struct qemu_opts {
 	int n_guest;
 	char **argv; /* after -- */
 	int argc;
+	struct driver_opts drv; /* --driver: the workload is a server */
 };
 
 /* ---- options ---- */
@@ -134,6 +135,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 {
 	static const struct option longopts[] = {
 		COLLECT_COMMON_OPTIONS,
+		COLLECT_DRIVER_OPTIONS,
 		{ "plugin-opt", required_argument, NULL, 'o' },
 		{ "qemu", required_argument, NULL, 'q' },
 		{ "sysroot", required_argument, NULL, 'L' },
@@ -150,9 +152,10 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	collect_common__init(&o->com);
+	collect_driver__init(&o->drv);
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, "+h", longopts)) != -1) {
-		if (collect_common__opt(&o->com, c, optarg))
+		if (collect_common__opt(&o->com, c, optarg) || collect_driver__opt(&o->drv, c, optarg))
 			continue;
 		switch (c) {
 		case 'q': o->qemu = optarg; break;
@@ -161,7 +164,9 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		case 'e': o->elf = optarg; break;
 		case 'u': o->until_console = optarg; break;
 		case 'i': o->ingest = optarg; break;
-		case 'h': cmd_usage(usage_text, 0);
+		case 'h':
+			fputs(usage_text, stdout);
+			cmd_usage(collect_driver_usage, 0);
 		case 'o': add_plugin_opt(o, optarg); break;
 		case 'T':
 			if (o->n_trapvec == MAX_TRAPVEC)
@@ -223,6 +228,7 @@ static int collect(struct store *s, const struct qemu_opts *o, struct qemu_colle
 	c->timeout_s = o->com.timeout_s;
 	c->until_console = o->until_console;
 	c->reps = o->com.reps;
+	c->driver = collect_driver__check(&o->drv);
 	qemu__catch_interrupts();
 	rc = qemu__collect(s, c);
 	free((char *)c->plugin);

@@ -64,6 +64,7 @@ struct qemu_collect {
 	const struct symtab *elf_syms; /* system mode's --elf, for symbolizing events */
 	const char *sysroot;       /* user mode: QEMU's -L (qemu__sysroot); NULL: none */
 	int rep, reps;
+	const struct driver_opts *driver; /* a server with its load generator; NULL: none */
 };
 /* qemu_sysroot.c: the sysroot user-mode QEMU needs for the program prog:
  * given (--sysroot), else QEMU_LD_PREFIX, else Debian's /usr/<arch>-linux-gnu
@@ -80,6 +81,7 @@ struct qemu_outputs {
 	struct qemu_output *main;
 	size_t n_children;       /* FILE.<pid> files of forked children */
 	uint64_t insns_children; /* the sum of their total insns */
+	uint64_t syscalls_children; /* and of their system calls */
 };
 enum { QEMU_OUT_REFUSED = -1, QEMU_OUT_DAMAGED = -2 };
 /* Read path and its children's files, each checked against the mode and arch
@@ -104,6 +106,7 @@ struct qemu_run_record {
 	const struct symtab *elf_syms; /* NULL: events keep their addresses */
 	struct qemu_result result;
 	const struct console_run *console; /* system mode: the console's `@emudiff lat` events */
+	const struct driver *driver; /* a client-server run: the driver's report; NULL: none */
 };
 /* Store one run: its record and o (NULL: QEMU left no output), in one
  * transaction; prints "run N: ..." and returns N, or -1 with nothing stored. */
@@ -140,6 +143,7 @@ struct hw_ingest {
 	int rep, warmup;                /* a warm-up is stored with status warmup, no cell */
 	const char *cell;
 	struct hw_symcache *syms;
+	const struct driver *driver;    /* a client-server run: the driver's report; NULL: none */
 };
 /*
  * r as one `hw` run, in one transaction: marker hits and the counters read
@@ -321,5 +325,72 @@ void kvm_run__conclude(struct kvm_run *r, const struct proc *p, const struct kvm
  */
 int64_t kvm_ingest(struct store *s, const struct kvm_opts *o, const char *arch, const struct kvm_run *r,
 		   size_t *n_marks);
+
+/* ---- client-server cells: a load generator beside a server (driver.c) ---- */
+/*
+ * The collector starts the server (the workload) as usual and steps a driver
+ * from its supervision loop: readiness on 127.0.0.1:port within
+ * ready_timeout_s, then the driver command natively with its budget, then
+ * SIGTERM to the server (SIGKILL PROC_GRACE_S later). The driver's words
+ * may hold @port@ and @budget@ (the budget's number).
+ */
+struct driver_opts {
+	const char *cmd;        /* NULL: not a client-server run */
+	int port;
+	double ready_timeout_s;
+	double budget;          /* seconds (budget_is_time) or requests */
+	int budget_is_time;
+};
+enum { DRV_REQUESTS = 1, DRV_RPS = 2, DRV_P50 = 4, DRV_P90 = 8, DRV_P99 = 16, DRV_ERRORS = 32 };
+struct driver_result {
+	unsigned have; /* DRV_* bits of what the driver reported */
+	double requests, requests_per_s, p50_ns, p90_ns, p99_ns, errors;
+	int64_t ready_ns; /* server start to its first accepted connection */
+};
+enum driver_state { DRIVER_WAIT_READY, DRIVER_RUNNING, DRIVER_DONE };
+struct driver {
+	const struct driver_opts *o;
+	enum driver_state state;
+	int failed;        /* the run fails: why says why */
+	int server_killed; /* the server ignored SIGTERM and was killed */
+	char why[200];
+	char *name;        /* the driver's program */
+	int64_t start_ns;
+	struct proc proc;
+	int out_fd;
+	char *out;
+	size_t len, cap;
+	struct driver_result res;
+};
+/* "30s" (seconds) or "2000" / "2000r" (requests) into o; -1 if neither. */
+int driver_budget__parse(const char *s, struct driver_opts *o);
+/* The driver's words, substituted; NULL (error printed). */
+char **driver__argv(const struct driver_opts *o);
+/* Before the server starts: the driver is found and the port is free; -1
+ * with one line naming the driver or the port. */
+int driver__check(const struct driver_opts *o);
+/* At the server's start. */
+void driver__begin(struct driver *d, const struct driver_opts *o);
+/* From the server's supervision loop while it runs: the milliseconds until
+ * it wants to be stepped again, at most cap_ms. Stops the server when the
+ * driver is done or failed. */
+int driver__step(struct driver *d, struct proc *server, int cap_ms);
+/* After the server was reaped: the run's status (a timeout stays one) and
+ * why it failed: the driver failed or is missing, the server never listened,
+ * ended on its own, or did not stop within the grace and was killed. */
+void driver__conclude(struct driver *d, const struct proc *server, int *status, char *why, size_t size);
+/* The driver's setup and whether the server was killed, in config_json. */
+void driver__config(struct json *j, const struct driver *d);
+/* The driver's report (wrk --latency, redis-benchmark --csv, `@emudiff
+ * driver k=v` lines) into r (its ready_ns kept); -1 without a request count. */
+int driver__parse(const char *out, const struct driver_opts *o, struct driver_result *r);
+/* The server's totals, for the counts per request (< 0: unknown). */
+struct driver_counts {
+	double insns, syscalls;
+	int workers;
+};
+/* r's metrics and the per-request counts as run metrics of run (inside an
+ * ingest transaction); 0 or -1. */
+int driver__store(struct store *s, int64_t run, const struct driver_result *r, const struct driver_counts *c);
 
 #endif

@@ -172,6 +172,8 @@ static char *config_json(const struct hw_ingest *in, const struct hw_run_result 
 		json__int(&j, "$.syscalls.lost", (int64_t)r->sys_lost);
 		json__int(&j, "$.syscalls.runtime_discounted", (int64_t)r->runtime_syscalls_dropped);
 	}
+	if (in->driver)
+		driver__config(&j, in->driver);
 	if (r->exec_error[0])
 		json__str(&j, "$.exec_error", r->exec_error);
 	out = xstrdup(j.text);
@@ -299,6 +301,21 @@ static int store_syscalls(struct store *st, int64_t run_id, const struct hw_run_
 
 /* ---- the run ------------------------------------------------------------- */
 
+/* A client-server run: the driver's report and the server's counts per request
+ * (instructions of the whole process tree, counted with inherit). */
+static int hw_store_driver(struct store *st, const struct hw_ingest *in, int64_t run_id,
+			   const struct hw_run_result *r)
+{
+	struct driver_counts c = { -1, -1, 0 };
+
+	for (int e = 0; e < r->group.n && r->total_ok && r->total.counted; e++)
+		if (!strcmp(r->group.ev[e]->metric, METRIC_INSNS))
+			c.insns = r->total.value[e];
+	if (in->opts->syscalls && !r->syscall_errno && r->sys_lost == 0)
+		c.syscalls = (double)r->n_sys;
+	return driver__store(st, run_id, &in->driver->res, &c);
+}
+
 static int store_rows(struct store *st, const struct hw_ingest *in, int64_t wid, int64_t run_id,
 		      const struct hw_run_result *r)
 {
@@ -309,6 +326,8 @@ static int store_rows(struct store *st, const struct hw_ingest *in, int64_t wid,
 	if (store_marks(st, run_id, r) || store_totals(st, run_id, r))
 		return -1;
 	if (in->opts->syscalls && !r->syscall_errno && r->sys_lost == 0 && store_syscalls(st, run_id, r))
+		return -1;
+	if (in->driver && hw_store_driver(st, in, run_id, r))
 		return -1;
 	if (r->sample_event && r->samples &&
 	    (store__run_metric_set(st, run_id, "samples", (double)r->samples) ||

@@ -139,6 +139,17 @@ void qemu_outputs__remove_children(const char *path)
 	free_paths(paths, n);
 }
 
+/* The system calls of an output (user mode's syscall events). */
+static uint64_t qemu_output__syscalls(const struct qemu_output *out)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < out->n_events; i++)
+		if (!strcmp(out->events[i].kind, EVENT_SYSCALL))
+			n += out->events[i].count;
+	return n;
+}
+
 /* A forked child's file: checked like FILE, its total insns added up. */
 static int read_child(const char *path, int system, const char *arch, struct qemu_outputs *o)
 {
@@ -154,6 +165,7 @@ static int read_child(const char *path, int system, const char *arch, struct qem
 		rc = error("%s: forked child's plugin output has no 'total insns' line", path);
 	else
 		o->insns_children += insns;
+	o->syscalls_children += qemu_output__syscalls(&out);
 	qemu_output__free(&out);
 	return rc;
 }
@@ -167,6 +179,7 @@ int qemu_outputs__read(const char *path, const char *label, int system, const ch
 
 	o->n_children = 0;
 	o->insns_children = 0;
+	o->syscalls_children = 0;
 	if (qemu_output__read(path, o->main))
 		return QEMU_OUT_DAMAGED;
 	if (output_check(label ? label : path, o->main, system, arch)) {
@@ -226,6 +239,8 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 		json__str(&j, "$.sysroot", rec->sysroot);
 	if (o && o->n_children)
 		json__int(&j, "$.forked", (int64_t)o->n_children);
+	if (rec->driver)
+		driver__config(&j, rec->driver);
 	/* align/ rolls up only the marker intervals below this seq */
 	if (out && out->has_msym)
 		json__int(&j, "$.mark_symbols_complete", out->msym_complete);
@@ -357,6 +372,17 @@ static int store_output(struct store *s, int64_t wid, int64_t run,
 	if (store_marks(s, run, out) || store_events(s, run, out, rec->elf_syms) ||
 	    store_totals(s, run, out) || store_symbols(s, wid, run, out))
 		return -1;
+	if (rec->driver) {
+		uint64_t insns = 0;
+		struct driver_counts c = {
+			.insns = qemu_output__total(out, METRIC_INSNS, &insns) ? -1 : (double)(insns + o->insns_children),
+			.syscalls = (double)(qemu_output__syscalls(out) + o->syscalls_children),
+			.workers = 1 + (int)o->n_children,
+		};
+
+		if (driver__store(s, run, &rec->driver->res, &c))
+			return -1;
+	}
 	if (!rec->until_console || !rec->result.until_seen)
 		return 0;
 	if (store__run_metric_set(s, run, METRIC_UNTIL_CONSOLE_NS, (double)rec->result.until_ns))

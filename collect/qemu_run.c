@@ -210,7 +210,8 @@ static void judge(struct qemu_result *r, const struct proc *p, const struct qemu
 /* Run argv under the supervisor: QEMU's stdout is watched in system mode
  * (for --until-console, and copied to console_log), its stdin is /dev/null
  * in system mode. */
-static void run_once(char **argv, const struct qemu_collect *c, const char *console_log, struct qemu_result *r)
+static void run_once(char **argv, const struct qemu_collect *c, const char *console_log, struct qemu_result *r,
+		     struct driver *drv)
 {
 	struct console con = { .fd = -1, .needle = c->until_console };
 	int watch = c->until_console || console_log;
@@ -244,8 +245,13 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 	}
 	con.fd = pipefd[0];
 	con.window = c->until_console ? xmalloc(strlen(c->until_console) + 1) : NULL;
+	if (c->driver)
+		driver__begin(drv, c->driver);
 	while (!proc__step(&p)) {
 		int ms = proc__wait_ms(&p, con.fd >= 0 ? 50 : 10);
+
+		if (c->driver)
+			ms = driver__step(drv, &p, ms);
 
 		/* without this, a SIGINT to the collector alone would leave QEMU running */
 		if (interrupted)
@@ -261,6 +267,8 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 	fflush(stdout);
 	r->wall_ns = r->until_seen ? r->until_ns : now_ns() - p.start_ns;
 	judge(r, &p, c, argv[0]);
+	if (c->driver)
+		driver__conclude(drv, &p, &r->status, r->why, sizeof(r->why));
 	if (con.fd >= 0)
 		close(con.fd);
 	if (con.log)
@@ -366,11 +374,14 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	struct qemu_outputs outs = { .main = &main };
 	const char *label = c->elf_path ? c->elf_path : ss->qemu;
 	struct console_log lat = { 0 };
+	struct driver drv = { 0 };
 	int have_out = 0, rc;
 
 	unlink(ss->outfile);
 	qemu_outputs__remove_children(ss->outfile);
-	run_once(ss->argv, c, ss->console, r);
+	if (c->driver && driver__check(c->driver))
+		return -1;
+	run_once(ss->argv, c, ss->console, r, &drv);
 	if (interrupted) {
 		warning("interrupted: run %d not stored", rep);
 		return 0;
@@ -398,7 +409,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		.plugin_opts = *c->plugin_opts ? c->plugin_opts : "-", .qemu_version = ss->version,
 		.qemu_binary = ss->qemu, .until_console = c->until_console, .sysroot = c->sysroot,
 		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
-		.console = lat.n_runs ? &lat.runs[0] : NULL,
+		.console = lat.n_runs ? &lat.runs[0] : NULL, .driver = c->driver ? &drv : NULL,
 	};
 
 	rc = qemu__ingest(s, &rec, have_out ? &outs : NULL) < 0 ? -1 : 0;

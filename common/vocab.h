@@ -61,6 +61,18 @@ static inline int region_key__is(const char *key, const char *prefix)
 #define METRIC_WALL_NS "wall_ns" /* a run's elapsed time */
 #define METRIC_USER_NS "user_ns" /* its user and system CPU time (perf stat's) */
 #define METRIC_SYS_NS "sys_ns"
+/* Client-server cells (collect/driver.c): the driver's report and the
+ * server's counts per request. */
+#define METRIC_REQUESTS "requests"             /* requests the driver completed */
+#define METRIC_REQUESTS_PER_S "requests_per_s" /* its throughput */
+#define METRIC_REQ_P50_NS "req_p50_ns"         /* its latency percentiles */
+#define METRIC_REQ_P90_NS "req_p90_ns"
+#define METRIC_REQ_P99_NS "req_p99_ns"
+#define METRIC_REQ_ERRORS "req_errors"         /* socket errors and non-2xx/3xx answers */
+#define METRIC_READY_NS "ready_ns"             /* server start to its first accepted connection */
+#define METRIC_INSNS_PER_REQ "insns_per_req"   /* the server's instructions (all workers) / requests */
+#define METRIC_SYSCALLS_PER_REQ "syscalls_per_req"
+#define METRIC_WORKERS "workers"               /* the server's processes (parent + forked workers) */
 
 /* event_count.kind */
 #define EVENT_SYSCALL "syscall"

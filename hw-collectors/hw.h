@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "common.h"
 #include "vocab.h"
 
 /* ---- events ------------------------------------------------------------- */
@@ -145,6 +146,11 @@ struct hw_run_opts {
 		HW_MARK_READ_SYSCALL, /* time + one read(2) of the counting group per hit */
 		HW_MARK_READ_TIME,    /* time only */
 	} mark_read;
+	/* called from the supervision loop while the child runs (a client-server
+	 * run's driver, collect/driver.c): the milliseconds until the next call,
+	 * at most cap_ms; NULL: none */
+	int (*tick)(void *arg, struct proc *child, int cap_ms);
+	void *tick_arg;
 };
 
 struct hw_mark {
@@ -181,6 +187,7 @@ struct hw_syscall {
 
 struct hw_run_result {
 	enum run_status status; /* RUN_OK, RUN_FAILED, RUN_TIMEOUT */
+	struct proc proc;       /* the supervisor's record of the child, once reaped */
 	int exit_code;      /* exit status, 128+signal, -1 unknown */
 	int64_t wall_ns;    /* fork to reap */
 	int64_t time_ns;    /* exec to reap */

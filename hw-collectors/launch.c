@@ -382,6 +382,9 @@ static void launch_supervise(struct launch *l)
 		/* no pidfd: look at the child now and then */
 		int ms = proc__wait_ms(&l->proc, l->pidfd >= 0 ? INT_MAX : 20);
 
+		if (l->o->tick)
+			ms = l->o->tick(l->o->tick_arg, &l->proc, ms);
+
 		if (poll(p, (nfds_t)np, ms) < 0 && errno != EINTR) {
 			error("poll: %s", strerror(errno));
 			proc__wait(&l->proc);
@@ -404,6 +407,7 @@ static void launch_finish(struct launch *l)
 	r->time_ns = raw_ns() - l->c.t0;
 	r->wall_ns = raw_ns() - l->t_fork;
 	r->ru = l->proc.ru;
+	r->proc = l->proc;
 	ringset__drain(&l->srs, on_sample_record, &l->c);
 	ringset__drain(&l->yrs, on_syscall_record, &l->c);
 	r->samples_lost = ringset__lost(&l->srs);
