@@ -100,6 +100,11 @@ static void push_system(struct argv_buf *a, const struct study_words *w, const c
 	}
 }
 
+static void push_cb(void *a, const char *s)
+{
+	push(a, s);
+}
+
 static void push_int(struct argv_buf *a, long long v)
 {
 	char buf[32];
@@ -134,6 +139,7 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 	switch (c->platform) {
 	case PLAT_QEMU_USER:
 		push_words(&a, &w->opts[c->platform]);
+		study_serve__argv(w, push_cb, &a);
 		push(&a, "--");
 		push(&a, w->binary);
 		push_words(&a, &w->args);
@@ -145,6 +151,7 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 			push(&a, w->binary);
 		}
 		push_words(&a, &w->opts[c->platform]);
+		study_serve__argv(w, push_cb, &a);
 		push(&a, "--");
 		push_system(&a, &w->system, w->binary);
 		break;
@@ -162,6 +169,7 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 			push_int(&a, w->sample);
 		}
 		push_words(&a, &w->opts[c->platform]);
+		study_serve__argv(w, push_cb, &a);
 		push(&a, "--");
 		push(&a, w->binary);
 		push_words(&a, &w->args);

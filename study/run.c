@@ -287,10 +287,10 @@ static int pick_cell(const struct runner *r)
 	const struct study_cell *c;
 	int pick = -1;
 
-	if (r->njobs && study_platform_exclusive(r->jobs[0].cell->platform))
+	if (r->njobs && study_cell_exclusive(r->jobs[0].cell))
 		return -1;
 	c = &r->plan->cells[r->todo[r->next]];
-	if (!study_platform_exclusive(c->platform) || !r->njobs) {
+	if (!study_cell_exclusive(c) || !r->njobs) {
 		pick = r->next;
 	} else {
 		for (int k = r->next + 1; k < r->ntodo; k++) {
@@ -300,7 +300,7 @@ static int pick_cell(const struct runner *r)
 			o2 = &r->plan->cells[r->todo[k]];
 			if (o2->rep != c->rep)
 				break;
-			if (!study_platform_exclusive(o2->platform)) {
+			if (!study_cell_exclusive(o2)) {
 				pick = k;
 				break;
 			}

@@ -29,6 +29,14 @@ struct study_words {
 	int n;
 };
 
+/* A server workload's load generator (serve.c); driver NULL: none. */
+struct study_serve {
+	char *driver;        /* the driver's command line, as written */
+	int port;            /* the server's port on 127.0.0.1 */
+	char *ready_timeout; /* seconds, as written; NULL: the collector's default */
+	char *budget;        /* "30s" or "2000" (requests); NULL: the collector's default */
+};
+
 struct study_workload {
 	char *name;
 	int line;          /* line of the [workload NAME] header */
@@ -41,6 +49,7 @@ struct study_workload {
 	unsigned platforms; /* bit (1u << enum platform) */
 	int optional;      /* a missing binary skips the workload (with a warning) */
 	int reps, warmup, pin, timeout, sample;
+	struct study_serve serve;
 };
 
 struct study_pair {
@@ -122,6 +131,17 @@ struct study_result {
  */
 int study_run(struct store *st, const struct study_plan *plan, const struct study_run_opts *o,
 	      struct study_result *res);
+
+/* serve.c: a workload's key driver, port, ready_timeout or budget: 1 when
+ * taken, 0 when not one of them, -1 with the reason in err. */
+int study_serve__key(struct study_workload *w, const char *key, const char *v, char *err, size_t n);
+/* Checks between those keys once the section is read: 0, or -1 with err. */
+int study_serve__check(const struct study_workload *w, char *err, size_t n);
+void study_serve__free(struct study_serve *s);
+/* The collector options of the workload's driver, through push. */
+void study_serve__argv(const struct study_workload *w, void (*push)(void *a, const char *s), void *a);
+/* Does the cell run alone (hardware, or a server on its port)? */
+int study_cell_exclusive(const struct study_cell *c);
 
 /* Is the cell finished in the store? retry_failed: only an ok run counts. */
 int study_cell_done(struct store *st, const char *key, int retry_failed);

@@ -64,6 +64,7 @@ struct parse_ctx {
 	struct study_workload defaults;
 	unsigned *set;        /* per workload: SET_* bits */
 	unsigned study_set;   /* the same for [study] */
+	char err_serve[256];  /* a reason from serve.c */
 	char last_key[128];   /* key of the previous handler call (continuations) */
 	int *headers, nheaders; /* lines of every [section] header, and whether */
 	char *entered;          /* a key of that section reached the handler */
@@ -287,6 +288,10 @@ static int workload_key(struct parse_ctx *c, int idx, const char *key, const cha
 		return ctx_error(c, "unknown platform in '%s'", key), -1;
 	}
 	rc = common_key(c, w, &c->set[idx], key, v);
+	if (!rc)
+		rc = study_serve__key(w, key, v, c->err_serve, sizeof(c->err_serve));
+	if (rc < 0 && c->err_serve[0])
+		ctx_error(c, "%s", c->err_serve);
 	if (rc)
 		return rc < 0 ? -1 : 0;
 	if (!strcmp(key, "optional")) {
@@ -470,6 +475,10 @@ static int check_workload(struct study_suite *s, struct study_workload *w, unsig
 	if (!(set & SET_SAMPLE))
 		w->sample = d->sample;
 
+	char c_err[256];
+
+	if (study_serve__check(w, c_err, sizeof(c_err)))
+		return error("%s:%d: %s", s->path, w->line, c_err);
 	/* a program to run, except for serial logs and for system command lines */
 	if ((w->platforms & (1u << PLAT_QEMU_USER | 1u << PLAT_HW)) && !w->binary)
 		return error("%s:%d: workload '%s' has no 'binary'", s->path, w->line, w->name);
@@ -514,6 +523,7 @@ static void workload_free(struct study_workload *w)
 	free(w->log);
 	words_free(&w->args);
 	words_free(&w->system);
+	study_serve__free(&w->serve);
 	for (int p = 0; p < STUDY_PLATFORMS; p++)
 		words_free(&w->opts[p]);
 }
