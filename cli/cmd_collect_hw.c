@@ -335,7 +335,8 @@ int cmd_collect_hw(int argc, char **argv)
 		return EXIT_BADINPUT;
 	pargv = argv + optind;
 	prog = resolve_prog(pargv[0]);
-	if (!prog || check_machine(prog)) {
+	/* a missing driver or a busy port is bad input, like a missing program */
+	if (!prog || check_machine(prog) || (o.driver && driver__check(o.driver))) {
 		free(prog);
 		return EXIT_BADINPUT;
 	}

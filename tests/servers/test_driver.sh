@@ -66,7 +66,7 @@ for c in "${collectors[@]}"; do
 	"$emudiff" collect $c --db "$db" --name nodrv-$c --driver "no-such-driver-xyz @port@" --port $port \
 		-- "$srv" $port >/dev/null 2>"$t/err"
 	rc=$?
-	[ $rc = 2 ] || [ $c = hw -a $rc = 1 ] || fail "$c: missing driver exit $rc"
+	[ $rc = 2 ] || fail "$c: missing driver exit $rc, not 2"
 	[ "$(wc -l <"$t/err")" = 1 ] && grep -q 'driver no-such-driver-xyz: not found' "$t/err" ||
 		fail "$c: missing driver: $(cat "$t/err")"
 	[ "$(last_run)" = "$n0" ] || fail "$c: a run was stored for a missing driver"
@@ -93,6 +93,8 @@ blocker=$!
 for i in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 n0=$(last_run)
 "$emudiff" collect hw --db "$db" --name busy --driver "$drv @port@ 5" --port $port -- "$srv" $port >/dev/null 2>"$t/err"
+rc=$?
+[ $rc = 2 ] || fail "port in use: exit $rc, not 2"
 [ "$(wc -l <"$t/err")" = 1 ] && grep -q "port $port: in use" "$t/err" || fail "port in use: $(cat "$t/err")"
 [ "$(last_run)" = "$n0" ] || fail "a run was stored with the port in use"
 kill "$blocker"; wait "$blocker" 2>/dev/null; blocker=
