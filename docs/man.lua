@@ -16,3 +16,19 @@ function Link(el)
   end
   return el.content
 end
+
+-- A topic page (store.md ...) has no NAME section of its own: give it one, from the
+-- file name and the page's title, so that whatis and apropos find it.
+function Pandoc(doc)
+  local first = doc.blocks[1]
+  if first and first.t == 'Header' and pandoc.utils.stringify(first) == 'NAME' then
+    return doc
+  end
+  local input = PANDOC_STATE.input_files[1] or ''
+  local page = input:match('([%w%-]+)%.md$') or 'emudiff'
+  if not page:match('^emudiff') then page = 'emudiff-' .. page end
+  local title = doc.meta.title and pandoc.utils.stringify(doc.meta.title) or page
+  table.insert(doc.blocks, 1, pandoc.Header(1, 'NAME'))
+  table.insert(doc.blocks, 2, pandoc.Para({ pandoc.Str(page .. ' - ' .. title) }))
+  return doc
+end
