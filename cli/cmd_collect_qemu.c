@@ -47,7 +47,7 @@ static const char usage_text[] =
 	"  --elf KERNEL         the guest kernel ELF (symbols, trap vectors, arch)\n"
 	"  --trapvec ADDR|SYM[@hs|@vs]\n"
 	"                       a trap vector, repeatable (default: well-known handler\n"
-	"                       symbols of --elf, see the README); @hs: the host's\n"
+	"                       symbols of --elf, see docs/plugin.md); @hs: the host's\n"
 	"                       (hypervisor's) vector, @vs: a guest's (VS-mode) vector\n"
 	"  --guest LO-HI|SYM    the guest's code: [LO, HI) (addresses or symbols) or a\n"
 	"                       function symbol's extent; repeatable: an @hs entry\n"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# uboot-boot.sh EMUDIFF BOOT_SCRIPT - the boot workload (README "Boot
+# uboot-boot.sh EMUDIFF BOOT_SCRIPT - the boot workload (docs/virtualization.md "Boot
 # workload"): `emudiff collect qemu --system --until-console '=>'` on the QEMU
 # command of datasets/baremetal/uboot-boot.sh. Asserts what emudiff stores:
 # one ok qemu-system run stopped at U-Boot's prompt, the console string and
@@ -43,7 +43,7 @@ grep -q '^U-Boot 20[0-9][0-9]\.[0-9][0-9]' "$tmp/out" || fail "no U-Boot banner 
 tail -n 1 "$tmp/out" | grep -q "^=> *$" || fail "the prompt is not the console's last output: $(tail -3 "$tmp/out")"
 grep -q '^run 1: qemu-system, ok' "$tmp/err" || fail "no summary line on stderr: $(cat "$tmp/err")"
 
-# standalone, as README shows it: exit 0 at the prompt, the log holds it
+# standalone, as docs/virtualization.md shows it: exit 0 at the prompt, the log holds it
 sh "$boot" --timeout $deadline --log "$tmp/serial.log" >"$tmp/alone" || fail "uboot-boot.sh exited $?"
 grep -q '^uboot-boot.sh: prompt after [0-9]* ms$' "$tmp/alone" || fail "standalone: $(cat "$tmp/alone")"
 grep -q '^U-Boot 20[0-9][0-9]\.[0-9][0-9]' "$tmp/serial.log" && grep -qF '=>' "$tmp/serial.log" ||
