@@ -34,20 +34,26 @@ static void summary(FILE *f, const struct report_ctx *ctx, const struct workload
 	const struct region_row *worst = w->worst >= 0 ? &w->regions[w->worst] : NULL;
 
 	fputs("<p>", f);
-	if (!w->nfindings) {
-		fputs("No findings yet: run <code>emudiff align</code> and <code>emudiff stats</code> on this store "
-		      "to judge the regions.",
-		      f);
+	if (!w->ncompared) {
+		char why[256];
+
+		/* the real reason, from the store's state */
+		if (present__why_no_findings(ctx->db, w->id, why, sizeof(why)))
+			snprintf(why, sizeof(why), "the store could not be read");
+		fputs("No region compared: ", f);
+		html__esc(f, why);
+		fputc('.', f);
 	} else if (!w->nflagged) {
-		fprintf(f, "QEMU's instruction share predicts the hardware %s of all %zu regions within the "
+		fprintf(f, "QEMU's instruction share predicts the hardware %s of all %zu regions compared within the "
 			   "tolerance of %.3g\xc3\x97 (or the data cannot tell).",
-			w->hw_metric ? w->hw_metric : "cost", w->nregions, ctx->tolerance);
+			w->hw_metric ? w->hw_metric : "cost", w->ncompared, ctx->tolerance);
 	} else {
-		fprintf(f, "<b>%zu of %zu regions are flagged</b>: emulation underestimates %zu and overestimates %zu "
+		fprintf(f, "<b>%zu of %zu regions compared are flagged</b>: emulation underestimates %zu and overestimates %zu "
 			   "(hardware %s against the instruction share, tolerance %.3g\xc3\x97).",
-			w->nflagged, w->nregions, w->nunder, w->nover, w->hw_metric ? w->hw_metric : "cost",
+			w->nflagged, w->ncompared, w->nunder, w->nover, w->hw_metric ? w->hw_metric : "cost",
 			ctx->tolerance);
 	}
+	fputs(" <span class=\"muted\">(The " PRIMARY_FINDING_WHY ".)</span>", f);
 	if (worst && verdict_flagged(worst->verdict)) {
 		fprintf(f, " Largest miss: <a href=\"#r%lld\">", (long long)worst->id);
 		html__esc(f, region_label(worst));
@@ -391,7 +397,7 @@ int page_workload__write(struct report_ctx *ctx, struct workload *w)
 		fputs("</code>", f);
 	}
 	fputs("</p>\n<div class=\"cards\">\n", f);
-	card(f, "regions", "%zu", w->nregions);
+	card(f, "regions compared", "%zu", w->ncompared);
 	card(f, "flagged (under / over)", "%zu (%zu / %zu)", w->nflagged, w->nunder, w->nover);
 	if (worst)
 		card(f, verdict_flagged(worst->verdict) ? "worst flagged factor" : "largest factor (not flagged)",

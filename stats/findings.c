@@ -407,11 +407,6 @@ int engine__write_findings(struct engine *e)
 		size_t i = block_lo(&j, b), end = block_lo(&j, b + 1);
 
 		judge_wait(&j, b);
-		for (size_t k = i; k < end; k++) {
-			if (j.out[k].v == V_UNDER || j.out[k].v == V_OVER)
-				e->sum->flagged++;
-			e->sum->findings++;
-		}
 		/* a block's rows by batches, the rest one by one */
 		while (i < end) {
 			size_t rows = end - i >= FINDING_BATCH ? FINDING_BATCH : 1;
