@@ -94,18 +94,6 @@ struct view {
 #define METRICS_FROM                                                                       \
 	" FROM run r JOIN workload w ON w.id = r.workload_id JOIN run_metric m ON m.run_id = r.id" \
 	" WHERE " WL_FILTER " ORDER BY w.name, r.platform, r.rep, r.id, m.metric"
-/* What a run metric means where it is not plain, and for unattributed
- * instructions why they are and how to attribute them. */
-#define METRIC_NOTE                                                                        \
-	"CASE m.metric WHEN '" METRIC_UNTIL_CONSOLE_NS "' THEN 'boot latency: host ns until the console string'" \
-	" WHEN '" METRIC_UNTIL_CONSOLE_INSNS "' THEN 'instructions until the console string'"    \
-	" WHEN '" METRIC_INSNS_UNATTRIBUTED "' THEN CASE WHEN m.value = 0 THEN ''"               \
-	"  WHEN w.elf_path IS NULL OR w.elf_path = '' THEN 'no ELF given, so no symbols: collect with --elf F"  \
-	" (an ELF with symbols of the code run) to attribute them'"                            \
-	"  ELSE 'outside every symbol of ' || w.elf_path || ' (stripped, or code not in that ELF such as"  \
-	" firmware): give --elf an ELF with symbols of that code to attribute them' END"      \
-	" ELSE '' END"
-
 /* a number with its interval, "-" when absent */
 #define CI_TEXT(v, lo, hi, fmt)                                                            \
 	"CASE WHEN " v " IS NULL THEN '-' WHEN " lo " IS NULL THEN printf('" fmt "', " v ")"      \
@@ -184,11 +172,11 @@ static const struct view views[] = {
 	  "SELECT w.name AS workload, r.id AS run, r.platform AS platform, r.rep AS rep,"
 	  " r.status AS status, m.metric AS metric,"
 	  " CASE WHEN m.value = CAST(m.value AS INTEGER) THEN CAST(m.value AS INTEGER)"
-	  " ELSE printf('%.17g', m.value) END AS value, " METRIC_NOTE " AS note" METRICS_FROM,
+	  " ELSE printf('%.17g', m.value) END AS value, " RUN_METRIC_NOTE_SQL("m.metric", "m.value", "w.elf_path") " AS note" METRICS_FROM,
 	  "SELECT json_group_array(json_object('workload', workload, 'run', run_id, 'platform', platform,"
 	  " 'rep', rep, 'status', status, 'metric', metric, 'value', value, 'note', note)) FROM ("
 	  "SELECT w.name AS workload, r.id AS run_id, r.platform, r.rep, r.status, m.metric, m.value,"
-	  " " METRIC_NOTE " AS note" METRICS_FROM ")", NULL },
+	  " " RUN_METRIC_NOTE_SQL("m.metric", "m.value", "w.elf_path") " AS note" METRICS_FROM ")", NULL },
 	{ "latency", SHOW_LATENCY_SQL, SHOW_LATENCY_JSON_SQL, NULL },
 	{ "latency-compare", SHOW_LATENCY_COMPARE_SQL, SHOW_LATENCY_COMPARE_JSON_SQL, NULL },
 };

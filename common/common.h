@@ -196,6 +196,18 @@ const char *proc__describe(const struct proc *p, char *buf, size_t size);
 /* What would determine an event's cost (event: "syscall", "trap", "exit"). */
 #define EVENT_COST_REMEDY "more regions that differ in their %s count"
 
+/* What a run metric means where it is not plain, and for unattributed
+ * instructions why they are and how to attribute them ('' otherwise). */
+#define RUN_METRIC_NOTE_SQL(metric, value, elf_path)                                      \
+	"CASE " metric " WHEN '" METRIC_UNTIL_CONSOLE_NS "' THEN 'boot latency: host ns until the console string'" \
+	" WHEN '" METRIC_UNTIL_CONSOLE_INSNS "' THEN 'instructions until the console string'"    \
+	" WHEN '" METRIC_INSNS_UNATTRIBUTED "' THEN CASE WHEN " value " = 0 THEN ''"             \
+	"  WHEN " elf_path " IS NULL OR " elf_path " = '' THEN 'no ELF given, so no symbols: collect with --elf F" \
+	" (an ELF with symbols of the code run) to attribute them'"                            \
+	"  ELSE 'outside every symbol of ' || " elf_path " || ' (stripped, or code not in that ELF such as" \
+	" firmware): give --elf an ELF with symbols of that code to attribute them' END"      \
+	" ELSE '' END"
+
 /* A number as every output prints it: 3 significant digits, no exponent
  * between 1e-3 and 1e4 ("-" for NaN). */
 void num__fmt(char *buf, size_t n, double v);

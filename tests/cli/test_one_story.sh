@@ -101,6 +101,13 @@ assert byname["insns_unattributed"]["value"] == 596918467, byname
 assert byname["until_console_ns"]["note"] == "boot latency: host ns until the console string"
 PY
 
+# ... and on the report's workload page, with what they mean
+"$emudiff" report -q --db "$t/s.db" --out "$t/r3" --workload "$wname" >/dev/null || fail "report with run metrics"
+sed 's/<[^>]*>/ /g; s/  */ /g' "$t/r3/$wname/index.html" >"$t/r3.txt"
+grep -q "^ until_console_ns ${plat%% *} 1 2.17e+09 2.17e+09 2.17e+09 – boot latency: host ns until the console string $" "$t/r3.txt" ||
+	fail "boot latency on the page: $(grep -a until_console "$t/r3.txt")"
+grep -q "insns_unattributed .* no ELF given, so no symbols" "$t/r3.txt" || fail "unattributed explained on the page"
+
 # hints that are true: without hardware runs, no "align" hint, the real reason instead
 sqlite3 "$t/s.db" "PRAGMA foreign_keys = ON; DELETE FROM run WHERE platform NOT IN ('qemu-user', 'qemu-system')"
 "$emudiff" stats --db "$t/s.db" --resamples 200 >"$t/stats2" 2>"$t/stats2.err" || fail "stats without hardware"
