@@ -66,12 +66,10 @@ static const char *what(const char *metric)
 	return !strcmp(metric, METRIC_TIME_NS) ? "time" : metric;
 }
 
+/* shares and factors in reasons as the terminal, `show` and the report print them */
 static void pct(char *buf, size_t n, double share)
 {
-	if (share * 100 >= 0.1)
-		snprintf(buf, n, "%.1f%%", share * 100);
-	else
-		snprintf(buf, n, "%.2g%%", share * 100);
+	pct__fmt(buf, n, share);
 }
 
 /* numbers in reasons: 3 significant digits, but never an exponent for big factors */
@@ -81,10 +79,9 @@ static const char *num(char *buf, size_t n, double v)
 	return buf;
 }
 
-/* a factor as people say it: 2.3x, 0.41x, 48x, 883x */
 static const char *fac(char *buf, size_t n, double v)
 {
-	snprintf(buf, n, fabs(v) >= 100 ? "%.0f" : "%.2g", v);
+	num__fmt(buf, n, v);
 	return buf;
 }
 
