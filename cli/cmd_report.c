@@ -106,7 +106,7 @@ int cmd_report(int argc, char **argv)
 	store__close(s);
 	if (rc)
 		return EXIT_BADINPUT;
-	printf("report: %zu workloads, %zu regions, %zu findings, %zu figures, %zu files in %s/index.html\n",
+	printf("report: %zu workloads, %zu regions compared, %zu findings, %zu figures, %zu files in %s/index.html\n",
 	       sum.workloads, sum.regions, sum.findings, sum.figures, sum.files, o.out_dir);
 	return stdout_flush_check() ? EXIT_FINDINGS : EXIT_OK;
 }

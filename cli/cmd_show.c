@@ -16,17 +16,23 @@
 #include <sys/stat.h>
 
 static const char usage_text[] =
-	"usage: emudiff show runs|regions|findings|suite|costs [--db F] [--workload W] [--json]\n"
+	"usage: emudiff show runs|regions|findings|suite|costs|metrics|latency|latency-compare\n"
+	"                    [--db F] [--workload W] [--json]\n"
 	"\n"
 	"   runs       one line per run: workload, platform, repetition, status, exit code, wall time\n"
 	"   regions    one line per region: workload, key, name, runs measured, metrics\n"
 	"   findings   misprediction findings, most severe first (flagged, then by factor);\n"
-	"              a comparison that cannot differ says 'not informative' first in its reason\n"
+	"              a comparison that cannot differ says 'not informative' first in its reason;\n"
+	"              '*' (JSON: primary) marks each region's primary finding, the one the\n"
+	"              study's summary and the report show\n"
 	"   suite      per workload, its cost relative to the suite on hardware against what\n"
 	"              emulation predicts (whole runs, and regions named alike across workloads)\n"
 	"   costs      per event (syscall, trap, exit): emulated instructions and hardware cost\n"
 	"              per event [CI], QEMU host ns, hardware cost per emulated instruction of\n"
-	"              the event against the workload's average, and their ratio\n"
+	"              the event against the workload's average, and their ratio; a cost the\n"
+	"              fit does not determine says 'not determined', why, and what would\n"
+	"   metrics    whole-run metrics, run by run (boot latency until_console_ns, unattributed\n"
+	"              instructions with why and how to attribute them)\n"
 	"   latency    latency percentiles (us) per region, metric and platform\n"
 	"   latency-compare  hardware / emulation of p50, p99, max [CI], verdict, KS test\n"
 	"\n"
@@ -42,6 +48,8 @@ struct view {
 	const char *select;
 	/* The same rows as one JSON array. */
 	const char *json;
+	/* printed under the table when it has rows, or NULL */
+	const char *note;
 };
 
 /* WL_FILTER (?1: --workload) and the regions view are in store_sql.h. */
@@ -53,7 +61,8 @@ struct view {
  * each, by how far the CI lies outside the tolerance band (finding.severity). */
 #define FINDINGS_FROM                                                                      \
 	" FROM finding f JOIN workload w ON w.id = f.workload_id"                             \
-	" LEFT JOIN region g ON g.id = f.region_id WHERE " WL_FILTER                          \
+	" LEFT JOIN region g ON g.id = f.region_id"                                            \
+	" LEFT JOIN " PRIMARY_FINDING_SQL " p ON p.id = f.id WHERE " WL_FILTER                  \
 	" ORDER BY CASE f.verdict WHEN 'underestimates' THEN 0 WHEN 'overestimates' THEN 0"  \
 	" WHEN 'inconclusive' THEN 1 ELSE 2 END, f.severity IS NULL, f.severity DESC,"       \
 	" w.name, g.key, f.predictor, f.baseline"
@@ -65,11 +74,26 @@ struct view {
 	" WHEN 'overestimates' THEN 0 WHEN 'inconclusive' THEN 1 ELSE 2 END,"                  \
 	" f.severity IS NULL, f.severity DESC, w.name, f.predictor, f.baseline"
 
-/* Per-event cost (stats/event_cost.c): syscalls, traps, exits in that order. */
+/* Per-event cost (stats/event_cost.c): syscalls, traps, exits in that order; each
+ * cost with why the data do not determine it (EVENT_COST_WHY_SQL, NULL when they do). */
 #define COSTS_FROM                                                                         \
-	" FROM event_cost c JOIN workload w ON w.id = c.workload_id WHERE " WL_FILTER         \
+	" FROM (SELECT *, " EVENT_COST_WHY_SQL("emu_per_event", "emu_lo", "n", "terms") " AS emu_why," \
+	" " EVENT_COST_WHY_SQL("hw_per_event", "hw_lo", "n", "terms") " AS hw_why,"             \
+	" " EVENT_COST_WHY_SQL("qemu_ns_per_event", "qemu_lo", "n", "terms") " AS qemu_why"     \
+	" FROM event_cost) c JOIN workload w ON w.id = c.workload_id WHERE " WL_FILTER          \
 	" ORDER BY w.name, CASE c.event WHEN 'syscalls' THEN 0 WHEN 'traps' THEN 1 ELSE 2 END"
+/* Every reason a row's costs are not determined, and what would determine them. */
+#define COSTS_NOTE                                                                         \
+	"CASE WHEN coalesce(c.emu_why, c.hw_why, c.qemu_why) IS NULL THEN '' ELSE"              \
+	" 'not determined: ' || rtrim(coalesce('emulated insns: ' || c.emu_why || '; ', '')"   \
+	" || coalesce('hardware: ' || c.hw_why || '; ', '')"                                   \
+	" || coalesce('QEMU ns: ' || c.qemu_why || '; ', ''), '; ')"                          \
+	" || printf('; " EVENT_COST_REMEDY " would determine it', rtrim(c.event, 's')) END"
 
+/* Whole-run metrics (run_metric), run by run. */
+#define METRICS_FROM                                                                       \
+	" FROM run r JOIN workload w ON w.id = r.workload_id JOIN run_metric m ON m.run_id = r.id" \
+	" WHERE " WL_FILTER " ORDER BY w.name, r.platform, r.rep, r.id, m.metric"
 /* a number with its interval, "-" when absent */
 #define CI_TEXT(v, lo, hi, fmt)                                                            \
 	"CASE WHEN " v " IS NULL THEN '-' WHEN " lo " IS NULL THEN printf('" fmt "', " v ")"      \
@@ -84,24 +108,27 @@ static const struct view views[] = {
 	  " 'rep', rep, 'status', status, 'exit_code', exit_code, 'wall_ns', wall_ns,"
 	  " 'started_at', started_at, 'cell', cell, 'config', json(config_json))) FROM ("
 	  "SELECT r.id, w.name AS workload, r.platform, r.rep, r.status, r.exit_code, r.wall_ns,"
-	  " r.started_at, r.cell, r.config_json" RUNS_FROM ")" },
-	{ "regions", SHOW_REGIONS_SQL, SHOW_REGIONS_JSON_SQL },
+	  " r.started_at, r.cell, r.config_json" RUNS_FROM ")", NULL },
+	{ "regions", SHOW_REGIONS_SQL, SHOW_REGIONS_JSON_SQL, NULL },
 	{ "findings",
 	  "SELECT w.name AS workload, coalesce(g.key, '-') AS region, coalesce(g.name, '') AS name,"
+	  " CASE WHEN p.id IS NULL THEN '' ELSE '*' END AS \"primary\","
 	  " f.predictor AS predictor, coalesce(f.baseline, '-') AS baseline, f.metric AS metric,"
-	  " CASE WHEN f.factor IS NULL THEN '-' ELSE printf('%.2f', f.factor) END AS factor,"
-	  " CASE WHEN f.ci_lo IS NULL THEN '-' ELSE printf('%.2f-%.2f', f.ci_lo, f.ci_hi) END AS ci,"
+	  " emudiff_num(f.factor) AS factor,"
+	  " CASE WHEN f.ci_lo IS NULL THEN '-' ELSE '[' || emudiff_num(f.ci_lo) || ', ' || emudiff_num(f.ci_hi) || ']' END AS ci,"
 	  " CASE WHEN f.p_adj IS NULL THEN '-' ELSE printf('%.2g', f.p_adj) END AS p_adj,"
 	  " f.verdict AS verdict, f.reason AS reason" FINDINGS_FROM,
 	  "SELECT json_group_array(json_object('id', id, 'workload', workload, 'region', region,"
-	  " 'name', name, 'metric', metric, 'predictor', predictor, 'baseline', baseline,"
+	  " 'name', name, 'primary', json(CASE WHEN is_primary THEN 'true' ELSE 'false' END),"
+	  " 'metric', metric, 'predictor', predictor, 'baseline', baseline,"
 	  " 'verdict', verdict, 'factor', factor, 'ci_lo', ci_lo, 'ci_hi', ci_hi, 'pct_lo', pct_lo,"
 	  " 'pct_hi', pct_hi, 'p_value', p_value, 'p_adj', p_adj, 'pred_share', pred_share,"
 	  " 'hw_share', hw_share, 'hw_share_lo', hw_share_lo, 'hw_share_hi', hw_share_hi,"
 	  " 'n_emu', n_emu, 'n_hw', n_hw, 'emu_platform', emu_platform, 'hw_platform', hw_platform,"
 	  " 'severity', severity, 'informative', informative, 'not_informative', not_informative,"
 	  " 'reason', reason)) FROM ("
-	  "SELECT f.*, w.name AS workload, g.key AS region, g.name" FINDINGS_FROM ")" },
+	  "SELECT f.*, w.name AS workload, g.key AS region, g.name, p.id IS NOT NULL AS is_primary" FINDINGS_FROM ")",
+	  "* primary: the " PRIMARY_FINDING_WHY },
 	{ "suite",
 	  "SELECT f.unit AS unit, w.name AS workload, f.predictor AS predictor, f.baseline AS baseline,"
 	  " " CI_TEXT("f.factor", "f.ci_lo", "f.ci_hi", "%.3g") " AS factor,"
@@ -113,28 +140,45 @@ static const struct view views[] = {
 	  " 'hw_share', hw_share, 'pred_share', pred_share, 'n_emu', n_emu, 'n_hw', n_hw,"
 	  " 'workloads', workloads, 'informative', informative, 'not_informative', not_informative,"
 	  " 'reason', reason)) FROM ("
-	  "SELECT f.*, w.name AS workload" SUITE_FROM ")" },
+	  "SELECT f.*, w.name AS workload" SUITE_FROM ")", NULL },
 	{ "costs",
 	  "SELECT w.name AS workload, rtrim(c.event, 's') AS event,"
-	  " " CI_TEXT("c.emu_per_event", "c.emu_lo", "c.emu_hi", "%.0f") " AS emu_insns,"
+	  " CASE WHEN c.emu_why IS NOT NULL THEN 'not determined' ELSE "
+	  CI_TEXT("c.emu_per_event", "c.emu_lo", "c.emu_hi", "%.0f") " END AS emu_insns,"
 	  " coalesce(c.hw_metric, '-') AS hw_metric,"
-	  " " CI_TEXT("c.hw_per_event", "c.hw_lo", "c.hw_hi", "%.0f") " AS hw_cost,"
-	  " " CI_TEXT("c.qemu_ns_per_event", "c.qemu_lo", "c.qemu_hi", "%.0f") " AS qemu_ns,"
-	  " CASE WHEN c.hw_per_insn IS NULL THEN '-' ELSE printf('%.3g', c.hw_per_insn) END AS per_insn,"
+	  " CASE WHEN c.hw_why IS NOT NULL THEN 'not determined' ELSE "
+	  CI_TEXT("c.hw_per_event", "c.hw_lo", "c.hw_hi", "%.0f") " END AS hw_cost,"
+	  " CASE WHEN c.qemu_why IS NOT NULL THEN 'not determined' ELSE "
+	  CI_TEXT("c.qemu_ns_per_event", "c.qemu_lo", "c.qemu_hi", "%.0f") " END AS qemu_ns,"
+	  /* per emulated instruction of the event: needs both of its costs */
+	  " CASE WHEN c.hw_per_insn IS NULL THEN '-' WHEN coalesce(c.emu_why, c.hw_why) IS NOT NULL"
+	  " THEN 'not determined' ELSE printf('%.3g', c.hw_per_insn) END AS per_insn,"
 	  " CASE WHEN c.hw_per_insn_avg IS NULL THEN '-' ELSE printf('%.3g', c.hw_per_insn_avg) END AS avg,"
-	  " CASE WHEN c.ratio IS NULL THEN '-' ELSE printf('x%.3g', c.ratio) END AS ratio,"
-	  " c.n AS regions,"
-	  " CASE WHEN c.n < 3 * c.terms THEN printf('few regions for %d terms', c.terms) ELSE '' END AS note"
-	  COSTS_FROM,
+	  " CASE WHEN c.ratio IS NULL THEN '-' WHEN coalesce(c.emu_why, c.hw_why) IS NOT NULL"
+	  " THEN 'not determined' ELSE printf('x%.3g', c.ratio) END AS ratio,"
+	  " c.n AS regions, " COSTS_NOTE " AS note" COSTS_FROM,
 	  "SELECT json_group_array(json_object('workload', workload, 'event', event,"
 	  " 'emu_metric', emu_metric, 'emu_per_event', emu_per_event, 'emu_lo', emu_lo,"
 	  " 'emu_hi', emu_hi, 'hw_metric', hw_metric, 'hw_per_event', hw_per_event, 'hw_lo', hw_lo,"
 	  " 'hw_hi', hw_hi, 'qemu_ns_per_event', qemu_ns_per_event, 'qemu_lo', qemu_lo,"
 	  " 'qemu_hi', qemu_hi, 'hw_per_insn', hw_per_insn, 'hw_per_insn_avg', hw_per_insn_avg,"
-	  " 'ratio', ratio, 'regions', n, 'terms', terms)) FROM ("
-	  "SELECT c.*, w.name AS workload" COSTS_FROM ")" },
-	{ "latency", SHOW_LATENCY_SQL, SHOW_LATENCY_JSON_SQL },
-	{ "latency-compare", SHOW_LATENCY_COMPARE_SQL, SHOW_LATENCY_COMPARE_JSON_SQL },
+	  " 'ratio', ratio, 'regions', n, 'terms', terms,"
+	  " 'emu_determined', json(CASE WHEN emu_why IS NULL THEN 'true' ELSE 'false' END),"
+	  " 'hw_determined', json(CASE WHEN hw_why IS NULL THEN 'true' ELSE 'false' END),"
+	  " 'qemu_determined', json(CASE WHEN qemu_why IS NULL THEN 'true' ELSE 'false' END),"
+	  " 'not_determined', note)) FROM ("
+	  "SELECT c.*, w.name AS workload, " COSTS_NOTE " AS note" COSTS_FROM ")", NULL },
+	{ "metrics",
+	  "SELECT w.name AS workload, r.id AS run, r.platform AS platform, r.rep AS rep,"
+	  " r.status AS status, m.metric AS metric,"
+	  " CASE WHEN m.value = CAST(m.value AS INTEGER) THEN CAST(m.value AS INTEGER)"
+	  " ELSE printf('%.17g', m.value) END AS value, " RUN_METRIC_NOTE_SQL("m.metric", "m.value", "w.elf_path") " AS note" METRICS_FROM,
+	  "SELECT json_group_array(json_object('workload', workload, 'run', run_id, 'platform', platform,"
+	  " 'rep', rep, 'status', status, 'metric', metric, 'value', value, 'note', note)) FROM ("
+	  "SELECT w.name AS workload, r.id AS run_id, r.platform, r.rep, r.status, m.metric, m.value,"
+	  " " RUN_METRIC_NOTE_SQL("m.metric", "m.value", "w.elf_path") " AS note" METRICS_FROM ")", NULL },
+	{ "latency", SHOW_LATENCY_SQL, SHOW_LATENCY_JSON_SQL, NULL },
+	{ "latency-compare", SHOW_LATENCY_COMPARE_SQL, SHOW_LATENCY_COMPARE_JSON_SQL, NULL },
 };
 
 static void bind_filter(sqlite3_stmt *st, const char *workload)
@@ -210,6 +254,8 @@ static int show_table(struct store *s, const struct view *v, const char *workloa
 		for (size_t r = 0; r < nrows; r++)
 			for (int c = 0; c < ncol; c++)
 				print_cell(cells[r * ncol + c], (int)width[c], c + 1 == ncol);
+		if (v->note)
+			printf("%s\n", v->note);
 	}
 	for (size_t i = 0; i < nrows * ncol; i++)
 		free(cells[i]);
@@ -249,7 +295,7 @@ int cmd_show(int argc, char **argv)
 		if (!strcmp(argv[optind], views[i].name))
 			v = &views[i];
 	if (!v) {
-		error("show: unknown view '%s' (runs, regions, findings, suite, costs, latency or latency-compare)", argv[optind]);
+		error("show: unknown view '%s' (runs, regions, findings, suite, costs, metrics, latency or latency-compare)", argv[optind]);
 		return EXIT_BADINPUT;
 	}
 	if (stat(db, &stbuf) && strcmp(db, ":memory:")) {
@@ -265,6 +311,10 @@ int cmd_show(int argc, char **argv)
 	}
 	if (!s)
 		return EXIT_BADINPUT;
+	if (num__register(s->db)) {
+		store__close(s);
+		return error("%s: %s", db, sqlite3_errmsg(s->db)), EXIT_BADINPUT;
+	}
 	rc = json ? show_json(s, v, workload) : show_table(s, v, workload);
 	store__close(s);
 	return rc ? EXIT_BADINPUT : EXIT_OK;

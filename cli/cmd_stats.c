@@ -24,7 +24,8 @@ static const char usage_text[] =
 	"  --resamples B       bootstrap resamples (default 2000)\n"
 	"  --metric M          hardware metric (default: cycles when every hardware run has\n"
 	"                      them, else time_ns)\n"
-	"  --fail-on-findings  exit 1 when a region is flagged or an A/B conclusion flips\n"
+	"  --fail-on-findings  exit 1 when a region's primary finding is flagged or an A/B\n"
+	"                      conclusion flips\n"
 	"  --quiet             no summary line\n";
 
 int cmd_stats(int argc, char **argv)
@@ -99,11 +100,16 @@ int cmd_stats(int argc, char **argv)
 		store__close(s);
 		return EXIT_BADINPUT;
 	}
+	if (sum.workloads && !sum.regions) {
+		char why[256];
+
+		/* the hint the store's state calls for, not a guess */
+		if (!present__why_no_findings(s->db, 0, why, sizeof(why)))
+			warning("%s: no region compared: %s", db, why);
+	}
 	store__close(s);
-	if (sum.workloads && !sum.regions)
-		warning("%s: no regions with emulation and hardware runs to compare (run 'emudiff align' first?)", db);
 	if (!o.quiet)
-		printf("stats: %zu workloads, %zu regions, %zu findings, %zu flagged; %zu A/B pairs, %zu flips (seed %lu, %zu resamples)\n",
+		printf("stats: %zu workloads, %zu regions compared, %zu findings, %zu regions flagged; %zu A/B pairs, %zu flips (seed %lu, %zu resamples)\n",
 		       sum.workloads, sum.regions, sum.findings, sum.flagged, sum.ab_pairs, sum.flips,
 		       o.seed, o.resamples);
 	if (stdout_flush_check())

@@ -10,6 +10,7 @@
 #include "study.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -315,11 +316,12 @@ static int analyze(const char *exe, const char *db, const char *out, double tol,
 }
 
 /*
- * The findings that matter most: flagged regions ranked by how much of the
- * workload's cost they misattribute (|hardware share - predicted share|), so
- * a rarely executed symbol with a wild factor does not crowd out a phase that
- * holds a third of the time. One row per region and predictor (the robust
- * baseline when both are flagged).
+ * The findings that matter most: regions whose primary finding
+ * (PRIMARY_FINDING_SQL, the one the report and `show findings` show) is
+ * flagged, ranked by how much of the workload's cost they misattribute
+ * (|hardware share - predicted share|), so a rarely executed symbol with a
+ * wild factor does not crowd out a phase that holds a third of the time.
+ * The numbers are printed as the report prints them (num__fmt, pct__fmt).
  */
 static void print_findings(struct store *st, int top)
 {
@@ -327,18 +329,13 @@ static void print_findings(struct store *st, int top)
 	int n = 0;
 
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT wname, rname, predictor, verdict, factor, ci_lo, ci_hi, hw_share, pred_share,"
-			       " baseline FROM ("
-			       " SELECT w.name AS wname, coalesce(r.name, r.key, '(whole run)') AS rname, f.predictor,"
-			       " f.verdict, f.factor, f.ci_lo, f.ci_hi, f.hw_share, f.pred_share,"
-			       " coalesce(f.baseline, '') AS baseline,"
-			       " row_number() OVER (PARTITION BY f.workload_id, f.region_id, f.predictor, f.metric"
-			       "  ORDER BY f.baseline = 'robust' DESC) AS k"
-			       " FROM finding f JOIN workload w ON w.id = f.workload_id"
-			       " LEFT JOIN region r ON r.id = f.region_id"
-			       " WHERE f.verdict IN ('underestimates', 'overestimates') AND f.factor > 0)"
-			       " WHERE k = 1 ORDER BY coalesce(abs(hw_share - pred_share), 0) DESC,"
-			       " max(factor, 1.0 / factor) DESC LIMIT ?",
+			       "SELECT w.name, coalesce(r.name, r.key), f.verdict, f.factor, f.ci_lo, f.ci_hi,"
+			       " f.hw_share, f.pred_share, f.metric"
+			       " FROM " PRIMARY_FINDING_SQL " f JOIN workload w ON w.id = f.workload_id"
+			       " JOIN region r ON r.id = f.region_id"
+			       " WHERE f.verdict IN ('underestimates', 'overestimates') AND f.factor > 0"
+			       " ORDER BY coalesce(abs(f.hw_share - f.pred_share), 0) DESC,"
+			       " max(f.factor, 1.0 / f.factor) DESC LIMIT ?",
 			       -1, &q, NULL)) {
 		warning("%s: cannot read findings: %s", st->path, sqlite3_errmsg(st->db));
 		return;
@@ -346,18 +343,18 @@ static void print_findings(struct store *st, int top)
 	print_suite_findings(st->db);
 	sqlite3_bind_int(q, 1, top);
 	while (sqlite3_step(q) == SQLITE_ROW) {
-		char shares[64] = "";
+		char f[32], lo[32], hi[32], hs[32], ps[32];
 
 		if (!n++)
-			printf("top findings (factor = hardware share / share predicted from emulation):\n");
-		if (sqlite3_column_type(q, 7) != SQLITE_NULL && sqlite3_column_type(q, 8) != SQLITE_NULL)
-			snprintf(shares, sizeof(shares), "  hardware %.1f%% vs predicted %.1f%%",
-				 100 * sqlite3_column_double(q, 7), 100 * sqlite3_column_double(q, 8));
-		printf("  %s: %s: %s %s x%.3g [%.3g, %.3g]%s (%s baseline)\n",
+			printf("top findings (the " PRIMARY_FINDING_WHY "):\n");
+		num__fmt(f, sizeof(f), sqlite3_column_double(q, 3));
+		num__fmt(lo, sizeof(lo), sqlite3_column_double(q, 4));
+		num__fmt(hi, sizeof(hi), sqlite3_column_double(q, 5));
+		pct__fmt(hs, sizeof(hs), sqlite3_column_type(q, 6) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 6));
+		pct__fmt(ps, sizeof(ps), sqlite3_column_type(q, 7) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 7));
+		printf("  %s: %s: %s x%s [%s, %s]: hardware %s share %s vs instruction share %s\n",
 		       (const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
-		       (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
-		       sqlite3_column_double(q, 4), sqlite3_column_double(q, 5), sqlite3_column_double(q, 6), shares,
-		       (const char *)sqlite3_column_text(q, 9));
+		       (const char *)sqlite3_column_text(q, 2), f, lo, hi, (const char *)sqlite3_column_text(q, 8), hs, ps);
 	}
 	sqlite3_finalize(q);
 	if (!n)

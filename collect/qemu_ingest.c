@@ -22,9 +22,6 @@
 #define METRIC_EXIT_CODE "exit_code"
 #define METRIC_CHILDREN "children"
 #define METRIC_INSNS_CHILDREN "insns_children"
-#define METRIC_INSNS_UNATTRIBUTED "insns_unattributed"
-#define METRIC_UNTIL_CONSOLE_NS "until_console_ns"
-#define METRIC_UNTIL_CONSOLE_INSNS "until_console_insns"
 #define UNKNOWN_SYMBOL "[unknown]" /* the plugin's name for code outside any symbol */
 
 /* ---- reading and checking ---- */

@@ -154,4 +154,72 @@ const char *proc__describe(const struct proc *p, char *buf, size_t size);
 
 #include "vocab.h"
 
+/* ---- one presentation of results (present.c) ----
+ * What the terminal, `emudiff show` and the report print of a result is
+ * decided here once, so that the three say the same thing. */
+
+/*
+ * The primary finding of each region: predictor insns (the icount view), the
+ * workload's hardware metric (cycles, else time_ns), share baseline. Its
+ * verdict is flagged only when the robust baseline's verdict agrees
+ * (stats/findings.c), and its factor is hardware share / instruction share,
+ * so the two shares printed beside it divide to it. A subquery with every
+ * column of finding; PRIMARY_FINDING_WHY says the same in words.
+ */
+#define PRIMARY_FINDINGS_OF(where)                                                         \
+	"(SELECT * FROM (SELECT f.*, row_number() OVER (PARTITION BY f.workload_id, f.region_id" \
+	" ORDER BY f.predictor = 'insns' DESC, f.metric = 'cycles' DESC, f.metric = 'time_ns' DESC," \
+	" coalesce(f.baseline, '') = 'share' DESC, f.id) AS primary_rank FROM finding f"        \
+	" WHERE f.region_id IS NOT NULL AND (" where ")) WHERE primary_rank = 1)"
+/* of every workload; PRIMARY_FINDINGS_OF(condition on finding f) of some */
+#define PRIMARY_FINDING_SQL PRIMARY_FINDINGS_OF("1")
+#define PRIMARY_FINDING_WHY                                                                \
+	"primary finding of a region: instruction share against the hardware metric, share"   \
+	" baseline (factor = hardware share / instruction share; flagged only when the robust"  \
+	" baseline, cost per instruction against the workload's weighted median, agrees)"
+/* Counts every output prints: regions compared (with a primary finding), findings
+ * (rows of finding), regions flagged (primary finding outside the tolerance). */
+#define FINDING_COUNTS_SQL                                                                 \
+	"SELECT (SELECT count(*) FROM " PRIMARY_FINDING_SQL "),"                               \
+	" (SELECT count(*) FROM finding),"                                                     \
+	" (SELECT count(*) FROM " PRIMARY_FINDING_SQL " WHERE verdict IN ('underestimates', 'overestimates'))"
+
+/*
+ * Whether a per-event cost (event_cost's v with interval lo..hi, fitted on n
+ * regions for terms terms) is determined by the data: NULL when it is, else
+ * why not. A fit with fewer than 3 regions per term, without an interval, with
+ * a negative estimate or an interval reaching zero does not determine the cost.
+ */
+#define EVENT_COST_WHY_SQL(v, lo, n, terms)                                                \
+	"CASE WHEN " v " IS NULL THEN NULL"                                                    \
+	" WHEN " n " < 3 * " terms " THEN printf('only %d regions for %d terms', " n ", " terms ")" \
+	" WHEN " v " < 0 THEN 'negative estimate'"                                             \
+	" WHEN " lo " IS NULL THEN 'no interval'"                                              \
+	" WHEN " lo " <= 0 THEN 'its interval reaches zero' END"
+/* What would determine an event's cost (event: "syscall", "trap", "exit"). */
+#define EVENT_COST_REMEDY "more regions that differ in their %s count"
+
+/* What a run metric means where it is not plain, and for unattributed
+ * instructions why they are and how to attribute them ('' otherwise). */
+#define RUN_METRIC_NOTE_SQL(metric, value, elf_path)                                      \
+	"CASE " metric " WHEN '" METRIC_UNTIL_CONSOLE_NS "' THEN 'boot latency: host ns until the console string'" \
+	" WHEN '" METRIC_UNTIL_CONSOLE_INSNS "' THEN 'instructions until the console string'"    \
+	" WHEN '" METRIC_INSNS_UNATTRIBUTED "' THEN CASE WHEN " value " = 0 THEN ''"             \
+	"  WHEN " elf_path " IS NULL OR " elf_path " = '' THEN 'no ELF given, so no symbols: collect with --elf F" \
+	" (an ELF with symbols of the code run) to attribute them'"                            \
+	"  ELSE 'outside every symbol of ' || " elf_path " || ' (stripped, or code not in that ELF such as" \
+	" firmware): give --elf an ELF with symbols of that code to attribute them' END"      \
+	" ELSE '' END"
+
+/* A number as every output prints it: 3 significant digits, no exponent
+ * between 1e-3 and 1e4 ("-" for NaN). */
+void num__fmt(char *buf, size_t n, double v);
+/* A share (0..1) as every output prints it, in percent ("-" for NaN). */
+void pct__fmt(char *buf, size_t n, double v);
+/* Registers num__fmt as the SQL function emudiff_num(v) on db (NULL -> '-'). */
+int num__register(struct sqlite3 *db);
+/* Why workload wid (0: every workload) has no findings, from the store's state: the
+ * missing side or the step not yet run, as a sentence in buf. 0, or -1 (SQL error). */
+int present__why_no_findings(struct sqlite3 *db, int64_t wid, char *buf, size_t n);
+
 #endif

@@ -52,6 +52,11 @@ static inline int region_key__is(const char *key, const char *prefix)
 #define METRIC_EXITS "exits"
 #define METRIC_MEM_ACCESSES "mem_accesses"
 #define METRIC_QEMU_HOST_NS "qemu_host_ns"
+/* Run metrics of collect qemu: instructions outside every known symbol, and (system
+ * mode, --until-console) host time and instructions until the console string. */
+#define METRIC_INSNS_UNATTRIBUTED "insns_unattributed"
+#define METRIC_UNTIL_CONSOLE_NS "until_console_ns"
+#define METRIC_UNTIL_CONSOLE_INSNS "until_console_insns"
 /* Latency metrics (one value per event, table latency_sample): lat_<what>_ns,
  * e.g. lat_timer_sbi_ns (deadline to handler), lat_wakeup_ns (cyclictest). */
 #define METRIC_LATENCY_PREFIX "lat_"

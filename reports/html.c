@@ -104,16 +104,14 @@ void html__foot(FILE *f, const struct report_ctx *ctx)
 
 void html__num(FILE *f, double v)
 {
-	if (!isfinite(v))
+	char buf[64];
+
+	if (!isfinite(v)) {
 		fputs("\xe2\x80\x93", f); /* en dash: unknown */
-	else if (v != 0 && (fabs(v) >= 1e4 || fabs(v) < 1e-3))
-		fprintf(f, "%.3g", v);
-	else if (fabs(v) >= 100)
-		fprintf(f, "%.0f", v);
-	else if (fabs(v) >= 10)
-		fprintf(f, "%.1f", v);
-	else
-		fprintf(f, "%.2f", v);
+		return;
+	}
+	num__fmt(buf, sizeof(buf), v); /* as the terminal and `show` print it */
+	fputs(buf, f);
 }
 
 void html__pval(FILE *f, double v)
@@ -128,12 +126,14 @@ void html__pval(FILE *f, double v)
 
 void html__pct(FILE *f, double v)
 {
-	if (!isfinite(v))
+	char buf[64];
+
+	if (!isfinite(v)) {
 		fputs("\xe2\x80\x93", f);
-	else if (v != 0 && fabs(v) < 0.001)
-		fprintf(f, "%.2g%%", v * 100);
-	else
-		fprintf(f, "%.2f%%", v * 100);
+		return;
+	}
+	pct__fmt(buf, sizeof(buf), v); /* as the terminal and `show` print it */
+	fputs(buf, f);
 }
 
 void html__ci(FILE *f, double v, double lo, double hi, int pct)

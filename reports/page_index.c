@@ -128,8 +128,8 @@ static void workload_row(FILE *f, const struct workload *w)
 	html__esc(f, w->name);
 	fputs("</a></td><td>", f);
 	html__esc(f, w->arch);
-	fprintf(f, "</td><td class=\"n\" data-v=\"%zu\">%zu</td><td class=\"n\" data-v=\"%zu\">%zu", w->nregions,
-		w->nregions, w->nflagged, w->nflagged);
+	fprintf(f, "</td><td class=\"n\" data-v=\"%zu\">%zu</td><td class=\"n\" data-v=\"%zu\">%zu", w->ncompared,
+		w->ncompared, w->nflagged, w->nflagged);
 	if (w->nflagged)
 		fprintf(f, " <span class=\"muted\">(%zu under, %zu over)</span>", w->nunder, w->nover);
 	fputs("</td>", f);
@@ -180,7 +180,7 @@ int page_index__write(struct report_ctx *ctx, struct workload *ws, size_t n)
 		flips = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	for (size_t k = 0; k < n; k++) {
-		regions += ws[k].nregions;
+		regions += ws[k].ncompared;
 		flagged += ws[k].nflagged;
 		findings += ws[k].nfindings;
 		for (int s = 0; s < SIDE_COUNT; s++)
@@ -197,7 +197,7 @@ int page_index__write(struct report_ctx *ctx, struct workload *ws, size_t n)
 	html__esc(f, base);
 	fputs("</code>.</p>\n", f);
 	fprintf(f, "<div class=\"cards\">\n<div class=\"card\"><b>%zu</b><span>workloads</span></div>\n"
-		   "<div class=\"card\"><b>%zu</b><span>regions</span></div>\n"
+		   "<div class=\"card\"><b>%zu</b><span>regions compared</span></div>\n"
 		   "<div class=\"card\"><b>%zu</b><span>regions flagged</span></div>\n"
 		   "<div class=\"card\"><b>%zu</b><span>findings</span></div>\n"
 		   "<div class=\"card\"><b>%d</b><span>A/B conclusion flips</span></div>\n"
@@ -208,12 +208,12 @@ int page_index__write(struct report_ctx *ctx, struct workload *ws, size_t n)
 	fputs("<h2 id=\"ab\">A/B comparisons: does the conclusion hold on hardware?</h2>\n", f);
 	if (page_ab_table(ctx, f, ctx->only_id, "") || fig_ab__emit(ctx, f, ctx->o->out_dir, ""))
 		goto fail;
-	fputs("<h2 id=\"workloads\">Workloads</h2>\n<p class=\"muted\">Flagged: regions whose primary finding "
-	      "(instruction share against the hardware metric) lies outside the tolerance with its whole CI. "
+	fputs("<h2 id=\"workloads\">Workloads</h2>\n<p class=\"muted\">Regions: regions compared. Flagged: regions whose "
+	      "primary finding lies outside the tolerance with its whole CI (the " PRIMARY_FINDING_WHY "). "
 	      "Worst: the flagged region furthest from 1. Rank agreement: Spearman \xcf\x81 / Kendall \xcf\x84 "
 	      "between instruction share and hardware share.</p>\n",
 	      f);
-	fputs("<div class=\"tw\"><table class=\"sortable\">\n<thead><tr><th>workload</th><th>arch</th><th>regions</th>"
+	fputs("<div class=\"tw\"><table class=\"sortable\">\n<thead><tr><th>workload</th><th>arch</th><th>regions compared</th>"
 	      "<th>flagged</th><th>worst factor [CI]</th><th>\xcf\x81 / \xcf\x84</th><th>emulation runs</th>"
 	      "<th>hardware runs</th><th>machines, kernel, QEMU</th></tr></thead>\n<tbody>\n",
 	      f);

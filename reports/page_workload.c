@@ -34,20 +34,26 @@ static void summary(FILE *f, const struct report_ctx *ctx, const struct workload
 	const struct region_row *worst = w->worst >= 0 ? &w->regions[w->worst] : NULL;
 
 	fputs("<p>", f);
-	if (!w->nfindings) {
-		fputs("No findings yet: run <code>emudiff align</code> and <code>emudiff stats</code> on this store "
-		      "to judge the regions.",
-		      f);
+	if (!w->ncompared) {
+		char why[256];
+
+		/* the real reason, from the store's state */
+		if (present__why_no_findings(ctx->db, w->id, why, sizeof(why)))
+			snprintf(why, sizeof(why), "the store could not be read");
+		fputs("No region compared: ", f);
+		html__esc(f, why);
+		fputc('.', f);
 	} else if (!w->nflagged) {
-		fprintf(f, "QEMU's instruction share predicts the hardware %s of all %zu regions within the "
+		fprintf(f, "QEMU's instruction share predicts the hardware %s of all %zu regions compared within the "
 			   "tolerance of %.3g\xc3\x97 (or the data cannot tell).",
-			w->hw_metric ? w->hw_metric : "cost", w->nregions, ctx->tolerance);
+			w->hw_metric ? w->hw_metric : "cost", w->ncompared, ctx->tolerance);
 	} else {
-		fprintf(f, "<b>%zu of %zu regions are flagged</b>: emulation underestimates %zu and overestimates %zu "
+		fprintf(f, "<b>%zu of %zu regions compared are flagged</b>: emulation underestimates %zu and overestimates %zu "
 			   "(hardware %s against the instruction share, tolerance %.3g\xc3\x97).",
-			w->nflagged, w->nregions, w->nunder, w->nover, w->hw_metric ? w->hw_metric : "cost",
+			w->nflagged, w->ncompared, w->nunder, w->nover, w->hw_metric ? w->hw_metric : "cost",
 			ctx->tolerance);
 	}
+	fputs(" <span class=\"muted\">(The " PRIMARY_FINDING_WHY ".)</span>", f);
 	if (worst && verdict_flagged(worst->verdict)) {
 		fprintf(f, " Largest miss: <a href=\"#r%lld\">", (long long)worst->id);
 		html__esc(f, region_label(worst));
@@ -285,6 +291,59 @@ static int findings_table(struct report_ctx *ctx, FILE *f, const struct workload
 	return rc < 0 ? -1 : 0;
 }
 
+/*
+ * Whole-run metrics (run_metric: boot latency until the console string,
+ * unattributed instructions, ...) per platform over ok runs, as `emudiff show
+ * metrics` lists them run by run; a metric both sides have gets hardware /
+ * emulation of the means.
+ */
+static int run_metrics_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
+{
+	sqlite3_stmt *st = db__prepare(ctx,
+		"WITH v AS (SELECT m.metric, r.platform, r.platform IN ('qemu-user', 'qemu-system') AS emu,"
+		"  count(*) AS n, avg(m.value) AS mean, min(m.value) AS lo, max(m.value) AS hi,"
+		"  " RUN_METRIC_NOTE_SQL("m.metric", "max(m.value)", "w.elf_path") " AS note"
+		"  FROM run r JOIN run_metric m ON m.run_id = r.id JOIN workload w ON w.id = r.workload_id"
+		"  WHERE r.workload_id = ?1 AND r.status = 'ok' GROUP BY m.metric, r.platform)"
+		" SELECT metric, platform, n, mean, lo, hi, note,"
+		"  (SELECT avg(h.mean) FROM v h WHERE h.metric = v.metric AND NOT h.emu) /"
+		"  nullif((SELECT avg(e.mean) FROM v e WHERE e.metric = v.metric AND e.emu), 0)"
+		" FROM v ORDER BY metric, platform");
+	int rc, any = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, w->id);
+	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
+		if (!any++)
+			fputs("<h2 id=\"run-metrics\">Run metrics</h2>\n<p class=\"muted\">Whole-run totals over ok runs "
+			      "(<code>emudiff show metrics</code> lists them run by run); hardware / emulation when both "
+			      "sides have the metric.</p>\n<table class=\"sortable\">\n<thead><tr><th>metric</th>"
+			      "<th>platform</th><th>runs</th><th>mean</th><th>min</th><th>max</th>"
+			      "<th>hardware / emulation</th><th>note</th></tr></thead>\n<tbody>\n",
+			      f);
+		fputs("<tr><td><code>", f);
+		html__esc(f, db__text(st, 0));
+		fputs("</code></td><td>", f);
+		html__esc(f, db__text(st, 1));
+		fprintf(f, "</td><td class=\"n\">%d</td>", sqlite3_column_int(st, 2));
+		for (int c = 3; c <= 5; c++) {
+			html__num_cell(f, db__double(st, c));
+			html__num(f, db__double(st, c));
+			fputs("</td>", f);
+		}
+		html__num_cell(f, db__double(st, 7));
+		html__num(f, db__double(st, 7));
+		fputs("</td><td class=\"reason\">", f);
+		html__esc(f, db__text(st, 6));
+		fputs("</td></tr>\n", f);
+	}
+	if (any)
+		fputs("</tbody>\n</table>\n", f);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
 static int agreement_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
 {
 	sqlite3_stmt *st = db__prepare(ctx,
@@ -391,7 +450,7 @@ int page_workload__write(struct report_ctx *ctx, struct workload *w)
 		fputs("</code>", f);
 	}
 	fputs("</p>\n<div class=\"cards\">\n", f);
-	card(f, "regions", "%zu", w->nregions);
+	card(f, "regions compared", "%zu", w->ncompared);
 	card(f, "flagged (under / over)", "%zu (%zu / %zu)", w->nflagged, w->nunder, w->nover);
 	if (worst)
 		card(f, verdict_flagged(worst->verdict) ? "worst flagged factor" : "largest factor (not flagged)",
@@ -412,7 +471,8 @@ int page_workload__write(struct report_ctx *ctx, struct workload *w)
 	    fig_events__emit(ctx, f, dir, w) || fig_latency__emit(ctx, f, dir, w))
 		goto fail;
 	regions_table(f, w);
-	if (phase_symbols_table(ctx, f, w) || findings_table(ctx, f, w) || agreement_table(ctx, f, w) ||
+	if (phase_symbols_table(ctx, f, w) || findings_table(ctx, f, w) || run_metrics_table(ctx, f, w) ||
+	    agreement_table(ctx, f, w) ||
 	    cost_model_table(ctx, f, w->id) || page_event_cost(ctx, f, w->id))
 		goto fail;
 	fputs("<h2>A/B comparisons</h2>\n", f);

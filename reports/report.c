@@ -166,7 +166,7 @@ int report__write(sqlite3 *db, const struct report_opts *opts, struct report_sum
 	for (size_t k = 0; k < n; k++) {
 		if (model__load(&ctx, &ws[k]))
 			goto out;
-		ctx.sum.regions += ws[k].nregions;
+		ctx.sum.regions += ws[k].ncompared; /* as stats and the index count them */
 		ctx.sum.findings += ws[k].nfindings;
 	}
 	ctx.sum.workloads = n;

@@ -40,7 +40,8 @@ struct workload {
 	char *name, *arch, *safe, *elf_sha256, *argv;
 	char *hw_metric;                  /* hardware metric judged (findings), NULL: none */
 	struct region_row *regions;       /* ordered by region id */
-	size_t nregions, nfindings, nflagged_findings, nflagged, nunder, nover;
+	/* ncompared: regions with a primary finding (PRIMARY_FINDING_SQL); nflagged: of them flagged */
+	size_t nregions, ncompared, nfindings, nflagged_findings, nflagged, nunder, nover;
 	long worst;                       /* region with the largest |log factor| among flagged, else among all; -1 */
 	struct run_counts runs[SIDE_COUNT];
 	char *env[SIDE_COUNT];            /* machine / kernel / CPU / QEMU versions, "" when unknown */

@@ -1,11 +1,12 @@
 /*
  * workload_view.c - what a report shows of one workload, read from the store.
  *
- * A region's row shows its primary finding: the instruction-share predictor
- * (the icount view most QEMU-based papers use) on the workload's hardware
- * metric (cycles, else time_ns), against the plain share baseline, so that
- * factor = hardware share / instruction share holds across the row. Every
- * other finding is listed in full on the page and in the exports.
+ * A region's row shows its primary finding, chosen by PRIMARY_FINDING_SQL
+ * (common.h) as the terminal and `emudiff show` choose it: the
+ * instruction-share predictor on the workload's hardware metric against the
+ * share baseline, so that factor = hardware share / instruction share holds
+ * across the row. Every other finding is listed in full on the page and in
+ * the exports.
  * When stats/ has not written a share, it is computed from the means over ok
  * runs within the region's kind (marker regions and symbol regions overlap,
  * so each kind sums to 1 on its own).
@@ -232,21 +233,22 @@ fail:
 	return -1;
 }
 
+/* Each region's primary finding (PRIMARY_FINDING_SQL, as the terminal and `show` choose it)
+ * first, then its other findings for the QEMU host-time share. */
 static int load_findings(struct report_ctx *ctx, struct workload *w)
 {
 	sqlite3_stmt *st = db__prepare(ctx,
-		"SELECT region_id, predictor, factor, ci_lo, ci_hi, p_adj, verdict, reason, baseline, "
-		"pred_share, hw_share, hw_share_lo, hw_share_hi, metric = ?2 "
-		"FROM finding WHERE workload_id = ?1 AND region_id IS NOT NULL "
-		"ORDER BY region_id, predictor = 'insns' DESC, metric = ?2 DESC, "
-		"coalesce(baseline, '') = 'share' DESC, id");
+		"SELECT f.region_id, f.predictor, f.factor, f.ci_lo, f.ci_hi, f.p_adj, f.verdict, f.reason, f.baseline, "
+		"f.pred_share, f.hw_share, f.hw_share_lo, f.hw_share_hi, f.metric = p.metric, f.id = p.id "
+		"FROM finding f JOIN " PRIMARY_FINDINGS_OF("f.workload_id = ?1") " p "
+		"ON p.workload_id = f.workload_id AND p.region_id = f.region_id WHERE f.workload_id = ?1 "
+		"ORDER BY f.region_id, f.id = p.id DESC, f.id");
 	int64_t last = -1;
 	int qtime_done = 0, rc;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, w->id);
-	sqlite3_bind_text(st, 2, w->hw_metric ? w->hw_metric : "", -1, SQLITE_STATIC);
 	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
 		int64_t rid = sqlite3_column_int64(st, 0);
 		long i = region_index(w, rid);
@@ -255,9 +257,10 @@ static int load_findings(struct report_ctx *ctx, struct workload *w)
 		if (i < 0)
 			continue;
 		r = &w->regions[i];
-		if (rid != last) {
+		if (rid != last && sqlite3_column_int(st, 14)) {
 			last = rid;
 			qtime_done = 0;
+			w->ncompared++;
 			r->predictor = xstrdup(pred);
 			r->factor = db__double(st, 2);
 			r->f_lo = db__double(st, 3);

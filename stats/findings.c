@@ -66,12 +66,10 @@ static const char *what(const char *metric)
 	return !strcmp(metric, METRIC_TIME_NS) ? "time" : metric;
 }
 
+/* shares and factors in reasons as the terminal, `show` and the report print them */
 static void pct(char *buf, size_t n, double share)
 {
-	if (share * 100 >= 0.1)
-		snprintf(buf, n, "%.1f%%", share * 100);
-	else
-		snprintf(buf, n, "%.2g%%", share * 100);
+	pct__fmt(buf, n, share);
 }
 
 /* numbers in reasons: 3 significant digits, but never an exponent for big factors */
@@ -81,10 +79,9 @@ static const char *num(char *buf, size_t n, double v)
 	return buf;
 }
 
-/* a factor as people say it: 2.3x, 0.41x, 48x, 883x */
 static const char *fac(char *buf, size_t n, double v)
 {
-	snprintf(buf, n, fabs(v) >= 100 ? "%.0f" : "%.2g", v);
+	num__fmt(buf, n, v);
 	return buf;
 }
 
@@ -148,6 +145,14 @@ static void reason(char *buf, size_t n, const struct finding_row *f, const struc
 	{
 		char f1[32], f2[32], lo[32], hi[32], rlo[32], rhi[32];
 		const char *b1 = band->lo, *b2 = band->hi;
+		char base[96];
+
+		/* every sentence names its baseline: what the factor divides by */
+		if (f->baseline == BASE_SHARE)
+			snprintf(base, sizeof(base), "share factor (hardware share / %s)", pred_phrase(f->predictor));
+		else
+			snprintf(base, sizeof(base), "%s per %s against the workload's weighted median",
+				 what(f->metric), unit_phrase(f->predictor));
 
 		fac(f1, sizeof(f1), f->factor);
 		num(lo, sizeof(lo), f->ci_lo);
@@ -167,18 +172,21 @@ static void reason(char *buf, size_t n, const struct finding_row *f, const struc
 						     : "only %sx the %s on hardware that its %s %s predicts (%s vs %s); CI %s-%s; %s",
 				 f1, what(f->metric), ps, pred_phrase(f->predictor), hs, ps, lo, hi, runs);
 		} else if (v == V_UNDER || v == V_OVER) {
-			snprintf(buf, n, "%sx the workload's median %s per %s on hardware; CI %s-%s; %s", f1,
-				 what(f->metric), unit_phrase(f->predictor), lo, hi, runs);
-		} else if (v == V_AGREES) {
+			snprintf(buf, n, "its %s per %s on hardware is %sx the workload's weighted median over"
+				 " regions (robust baseline); CI %s-%s; %s", what(f->metric), unit_phrase(f->predictor),
+				 f1, lo, hi, runs);
+		} else if (v == V_AGREES && f->baseline == BASE_SHARE) {
 			pct(ps, sizeof(ps), f->pred_share);
 			pct(hs, sizeof(hs), f->hw_share);
-			snprintf(buf, n, "factor %s, CI %s-%s within [%s, %s] (hardware %s, predicted %s); %s", f1, lo,
+			snprintf(buf, n, "%s %s, CI %s-%s within [%s, %s] (hardware %s, predicted %s); %s", base, f1, lo,
 				 hi, b1, b2, hs, ps, runs);
+		} else if (v == V_AGREES) {
+			snprintf(buf, n, "%s %s, CI %s-%s within [%s, %s]; %s", base, f1, lo, hi, b1, b2, runs);
 		} else if (f->ci_lo > t || f->ci_hi < 1 / t) {
-			snprintf(buf, n, "factor %s, CI %s-%s outside [%s, %s] but BH-adjusted p = %.2g is not below %.2g; %s",
-				 f1, lo, hi, b1, b2, f->p_adj, band->alpha, runs);
+			snprintf(buf, n, "%s %s, CI %s-%s outside [%s, %s] but BH-adjusted p = %.2g is not below %.2g; %s",
+				 base, f1, lo, hi, b1, b2, f->p_adj, band->alpha, runs);
 		} else {
-			snprintf(buf, n, "factor %s, CI %s-%s straddles the tolerance band [%s, %s]; %s", f1, lo, hi,
+			snprintf(buf, n, "%s %s, CI %s-%s straddles the tolerance band [%s, %s]; %s", base, f1, lo, hi,
 				 b1, b2, runs);
 		}
 	}
@@ -407,11 +415,6 @@ int engine__write_findings(struct engine *e)
 		size_t i = block_lo(&j, b), end = block_lo(&j, b + 1);
 
 		judge_wait(&j, b);
-		for (size_t k = i; k < end; k++) {
-			if (j.out[k].v == V_UNDER || j.out[k].v == V_OVER)
-				e->sum->flagged++;
-			e->sum->findings++;
-		}
 		/* a block's rows by batches, the rest one by one */
 		while (i < end) {
 			size_t rows = end - i >= FINDING_BATCH ? FINDING_BATCH : 1;

@@ -100,6 +100,24 @@ static void *study_fits_run(void *arg)
 	return NULL;
 }
 
+/* The counts of the summary line as the report and `show` count them (PRIMARY_FINDING_SQL). */
+static int count_findings(sqlite3 *db, const char *path, struct stats_summary *sum)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, FINDING_COUNTS_SQL, -1, &st, NULL) != SQLITE_OK)
+		return error("%s: counting findings: %s", path, sqlite3_errmsg(db));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		sum->regions = (size_t)sqlite3_column_int64(st, 0);
+		sum->findings = (size_t)sqlite3_column_int64(st, 1);
+		sum->flagged = (size_t)sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : error("%s: counting findings: %s", path, sqlite3_errmsg(db));
+}
+
 /* the findings, with the study models fitted meanwhile; then the models */
 static int findings_and_models(struct engine *e)
 {
@@ -279,7 +297,7 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 	if (progress)
 		fputc('\n', stderr);
 	if (findings_and_models(&e) || engine__ab(&e) || engine__suite(&e) || stats__latency(db, path, o) ||
-	    write_meta(&e))
+	    write_meta(&e) || count_findings(db, path, sum))
 		goto out;
 	ret = 0;
 out:

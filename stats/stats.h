@@ -185,6 +185,8 @@ struct stats_options {
 };
 
 struct stats_summary {
+	/* regions: regions compared (with a primary finding, PRIMARY_FINDING_SQL); findings:
+	 * rows of finding; flagged: regions whose primary finding is flagged */
 	size_t workloads, regions, findings, flagged, ab_pairs, flips;
 	size_t region_flips; /* A/B flips of common regions (flips: whole runs) */
 	size_t prefetched;   /* workloads loaded on a second connection while another computed */

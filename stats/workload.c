@@ -263,7 +263,6 @@ static int choose(struct engine *e, struct workload_data *w, struct wl_calc *c)
 			c->reg[c->R++] = r;
 	if (!c->R)
 		return 1;
-	e->sum->regions += c->R;
 	c->ne = runs_with_cost(w, c->insns_m, c->emu_run, c->ne, c->reg, c->R);
 	c->nh = runs_with_cost(w, c->hw_m, c->hw_run, c->nh, c->reg, c->R);
 	if (c->ne < 2 || c->nh < 2 || c->ne >= 65536 || c->nh >= 65536) {

@@ -33,7 +33,7 @@ chrome() { n=$((n + 1)); timeout 90 "$browser" "${flags[@]}" --user-data-dir="$d
 chrome --dump-dom "file://$dir/r/index.html" >"$dir/index.dom" || bad "dump-dom of the index failed"
 cards=$(grep -o '<div class="card"><b>[^<]*</b><span>[^<]*</span>' "$dir/index.dom" | sed 's/<[^>]*>/ /g; s/  */ /g; s/^ //; s/ $//' | tr '\n' ';')
 q() { sqlite3 "$dir/s.db" "$1"; }
-want="$(q "SELECT count(*) FROM workload") workloads;$(q "SELECT count(*) FROM region") regions;"
+want="$(q "SELECT count(*) FROM workload") workloads;$(q "SELECT count(DISTINCT region_id) FROM finding WHERE region_id IS NOT NULL") regions compared;"
 # flagged: a region whose primary finding (insns, the hardware metric) is outside the band
 want+="$(q "SELECT count(DISTINCT region_id) FROM finding WHERE predictor = 'insns' AND region_id IS NOT NULL AND verdict IN ('underestimates', 'overestimates')") regions flagged;"
 want+="$(q "SELECT count(*) FROM finding") findings;$(q "SELECT count(*) FROM ab_compare WHERE verdict = 'flip'") A/B conclusion flips;"
