@@ -218,20 +218,12 @@ static int collect(struct store *s, const struct qemu_opts *o, struct qemu_colle
 {
 	int rc;
 
-	c->plugin = qemu__find_plugin(cmd_self_dir(), EMUDIFF_LIBDIR);
-	if (!c->plugin)
-		return EXIT_BADINPUT;
-	c->qemu = o->qemu;
-	c->system = o->system;
-	c->argc = o->argc;
-	c->argv = o->argv;
 	c->timeout_s = o->com.timeout_s;
 	c->until_console = o->until_console;
 	c->reps = o->com.reps;
 	c->driver = collect_driver__check(&o->drv);
 	qemu__catch_interrupts();
 	rc = qemu__collect(s, c);
-	free((char *)c->plugin);
 	if (rc < 0)
 		return EXIT_BADINPUT;
 	return rc && o->com.fail_on_error ? EXIT_FINDINGS : EXIT_OK;
@@ -254,7 +246,9 @@ int cmd_collect_qemu(int argc, char **argv)
 	struct symtab *syms;
 	const char *arch, *elf_path;
 	char *opts = NULL, *sysroot = NULL;
-	int ret = EXIT_BADINPUT, bad;
+	int ret = EXIT_BADINPUT, bad, first;
+	struct qemu_collect c = { 0 };
+	struct qemu_pick pick = { 0 };
 
 	parse_opts(argc, argv, &o);
 	elf_path = o.system ? o.elf : (o.argc ? o.argv[0] : o.elf);
@@ -269,6 +263,16 @@ int cmd_collect_qemu(int argc, char **argv)
 	w = (struct qemu_plugin_words){ o.plugin_opts, o.trapvec, o.guest,
 					o.n_plugin_opts, o.n_trapvec, o.n_guest };
 	opts = qemu_plugin_opts__build(&w, o.system, syms);
+	/* the QEMU and its plugin build, before the store is touched */
+	c.qemu = o.qemu;
+	c.system = o.system;
+	c.argc = o.argc;
+	c.argv = o.argv;
+	c.arch = arch;
+	if (opts && !o.ingest && qemu__select(qemu__binary(&c, &first), cmd_self_dir(), EMUDIFF_LIBDIR, &pick)) {
+		free(opts);
+		opts = NULL;
+	}
 	if (opts)
 		s = store__open(o.com.db, STORE_CREATE);
 	if (s) {
@@ -276,9 +280,15 @@ int cmd_collect_qemu(int argc, char **argv)
 		struct qemu_run_record rec = { .name = name, .arch = arch, .elf_path = elf_path,
 					       .cell = o.com.cell, .argc = o.argc, .argv = o.argv,
 					       .system = o.system, .rep = o.com.rep, .elf_syms = syms };
-		struct qemu_collect c = { .plugin_opts = opts, .name = name, .arch = arch,
-					  .elf_path = elf_path, .cell = o.com.cell, .elf_syms = syms,
-					  .rep = o.com.rep, .sysroot = sysroot };
+
+		c.plugin_opts = opts;
+		c.name = name;
+		c.elf_path = elf_path;
+		c.cell = o.com.cell;
+		c.elf_syms = syms;
+		c.rep = o.com.rep;
+		c.pick = &pick;
+		c.sysroot = sysroot;
 
 		/* --ingest: a plugin output file made elsewhere (the plugin run standalone) */
 		if (o.ingest)
@@ -288,6 +298,7 @@ int cmd_collect_qemu(int argc, char **argv)
 	}
 	free(opts);
 	free(sysroot);
+	qemu_pick__free(&pick);
 	if (syms)
 		symtab__free(syms);
 	store__close(s);

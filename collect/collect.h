@@ -38,10 +38,27 @@ struct qemu_plugin_words {
 };
 char *qemu_plugin_opts__build(const struct qemu_plugin_words *w, int system, const struct symtab *t);
 
-/* qemu_run.c: finding the plugin and QEMU, and running QEMU. */
-/* $EMUDIFF_PLUGIN, else libemudiff-qemu.so in build_dir/../qemu-plugins, else
- * in libdir/emudiff; malloc'd, or NULL (error printed). */
-char *qemu__find_plugin(const char *build_dir, const char *libdir);
+/* qemu_select.c: the QEMU at hand and the plugin build it accepts. */
+struct qemu_pick {
+	char *path;         /* the QEMU binary (PATH searched) */
+	char *version;      /* first line of its --version */
+	int major, minor;
+	int api;            /* API family of the build chosen (0: EMUDIFF_PLUGIN's) */
+	char *plugin;       /* that build's path */
+	char *plugin_build; /* its file name, e.g. libemudiff-qemu-api4.so */
+};
+/* Find qemu, check it is a QEMU with plugin support, and choose the plugin:
+ * $EMUDIFF_PLUGIN, else the newest libemudiff-qemu-apiN.so the QEMU accepts
+ * in build_dir/../qemu-plugins, else in libdir/emudiff. 0, or -1 with a
+ * one-line error naming the binary and what to do (p freed by the caller). */
+int qemu__select(const char *qemu, const char *build_dir, const char *libdir, struct qemu_pick *p);
+void qemu_pick__free(struct qemu_pick *p);
+
+/* qemu_run.c: running QEMU. */
+struct qemu_collect;
+/* The QEMU binary c names: c->qemu, else system mode's first argument when
+ * it is not an option (*first = 1), else qemu__default_binary's. */
+const char *qemu__binary(const struct qemu_collect *c, int *first);
 /* qemu-riscv64/qemu-x86_64 (user) or qemu-system-<arch> for arch (NULL: riscv64). */
 const char *qemu__default_binary(int system, const char *arch);
 /* First line of `QEMU --version`, or "unknown"; malloc'd. */
@@ -53,7 +70,8 @@ int qemu__interrupted(void);
 
 /* One collection: reps invocations of QEMU with the plugin, each stored as a run. */
 struct qemu_collect {
-	const char *plugin, *qemu; /* the .so; QEMU's binary (NULL: by mode and arch) */
+	const char *qemu;          /* QEMU's binary (NULL: by mode and arch) */
+	const struct qemu_pick *pick; /* qemu__select of qemu__binary's answer */
 	int system;
 	int argc;
 	char **argv;               /* user: PROG ARGS; system: [QEMU-BINARY] QEMU-ARGS */
@@ -103,6 +121,7 @@ struct qemu_run_record {
 	int system, rep;
 	const char *plugin_opts, *qemu_version, *qemu_binary, *until_console;
 	const char *sysroot; /* QEMU's -L, NULL: none */
+	const char *plugin_build; /* the plugin's file name (NULL: unknown) */
 	const struct symtab *elf_syms; /* NULL: events keep their addresses */
 	struct qemu_result result;
 	const struct console_run *console; /* system mode: the console's `@emudiff lat` events */

@@ -208,13 +208,19 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 {
 	const struct qemu_output *out = o ? o->main : NULL;
 	const struct qemu_result *r = &rec->result;
-	char until[32] = "", vcpus[16] = "", api[16] = "";
+	char until[32] = "", vcpus[16] = "", api[16] = "", release[32] = "";
 	const char *keys[] = { "collector", "qemu", "qemu_binary", "plugin_options", "mode",
 			       "system", "plugin_api", "vcpus", "until_console",
-			       "until_console_result", "why" };
+			       "until_console_result", "why", "qemu_version", "plugin_build" };
 	const char *vals[] = { "qemu", rec->qemu_version, rec->qemu_binary, rec->plugin_opts,
 			       out ? out->mode : "", rec->system ? "true" : "false", api, vcpus,
-			       rec->until_console ? rec->until_console : "", until, r->why };
+			       rec->until_console ? rec->until_console : "", until, r->why, release,
+			       rec->plugin_build ? rec->plugin_build : "" };
+	const char *v = rec->qemu_version ? strstr(rec->qemu_version, "version ") : NULL;
+
+	/* "QEMU emulator version 7.2.19 (Debian ...)" -> "7.2.19" */
+	if (v)
+		sscanf(v + 8, "%31[0-9.]", release);
 	struct json j;
 	char *cfg;
 
@@ -248,16 +254,19 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 }
 
 /* pc "0x..." -> "symbol+0xoff" when the guest ELF knows it, else unchanged;
- * a tagged trap vector "hs:0x..." keeps its tag ("hs:symbol"). */
+ * a tagged pc "hs:0x..." keeps its tag ("hs:symbol"). */
 static char *detail_symbolized(const struct symtab *t, const char *detail, int exact_only)
 {
 	uint64_t pc;
 	const struct sym *sym;
 	char *end;
 
-	if (t && (!strncmp(detail, "hs:", 3) || !strncmp(detail, "vs:", 3))) {
-		char *rest = detail_symbolized(t, detail + 3, exact_only);
-		char *out = xasprintf("%.3s%s", detail, rest);
+	const char *colon = strchr(detail, ':');
+
+	/* a tag before the pc: hs:, vs: (trapvec=), irq:, exc:, hcall: (QEMU 10.2's causes) */
+	if (t && colon && colon - detail <= 5 && !strncmp(colon + 1, "0x", 2)) {
+		char *rest = detail_symbolized(t, colon + 1, exact_only);
+		char *out = xasprintf("%.*s%s", (int)(colon + 1 - detail), detail, rest);
 
 		free(rest);
 		return out;

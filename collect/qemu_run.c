@@ -1,6 +1,6 @@
 /*
- * qemu_run.c - running a workload under QEMU with the emudiff plugin: finding
- * the plugin and QEMU, QEMU's command line, the invocation under the
+ * qemu_run.c - running a workload under QEMU with the emudiff plugin: QEMU's
+ * binary and the plugin build it accepts (qemu_select.c), QEMU's command line, the invocation under the
  * supervisor of common.h (SIGTERM at the deadline, on an interrupt or when
  * the --until-console string appears; SIGKILL PROC_GRACE_S later), and the
  * repetitions, each ingested as one run (qemu_ingest.c). The workload's
@@ -24,34 +24,15 @@
 
 /* ---- finding things ---- */
 
-static int is_file(const char *p)
+const char *qemu__binary(const struct qemu_collect *c, int *first)
 {
-	struct stat st;
-
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-char *qemu__find_plugin(const char *build_dir, const char *libdir)
-{
-	const char *env = getenv("EMUDIFF_PLUGIN");
-	char *p;
-
-	if (env && *env) {
-		if (is_file(env))
-			return xstrdup(env);
-		error("EMUDIFF_PLUGIN=%s: no such file", env);
-		return NULL;
-	}
-	p = xasprintf("%s/../qemu-plugins/libemudiff-qemu.so", build_dir);
-	if (is_file(p))
-		return p;
-	free(p);
-	p = xasprintf("%s/emudiff/libemudiff-qemu.so", libdir);
-	if (is_file(p))
-		return p;
-	free(p);
-	error("libemudiff-qemu.so not found (set EMUDIFF_PLUGIN, or build with the QEMU plugin enabled)");
-	return NULL;
+	*first = 0;
+	if (c->qemu)
+		return c->qemu;
+	/* system mode: QEMU's binary may be the first of its arguments */
+	if (c->system && c->argc && c->argv[0][0] != '-')
+		return c->argv[(*first)++];
+	return qemu__default_binary(c->system, c->arch);
 }
 
 const char *qemu__default_binary(int system, const char *arch)
@@ -281,6 +262,7 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 /* What the repetitions share: QEMU's command line and the output file. */
 struct session {
 	const char *qemu;
+	struct qemu_pick pick; /* the QEMU found, its version, the plugin build (c->pick's) */
 	char *version, *tmpdir, *outfile, *plugin_arg, *console; /* console: system mode's copy */
 	char **argv;
 	int keep_output; /* a damaged output is kept for a post-mortem */
@@ -288,19 +270,14 @@ struct session {
 
 /* QEMU's command line: the plugin before the program in user mode, after
  * QEMU's own arguments in system mode. */
-static void build_argv(struct session *ss, const struct qemu_collect *c)
+static void build_argv(struct session *ss, const struct qemu_collect *c, int first)
 {
-	int first = 0, n = 0;
+	int n = 0;
 
-	ss->qemu = c->qemu;
-	if (c->system && !ss->qemu && c->argv[0][0] != '-')
-		ss->qemu = c->argv[first++];
-	if (!ss->qemu)
-		ss->qemu = qemu__default_binary(c->system, c->arch);
-	ss->plugin_arg = xasprintf("%s,out=%s%s%s", c->plugin, ss->outfile, *c->plugin_opts ? "," : "",
-				   c->plugin_opts);
+	ss->plugin_arg = xasprintf("%s,out=%s%s%s", ss->pick.plugin, ss->outfile,
+				   *c->plugin_opts ? "," : "", c->plugin_opts);
 	ss->argv = xcalloc((size_t)c->argc + 6, sizeof(*ss->argv));
-	ss->argv[n++] = (char *)ss->qemu;
+	ss->argv[n++] = ss->pick.path;
 	if (!c->system && c->sysroot) {
 		ss->argv[n++] = "-L";
 		ss->argv[n++] = (char *)c->sysroot;
@@ -320,9 +297,11 @@ static void build_argv(struct session *ss, const struct qemu_collect *c)
 static int session_open(struct session *ss, const struct qemu_collect *c)
 {
 	const char *td = getenv("TMPDIR");
-	char *found;
+	int first = 0;
 
 	memset(ss, 0, sizeof(*ss));
+	ss->qemu = qemu__binary(c, &first);
+	ss->pick = *c->pick;
 	ss->tmpdir = xasprintf("%s/emudiff-qemu-XXXXXX", td && *td ? td : "/tmp");
 	if (!mkdtemp(ss->tmpdir)) {
 		error("%s: cannot create a temporary directory: %s", ss->tmpdir, strerror(errno));
@@ -333,13 +312,8 @@ static int session_open(struct session *ss, const struct qemu_collect *c)
 	ss->outfile = xasprintf("%s/plugin.out", ss->tmpdir);
 	if (c->system)
 		ss->console = xasprintf("%s/console.log", ss->tmpdir);
-	build_argv(ss, c);
-	found = path__search(ss->qemu);
-	free(found);
-	if (!found)
-		return error("%s: not found (install Debian's qemu-user or qemu-system-misc, or give "
-			     "--qemu PATH)", ss->qemu);
-	ss->version = qemu__version(ss->qemu);
+	build_argv(ss, c, first);
+	ss->version = xstrdup(ss->pick.version);
 	return 0;
 }
 
@@ -407,7 +381,8 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		.elf_path = c->elf_path, .cell = c->cell, .label = label,
 		.argc = c->argc, .argv = c->argv, .system = c->system, .rep = rep,
 		.plugin_opts = *c->plugin_opts ? c->plugin_opts : "-", .qemu_version = ss->version,
-		.qemu_binary = ss->qemu, .until_console = c->until_console, .sysroot = c->sysroot,
+		.qemu_binary = ss->qemu, .plugin_build = ss->pick.plugin_build, .until_console = c->until_console,
+		.sysroot = c->sysroot,
 		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
 		.console = lat.n_runs ? &lat.runs[0] : NULL, .driver = c->driver ? &drv : NULL,
 	};

@@ -206,6 +206,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		qemu_plugin_register_vcpu_syscall_cb(id, on_syscall);
 		qemu_plugin_register_vcpu_syscall_ret_cb(id, on_syscall_ret);
 	}
+	plugin_api__resolve(id);
 	qemu_plugin_register_atexit_cb(id, on_exit_, NULL);
 	return 0;
 }

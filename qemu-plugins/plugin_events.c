@@ -33,7 +33,8 @@ void on_hs_entry(unsigned int vcpu, void *udata)
 
 	(void)vcpu;
 	pthread_mutex_lock(&plugin_lock);
-	event_table__count(&events, cur_seq, site->kind, site->detail);
+	if (!discon_active) /* else the discontinuity callback counts the entry */
+		event_table__count(&events, cur_seq, site->kind, site->detail);
 	if (cfg.n_guest && g != guest_code_at_hs)
 		event_table__count(&events, cur_seq, "vm_exit", site->detail + 3);
 	guest_code_at_hs = g;

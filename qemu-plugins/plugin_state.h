@@ -179,6 +179,15 @@ uint64_t host_ns(void);
 /* realloc to twice the capacity (256 at first), zeroed; aborts when out of memory */
 void *grow(void *p, size_t *cap, size_t elem);
 
+/* plugin_api.c: API functions looked up at run time (NULL: this QEMU lacks
+ * them), and whether trap entries come from discontinuity callbacks */
+extern uint64_t (*api_start_code)(void);
+extern uint64_t (*api_entry_code)(void);
+extern bool discon_active;
+/* At install: look them up, register the discontinuity callback, and say on
+ * stderr in one line what this QEMU lacks. */
+void plugin_api__resolve(qemu_plugin_id_t id);
+
 /* plugin_marks.c: marker hits, memory pages and symbols per marker interval */
 void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata);
 void on_marker(unsigned int vcpu, void *udata);

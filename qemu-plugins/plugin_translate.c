@@ -173,7 +173,8 @@ static void add_system_sites(struct qemu_plugin_insn *insn, const struct guest_i
 	} else if (tv >= 0 && cfg.trapvec_tag[tv][0]) {
 		snprintf(tagged, sizeof(tagged), "%s:%s", cfg.trapvec_tag[tv], pc);
 		add_event_site(insn, "trap_entry", tagged);
-	} else if (tv >= 0) {
+	} else if (tv >= 0 && !discon_active) {
+		/* with discontinuity callbacks, trap entries come from them */
 		add_event_site(insn, "trap_entry", pc);
 	}
 	if (gi->exit_kind) {
@@ -205,8 +206,8 @@ void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	pthread_mutex_lock(&plugin_lock);
 	if (!cfg.system && !term_installed) {
 		/* read on a vCPU thread: these read the vCPU's task state */
-		start_code = qemu_plugin_start_code();
-		entry_code = qemu_plugin_entry_code();
+		start_code = api_start_code ? api_start_code() : 0;
+		entry_code = api_entry_code ? api_entry_code() : 0;
 		term_install();
 	}
 	describe(tb, &v);

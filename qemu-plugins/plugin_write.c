@@ -181,7 +181,7 @@ static void write_header(FILE *f)
 	OUT(f, "mode %s\n", cfg.exact ? "exact" : "default");
 	OUT(f, "plugin_api %d\n", QEMU_PLUGIN_VERSION);
 	OUT(f, "options %s\n", cfg.options);
-	if (!cfg.system) {
+	if (!cfg.system && api_start_code && api_entry_code) {
 		OUT(f, "start_code 0x%" PRIx64 "\n", start_code);
 		OUT(f, "entry_code 0x%" PRIx64 "\n", entry_code);
 	}

@@ -136,6 +136,10 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 		push(&a, "--timeout");
 		push_int(&a, w->timeout);
 	}
+	if ((c->platform == PLAT_QEMU_USER || c->platform == PLAT_QEMU_SYSTEM) && w->qemu) {
+		push(&a, "--qemu");
+		push(&a, w->qemu);
+	}
 	switch (c->platform) {
 	case PLAT_QEMU_USER:
 		push_words(&a, &w->opts[c->platform]);

@@ -46,6 +46,7 @@ struct study_workload {
 	struct study_words system; /* qemu-system / hw-kvm command line */
 	struct study_words opts[STUDY_PLATFORMS]; /* extra collector options per platform */
 	char *log;         /* console: serial log */
+	char *qemu;        /* qemu-user/qemu-system: QEMU's binary (NULL: the collector's default) */
 	unsigned platforms; /* bit (1u << enum platform) */
 	int optional;      /* a missing binary skips the workload (with a warning) */
 	int reps, warmup, pin, timeout, sample;

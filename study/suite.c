@@ -2,7 +2,8 @@
  * suite.c - the suite file of `emudiff study`, parsed with libinih.
  *
  *   [study]            name, tolerance, confidence, jobs, and the defaults of
- *                      every workload: platforms, reps, warmup, pin, timeout, sample
+ *                      every workload: platforms, reps, warmup, pin, timeout, sample,
+ *                      qemu (the QEMU binary of qemu-user/qemu-system cells)
  *   [workload NAME]    binary, args, arch, system, log, opts.<platform>, and the
  *                      defaults above for this workload only
  *   [pair NAME]        a, b (workload names), a_platform, b_platform
@@ -49,6 +50,7 @@ enum {
 	SET_TOLERANCE = SET_NAME << 1,
 	SET_CONFIDENCE = SET_NAME << 2,
 	SET_JOBS = SET_NAME << 3,
+	SET_QEMU = SET_NAME << 4,
 };
 
 struct parse_ctx {
@@ -190,7 +192,8 @@ static int common_key(struct parse_ctx *c, struct study_workload *w, unsigned *s
 		const char *key;
 		unsigned bit;
 	} bits[] = { { "platforms", SET_PLATFORMS }, { "reps", SET_REPS }, { "warmup", SET_WARMUP },
-		     { "pin", SET_PIN },	     { "timeout", SET_TIMEOUT }, { "sample", SET_SAMPLE } };
+		     { "pin", SET_PIN },	     { "timeout", SET_TIMEOUT }, { "sample", SET_SAMPLE },
+		     { "qemu", SET_QEMU } };
 
 	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (!strcmp(key, bits[i].key) && (*set & bits[i].bit))
@@ -218,6 +221,11 @@ static int common_key(struct parse_ctx *c, struct study_workload *w, unsigned *s
 	if (!strcmp(key, "sample")) {
 		*set |= SET_SAMPLE;
 		return parse_int_key(c, key, v, 0, 100000, &w->sample) ? -1 : 1;
+	}
+	if (!strcmp(key, "qemu")) { /* collect qemu --qemu PATH */
+		*set |= SET_QEMU;
+		w->qemu = xstrdup(v);
+		return 1;
 	}
 	return 0;
 }
@@ -474,6 +482,8 @@ static int check_workload(struct study_suite *s, struct study_workload *w, unsig
 		w->timeout = d->timeout;
 	if (!(set & SET_SAMPLE))
 		w->sample = d->sample;
+	if (!(set & SET_QEMU) && d->qemu)
+		w->qemu = xstrdup(d->qemu);
 
 	char c_err[256];
 
@@ -521,6 +531,7 @@ static void workload_free(struct study_workload *w)
 	free(w->binary);
 	free(w->arch);
 	free(w->log);
+	free(w->qemu);
 	words_free(&w->args);
 	words_free(&w->system);
 	study_serve__free(&w->serve);
@@ -669,11 +680,13 @@ struct study_suite *study_suite__load(const char *path, const char *build_root)
 	free(c.set);
 	free(c.headers);
 	free(c.entered);
+	free(c.defaults.qemu);
 	return s;
 fail:
 	free(c.set);
 	free(c.headers);
 	free(c.entered);
+	free(c.defaults.qemu);
 	study_suite__free(s);
 	return NULL;
 }

@@ -7,6 +7,8 @@
  *     --opt K=V              plugin option (repeatable)
  *     --system               qemu-system-riscv64 -M virt -bios default -kernel PROG
  *     --sigterm-after MS     send SIGTERM after MS milliseconds
+ *     --qemu-arg ARG         an argument of QEMU's own, first (repeatable; a
+ *                            -bios among them replaces -bios default)
  *     --marks SPEC           exact marker id sequence: "1,3x1000,2,4"
  *     --insns SEQ=N          instructions before marker hit SEQ
  *     --event SEQ:KIND:DETAIL=N   exactly N such events after mark SEQ
@@ -244,7 +246,8 @@ int main(int argc, char **argv)
 	const char *qemu = argv[1], *plugin = argv[2], *prog = argv[3];
 	char dir[] = "/tmp/emudiff-plugin-test-XXXXXX";
 	char opts[1024] = "";
-	int system = 0, sigterm_ms = 0;
+	int system = 0, sigterm_ms = 0, n_qargs = 0, own_bios = 0;
+	char *qargs[8];
 
 	if (!*qemu || access(qemu, X_OK)) {
 		fprintf(stderr, "%s not installed: skipped\n", *qemu ? qemu : "QEMU");
@@ -257,6 +260,9 @@ int main(int argc, char **argv)
 			snprintf(opts + u, sizeof(opts) - u, ",%s", argv[++i]);
 		} else if (!strcmp(argv[i], "--system")) {
 			system = 1;
+		} else if (!strcmp(argv[i], "--qemu-arg") && i + 1 < argc && n_qargs < 8) {
+			own_bios |= !strcmp(argv[i + 1], "-bios");
+			qargs[n_qargs++] = argv[++i];
 		} else if (!strcmp(argv[i], "--sigterm-after") && i + 1 < argc) {
 			sigterm_ms = atoi(argv[++i]);
 		}
@@ -267,15 +273,17 @@ int main(int argc, char **argv)
 	}
 	char *out = xasprintf("%s/out", dir);
 	char *parg = xasprintf("%s,out=%s%s", plugin, out, opts);
-	char *qargv[16];
+	char *qargv[24];
 	int n = 0;
 
 	qargv[n++] = (char *)qemu;
+	for (int i = 0; i < n_qargs; i++)
+		qargv[n++] = qargs[i];
 	if (system) {
-		char *sys[] = { "-M", "virt", "-smp", "1", "-m", "64M", "-nographic", "-bios",
-				"default", "-kernel", (char *)prog, NULL };
+		char *sys[] = { "-M", "virt", "-smp", "1", "-m", "64M", "-nographic", "-kernel",
+				(char *)prog, "-bios", "default", NULL };
 
-		for (int i = 0; sys[i]; i++)
+		for (int i = 0; sys[i] && !(own_bios && !strcmp(sys[i], "-bios")); i++)
 			qargv[n++] = sys[i];
 		qargv[n++] = "-plugin";
 		qargv[n++] = parg;
@@ -301,7 +309,7 @@ int main(int argc, char **argv)
 		char kind[64], detail[64], metric[64];
 		long long seq, num;
 
-		if (!strcmp(a, "--opt") || !strcmp(a, "--sigterm-after")) {
+		if (!strcmp(a, "--opt") || !strcmp(a, "--sigterm-after") || !strcmp(a, "--qemu-arg")) {
 			i++;
 		} else if (!strcmp(a, "--system")) {
 		} else if (!strcmp(a, "--marks")) {

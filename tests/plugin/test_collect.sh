@@ -108,6 +108,24 @@ one_line "^usage: -smp 2: the plugin counts exactly on one vCPU only"
 expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_threads"
 grep -q "2 threads" "$tmp/err" || { echo "FAIL: no message about threads"; cat "$tmp/err"; failures=$((failures + 1)); }
 EMUDIFF_PLUGIN=$tmp/nothing expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_user"
+# Bad QEMUs: one line before the run, exit 2, nothing stored (not even a new store)
+expect_rc 2 "$emudiff" collect qemu --db "$tmp/new.db" --qemu /bin/true -- "$rv_user"
+one_line "^error: /[a-z/]*true: not a QEMU (its --version printed"
+[ ! -e "$tmp/new.db" ] || { echo "FAIL: a store was created for a QEMU refused"; failures=$((failures + 1)); }
+mkdir -p "$tmp/static" && printf '#!/bin/sh\necho "qemu-riscv64 version 10.0.2 (Debian 1:10.0.2+ds-2)"\n' >"$tmp/static/qemu-riscv64"
+chmod +x "$tmp/static/qemu-riscv64"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --qemu "$tmp/static/qemu-riscv64" -- "$rv_user"
+one_line "qemu-riscv64: QEMU 10.0 without plugin support .*build/qemu-versions.txt"
+printf '#!/bin/sh\necho "QEMU emulator version 12.0.0"\n' >"$tmp/static/qemu-system-riscv64"
+chmod +x "$tmp/static/qemu-system-riscv64"
+# the version is read before the plugin check: a QEMU 12 script is refused as without plugins
+expect_rc 2 "$emudiff" collect qemu --db "$db" --system --elf "$smode" --qemu "$tmp/static/qemu-system-riscv64" -- -M virt -kernel "$smode"
+one_line "without plugin support"
+# config_json: the QEMU's version and the plugin build chosen for it
+EMUDIFF_PLUGIN= expect_rc 0 "$emudiff" collect qemu --db "$tmp/pick.db" --qemu "$qemu_x86" -- "$x86_user"
+v=$("$qemu_x86" --version | head -1 | sed 's/.*version \([0-9.]*\).*/\1/')
+expect_in() { got=$(sqlite3 "$1" "$2"); [[ "$got" =~ $3 ]] || { echo "FAIL: $2: got '$got', want /$3/"; failures=$((failures + 1)); }; }
+expect_in "$tmp/pick.db" "SELECT json_extract(config_json, '$.qemu_version') || ' ' || json_extract(config_json, '$.plugin_build') FROM run" "^$v libemudiff-qemu-api[0-9]+\.so$"
 expect "SELECT count(*) FROM run" "$runs"
 
 [ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
