@@ -237,7 +237,7 @@ static int common_key(struct parse_ctx *c, struct study_workload *w, unsigned *s
 
 /* [study] slurm.emulation, slurm.hw, slurm.report: sbatch options of each job;
  * slurm.hw_emudiff: the emudiff that board nodes run. */
-static int slurm_key(struct parse_ctx *c, const char *key, const char *v)
+static int slurm_key(struct parse_ctx *c, const char *key, const char *v, int continuation)
 {
 	struct study_suite *s = c->s;
 	int job = -1;
@@ -248,7 +248,9 @@ static int slurm_key(struct parse_ctx *c, const char *key, const char *v)
 	if (job < 0 && strcmp(key, "slurm.hw_emudiff"))
 		return ctx_error(c, "unknown key '%s' in [study] (slurm.emulation, slurm.hw, slurm.report,"
 				    " slurm.hw_emudiff)", key), -1;
-	if (c->study_set & (job < 0 ? (unsigned)SET_HW_EMUDIFF : (unsigned)SET_SLURM << job))
+	/* indented continuation lines of the options append (as in words_key) */
+	if ((c->study_set & (job < 0 ? (unsigned)SET_HW_EMUDIFF : (unsigned)SET_SLURM << job)) &&
+	    (job < 0 || !continuation))
 		return ctx_error(c, "key '%s' given twice in [study]", key), -1;
 	if (job >= 0) {
 		c->study_set |= (unsigned)SET_SLURM << job;
@@ -259,7 +261,7 @@ static int slurm_key(struct parse_ctx *c, const char *key, const char *v)
 	return 0;
 }
 
-static int study_key(struct parse_ctx *c, const char *key, const char *v)
+static int study_key(struct parse_ctx *c, const char *key, const char *v, int continuation)
 {
 	struct study_suite *s = c->s;
 	static const struct {
@@ -272,7 +274,7 @@ static int study_key(struct parse_ctx *c, const char *key, const char *v)
 	if (rc)
 		return rc < 0 ? -1 : 0;
 	if (!strncmp(key, "slurm.", 6))
-		return slurm_key(c, key, v);
+		return slurm_key(c, key, v, continuation);
 	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
 		if (strcmp(key, bits[i].key))
 			continue;
@@ -466,7 +468,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 	if (idx == -2)
 		return 0;
 	if (idx == -1)
-		rc = study_key(c, key, value);
+		rc = study_key(c, key, value, continuation);
 	else if (!strncmp(section, "workload", 8))
 		rc = workload_key(c, idx, key, value, continuation);
 	else
