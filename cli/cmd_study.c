@@ -722,9 +722,11 @@ static struct cell_state *cell_states(struct study_cmd *k)
 	return cs;
 }
 
+/* Stored: a run that is not a warm-up (with retry_failed: an ok run). */
 static int cell_done(const struct cell_state *cs, int retry_failed)
 {
-	return cs->status[0] && (!retry_failed || !strcmp(cs->status, run_status__name(RUN_OK)));
+	return cs->status[0] && strcmp(cs->status, run_status__name(RUN_WARMUP)) &&
+	       (!retry_failed || !strcmp(cs->status, run_status__name(RUN_OK)));
 }
 
 /* Relative paths made absolute: the jobs run in another directory, on other nodes. */
@@ -806,7 +808,8 @@ static int submit(struct study_cmd *k)
 		const char *why;
 		if (!o->slurm_opts[j]) {
 			for (int i = 0; i < k->s->slurm[j].n; i++)
-				study_argv__add(&spec[j].opts.v, k->s->slurm[j].v[i]), spec[j].opts.n++;
+				study_argv__add(&spec[j].opts.v, k->s->slurm[j].v[i]);
+			spec[j].opts.n = k->s->slurm[j].n;
 		} else if (study_words__split(o->slurm_opts[j], &spec[j].opts, &why)) {
 			error("study: --slurm-%s: %s", study_slurm_job_names[j], why);
 			goto out;

@@ -13,7 +13,6 @@
 #include "common.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,24 +120,17 @@ static void add_words(char ***a, const struct study_words *w)
 		study_argv__add(a, w->v[i]);
 }
 
-/* Append the option made of fmt. */
-static void add_fmt(char ***a, const char *fmt, ...) EMUDIFF_PRINTF(2, 3);
-static void add_fmt(char ***a, const char *fmt, ...)
+/* Append s and free it (s from xasprintf). */
+static void add_own(char ***a, char *s)
 {
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		die("out of memory");
-	va_end(ap);
 	study_argv__add(a, s);
 	free(s);
 }
 
-static char *list_path(const char *dir, int job)
+/* The cell list of a job array (job: its name, study_slurm_job_names). */
+static char *list_path(const char *dir, const char *job)
 {
-	return xasprintf("%s/slurm/%s.cells", dir, study_slurm_job_names[job]);
+	return xasprintf("%s/slurm/%s.cells", dir, job);
 }
 
 /* The sbatch command of one job; test: --test-only instead of --parsable. */
@@ -149,22 +141,22 @@ static char **sbatch_argv(const char *dir, const char *suite_name, int job, cons
 
 	study_argv__add(&a, "sbatch");
 	study_argv__add(&a, test ? "--test-only" : "--parsable");
-	add_fmt(&a, "--job-name=emudiff-%s-%s", suite_name, study_slurm_job_names[job]);
-	add_fmt(&a, "--output=%s/slurm/logs/%%x-%s.out", dir, job == SLURM_REPORT ? "%j" : "%A_%a");
+	add_own(&a, xasprintf("--job-name=emudiff-%s-%s", suite_name, study_slurm_job_names[job]));
+	add_own(&a, xasprintf("--output=%s/slurm/logs/%%x-%s.out", dir, job == SLURM_REPORT ? "%j" : "%A_%a"));
 	if (job != SLURM_REPORT)
-		add_fmt(&a, "--array=1-%d", sp->ncells);
+		add_own(&a, xasprintf("--array=1-%d", sp->ncells));
 	if (after && *after)
-		add_fmt(&a, "--dependency=afterany:%s", after);
+		add_own(&a, xasprintf("--dependency=afterany:%s", after));
 	add_words(&a, &sp->opts);
 	for (char **c = sp->cmd; *c; c++)
 		study_argv__add(&cmd, *c);
 	if (job != SLURM_REPORT) {
 		study_argv__add(&cmd, "--slurm-task");
-		add_fmt(&cmd, "%s/slurm/%s.cells", dir, study_slurm_job_names[job]);
+		add_own(&cmd, list_path(dir, study_slurm_job_names[job]));
 	}
 	line = study_argv__shell(cmd);
 	study_argv__add(&a, "--wrap");
-	add_fmt(&a, "exec %s", line);
+	add_own(&a, xasprintf("exec %s", line));
 	free(line);
 	study_argv__free(cmd);
 	return a;
@@ -172,7 +164,7 @@ static char **sbatch_argv(const char *dir, const char *suite_name, int job, cons
 
 static int write_list(const char *dir, int job, const struct study_slurm_spec *sp)
 {
-	char *path = list_path(dir, job);
+	char *path = list_path(dir, study_slurm_job_names[job]);
 	FILE *f = fopen(path, "w");
 	int rc = 0;
 
@@ -351,7 +343,7 @@ char *study_slurm__job_name(void)
 /* The key on line n of a job's cell list ("?" when unknown); caller frees. */
 static char *list_line(const char *dir, const char *job, long n)
 {
-	char *path = xasprintf("%s/slurm/%s.cells", dir, job), line[1024];
+	char *path = list_path(dir, job), line[1024];
 	FILE *f = fopen(path, "r");
 
 	free(path);
