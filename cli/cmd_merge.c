@@ -8,7 +8,9 @@
  * platform, repetition, start time, cell and wall time) is skipped, so merging
  * the same store twice duplicates nothing. Derived tables (findings, stats) are
  * not copied: run `emudiff align` and `emudiff stats` on the merged store.
- * Each input is merged in one transaction.
+ * Every input is checked before the first is merged (a store emudiff can
+ * read, of this schema, of the same study as the others and as OUT), so a
+ * bad input merges nothing; then each input is merged in one transaction.
  */
 #include "cmd.h"
 #include "common.h"
@@ -18,13 +20,16 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage_text[] =
 	"usage: emudiff merge [--db OUT] STORE...\n"
 	"\n"
 	"Copies workloads, runs, markers, metrics, regions, events and latency samples of\n"
 	"each STORE into OUT (default $EMUDIFF_DB or emudiff.db; created if missing). Runs\n"
-	"already in OUT are skipped. Re-run 'emudiff align' and 'emudiff stats' afterwards.\n";
+	"already in OUT are skipped. Every STORE must be of this emudiff's schema and of\n"
+	"the same study as the others and OUT, or nothing is merged. Re-run 'emudiff align'\n"
+	"and 'emudiff stats' afterwards.\n";
 
 /* Runs of src that main does not hold yet, by identity rather than by id. */
 #define NEW_RUNS                                                                           \
@@ -70,6 +75,8 @@ static const char *const merge_sql[] = {
 	" FROM src.event_count k JOIN temp.run_map m ON m.src_id = k.run_id"
 	" LEFT JOIN temp.region_map rm ON rm.src_id = k.region_id",
 	"INSERT OR IGNORE INTO main.ab_pair SELECT * FROM src.ab_pair",
+	/* the study the runs belong to, for the next merge's check */
+	"INSERT OR IGNORE INTO main.meta(key, value) SELECT key, value FROM src.meta WHERE key LIKE 'study.%'",
 };
 
 /* Does the attached input store have table name? */
@@ -86,18 +93,65 @@ static int src_has(struct store *out, const char *name)
 	return rc == SQLITE_ROW;
 }
 
+/* The study a store belongs to (meta study.name), or NULL; caller frees. */
+static char *study_of(struct store *st)
+{
+	sqlite3_stmt *q;
+	char *name = NULL;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'study.name'", -1, &q, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+		name = xstrdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return name;
+}
+
+/*
+ * Every input opens as a store of this schema (the checks of any store:
+ * garbage, another application, older or newer schema) and all that belong
+ * to a study belong to the same one as each other and as out (if it exists);
+ * 0, or -1 after one line naming the store.
+ */
+static int check_inputs(const char *out, char **paths, int n)
+{
+	char *study = NULL, *from = NULL;
+	int rc = 0;
+
+	for (int i = -1; i < n && !rc; i++) {
+		const char *path = i < 0 ? out : paths[i];
+		struct store *st;
+		char *name;
+
+		if (i < 0 && access(out, F_OK))
+			continue;
+		/* out is written anyway: an older schema of it is migrated */
+		st = store__open(path, i < 0 ? 0 : STORE_READONLY);
+		if (!st) {
+			rc = -1;
+			break;
+		}
+		name = study_of(st);
+		store__close(st);
+		if (name && study && strcmp(name, study))
+			rc = error("%s: a store of study '%s', not '%s' like %s; nothing merged", path, name, study, from);
+		if (name && !study) {
+			study = name;
+			from = xstrdup(path);
+		} else {
+			free(name);
+		}
+	}
+	free(study);
+	free(from);
+	return rc;
+}
+
 static int merge_one(struct store *out, const char *path, int *nruns)
 {
-	struct store *in;
 	sqlite3_stmt *st;
 	char *sql;
 	int rc;
-
-	/* Validate the input with the same checks as any store (garbage, newer schema). */
-	in = store__open(path, STORE_READONLY);
-	if (!in)
-		return -1;
-	store__close(in);
 
 	sql = sqlite3_mprintf("ATTACH DATABASE %Q AS src", path);
 	rc = store__exec(out, sql);
@@ -157,6 +211,8 @@ int cmd_merge(int argc, char **argv)
 	}
 	if (optind >= argc)
 		cmd_usage(usage_text, EXIT_BADINPUT);
+	if (check_inputs(db, argv + optind, argc - optind))
+		return EXIT_BADINPUT;
 	out = store__open(db, STORE_CREATE);
 	if (!out)
 		return EXIT_BADINPUT;

@@ -200,6 +200,17 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 	return a.v;
 }
 
+void study_argv__add(char ***argv, const char *s)
+{
+	size_t n = 0;
+
+	while (*argv && (*argv)[n])
+		n++;
+	*argv = xrealloc(*argv, (n + 2) * sizeof(**argv));
+	(*argv)[n] = xstrdup(s);
+	(*argv)[n + 1] = NULL;
+}
+
 void study_argv__free(char **argv)
 {
 	if (!argv)

@@ -201,8 +201,37 @@ static void progress_line(struct progress *pg, const struct job *j, const char *
 		fprintf(stderr, "study:   log: %s\n", j->log);
 }
 
+/* Say in the cell's runs which machine and batch job ran them (a store
+ * merged from many machines keeps it), unless the collector said. */
+static int stamp_runs(struct store *st, const char *key, const struct study_run_opts *o)
+{
+	const char *const what[][2] = { { "$.hostname", o->host }, { "$.batch_job", o->batch_job } };
+	sqlite3_stmt *q;
+
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		if (!what[i][1])
+			continue;
+		if (sqlite3_prepare_v2(st->db,
+				       "UPDATE run SET config_json = json_set(config_json, ?2, ?3) WHERE cell = ?1"
+				       " AND json_valid(config_json) AND json_type(config_json, ?2) IS NULL",
+				       -1, &q, NULL))
+			return error("%s: %s", st->path, sqlite3_errmsg(st->db));
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 2, what[i][0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, what[i][1], -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(q) != SQLITE_DONE) {
+			error("%s: %s", st->path, sqlite3_errmsg(st->db));
+			sqlite3_finalize(q);
+			return -1;
+		}
+		sqlite3_finalize(q);
+	}
+	return 0;
+}
+
 /* A job ended: find out what it left in the store. */
-static int finish(struct store *st, struct job *j, struct progress *pg, struct study_result *res)
+static int finish(struct store *st, struct job *j, struct progress *pg, struct study_result *res,
+		  const struct study_run_opts *o)
 {
 	char status[16];
 	int wstatus = j->proc.wstatus;
@@ -226,6 +255,8 @@ static int finish(struct store *st, struct job *j, struct progress *pg, struct s
 		snprintf(status, sizeof(status), "%s", run_status__name(j->proc.end == PROC_TIMEOUT ? RUN_TIMEOUT : RUN_FAILED));
 		rc = record_failure(st, j->cell, status, exit_code, wall, why, j->log);
 	}
+	if (!rc)
+		rc = stamp_runs(st, j->cell->key, o);
 	pg->done++;
 	if (!strcmp(status, run_status__name(RUN_OK))) {
 		res->ok++;
@@ -379,7 +410,7 @@ static void reap(struct runner *r)
 			continue;
 		/* stopped by us on request: whatever it committed stays,
 		 * nothing is recorded for it, so --resume runs it again */
-		if (j->proc.end != PROC_STOPPED && finish(r->st, j, &r->pg, r->res))
+		if (j->proc.end != PROC_STOPPED && finish(r->st, j, &r->pg, r->res, r->o))
 			r->rc = -1;
 		free(j->log);
 		*j = r->jobs[--r->njobs];

@@ -28,6 +28,16 @@ struct study_words {
 	char **v;
 	int n;
 };
+/* Append the words of v to w (shell-like quoting, no command substitution);
+ * -1 with *why set when v does not split. */
+int study_words__split(const char *v, struct study_words *w, const char **why);
+void study_words__free(struct study_words *w);
+
+/* The Slurm jobs of a study (slurm.c): an array of the emulation cells, an
+ * array of the hardware cells, and the merge and report after both. */
+enum study_slurm_job { SLURM_EMULATION, SLURM_HW, SLURM_REPORT, SLURM_JOBS };
+/* "emulation", "hw", "report": the suite keys slurm.<name> */
+extern const char *const study_slurm_job_names[SLURM_JOBS];
 
 /* A server workload's load generator (serve.c); driver NULL: none. */
 struct study_serve {
@@ -71,6 +81,8 @@ struct study_suite {
 	int npairs;
 	char **skipped; /* optional workloads left out: binary not built */
 	int nskipped;
+	struct study_words slurm[SLURM_JOBS]; /* sbatch options of each Slurm job */
+	char *slurm_hw_emudiff; /* the emudiff of the board nodes; NULL: this one */
 };
 
 /*
@@ -107,6 +119,8 @@ const struct study_cell *study_plan__find(const struct study_plan *plan, const c
  */
 char **study_cell__argv(const struct study_cell *c, const char *exe, const char *db, int warmup);
 void study_argv__free(char **argv);
+/* Append a copy of s to the NULL-terminated argv (*argv NULL: a new one). */
+void study_argv__add(char ***argv, const char *s);
 /* The command as one shell-quoted line (for --print-commands); caller frees. */
 char *study_argv__shell(char *const *argv);
 
@@ -117,6 +131,8 @@ struct study_run_opts {
 	int jobs;
 	int retry_failed;    /* also run cells whose runs all failed or timed out */
 	int grace_s;         /* extra time before the study itself kills a collector */
+	const char *host;    /* recorded as the runs' $.hostname; NULL: none */
+	const char *batch_job; /* recorded as $.batch_job (Slurm job and task); NULL: none */
 };
 
 struct study_result {
@@ -146,5 +162,41 @@ int study_cell_exclusive(const struct study_cell *c);
 
 /* Is the cell finished in the store? retry_failed: only an ok run counts. */
 int study_cell_done(struct store *st, const char *key, int retry_failed);
+
+/*
+ * Slurm (slurm.c). A submitted study lives in DIR/slurm/: the cell list of
+ * each array (emulation.cells, hw.cells: task N runs line N), the job ids
+ * (jobs), Slurm's output (logs/) and one store per cell (cells/), which the
+ * report job merges into the study's store.
+ */
+struct study_slurm_spec {
+	struct study_words opts; /* sbatch options (partition, constraint, ...) */
+	char **cmd;              /* the job's command; arrays get --slurm-task LIST appended */
+	const struct study_cell **cells; /* arrays: the cells, one task each */
+	int ncells;
+};
+/* sbatch on PATH? 0, or -1 after one error line. */
+int study_slurm__available(void);
+/* The store of one cell's task: DIR/slurm/cells/<key, '/' as '_'>.db; caller frees. */
+char *study_slurm__cell_store(const char *dir, const char *key);
+/*
+ * Submit the jobs (an array with no cells is left out; the report job depends
+ * on the arrays submitted). Every job is checked with sbatch --test-only first,
+ * and jobs already submitted are cancelled when a later one fails, so that a
+ * study is submitted whole or not at all. Prints one line per job. 0 or -1
+ * after one error line.
+ */
+int study_slurm__submit(const char *dir, const char *suite_name, struct study_slurm_spec spec[SLURM_JOBS]);
+/* In an array task: the cell key on line $SLURM_ARRAY_TASK_ID of list; caller frees. */
+char *study_slurm__task_cell(const char *list);
+/* The Slurm job and task of this process ("12_3"), or NULL outside Slurm; caller frees. */
+char *study_slurm__job_name(void);
+/*
+ * What the queue holds of the jobs recorded in DIR/slurm/jobs: one line per
+ * job to out (tasks pending and running, running cells and their nodes) when
+ * out is not NULL. Returns the number of tasks still queued (0 when there is
+ * no submission or no squeue), or -1 after one error line.
+ */
+int study_slurm__queued(const char *dir, FILE *out);
 
 #endif

@@ -1,8 +1,10 @@
 /*
  * suite.c - the suite file of `emudiff study`, parsed with libinih.
  *
- *   [study]            name, tolerance, confidence, jobs, and the defaults of
- *                      every workload: platforms, reps, warmup, pin, timeout, sample,
+ *   [study]            name, tolerance, confidence, jobs, the Slurm jobs' sbatch
+ *                      options (slurm.emulation, slurm.hw, slurm.report) and
+ *                      slurm.hw_emudiff, and the defaults of every workload:
+ *                      platforms, reps, warmup, pin, timeout, sample,
  *                      qemu (the QEMU binary of qemu-user/qemu-system cells)
  *   [workload NAME]    binary, args, arch, system, log, opts.<platform>, and the
  *                      defaults above for this workload only
@@ -51,6 +53,8 @@ enum {
 	SET_CONFIDENCE = SET_NAME << 2,
 	SET_JOBS = SET_NAME << 3,
 	SET_QEMU = SET_NAME << 4,
+	SET_SLURM = SET_NAME << 5, /* << enum study_slurm_job */
+	SET_HW_EMUDIFF = SET_SLURM << SLURM_JOBS,
 };
 
 struct parse_ctx {
@@ -151,18 +155,16 @@ static int parse_platforms(struct parse_ctx *c, const char *v, unsigned *out)
 	return 0;
 }
 
-/* Append the words of v (shell-like quoting, no command substitution). */
-static int parse_words(struct parse_ctx *c, const char *key, const char *v, struct study_words *w)
+int study_words__split(const char *v, struct study_words *w, const char **why)
 {
 	wordexp_t we;
 	int rc = wordexp(v, &we, WRDE_NOCMD);
 
 	if (rc) {
-		ctx_error(c, "%s: %s", key,
-			  rc == WRDE_BADCHAR	? "unquoted special character (one of | & ; < > ( ) { } newline)" :
-			  rc == WRDE_CMDSUB	? "command substitution is not allowed" :
-			  rc == WRDE_SYNTAX	? "unbalanced quotes" :
-						  "cannot split into words");
+		*why = rc == WRDE_BADCHAR ? "unquoted special character (one of | & ; < > ( ) { } newline)" :
+		       rc == WRDE_CMDSUB  ? "command substitution is not allowed" :
+		       rc == WRDE_SYNTAX  ? "unbalanced quotes" :
+					    "cannot split into words";
 		if (rc == WRDE_NOSPACE)
 			wordfree(&we);
 		return -1;
@@ -175,7 +177,19 @@ static int parse_words(struct parse_ctx *c, const char *key, const char *v, stru
 	return 0;
 }
 
-static void words_free(struct study_words *w)
+/* Append the words of v (shell-like quoting, no command substitution). */
+static int parse_words(struct parse_ctx *c, const char *key, const char *v, struct study_words *w)
+{
+	const char *why;
+
+	if (study_words__split(v, w, &why)) {
+		ctx_error(c, "%s: %s", key, why);
+		return -1;
+	}
+	return 0;
+}
+
+void study_words__free(struct study_words *w)
 {
 	for (int i = 0; i < w->n; i++)
 		free(w->v[i]);
@@ -230,7 +244,33 @@ static int common_key(struct parse_ctx *c, struct study_workload *w, unsigned *s
 	return 0;
 }
 
-static int study_key(struct parse_ctx *c, const char *key, const char *v)
+/* [study] slurm.emulation, slurm.hw, slurm.report: sbatch options of each job;
+ * slurm.hw_emudiff: the emudiff that board nodes run. */
+static int slurm_key(struct parse_ctx *c, const char *key, const char *v, int continuation)
+{
+	struct study_suite *s = c->s;
+	int job = -1;
+
+	for (int i = 0; i < SLURM_JOBS; i++)
+		if (!strcmp(key + 6, study_slurm_job_names[i]))
+			job = i;
+	if (job < 0 && strcmp(key, "slurm.hw_emudiff"))
+		return ctx_error(c, "unknown key '%s' in [study] (slurm.emulation, slurm.hw, slurm.report,"
+				    " slurm.hw_emudiff)", key), -1;
+	/* indented continuation lines of the options append (as in words_key) */
+	if ((c->study_set & (job < 0 ? (unsigned)SET_HW_EMUDIFF : (unsigned)SET_SLURM << job)) &&
+	    (job < 0 || !continuation))
+		return ctx_error(c, "key '%s' given twice in [study]", key), -1;
+	if (job >= 0) {
+		c->study_set |= (unsigned)SET_SLURM << job;
+		return parse_words(c, key, v, &s->slurm[job]);
+	}
+	c->study_set |= SET_HW_EMUDIFF;
+	s->slurm_hw_emudiff = xstrdup(v);
+	return 0;
+}
+
+static int study_key(struct parse_ctx *c, const char *key, const char *v, int continuation)
 {
 	struct study_suite *s = c->s;
 	static const struct {
@@ -242,6 +282,8 @@ static int study_key(struct parse_ctx *c, const char *key, const char *v)
 
 	if (rc)
 		return rc < 0 ? -1 : 0;
+	if (!strncmp(key, "slurm.", 6))
+		return slurm_key(c, key, v, continuation);
 	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
 		if (strcmp(key, bits[i].key))
 			continue;
@@ -439,7 +481,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 	if (idx == -2)
 		return 0;
 	if (idx == -1)
-		rc = study_key(c, key, value);
+		rc = study_key(c, key, value, continuation);
 	else if (!strncmp(section, "workload", 8))
 		rc = workload_key(c, idx, key, value, continuation);
 	else
@@ -532,11 +574,11 @@ static void workload_free(struct study_workload *w)
 	free(w->arch);
 	free(w->log);
 	free(w->qemu);
-	words_free(&w->args);
-	words_free(&w->system);
+	study_words__free(&w->args);
+	study_words__free(&w->system);
 	study_serve__free(&w->serve);
 	for (int p = 0; p < STUDY_PLATFORMS; p++)
-		words_free(&w->opts[p]);
+		study_words__free(&w->opts[p]);
 }
 
 static int skipped_workload(const struct study_suite *s, const char *name)
@@ -706,6 +748,9 @@ void study_suite__free(struct study_suite *s)
 	}
 	for (int i = 0; i < s->nskipped; i++)
 		free(s->skipped[i]);
+	for (int i = 0; i < SLURM_JOBS; i++)
+		study_words__free(&s->slurm[i]);
+	free(s->slurm_hw_emudiff);
 	free(s->skipped);
 	free(s->workloads);
 	free(s->pairs);

@@ -8,8 +8,12 @@
  *   FAKE_FAIL=KEY    exit 2 with a one-line error, storing nothing
  *   FAKE_HANG=KEY    sleep until killed
  *   FAKE_CRASH=KEY   abort()
+ *                    (each of these three: one key or several, comma-separated)
+ *   FAKE_HW_SLOW=F   hw runs spend F times as long between marks 2 and 1 as
+ *                    emulation predicts, with a little spread between reps, so
+ *                    that stats flags that region
  *   FAKE_SLEEP_MS=N  take N ms per run
- *   FAKE_LOG=FILE    append "start|end KEY PLATFORM warmup=K t=NS" lines (O_APPEND)
+ *   FAKE_LOG=FILE    append "start|end KEY PLATFORM warmup=K t=NS pid=PID" lines (O_APPEND)
  *   FAKE_INGEST_MS=N spend N ms inside the ingest transaction, between the
  *                    FAKE_MARKS marker rows each run stores (default 4), so that
  *                    a kill can land in the middle of a transaction
@@ -33,15 +37,21 @@ static void log_event(const char *what, const char *cell, const char *kind, cons
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
 	if (fd < 0)
 		return;
-	dprintf(fd, "%s %s %s warmup=%s t=%lld\n", what, cell, kind, warmup ? warmup : "0",
-		(long long)now_ns());
+	dprintf(fd, "%s %s %s warmup=%s t=%lld pid=%ld\n", what, cell, kind, warmup ? warmup : "0",
+		(long long)now_ns(), (long)getpid());
 	close(fd);
 }
 
 static int is(const char *env, const char *cell)
 {
 	const char *v = getenv(env);
-	return v && !strcmp(v, cell);
+	size_t l = strlen(cell);
+
+	for (; v && *v; v += strcspn(v, ",") + (v[strcspn(v, ",")] == ',')) {
+		if (strcspn(v, ",") == l && !strncmp(v, cell, l))
+			return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -124,11 +134,14 @@ int main(int argc, char **argv)
 	run = wid > 0 ? store__run_add(st, &ri) : -1;
 	{
 		const char *ingest_ms = getenv("FAKE_INGEST_MS"), *marks = getenv("FAKE_MARKS");
+		const char *slow = !strcmp(kind, "hw") ? getenv("FAKE_HW_SLOW") : NULL;
 		long ms = ingest_ms ? atol(ingest_ms) : 0, n = marks ? atol(marks) : 4;
+		int64_t t = 0;
 
 		for (long k = 0; run > 0 && k < n; k++) {
-			if (store__mark_add(st, run, k, 1 + (int)(k % 2), k * 100, k * 1000))
+			if (store__mark_add(st, run, k, 1 + (int)(k % 2), k * 100, slow ? t : k * 1000))
 				run = -1;
+			t += (k % 2 && slow ? atol(slow) : 1) * 1000 + (rep + 1) * (k + 1) * 13;
 			if (k == n / 2 && ms > 0)
 				nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
 		}

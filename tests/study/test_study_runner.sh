@@ -143,5 +143,26 @@ check_eq "$(cat "$t/err10")" "error: $t/far.ini:1: workload 'far' is built for $
 "$emudiff" study "$t/far.ini" --exe "$fake" --out "$t/o10" --cell far/qemu-user/0 >/dev/null 2>&1
 check_eq "$?" 0 "emulation cell of a foreign workload"
 
+# 11. Slurm's bad input that needs no cluster (test_study_slurm.sh runs one):
+#     no sbatch on PATH, and a merge of a store of another suite
+env PATH=/nonexistent "$emudiff" study "$suite" --exe "$fake" --out "$t/o11" --submit slurm >/dev/null 2>"$t/err11"
+check_eq "$?" 2 "exit code without sbatch"
+check_eq "$(cat "$t/err11")" "error: study: --submit slurm: no sbatch on PATH (Slurm's client commands are needed)" \
+	"no sbatch message"
+[ ! -e "$t/o11" ] || fail "a submission without sbatch left an output folder"
+"$emudiff" study "$suite" --submit pbs >/dev/null 2>"$t/err11"
+check_eq "$?" 2 "exit code for --submit pbs"
+sed 's/^name = basic$/name = other/' "$suite" >"$t/other.ini"
+cp "$suites/no-op" "$t/"
+"$emudiff" study "$t/other.ini" --exe "$fake" --out "$t/o12" --cell beta/qemu-user/0 >/dev/null 2>&1
+"$emudiff" study "$suite" --exe "$fake" --out "$t/o13" --cell beta/qemu-user/0 >/dev/null 2>&1
+m1=$t/o1/emudiff.db
+before=$(q "$m1" "SELECT count(*) FROM run")
+"$emudiff" merge --db "$m1" "$t/o13/emudiff.db" "$t/o12/emudiff.db" >/dev/null 2>"$t/err12"
+check_eq "$?" 2 "exit code for a store of another suite in the merge"
+check_eq "$(cat "$t/err12")" \
+	"error: $t/o12/emudiff.db: a store of study 'other', not 'basic' like $m1; nothing merged" "another suite's message"
+check_eq "$(q "$m1" "SELECT count(*) FROM run")" "$before" "runs after a refused merge"
+
 [ $fails -eq 0 ] && echo "all study runner checks passed"
 exit $((fails > 0))

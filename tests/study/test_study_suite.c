@@ -204,6 +204,11 @@ static void test_errors(void)
 	expect_error("[workload a]\nbinary = no-op\noptional = maybe\n", ":3: optional must be yes or no, not 'maybe'");
 	expect_error("[workload a]\nbinary = no-op\n\n[pair p]\n; nothing yet\n", ":4: the section has no keys");
 	expect_error("[workload a]\nplatforms = hw\n", ":1: workload 'a' has no 'binary'");
+	expect_error("[study]\nslurm.hardware = -p x\n",
+		     ":2: unknown key 'slurm.hardware' in [study] (slurm.emulation, slurm.hw, slurm.report,"
+		     " slurm.hw_emudiff)");
+	expect_error("[study]\nslurm.hw = -p x\nreps = 1\nslurm.hw = -p y\n", ":4: key 'slurm.hw' given twice in [study]");
+	expect_error("[study]\nslurm.emulation = -p 'x\n", ":2: slurm.emulation: unbalanced quotes");
 	{
 		char *err;
 		struct study_suite *s = load_capture("/nonexistent/suite.ini", &err);
@@ -211,6 +216,27 @@ static void test_errors(void)
 		CHECK(!strcmp(err, "error: /nonexistent/suite.ini: No such file or directory\n"));
 		free(err);
 	}
+}
+
+/* The sbatch options of each Slurm job, split like a command line. */
+static void test_slurm_keys(void)
+{
+	char path[256];
+	struct study_suite *s;
+
+	snprintf(path, sizeof(path), "%s/slurm.ini", tmpdir);
+	write_file(path, "[study]\nslurm.emulation = --partition=x86 --time=10\nslurm.hw = --partition=riscv"
+			 " --exclusive\n  --constraint='visionfive2'\nslurm.hw_emudiff = /opt/rv/emudiff\n"
+			 "[workload a]\nplatforms = console\nlog = slurm.ini\n");
+	s = study_suite__load(path, NULL);
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK(s->slurm[SLURM_EMULATION].n == 2 && !strcmp(s->slurm[SLURM_EMULATION].v[1], "--time=10"));
+	CHECK(s->slurm[SLURM_HW].n == 3 && !strcmp(s->slurm[SLURM_HW].v[2], "--constraint=visionfive2"));
+	CHECK(s->slurm[SLURM_REPORT].n == 0);
+	CHECK(s->slurm_hw_emudiff && !strcmp(s->slurm_hw_emudiff, "/opt/rv/emudiff"));
+	study_suite__free(s);
 }
 
 /* An optional workload whose binary is not built is left out with its pairs
@@ -310,6 +336,7 @@ int main(int argc, char **argv)
 	}
 	test_basic(argv[1]);
 	test_errors();
+	test_slurm_keys();
 	test_system();
 	test_optional();
 	{
