@@ -65,7 +65,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "plugin_maps.h"
 #include "plugin_state.h"
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
@@ -206,7 +205,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	if (!cfg.system) {
 		qemu_plugin_register_vcpu_syscall_cb(id, on_syscall);
 		qemu_plugin_register_vcpu_syscall_ret_cb(id, on_syscall_ret);
-		maps__install(id);
 	}
 	qemu_plugin_register_atexit_cb(id, on_exit_, NULL);
 	return 0;

@@ -12,7 +12,8 @@
  * the range the guest really has there, and haddr - vaddr translates the
  * range back to guest addresses. /proc/self/maps is read again only when a
  * block is not in the last snapshot or after the guest changed its mappings
- * (mmap, munmap, mremap, mprotect, shmat returned), so this costs nothing on
+ * (mmap, munmap, mremap, mprotect, shmat returned: plugin_events.c's
+ * system-call return callback tells us, QEMU keeping one per plugin), so this costs nothing on
  * the execution path and little at translation.
  *
  * The output gets (format: qemu_output.h) one `map` line per file mapping
@@ -163,19 +164,10 @@ static int changes_maps(int64_t nr)
 	return nr == 215 || nr == 216 || nr == 196 || nr == 222 || nr == 226;
 }
 
-static void on_maps_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t ret)
+void maps__syscall_ret(int64_t num)
 {
-	(void)id;
-	(void)vcpu;
-	(void)ret;
 	if (changes_maps(num))
 		__atomic_store_n(&snap_stale, 1, __ATOMIC_RELAXED);
-}
-
-void maps__install(qemu_plugin_id_t id)
-{
-	if (!cfg.system && cfg.symbols)
-		qemu_plugin_register_vcpu_syscall_ret_cb(id, on_maps_syscall_ret);
 }
 
 struct pc_total {
