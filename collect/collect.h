@@ -129,6 +129,24 @@ struct qemu_run_record {
 };
 /* Store one run: its record and o (NULL: QEMU left no output), in one
  * transaction; prints "run N: ..." and returns N, or -1 with nothing stored. */
+/* The whole-run instructions of a plugin output by region key (qemu_maps.c):
+ * s:<symbol> of the program (QEMU's names, and from format version 3 on the
+ * ELF's for the code QEMU could not name), s:<symbol>@<dso> and
+ * s:[unknown]@<dso> of the other files the guest mapped, keyed as collect hw
+ * keys its samples; by key. Instructions outside any of them: unattributed. */
+struct qemu_region {
+	char *key;
+	uint64_t insns;
+};
+struct qemu_regions {
+	struct qemu_region *v;
+	size_t n, cap;
+	uint64_t unattributed;
+};
+struct qemu_output;
+void qemu_regions__build(const struct qemu_output *out, struct qemu_regions *r);
+void qemu_regions__free(struct qemu_regions *r);
+
 int64_t qemu__ingest(struct store *s, const struct qemu_run_record *rec, const struct qemu_outputs *o);
 /* Store the plugin output file path (and its children's) made elsewhere:
  * status and exit code are the output's, the options its own (rec's result,

@@ -330,26 +330,23 @@ static int store_totals(struct store *s, int64_t run, const struct qemu_output *
 	return 0;
 }
 
-/* Symbols as regions of the workload, and symbols per marker interval. */
+/* Symbols as regions of the workload (qemu_maps.c), and symbols per marker interval. */
 static int store_symbols(struct store *s, int64_t wid, int64_t run, const struct qemu_output *out)
 {
-	uint64_t nosym = 0;
+	struct qemu_regions rg;
+	int rc = 0;
 
-	for (size_t i = 0; i < out->n_symbols; i++) {
-		const struct qemu_output_symbol *sy = &out->symbols[i];
+	qemu_regions__build(out, &rg);
+	for (size_t i = 0; i < rg.n && !rc; i++) {
+		int64_t rid = store__region(s, wid, rg.v[i].key, rg.v[i].key + strlen(REGION_KEY_SYMBOL));
 
-		if (!strcmp(sy->name, UNKNOWN_SYMBOL)) {
-			nosym += sy->insns;
-			continue;
-		}
-		char *key = xasprintf(REGION_KEY_SYMBOL "%s", sy->name);
-		int64_t rid = store__region(s, wid, key, sy->name);
-
-		free(key);
-		if (rid < 0 || store__region_metric_set(s, run, rid, METRIC_INSNS, (double)sy->insns))
-			return -1;
+		if (rid < 0 || store__region_metric_set(s, run, rid, METRIC_INSNS, (double)rg.v[i].insns))
+			rc = -1;
 	}
-	if (store__run_metric_set(s, run, METRIC_INSNS_UNATTRIBUTED, (double)nosym))
+	if (!rc && store__run_metric_set(s, run, METRIC_INSNS_UNATTRIBUTED, (double)rg.unattributed))
+		rc = -1;
+	qemu_regions__free(&rg);
+	if (rc)
 		return -1;
 	/* [unknown] is kept here so that intervals add up */
 	for (size_t i = 0; i < out->n_msyms; i++)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plugin_maps.h"
 #include "plugin_state.h"
 
 void on_event(unsigned int vcpu, void *udata)
@@ -71,6 +72,7 @@ void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t
 	char d[32];
 
 	(void)id;
+	maps__syscall_ret(num);
 	pthread_mutex_lock(&plugin_lock);
 	int64_t seq = cur_seq;
 

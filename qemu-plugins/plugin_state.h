@@ -18,7 +18,7 @@
 #include "plugin_options.h"
 #include "plugin_tables.h"
 
-#define OUTPUT_VERSION 2
+#define OUTPUT_VERSION 3
 #define MAX_VCPUS 4096
 
 /* ---- counters: plain memory for API 1, per-vCPU scoreboards from API 2 (QEMU 9.0) on ---- */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plugin_maps.h"
 #include "plugin_state.h"
 
 /* The instruction's bytes: API 3 (QEMU 9.1) copies them, before it returned a pointer. */
@@ -217,6 +218,8 @@ void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
 		if (seg_start[i] == i)
 			add_segment(insn, &v, i, vaddr);
+		if (i == 0 && !cfg.system)
+			maps__note_block(vaddr, qemu_plugin_insn_haddr(insn));
 		if (cfg.mem) {
 			counter__add_per_access(insn, &mem_count);
 			qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "plugin_maps.h"
 #include "plugin_state.h"
 #include "msym_order.h"
 
@@ -253,6 +254,7 @@ static int write_file(const char *tmp, bool final)
 	if (cfg.marksyms)
 		write_msyms(f);
 	write_blocks(f);
+	out_lines += maps__write(f);
 	write_totals(f, end_ns);
 	fprintf(f, "end %lu\n", out_lines);
 	bad = ferror(f);

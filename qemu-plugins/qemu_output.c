@@ -81,7 +81,7 @@ static int has_space(const char *s)
 }
 
 /* Growable arrays' capacities, one per kind of record. */
-enum { CAP_MARKS, CAP_VALUES, CAP_EVENTS, CAP_SYMBOLS, CAP_TOTALS, CAP_BLOCKS, CAP_MSYMS, CAP_COUNT };
+enum { CAP_MARKS, CAP_VALUES, CAP_EVENTS, CAP_SYMBOLS, CAP_TOTALS, CAP_BLOCKS, CAP_MSYMS, CAP_MAPS, CAP_PCS, CAP_COUNT };
 
 /* symbol INSNS NAME: the name is the rest of the line */
 static int rec_symbol(struct reader *r, char *rest, struct qemu_output *o, size_t *caps)
@@ -142,6 +142,45 @@ static int rec_block(struct reader *r, struct qemu_output *o, size_t *caps)
 	b.name = xstrdup(r->fields[5]);
 	PUSH(o->blocks, o->n_blocks, caps[CAP_BLOCKS]);
 	o->blocks[o->n_blocks++] = b;
+	return 0;
+}
+
+/* map 0xSTART 0xEND 0xOFFSET PATH (version 3; fields split in 5: the path is the rest) */
+static int rec_map(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_map m;
+
+	if (o->version < 3)
+		return bad(r, "map line in a version 1 or 2 file");
+	if (expect_fields(r, 5) || num_u64(r, r->fields[1], &m.start) ||
+	    num_u64(r, r->fields[2], &m.end) || num_u64(r, r->fields[3], &m.offset))
+		return -1;
+	if (m.start >= m.end)
+		return bad(r, "map range is empty or reversed");
+	if (r->fields[4][0] != '/')
+		return bad(r, "map path is not an absolute path");
+	if (o->n_pcs)
+		return bad(r, "map line after the pc lines");
+	m.path = xstrdup(r->fields[4]);
+	PUSH(o->maps, o->n_maps, caps[CAP_MAPS]);
+	o->maps[o->n_maps++] = m;
+	return 0;
+}
+
+/* pc 0xADDR INSNS (version 3), by address, each once */
+static int rec_pc(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_pc p;
+
+	if (o->version < 3)
+		return bad(r, "pc line in a version 1 or 2 file");
+	if (expect_fields(r, 3) || num_u64(r, r->fields[1], &p.vaddr) ||
+	    num_u64(r, r->fields[2], &p.insns))
+		return -1;
+	if (o->n_pcs && o->pcs[o->n_pcs - 1].vaddr >= p.vaddr)
+		return bad(r, "pc lines out of order or repeated");
+	PUSH(o->pcs, o->n_pcs, caps[CAP_PCS]);
+	o->pcs[o->n_pcs++] = p;
 	return 0;
 }
 
@@ -310,7 +349,7 @@ static const struct record {
 	{ "system", rec_int }, { "plugin_api", rec_int }, { "vcpus", rec_int }, { "exit", rec_int },
 	{ "start_code", rec_addr }, { "entry_code", rec_addr }, { "mark", rec_mark },
 	{ "value", rec_value }, { "event", rec_event }, { "msym_complete", rec_msym_complete },
-	{ "total", rec_total },
+	{ "total", rec_total }, { "pc", rec_pc },
 };
 
 static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_t *caps)
@@ -325,6 +364,10 @@ static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_
 	if (!strncmp(line, "block ", 6)) {
 		split(r, line, 6);
 		return rec_block(r, o, caps);
+	}
+	if (!strncmp(line, "map ", 4)) {
+		split(r, line, 5);
+		return rec_map(r, o, caps);
 	}
 	split(r, line, 6);
 	for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
@@ -448,6 +491,10 @@ void qemu_output__free(struct qemu_output *o)
 	for (size_t i = 0; i < o->n_blocks; i++)
 		free(o->blocks[i].name);
 	free(o->blocks);
+	for (size_t i = 0; i < o->n_maps; i++)
+		free(o->maps[i].path);
+	free(o->maps);
+	free(o->pcs);
 	for (size_t i = 0; i < o->n_totals; i++)
 		free(o->totals[i].metric);
 	free(o->totals);

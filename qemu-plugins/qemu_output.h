@@ -2,9 +2,9 @@
  * qemu_output.h - the output file of libemudiff-qemu.so (emudiff's QEMU
  * plugin) and its reader. This header is the format's documentation.
  *
- * Format version 2 (version 1 is version 2 without the msym lines; this
- * reader reads both, and a reader of version 1 rejects a version 2 file by
- * its version number): UTF-8 text, one record per line, fields separated by
+ * Format version 3 (version 2 is version 3 without the map and pc lines,
+ * version 1 is version 2 without the msym lines; this reader reads all
+ * three, and an older reader rejects a newer file by its version number): UTF-8 text, one record per line, fields separated by
  * one space, numbers in decimal unless written 0x... . The plugin writes the
  * whole file at exit (normal exit, a guest's fatal signal, or SIGTERM to
  * QEMU) to FILE.tmp and renames it to FILE, so FILE is either absent or
@@ -17,7 +17,7 @@
  * events, symbols and host_ns start at zero at the fork. A grandchild writes
  * FILE.<its pid> too (not FILE.<pid>.<pid>).
  *
- *   emudiff-qemu-plugin 2        first line: magic and format version
+ *   emudiff-qemu-plugin 3        first line: magic and format version
  *   arch riscv64|x86_64          guest architecture
  *   system 0|1                   1 = system emulation (qemu-system-*)
  *   mode default|exact           counting mode (see the plugin's README)
@@ -73,6 +73,23 @@
  *                                start address, instructions in the block,
  *                                times entered, instructions executed, symbol
  *                                (rest of the line)
+ *   map 0xSTART 0xEND 0xOFF PATH (version 3, user mode, symbols=on) a file
+ *                                mapping of the guest that held translated
+ *                                code, and the one holding start_code (which
+ *                                names the program's file): guest range [START, END) shows the file
+ *                                PATH (rest of the line, as the kernel names
+ *                                it in QEMU's /proc/self/maps: symlinks
+ *                                resolved) from file offset OFF on; in the
+ *                                order first seen (a later line holding an
+ *                                address replaces an earlier one)
+ *   pc 0xADDR INSNS              (version 3, user mode, symbols=on)
+ *                                instructions executed in the code QEMU named
+ *                                no symbol for ("[unknown]" in the symbol
+ *                                lines), by the start address of its
+ *                                segments (a translation block, or its part
+ *                                after a named symbol's); ascending, each
+ *                                address once; the collector symbolizes ADDR
+ *                                through the map line holding it
  *   total METRIC N               whole-run totals: insns, host_ns (host time
  *                                from plugin load to exit), and with mem/mix on
  *                                the value metrics above
@@ -91,7 +108,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QEMU_OUTPUT_VERSION 2
+#define QEMU_OUTPUT_VERSION 3
 
 struct qemu_output_mark {
 	int id;
@@ -127,6 +144,15 @@ struct qemu_output_block {
 	char *name;
 };
 
+struct qemu_output_map {
+	uint64_t start, end, offset; /* guest [start, end) at file offset */
+	char *path;
+};
+
+struct qemu_output_pc {
+	uint64_t vaddr, insns;
+};
+
 struct qemu_output_total {
 	char *metric;
 	uint64_t value;
@@ -157,6 +183,10 @@ struct qemu_output {
 	size_t n_msyms;
 	struct qemu_output_block *blocks; /* hottest first */
 	size_t n_blocks;
+	struct qemu_output_map *maps; /* in the order first seen */
+	size_t n_maps;
+	struct qemu_output_pc *pcs;   /* ascending vaddr */
+	size_t n_pcs;
 	struct qemu_output_total *totals;
 	size_t n_totals;
 };

@@ -186,6 +186,61 @@ static void test_refused(struct store *s)
 	free(arch), free(good), free(threads), free(runs);
 }
 
+/* Format 3: pc lines through map lines into s:<symbol>@<dso>; QEMU's
+ * [unknown] line is replaced by them; malformed map and pc lines refused. */
+static void test_maps(struct store *s)
+{
+	static const char h3[] = "emudiff-qemu-plugin 3\narch x86_64\nsystem 0\nmode default\n"
+				 "plugin_api 1\noptions -\nstart_code 0x400000\nentry_code 0x7000\n";
+	char *good = xasprintf("%ssymbol 20 main\nsymbol 10 [unknown]\n"
+			       "map 0x400000 0x401000 0x0 /nonexistent/prog\n"
+			       "map 0x1000 0x2000 0x3000 /nonexistent/dir/libfoo.so.1.2\n"
+			       "pc 0x1800 7\npc 0x9000 3\ntotal insns 30\nvcpus 1\n", h3);
+	char *path = write_output("maps.out", good, 1);
+	struct qemu_run_record rec = { .name = "maps" };
+	int64_t run = qemu__ingest_file(s, &rec, path);
+
+	CHECK(run > 0);
+	CHECK_ROWS(s, "s:[unknown]@libfoo.so.1.2|7.0 s:main|20.0",
+		   "SELECT r.key, rm.value FROM region_metric rm JOIN region r ON r.id = rm.region_id "
+		   "WHERE rm.run_id = %lld ORDER BY r.key", (long long)run);
+	CHECK_ROWS(s, "3.0", "SELECT value FROM run_metric WHERE run_id = %lld AND "
+		   "metric = 'insns_unattributed'", (long long)run);
+	unlink(path);
+	free(path);
+
+	const char *bad[] = {
+		"map 0x2000 0x1000 0x0 /x\n",          /* reversed range */
+		"map 0x1000 0x2000 0x0\n",             /* no path */
+		"map 0x1000 0x2000 0x0 relative\n",    /* not absolute */
+		"map 0x1000 0x2000 zero /x\n",         /* malformed offset */
+		"pc 0x20 1\npc 0x10 1\n",              /* out of order */
+		"pc 0x10 1\nmap 0x1000 0x2000 0x0 /x\n", /* map after pc */
+		"pc 0x10\n",                            /* missing count */
+	};
+	char *runs = rows(s, "SELECT count(*) FROM run");
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char *text = xasprintf("%s%stotal insns 1\nvcpus 1\n", h3, bad[i]);
+		char *p = write_output("badmap.out", text, 1);
+		struct qemu_run_record r = { .name = "badmap" };
+
+		CHECKF(qemu__ingest_file(s, &r, p) == -1, "accepted: %s", bad[i]);
+		unlink(p);
+		free(p), free(text);
+	}
+	/* map lines are format 3: refused in a version 2 file */
+	char *v2 = xasprintf("%smap 0x1000 0x2000 0x0 /x\nvcpus 1\n", header_user);
+	char *p2 = write_output("v2map.out", v2, 1);
+	struct qemu_run_record r2 = { .name = "badmap" };
+
+	CHECK_EQ_INT(qemu__ingest_file(s, &r2, p2), -1);
+	CHECK_ROWS(s, runs, "SELECT count(*) FROM run");
+	CHECK_ROWS(s, "", "SELECT name FROM workload WHERE name = 'badmap'");
+	unlink(p2);
+	free(p2), free(v2), free(runs), free(good);
+}
+
 /* System mode: event addresses become symbols of the guest ELF (this test's own). */
 static void test_symbolized(struct store *s, const char *self)
 {
@@ -265,6 +320,7 @@ int main(int argc, char **argv)
 	test_user_rows(s);
 	test_children(s);
 	test_refused(s);
+	test_maps(s);
 	test_symbolized(s, argv[0]);
 	test_options();
 	store__close(s);
