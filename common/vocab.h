@@ -50,6 +50,8 @@ static inline int region_key__is(const char *key, const char *prefix)
 #define METRIC_EXITS "exits"
 #define METRIC_MEM_ACCESSES "mem_accesses"
 #define METRIC_QEMU_HOST_NS "qemu_host_ns"
+/* hardware samples of a region (collect hw --sample): counts, not costs */
+#define METRIC_SAMPLES "samples"
 /* Latency metrics (one value per event, table latency_sample): lat_<what>_ns,
  * e.g. lat_timer_sbi_ns (deadline to handler), lat_wakeup_ns (cyclictest). */
 #define METRIC_LATENCY_PREFIX "lat_"
