@@ -18,13 +18,13 @@
 #include "stats.h"
 #include "store.h"
 #include "check.h"
+#include "query.h"
 #include "common.h"
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,27 +104,6 @@ static void add_marked(struct store *s)
 		}
 }
 
-static double query_d(struct store *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static double query_d(struct store *s, const char *fmt, ...)
-{
-	sqlite3_stmt *st;
-	double v = NAN;
-	char sql[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof(sql), fmt, ap);
-	va_end(ap);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "bad test query %s: %s\n", sql, sqlite3_errmsg(s->db));
-		exit(1);
-	}
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 #define ROWS "FROM finding f JOIN region g ON g.id = f.region_id WHERE f.predictor = 'insns'"
 
 static void check_cp(void)
@@ -176,44 +155,44 @@ int main(int argc, char **argv)
 	CHECKF(stats__run(s->db, s->path, &o, &sum) == 0, "stats__run");
 
 	/* no samples where 10% of the instructions are: overestimates, by both baselines */
-	v = query_d(s, "SELECT count(*) " ROWS " AND g.key = 's:zero' AND f.verdict = 'overestimates'"
+	v = test_query_d(s->db, "SELECT count(*) " ROWS " AND g.key = 's:zero' AND f.verdict = 'overestimates'"
 		       " AND f.samples = 0 AND f.samples_total = %.0f", n);
 	CHECKF(v == 2 * WORKLOADS, "zero samples: overestimates, 0 of %.0f samples stored (%g of %d rows)", n, v,
 	       2 * WORKLOADS);
 	/* its share row's bounds, computed here from the closed form */
 	bound = 1 - pow(0.025, 1 / n);
-	v = query_d(s, "SELECT max(abs(f.ci_hi - %.17g) / %.17g) " ROWS " AND g.key = 's:zero'"
+	v = test_query_d(s->db, "SELECT max(abs(f.ci_hi - %.17g) / %.17g) " ROWS " AND g.key = 's:zero'"
 		       " AND f.baseline = 'share'", bound / 0.10, bound / 0.10);
 	CHECKF(v < 1e-9, "zero samples: CI upper bound = (1 - 0.025^(1/n)) / 0.10 = %g (relative error %g)",
 	       bound / 0.10, v);
-	v = query_d(s, "SELECT max(abs(f.hw_share_hi - %.17g) / %.17g) + max(f.ci_lo) + max(f.hw_share_lo) " ROWS
+	v = test_query_d(s->db, "SELECT max(abs(f.hw_share_hi - %.17g) / %.17g) + max(f.ci_lo) + max(f.hw_share_lo) " ROWS
 		       " AND g.key = 's:zero' AND f.baseline = 'share'", bound, bound);
 	CHECKF(v < 1e-9, "zero samples: hardware share [0, %g], factor CI from 0 (%g)", bound, v);
-	v = query_d(s, "SELECT count(*) " ROWS " AND g.key = 's:zero' AND f.baseline = 'share'"
+	v = test_query_d(s->db, "SELECT count(*) " ROWS " AND g.key = 's:zero' AND f.baseline = 'share'"
 		       " AND f.reason LIKE 'no hardware samples where its instruction share predicts 10.0%% of the time%%'"
 		       " AND f.reason LIKE '%%0 of %.0f hardware samples'", n);
 	CHECKF(v == WORKLOADS, "zero samples: the reason says so and counts them (%g)", v);
 
 	/* a few samples, as predicted: never flagged */
-	v = query_d(s, "SELECT count(*) " ROWS " AND g.key = 's:few' AND f.verdict IN ('underestimates', 'overestimates')");
+	v = test_query_d(s->db, "SELECT count(*) " ROWS " AND g.key = 's:few' AND f.verdict IN ('underestimates', 'overestimates')");
 	CHECKF(v == 0, "few samples, matching prediction: never flagged (%g rows flagged)", v);
-	v = query_d(s, "SELECT count(*) " ROWS " AND g.key = 's:few' AND f.ci_lo < 1 AND f.ci_hi > 1"
+	v = test_query_d(s->db, "SELECT count(*) " ROWS " AND g.key = 's:few' AND f.ci_lo < 1 AND f.ci_hi > 1"
 		       " AND f.samples < 20 AND f.samples_total = %.0f", n);
 	CHECKF(v == 2 * WORKLOADS, "few samples: intervals hold 1, samples counted (%g of %d)", v, 2 * WORKLOADS);
 
 	/* many samples: agrees; 4x: underestimates */
-	v = query_d(s, "SELECT count(*) " ROWS " AND g.key = 's:hot' AND f.baseline = 'share' AND f.verdict = 'agrees'");
+	v = test_query_d(s->db, "SELECT count(*) " ROWS " AND g.key = 's:hot' AND f.baseline = 'share' AND f.verdict = 'agrees'");
 	CHECKF(v == WORKLOADS, "many samples, matching: agrees (%g of %d)", v, WORKLOADS);
-	v = query_d(s, "SELECT count(*) " ROWS " AND g.key = 's:slow' AND f.verdict = 'underestimates'");
+	v = test_query_d(s->db, "SELECT count(*) " ROWS " AND g.key = 's:slow' AND f.verdict = 'underestimates'");
 	CHECKF(v == 2 * WORKLOADS, "4x its prediction: underestimates (%g of %d)", v, 2 * WORKLOADS);
-	v = query_d(s, "SELECT count(*) " ROWS " AND g.key LIKE 's:m_' AND f.verdict IN ('underestimates', 'overestimates')");
+	v = test_query_d(s->db, "SELECT count(*) " ROWS " AND g.key LIKE 's:m_' AND f.verdict IN ('underestimates', 'overestimates')");
 	CHECKF(v == 0, "the other regions: not flagged (%g)", v);
 
 	/* marker regions are timed, not sampled */
-	v = query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id"
+	v = test_query_d(s->db, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id"
 		       " WHERE w.name = 'marked' AND (f.samples IS NOT NULL OR f.samples_total IS NOT NULL)");
 	CHECKF(v == 0, "marker regions: no sample counts (%g)", v);
-	v = query_d(s, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id WHERE w.name = 'marked'");
+	v = test_query_d(s->db, "SELECT count(*) FROM finding f JOIN workload w ON w.id = f.workload_id WHERE w.name = 'marked'");
 	CHECKF(v > 0, "marker regions: findings (%g)", v);
 
 	store__close(s);
