@@ -57,6 +57,8 @@ static inline int region_key__is(const char *key, const char *prefix)
 #define METRIC_INSNS_UNATTRIBUTED "insns_unattributed"
 #define METRIC_UNTIL_CONSOLE_NS "until_console_ns"
 #define METRIC_UNTIL_CONSOLE_INSNS "until_console_insns"
+/* hardware samples of a region (collect hw --sample): counts, not costs */
+#define METRIC_SAMPLES "samples"
 /* Latency metrics (one value per event, table latency_sample): lat_<what>_ns,
  * e.g. lat_timer_sbi_ns (deadline to handler), lat_wakeup_ns (cyclictest). */
 #define METRIC_LATENCY_PREFIX "lat_"

@@ -238,7 +238,8 @@ static int findings_table(struct report_ctx *ctx, FILE *f, const struct workload
 {
 	sqlite3_stmt *st = db__prepare(ctx,
 		"SELECT f.id, r.id, r.key, r.name, f.metric, f.predictor, f.baseline, f.factor, f.ci_lo, f.ci_hi, "
-		"f.p_adj, f.verdict, f.reason, f.n_emu, f.n_hw FROM finding f LEFT JOIN region r ON r.id = f.region_id "
+		"f.p_adj, f.verdict, f.reason, f.n_emu, f.n_hw, f.samples, f.samples_total "
+		"FROM finding f LEFT JOIN region r ON r.id = f.region_id "
 		"WHERE f.workload_id = ?1 ORDER BY f.region_id, f.metric, f.predictor, f.baseline, f.id");
 	int rc;
 
@@ -246,8 +247,9 @@ static int findings_table(struct report_ctx *ctx, FILE *f, const struct workload
 		return -1;
 	fprintf(f, "<h2 id=\"findings\">All findings (%zu)</h2>\n", w->nfindings);
 	fputs("<div class=\"tw\"><table class=\"sortable\">\n<thead><tr><th>finding</th><th>region</th><th>metric</th><th>predictor</th>"
-	      "<th>baseline</th><th>factor [CI]</th><th>p (adjusted)</th><th>n emu / hw</th><th>verdict</th>"
-	      "<th>reason</th></tr></thead>\n<tbody>\n",
+	      "<th>baseline</th><th>factor [CI]</th><th>p (adjusted)</th><th>n emu / hw</th>"
+	      "<th title=\"sampled hardware: the region's samples of all samples in the runs compared\">"
+	      "hardware samples</th><th>verdict</th><th>reason</th></tr></thead>\n<tbody>\n",
 	      f);
 	sqlite3_bind_int64(st, 1, w->id);
 	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
@@ -280,6 +282,16 @@ static int findings_table(struct report_ctx *ctx, FILE *f, const struct workload
 		html__esc(f, sqlite3_column_type(st, 13) == SQLITE_NULL ? "\xe2\x80\x93" : db__text(st, 13));
 		fputs(" / ", f);
 		html__esc(f, sqlite3_column_type(st, 14) == SQLITE_NULL ? "\xe2\x80\x93" : db__text(st, 14));
+		fputs("</td>", f);
+		/* what a sampled judgement rests on: k of n samples (NULL: not sampled) */
+		if (sqlite3_column_type(st, 15) == SQLITE_NULL) {
+			html__num_cell(f, NAN);
+			fputs("\xe2\x80\x93", f);
+		} else {
+			html__num_cell(f, db__double(st, 15));
+			fprintf(f, "%lld of %lld", (long long)sqlite3_column_int64(st, 15),
+				(long long)sqlite3_column_int64(st, 16));
+		}
 		fputs("</td><td>", f);
 		html__verdict(f, verdict);
 		fputs("</td><td class=\"reason\">", f);

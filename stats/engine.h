@@ -57,6 +57,7 @@ struct finding_row {
 	double factor, ci_lo, ci_hi, pct_lo, pct_hi, p_value, p_adj;
 	double pred_share, hw_share, hw_lo, hw_hi;
 	int n_emu, n_hw, outliers;
+	int64_t samples, samples_total; /* sampled hardware: pooled k of n (-1: not sampled) */
 	int usable;       /* enough data for a verdict */
 	const char *why;  /* when not usable: static reason */
 };
@@ -119,6 +120,7 @@ struct pred_data {
 	double *fhat;   /* R: point estimates of the share factor */
 	int constant;   /* every run has the same shares */
 	double base_hat;
+	double base_lo, base_hi; /* sampled workloads: percentile interval of the robust baseline */
 	double *jack[BASE_COUNT][2]; /* [baseline][0 = hw, 1 = emu]: n x R leave-one-out factors */
 };
 
@@ -134,6 +136,11 @@ struct wl_calc {
 	int insns_m, hw_m;        /* indices in w of emulated instructions and the hardware metric */
 	const char *metric;       /* the hardware metric's name (static string) */
 	size_t *hw_outliers;      /* per region of w: outliers of the hardware metric */
+	/* sampled hardware (symbol regions of collect hw --sample): per region the
+	 * samples pooled over the compared hardware runs, and their total; NULL
+	 * and 0 when the hardware metric is not sampled */
+	double *hk;
+	double hn;
 };
 
 /* region_stat rows of a workload; hw_outliers[r] gets the outlier count of the hardware metric */
@@ -166,6 +173,18 @@ int event_cost__fit(struct engine *e, const struct workload_data *w, const struc
 int factor_boot__run(struct engine *e, const struct workload_data *w, struct wl_calc *c);
 /* The findings of c's regions from its bootstrap: intervals and tests (factor_ci.c). */
 void factor_ci__collect(struct engine *e, const struct workload_data *w, struct wl_calc *c);
+/*
+ * Sampled hardware shares (sampled.c). sampled__counts: c->hk and c->hn when
+ * the hardware metric of c's regions comes from samples (else NULL, 0).
+ * sampled__base_interval: base_lo, base_hi of c's predictors, after the
+ * bootstrap. sampled__finding: f's interval and p-value for region r of c,
+ * predictor q and baseline b from the exact binomial interval of its k of n
+ * samples, joined with the bootstrap's interval boot when there is one.
+ */
+void sampled__counts(struct wl_calc *c, const struct workload_data *w);
+void sampled__base_interval(struct wl_calc *c, double confidence);
+void sampled__finding(struct finding_row *f, const struct wl_calc *c, size_t r, int q, int b,
+		      const struct boot_ci *boot, double confidence, double tol);
 /* Findings without a verdict, for why, for predictor q of every region of c. */
 /* The findings of region c->reg[r] without a verdict: why, and the runs counted (ne, nh). */
 void factor_ci__none_region(struct engine *e, const struct workload_data *w, const struct wl_calc *c, int q,

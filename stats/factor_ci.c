@@ -49,6 +49,7 @@ static void finding_head(struct finding_row *f, const struct workload_data *w,
 	f->metric = c->metric;
 	f->n_emu = (int)c->ne;
 	f->n_hw = (int)c->nh;
+	f->samples = f->samples_total = -1;
 }
 
 void factor_ci__none_region(struct engine *e, const struct workload_data *w, const struct wl_calc *c, int q,
@@ -95,6 +96,7 @@ static void interval_finding(struct finding_row *f, const struct ci_job *j, size
 	const double *bt = pd->boot + r * B;
 	double base = b == BASE_ROBUST ? pd->base_hat : 1;
 	struct boot_ci ci;
+	int booted;
 
 	memset(f, 0, sizeof(*f));
 	finding_head(f, j->w, c, c->reg[r], q, b);
@@ -111,21 +113,29 @@ static void interval_finding(struct finding_row *f, const struct ci_job *j, size
 		f->factor = NAN;
 		return;
 	}
-	if (!(c->hmean[r] > 0)) {
+	/* sampled hardware: no samples is a count too (sampled.c) */
+	if (!(c->hmean[r] > 0) && !c->hk) {
 		f->why = "no cost measured on hardware";
 		return;
 	}
-	if (stats__boot_ci_of(bt, b == BASE_ROBUST ? pd->base : NULL, B, f->factor, jk, nk, 2,
-			      o->confidence, col, &ci)) {
+	booted = c->hmean[r] > 0 && !stats__boot_ci_of(bt, b == BASE_ROBUST ? pd->base : NULL, B, f->factor,
+						       jk, nk, 2, o->confidence, col, &ci);
+	if (booted) {
+		f->ci_lo = ci.bca_lo;
+		f->ci_hi = ci.bca_hi;
+		f->pct_lo = ci.pct_lo;
+		f->pct_hi = ci.pct_hi;
+		f->p_value = band_p_value(c->hmean[r], c->hvar[r], c->nh, pd->mean[r], pd->var[r],
+					  c->ne, log(base), o->tolerance);
+	}
+	if (c->hk) {
+		sampled__finding(f, c, r, q, b, booted ? &ci : NULL, o->confidence, o->tolerance);
+		return;
+	}
+	if (!booted) {
 		f->why = "degenerate bootstrap distribution";
 		return;
 	}
-	f->ci_lo = ci.bca_lo;
-	f->ci_hi = ci.bca_hi;
-	f->pct_lo = ci.pct_lo;
-	f->pct_hi = ci.pct_hi;
-	f->p_value = band_p_value(c->hmean[r], c->hvar[r], c->nh, pd->mean[r], pd->var[r], c->ne,
-				  log(base), o->tolerance);
 	f->usable = isfinite(f->p_value);
 	if (!f->usable)
 		f->why = "no p-value";
@@ -180,6 +190,8 @@ void factor_ci__collect(struct engine *e, const struct workload_data *w, struct 
 	size_t rows = c->R * (size_t)c->np * BASE_COUNT;
 
 	finding_list__reserve(&e->findings, rows);
+	if (c->hk)
+		sampled__base_interval(c, e->o->confidence);
 	parallel__for(c->R, e->threads, ci_chunk, &cj);
 	e->findings.n += rows;
 }

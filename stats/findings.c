@@ -85,12 +85,18 @@ static const char *fac(char *buf, size_t n, double v)
 	return buf;
 }
 
+/* what a row rests on: its runs, and for sampled hardware its samples */
 static void runs_text(char *buf, size_t n, const struct finding_row *f)
 {
+	int len;
+
 	if (f->n_emu == f->n_hw)
-		snprintf(buf, n, "%d runs each", f->n_emu);
+		len = snprintf(buf, n, "%d runs each", f->n_emu);
 	else
-		snprintf(buf, n, "%d emulation and %d hardware runs", f->n_emu, f->n_hw);
+		len = snprintf(buf, n, "%d emulation and %d hardware runs", f->n_emu, f->n_hw);
+	if (f->samples >= 0 && len >= 0 && (size_t)len < n)
+		snprintf(buf + len, n - (size_t)len, ", %lld of %lld hardware samples",
+			 (long long)f->samples, (long long)f->samples_total);
 }
 
 static const char *pred_phrase(int q)
@@ -122,7 +128,7 @@ static void band__init(struct band *b, double t, double alpha)
 static void reason(char *buf, size_t n, const struct finding_row *f, const struct finding_row *rob,
 		   enum verdict v, int demoted, const struct band *band)
 {
-	char ps[32], hs[32], runs[64], tail[64] = "";
+	char ps[32], hs[32], runs[128], tail[64] = "";
 	double t = band->t;
 	size_t len;
 
@@ -165,6 +171,12 @@ static void reason(char *buf, size_t n, const struct finding_row *f, const struc
 				 "share factor %s (CI %s-%s) but its %s per %s is %sx the workload median "
 				 "(CI %s-%s): other regions moved its share; %s",
 				 f1, lo, hi, what(f->metric), unit_phrase(f->predictor), f2, rlo, rhi, runs);
+		} else if (v == V_OVER && f->baseline == BASE_SHARE && f->samples == 0) {
+			pct(ps, sizeof(ps), f->pred_share);
+			pct(hs, sizeof(hs), f->hw_hi);
+			snprintf(buf, n, "no hardware samples where its %s predicts %s of the %s (exact upper"
+					 " bound %s); CI %s-%s; %s",
+				 pred_phrase(f->predictor), ps, what(f->metric), hs, lo, hi, runs);
 		} else if ((v == V_UNDER || v == V_OVER) && f->baseline == BASE_SHARE) {
 			pct(ps, sizeof(ps), f->pred_share);
 			pct(hs, sizeof(hs), f->hw_share);
@@ -310,7 +322,7 @@ static void judge_wait(struct judge_job *j, size_t b)
 	pthread_mutex_unlock(&j->mu);
 }
 
-#define FINDING_COLS 25
+#define FINDING_COLS 27
 /* rows per INSERT: one statement's overhead then serves many rows */
 #define FINDING_BATCH 64
 
@@ -345,6 +357,13 @@ static void bind_row(sqlite3_stmt *st, int base, const struct finding_row *f, co
 #undef BIND_REAL
 	sqlite3_bind_int(st, base + 24, !not_informative(f));
 	sqlite3_bind_text(st, base + 25, not_informative(f), -1, SQLITE_STATIC);
+	if (f->samples >= 0) {
+		sqlite3_bind_int64(st, base + 26, f->samples);
+		sqlite3_bind_int64(st, base + 27, f->samples_total);
+	} else {
+		sqlite3_bind_null(st, base + 26);
+		sqlite3_bind_null(st, base + 27);
+	}
 }
 
 /* INSERT INTO finding of `rows` rows at once */
@@ -354,8 +373,8 @@ static sqlite3_stmt *prepare_insert(struct engine *e, size_t rows)
 		"INSERT INTO finding (workload_id, region_id, metric, predictor, factor, ci_lo, ci_hi,"
 		" p_adj, verdict, reason, baseline, p_value, pred_share, hw_share, hw_share_lo,"
 		" hw_share_hi, n_emu, n_hw, emu_platform, hw_platform, pct_lo, pct_hi, severity,"
-		" informative, not_informative) VALUES ";
-	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+		" informative, not_informative, samples, samples_total) VALUES ";
+	static const char row[] = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	size_t len = sizeof(head) + rows * sizeof(row);
 	char *sql = xmalloc(len), *p = sql;
 	sqlite3_stmt *st = NULL;

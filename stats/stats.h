@@ -92,6 +92,13 @@ int stats__boot_ci_of(const double *boot, const double *scale, size_t b, double 
 		      const double *const *jack, const size_t *n, size_t nsamples, double confidence,
 		      double *work, struct boot_ci *out);
 
+/*
+ * The exact (Clopper-Pearson) interval of a binomial proportion with k
+ * successes out of n at the given confidence: lo = 0 when k = 0, hi = 1 when
+ * k = n (stats/sampled.c, GSL's beta quantiles).
+ */
+void stats__clopper_pearson(double k, double n, double confidence, double *lo, double *hi);
+
 /* Bootstrap CI of mean(x)/mean(y), x and y independent samples; for tests and
  * whole-run A/B ratios. */
 int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size_t b,

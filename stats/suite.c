@@ -85,7 +85,7 @@ struct suite_ctx {
 	struct srow *row;
 	size_t n, cap;
 	sqlite3_stmt *ins_sum;
-	struct plan_key *plans;
+	struct plan_key **plans; /* each allocated alone: the pointers handed out stay valid */
 	size_t nplans, plans_cap;
 };
 
@@ -218,18 +218,26 @@ struct plan_key {
 
 static const struct boot_plan *plan_for(struct suite_ctx *c, const struct suite_wl *w, int side, size_t n)
 {
+	struct plan_key *k;
+
 	for (size_t i = 0; i < c->nplans; i++)
-		if (c->plans[i].wid == w->wid && c->plans[i].side == side && c->plans[i].n == n)
-			return &c->plans[i].p;
+		if (c->plans[i]->wid == w->wid && c->plans[i]->side == side && c->plans[i]->n == n)
+			return &c->plans[i]->p;
+	/* a unit holds the plans of all its workloads at once: growing the
+	 * list must not move the plans already handed out */
 	if (c->nplans == c->plans_cap) {
 		c->plans_cap = c->plans_cap ? 2 * c->plans_cap : 64;
 		c->plans = xrealloc(c->plans, c->plans_cap * sizeof(*c->plans));
 	}
-	c->plans[c->nplans] = (struct plan_key){ w->wid, side, n, { 0 } };
-	if (boot_plan__init(&c->plans[c->nplans].p, c->e->o->resamples, n,
-			    engine__seed(c->e->o->seed, w->name, side ? "suite-emu" : "suite-hw")))
+	k = xcalloc(1, sizeof(*k));
+	*k = (struct plan_key){ w->wid, side, n, { 0 } };
+	if (boot_plan__init(&k->p, c->e->o->resamples, n,
+			    engine__seed(c->e->o->seed, w->name, side ? "suite-emu" : "suite-hw"))) {
+		free(k);
 		return NULL;
-	return &c->plans[c->nplans++].p;
+	}
+	c->plans[c->nplans++] = k;
+	return &k->p;
 }
 
 static double resample_mean(const struct boot_plan *p, size_t b, const struct dvec *d)
@@ -650,8 +658,10 @@ out:
 		free(units[i].unit);
 	}
 	free(units);
-	for (size_t i = 0; i < c.nplans; i++)
-		boot_plan__free(&c.plans[i].p);
+	for (size_t i = 0; i < c.nplans; i++) {
+		boot_plan__free(&c.plans[i]->p);
+		free(c.plans[i]);
+	}
 	free(c.plans);
 	free(c.row);
 	return ret;

@@ -123,7 +123,7 @@ static const char *lacking_why(const struct workload_data *w, int emu_p, int hw_
 static const char *hw_metric_name(const struct workload_data *w, const struct stats_options *o,
 				  int symbols, const size_t *hw_cand, size_t nh)
 {
-	static const char *const known[] = { METRIC_CYCLES, METRIC_TIME_NS, "samples", METRIC_INSTRET };
+	static const char *const known[] = { METRIC_CYCLES, METRIC_TIME_NS, METRIC_SAMPLES, METRIC_INSTRET };
 	int cm = workload_data__metric(w, METRIC_CYCLES);
 
 	if (o->metric) {
@@ -148,7 +148,7 @@ static const char *hw_metric_name(const struct workload_data *w, const struct st
 			return METRIC_CYCLES;
 	}
 	if (symbols && workload_data__metric(w, METRIC_TIME_NS) < 0)
-		return "samples";
+		return METRIC_SAMPLES;
 	return METRIC_TIME_NS;
 }
 
@@ -236,6 +236,7 @@ static void wl_calc__free(struct wl_calc *c)
 	free(c->hmean);
 	free(c->hvar);
 	free(c->hjack);
+	free(c->hk);
 	free(c->hw_outliers);
 }
 
@@ -288,6 +289,7 @@ static void measured_shares(struct wl_calc *c, const struct workload_data *w)
 	c->hvar = xmalloc(c->R * sizeof(double));
 	run_shares(w, c->hw_m, c->hw_run, c->nh, c->reg, c->R, c->hshare);
 	mean_var(c->hshare, c->nh, c->R, c->hmean, c->hvar);
+	sampled__counts(c, w);
 	for (int q = PRED_INSNS; q <= PRED_QEMU_TIME; q++) {
 		struct pred_data *pd = &c->pred[q];
 

@@ -275,6 +275,15 @@ const char *const store_migrations[] = {
 	"  score REAL, score_lo REAL, score_hi REAL,"  /* geomean of hardware cost / predicted cost */
 	"  flagged INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (scope, unit, predictor)) WITHOUT ROWID;",
+	/* 7 -> 8: the samples a sampled hardware region's judgement rests on
+	 * (stats/sampled.c, README "Sampled regions"). finding.samples: the
+	 * region's samples pooled over the compared hardware runs (k), and
+	 * finding.samples_total: all samples of those runs' regions (n); the
+	 * share's exact binomial interval is built from k of n, so a region
+	 * with k = 0 is still judged. NULL when the hardware metric is not
+	 * sampled (marker regions, counters). */
+	"ALTER TABLE finding ADD COLUMN samples INTEGER;"
+	"ALTER TABLE finding ADD COLUMN samples_total INTEGER;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

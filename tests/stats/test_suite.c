@@ -243,6 +243,55 @@ static void check_null(struct store *s)
 	CHECK_NEAR(query_d(s, "SELECT score FROM suite_summary WHERE scope = 'run' AND predictor = 'qemu_time'"), 3, 0.02);
 }
 
+/*
+ * A unit of more workloads than the first 64 resample plans serve (two per
+ * workload): the plans handed out before the list grows must stay valid
+ * (ASan saw the old list's memory read after its realloc).
+ */
+static void check_many(const char *dir)
+{
+	enum { MANY = 40, MRUNS = 3 };
+	char *path = xasprintf("%s/stats-suite-many.db", dir);
+	struct stats_options o;
+	struct store *s;
+
+	unlink(path);
+	s = store__open(path, STORE_CREATE);
+	CHECK(s != NULL);
+	if (!s) {
+		free(path);
+		return;
+	}
+	store__begin(s);
+	for (int i = 0; i < MANY; i++) {
+		char name[32];
+		int64_t w;
+
+		snprintf(name, sizeof(name), "w%02d", i);
+		w = store__workload(s, name, "x86_64", NULL, NULL);
+		for (int side = 0; side < 2; side++)
+			for (int k = 0; k < MRUNS; k++) {
+				struct run_info ri = { w, side ? "hw" : "qemu-user", "{}", k, "ok", 0, -1, NULL };
+				int64_t run = store__run_add(s, &ri);
+				double v = 1e6 * (i + 1) * (1 + gsl_ran_gaussian(rng, 0.01));
+
+				store__run_metric_set(s, run, side ? "time_ns" : "insns", v);
+				if (!side)
+					store__run_metric_set(s, run, "qemu_host_ns", 3 * v);
+			}
+	}
+	store__commit(s);
+	stats_options__init(&o);
+	o.quiet = 1;
+	o.resamples = 200;
+	CHECK(stats__run(s->db, s->path, &o, NULL) == 0);
+	CHECKF(query_d(s, "SELECT count(*) FROM suite_finding WHERE scope = 'run'") == MANY * 2 * 2,
+	       "%d workloads in one unit: every row", MANY);
+	CHECK(query_d(s, "SELECT count(*) FROM suite_finding WHERE verdict IN ('underestimates', 'overestimates')") == 0);
+	store__close(s);
+	free(path);
+}
+
 int main(int argc, char **argv)
 {
 	gsl_set_error_handler_off();
@@ -274,6 +323,7 @@ int main(int argc, char **argv)
 		store__close(s);
 		free(path);
 	}
+	check_many(argv[1]);
 	gsl_rng_free(rng);
 	return check_exit();
 }
