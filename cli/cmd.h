@@ -124,6 +124,18 @@ struct import_ingest;
 FILE *cmd_open_input(const char *path);
 struct store *cmd_import_store(struct import_ingest *in, const char *db, char **dflt);
 
+/*
+ * The options every importer takes: --db, --name, --arch, --rep, --cell (short
+ * codes d n a R c). An importer puts IMPORT_COMMON_OPTIONS in its getopt_long
+ * table and offers each option to import_common__opt() first (1: applied).
+ */
+#define IMPORT_COMMON_OPTIONS                                                        \
+	{ "db", required_argument, NULL, 'd' }, { "name", required_argument, NULL, 'n' }, \
+	{ "arch", required_argument, NULL, 'a' }, { "rep", required_argument, NULL, 'R' }, \
+	{ "cell", required_argument, NULL, 'c' }
+struct import_ingest;
+int import_common__opt(struct import_ingest *in, const char **db, int c, const char *arg);
+
 /* The directory holding the emudiff binary (for finding the plugin and headers). */
 const char *cmd_self_dir(void);
 

@@ -29,21 +29,17 @@ static const char usage_text[] =
 static const char *parse_opts(struct import_ingest *in, const char **db, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },       { "name", required_argument, NULL, 'n' },
-		{ "arch", required_argument, NULL, 'a' },     { "platform", required_argument, NULL, 'p' },
-		{ "rep", required_argument, NULL, 'R' },      { "cell", required_argument, NULL, 'c' },
-		{ "nsecs", no_argument, NULL, 'N' },          { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		IMPORT_COMMON_OPTIONS,
+		{ "platform", required_argument, NULL, 'p' }, { "nsecs", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
 	int c, p;
 
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, "h", longopts)) != -1) {
+		if (import_common__opt(in, db, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': *db = optarg; break;
-		case 'n': in->workload.name = optarg; break;
-		case 'a': in->workload.arch = optarg; break;
-		case 'c': in->cell = optarg; break;
 		case 'N': in->unit_ns = 1; break;
 		case 'p':
 			p = platform__parse(optarg);
@@ -51,7 +47,6 @@ static const char *parse_opts(struct import_ingest *in, const char **db, int arg
 				usage_die("--platform: hw, qemu-user, qemu-system or import, not '%s'", optarg);
 			in->platform = p;
 			break;
-		case 'R': in->rep = cmd_opt_int("rep", optarg, 0); break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
 		}

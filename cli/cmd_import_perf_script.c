@@ -33,27 +33,18 @@ static const char *parse_opts(struct import_ingest *in, const char **db, const c
 			      char **argv)
 {
 	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },   { "name", required_argument, NULL, 'n' },
-		{ "main", required_argument, NULL, 'm' }, { "arch", required_argument, NULL, 'a' },
-		{ "rep", required_argument, NULL, 'R' },  { "cell", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+		IMPORT_COMMON_OPTIONS,
+		{ "main", required_argument, NULL, 'm' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	int64_t v;
 	int c;
 
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, "h", longopts)) != -1) {
+		if (import_common__opt(in, db, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': *db = optarg; break;
-		case 'n': in->workload.name = optarg; break;
 		case 'm': *main_dso = optarg; break;
-		case 'a': in->workload.arch = optarg; break;
-		case 'c': in->cell = optarg; break;
-		case 'R':
-			if (parse_i64(optarg, &v) || v < 0 || v > INT_MAX)
-				usage_die("--rep: expected a non-negative integer, got '%s'", optarg);
-			in->rep = (int)v;
-			break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
 		}

@@ -34,36 +34,23 @@ static const char usage_text[] =
 static const char *parse_opts(struct import_ingest *in, const char **db, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },     { "name", required_argument, NULL, 'n' },
-		{ "arch", required_argument, NULL, 'a' },   { "platform", required_argument, NULL, 'p' },
-		{ "rep", required_argument, NULL, 'R' },    { "repeats", required_argument, NULL, 'N' },
-		{ "cell", required_argument, NULL, 'c' },   { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		IMPORT_COMMON_OPTIONS,
+		{ "platform", required_argument, NULL, 'p' }, { "repeats", required_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
 	};
-	int64_t v;
 	int c;
 
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, "h", longopts)) != -1) {
+		if (import_common__opt(in, db, c, optarg))
+			continue;
 		switch (c) {
-		case 'd': *db = optarg; break;
-		case 'n': in->workload.name = optarg; break;
-		case 'a': in->workload.arch = optarg; break;
-		case 'c': in->cell = optarg; break;
 		case 'p':
 			if (strcmp(optarg, platform__name(PLAT_HW)) && strcmp(optarg, platform__name(PLAT_IMPORT)))
 				usage_die("--platform: hw or import, not '%s'", optarg);
 			in->platform = platform__parse(optarg);
 			break;
-		case 'R': case 'N':
-			if (parse_i64(optarg, &v) || v < (c == 'N') || v > INT_MAX)
-				usage_die("--%s: expected a %s integer, got '%s'", c == 'N' ? "repeats" : "rep",
-					  c == 'N' ? "positive" : "non-negative", optarg);
-			if (c == 'N')
-				in->repeats = v;
-			else
-				in->rep = (int)v;
-			break;
+		case 'N': in->repeats = cmd_opt_int("repeats", optarg, 1); break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
 		}

@@ -208,3 +208,15 @@ struct store *cmd_import_store(struct import_ingest *in, const char *db, char **
 		in->workload.name = *dflt;
 	return store__open(db ? db : store__default_path(), STORE_CREATE);
 }
+
+int import_common__opt(struct import_ingest *in, const char **db, int c, const char *arg)
+{
+	switch (c) {
+	case 'd': *db = arg; return 1;
+	case 'n': in->workload.name = arg; return 1;
+	case 'a': in->workload.arch = arg; return 1;
+	case 'c': in->cell = arg; return 1;
+	case 'R': in->rep = cmd_opt_int("rep", arg, 0); return 1;
+	}
+	return 0;
+}
