@@ -25,6 +25,7 @@
 #include "stats.h"
 #include "store.h"
 #include "check.h"
+#include "query.h"
 #include "common.h"
 
 #include <gsl/gsl_errno.h>
@@ -83,19 +84,10 @@ static void fill(struct store *s, int planted)
 	store__commit(s);
 }
 
+/* one number from the store (tests/lib/query.h) */
 static double query_d(struct store *s, const char *sql)
 {
-	sqlite3_stmt *st;
-	double v = NAN;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "bad test query %s: %s\n", sql, sqlite3_errmsg(s->db));
-		exit(1);
-	}
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return test_query_d(s->db, "%s", sql);
 }
 
 /* factor, CI and verdict of one suite finding */
