@@ -39,6 +39,11 @@ static const char usage_text[] =
 	"  AND m.started_at = r.started_at AND coalesce(m.cell, '') = coalesce(r.cell, '')" \
 	"  AND coalesce(m.wall_ns, -1) = coalesce(r.wall_ns, -1))"
 
+#define MERGE_MARK_SQL(thread)                                                                  \
+	"INSERT INTO main.mark(run_id, seq, mark_id, insns, time_ns, thread)"                     \
+	" SELECT m.dst_id, k.seq, k.mark_id, k.insns, k.time_ns, " thread                        \
+	" FROM src.mark k JOIN temp.run_map m ON m.src_id = k.run_id"
+
 static const char *const merge_sql[] = {
 	"CREATE TEMP TABLE run_map(src_id INTEGER PRIMARY KEY, dst_id INTEGER NOT NULL)",
 	"INSERT INTO main.workload(name, arch, elf_path, elf_sha256, argv)"
@@ -52,8 +57,6 @@ static const char *const merge_sql[] = {
 	"  WHERE sw.id = r.workload_id), r.platform, r.config_json, r.rep, r.status, r.exit_code,"
 	"  r.wall_ns, r.started_at, r.cell"
 	" FROM src.run r JOIN temp.run_map m ON m.src_id = r.id ORDER BY m.dst_id",
-	"INSERT INTO main.mark SELECT m.dst_id, k.seq, k.mark_id, k.insns, k.time_ns"
-	" FROM src.mark k JOIN temp.run_map m ON m.src_id = k.run_id",
 	"INSERT INTO main.mark_value SELECT m.dst_id, k.seq, k.metric, k.value"
 	" FROM src.mark_value k JOIN temp.run_map m ON m.src_id = k.run_id",
 	"INSERT INTO main.run_metric SELECT m.dst_id, k.metric, k.value"
@@ -163,6 +166,15 @@ static int merge_one(struct store *out, const char *path, int *nruns)
 	for (size_t i = 0; i < sizeof(merge_sql) / sizeof(merge_sql[0]); i++)
 		if (store__exec(out, merge_sql[i]))
 			goto fail;
+	/* mark.thread, run_thread and thread_metric came with schema 9 */
+	if (store__exec(out, src_has(out, "run_thread") ? MERGE_MARK_SQL("k.thread") : MERGE_MARK_SQL("0")))
+		goto fail;
+	if (src_has(out, "run_thread") &&
+	    (store__exec(out, "INSERT INTO main.run_thread SELECT m.dst_id, k.thread, k.os_id, k.kind"
+			      " FROM src.run_thread k JOIN temp.run_map m ON m.src_id = k.run_id") ||
+	     store__exec(out, "INSERT INTO main.thread_metric SELECT m.dst_id, k.thread, k.metric, k.value"
+			      " FROM src.thread_metric k JOIN temp.run_map m ON m.src_id = k.run_id")))
+		goto fail;
 	/* mark_symbol came with schema 4, latency_sample with 6; an older input store has none */
 	if (src_has(out, "mark_symbol") &&
 	    store__exec(out, "INSERT INTO main.mark_symbol SELECT m.dst_id, k.seq, k.symbol, k.metric, k.value"

@@ -47,7 +47,7 @@ static int console_rows(struct store *st, const struct console_ingest *in, int64
 		const struct console_mark *m = &run->marks[i];
 		int64_t t = m->has_time && first->has_time ? (int64_t)ticks_ns(in, first->time, m->time) : -1;
 
-		if (store__mark_add(st, id, (int64_t)i, m->id, m->has_instret ? (int64_t)m->instret : -1, t))
+		if (store__mark_add(st, id, (int64_t)i, 0, m->id, m->has_instret ? (int64_t)m->instret : -1, t))
 			return -1;
 		if (m->has_cycles && store__mark_value_add(st, id, (int64_t)i, METRIC_CYCLES, (double)m->cycles))
 			return -1;

@@ -195,7 +195,7 @@ static int store_marks(struct store *st, int64_t run_id, const struct hw_run_res
 
 		if (ins >= 0 && (mk->have & (1u << ins)))
 			insns = (int64_t)(mk->r.value[ins] + 0.5);
-		if (store__mark_add(st, run_id, (int64_t)m, mk->id, insns, mk->time_ns))
+		if (store__mark_add(st, run_id, (int64_t)m, 0, mk->id, insns, mk->time_ns))
 			return -1;
 		for (int e = 0; e < r->group.n; e++)
 			if (e != ins && (mk->have & (1u << e)) &&

@@ -112,7 +112,7 @@ static int add_marks(struct store *s, int64_t run_id, const struct kvm_opts *o, 
 		const struct console_mark *m = &cr->marks[i];
 		int64_t t = m->has_time ? (int64_t)((double)m->time * 1e9 / o->timebase_hz) : -1;
 
-		if (store__mark_add(s, run_id, (int64_t)i, m->id, m->has_instret ? (int64_t)m->instret : -1, t))
+		if (store__mark_add(s, run_id, (int64_t)i, 0, m->id, m->has_instret ? (int64_t)m->instret : -1, t))
 			return -1;
 		if (m->has_cycles && store__mark_value_add(s, run_id, (int64_t)i, METRIC_CYCLES, (double)m->cycles))
 			return -1;

@@ -288,7 +288,7 @@ static char *detail_symbolized(const struct symtab *t, const char *detail, int e
 static int store_marks(struct store *s, int64_t run, const struct qemu_output *out)
 {
 	for (size_t i = 0; i < out->n_marks; i++)
-		if (store__mark_add(s, run, (int64_t)i, out->marks[i].id, (int64_t)out->marks[i].insns,
+		if (store__mark_add(s, run, (int64_t)i, 0, out->marks[i].id, (int64_t)out->marks[i].insns,
 				    (int64_t)out->marks[i].host_ns))
 			return -1;
 	for (size_t i = 0; i < out->n_values; i++)

@@ -284,6 +284,25 @@ const char *const store_migrations[] = {
 	 * sampled (marker regions, counters). */
 	"ALTER TABLE finding ADD COLUMN samples INTEGER;"
 	"ALTER TABLE finding ADD COLUMN samples_total INTEGER;",
+	/* 8 -> 9: threads and vCPUs (docs/store.md, "Threads"). mark.thread: the
+	 * thread ordinal a hit happened on (0: the first thread, the others
+	 * numbered in the order they were created), and mark.insns counts that
+	 * thread's instructions only. run_thread: each thread's ordinal and what
+	 * the platform calls it (OS thread id, vCPU index, hart id).
+	 * thread_metric: whole-run totals per thread (their sum is run_metric's). */
+	"ALTER TABLE mark ADD COLUMN thread INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE run_thread ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  thread INTEGER NOT NULL,"
+	"  os_id INTEGER,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('thread','vcpu','hart')),"
+	"  PRIMARY KEY (run_id, thread)) WITHOUT ROWID;"
+	"CREATE TABLE thread_metric ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  thread INTEGER NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  value REAL NOT NULL,"
+	"  PRIMARY KEY (run_id, thread, metric)) WITHOUT ROWID;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

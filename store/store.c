@@ -253,6 +253,8 @@ void store__close(struct store *s)
 	sqlite3_finalize(s->st_region_metric);
 	sqlite3_finalize(s->st_event);
 	sqlite3_finalize(s->st_mark_symbol);
+	sqlite3_finalize(s->st_thread);
+	sqlite3_finalize(s->st_thread_metric);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -416,11 +418,12 @@ int64_t store__run_add(struct store *s, const struct run_info *ri)
 	return id;
 }
 
-int store__mark_add(struct store *s, int64_t run_id, int64_t seq, int mark_id, int64_t insns,
-		    int64_t time_ns)
+int store__mark_add(struct store *s, int64_t run_id, int64_t seq, int thread, int mark_id,
+		    int64_t insns, int64_t time_ns)
 {
 	sqlite3_stmt *st = prepared(s, &s->st_mark,
-				    "INSERT INTO mark(run_id, seq, mark_id, insns, time_ns) VALUES (?, ?, ?, ?, ?)");
+				    "INSERT INTO mark(run_id, seq, mark_id, insns, time_ns, thread)"
+				    " VALUES (?, ?, ?, ?, ?, ?)");
 
 	if (!st)
 		return -1;
@@ -431,7 +434,40 @@ int store__mark_add(struct store *s, int64_t run_id, int64_t seq, int mark_id, i
 		sqlite3_bind_int64(st, 4, insns);
 	if (time_ns >= 0)
 		sqlite3_bind_int64(st, 5, time_ns);
+	sqlite3_bind_int(st, 6, thread);
 	return step_done(s, st, "mark insert");
+}
+
+int store__thread_add(struct store *s, int64_t run_id, int thread, int64_t os_id, const char *kind)
+{
+	sqlite3_stmt *st = prepared(s, &s->st_thread,
+				    "INSERT OR REPLACE INTO run_thread(run_id, thread, os_id, kind)"
+				    " VALUES (?, ?, ?, ?)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, thread);
+	if (os_id >= 0)
+		sqlite3_bind_int64(st, 3, os_id);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	return step_done(s, st, "thread insert");
+}
+
+int store__thread_metric_set(struct store *s, int64_t run_id, int thread, const char *metric,
+			     double value)
+{
+	sqlite3_stmt *st = prepared(s, &s->st_thread_metric,
+				    "INSERT OR REPLACE INTO thread_metric(run_id, thread, metric, value)"
+				    " VALUES (?, ?, ?, ?)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, thread);
+	sqlite3_bind_text(st, 3, metric, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(st, 4, value);
+	return step_done(s, st, "thread metric insert");
 }
 
 int store__mark_value_add(struct store *s, int64_t run_id, int64_t seq, const char *metric,

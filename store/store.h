@@ -33,7 +33,7 @@ struct store {
 	int ingest_nested; /* the open ingest is a savepoint of the caller's transaction */
 	/* prepared statements, reused across calls (lazily prepared) */
 	sqlite3_stmt *st_mark, *st_mark_value, *st_run_metric, *st_region_find, *st_region_add,
-		*st_region_metric, *st_event, *st_mark_symbol;
+		*st_region_metric, *st_event, *st_mark_symbol, *st_thread, *st_thread_metric;
 };
 
 /*
@@ -97,9 +97,19 @@ int64_t store__ingest_begin(struct store *s, const struct ingest_workload *w, st
 /* 0 when committed; -1 when rolled back (failed, or the commit failed). */
 int store__ingest_end(struct store *s, int failed);
 
-/* One marker hit. insns < 0 or time_ns < 0 store NULL (not measured). */
-int store__mark_add(struct store *s, int64_t run_id, int64_t seq, int mark_id, int64_t insns,
-		    int64_t time_ns);
+/*
+ * One marker hit on thread ordinal `thread` (0: the first thread); insns
+ * counts that thread's instructions. insns < 0 or time_ns < 0 store NULL
+ * (not measured).
+ */
+int store__mark_add(struct store *s, int64_t run_id, int64_t seq, int thread, int mark_id,
+		    int64_t insns, int64_t time_ns);
+/* A thread of a run: its ordinal, the platform's id for it (< 0: NULL) and
+ * kind "thread", "vcpu" or "hart". */
+int store__thread_add(struct store *s, int64_t run_id, int thread, int64_t os_id, const char *kind);
+/* Whole-run total of one thread (insert or replace). */
+int store__thread_metric_set(struct store *s, int64_t run_id, int thread, const char *metric,
+			     double value);
 /* A further cumulative counter value at marker seq (cycles, page_faults, ...). */
 int store__mark_value_add(struct store *s, int64_t run_id, int64_t seq, const char *metric,
 			  double value);

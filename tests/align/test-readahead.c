@@ -43,10 +43,10 @@ static int64_t add_run(struct store *s, int64_t wid, const char *platform, int r
 		if (i == drop)
 			continue;
 		if (i == extra)
-			CHECK(store__mark_add(s, r, seq++, 999, qemu ? insns : -1, t) == 0);
+			CHECK(store__mark_add(s, r, seq++, 0, 999, qemu ? insns : -1, t) == 0);
 		insns += 100 + next_rand(1000);
 		t += 10 + next_rand(100);
-		CHECK(store__mark_add(s, r, seq, 1 + i % 7, qemu ? insns : -1, t) == 0);
+		CHECK(store__mark_add(s, r, seq, 0, 1 + i % 7, qemu ? insns : -1, t) == 0);
 		if (i % 3)
 			CHECK(store__mark_value_add(s, r, seq, "cycles", (double)(3 * insns)) == 0);
 		if (!qemu && i % 5) /* the name of the counter hardware runs lack here */

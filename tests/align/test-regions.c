@@ -31,7 +31,7 @@ static int64_t add_run(const char *platform, int rep, const char *status, const 
 	int i;
 
 	for (i = 0; i < n; i++)
-		CHECK(store__mark_add(s, r, i, ids[i], insns ? insns[i] : -1, time[i]) == 0);
+		CHECK(store__mark_add(s, r, i, 0, ids[i], insns ? insns[i] : -1, time[i]) == 0);
 	return r;
 }
 

@@ -28,8 +28,8 @@ int main(int argc, char **argv)
 		};
 		int64_t r = store__run_add(s, &ri);
 
-		if (r < 0 || store__mark_add(s, r, 0, 1, 0, 0) || store__mark_add(s, r, 1, 2, 1000, 500 + i) ||
-		    store__mark_add(s, r, 2, 3, 3000, 2000 + i) || store__run_metric_set(s, r, "insns", 3000))
+		if (r < 0 || store__mark_add(s, r, 0, 0, 1, 0, 0) || store__mark_add(s, r, 1, 0, 2, 1000, 500 + i) ||
+		    store__mark_add(s, r, 2, 0, 3, 3000, 2000 + i) || store__run_metric_set(s, r, "insns", 3000))
 			return 1;
 	}
 	if (store__commit(s))

@@ -273,16 +273,16 @@ static void test_inserts(void)
 	CHECK_EQ_INT(store__begin(s), 0);
 	r = add_run(s, w, 0);
 	CHECK(r > 0);
-	CHECK_EQ_INT(store__mark_add(s, r, 0, 1, 100, 5), 0);
+	CHECK_EQ_INT(store__mark_add(s, r, 0, 0, 1, 100, 5), 0);
 	store__rollback(s);
 	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM run"), 0);
 	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM mark"), 0);
 
 	CHECK_EQ_INT(store__begin(s), 0);
 	r = add_run(s, w, 1);
-	CHECK_EQ_INT(store__mark_add(s, r, 0, 1, 100, 5), 0);
-	CHECK_EQ_INT(store__mark_add(s, r, 1, 2, -1, 9), 0);
-	CHECK(store__mark_add(s, r, 1, 3, 1, 1) < 0); /* duplicate seq is an error */
+	CHECK_EQ_INT(store__mark_add(s, r, 0, 0, 1, 100, 5), 0);
+	CHECK_EQ_INT(store__mark_add(s, r, 1, 0, 2, -1, 9), 0);
+	CHECK(store__mark_add(s, r, 1, 0, 3, 1, 1) < 0); /* duplicate seq is an error */
 	CHECK_EQ_INT(store__mark_value_add(s, r, 0, "page_faults", 3), 0);
 	CHECK_EQ_INT(store__run_metric_set(s, r, "time_ns", 1), 0);
 	CHECK_EQ_INT(store__run_metric_set(s, r, "time_ns", 2), 0);
@@ -374,7 +374,7 @@ static void test_killed_writer(void)
 		store__begin(cs);
 		r = add_run(cs, 1, 0);
 		for (int i = 0; i < 5000; i++)
-			store__mark_add(cs, r, i, 1 + i % 7, i * 10, i);
+			store__mark_add(cs, r, i, 0, 1 + i % 7, i * 10, i);
 		if (write(fd[1], "x", 1) != 1)
 			_exit(3);
 		pause(); /* killed here, before COMMIT */
@@ -418,7 +418,7 @@ static void test_two_writers(void)
 				bad |= store__begin(cs) != 0;
 				r = add_run(cs, 1, k * 1000 + i);
 				bad |= r <= 0;
-				bad |= store__mark_add(cs, r, 0, 1, i, i) != 0;
+				bad |= store__mark_add(cs, r, 0, 0, 1, i, i) != 0;
 				bad |= store__commit(cs) != 0;
 			}
 			store__close(cs);
@@ -496,7 +496,7 @@ static void test_full_and_readonly(void)
 	CHECK_EQ_INT(store__begin(s), 0);
 	r = add_run(s, w, 0);
 	for (int i = 0; i < 100000 && !failed; i++)
-		failed = store__mark_add(s, r, i, 1, i, i) != 0;
+		failed = store__mark_add(s, r, i, 0, 1, i, i) != 0;
 	CHECK(failed);
 	store__rollback(s);
 	CHECK_EQ_INT(query_int(s->db, "SELECT count(*) FROM run"), 0);

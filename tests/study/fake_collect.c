@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 		int64_t t = 0;
 
 		for (long k = 0; run > 0 && k < n; k++) {
-			if (store__mark_add(st, run, k, 1 + (int)(k % 2), k * 100, slow ? t : k * 1000))
+			if (store__mark_add(st, run, k, 0, 1 + (int)(k % 2), k * 100, slow ? t : k * 1000))
 				run = -1;
 			t += (k % 2 && slow ? atol(slow) : 1) * 1000 + (rep + 1) * (k + 1) * 13;
 			if (k == n / 2 && ms > 0)
