@@ -267,17 +267,18 @@ static int drive(void *arg, struct proc *server, int cap_ms)
 }
 
 /* Warm-ups, then the measured invocations, each run and stored; the number of
- * measured ones that failed or timed out, or -1 when the collector failed. */
-static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in, struct hw_run_opts *ro)
+ * measured ones that failed or timed out, or -1 when the collector failed.
+ * drv: the load driver's state, the caller's (in and ro keep pointers to it). */
+static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in, struct hw_run_opts *ro,
+		   struct driver *drv)
 {
 	int failures = 0;
-	struct driver drv;
 	char why[200];
 
 	if (o->driver) {
 		ro->tick = drive;
-		ro->tick_arg = &drv;
-		in->driver = &drv;
+		ro->tick_arg = drv;
+		in->driver = drv;
 	}
 	for (int i = 0; i < o->warmup + o->com.reps; i++) {
 		struct hw_run_result r;
@@ -289,13 +290,13 @@ static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in,
 		if (o->driver && driver__check(o->driver))
 			return -1;
 		if (o->driver)
-			driver__begin(&drv, o->driver);
+			driver__begin(drv, o->driver);
 		if (hw_run(ro, &r))
 			return -1;
 		if (o->driver) {
 			int status = (int)r.status;
 
-			driver__conclude(&drv, &r.proc, &status, why, sizeof(why));
+			driver__conclude(drv, &r.proc, &status, why, sizeof(why));
 			r.status = (enum run_status)status;
 			if (why[0])
 				warning("run %d: %s", in->rep, why);
@@ -347,6 +348,7 @@ int cmd_collect_hw(int argc, char **argv)
 			.timeout_s = o.com.timeout_s, .sample_hz = o.sample_hz, .syscalls = !o.no_syscalls,
 			.mark_capacity = o.mark_capacity, .mark_read = o.mark_read,
 		};
+		struct driver drv;
 		struct hw_ingest in = {
 			.workload = { o.com.name ? o.com.name : path__base(pargv[0]), NULL, NULL, aj },
 			.prog = prog, .opts = &ro, .machine = &mach, .cell = o.com.cell, .syms = &sc,
@@ -359,7 +361,7 @@ int cmd_collect_hw(int argc, char **argv)
 			rc = EXIT_BADINPUT;
 			goto out;
 		}
-		failures = run_all(st, &o, &in, &ro);
+		failures = run_all(st, &o, &in, &ro, &drv);
 	}
 	if (failures < 0)
 		rc = EXIT_FINDINGS;
