@@ -258,42 +258,43 @@ static inline void emudiff_mark_console_print(unsigned id, long hart, const stru
 
 static inline void emudiff_mark_console(unsigned id)
 {
-	struct emudiff_mark_values v;
-	long hart = -1;
+	/* names of their own: the hook macros expand in this scope */
+	struct emudiff_mark_values emudiff__v;
+	long emudiff__hart = -1;
 
 #if defined(__riscv)
 	/* time first: it is the one compared across runs */
-	__asm__ __volatile__("rdtime %0" : "=r"(v.time));
-	__asm__ __volatile__("rdcycle %0" : "=r"(v.cycles));
-	__asm__ __volatile__("rdinstret %0" : "=r"(v.instret));
-	v.have = EMUDIFF_HAVE_CYCLES | EMUDIFF_HAVE_INSTRET | EMUDIFF_HAVE_TIME;
+	__asm__ __volatile__("rdtime %0" : "=r"(emudiff__v.time));
+	__asm__ __volatile__("rdcycle %0" : "=r"(emudiff__v.cycles));
+	__asm__ __volatile__("rdinstret %0" : "=r"(emudiff__v.instret));
+	emudiff__v.have = EMUDIFF_HAVE_CYCLES | EMUDIFF_HAVE_INSTRET | EMUDIFF_HAVE_TIME;
 #elif defined(__x86_64__)
-	uint32_t lo, hi;
+	uint32_t emudiff__lo, emudiff__hi;
 
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	v.cycles = v.time = (uint64_t)hi << 32 | lo;
-	v.have = EMUDIFF_HAVE_CYCLES | EMUDIFF_HAVE_TIME;
+	__asm__ __volatile__("rdtsc" : "=a"(emudiff__lo), "=d"(emudiff__hi));
+	emudiff__v.cycles = emudiff__v.time = (uint64_t)emudiff__hi << 32 | emudiff__lo;
+	emudiff__v.have = EMUDIFF_HAVE_CYCLES | EMUDIFF_HAVE_TIME;
 #elif defined(__aarch64__)
-	__asm__ __volatile__("isb\n\tmrs %0, cntvct_el0" : "=r"(v.time));
-	v.have = EMUDIFF_HAVE_TIME;
+	__asm__ __volatile__("isb\n\tmrs %0, cntvct_el0" : "=r"(emudiff__v.time));
+	emudiff__v.have = EMUDIFF_HAVE_TIME;
 #endif
 #ifdef EMUDIFF_HART
-	hart = (long)(EMUDIFF_HART());
+	emudiff__hart = (long)(EMUDIFF_HART());
 #endif
 	EMUDIFF_CONSOLE_LOCK();
-	emudiff_mark_console_print(id, hart, &v);
+	emudiff_mark_console_print(id, emudiff__hart, &emudiff__v);
 	EMUDIFF_CONSOLE_UNLOCK();
 }
 
-static inline void emudiff_exit_console(int code)
+static inline void emudiff_exit_console(int emudiff__code)
 {
 	EMUDIFF_CONSOLE_LOCK();
 	emudiff__puts("@emudiff exit ");
-	if (code < 0) {
+	if (emudiff__code < 0) {
 		emudiff_putchar('-');
-		emudiff__putu64((uint64_t)0 - (uint64_t)(int64_t)code);
+		emudiff__putu64((uint64_t)0 - (uint64_t)(int64_t)emudiff__code);
 	} else {
-		emudiff__putu64((uint64_t)code);
+		emudiff__putu64((uint64_t)emudiff__code);
 	}
 	emudiff_putchar('\n');
 	EMUDIFF_CONSOLE_UNLOCK();
