@@ -64,11 +64,8 @@ static void *work(void *arg)
 
 static int usage(const char *why)
 {
-	fprintf(stderr, "wl-threads: %s\nusage: wl-threads [T] [--units N] [--serial]\n"
-			"  T          worker threads, 1..%d (default %d); worker k does k + 1 units\n"
-			"  --units N  spin iterations of one unit (default %d)\n"
-			"  --serial   run the workers one after the other on the main thread\n",
-		why, THREADS_MAX, THREADS_DEFAULT, THREADS_UNITS);
+	fprintf(stderr, "wl-threads: %s (usage: wl-threads [T] [--units N] [--serial]; T in 1..%d, default %d)\n",
+		why, THREADS_MAX, THREADS_DEFAULT);
 	return 2;
 }
 
@@ -115,8 +112,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--serial"))
 			serial = 1;
-		else if (!strcmp(argv[i], "--units") && i + 1 < argc) {
-			if (parse_count(argv[++i], 1ul << 32, &units))
+		else if (!strcmp(argv[i], "--units")) {
+			if (i + 1 == argc || parse_count(argv[++i], 1ul << 32, &units))
 				return usage("--units: not a count in 1..2^32");
 		} else if (!have_n && argv[i][0] != '-') {
 			if (parse_count(argv[i], THREADS_MAX, &n))
