@@ -143,16 +143,31 @@ void trap_handle(uint64_t scause, uint64_t sepc, uint64_t stval)
 		smp_fail("unexpected trap, scause", scause);
 }
 
-/* The last hart to arrive kicks the others. */
+/*
+ * The last hart to arrive kicks each other hart once. The others wait for
+ * that kick itself (its SSIP, which the firmware's handler of the machine
+ * software interrupt sets), not only for the count: a kick still on its way
+ * would run that handler, firmware instructions, inside the exact phase
+ * that follows. Every kick a barrier sends is consumed by it.
+ */
 static void barrier(volatile unsigned *count, unsigned self)
 {
-	if (__atomic_add_fetch(count, 1, __ATOMIC_ACQ_REL) < n_harts) {
-		smp_wait_for(count, n_harts);
+	uint64_t sip;
+
+	if (__atomic_add_fetch(count, 1, __ATOMIC_ACQ_REL) == n_harts) {
+		for (unsigned o = 0; o < n_harts; o++)
+			if (o != self)
+				smp_kick(hart_ids[o]);
 		return;
 	}
-	for (unsigned o = 0; o < n_harts; o++)
-		if (o != self)
-			smp_kick(hart_ids[o]);
+	for (;;) {
+		__asm__ volatile("csrr %0, sip" : "=r"(sip));
+		if (sip & SIP_SSIP)
+			break;
+		__asm__ volatile("wfi");
+	}
+	__asm__ volatile("csrc sip, %0" ::"r"(SIP_SSIP));
+	smp_wait_for(count, n_harts);
 }
 
 static unsigned ordinal_of(uint64_t hartid)
