@@ -79,7 +79,6 @@ static int counter_totals(struct store *st, int64_t id, const struct console_run
 		if (!first)
 			continue;
 		v = want_instret ? (double)(last->instret - first->instret) : (double)(last->cycles - first->cycles);
-
 		if (run->any_hart && store__thread_metric_set(st, id, (int)t, metric, v))
 			return -1;
 		sum += v;
