@@ -210,6 +210,9 @@ struct console_ingest {
  * gets run i's id. 0, or -1 with nothing stored. */
 int console_ingest(struct store *st, const struct console_ingest *in, const struct console_log *cl,
 		   int64_t *ids);
+/* The harts a run's mark lines named (`hart=`), as run_thread rows (kind
+ * hart, os_id the hart number); nothing for a log without `hart=`. */
+int console__store_threads(struct store *st, int64_t run_id, const struct console_run *run);
 /* The `@emudiff lat` events of r as latency samples of run (latency_ingest.c):
  * per metric lat_<name>_ns and marker region (m:<from>-><to>#<n> from r's
  * marks; 'run' outside every marker pair), ticks at timebase_hz. 0 or -1. */

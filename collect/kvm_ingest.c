@@ -112,11 +112,13 @@ static int add_marks(struct store *s, int64_t run_id, const struct kvm_opts *o, 
 		const struct console_mark *m = &cr->marks[i];
 		int64_t t = m->has_time ? (int64_t)((double)m->time * 1e9 / o->timebase_hz) : -1;
 
-		if (store__mark_add(s, run_id, (int64_t)i, 0, m->id, m->has_instret ? (int64_t)m->instret : -1, t))
+		if (store__mark_add(s, run_id, (int64_t)i, m->thread, m->id, m->has_instret ? (int64_t)m->instret : -1, t))
 			return -1;
 		if (m->has_cycles && store__mark_value_add(s, run_id, (int64_t)i, METRIC_CYCLES, (double)m->cycles))
 			return -1;
 	}
+	if (cr && console__store_threads(s, run_id, cr))
+		return -1;
 	return cr ? latency__store_console(s, run_id, cr, o->timebase_hz) : 0;
 }
 

@@ -81,6 +81,11 @@ static inline int region_key__is(const char *key, const char *prefix)
 #define METRIC_SYSCALLS_PER_REQ "syscalls_per_req"
 #define METRIC_WORKERS "workers"               /* the server's processes (parent + forked workers) */
 
+/* run_thread.kind: a program's thread, a guest's vCPU, a hart (console) */
+#define THREAD_KIND_THREAD "thread"
+#define THREAD_KIND_VCPU "vcpu"
+#define THREAD_KIND_HART "hart"
+
 /* event_count.kind */
 #define EVENT_SYSCALL "syscall"
 #define EVENT_ECALL "ecall"

@@ -7,6 +7,9 @@
  * skipped; a line that claims to be a marker (`@emudiff mark`, `@emudiff
  * exit`) but does not parse is an error with its line number, because a
  * silently dropped marker would shift every region after it.
+ *
+ * SMP: a mark line may name its hart (`hart=<h>`, no field: hart 0); each
+ * run numbers its harts by hart number (run_threads()).
  */
 #include "hw.h"
 #include "common.h"
@@ -53,8 +56,10 @@ static int parse_mark(char *rest, struct console_mark *m, const char **why)
 			has = &m->has_instret, dst = &m->instret;
 		else if (!strcmp(tok, "time"))
 			has = &m->has_time, dst = &m->time;
+		else if (!strcmp(tok, "hart"))
+			has = &m->has_hart, dst = &m->hart;
 		else {
-			*why = "unknown key (cycles, instret or time)";
+			*why = "unknown key (hart, cycles, instret or time)";
 			return -1;
 		}
 		if (*has) {
@@ -65,14 +70,49 @@ static int parse_mark(char *rest, struct console_mark *m, const char **why)
 			*why = "value is not an unsigned number";
 			return -1;
 		}
+		if (dst == &m->hart && v > CONSOLE_HART_MAX) {
+			*why = "hart outside 0..2147483647";
+			return -1;
+		}
 		*has = 1;
 		*dst = v;
 	}
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The run's distinct harts, ascending, and each mark's ordinal among them
+ * (hart order, not order of appearance: the lowest hart is thread 0, as the
+ * boot order of an SMP machine is not fixed). */
+static void run_threads(struct console_run *r)
+{
+	size_t n = 0;
+
+	r->harts = xmalloc((r->n_marks ? r->n_marks : 1) * sizeof(*r->harts));
+	for (size_t i = 0; i < r->n_marks; i++)
+		r->harts[i] = r->marks[i].hart;
+	qsort(r->harts, r->n_marks, sizeof(*r->harts), cmp_u64);
+	for (size_t i = 0; i < r->n_marks; i++)
+		if (i == 0 || r->harts[i] != r->harts[n - 1])
+			r->harts[n++] = r->harts[i];
+	r->n_harts = n;
+	for (size_t i = 0; i < r->n_marks; i++) {
+		const uint64_t *h = bsearch(&r->marks[i].hart, r->harts, n, sizeof(*r->harts), cmp_u64);
+
+		r->marks[i].thread = (int)(h - r->harts);
+		r->any_hart |= r->marks[i].has_hart;
+	}
+}
+
 static void run_push(struct console_log *l, struct console_run *cur)
 {
+	run_threads(cur);
 	l->runs = xrealloc(l->runs, (l->n_runs + 1) * sizeof(*l->runs));
 	l->runs[l->n_runs++] = *cur;
 	memset(cur, 0, sizeof(*cur));
@@ -171,6 +211,7 @@ void console_log__free(struct console_log *l)
 	for (size_t i = 0; i < l->n_runs; i++) {
 		free(l->runs[i].marks);
 		free(l->runs[i].lats);
+		free(l->runs[i].harts);
 	}
 	free(l->runs);
 	memset(l, 0, sizeof(*l));

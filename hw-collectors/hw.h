@@ -268,11 +268,15 @@ int hw_sample__parse(const void *rec, size_t len, struct hw_sample_fields *out);
 
 /* ---- console logs (freestanding markers) --------------------------------- */
 
+#define CONSOLE_HART_MAX 2147483647u /* hart=<h> fits a thread ordinal and os_id */
+
 struct console_mark {
 	int id;
 	unsigned line;
-	int has_cycles, has_instret, has_time;
+	int has_cycles, has_instret, has_time, has_hart;
 	uint64_t cycles, instret, time;
+	uint64_t hart;   /* hart=<h>; 0 when the line has none */
+	int thread;      /* ordinal of hart among the run's harts, lowest hart 0 */
 };
 
 /* `@emudiff lat <name> ticks=<n>`: one latency event (console_lat.c). */
@@ -286,6 +290,9 @@ struct console_lat {
 struct console_run {
 	struct console_mark *marks;
 	size_t n_marks;
+	uint64_t *harts;  /* the distinct harts of the marks, ascending: harts[thread] */
+	size_t n_harts;
+	int any_hart;     /* some mark line named its hart */
 	struct console_lat *lats;
 	size_t n_lats;
 	int has_exit;
@@ -300,11 +307,12 @@ struct console_log {
 };
 
 /*
- * Parse `@emudiff mark <id> [cycles=<n>] [instret=<n>] [time=<n>]` and
+ * Parse `@emudiff mark <id> [hart=<h>] [cycles=<n>] [instret=<n>] [time=<n>]` and
  * `@emudiff exit <code>` lines, and `@emudiff lat <name> ticks=<n>` latency
  * events (console_lat.c); any text before `@emudiff` is ignored; other
  * lines are counted as garbage. A line holding `@emudiff mark` or `@emudiff
- * exit` that does not parse is an error "PATH:LINE: reason" (-1).
+ * exit` that does not parse is an error "PATH:LINE: reason" (-1). Each run's
+ * marks get their thread ordinal (the rank of their hart among the run's).
  */
 int console_log__parse(FILE *f, const char *path, struct console_log *out);
 /* The words after `@emudiff lat` (modified in place) into l (not l->after,

@@ -21,20 +21,12 @@
  */
 #include <emudiff/mark.h>
 
+#include "put.h"
+#include "sbi.h"
 #include "work.h"
 
 #include <stddef.h>
 #include <stdint.h>
-
-/* SBI extension and function ids (RISC-V SBI specification). */
-#define SBI_EXT_LEGACY_PUTCHAR 0x01
-#define SBI_EXT_BASE 0x10
-#define SBI_BASE_PROBE_EXTENSION 3
-#define SBI_EXT_TIME 0x54494D45
-#define SBI_TIME_SET_TIMER 0
-#define SBI_EXT_SRST 0x53525354
-#define SBI_SRST_RESET 0
-#define SBI_EXT_LEGACY_SHUTDOWN 0x08
 
 #define SCAUSE_INTERRUPT (1ull << 63)
 #define IRQ_S_TIMER 5
@@ -46,53 +38,10 @@
 /* Timer period in ticks of the time CSR (10 MHz on QEMU virt: 100 us). */
 #define TIMER_PERIOD_TICKS 1000u
 
-struct sbiret {
-	long error;
-	long value;
-};
-
-static struct sbiret sbi_call(long ext, long fid, long arg0, long arg1)
-{
-	register long a0 __asm__("a0") = arg0;
-	register long a1 __asm__("a1") = arg1;
-	register long a6 __asm__("a6") = fid;
-	register long a7 __asm__("a7") = ext;
-
-	__asm__ volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a6), "r"(a7) : "memory");
-	return (struct sbiret){ a0, a1 };
-}
-
 /* The console the marker runtime prints through (mark.h's freestanding contract). */
 void emudiff_putchar(int c)
 {
 	sbi_call(SBI_EXT_LEGACY_PUTCHAR, 0, c, 0);
-}
-
-static void put_str(const char *s)
-{
-	while (*s)
-		emudiff_putchar(*s++);
-}
-
-static void put_u64(uint64_t v)
-{
-	char digits[21];
-	int n = 0;
-
-	do {
-		digits[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		emudiff_putchar(digits[--n]);
-}
-
-static void put_kv(const char *key, uint64_t v)
-{
-	put_str(" ");
-	put_str(key);
-	put_str("=");
-	put_u64(v);
 }
 
 static uint64_t read_time(void)

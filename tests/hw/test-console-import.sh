@@ -36,6 +36,24 @@ expect 0 "$emudiff" collect console --db "$db" --name tb --timebase 1000000 --lo
 [ "$(q "SELECT time_ns FROM mark WHERE run_id=3 AND seq=2")" = 200000 ] || fail "--timebase"
 [ "$(q "SELECT exit_code IS NULL FROM run WHERE id=3")" = 1 ] || fail "no exit line: exit code unknown"
 
+# SMP: marks on their hart's thread ordinal (hart order: 0, 3, 5), run_thread
+# rows, per-hart totals adding up to the run's, times from the earliest mark
+expect 0 "$emudiff" collect console --db "$t/smp.db" --name smp --log "$data/console-smp.log"
+qs() { sqlite3 "$t/smp.db" "$@"; }
+[ "$(qs "SELECT group_concat(thread || ':' || mark_id || '/' || ifnull(insns, '-') || '/' || time_ns, ' ') FROM (SELECT * FROM mark ORDER BY seq)")" = \
+	"2:1/10/2000 1:1/-/1000 2:2/25/22000 0:1/5/0 1:2/-/12000 0:2/7/32000" ] ||
+	fail "smp marks: $(qs "SELECT * FROM mark ORDER BY seq")"
+[ "$(qs "SELECT group_concat(thread || '=' || os_id || '/' || kind, ' ') FROM (SELECT * FROM run_thread ORDER BY thread)")" = \
+	"0=0/hart 1=3/hart 2=5/hart" ] || fail "smp run_thread: $(qs "SELECT * FROM run_thread")"
+[ "$(qs "SELECT group_concat(thread || ':' || metric || '=' || value, ' ') FROM (SELECT * FROM thread_metric ORDER BY thread, metric)")" = \
+	"0:cycles=4.0 0:instret=2.0 2:cycles=20.0 2:instret=15.0" ] || fail "smp thread_metric: $(qs "SELECT * FROM thread_metric")"
+[ "$(qs "SELECT group_concat(metric || '=' || value, ' ') FROM (SELECT * FROM run_metric ORDER BY metric)")" = \
+	"cycles=24.0 instret=17.0 time_ns=32000.0" ] || fail "smp run_metric: $(qs "SELECT * FROM run_metric")"
+[ "$(qs "SELECT wall_ns FROM run")" = 32000 ] || fail "smp wall_ns: $(qs "SELECT wall_ns FROM run")"
+# a log without hart= has no run_thread rows
+[ "$(q "SELECT count(*) FROM run_thread") $(q "SELECT count(*) FROM mark WHERE thread != 0")" = "0 0" ] ||
+	fail "run_thread rows or threads for a log without hart="
+
 # damaged logs: exit 2, FILE:LINE named, one line, nothing stored
 n=$(q "SELECT count(*) FROM run")
 for spec in console-damaged.log:5 console-truncated.log:7 console-badid.log:2 console-badexit.log:2; do

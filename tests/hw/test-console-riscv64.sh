@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # A riscv64 program built with -DEMUDIFF_FREESTANDING prints its markers
 # (rdcycle/rdinstret/rdtime) under qemu-riscv64; collect console stores them.
-#   test-console-riscv64.sh EMUDIFF QEMU_RISCV64 PROGRAM
+# SMP_PROGRAM (marked-freestanding-smp.c) prints as two harts through the
+# header's SMP hooks: whole lines with hart=, stored on the hart ordinals.
+#   test-console-riscv64.sh EMUDIFF QEMU_RISCV64 PROGRAM [SMP_PROGRAM]
 set -u
 emudiff=$1
 qemu=$2
 prog=$3
+smp_prog=${4:-}
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 fails=0
@@ -34,5 +37,25 @@ q() { sqlite3 "$db" "$@"; }
 [ "$(q "SELECT count(*) FROM mark a JOIN mark b ON b.seq = a.seq + 1 WHERE a.mark_id = 2 AND b.insns - a.insns >= 100000")" = 3 ] ||
 	fail "instret across the loops: $(q "SELECT group_concat(insns) FROM mark")"
 [ "$(q "SELECT count(*) FROM mark_value WHERE metric='cycles'")" = 5 ] || fail "cycles at each marker"
+if [ -n "$smp_prog" ]; then
+	"$qemu" "$smp_prog" > "$t/smp.log" || fail "SMP program failed under qemu"
+	# 2 x 202 whole lines (one character per write: interleaved lines would not match)
+	[ "$(grep -c '^@emudiff mark [123] hart=[12] cycles=[0-9]* instret=[0-9]* time=[0-9]*$' "$t/smp.log")" = 404 ] ||
+		fail "SMP: expected 404 whole marker lines: $(head -5 "$t/smp.log")"
+	for h in 1 2; do
+		[ "$(sed -n "s/^@emudiff mark \([0-9]*\) hart=$h .*/\1/p" "$t/smp.log" | uniq -c | tr -s ' ' | tr '\n' ,)" = \
+			" 1 1, 200 2, 1 3," ] || fail "SMP: hart $h's marks"
+	done
+	"$emudiff" collect console --db "$t/s.db" --elf "$smp_prog" --log "$t/smp.log" > "$t/out" 2>&1 ||
+		fail "collect console (SMP): $(cat "$t/out")"
+	[ "$(sqlite3 "$t/s.db" "SELECT group_concat(thread || '=' || os_id, ' ') FROM (SELECT * FROM run_thread ORDER BY thread)")" = "0=1 1=2" ] ||
+		fail "SMP: run_thread $(sqlite3 "$t/s.db" "SELECT * FROM run_thread")"
+	[ "$(sqlite3 "$t/s.db" "SELECT group_concat(thread || ':' || n, ' ') FROM (SELECT thread, count(*) AS n FROM mark GROUP BY thread)")" = "0:202 1:202" ] ||
+		fail "SMP: marks per thread"
+	# ordinals by hart number, not by who printed first: hart 1 is thread 0
+	first=$(sed -n '1s/^@emudiff mark 1 hart=\([12]\) .*/\1/p' "$t/smp.log")
+	[ "$(sqlite3 "$t/s.db" "SELECT thread FROM mark WHERE seq = 0")" = "$((first - 1))" ] ||
+		fail "SMP: the first mark (hart $first) is not on thread $((first - 1))"
+fi
 [ "$fails" = 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "freestanding riscv64 markers: all checks passed"

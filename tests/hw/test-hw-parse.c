@@ -217,6 +217,57 @@ static void test_console(void)
 	messages_quiet(0);
 }
 
+/* hart=: ordinals by hart number (not by first appearance), old lines as
+ * hart 0; bad hart fields refused. */
+static void test_console_harts(void)
+{
+	static const int thread[] = { 2, 1, 2, 0, 1, 0 };
+	static const char *const bad[] = {
+		"@emudiff mark 1 hart=-1 time=1\n", "@emudiff mark 1 hart=2147483648 time=1\n",
+		"@emudiff mark 1 hart=1 hart=2\n", "@emudiff mark 1 hart= time=1\n",
+	};
+	struct console_log l;
+	FILE *f = data("console-smp.log");
+
+	CHECK_EQ_INT(console_log__parse(f, "console-smp.log", &l), 0);
+	fclose(f);
+	CHECK_EQ_INT(l.n_runs, 1);
+	if (l.n_runs == 1) {
+		const struct console_run *r = &l.runs[0];
+
+		CHECK_EQ_INT(r->n_marks, 6);
+		CHECK_EQ_INT(r->n_harts, 3);
+		CHECK_EQ_INT(r->any_hart, 1);
+		if (r->n_harts == 3)
+			CHECK(r->harts[0] == 0 && r->harts[1] == 3 && r->harts[2] == 5);
+		for (size_t i = 0; i < 6 && i < r->n_marks; i++)
+			CHECKF(r->marks[i].thread == thread[i], "mark %zu: thread %d", i, r->marks[i].thread);
+		if (r->n_marks == 6) {
+			CHECK(r->marks[1].has_hart && r->marks[1].hart == 3 && !r->marks[1].has_instret);
+			CHECK(!r->marks[3].has_hart && r->marks[3].hart == 0);
+		}
+		CHECK_EQ_INT(r->n_lats, 1);
+	}
+	console_log__free(&l);
+
+	/* a log without hart= is one hart, 0, and says none was named */
+	f = data("console-boot.log");
+	CHECK_EQ_INT(console_log__parse(f, "console-boot.log", &l), 0);
+	fclose(f);
+	if (l.n_runs == 2)
+		CHECK(l.runs[0].n_harts == 1 && l.runs[0].harts[0] == 0 && !l.runs[0].any_hart &&
+		      l.runs[0].marks[4].thread == 0);
+	console_log__free(&l);
+
+	messages_quiet(1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f = fmemopen((void *)bad[i], strlen(bad[i]), "r");
+		CHECKF(console_log__parse(f, "bad.log", &l) == -1, "accepted '%s'", bad[i]);
+		fclose(f);
+	}
+	messages_quiet(0);
+}
+
 static void test_perf_stat(void)
 {
 	struct perf_stat s;
@@ -434,6 +485,7 @@ int main(int argc, char **argv)
 	test_events();
 	test_sample_and_tp();
 	test_console();
+	test_console_harts();
 	test_perf_stat();
 	test_perf_stat_forms();
 	test_perf_script();

@@ -127,6 +127,24 @@
  * collect console --log FILE` parses these lines from a serial log; text
  * before `@emudiff` on a line (a logger's timestamp) is ignored. Under QEMU,
  * rdcycle/rdinstret read host ticks unless -icount is used.
+ *
+ * SMP (several harts or CPUs printing): define, before including this header,
+ *
+ *   EMUDIFF_HART()            an expression: the number of the hart (CPU)
+ *                             running the marker (the hart id on riscv64)
+ *   EMUDIFF_CONSOLE_LOCK(), EMUDIFF_CONSOLE_UNLOCK()
+ *                             taken around each line, so that lines of
+ *                             different harts never interleave
+ *
+ * and every line carries the hart right after the id:
+ *
+ *   @emudiff mark <id> hart=<h> cycles=<rdcycle> instret=<rdinstret> time=<rdtime>
+ *
+ * (the counters are read before the lock is taken). A line without `hart=`
+ * is hart 0's. The collector numbers the harts of a run by hart number, the
+ * lowest first (its thread ordinal 0). A program that records its hits
+ * itself (to keep the printing out of measured regions) prints each one later
+ * with emudiff_mark_console_print(), in the same format.
  */
 #ifndef EMUDIFF_MARK_H
 #define EMUDIFF_MARK_H
@@ -207,49 +225,79 @@ static inline void emudiff__field(const char *key, uint64_t v)
 	emudiff__putu64(v);
 }
 
-static inline void emudiff_mark_console(unsigned id)
-{
-#if defined(__riscv)
+/* The counters a freestanding marker reads (have: EMUDIFF_HAVE_* bits). */
+#define EMUDIFF_HAVE_CYCLES 1u
+#define EMUDIFF_HAVE_INSTRET 2u
+#define EMUDIFF_HAVE_TIME 4u
+struct emudiff_mark_values {
+	unsigned have;
 	uint64_t cycles, instret, time;
+};
 
-	/* time first: it is the one compared across runs */
-	__asm__ __volatile__("rdtime %0" : "=r"(time));
-	__asm__ __volatile__("rdcycle %0" : "=r"(cycles));
-	__asm__ __volatile__("rdinstret %0" : "=r"(instret));
-	emudiff__puts("@emudiff mark ");
-	emudiff__putu64(id);
-	emudiff__field("cycles", cycles);
-	emudiff__field("instret", instret);
-	emudiff__field("time", time);
-#elif defined(__x86_64__)
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	emudiff__puts("@emudiff mark ");
-	emudiff__putu64(id);
-	emudiff__field("cycles", (uint64_t)hi << 32 | lo);
-	emudiff__field("time", (uint64_t)hi << 32 | lo);
-#elif defined(__aarch64__)
-	uint64_t t;
-
-	__asm__ __volatile__("isb\n\tmrs %0, cntvct_el0" : "=r"(t));
-	emudiff__puts("@emudiff mark ");
-	emudiff__putu64(id);
-	emudiff__field("time", t);
+#ifndef EMUDIFF_CONSOLE_LOCK
+#define EMUDIFF_CONSOLE_LOCK() ((void)0)
+#define EMUDIFF_CONSOLE_UNLOCK() ((void)0)
 #endif
+
+/* One `@emudiff mark` line; hart < 0: no hart field. The caller holds the
+ * console lock when other harts may print. */
+static inline void emudiff_mark_console_print(unsigned id, long hart, const struct emudiff_mark_values *v)
+{
+	emudiff__puts("@emudiff mark ");
+	emudiff__putu64(id);
+	if (hart >= 0)
+		emudiff__field("hart", (uint64_t)hart);
+	if (v->have & EMUDIFF_HAVE_CYCLES)
+		emudiff__field("cycles", v->cycles);
+	if (v->have & EMUDIFF_HAVE_INSTRET)
+		emudiff__field("instret", v->instret);
+	if (v->have & EMUDIFF_HAVE_TIME)
+		emudiff__field("time", v->time);
 	emudiff_putchar('\n');
 }
 
-static inline void emudiff_exit_console(int code)
+static inline void emudiff_mark_console(unsigned id)
 {
+	/* names of their own: the hook macros expand in this scope */
+	struct emudiff_mark_values emudiff__v;
+	long emudiff__hart = -1;
+
+#if defined(__riscv)
+	/* time first: it is the one compared across runs */
+	__asm__ __volatile__("rdtime %0" : "=r"(emudiff__v.time));
+	__asm__ __volatile__("rdcycle %0" : "=r"(emudiff__v.cycles));
+	__asm__ __volatile__("rdinstret %0" : "=r"(emudiff__v.instret));
+	emudiff__v.have = EMUDIFF_HAVE_CYCLES | EMUDIFF_HAVE_INSTRET | EMUDIFF_HAVE_TIME;
+#elif defined(__x86_64__)
+	uint32_t emudiff__lo, emudiff__hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(emudiff__lo), "=d"(emudiff__hi));
+	emudiff__v.cycles = emudiff__v.time = (uint64_t)emudiff__hi << 32 | emudiff__lo;
+	emudiff__v.have = EMUDIFF_HAVE_CYCLES | EMUDIFF_HAVE_TIME;
+#elif defined(__aarch64__)
+	__asm__ __volatile__("isb\n\tmrs %0, cntvct_el0" : "=r"(emudiff__v.time));
+	emudiff__v.have = EMUDIFF_HAVE_TIME;
+#endif
+#ifdef EMUDIFF_HART
+	emudiff__hart = (long)(EMUDIFF_HART());
+#endif
+	EMUDIFF_CONSOLE_LOCK();
+	emudiff_mark_console_print(id, emudiff__hart, &emudiff__v);
+	EMUDIFF_CONSOLE_UNLOCK();
+}
+
+static inline void emudiff_exit_console(int emudiff__code)
+{
+	EMUDIFF_CONSOLE_LOCK();
 	emudiff__puts("@emudiff exit ");
-	if (code < 0) {
+	if (emudiff__code < 0) {
 		emudiff_putchar('-');
-		emudiff__putu64((uint64_t)0 - (uint64_t)(int64_t)code);
+		emudiff__putu64((uint64_t)0 - (uint64_t)(int64_t)emudiff__code);
 	} else {
-		emudiff__putu64((uint64_t)code);
+		emudiff__putu64((uint64_t)emudiff__code);
 	}
 	emudiff_putchar('\n');
+	EMUDIFF_CONSOLE_UNLOCK();
 }
 
 #define EMUDIFF_MARK(id)                                                             \
