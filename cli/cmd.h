@@ -27,6 +27,9 @@ int cmd_cflags(int argc, char **argv);
 struct sqlite3;
 void print_suite_findings(struct sqlite3 *db);
 void print_unflagged_summary(struct sqlite3 *db);
+/* Per server workload, emulation / hardware of its throughput and latency
+ * percentiles with their verdicts (server_lines.c); nothing without servers. */
+void print_server_lines(struct sqlite3 *db);
 
 /* collect's own subcommands (cmd_collect.c dispatches). */
 int cmd_collect_qemu(int argc, char **argv);
