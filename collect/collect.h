@@ -383,6 +383,7 @@ struct driver_result {
 	unsigned have; /* DRV_* bits of what the driver reported */
 	double requests, requests_per_s, p50_ns, p90_ns, p99_ns, errors;
 	int64_t ready_ns; /* server start to its first accepted connection */
+	int procs;        /* processes in the server's group when the driver ended (0: not known) */
 };
 enum driver_state { DRIVER_WAIT_READY, DRIVER_RUNNING, DRIVER_DONE };
 struct driver {
