@@ -40,4 +40,11 @@ case $row in
 *) fail "page row: $row" ;;
 esac
 [ "$(grep -c '<tr><td><code>' "$page")" -ge 6 ] || fail "6 metric rows on the page"
+# the study's closing lines: per server workload, throughput and latency percentiles
+printf '[study]\nplatforms = hw\n[workload web]\nbinary = /bin/true\n' >"$dir/server.ini"
+"$emudiff" study "$dir/server.ini" --db "$db" --out "$dir/server-study" --analyze-only >"$out.study" 2>/dev/null ||
+	fail "study --analyze-only"
+grep -qx 'server web, qemu-user / hw: requests_per_s 0.05x \[0.05, 0.05\] underestimates; req_p50_ns 8.00x \[7.[0-9]*, 8.[0-9]*\] overestimates; req_p99_ns 1.05x \[1.0[0-9], 1.0[0-9]\] agrees' "$out.study" ||
+	fail "study closing lines: $(cat "$out.study")"
+grep -qx 'server lonely, qemu-user / hw: requests_per_s 0.05x inconclusive' "$out.study" || fail "lonely: $(cat "$out.study")"
 echo "server-cli: ok"
