@@ -9,6 +9,7 @@ emudiff=$1 gen=$2 dir=$3
 db=$dir/server.db
 out=$dir/server-cli
 fail() { echo "FAIL: $*" >&2; exit 1; }
+mkdir -p "$dir"
 "$gen" "$dir" >/dev/null || fail "planting the store"
 "$emudiff" stats --db "$db" --resamples 1000 >"$out.stats" 2>/dev/null || fail "stats"
 grep -qx 'stats: 4 server workloads, 9 driver metrics compared, 4 beyond the tolerance (emudiff show servers)' \

@@ -168,8 +168,10 @@ int main(int argc, char **argv)
 	unlink(path);
 	s = store__open(path, STORE_CREATE);
 	CHECK(s != NULL);
-	if (!s)
+	if (!s) {
+		free(path);
 		return check_exit();
+	}
 	fill(s);
 	stats_options__init(&o);
 	o.quiet = 1;
