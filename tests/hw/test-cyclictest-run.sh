@@ -12,8 +12,11 @@ emudiff=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-command -v sqlite3 >/dev/null || { echo "skip: no sqlite3"; exit 77; }
-ct=$(command -v cyclictest) || { echo "skip: rt-tests' cyclictest not installed"; exit 77; }
+. "$EMUDIFF_TEST_LIB/facts.sh"
+command -v sqlite3 >/dev/null || skip "no sqlite3"
+ct=$(command -v cyclictest) || skip "rt-tests' cyclictest not installed"
+# cyclictest sets its scheduling policy (even SCHED_OTHER) and stops without
+[ "$sys_nice" = 1 ] || skip "sys_nice=$sys_nice: cyclictest needs CAP_SYS_NICE (root)"
 qemu=qemu-$(uname -m)
 db=$tmp/c.db
 q() { sqlite3 "$db" "$1"; }
