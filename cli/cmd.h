@@ -27,6 +27,9 @@ int cmd_cflags(int argc, char **argv);
 struct sqlite3;
 void print_suite_findings(struct sqlite3 *db);
 void print_unflagged_summary(struct sqlite3 *db);
+/* Per server workload, emulation / hardware of its throughput and latency
+ * percentiles with their verdicts (server_lines.c); nothing without servers. */
+void print_server_lines(struct sqlite3 *db);
 
 /* collect's own subcommands (cmd_collect.c dispatches). */
 int cmd_collect_qemu(int argc, char **argv);
@@ -103,7 +106,12 @@ void collect_common__check(const struct collect_common *o, const char *cmd);
  * Client-server runs (cmd_driver.c): `collect qemu` and `collect hw` put
  * COLLECT_DRIVER_OPTIONS in their table and offer each option to
  * collect_driver__opt(); collect_driver__check() returns the options, or NULL
- * when the run has no driver. collect_driver_usage is their help.
+ * when the run has no driver; with a driver, every child the collector starts
+ * from then on leads a process group of its own (proc__children), the server
+ * too. collect_driver_usage is their help. collect hw catches SIGINT and
+ * SIGTERM (collect_driver__catch_interrupts), which no longer reach the
+ * server, stops the server when one came (collect_driver__interrupted: the
+ * signal) and dies of it without storing that invocation.
  */
 struct driver_opts;
 enum { OPT_DRIVER = 0x400, OPT_PORT, OPT_READY_TIMEOUT, OPT_BUDGET };
@@ -115,6 +123,11 @@ extern const char collect_driver_usage[];
 void collect_driver__init(struct driver_opts *d);
 int collect_driver__opt(struct driver_opts *d, int c, const char *arg);
 const struct driver_opts *collect_driver__check(const struct driver_opts *d);
+void collect_driver__catch_interrupts(void);
+int collect_driver__interrupted(void);
+/* Die of signal sig, as the caller (a shell, the study) expects of an interrupted
+ * command; returns 128 + sig should the signal not end the process. */
+int cmd_die_of_signal(int sig);
 
 /* What an importer does around its parser (cmd_util.c): the input file opened
  * for reading (NULL after "PATH: reason"); the store opened for in, with

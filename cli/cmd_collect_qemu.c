@@ -229,15 +229,6 @@ static int collect(struct store *s, const struct qemu_opts *o, struct qemu_colle
 	return rc && o->com.fail_on_error ? EXIT_FINDINGS : EXIT_OK;
 }
 
-/* Die of the signal that interrupted us, as the caller (a shell, the study) expects. */
-static int die_of_interrupt(int sig)
-{
-	fflush(stdout);
-	signal(sig, SIG_DFL);
-	raise(sig);
-	return 128 + sig;
-}
-
 int cmd_collect_qemu(int argc, char **argv)
 {
 	struct qemu_opts o;
@@ -303,7 +294,7 @@ int cmd_collect_qemu(int argc, char **argv)
 		symtab__free(syms);
 	store__close(s);
 	if (qemu__interrupted())
-		return die_of_interrupt(qemu__interrupted());
+		return cmd_die_of_signal(qemu__interrupted());
 	if (ret == EXIT_OK && stdout_flush_check())
 		ret = EXIT_FINDINGS;
 	return ret;

@@ -8,6 +8,7 @@
 #include "collect.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <string.h>
 
 const char collect_driver_usage[] =
@@ -50,5 +51,38 @@ const struct driver_opts *collect_driver__check(const struct driver_opts *d)
 	}
 	if (!d->port || d->port > 65535)
 		usage_die("--driver needs --port N (1..65535), the server's port on 127.0.0.1");
+	/* the server leads a group of its own (common.h): its signals to its group
+	 * (lighttpd's kill(0, SIGTERM)) stay there, stopping it reaches its workers,
+	 * and workers that outlive it end before their counts are read */
+	proc__children(PROC_GROUP | PROC_LINGER);
 	return d;
+}
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+void collect_driver__catch_interrupts(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction sa, old;
+
+		/* a background job's SIGINT stays ignored */
+		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN)
+			continue;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_interrupt; /* no SA_RESTART: poll returns early */
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+int collect_driver__interrupted(void)
+{
+	return interrupted;
 }

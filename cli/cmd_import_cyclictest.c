@@ -4,6 +4,12 @@
  * run of the given platform: `hw` when it ran natively, `qemu-user` under
  * qemu-user, `qemu-system` in an emulated guest. Nothing is stored when a
  * line is malformed (exit 2, one line naming FILE:LINE).
+ *
+ * With --run, the command runs cyclictest itself (collect/import_run.c):
+ * natively for --platform hw, under user-mode QEMU (without the plugin, which
+ * counts single-threaded guests only) for --platform qemu-user, and stores
+ * its output as above with the run's status, exit code and wall time; this is
+ * what a suite workload with `parse = cyclictest` runs in each cell.
  */
 #include "cmd.h"
 #include "common.h"
@@ -13,27 +19,44 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 static const char usage_text[] =
 	"usage: emudiff import cyclictest [options] FILE\n"
+	"       emudiff import cyclictest [options] --run -- PROG ARGS\n"
 	"\n"
 	"  FILE              stdout of `cyclictest -q -h US ...` (histogram) or of a summary run\n"
 	"  --db F            results store (default $EMUDIFF_DB or emudiff.db)\n"
-	"  --name W          workload name (default: FILE's basename without extension)\n"
-	"  --arch A          architecture of the machine measured (default unknown)\n"
-	"  --platform P      hw, qemu-user, qemu-system or import (default import)\n"
+	"  --name W          workload name (default: FILE's basename without extension, PROG's)\n"
+	"  --arch A          architecture of the machine measured (default unknown; with --run\n"
+	"                    this machine's, or QEMU's guest)\n"
+	"  --platform P      hw, qemu-user, qemu-system or import (default import; with --run\n"
+	"                    hw or qemu-user, default hw)\n"
 	"  --nsecs           the summary lines are in ns (cyclictest -N)\n"
 	"  --rep R           repetition number (default 0)\n"
-	"  --cell KEY        study cell key\n";
+	"  --cell KEY        study cell key\n"
+	"  --run             run PROG ARGS (cyclictest) and store its stdout (passed through):\n"
+	"                    natively for hw, under user-mode QEMU without the plugin for\n"
+	"                    qemu-user; a run that fails or times out is stored as such\n"
+	"  --qemu Q          with --run on qemu-user: QEMU's binary (default qemu-<arch>)\n"
+	"  --timeout SEC     with --run: end PROG after SEC seconds (stored as timeout)\n";
 
-static const char *parse_opts(struct import_ingest *in, const char **db, int argc, char **argv)
+struct ct_opts {
+	int run;
+	const char *qemu;
+	double timeout_s;
+};
+
+static int parse_opts(struct import_ingest *in, const char **db, struct ct_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		IMPORT_COMMON_OPTIONS,
 		{ "platform", required_argument, NULL, 'p' }, { "nsecs", no_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+		{ "run", no_argument, NULL, 'X' },	      { "qemu", required_argument, NULL, 'Q' },
+		{ "timeout", required_argument, NULL, 'T' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	int c, p;
+	int c, p, given = 0;
 
 	optind = 1;
 	while ((c = cmd_getopt(argc, argv, "h", longopts)) != -1) {
@@ -41,51 +64,158 @@ static const char *parse_opts(struct import_ingest *in, const char **db, int arg
 			continue;
 		switch (c) {
 		case 'N': in->unit_ns = 1; break;
+		case 'X': o->run = 1; break;
+		case 'Q': o->qemu = optarg; break;
+		case 'T': o->timeout_s = cmd_opt_seconds("timeout", optarg); break;
 		case 'p':
 			p = platform__parse(optarg);
 			if (p != PLAT_HW && p != PLAT_QEMU_USER && p != PLAT_QEMU_SYSTEM && p != PLAT_IMPORT)
 				usage_die("--platform: hw, qemu-user, qemu-system or import, not '%s'", optarg);
 			in->platform = p;
+			given = 1;
 			break;
 		default:
 			cmd_usage(usage_text, EXIT_BADINPUT);
 		}
 	}
-	if (optind + 1 != argc)
-		usage_die("import cyclictest: expected one FILE");
-	return argv[optind];
+	if (!o->run) {
+		if (optind + 1 != argc)
+			usage_die("import cyclictest: expected one FILE");
+		if (o->qemu || o->timeout_s > 0)
+			usage_die("import cyclictest: --qemu and --timeout go with --run");
+		return optind;
+	}
+	if (optind >= argc)
+		usage_die("import cyclictest --run: expected -- PROG ARGS");
+	if (!given)
+		in->platform = PLAT_HW;
+	if (in->platform != PLAT_HW && in->platform != PLAT_QEMU_USER)
+		usage_die("import cyclictest --run: --platform hw or qemu-user");
+	if (o->qemu && in->platform != PLAT_QEMU_USER)
+		usage_die("import cyclictest --run: --qemu goes with --platform qemu-user");
+	return optind;
 }
 
-int cmd_import_cyclictest(int argc, char **argv)
+static int from_file(struct import_ingest *in, const char *db)
 {
-	struct import_ingest in = { .platform = PLAT_IMPORT, .unit_ns = 1e3 };
-	const char *db = NULL;
 	struct cyclictest ct;
 	struct store *st;
 	int64_t run_id;
 	char *dflt;
-	FILE *f;
+	FILE *f = cmd_open_input(in->file);
 
-	if (cmd_wants_help(argc, argv))
-		cmd_usage(usage_text, EXIT_OK);
-	in.file = parse_opts(&in, &db, argc, argv);
-	f = cmd_open_input(in.file);
-	if (!f || cyclictest__parse(f, in.file, &ct)) {
+	if (!f || cyclictest__parse(f, in->file, &ct)) {
 		if (f)
 			fclose(f);
 		return EXIT_BADINPUT;
 	}
 	fclose(f);
-	st = cmd_import_store(&in, db, &dflt);
-	run_id = st ? cyclictest__ingest(st, &in, &ct) : -1;
+	st = cmd_import_store(in, db, &dflt);
+	run_id = st ? cyclictest__ingest(st, in, &ct) : -1;
 	store__close(st);
 	if (run_id >= 0)
 		printf("run %lld: %s %s: cyclictest %s, %zu thread(s)\n", (long long)run_id,
-		       platform__name(in.platform), in.workload.name, ct.n_rows ? "histogram" : "summary",
+		       platform__name(in->platform), in->workload.name, ct.n_rows ? "histogram" : "summary",
 		       ct.n_rows ? ct.hist_threads : ct.n_threads);
 	free(dflt);
 	cyclictest__free(&ct);
 	if (!st)
 		return EXIT_BADINPUT;
 	return run_id < 0 || stdout_flush_check() ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/* The run's output parsed into ct; 0, or -1 with why (its error line printed). */
+static int parse_output(const struct import_run_result *r, const char *label, struct cyclictest *ct,
+			const char **why)
+{
+	FILE *f = fmemopen(r->out ? r->out : "", r->len, "r");
+	int rc;
+
+	if (!f) {
+		*why = "its output could not be read";
+		return -1;
+	}
+	rc = cyclictest__parse(f, label, ct);
+	fclose(f);
+	if (rc)
+		*why = "its output is not cyclictest's (the error above names the line)";
+	return rc;
+}
+
+static int from_run(struct import_ingest *in, const char *db, const struct ct_opts *o, char **prog_argv, int n)
+{
+	static struct utsname u;
+	char *prog = path__search(prog_argv[0]), *qemu = NULL, *version = NULL, *aj, *label, *dflt = NULL;
+	char *qemu_name = NULL;
+	struct import_run_result r;
+	struct cyclictest ct;
+	struct store *st = NULL;
+	int64_t run_id = -1;
+	int parsed = 0;
+
+	if (!prog)
+		return error("%s: not found (install rt-tests, or give its path)", prog_argv[0]), EXIT_BADINPUT;
+	if (!in->workload.arch)
+		in->workload.arch = uname(&u) ? NULL : u.machine;
+	if (in->platform == PLAT_QEMU_USER) {
+		qemu_name = o->qemu ? xstrdup(o->qemu) : xasprintf("qemu-%s", in->workload.arch ? in->workload.arch : "x86_64");
+		qemu = path__search(qemu_name);
+		if (!qemu) {
+			error("%s: not found (install qemu-user, or give --qemu)", qemu_name);
+			free(qemu_name);
+			free(prog);
+			return EXIT_BADINPUT;
+		}
+		version = qemu__version(qemu);
+	}
+	prog_argv[0] = prog; /* QEMU takes a path, not a name to search */
+	aj = json__argv(n, prog_argv);
+	in->file = prog;
+	in->workload.elf_path = prog;
+	in->workload.argv_json = aj;
+	if (!in->workload.name)
+		in->workload.name = dflt = xstrdup(path__base(prog));
+	label = xasprintf("%s's output", prog);
+	if (!import__run(&(struct import_run){ prog_argv, qemu, o->timeout_s }, &r)) {
+		const char *why = NULL;
+		struct cyclictest_exec x = { &r, qemu, version, NULL };
+
+		parsed = r.status == RUN_OK && !parse_output(&r, label, &ct, &why);
+		x.why = why;
+		st = store__open(db ? db : store__default_path(), STORE_CREATE);
+		run_id = st ? cyclictest__ingest_run(st, in, parsed ? &ct : NULL, &x) : -1;
+		if (run_id >= 0)
+			printf("run %lld: %s %s: %s%s%s\n", (long long)run_id, platform__name(in->platform),
+			       in->workload.name, run_status__name(parsed ? RUN_OK : r.status == RUN_OK ? RUN_FAILED : (int)r.status),
+			       parsed ? "" : ": ", parsed ? "" : why ? why : r.why);
+		import_run_result__free(&r);
+	}
+	store__close(st);
+	if (parsed)
+		cyclictest__free(&ct);
+	free(label);
+	free(aj);
+	free(dflt);
+	free(prog);
+	free(qemu);
+	free(qemu_name);
+	free(version);
+	return run_id < 0 || stdout_flush_check() ? (st ? EXIT_FINDINGS : EXIT_BADINPUT) : EXIT_OK;
+}
+
+int cmd_import_cyclictest(int argc, char **argv)
+{
+	struct import_ingest in = { .platform = PLAT_IMPORT, .unit_ns = 1e3 };
+	struct ct_opts o = { 0 };
+	const char *db = NULL;
+	int first;
+
+	if (cmd_wants_help(argc, argv))
+		cmd_usage(usage_text, EXIT_OK);
+	first = parse_opts(&in, &db, &o, argc, argv);
+	if (!o.run) {
+		in.file = argv[first];
+		return from_file(&in, db);
+	}
+	return from_run(&in, db, &o, argv + first, argc - first);
 }

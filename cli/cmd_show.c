@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 static const char usage_text[] =
-	"usage: emudiff show runs|regions|findings|suite|costs|metrics|latency|latency-compare\n"
+	"usage: emudiff show runs|regions|findings|suite|costs|metrics|servers|latency|latency-compare\n"
 	"                    [--db F] [--workload W] [--json]\n"
 	"\n"
 	"   runs       one line per run: workload, platform, repetition, status, exit code, wall time\n"
@@ -33,6 +33,8 @@ static const char usage_text[] =
 	"              fit does not determine says 'not determined', why, and what would\n"
 	"   metrics    whole-run metrics, run by run (boot latency until_console_ns, unattributed\n"
 	"              instructions with why and how to attribute them)\n"
+	"   servers    client-server workloads: per driver metric (requests_per_s, req_p50_ns, ...)\n"
+	"              emulation's and hardware's mean [CI], emulation / hardware [CI], verdict\n"
 	"   latency    latency percentiles (us) per region, metric and platform\n"
 	"   latency-compare  hardware / emulation of p50, p99, max [CI], verdict, KS test\n"
 	"\n"
@@ -41,6 +43,7 @@ static const char usage_text[] =
 	"   --json         a JSON array of objects instead of a table\n";
 
 #include "show_latency.h"
+#include "show_servers.h"
 
 struct view {
 	const char *name;
@@ -177,6 +180,8 @@ static const struct view views[] = {
 	  " 'rep', rep, 'status', status, 'metric', metric, 'value', value, 'note', note)) FROM ("
 	  "SELECT w.name AS workload, r.id AS run_id, r.platform, r.rep, r.status, m.metric, m.value,"
 	  " " RUN_METRIC_NOTE_SQL("m.metric", "m.value", "w.elf_path") " AS note" METRICS_FROM ")", NULL },
+	{ "servers", SHOW_SERVERS_SQL, SHOW_SERVERS_JSON_SQL,
+	  "emu_per_hw: emulation / hardware; underestimates: emulation's value lies below hardware's" },
 	{ "latency", SHOW_LATENCY_SQL, SHOW_LATENCY_JSON_SQL, NULL },
 	{ "latency-compare", SHOW_LATENCY_COMPARE_SQL, SHOW_LATENCY_COMPARE_JSON_SQL, NULL },
 };
@@ -295,7 +300,7 @@ int cmd_show(int argc, char **argv)
 		if (!strcmp(argv[optind], views[i].name))
 			v = &views[i];
 	if (!v) {
-		error("show: unknown view '%s' (runs, regions, findings, suite, costs, metrics, latency or latency-compare)", argv[optind]);
+		error("show: unknown view '%s' (runs, regions, findings, suite, costs, metrics, servers, latency or latency-compare)", argv[optind]);
 		return EXIT_BADINPUT;
 	}
 	if (stat(db, &stbuf) && strcmp(db, ":memory:")) {

@@ -112,6 +112,9 @@ int cmd_stats(int argc, char **argv)
 		printf("stats: %zu workloads, %zu regions compared, %zu findings, %zu regions flagged; %zu A/B pairs, %zu flips (seed %lu, %zu resamples)\n",
 		       sum.workloads, sum.regions, sum.findings, sum.flagged, sum.ab_pairs, sum.flips,
 		       o.seed, o.resamples);
+	if (!o.quiet && sum.servers)
+		printf("stats: %zu server workloads, %zu driver metrics compared, %zu beyond the tolerance"
+		       " (emudiff show servers)\n", sum.servers, sum.server_metrics, sum.server_flagged);
 	if (stdout_flush_check())
 		return EXIT_FINDINGS;
 	return fail && (sum.flagged || sum.flips) ? EXIT_FINDINGS : EXIT_OK;

@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,4 +220,12 @@ int import_common__opt(struct import_ingest *in, const char **db, int c, const c
 	case 'R': in->rep = cmd_opt_int("rep", arg, 0); return 1;
 	}
 	return 0;
+}
+
+int cmd_die_of_signal(int sig)
+{
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	raise(sig);
+	return 128 + sig;
 }

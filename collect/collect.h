@@ -247,6 +247,37 @@ int64_t uftrace__ingest(struct store *st, const struct import_ingest *in, const 
 /* cyclictest's histogram as latency samples, its summary as run metrics
  * (import_cyclictest.c). */
 int64_t cyclictest__ingest(struct store *st, const struct import_ingest *in, const struct cyclictest *ct);
+/* A cyclictest this process ran (import_run.c): its run as it ended, the
+ * output parsed into ct when it was ok (ct NULL: no output to store, the run
+ * failed or its output did not parse, why set); qemu/qemu_version recorded
+ * when it ran under QEMU. The run id, or -1 with nothing stored. */
+struct cyclictest_exec {
+	const struct import_run_result *r;
+	const char *qemu, *qemu_version;
+	const char *why; /* NULL: r's */
+};
+int64_t cyclictest__ingest_run(struct store *st, const struct import_ingest *in, const struct cyclictest *ct,
+			       const struct cyclictest_exec *x);
+/* import_run.c: a program an importer runs itself (import cyclictest --run):
+ * natively (qemu NULL) or under user-mode QEMU without the plugin, under the
+ * supervisor's deadline policy; its stdout read into out (and passed through
+ * to ours). 0 once it ran (r's status says how it ended), or -1 (error
+ * printed) when it could not be started. */
+struct import_run {
+	char *const *argv;  /* PROG (a path) ARGS, NULL-terminated */
+	const char *qemu;   /* QEMU's binary, or NULL */
+	double timeout_s;   /* 0: none */
+};
+struct import_run_result {
+	enum run_status status;
+	int exit_code;      /* or 128 + signal */
+	int64_t wall_ns;
+	char why[160];      /* when not ok */
+	char *out;          /* its stdout, NUL-terminated */
+	size_t len, cap;
+};
+int import__run(const struct import_run *o, struct import_run_result *r);
+void import_run_result__free(struct import_run_result *r);
 /* A file's basename without its extension: the default workload name of a
  * log or an imported file; caller frees. */
 char *import__default_name(const char *path);
@@ -386,6 +417,7 @@ struct driver_result {
 	unsigned have; /* DRV_* bits of what the driver reported */
 	double requests, requests_per_s, p50_ns, p90_ns, p99_ns, errors;
 	int64_t ready_ns; /* server start to its first accepted connection */
+	int procs;        /* processes in the server's group when the driver ended (0: not known) */
 };
 enum driver_state { DRIVER_WAIT_READY, DRIVER_RUNNING, DRIVER_DONE };
 struct driver {

@@ -16,6 +16,7 @@
 #include "collect.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -254,6 +255,42 @@ static void start_driver(struct driver *d, struct proc *server)
 	d->state = DRIVER_RUNNING;
 }
 
+/* The processes of process group pgid (the server leads one of its own:
+ * proc__children), from /proc; 0 when none is found. */
+static int group_size(pid_t pgid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[300], buf[512], state;
+		const char *rp;
+		int ppid, pgrp;
+		ssize_t len;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses */
+		rp = strrchr(buf, ')');
+		if (rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid && state != 'Z')
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 /* The driver ended: judge it, parse its report, stop the server. */
 static void driver_ended(struct driver *d, struct proc *server)
 {
@@ -268,6 +305,9 @@ static void driver_ended(struct driver *d, struct proc *server)
 	else if (driver__parse(d->out ? d->out : "", d->o, &d->res))
 		fail(d, server, "driver %s: its output holds no request count (wrk --latency, "
 				"redis-benchmark --csv, or '@emudiff driver requests=N ...' lines)", d->name);
+	/* the server's processes (its workers forked by now) before it is stopped */
+	if (!d->failed && server->pid > 0 && server->flags & PROC_GROUP)
+		d->res.procs = group_size(server->pid);
 	d->state = DRIVER_DONE;
 	proc__stop(server); /* its counts and the plugin's output are written on SIGTERM */
 }

@@ -302,11 +302,12 @@ static int store_syscalls(struct store *st, int64_t run_id, const struct hw_run_
 /* ---- the run ------------------------------------------------------------- */
 
 /* A client-server run: the driver's report and the server's counts per request
- * (instructions of the whole process tree, counted with inherit). */
+ * (instructions of the whole process tree, counted with inherit), and its
+ * processes (its group's when the driver ended). */
 static int hw_store_driver(struct store *st, const struct hw_ingest *in, int64_t run_id,
 			   const struct hw_run_result *r)
 {
-	struct driver_counts c = { -1, -1, 0 };
+	struct driver_counts c = { -1, -1, in->driver->res.procs };
 
 	for (int e = 0; e < r->group.n && r->total_ok && r->total.counted; e++)
 		if (!strcmp(r->group.ev[e]->metric, METRIC_INSNS))

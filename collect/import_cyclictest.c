@@ -3,7 +3,8 @@
  * qemu-user or in a guest) as one run: the histogram's events as latency
  * samples lat_wakeup_ns of the whole run (region key 'run'), the per-thread
  * summary pooled into whole-run metrics lat_wakeup_{min,avg,max}_ns and
- * lat_wakeup_events.
+ * lat_wakeup_events. A file, or the stdout of a cyclictest this process ran
+ * (import_run.c), then with its status, exit code and wall time.
  */
 #include "collect.h"
 
@@ -12,7 +13,8 @@
 
 #define CT_METRIC "lat_wakeup_ns"
 
-static char *ct_config(const struct import_ingest *in, const struct cyclictest *ct, uint64_t overflows)
+static char *ct_config(const struct import_ingest *in, const struct cyclictest *ct, uint64_t overflows,
+		       const struct cyclictest_exec *x)
 {
 	struct json j;
 	char *out;
@@ -20,10 +22,23 @@ static char *ct_config(const struct import_ingest *in, const struct cyclictest *
 	if (json__init(&j))
 		return NULL;
 	json__str(&j, "$.collector", "cyclictest");
-	json__str(&j, "$.file", in->file);
-	json__str(&j, "$.form", ct->n_rows ? "histogram" : "summary");
-	json__int(&j, "$.threads", (int64_t)(ct->n_rows ? ct->hist_threads : ct->n_threads));
-	json__int(&j, "$.histogram_overflows", (int64_t)overflows);
+	if (x) {
+		/* a run of its own: how it ran, and why it failed */
+		json__str(&j, "$.run", x->qemu ? "qemu-user (no plugin)" : "native");
+		if (x->qemu)
+			json__str(&j, "$.qemu", x->qemu);
+		if (x->qemu_version)
+			json__str(&j, "$.qemu_version", x->qemu_version);
+		if (x->why || x->r->why[0])
+			json__str(&j, "$.why", x->why ? x->why : x->r->why);
+	} else {
+		json__str(&j, "$.file", in->file);
+	}
+	if (ct) {
+		json__str(&j, "$.form", ct->n_rows ? "histogram" : "summary");
+		json__int(&j, "$.threads", (int64_t)(ct->n_rows ? ct->hist_threads : ct->n_threads));
+		json__int(&j, "$.histogram_overflows", (int64_t)overflows);
+	}
 	json__num(&j, "$.summary_unit_ns", in->unit_ns);
 	out = xstrdup(j.text);
 	json__free(&j);
@@ -57,21 +72,24 @@ static int ct_summary(struct store *st, int64_t run, const struct import_ingest 
 	       store__run_metric_set(st, run, "lat_wakeup_events", events) ? -1 : 0;
 }
 
-int64_t cyclictest__ingest(struct store *st, const struct import_ingest *in, const struct cyclictest *ct)
+static int64_t ingest(struct store *st, const struct import_ingest *in, const struct cyclictest *ct,
+		      const struct cyclictest_exec *x)
 {
 	uint64_t overflows = 0;
 	size_t n = 0;
-	double *v = ct->n_rows ? cyclictest__samples(ct, &n, &overflows) : NULL;
-	char *cfg = ct_config(in, ct, overflows);
+	double *v = ct && ct->n_rows ? cyclictest__samples(ct, &n, &overflows) : NULL;
+	char *cfg = ct_config(in, ct, overflows, x);
+	int bad = x && (x->why || x->r->status != RUN_OK);
 	struct run_info ri = {
 		.platform = platform__name(in->platform), .config_json = cfg, .rep = in->rep,
-		.status = run_status__name(RUN_OK), .exit_code = -1, .wall_ns = -1, .cell = in->cell,
+		.status = run_status__name(!x ? RUN_OK : x->r->status == RUN_OK && bad ? RUN_FAILED : (int)x->r->status),
+		.exit_code = x ? x->r->exit_code : -1, .wall_ns = x ? x->r->wall_ns : -1, .cell = in->cell,
 	};
 	int64_t id = cfg ? store__ingest_begin(st, &in->workload, &ri) : -1;
 
 	if (id >= 0 &&
-	    store__ingest_end(st, (v && store__latency_add(st, id, LATENCY_KEY_RUN, CT_METRIC, v, n)) ||
-					  ct_summary(st, id, in, ct)))
+	    store__ingest_end(st, ct && ((v && store__latency_add(st, id, LATENCY_KEY_RUN, CT_METRIC, v, n)) ||
+					 ct_summary(st, id, in, ct))))
 		id = -1;
 	if (overflows && id >= 0)
 		warning("%s: %llu events beyond the histogram's range are stored at their thread's maximum "
@@ -79,4 +97,16 @@ int64_t cyclictest__ingest(struct store *st, const struct import_ingest *in, con
 	free(cfg);
 	free(v);
 	return id;
+}
+
+int64_t cyclictest__ingest(struct store *st, const struct import_ingest *in, const struct cyclictest *ct)
+{
+	return ingest(st, in, ct, NULL);
+}
+
+int64_t cyclictest__ingest_run(struct store *st, const struct import_ingest *in, const struct cyclictest *ct,
+			       const struct cyclictest_exec *x)
+{
+	/* a failed run keeps no samples: they would mix with the ok runs' */
+	return ingest(st, in, x->why || x->r->status != RUN_OK ? NULL : ct, x);
 }

@@ -103,7 +103,12 @@ char *path__search(const char *prog);
  * period more per level below it, so that the innermost child is ended first
  * and its parent still stores what it measured. A child in its own process
  * group (PROC_GROUP) is signalled as a group, so nothing it started survives;
- * a workload keeps the collector's group, so that it can read the terminal.
+ * a workload keeps the collector's group, so that it can read the terminal,
+ * except a server under load (collect/driver.c): proc__children(PROC_GROUP |
+ * PROC_LINGER) gives it a group of its own, so that a server signalling its
+ * group (lighttpd's master ends its workers with kill(0, SIGTERM)) never
+ * reaches the collector, stopping it reaches every worker, and workers that
+ * outlive their master end before the collector reads what they counted.
  */
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -111,7 +116,12 @@ char *path__search(const char *prog);
 #define PROC_GRACE_S 5
 
 enum proc_flags {
-	PROC_GROUP = 1, /* the child leads a process group of its own */
+	PROC_GROUP = 1,  /* the child leads a process group of its own */
+	/* with PROC_GROUP: once the child has ended, the rest of its group (a
+	 * server's workers) gets SIGTERM and the grace period to end on its own
+	 * (a worker under QEMU writes its plugin output then) before SIGKILL,
+	 * instead of SIGKILL at once */
+	PROC_LINGER = 2,
 };
 
 enum proc_end {
@@ -137,8 +147,14 @@ struct proc {
  * PROC_GROUP), the pid in the parent, -1 with errno on failure. levels is the
  * number of supervisors below this child (0 for a workload or QEMU). */
 pid_t proc__fork(struct proc *p, unsigned flags, double timeout_s, int levels);
-/* Supervise a child forked otherwise. */
+/* Supervise a child forked otherwise; with PROC_GROUP it is moved into a
+ * group of its own here, which works until it calls exec. */
 void proc__adopt(struct proc *p, pid_t pid, unsigned flags, double timeout_s, int levels);
+/* Flags every child forked or adopted from now on gets besides its own. With
+ * PROC_LINGER this process also becomes the subreaper of what its children
+ * leave behind (prctl PR_SET_CHILD_SUBREAPER), so that it reaps a group's
+ * orphaned workers itself. */
+void proc__children(unsigned flags);
 /* Reap without blocking and apply the deadline policy; 1 once the child is
  * reaped (p->end and p->wstatus set), 0 while it runs. */
 int proc__step(struct proc *p);

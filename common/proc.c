@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -16,8 +17,52 @@ static void signal_child(const struct proc *p, int sig)
 	kill(p->pid, sig);
 }
 
+/* proc__children's: the collector of a server sets PROC_GROUP before it starts it */
+static unsigned children_flags;
+
+void proc__children(unsigned flags)
+{
+	children_flags = flags;
+	if (flags & PROC_LINGER)
+		prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+}
+
+static void sleep_ms(int ms)
+{
+	nanosleep(&(struct timespec){ ms / 1000, (long)(ms % 1000) * 1000000L }, NULL);
+}
+
+/* The leader of a PROC_LINGER group has ended: the rest of the group gets
+ * SIGTERM (unless the group had it already) and the grace to end, SIGKILL
+ * after it; orphans handed to this process (its subreaper) are reaped here. */
+static void linger(const struct proc *p, pid_t pgid)
+{
+	int64_t until = now_ns() + p->grace_ns, killed_at = 0;
+
+	if (!p->term_ns || p->killed)
+		kill(-pgid, p->killed ? SIGKILL : SIGTERM);
+	for (;;) {
+		while (waitpid(-pgid, NULL, WNOHANG) > 0)
+			;
+		if (kill(-pgid, 0) && errno == ESRCH)
+			return;
+		if (!killed_at && now_ns() >= until) {
+			kill(-pgid, SIGKILL);
+			killed_at = now_ns();
+		}
+		/* zombies that another process must reap: not waited for long */
+		if (killed_at && now_ns() - killed_at > 1000000000LL)
+			return;
+		sleep_ms(10);
+	}
+}
+
 void proc__adopt(struct proc *p, pid_t pid, unsigned flags, double timeout_s, int levels)
 {
+	flags |= children_flags;
+	/* a child that has exec'd already refuses (EACCES); proc__fork's did it itself */
+	if (flags & PROC_GROUP && pid > 0)
+		setpgid(pid, pid);
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->flags = flags;
@@ -29,8 +74,10 @@ void proc__adopt(struct proc *p, pid_t pid, unsigned flags, double timeout_s, in
 
 pid_t proc__fork(struct proc *p, unsigned flags, double timeout_s, int levels)
 {
-	pid_t pid = fork();
+	pid_t pid;
 
+	flags |= children_flags;
+	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
@@ -38,9 +85,7 @@ pid_t proc__fork(struct proc *p, unsigned flags, double timeout_s, int levels)
 			setpgid(0, 0);
 		return 0;
 	}
-	/* in the parent too, so that a signal sent at once reaches the group */
-	if (flags & PROC_GROUP)
-		setpgid(pid, pid);
+	/* in the parent too (proc__adopt), so that a signal sent at once reaches the group */
 	proc__adopt(p, pid, flags, timeout_s, levels);
 	return pid;
 }
@@ -74,7 +119,9 @@ int proc__step(struct proc *p)
 		if (p->end == PROC_RUNNING)
 			p->end = PROC_EXITED;
 		/* the group may hold what the child started: end it with the child */
-		if (p->flags & PROC_GROUP)
+		if (p->flags & PROC_GROUP && p->flags & PROC_LINGER)
+			linger(p, p->pid);
+		else if (p->flags & PROC_GROUP)
 			kill(-p->pid, SIGKILL);
 		p->pid = -p->pid;
 		return 1;
@@ -105,12 +152,9 @@ int proc__wait_ms(const struct proc *p, int cap_ms)
 
 void proc__wait(struct proc *p)
 {
-	while (!proc__step(p)) {
-		int ms = proc__wait_ms(p, 20);
-
-		/* short sleeps: a child's exit is noticed within 20 ms */
-		nanosleep(&(struct timespec){ ms / 1000, (long)(ms % 1000) * 1000000L }, NULL);
-	}
+	/* short sleeps: a child's exit is noticed within 20 ms */
+	while (!proc__step(p))
+		sleep_ms(proc__wait_ms(p, 20));
 }
 
 const char *proc__describe(const struct proc *p, char *buf, size_t size)

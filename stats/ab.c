@@ -15,6 +15,9 @@
  * whose regions share marker ids under different names is refused region by
  * region (a warning names both); workloads without marker regions are
  * matched by symbol.
+ *
+ * Servers (their runs hold the driver's requests_per_s) are also compared by
+ * their throughput, as cost per request: B's requests per second over A's.
  */
 #include "engine.h"
 #include "common.h"
@@ -191,17 +194,20 @@ static int region_ratio(struct engine *e, struct pair_plans *pp, int kind, const
 }
 
 /* one ab_compare row: the whole run (keys NULL, pp NULL) or the region key of
- * A matched to key_b of B */
+ * A matched to key_b of B. per_request: the metrics are a throughput
+ * (requests_per_s of a server), so the cost of A against B is B's throughput
+ * over A's, and a ratio above 1 still says A is slower. */
 static int compare(struct engine *e, sqlite3_stmt *ins, const char *pair, const struct side *a,
 		   const struct side *b, const char *emu_metric, const char *hw_metric, const char *key,
-		   const char *key_b, struct pair_plans *pp)
+		   const char *key_b, struct pair_plans *pp, int per_request)
 {
 	size_t nae, nbe, nah, nbh;
 	int ma, mb, mc, md, ok_e, ok_h;
-	double *ae = run_costs(e->db, a->workload_id, a->emu_p, emu_metric, key, &nae, &ma);
-	double *be = run_costs(e->db, b->workload_id, b->emu_p, emu_metric, key_b, &nbe, &mb);
-	double *ah = run_costs(e->db, a->workload_id, a->hw_p, hw_metric, key, &nah, &mc);
-	double *bh = run_costs(e->db, b->workload_id, b->hw_p, hw_metric, key_b, &nbh, &md);
+	const struct side *xa = per_request ? b : a, *xb = per_request ? a : b;
+	double *ae = run_costs(e->db, xa->workload_id, xa->emu_p, emu_metric, key, &nae, &ma);
+	double *be = run_costs(e->db, xb->workload_id, xb->emu_p, emu_metric, key_b, &nbe, &mb);
+	double *ah = run_costs(e->db, xa->workload_id, xa->hw_p, hw_metric, key, &nah, &mc);
+	double *bh = run_costs(e->db, xb->workload_id, xb->hw_p, hw_metric, key_b, &nbh, &md);
 	double re, rh;
 	struct boot_ci ce, ch;
 	char stream[320], es[96], hs[96], reason[768], where[256] = "";
@@ -219,6 +225,8 @@ static int compare(struct engine *e, sqlite3_stmt *ins, const char *pair, const 
 		snprintf(where, sizeof(where), "in region %s (%s of '%s'), ", key, key_b, b->name);
 	else if (key)
 		snprintf(where, sizeof(where), "in region %s, ", key);
+	else if (per_request)
+		snprintf(where, sizeof(where), "per request (the inverse of %s), ", emu_metric);
 	snprintf(stream, sizeof(stream), "ab:hw:%s%s%s", hw_metric, key ? ":" : "", key ? key : "");
 	ok_h = !(pp ? region_ratio(e, pp, 1, a, b, ah, nah, bh, nbh, pair, stream, &rh, &ch)
 		    : stats__ratio_ci(ah, nah, bh, nbh, e->o->resamples, engine__seed(e->o->seed, pair, stream),
@@ -229,7 +237,8 @@ static int compare(struct engine *e, sqlite3_stmt *ins, const char *pair, const 
 		verdict = "inconclusive";
 		snprintf(reason, sizeof(reason),
 			 "%sneeds at least 2 ok runs per side: %s %zu/%zu on emulation, %zu/%zu on hardware",
-			 where, emu_metric, nae, nbe, nah, nbh);
+			 where, emu_metric, per_request ? nbe : nae, per_request ? nae : nbe, per_request ? nbh : nah,
+			 per_request ? nah : nbh);
 	} else if ((ce.bca_hi < 1 && ch.bca_lo > 1) || (ce.bca_lo > 1 && ch.bca_hi < 1)) {
 		verdict = "flip";
 		if (key)
@@ -458,8 +467,11 @@ int engine__ab(struct engine *e)
 			continue;
 		}
 		hw_metric = ab_hw_metric(e, &s[0], &s[1]);
-		if (compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, NULL, NULL, NULL) ||
-		    compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, NULL, NULL, NULL))
+		/* servers also by their throughput, whole runs only (docs/servers.md) */
+		if (compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, NULL, NULL, NULL, 0) ||
+		    compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, NULL, NULL, NULL, 0) ||
+		    compare(e, ins, pair, &s[0], &s[1], METRIC_REQUESTS_PER_S, METRIC_REQUESTS_PER_S, NULL, NULL, NULL,
+			    1))
 			goto out;
 		{
 			size_t nk = 0;
@@ -471,8 +483,8 @@ int engine__ab(struct engine *e)
 			for (size_t k = 0; k < nk; k++) {
 				const char *ka = keys[2 * k], *kb = keys[2 * k + 1];
 
-				bad = bad || compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, ka, kb, &pp) ||
-				      compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, ka, kb, &pp);
+				bad = bad || compare(e, ins, pair, &s[0], &s[1], METRIC_INSNS, hw_metric, ka, kb, &pp, 0) ||
+				      compare(e, ins, pair, &s[0], &s[1], METRIC_QEMU_HOST_NS, hw_metric, ka, kb, &pp, 0);
 				free(keys[2 * k]);
 				free(keys[2 * k + 1]);
 			}

@@ -532,6 +532,34 @@ out:
 	return ret;
 }
 
+int stats__mean_ci_plan(const double *x, size_t n, const struct boot_plan *p, double confidence, double *mean,
+			struct boot_ci *out)
+{
+	double *m = NULL, *j = NULL, s = 0;
+	int ret = -1;
+
+	*mean = NAN;
+	memset(out, 0, sizeof(*out));
+	if (n < 2 || p->n != n)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		s += x[i];
+	*mean = s / (double)n;
+	m = malloc(p->b * sizeof(*m));
+	j = malloc(n * sizeof(*j));
+	if (m && j) {
+		const double *jack[1] = { j };
+
+		plan_means(p, x, m);
+		for (size_t i = 0; i < n; i++)
+			j[i] = (s - x[i]) / (double)(n - 1);
+		ret = stats__boot_ci(m, p->b, *mean, jack, &n, 1, confidence, out);
+	}
+	free(m);
+	free(j);
+	return ret;
+}
+
 int stats__ratio_ci(const double *x, size_t nx, const double *y, size_t ny, size_t b,
 		    unsigned long seed, double confidence, double *ratio, struct boot_ci *out)
 {

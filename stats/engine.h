@@ -200,6 +200,9 @@ int engine__write_model(struct engine *e, int64_t workload_id, const char *metri
 int engine__write_findings(struct engine *e);
 /* Suite-level findings across workloads (suite.c) into suite_finding, suite_summary. */
 int engine__suite(struct engine *e);
+/* Client-server workloads: the driver's metrics per platform and emulation /
+ * hardware into server_compare (server.c). */
+int engine__servers(struct engine *e);
 /* A/B pairs of table ab_pair into ab_compare. */
 int engine__ab(struct engine *e);
 /* Seed for one stream of one workload: mixes the user's seed and a name. */

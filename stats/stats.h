@@ -8,7 +8,8 @@
  *    model fits); each is tested against independently known values;
  *  - the engine, stats__run(), which reads a store through a `sqlite3 *`
  *    (schema of store/schema.c) and replaces the tables finding,
- *    region_stat, agreement, ab_compare and cost_model in one transaction.
+ *    region_stat, agreement, ab_compare, cost_model, server_compare, ... in one
+ *    transaction.
  *
  * All functions are deterministic: the bootstrap draws from a GSL mt19937
  * generator seeded from the user's seed and the workload's name.
@@ -109,6 +110,22 @@ int stats__ratio_ci_plans(const double *x, size_t nx, const double *y, size_t ny
 			  const struct boot_plan *px, const struct boot_plan *py, double confidence,
 			  double *ratio, struct boot_ci *out);
 
+/* BCa bootstrap CI of the mean of x[0..n) under plan p (p->n == n), the
+ * acceleration from the jackknife: one side of a two-sample comparison drawn
+ * with the plan its ratio uses (stats__ratio_ci_plans). 0, or -1 when n < 2 or
+ * the distribution is degenerate; *mean is set whenever n >= 2. */
+int stats__mean_ci_plan(const double *x, size_t n, const struct boot_plan *p, double confidence, double *mean,
+			struct boot_ci *out);
+
+/*
+ * The tolerance band's verdict on the interval [lo, hi] of a factor hardware /
+ * emulation (findings' and latency's direction): above t "underestimates"
+ * (hardware's value is larger than emulation's), below 1/t "overestimates",
+ * inside [1/t, t] "agrees"; otherwise, or when !usable or an end is not
+ * finite, "inconclusive" (stats/band.c).
+ */
+const char *stats__band_verdict(double lo, double hi, double t, int usable);
+
 /* ---- robust centre, warm-up ------------------------------------------- */
 
 /* Weighted median (lower weighted median: smallest x whose cumulative weight
@@ -198,6 +215,9 @@ struct stats_summary {
 	size_t region_flips; /* A/B flips of common regions (flips: whole runs) */
 	size_t prefetched;   /* workloads loaded on a second connection while another computed */
 	size_t suite_flagged; /* suite-level findings flagged (stats/suite.c) */
+	/* client-server workloads compared (stats/server.c), their rows of
+	 * server_compare, and the rows beyond the tolerance */
+	size_t servers, server_metrics, server_flagged;
 };
 
 /* Fill o with the defaults (1.25, 0.95, seed 1, 2000 resamples). */

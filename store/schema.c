@@ -303,6 +303,30 @@ const char *const store_migrations[] = {
 	"  metric TEXT NOT NULL,"
 	"  value REAL NOT NULL,"
 	"  PRIMARY KEY (run_id, thread, metric)) WITHOUT ROWID;",
+	/* 9 -> 10: client-server workloads compared (stats/server.c, docs/servers.md).
+	 * server_compare: per server workload, driver metric (requests_per_s,
+	 * req_p50_ns, ...) and pair of emulation and hardware platforms, the
+	 * mean over ok runs of each side with its BCa bootstrap interval, and
+	 * ratio = emulation / hardware with its interval, judged by the
+	 * tolerance band: 'underestimates' (emulation's value lies below
+	 * hardware's), 'overestimates', 'agrees', 'inconclusive'; informative and
+	 * not_informative as in finding ('zero_width': identical values in every
+	 * run on both sides). ord: the metric's place in the order every output
+	 * lists them. Derived data, replaced by every `emudiff stats`. */
+	"CREATE TABLE server_compare ("
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  metric TEXT NOT NULL,"
+	"  ord INTEGER NOT NULL,"
+	"  emu_platform TEXT NOT NULL, hw_platform TEXT NOT NULL,"
+	"  n_emu INTEGER NOT NULL, n_hw INTEGER NOT NULL,"
+	"  emu REAL, emu_lo REAL, emu_hi REAL,"
+	"  hw REAL, hw_lo REAL, hw_hi REAL,"
+	"  ratio REAL, ratio_lo REAL, ratio_hi REAL,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('underestimates','overestimates','agrees','inconclusive')),"
+	"  informative INTEGER NOT NULL DEFAULT 1,"
+	"  not_informative TEXT,"
+	"  reason TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (workload_id, metric, emu_platform, hw_platform));",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -119,6 +119,8 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 	const struct study_workload *w = c->w;
 	struct argv_buf a = { 0 };
 
+	if (w->parse) /* its output is the measurement: the importer runs it */
+		return study_parse__argv(c, exe, db);
 	push(&a, exe);
 	push(&a, "collect");
 	push(&a, collector[c->platform]);

@@ -82,7 +82,7 @@ void study_serve__free(struct study_serve *s)
 
 int study_cell_exclusive(const struct study_cell *c)
 {
-	return study_platform_exclusive(c->platform) || c->w->serve.driver;
+	return study_platform_exclusive(c->platform) || c->w->serve.driver || c->w->parse;
 }
 
 void study_serve__argv(const struct study_workload *w, void (*push)(void *a, const char *s), void *a)

@@ -61,6 +61,7 @@ struct study_workload {
 	int optional;      /* a missing binary skips the workload (with a warning) */
 	int reps, warmup, pin, timeout, sample;
 	struct study_serve serve;
+	char *parse; /* parse.c: the output its cells parse (cyclictest); NULL: a collector's cells */
 };
 
 struct study_pair {
@@ -157,8 +158,15 @@ int study_serve__check(const struct study_workload *w, char *err, size_t n);
 void study_serve__free(struct study_serve *s);
 /* The collector options of the workload's driver, through push. */
 void study_serve__argv(const struct study_workload *w, void (*push)(void *a, const char *s), void *a);
-/* Does the cell run alone (hardware, or a server on its port)? */
+/* Does the cell run alone (hardware, a server on its port, or a parsed latency)? */
 int study_cell_exclusive(const struct study_cell *c);
+
+/* parse.c: a workload's key parse: 1 when taken, 0 when not it, -1 with the
+ * reason in err; its checks once the section is read (0, or -1 with err); the
+ * importer command of a cell of such a workload (as study_cell__argv). */
+int study_parse__key(struct study_workload *w, const char *key, const char *v, char *err, size_t n);
+int study_parse__check(const struct study_workload *w, char *err, size_t n);
+char **study_parse__argv(const struct study_cell *c, const char *exe, const char *db);
 
 /* Is the cell finished in the store? retry_failed: only an ok run counts. */
 int study_cell_done(struct store *st, const char *key, int retry_failed);

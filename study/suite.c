@@ -7,7 +7,8 @@
  *                      platforms, reps, warmup, pin, timeout, sample,
  *                      qemu (the QEMU binary of qemu-user/qemu-system cells)
  *   [workload NAME]    binary, args, arch, system, log, opts.<platform>, and the
- *                      defaults above for this workload only
+ *                      defaults above for this workload only; driver, port,
+ *                      ready_timeout, budget (serve.c), parse (parse.c)
  *   [pair NAME]        a, b (workload names), a_platform, b_platform
  *
  * The format is documented in the README (datasets section). Every error names
@@ -318,6 +319,8 @@ static int workload_key(struct parse_ctx *c, int idx, const char *key, const cha
 	rc = common_key(c, w, &c->set[idx], key, v);
 	if (!rc)
 		rc = study_serve__key(w, key, v, c->err_serve, sizeof(c->err_serve));
+	if (!rc)
+		rc = study_parse__key(w, key, v, c->err_serve, sizeof(c->err_serve));
 	if (rc < 0 && c->err_serve[0])
 		ctx_error(c, "%s", c->err_serve);
 	if (rc)

@@ -47,7 +47,7 @@ int suite__check_workload(struct study_suite *s, struct study_workload *w, unsig
 
 	char c_err[256];
 
-	if (study_serve__check(w, c_err, sizeof(c_err)))
+	if (study_serve__check(w, c_err, sizeof(c_err)) || study_parse__check(w, c_err, sizeof(c_err)))
 		return error("%s:%d: %s", s->path, w->line, c_err);
 	/* a program to run, except for serial logs and for system command lines */
 	if ((w->platforms & (1u << PLAT_QEMU_USER | 1u << PLAT_HW)) && !w->binary)
@@ -95,6 +95,7 @@ void suite__workload_free(struct study_workload *w)
 	study_words__free(&w->args);
 	study_words__free(&w->system);
 	study_serve__free(&w->serve);
+	free(w->parse);
 	for (int p = 0; p < STUDY_PLATFORMS; p++)
 		study_words__free(&w->opts[p]);
 }

@@ -8,7 +8,9 @@
 #include "common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +149,57 @@ static void group_ends_together(void)
 	close(fds[1]);
 }
 
+/* With PROC_LINGER a worker that outlives its group's leader gets the grace
+ * to end on its own: the leader ends at once, the worker catches SIGTERM and
+ * takes 300 ms to end (as a worker under QEMU writing its plugin output);
+ * proc__wait returns after it has ended with its own exit status 7, reaped
+ * here (this process is its subreaper). Without PROC_LINGER it is killed. */
+static void group_lingers(int linger)
+{
+	struct proc p;
+	int fds[2];
+	char c = 0;
+	pid_t pid;
+
+	CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+	CHECK(pipe(fds) == 0);
+	pid = proc__fork(&p, PROC_GROUP | (linger ? PROC_LINGER : 0), 0, 0);
+	if (pid == 0) {
+		if (fork() == 0) {
+			sigset_t set;
+			int sig;
+
+			sigemptyset(&set);
+			sigaddset(&set, SIGTERM);
+			sigprocmask(SIG_BLOCK, &set, NULL);
+			if (write(fds[1], "w", 1) != 1)
+				_exit(1);
+			sigwait(&set, &sig);
+			nanosleep(&(struct timespec){ 0, 300000000L }, NULL);
+			if (write(fds[1], "e", 1) != 1)
+				_exit(1);
+			_exit(7);
+		}
+		_exit(0); /* the leader leaves its worker behind */
+	}
+	close(fds[1]);
+	CHECK(read(fds[0], &c, 1) == 1 && c == 'w');
+	proc__wait(&p);
+	CHECK_EQ_INT(p.end, PROC_EXITED);
+	/* the worker wrote its end before proc__wait returned, or never */
+	c = 0;
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	CHECKF(linger ? read(fds[0], &c, 1) == 1 && c == 'e' : read(fds[0], &c, 1) <= 0,
+	       "linger %d: the worker %s", linger, c == 'e' ? "ended on its own" : "did not end on its own");
+	if (!linger) { /* killed at once: its zombie is ours to reap */
+		int ws = 0;
+
+		CHECK(waitpid(-pid, &ws, 0) > 0 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	}
+	CHECK(kill(-pid, 0) && errno == ESRCH); /* nothing of the group is left */
+	close(fds[0]);
+}
+
 static void stop_on_request(void)
 {
 	struct proc p;
@@ -170,6 +223,8 @@ int main(void)
 	deadline_terminates();
 	grace_per_level();
 	group_ends_together();
+	group_lingers(1);
+	group_lingers(0);
 	stop_on_request();
 	grace_then_kill();
 	return check_exit();

@@ -6,6 +6,8 @@
  *   cores        online processors
  *   paranoid     kernel.perf_event_paranoid (-99 unreadable)
  *   privileged   1 for root or CAP_PERFMON/CAP_SYS_ADMIN
+ *   sys_nice     1 when CAP_SYS_NICE is effective (cyclictest sets its scheduling
+ *                policy, even SCHED_OTHER, and fails without it)
  *   hw_counters  1 when perf_event_open accepts PERF_COUNT_HW_INSTRUCTIONS for this process
  *   rdpmc        1 when that event's mmap page allows user-space rdpmc (cap_user_rdpmc)
  *   tracefs      the mounted tracefs holding events/ ("" when none)
@@ -88,19 +90,34 @@ static void cpu_vendor(char *out, size_t size)
 	fclose(f);
 }
 
-static int privileged(void)
+/* The effective capabilities (CapEff of /proc/self/status); -1 when unreadable. */
+static long long cap_eff(void)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
-	unsigned long long caps = 0;
+	long long caps = -1;
 
 	if (!f)
-		return geteuid() == 0;
+		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (!strncmp(line, "CapEff:", 7))
-			caps = strtoull(line + 7, NULL, 16);
+			caps = (long long)strtoull(line + 7, NULL, 16);
 	fclose(f);
-	return geteuid() == 0 || !!(caps & (1ull << 38 | 1ull << 21));
+	return caps;
+}
+
+static int privileged(void)
+{
+	long long caps = cap_eff();
+
+	return geteuid() == 0 || (caps > 0 && (caps & (1ll << 38 | 1ll << 21)));
+}
+
+static int sys_nice(void)
+{
+	long long caps = cap_eff();
+
+	return caps < 0 ? geteuid() == 0 : !!(caps & 1ll << 23);
 }
 
 /* hw_counters and rdpmc: one instructions counter on this process. */
@@ -260,6 +277,7 @@ int main(void)
 	printf("cores=%ld\n", sysconf(_SC_NPROCESSORS_ONLN));
 	printf("paranoid=%ld\n", read_long("/proc/sys/kernel/perf_event_paranoid", -99));
 	printf("privileged=%d\n", privileged());
+	printf("sys_nice=%d\n", sys_nice());
 	printf("hw_counters=%d\n", hw);
 	printf("rdpmc=%d\n", rdpmc);
 	shell_quote("tracefs", tracefs());

@@ -324,6 +324,45 @@ static void test_system(void)
 	study_suite__free(s);
 }
 
+/* parse = cyclictest: the importer runs each cell (alone); its keys' errors. */
+static void test_parse(void)
+{
+	char path[256], *err;
+	struct study_suite *s;
+	struct study_plan plan;
+
+	snprintf(path, sizeof(path), "%s/parse.ini", tmpdir);
+	write_file(path, "[study]\nreps = 1\nwarmup = 2\npin = 1\ntimeout = 30\nqemu = qemu-x86_64\n"
+			 "[workload ct]\nbinary = no-op\nparse = cyclictest\narch = x86_64\n"
+			 "args = -l 2000 -i 200 -h 2000 -q\nopts.hw = --nsecs\n");
+	s = load_capture(path, &err);
+	CHECK(s != NULL);
+	CHECK(!strcmp(err, ""));
+	free(err);
+	if (!s)
+		return;
+	CHECK_EQ_INT(study_plan__build(&plan, s), 2);
+	check_cell_command(&plan.cells[0], 1, xasprintf("emudiff import cyclictest --db s.db --name ct --cell ct/qemu-user/0"
+			 " --platform qemu-user --timeout 30 --rep 0 --arch x86_64 --qemu qemu-x86_64 --run -- %s"
+			 " -l 2000 -i 200 -h 2000 -q", s->workloads[0].binary));
+	check_cell_command(&plan.cells[1], 1, xasprintf("emudiff import cyclictest --db s.db --name ct --cell ct/hw/0"
+			 " --platform hw --timeout 30 --rep 0 --arch x86_64 --nsecs --run -- %s -l 2000 -i 200 -h 2000 -q",
+			 s->workloads[0].binary));
+	/* a latency is measured on an idle machine: both cells run alone */
+	CHECK(study_cell_exclusive(&plan.cells[0]) && study_cell_exclusive(&plan.cells[1]));
+	study_plan__free(&plan);
+	study_suite__free(s);
+	expect_error("[workload a]\nbinary = no-op\nparse = perf\n",
+		     ":3: parse: 'perf' is not an output emudiff parses (cyclictest)");
+	expect_error("[workload a]\nbinary = no-op\nparse = cyclictest\nparse = cyclictest\n",
+		     ":4: key 'parse' given twice in [workload a]");
+	expect_error("[workload a]\nbinary = no-op\nparse = cyclictest\nplatforms = qemu-user qemu-system\n"
+		     "system = qemu-system-x86_64\n",
+		     ":1: [workload a]: parse = cyclictest runs on hw and qemu-user only");
+	expect_error("[workload a]\nbinary = no-op\nparse = cyclictest\ndriver = wrk\nport = 1\n",
+		     ":1: [workload a]: parse = and driver = do not go together");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -339,6 +378,7 @@ int main(int argc, char **argv)
 	test_slurm_keys();
 	test_system();
 	test_optional();
+	test_parse();
 	{
 		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
 		if (system(cmd))
