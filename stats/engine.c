@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "common.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,19 @@ struct finding_row *finding_list__add(struct finding_list *l)
 	}
 	memset(&l->row[l->n], 0, sizeof(l->row[0]));
 	return &l->row[l->n++];
+}
+
+const char *engine__band_verdict(double lo, double hi, double t, int usable)
+{
+	if (!usable || !isfinite(lo) || !isfinite(hi))
+		return "inconclusive";
+	if (lo > t)
+		return "underestimates";
+	if (hi < 1 / t)
+		return "overestimates";
+	if (lo >= 1 / t && hi <= t)
+		return "agrees";
+	return "inconclusive";
 }
 
 unsigned long engine__seed(unsigned long seed, const char *name, const char *stream)

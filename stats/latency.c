@@ -7,7 +7,7 @@
  * underestimates the latency) and the Kolmogorov-Smirnov test of the whole
  * distributions (latency_compare). README, "Latency".
  */
-#include "stats.h"
+#include "engine.h"
 #include "common.h"
 
 #include <math.h>
@@ -119,19 +119,6 @@ static int write_quantiles(sqlite3 *db, const char *path, sqlite3_stmt *st, cons
 	return 0;
 }
 
-static const char *verdict(double lo, double hi, double t, int usable)
-{
-	if (!usable || !isfinite(lo) || !isfinite(hi))
-		return "inconclusive";
-	if (lo > t)
-		return "underestimates";
-	if (hi < 1 / t)
-		return "overestimates";
-	if (lo >= 1 / t && hi <= t)
-		return "agrees";
-	return "inconclusive";
-}
-
 static int compare(sqlite3 *db, const char *path, sqlite3_stmt *st, const struct family *f, int pe, int ph,
 		   const struct stats_options *o, unsigned long seed)
 {
@@ -169,7 +156,7 @@ static int compare(sqlite3 *db, const char *path, sqlite3_stmt *st, const struct
 			sqlite3_bind_null(st, 10);
 			sqlite3_bind_null(st, 11);
 		}
-		sqlite3_bind_text(st, 12, verdict(lo[j], hi[j], o->tolerance, usable), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 12, engine__band_verdict(lo[j], hi[j], o->tolerance, usable), -1, SQLITE_STATIC);
 		sqlite3_bind_double(st, 13, ks_d);
 		sqlite3_bind_double(st, 14, ks_p);
 		sqlite3_bind_int64(st, 15, (int64_t)e->n);
