@@ -155,5 +155,7 @@ int page_ab_table(struct report_ctx *ctx, FILE *f, int64_t workload_id, const ch
 int page_cost_model(struct report_ctx *ctx, FILE *f, int64_t workload_id);
 /* Per-event cost lines of a workload (event_cost), nothing when it has none. */
 int page_event_cost(struct report_ctx *ctx, FILE *f, int64_t workload_id);
+/* The threads section of a workload (thread_share, thread_imbalance), nothing for one thread. */
+int page_threads(struct report_ctx *ctx, FILE *f, int64_t workload_id);
 
 #endif
