@@ -46,7 +46,7 @@ static int generate(const char *path, int nw, int nr, int nreg, int marks)
 	/* generation speed only: the store is a throwaway */
 	store__exec(s, "PRAGMA synchronous = OFF");
 	store__begin(s);
-	if (sqlite3_prepare_v2(s->db, marks ? "INSERT INTO mark VALUES (?1, ?2, ?3, ?4, ?5)"
+	if (sqlite3_prepare_v2(s->db, marks ? "INSERT INTO mark (run_id, seq, mark_id, insns, time_ns) VALUES (?1, ?2, ?3, ?4, ?5)"
 					    : "INSERT INTO region_metric VALUES (?1, ?2, ?3, ?4)",
 			       -1, &st, NULL) != SQLITE_OK)
 		die("%s: %s", path, sqlite3_errmsg(s->db));
