@@ -37,8 +37,12 @@
  * Workload "loops": two threads each run the pair 1->2 four times at a
  * constant cost: each thread's m:1->2#1 gets its warm-up judged (1: none).
  * Workload "solo": one thread, no thread rows at all.
+ * Workloads "ab-a" and "ab-b" (an A/B pair, marker names from MARKED_ELF):
+ * threads 0 and 1 run setup->compute; thread 1 of A runs 200 instructions,
+ * of B 50, thread 0 100 in both: the pair's region m:1->2#1@t1 is matched
+ * to B's m:1->2#1@t1 (emulation ratio 4), not to B's thread 0 (2).
  *
- * usage: test_threads SCRATCH_DIR (KEEP=1 in the environment keeps the store)
+ * usage: test_threads SCRATCH_DIR MARKED_ELF (KEEP=1 in the environment keeps the store)
  */
 #include "align.h"
 #include "stats.h"
@@ -120,6 +124,24 @@ static int64_t loops_workload(void)
 	return w;
 }
 
+/* Two threads run markers 1 2 (setup->compute); thread 1 runs t1 instructions. */
+static int64_t ab_workload(const char *name, const char *elf, int64_t t1)
+{
+	const int64_t q0[] = { 0, 100 }, q1[] = { 0, t1 }, h0[] = { 0, 1000 }, h1[] = { 0, 10 * t1 };
+	int64_t w = store__workload(s, name, "x86_64", elf, "[]");
+
+	for (int r = 0; r < 2; r++) {
+		int64_t q = run(w, "qemu-user", r), h;
+
+		hits(q, 0, ids2, q0, q0, 2);
+		hits(q, 1, ids2, q1, q1, 2);
+		h = run(w, "hw", r);
+		hits(h, 0, ids2, NULL, h0, 2);
+		hits(h, 1, ids2, NULL, h1, 2);
+	}
+	return w;
+}
+
 static int64_t solo_workload(void)
 {
 	static const int64_t qi[] = { 0, 100, 300 }, ht[2][3] = { { 0, 1000, 3000 }, { 0, 1100, 3100 } };
@@ -195,10 +217,10 @@ int main(int argc, char **argv)
 	struct stats_options o;
 	struct stats_summary sum;
 	struct align_result ar;
-	int64_t thr, loops, solo;
+	int64_t thr, loops, solo, ab[2];
 	char *path;
 
-	if (argc != 2)
+	if (argc != 3)
 		return 2;
 	gsl_set_error_handler_off(); /* as the emudiff command: errors are returned */
 	path = xasprintf("%s/threads.db", argv[1]);
@@ -210,9 +232,12 @@ int main(int argc, char **argv)
 	thr = thr_workload();
 	loops = loops_workload();
 	solo = solo_workload();
+	ab[0] = ab_workload("ab-a", argv[2], 200);
+	ab[1] = ab_workload("ab-b", argv[2], 50);
+	CHECK(store__exec(s, "INSERT INTO ab_pair (name, a_workload, b_workload) VALUES ('tt', 'ab-a', 'ab-b')") == 0);
 	CHECK(store__commit(s) == 0);
-	for (int k = 0; k < 3; k++) {
-		int64_t w = k == 0 ? thr : k == 1 ? loops : solo;
+	for (int k = 0; k < 5; k++) {
+		int64_t w = k == 0 ? thr : k == 1 ? loops : k == 2 ? solo : ab[k - 3];
 
 		CHECK(store__begin(s) == 0);
 		CHECK(align__workload(s->db, w, &ar) == 0);
@@ -280,6 +305,25 @@ int main(int argc, char **argv)
 					 " AND verdict = 'inconclusive' AND hw_imbalance IS NULL AND emu_imbalance = 1",
 				  (long long)loops),
 		     2 * 4 * 2); /* 1->2#1..4 and 2->1#1..4, insns and qemu_host_ns */
+
+	/* A/B: each thread's region against the same thread's, matched by marker names */
+	{
+		sqlite3_stmt *st;
+
+		CHECK(sqlite3_prepare_v2(s->db, "SELECT emu_ratio, reason FROM ab_compare WHERE name = 'tt'"
+						 " AND region_key = 'm:1->2#1@t1' AND emu_metric = 'insns'",
+					 -1, &st, NULL) == SQLITE_OK);
+		CHECK(sqlite3_step(st) == SQLITE_ROW);
+		CHECK_NEAR(sqlite3_column_double(st, 0), 4, 1e-12);
+		CHECKF(!strncmp((const char *)sqlite3_column_text(st, 1), "in region m:1->2#1@t1, ", 23), "reason: %s",
+		       sqlite3_column_text(st, 1));
+		sqlite3_finalize(st);
+		CHECK_NEAR(test_query_d(s->db, "SELECT emu_ratio FROM ab_compare WHERE name = 'tt'"
+					       " AND region_key = 'm:1->2#1' AND emu_metric = 'insns'"),
+			   1, 1e-12);
+		CHECK_EQ_INT(test_query_d(s->db, "SELECT count(*) FROM region WHERE name = 'setup' AND key LIKE 'm:1->2#1%%'"),
+			     4);
+	}
 
 	/* one thread: nothing */
 	CHECK_EQ_INT(test_query_d(s->db, "SELECT count(*) FROM thread_imbalance WHERE workload_id = %lld", (long long)solo),

@@ -1,16 +1,16 @@
 #!/bin/sh
-# threads-cli.sh EMUDIFF TEST_THREADS PYTHON3 DIR - the threads of test_threads'
+# threads-cli.sh EMUDIFF TEST_THREADS PYTHON3 DIR MARKED_ELF - the threads of test_threads'
 # planted store through the command line: `emudiff align` says how many threads
 # have regions, `emudiff show threads` (table and JSON) and the report's
 # workload page show the hand-worked numbers of test_threads.c, and a
 # single-threaded workload gets no threads section.
 set -eu
-emudiff=$1 gen=$2 python=$3 dir=$4
+emudiff=$1 gen=$2 python=$3 dir=$4 elf=$5
 dir=$dir/threads-cli
 fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$dir"
 mkdir -p "$dir"
-KEEP=1 "$gen" "$dir" >/dev/null || fail "planting the store (test_threads)"
+KEEP=1 "$gen" "$dir" "$elf" >/dev/null || fail "planting the store (test_threads)"
 db=$dir/threads.db
 
 # align and stats again, from the command line: the same store
@@ -47,7 +47,7 @@ assert len(th) == 12, th
 t = [t for t in th if t["run"] == 3 and t["thread"] == 2][0]
 assert t == {"workload": "thr", "run": 3, "platform": "hw", "rep": 0, "status": "ok", "thread": 2,
              "kind": "thread", "os_id": 4002, "hits": 2, "totals": {"time_ns": 2000.0}}, t
-assert {t["workload"] for t in d["threads"]} == {"thr", "loops"}, "solo has one thread"
+assert {t["workload"] for t in d["threads"]} == {"thr", "loops", "ab-a", "ab-b"}, "solo has one thread"
 sh = {s["thread"]: s for s in d["shares"]}
 assert (sh[0]["hw_share"], sh[0]["hw_lo"], sh[0]["hw_hi"]) == (0.375, 0.25, 0.5), sh[0]
 assert (sh[1]["factor"], sh[1]["verdict"]) == (0.5, "overestimates"), sh[1]
