@@ -19,7 +19,7 @@
  * band on the interval of hardware / emulation (engine__band_verdict), not
  * adjusted for multiple testing.
  */
-#include "engine.h"
+#include "threads.h"
 #include "common.h"
 
 #include <math.h>
@@ -27,36 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One platform's costs: per ok run (rows) and thread (columns). */
-struct tside {
-	int platform;   /* -1: none */
-	const char *metric;
-	size_t n, K;
-	double *x;      /* n x K; a run's thread without a value counts 0 */
-	double mean[];  /* K column means */
-};
-
-/* What a side gives after the bootstrap. */
-struct test {
-	double point, lo, hi;
-	int max_thread;
-};
-
-/* Resample plans, one per side and number of runs: the rows of a workload share them. */
-struct plan_cache {
-	int side;
-	struct boot_plan plan;
-};
-
-struct tctx {
-	struct engine *e;
-	const struct workload_data *w;
-	sqlite3_stmt *ins_imb, *ins_share;
-	struct plan_cache *plans;
-	size_t nplans;
-};
-
-static struct tside *tside__new(int platform, const char *metric, size_t nruns, size_t K)
+struct tside *tside__new(int platform, const char *metric, size_t nruns, size_t K)
 {
 	struct tside *s = xcalloc(1, sizeof(*s) + K * sizeof(double));
 
@@ -67,7 +38,7 @@ static struct tside *tside__new(int platform, const char *metric, size_t nruns, 
 	return s;
 }
 
-static void tside__free(struct tside *s)
+void tside__free(struct tside *s)
 {
 	if (s)
 		free(s->x);
@@ -102,7 +73,7 @@ static double imbalance(const double *m, size_t K, size_t *arg)
 }
 
 /* The percentile interval of the finite values of v[0..b) (reordered). */
-static void pct_interval(double *v, size_t b, double confidence, double *lo, double *hi)
+void thr__pct_interval(double *v, size_t b, double confidence, double *lo, double *hi)
 {
 	size_t m = 0;
 
@@ -139,7 +110,7 @@ static const struct boot_plan *plan_for(struct tctx *t, int side, size_t n)
  * Column means of every resample of s's runs into boot[B x K], and s->mean.
  * 0, or -1 when the plan cannot be had.
  */
-static int tside__boot(struct tctx *t, struct tside *s, int side, double *boot)
+int tside__boot(struct tctx *t, struct tside *s, int side, double *boot)
 {
 	size_t B = t->e->o->resamples, K = s->K, i;
 	const struct boot_plan *plan;
@@ -163,7 +134,7 @@ static int tside__boot(struct tctx *t, struct tside *s, int side, double *boot)
 
 /* ---- thread_imbalance ------------------------------------------------------ */
 
-static void bind_side(sqlite3_stmt *st, int col, const struct tside *s)
+void thr__bind_side(sqlite3_stmt *st, int col, const struct tside *s)
 {
 	if (s && s->platform >= 0)
 		sqlite3_bind_text(st, col, platform__name(s->platform), -1, SQLITE_STATIC);
@@ -171,7 +142,7 @@ static void bind_side(sqlite3_stmt *st, int col, const struct tside *s)
 		sqlite3_bind_null(st, col);
 }
 
-static void bind_num(sqlite3_stmt *st, int col, double v)
+void thr__bind_num(sqlite3_stmt *st, int col, double v)
 {
 	if (isfinite(v))
 		sqlite3_bind_double(st, col, v);
@@ -179,7 +150,7 @@ static void bind_num(sqlite3_stmt *st, int col, double v)
 		sqlite3_bind_null(st, col);
 }
 
-static void fmt_ci(char *buf, size_t n, double v, double lo, double hi)
+void thr__fmt_ci(char *buf, size_t n, double v, double lo, double hi)
 {
 	char a[32], b[32], c[32];
 
@@ -199,7 +170,7 @@ static const char *const imb_lead[] = {
 	"whether emulation shows the threads' balance as on hardware cannot be told",
 };
 
-static int lead_of(const char *verdict)
+int thr__lead(const char *verdict)
 {
 	return !strcmp(verdict, "underestimates") ? 0 : !strcmp(verdict, "overestimates") ? 1
 	       : !strcmp(verdict, "agrees")       ? 2
@@ -229,7 +200,7 @@ static void side_words(char *buf, size_t n, const char *name, const struct tside
 }
 
 /* Whether side s (never NULL) can be judged: its reason when not. */
-static const char *side_lacks(const struct tside *s, const char *what, char *buf, size_t n)
+const char *thr__side_lacks(const struct tside *s, const char *what, char *buf, size_t n)
 {
 	if (s->platform < 0)
 		snprintf(buf, n, "%s: no ok runs", what);
@@ -240,7 +211,7 @@ static const char *side_lacks(const struct tside *s, const char *what, char *buf
 	return buf;
 }
 
-static int write_imbalance(struct tctx *t, const char *key, struct tside *emu, struct tside *hw, const int *tid)
+int thr__write_imbalance(struct tctx *t, const char *key, struct tside *emu, struct tside *hw, const int *tid)
 {
 	size_t B = t->e->o->resamples, K = hw->K, arg;
 	double conf = t->e->o->confidence, *eb = NULL, *hb = NULL, *rb = NULL;
@@ -254,7 +225,7 @@ static int write_imbalance(struct tctx *t, const char *key, struct tside *emu, s
 	for (int k = 0; k < 2; k++) {
 		double *boot;
 
-		lacks[k] = side_lacks(s[k], k ? "hardware" : "emulation", lack_buf[k], sizeof(lack_buf[k]));
+		lacks[k] = thr__side_lacks(s[k], k ? "hardware" : "emulation", lack_buf[k], sizeof(lack_buf[k]));
 		if (lacks[k])
 			continue;
 		boot = xmalloc(B * K * sizeof(double));
@@ -278,17 +249,17 @@ static int write_imbalance(struct tctx *t, const char *key, struct tside *emu, s
 		for (size_t b = 0; b < B; b++)
 			rb[b] = hb[b] / eb[b];
 		factor = x[1].point / x[0].point;
-		pct_interval(rb, B, conf, &flo, &fhi);
+		thr__pct_interval(rb, B, conf, &flo, &fhi);
 	}
 	if (eb)
-		pct_interval(eb, B, conf, &x[0].lo, &x[0].hi);
+		thr__pct_interval(eb, B, conf, &x[0].lo, &x[0].hi);
 	if (hb)
-		pct_interval(hb, B, conf, &x[1].lo, &x[1].hi);
+		thr__pct_interval(hb, B, conf, &x[1].lo, &x[1].hi);
 	verdict = engine__band_verdict(flo, fhi, t->e->o->tolerance, rb != NULL);
 	for (int k = 0; k < 2; k++)
 		side_words(words[k], sizeof(words[k]), k ? "hardware" : "emulation", s[k], &x[k], lacks[k]);
-	fmt_ci(fc, sizeof(fc), factor, flo, fhi);
-	snprintf(reason, sizeof(reason), "%s: %s; %s%s%s", imb_lead[lead_of(verdict)], words[1],
+	thr__fmt_ci(fc, sizeof(fc), factor, flo, fhi);
+	snprintf(reason, sizeof(reason), "%s: %s; %s%s%s", imb_lead[thr__lead(verdict)], words[1],
 		 words[0], rb ? "; hardware / emulation " : "", rb ? fc : "");
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, t->w->id);
@@ -298,21 +269,21 @@ static int write_imbalance(struct tctx *t, const char *key, struct tside *emu, s
 		sqlite3_bind_null(st, 2);
 	sqlite3_bind_text(st, 3, emu->metric, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, hw->metric, -1, SQLITE_STATIC);
-	bind_side(st, 5, emu);
-	bind_side(st, 6, hw);
+	thr__bind_side(st, 5, emu);
+	thr__bind_side(st, 6, hw);
 	sqlite3_bind_int64(st, 7, (int64_t)K);
 	for (int k = 0; k < 2; k++) {
-		bind_num(st, 8 + 4 * k, x[k].point);
-		bind_num(st, 9 + 4 * k, x[k].lo);
-		bind_num(st, 10 + 4 * k, x[k].hi);
+		thr__bind_num(st, 8 + 4 * k, x[k].point);
+		thr__bind_num(st, 9 + 4 * k, x[k].lo);
+		thr__bind_num(st, 10 + 4 * k, x[k].hi);
 		if (x[k].max_thread >= 0)
 			sqlite3_bind_int(st, 11 + 4 * k, x[k].max_thread);
 		else
 			sqlite3_bind_null(st, 11 + 4 * k);
 	}
-	bind_num(st, 16, factor);
-	bind_num(st, 17, flo);
-	bind_num(st, 18, fhi);
+	thr__bind_num(st, 16, factor);
+	thr__bind_num(st, 17, flo);
+	thr__bind_num(st, 18, fhi);
 	sqlite3_bind_int64(st, 19, (int64_t)emu->n);
 	sqlite3_bind_int64(st, 20, (int64_t)hw->n);
 	sqlite3_bind_text(st, 21, verdict, -1, SQLITE_STATIC);
@@ -409,7 +380,7 @@ static int region_groups(struct tctx *t, int emu_p, int hw_p, const char *hw_met
 				continue;
 			es = side_of_regions(w, emu_p, emu_metrics[q], reg, K);
 			hs = side_of_regions(w, hw_p, hw_metric, reg, K);
-			rc = write_imbalance(t, base, es, hs, tid);
+			rc = thr__write_imbalance(t, base, es, hs, tid);
 			tside__free(es);
 			tside__free(hs);
 		}
@@ -418,246 +389,6 @@ static int region_groups(struct tctx *t, int emu_p, int hw_p, const char *hw_met
 	}
 	free(en);
 	free(reg);
-	free(tid);
-	return rc;
-}
-
-/* ---- thread_share ---------------------------------------------------------- */
-
-/* s's runs as shares of their total (runs without any cost dropped), in a new side. */
-static struct tside *as_shares(const struct tside *s)
-{
-	struct tside *o = tside__new(s->platform, s->metric, s->n, s->K);
-	size_t K = s->K;
-
-	for (size_t i = 0; i < s->n; i++) {
-		double sum = 0;
-
-		for (size_t k = 0; k < K; k++)
-			sum += s->x[i * K + k];
-		if (!(sum > 0))
-			continue;
-		for (size_t k = 0; k < K; k++)
-			o->x[o->n * K + k] = s->x[i * K + k] / sum;
-		o->n++;
-	}
-	return o;
-}
-
-static const char *const share_lead[] = {
-	"hardware gives this thread a larger share of the run than emulation",
-	"hardware gives this thread a smaller share of the run than emulation",
-	"emulation gives this thread its share of the run on hardware",
-	"whether emulation gives this thread its share of the run on hardware cannot be told",
-};
-
-static int write_share(struct tctx *t, const struct tside *s[2], const double *const boot[2], size_t k, int thread,
-		       double *scratch)
-{
-	size_t B = t->e->o->resamples, K = s[0]->K;
-	double conf = t->e->o->confidence, lo[3] = { NAN, NAN, NAN }, hi[3] = { NAN, NAN, NAN }, pt[3];
-	char buf[3][160], lack_buf[2][128], reason[800];
-	const char *lacks[2], *verdict;
-	sqlite3_stmt *st = t->ins_share;
-	int both;
-
-	for (int j = 0; j < 2; j++) {
-		lacks[j] = side_lacks(s[j], j ? "hardware" : "emulation", lack_buf[j], sizeof(lack_buf[j]));
-		pt[j] = lacks[j] ? NAN : s[j]->mean[k];
-		if (lacks[j])
-			continue;
-		for (size_t b = 0; b < B; b++)
-			scratch[b] = boot[j][b * K + k];
-		pct_interval(scratch, B, conf, &lo[j], &hi[j]);
-	}
-	both = !lacks[0] && !lacks[1] && pt[0] > 0;
-	pt[2] = both ? pt[1] / pt[0] : NAN;
-	for (size_t b = 0; both && b < B; b++)
-		scratch[b] = boot[1][b * K + k] / boot[0][b * K + k];
-	if (both)
-		pct_interval(scratch, B, conf, &lo[2], &hi[2]);
-	verdict = engine__band_verdict(lo[2], hi[2], t->e->o->tolerance, both);
-	for (int j = 0; j < 2; j++) {
-		char a[32], c[32], d[32];
-
-		pct__fmt(a, sizeof(a), pt[j]);
-		pct__fmt(c, sizeof(c), lo[j]);
-		pct__fmt(d, sizeof(d), hi[j]);
-		if (lacks[j])
-			snprintf(buf[j], sizeof(buf[j]), "%s", lacks[j]);
-		else
-			snprintf(buf[j], sizeof(buf[j]), "%s: %s [%s, %s] of %s (%zu runs)", j ? "hardware" : "emulation",
-				 a, c, d, s[j]->metric, s[j]->n);
-	}
-	fmt_ci(buf[2], sizeof(buf[2]), pt[2], lo[2], hi[2]);
-	snprintf(reason, sizeof(reason), "%s: thread %d's share, %s; %s%s%s", share_lead[lead_of(verdict)],
-		 thread, buf[1], buf[0], both ? "; hardware / emulation " : "", both ? buf[2] : "");
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, t->w->id);
-	sqlite3_bind_int(st, 2, thread);
-	sqlite3_bind_text(st, 3, s[0]->metric, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, s[1]->metric, -1, SQLITE_STATIC);
-	bind_side(st, 5, s[0]);
-	bind_side(st, 6, s[1]);
-	for (int j = 0; j < 3; j++) {
-		bind_num(st, 7 + 3 * j, pt[j]);
-		bind_num(st, 8 + 3 * j, lo[j]);
-		bind_num(st, 9 + 3 * j, hi[j]);
-	}
-	sqlite3_bind_int64(st, 16, (int64_t)s[0]->n);
-	sqlite3_bind_int64(st, 17, (int64_t)s[1]->n);
-	sqlite3_bind_text(st, 18, verdict, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 19, reason, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return error("%s: writing thread_share: %s", t->e->path, sqlite3_errmsg(t->e->db));
-	return 0;
-}
-
-/* Each thread's share of the run on both sides: one thread_share row per thread. */
-static int write_shares(struct tctx *t, const struct tside *emu, const struct tside *hw, const int *tid)
-{
-	size_t B = t->e->o->resamples, K = emu->K;
-	const struct tside *s[2] = { as_shares(emu), as_shares(hw) };
-	double *boot[2] = { NULL, NULL }, *scratch = xmalloc(B * sizeof(double));
-	int rc = 0;
-
-	for (int j = 0; j < 2 && !rc; j++) {
-		if (s[j]->n < 2)
-			continue;
-		boot[j] = xmalloc(B * K * sizeof(double));
-		if (tside__boot(t, (struct tside *)s[j], j, boot[j]))
-			rc = error("%s: no memory for the bootstrap of %s", t->e->path, t->w->name);
-	}
-	for (size_t k = 0; k < K && !rc; k++)
-		rc = write_share(t, s, (const double *const *)boot, k, tid[k], scratch);
-	for (int j = 0; j < 2; j++) {
-		tside__free((struct tside *)s[j]);
-		free(boot[j]);
-	}
-	free(scratch);
-	return rc;
-}
-
-/* ---- the whole run: thread_metric ------------------------------------------- */
-
-/* A workload's thread_metric rows of ok runs. */
-struct trow {
-	int64_t run;
-	int platform, thread;
-	char *metric;
-	double value;
-};
-
-static int read_thread_metrics(struct tctx *t, struct trow **out, size_t *n)
-{
-	sqlite3_stmt *st;
-	size_t alloc = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (sqlite3_prepare_v2(t->e->db,
-			       "SELECT r.id, r.platform, m.thread, m.metric, m.value FROM run r"
-			       " JOIN thread_metric m ON m.run_id = r.id WHERE r.workload_id = ?1 AND r.status = 'ok'"
-			       " ORDER BY r.id, m.thread",
-			       -1, &st, NULL) != SQLITE_OK)
-		return error("%s: reading thread_metric: %s", t->e->path, sqlite3_errmsg(t->e->db));
-	sqlite3_bind_int64(st, 1, t->w->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == alloc) {
-			alloc = alloc ? 2 * alloc : 64;
-			*out = xrealloc(*out, alloc * sizeof(**out));
-		}
-		(*out)[*n].run = sqlite3_column_int64(st, 0);
-		(*out)[*n].platform = platform__parse((const char *)sqlite3_column_text(st, 1));
-		(*out)[*n].thread = sqlite3_column_int(st, 2);
-		(*out)[*n].metric = xstrdup((const char *)sqlite3_column_text(st, 3));
-		(*out)[*n].value = sqlite3_column_double(st, 4);
-		(*n)++;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : error("%s: reading thread_metric: %s", t->e->path, sqlite3_errmsg(t->e->db));
-}
-
-/* The runs of platform p with metric in thread_metric, per thread tid[0..K). */
-static struct tside *side_of_threads(const struct trow *rows, size_t nrows, int p, const char *metric,
-				     const int *tid, size_t K)
-{
-	struct tside *s = tside__new(p, metric, nrows, K);
-	int64_t last = -1;
-
-	for (size_t i = 0; metric && p >= 0 && i < nrows; i++) {
-		size_t k = 0;
-
-		if (rows[i].platform != p || strcmp(rows[i].metric, metric))
-			continue;
-		if (rows[i].run != last) {
-			last = rows[i].run;
-			s->n++;
-		}
-		while (k < K && tid[k] != rows[i].thread)
-			k++;
-		s->x[(s->n - 1) * K + k] = rows[i].value;
-	}
-	return s;
-}
-
-/* The first of the candidates that some run of platform p has in thread_metric. */
-static const char *pick_metric(const struct trow *rows, size_t n, int p, const char *const *cand, size_t nc)
-{
-	for (size_t c = 0; c < nc; c++)
-		for (size_t i = 0; cand[c] && p >= 0 && i < n; i++)
-			if (rows[i].platform == p && !strcmp(rows[i].metric, cand[c]))
-				return cand[c];
-	return NULL;
-}
-
-static int whole_runs(struct tctx *t, int emu_p, int hw_p, const char *hw_metric)
-{
-	const char *hw_cand[] = { hw_metric, METRIC_CYCLES, METRIC_TIME_NS, METRIC_INSTRET };
-	const char *emu_cand[] = { METRIC_INSNS, METRIC_QEMU_HOST_NS };
-	const char *hm, *em;
-	struct trow *rows;
-	size_t n, K = 0;
-	int *tid = NULL, rc;
-
-	if (read_thread_metrics(t, &rows, &n))
-		return -1;
-	hm = pick_metric(rows, n, hw_p, hw_cand, 4);
-	for (size_t i = 0; i < n; i++) {
-		size_t k = 0;
-
-		if ((rows[i].platform != emu_p || !pick_metric(rows + i, 1, emu_p, emu_cand, 2)) &&
-		    (rows[i].platform != hw_p || !hm || strcmp(rows[i].metric, hm)))
-			continue;
-		while (k < K && tid[k] != rows[i].thread)
-			k++;
-		if (k < K)
-			continue;
-		tid = xrealloc(tid, (K + 1) * sizeof(*tid));
-		for (k = K; k > 0 && tid[k - 1] > rows[i].thread; k--)
-			tid[k] = tid[k - 1];
-		tid[k] = rows[i].thread;
-		K++;
-	}
-	rc = 0;
-	for (size_t q = 0; K >= 2 && q < 2 && !rc; q++) {
-		struct tside *es, *hs;
-
-		em = pick_metric(rows, n, emu_p, emu_cand + q, 1);
-		if (q && !em)
-			continue;
-		es = side_of_threads(rows, n, emu_p, em ? em : emu_cand[q], tid, K);
-		hs = side_of_threads(rows, n, hw_p, hm ? hm : hw_metric, tid, K);
-		rc = write_imbalance(t, NULL, es, hs, tid);
-		if (!rc)
-			rc = write_shares(t, es, hs, tid);
-		tside__free(es);
-		tside__free(hs);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(rows[i].metric);
-	free(rows);
 	free(tid);
 	return rc;
 }
@@ -685,7 +416,7 @@ int threads__workload(struct engine *e, const struct workload_data *w, int emu_p
 		error("%s: not a store with the thread tables (%s)", e->path, sqlite3_errmsg(e->db));
 		goto out;
 	}
-	if (!region_groups(&t, emu_p, hw_p, hw_metric) && !whole_runs(&t, emu_p, hw_p, hw_metric))
+	if (!region_groups(&t, emu_p, hw_p, hw_metric) && !thr__whole_runs(&t, emu_p, hw_p, hw_metric))
 		rc = 0;
 out:
 	sqlite3_finalize(t.ins_imb);
