@@ -154,9 +154,12 @@ int markseq__align(const int *ref, size_t n, const int *run, size_t m, size_t ma
 struct sqlite3;
 
 struct align_result {
-	int64_t ref_run_id;  /* the run whose marker sequence is the reference; 0: none */
-	size_t ref_len;      /* markers in the reference sequence */
-	size_t regions;      /* marker regions it defines */
+	int64_t ref_run_id;  /* the run whose marker sequence is the reference (of the first
+			      * thread with regions); 0: none */
+	size_t ref_len;      /* markers in the reference sequences (all threads) */
+	size_t regions;      /* marker regions they define */
+	size_t threads;      /* thread ordinals with regions, each with its own reference */
+	int refs_differ;     /* the threads' references come from different runs */
 	size_t runs;         /* runs with status ok or warmup */
 	size_t runs_exact;   /* identical to the reference */
 	size_t runs_partial; /* aligned with gaps or mismatches (a warning each) */
@@ -172,7 +175,10 @@ struct align_result {
  * runs; ties: the longer, then the older run), align every ok and warmup run
  * to it, write region, region_metric, event_count.region_id and alignment
  * rows after removing what an earlier align wrote for this workload's marker
- * regions (symbol regions are kept). Region names come from the .emudiff_marks
+ * regions (symbol regions are kept). Per thread: a region is the stretch
+ * between two consecutive hits of one thread (mark.thread), each thread
+ * ordinal k has its own reference and keys (@t<k> appended for k > 0), and
+ * its alignment goes to alignment (thread 0) or alignment_thread. Region names come from the .emudiff_marks
  * section of the workload's ELF when it is still readable. Runs whose
  * collector stored symbols per marker interval (table mark_symbol) also get
  * their roll-ups per marker pair, regions ms:<from>-><to>/<symbol> named by

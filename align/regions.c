@@ -8,7 +8,10 @@
  * means the same stretch of the program on every platform. A run that lost a
  * marker misses the two regions around it and keeps all the others; a run
  * with an extra marker measures the reference region across it (counters are
- * cumulative, so any two matched hits bound a region).
+ * cumulative, so any two matched hits bound a region). All of this is per
+ * thread (regions.h, struct lane): a region is the stretch between two
+ * consecutive hits of one thread, and each thread ordinal has its reference
+ * and its keys (@t<k> appended for k > 0).
  *
  * The reader (regions_read.c) computes each run's regions; this file writes
  * them. The caller holds the transaction; everything align wrote before for
@@ -36,16 +39,17 @@ static const int metric_batch[METRIC_STATEMENTS] = { METRIC_BATCH, 16, 1 }; /* s
 struct ctx {
 	sqlite3 *db;
 	const char *dbname;
-	sqlite3_stmt *st_workload, *st_metrics[METRIC_STATEMENTS], *st_event_region, *st_alignment;
+	sqlite3_stmt *st_workload, *st_metrics[METRIC_STATEMENTS], *st_event_region, *st_alignment,
+		*st_alignment_thread;
 	/* the current workload */
 	int64_t wid;
 	char *wname;
-	const struct run_seq *ref;
-	int64_t *region_ids; /* per reference region (ref->n - 1) */
-	size_t *order;       /* reference regions by region id: the primary key's order */
+	const struct workload_seqs *w; /* NULL: no marker regions */
+	int64_t *region_ids; /* per region of all lanes (w->nregions) */
+	size_t *order;       /* regions by region id: the primary key's order */
 	struct symtab *names;
 	struct align_result *res;
-	struct rollup *rollup;
+	struct rollup **rollups; /* per lane */
 };
 
 static int db_error(struct ctx *c, const char *what)
@@ -101,6 +105,9 @@ static int clear_previous(struct ctx *c)
 {
 	if (exec_wid(c, clear_events_sql) < 0 || exec_wid(c, clear_metrics_sql) < 0)
 		return -1;
+	if (exec_wid(c, "DELETE FROM alignment_thread WHERE run_id IN"
+			" (SELECT id FROM run WHERE workload_id = ?1)"))
+		return -1;
 	return exec_wid(c, "DELETE FROM alignment WHERE run_id IN"
 			   " (SELECT id FROM run WHERE workload_id = ?1)");
 }
@@ -113,7 +120,7 @@ static int clear_previous(struct ctx *c)
  */
 static int drop_unused_regions(struct ctx *c)
 {
-	size_t i, n = c->ref && c->region_ids ? c->ref->n - 1 : 0;
+	size_t i, n = c->w && c->region_ids ? c->w->nregions : 0;
 	sqlite3_stmt *st;
 	int rc = -1;
 
@@ -173,66 +180,82 @@ struct pair_count {
 	unsigned count;
 };
 
-static int make_regions(struct ctx *c)
+/* The region of key k (name: NULL or static), found or added, into *id. */
+static int region_id(struct ctx *c, sqlite3_stmt *const sts[3], const char *k, const char *name, int64_t *id)
 {
-	const struct run_seq *ref = c->ref;
+	int step, j;
+
+	for (j = 0; j < 3; j++) {
+		sqlite3_reset(sts[j]);
+		sqlite3_bind_int64(sts[j], 1, c->wid);
+		sqlite3_bind_text(sts[j], 2, k, -1, SQLITE_TRANSIENT);
+		if (name)
+			sqlite3_bind_text(sts[j], 3, name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(sts[j], 3);
+	}
+	step = sqlite3_step(sts[0]);
+	if (step == SQLITE_ROW) {
+		*id = sqlite3_column_int64(sts[0], 0);
+		if (!sqlite3_column_int(sts[0], 1) && sqlite3_step(sts[2]) != SQLITE_DONE)
+			return db_error(c, "writing regions");
+	} else if (step == SQLITE_DONE && sqlite3_step(sts[1]) == SQLITE_DONE) {
+		*id = sqlite3_last_insert_rowid(c->db);
+	} else {
+		return db_error(c, "writing regions");
+	}
+	return 0;
+}
+
+/* The regions of one lane, m:<from>-><to>#<n>[@t<k>], into c->region_ids from lane->first. */
+static int lane_regions(struct ctx *c, const struct lane *lane, sqlite3_stmt *const sts[3])
+{
+	const struct thread_seq *ref = lane->ref;
 	size_t nreg = ref->n - 1, cap = 16, i;
 	struct pair_count *tab;
-	sqlite3_stmt *find = NULL, *add = NULL, *rename = NULL;
-	int rc = -1;
+	int rc = 0;
 
 	while (cap < 2 * nreg + 2)
 		cap *= 2;
 	tab = xcalloc(cap, sizeof(*tab));
-	c->region_ids = xcalloc(nreg ? nreg : 1, sizeof(int64_t));
-	/* find, else insert: an upsert with RETURNING would open a statement journal per row */
-	find = prepare(c, "SELECT id, name IS ?3 FROM region WHERE workload_id = ?1 AND key = ?2");
-	add = prepare(c, "INSERT INTO region (workload_id, key, name) VALUES (?1, ?2, ?3)");
-	rename = prepare(c, "UPDATE region SET name = ?3 WHERE workload_id = ?1 AND key = ?2");
-	if (!find || !add || !rename)
-		goto out;
-	for (i = 0; i < nreg; i++) {
+	for (i = 0; i < nreg && !rc; i++) {
 		uint64_t key = (uint64_t)(uint32_t)ref->ids[i] << 32 | (uint32_t)ref->ids[i + 1];
 		size_t h = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 20) & (cap - 1);
 		const char *name = c->names ? symtab__mark_name(c->names, ref->ids[i]) : NULL;
-		sqlite3_stmt *sts[3] = { find, add, rename };
-		char k[80];
-		int step, j;
+		char k[96];
 
 		while (tab[h].count && tab[h].key != key)
 			h = (h + 1) & (cap - 1);
 		tab[h].key = key;
 		tab[h].count++;
-		snprintf(k, sizeof(k), REGION_KEY_MARK "%d->%d#%u", ref->ids[i], ref->ids[i + 1], tab[h].count);
-		for (j = 0; j < 3; j++) {
-			sqlite3_reset(sts[j]);
-			sqlite3_bind_int64(sts[j], 1, c->wid);
-			sqlite3_bind_text(sts[j], 2, k, -1, SQLITE_TRANSIENT);
-			if (name)
-				sqlite3_bind_text(sts[j], 3, name, -1, SQLITE_STATIC);
-			else
-				sqlite3_bind_null(sts[j], 3);
-		}
-		step = sqlite3_step(find);
-		if (step == SQLITE_ROW) {
-			c->region_ids[i] = sqlite3_column_int64(find, 0);
-			if (!sqlite3_column_int(find, 1) && sqlite3_step(rename) != SQLITE_DONE) {
-				db_error(c, "writing regions");
-				goto out;
-			}
-		} else if (step == SQLITE_DONE && sqlite3_step(add) == SQLITE_DONE) {
-			c->region_ids[i] = sqlite3_last_insert_rowid(c->db);
-		} else {
-			db_error(c, "writing regions");
-			goto out;
-		}
+		if (lane->thread)
+			snprintf(k, sizeof(k), REGION_KEY_MARK "%d->%d#%u" REGION_KEY_THREAD "%d", ref->ids[i],
+				 ref->ids[i + 1], tab[h].count, lane->thread);
+		else
+			snprintf(k, sizeof(k), REGION_KEY_MARK "%d->%d#%u", ref->ids[i], ref->ids[i + 1], tab[h].count);
+		rc = region_id(c, sts, k, name, &c->region_ids[lane->first + i]);
 	}
-	rc = 0;
-out:
-	sqlite3_finalize(find);
-	sqlite3_finalize(add);
-	sqlite3_finalize(rename);
 	free(tab);
+	return rc;
+}
+
+static int make_regions(struct ctx *c)
+{
+	sqlite3_stmt *sts[3];
+	int rc = -1;
+
+	c->region_ids = xcalloc(c->w->nregions ? c->w->nregions : 1, sizeof(int64_t));
+	/* find, else insert: an upsert with RETURNING would open a statement journal per row */
+	sts[0] = prepare(c, "SELECT id, name IS ?3 FROM region WHERE workload_id = ?1 AND key = ?2");
+	sts[1] = prepare(c, "INSERT INTO region (workload_id, key, name) VALUES (?1, ?2, ?3)");
+	sts[2] = prepare(c, "UPDATE region SET name = ?3 WHERE workload_id = ?1 AND key = ?2");
+	if (sts[0] && sts[1] && sts[2]) {
+		rc = 0;
+		for (size_t l = 0; l < c->w->nlanes && !rc; l++)
+			rc = lane_regions(c, &c->w->lanes[l], sts);
+	}
+	for (int j = 0; j < 3; j++)
+		sqlite3_finalize(sts[j]);
 	return rc;
 }
 
@@ -251,7 +274,7 @@ static int region_order_cmp(const void *a, const void *b)
 /* Regions in id order: inserting metrics in primary key order appends to the tree. */
 static void order_regions(struct ctx *c)
 {
-	size_t i, n = c->ref->n - 1;
+	size_t i, n = c->w->nregions;
 	struct region_order *o = xmalloc((n ? n : 1) * sizeof(*o));
 
 	for (i = 0; i < n; i++) {
@@ -308,7 +331,7 @@ static int put_batches(struct ctx *c, int64_t run_id, const struct metric_row *r
 static int put_metrics(struct ctx *c, const struct run_regions *rr)
 {
 	struct metric_row rows[METRIC_BATCH];
-	size_t n = c->ref->n - 1, i, k;
+	size_t n = c->w->nregions, i, k;
 	int nrows = 0;
 
 	for (i = 0; i < n; i++) {
@@ -344,58 +367,102 @@ static int put_event_regions(struct ctx *c, const struct run_regions *rr)
 	return 0;
 }
 
-static int record_alignment(struct ctx *c, const struct run_regions *rr)
+/* The alignment of lane l's thread: thread 0 in alignment, the others in alignment_thread. */
+static int record_alignment(struct ctx *c, const struct run_regions *rr, size_t l)
 {
-	sqlite3_stmt *st = c->st_alignment;
+	const struct lane *lane = &c->w->lanes[l];
+	const struct lane_map *lm = &rr->lanes[l];
+	sqlite3_stmt *st = lane->thread ? c->st_alignment_thread : c->st_alignment;
 
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, rr->run->id);
-	sqlite3_bind_int64(st, 2, c->ref->id);
-	sqlite3_bind_int64(st, 3, (int64_t)rr->stats.matched);
-	sqlite3_bind_int64(st, 4, (int64_t)rr->stats.gaps);
-	sqlite3_bind_int64(st, 5, (int64_t)rr->stats.mismatches);
-	sqlite3_bind_text(st, 6, rr->note, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, lane->ref_run->id);
+	sqlite3_bind_int64(st, 3, (int64_t)lm->stats.matched);
+	sqlite3_bind_int64(st, 4, (int64_t)lm->stats.gaps);
+	sqlite3_bind_int64(st, 5, (int64_t)lm->stats.mismatches);
+	sqlite3_bind_text(st, 6, lm->note, -1, SQLITE_TRANSIENT);
+	if (lane->thread)
+		sqlite3_bind_int(st, 7, lane->thread);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return db_error(c, "writing the alignment");
+	return 0;
+}
+
+/* Each lane's alignment row, and a warning for each thread that did not align exactly. */
+static int lane_alignments(struct ctx *c, const struct run_regions *rr)
+{
+	const struct run_seq *r = rr->run;
+
+	for (size_t l = 0; l < rr->nlanes; l++) {
+		const struct lane_map *lm = &rr->lanes[l];
+		char on[32] = "";
+
+		if (c->w->lanes[l].thread)
+			snprintf(on, sizeof(on), "thread %d: ", c->w->lanes[l].thread);
+		if (record_alignment(c, rr, l) < 0)
+			return -1;
+		if (rr->outcome == RUN_NO_MARKERS || lm->outcome == RUN_EXACT)
+			continue; /* a run without any marker gets one warning */
+		if (lm->outcome == RUN_NO_MARKERS)
+			warning("%s: run %lld (%s rep %d): no markers on thread %d", c->wname, (long long)r->id,
+				r->platform, r->rep, c->w->lanes[l].thread);
+		else if (lm->outcome == RUN_TOO_DIFFERENT)
+			warning("%s: run %lld (%s rep %d): %smarker sequence %s", c->wname, (long long)r->id,
+				r->platform, r->rep, on, lm->note);
+		else
+			warning("%s: run %lld (%s rep %d): %s%s", c->wname, (long long)r->id, r->platform,
+				r->rep, on, lm->note);
+	}
 	return 0;
 }
 
 static int write_run(struct ctx *c, const struct run_regions *rr)
 {
 	const struct run_seq *r = rr->run;
+	int rolled = 0;
 
+	if (lane_alignments(c, rr) < 0)
+		return -1;
 	switch (rr->outcome) {
 	case RUN_NO_MARKERS:
-		if (record_alignment(c, rr) < 0)
-			return -1;
 		warning("%s: run %lld (%s rep %d) has no markers", c->wname, (long long)r->id,
 			r->platform, r->rep);
 		c->res->runs_failed++;
 		return 0;
 	case RUN_TOO_DIFFERENT:
-		warning("%s: run %lld (%s rep %d): marker sequence %s", c->wname, (long long)r->id,
-			r->platform, r->rep, rr->note);
 		c->res->runs_failed++;
-		return record_alignment(c, rr);
+		return 0;
 	case RUN_PARTIAL:
-		warning("%s: run %lld (%s rep %d): %s", c->wname, (long long)r->id, r->platform,
-			r->rep, rr->note);
 		c->res->runs_partial++;
 		break;
 	case RUN_EXACT:
 		c->res->runs_exact++;
 		break;
 	}
-	if (record_alignment(c, rr) < 0 || put_metrics(c, rr) < 0 || put_event_regions(c, rr) < 0)
+	if (put_metrics(c, rr) < 0 || put_event_regions(c, rr) < 0)
 		return -1;
-	return rollup__run(c->rollup, r->id, r->platform, rr->map, rr->seq, rr->insns);
+	for (size_t l = 0; l < rr->nlanes; l++) {
+		const struct lane_map *lm = &rr->lanes[l];
+		int got;
+
+		if (lm->outcome != RUN_PARTIAL && lm->outcome != RUN_EXACT)
+			continue;
+		got = rollup__run(c->rollups[l], r->id, r->platform, lm->map, lm->seq, lm->insns);
+		if (got < 0)
+			return -1;
+		rolled |= got;
+	}
+	c->res->rollup_runs += (size_t)rolled;
+	return 0;
 }
 
 /* Forget the workload written; what the reader handed over is freed with its jobs. */
 static void workload_done(struct ctx *c)
 {
-	rollup__free(c->rollup);
-	c->rollup = NULL;
+	for (size_t l = 0; c->rollups && l < c->w->nlanes; l++)
+		rollup__free(c->rollups[l]);
+	free(c->rollups);
+	c->rollups = NULL;
 	free(c->region_ids);
 	c->region_ids = NULL;
 	free(c->order);
@@ -404,7 +471,7 @@ static void workload_done(struct ctx *c)
 	c->names = NULL;
 	free(c->wname);
 	c->wname = NULL;
-	c->ref = NULL;
+	c->w = NULL;
 }
 
 static int begin_workload(struct ctx *c, const struct workload_seqs *w)
@@ -437,16 +504,25 @@ static int begin_workload(struct ctx *c, const struct workload_seqs *w)
 		rc = 0;
 		goto out;
 	}
-	c->ref = w->ref;
-	res->ref_run_id = c->ref->id;
-	res->ref_len = c->ref->n;
-	res->regions = c->ref->n - 1;
+	c->w = w;
+	res->ref_run_id = w->lanes[0].ref_run->id;
+	res->regions = w->nregions;
+	res->threads = w->nlanes;
+	for (size_t l = 0; l < w->nlanes; l++) {
+		res->ref_len += w->lanes[l].ref->n;
+		res->refs_differ |= w->lanes[l].ref_run != w->lanes[0].ref_run;
+	}
 	if (load_names(c, elf, arch, sha) < 0 || make_regions(c) < 0)
 		goto out;
 	order_regions(c);
-	c->rollup = rollup__new(c->db, c->dbname, c->wid, c->wname, c->ref->ids, c->ref->n);
-	if (c->rollup)
-		rc = 0;
+	c->rollups = xcalloc(w->nlanes, sizeof(*c->rollups));
+	rc = 0;
+	for (size_t l = 0; l < w->nlanes && !rc; l++) {
+		c->rollups[l] = rollup__new(c->db, c->dbname, c->wid, c->wname, w->lanes[l].ref->ids,
+					    w->lanes[l].ref->n, w->lanes[l].thread);
+		if (!c->rollups[l])
+			rc = -1;
+	}
 out:
 	free(elf);
 	free(arch);
@@ -460,8 +536,8 @@ static int end_workload(struct ctx *c)
 
 	if (drop_unused_regions(c) || rollup__drop_unused(c->db, c->dbname, c->wid, &res->rollup_regions))
 		return -1;
-	if (c->rollup)
-		rollup__counts(c->rollup, &res->rollup_runs, &res->rollup_mismatches);
+	for (size_t l = 0; c->rollups && l < c->w->nlanes; l++)
+		res->rollup_mismatches += rollup__mismatches(c->rollups[l]);
 	return 0;
 }
 
@@ -512,10 +588,13 @@ static int ctx__init(struct ctx *c, sqlite3 *db, struct align_result *res)
 	c->st_alignment = prepare(c, "INSERT OR REPLACE INTO alignment"
 				     " (run_id, ref_run_id, matched, gaps, mismatches, note)"
 				     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	c->st_alignment_thread = prepare(c, "INSERT OR REPLACE INTO alignment_thread"
+					    " (run_id, ref_run_id, matched, gaps, mismatches, note, thread)"
+					    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	for (i = 0; i < METRIC_STATEMENTS; i++)
 		if (!c->st_metrics[i])
 			return -1;
-	return c->st_workload && c->st_event_region && c->st_alignment ? 0 : -1;
+	return c->st_workload && c->st_event_region && c->st_alignment && c->st_alignment_thread ? 0 : -1;
 }
 
 static void ctx__release(struct ctx *c)
@@ -528,6 +607,7 @@ static void ctx__release(struct ctx *c)
 		sqlite3_finalize(c->st_metrics[i]);
 	sqlite3_finalize(c->st_event_region);
 	sqlite3_finalize(c->st_alignment);
+	sqlite3_finalize(c->st_alignment_thread);
 }
 
 /* Where the jobs come from: the reader on its own thread, or in this one. */

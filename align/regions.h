@@ -17,32 +17,55 @@
 
 #include "align.h"
 
-struct run_seq {
-	int64_t id;
-	char *platform;
-	char *status;
-	int rep;
+/* The marker ids one thread of a run hit, in order. */
+struct thread_seq {
+	int thread; /* ordinal: 0 the first thread, the others in creation order */
 	int *ids;
 	size_t n;
 	uint64_t hash;
 };
 
-/* One workload's runs (status ok or warmup) and its reference; ref NULL: none. */
+struct run_seq {
+	int64_t id;
+	char *platform;
+	char *status;
+	int rep;
+	struct thread_seq *th; /* the threads with marker hits, by ordinal */
+	size_t nth;
+	size_t nhits;          /* over all its threads */
+};
+
+/*
+ * The regions of one thread ordinal: a region is the stretch between two
+ * consecutive hits of the same thread, so each thread has a reference
+ * sequence of its own (the most common among the runs' sequences of that
+ * thread) and its own keys (m:<from>-><to>#<n>, @t<k> appended for k > 0).
+ */
+struct lane {
+	int thread;
+	const struct run_seq *ref_run;
+	const struct thread_seq *ref; /* ref_run's sequence of this thread: >= 2 markers */
+	size_t first;                 /* its first region's index among the workload's */
+};
+
+/* One workload's runs (status ok or warmup) and its lanes; no lanes: no marker regions. */
 struct workload_seqs {
 	int64_t wid;
 	struct run_seq *runs;
 	size_t nruns;
-	const struct run_seq *ref;
+	struct lane *lanes; /* by thread ordinal */
+	size_t nlanes;
+	size_t nregions;    /* over all lanes */
 };
 
-/* A metric of one run, per reference region (has[i]: a row for region i). */
+/* A metric of one run, per region (has[i]: a row for region i). */
 struct column {
 	char *name; /* owned */
 	double *v;
 	unsigned char *has;
 };
 
-/* An event_count row that falls into reference region reg. */
+/* An event_count row that falls into region reg. */
 struct event_region {
 	int64_t rowid;
 	size_t reg;
@@ -55,15 +78,22 @@ enum run_outcome {
 	RUN_EXACT,
 };
 
-struct run_regions {
-	const struct run_seq *run; /* in the workload_seqs of the job before */
+/* One thread of a run aligned to its lane's reference. */
+struct lane_map {
 	enum run_outcome outcome;
 	struct markseq_stats stats;
 	char note[256];
-	long *map; /* per reference marker: index of the run's hit, or -1 */
-	int64_t *seq; /* the run's hits: seq and insns (NAN: none), for the roll-ups */
+	long *map;      /* per reference marker: index of the thread's hit, or -1 */
+	int64_t *seq;   /* the thread's hits: seq and insns (NAN: none), for the roll-ups */
 	double *insns;
 	size_t nhits;
+};
+
+struct run_regions {
+	const struct run_seq *run; /* in the workload_seqs of the job before */
+	enum run_outcome outcome;  /* no markers at all; no lane usable; some lane partial; all exact */
+	struct lane_map *lanes;    /* one per lane of the workload */
+	size_t nlanes;
 	struct column *cols; /* sorted by name */
 	size_t ncols;
 	struct event_region *ev;
@@ -84,8 +114,28 @@ struct job {
 
 void job__free(struct job *j);
 void workload_seqs__free(struct workload_seqs *w);
-/* A usable reference: at least one region. */
+/* At least one lane: marker regions. */
 int workload_seqs__has_regions(const struct workload_seqs *w);
+
+/* ---- one run (regions_run.c) ---- */
+
+/* The sequence of thread ordinal t in run r, or NULL when that thread hit no marker. */
+const struct thread_seq *run_seq__thread(const struct run_seq *r, int t);
+int thread_seq__equal(const struct thread_seq *a, const struct thread_seq *b);
+
+/* The reader's connection, the statements that read one run, and the error. */
+struct run_reader {
+	sqlite3 *db;
+	const char *dbname;
+	sqlite3_stmt *st_hits, *st_values, *st_events;
+	char err[512];
+};
+/* err from the connection's last error, about what; -1. */
+int run_reader__fail(struct run_reader *rr, const char *what);
+/* out->run aligned to every lane of w, and its region metrics: 0, or -1 with rr->err. */
+int run_regions__read(struct run_reader *rr, const struct workload_seqs *w, struct run_regions *out);
+
+/* ---- the reader ---- */
 
 struct reader;
 

@@ -1,19 +1,16 @@
 /*
  * regions_read.c - the reading half of align (regions.h): per workload, the
- * runs' marker sequences and the reference; per run, its alignment to the
- * reference and its region metrics, computed in memory.
+ * runs' marker sequences and each thread's reference; per run, its alignment
+ * to the references and its region metrics, computed in memory
+ * (regions_run.c), handed out as jobs.
  *
- * Region metrics follow the contract in README/DESIGN: QEMU runs get insns
- * and qemu_host_ns, other platforms time_ns and instret; every mark_value
- * metric present at both ends gets its difference; events recorded after a
- * hit are assigned to the region that hit opens, and per-region totals
- * syscalls, traps and exits are written for the categories the run recorded.
+ * Each thread ordinal that hit markers gets a lane (regions.h): the most
+ * common sequence of that thread among ok runs (else warm-up runs; ties: the
+ * longer, then the older run) is its reference.
  *
  * Nothing here prints: messages go into the jobs (warnings) or into the
  * reader's error, for the writer to print in order.
  */
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,27 +19,30 @@
 #include "regions.h"
 
 struct reader {
-	sqlite3 *db;
-	const char *dbname;
+	struct run_reader rr; /* the connection, the statements of one run, the error */
 	const int64_t *ids;
 	size_t n, next_workload;
 	struct workload_seqs *cur; /* owned until its JOB_WORKLOAD_END is handed out */
 	size_t next_run;
-	sqlite3_stmt *st_runs, *st_ids, *st_hits, *st_values, *st_events;
-	char err[512];
+	sqlite3_stmt *st_runs, *st_ids;
 };
+
+int run_reader__fail(struct run_reader *rr, const char *what)
+{
+	snprintf(rr->err, sizeof(rr->err), "%s: %s: %s", rr->dbname, what, sqlite3_errmsg(rr->db));
+	return -1;
+}
 
 static int fail(struct reader *rd, const char *what)
 {
-	snprintf(rd->err, sizeof(rd->err), "%s: %s: %s", rd->dbname, what, sqlite3_errmsg(rd->db));
-	return -1;
+	return run_reader__fail(&rd->rr, what);
 }
 
 static sqlite3_stmt *prepare(struct reader *rd, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(rd->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(rd->rr.db, sql, -1, &st, NULL) != SQLITE_OK)
 		fail(rd, "preparing a query");
 	return st;
 }
@@ -51,25 +51,25 @@ struct reader *reader__new(sqlite3 *db, const char *dbname, const int64_t *ids, 
 {
 	struct reader *rd = xcalloc(1, sizeof(*rd));
 
-	rd->db = db;
-	rd->dbname = dbname;
+	rd->rr.db = db;
+	rd->rr.dbname = dbname;
 	rd->ids = ids;
 	rd->n = n;
 	/* prepared once for all runs of all workloads */
 	rd->st_runs = prepare(rd, "SELECT id, platform, status, rep FROM run"
 				  " WHERE workload_id = ?1 AND status IN ('ok', 'warmup') ORDER BY id");
-	rd->st_ids = prepare(rd, "SELECT mark_id FROM mark WHERE run_id = ?1 ORDER BY seq");
-	rd->st_hits = prepare(rd, "SELECT seq, insns, time_ns FROM mark WHERE run_id = ?1 ORDER BY seq");
-	rd->st_values = prepare(rd, "SELECT metric, seq, value FROM mark_value WHERE run_id = ?1"
+	rd->st_ids = prepare(rd, "SELECT thread, mark_id FROM mark WHERE run_id = ?1 ORDER BY seq");
+	rd->rr.st_hits = prepare(rd, "SELECT seq, insns, time_ns, thread FROM mark WHERE run_id = ?1 ORDER BY seq");
+	rd->rr.st_values = prepare(rd, "SELECT metric, seq, value FROM mark_value WHERE run_id = ?1"
 				    " ORDER BY metric, seq");
-	rd->st_events = prepare(rd, "SELECT rowid, seq, kind, count FROM event_count"
+	rd->rr.st_events = prepare(rd, "SELECT rowid, seq, kind, count FROM event_count"
 				    " WHERE run_id = ?1 AND seq IS NOT NULL");
 	return rd;
 }
 
 const char *reader__error(const struct reader *rd)
 {
-	return rd->err;
+	return rd->rr.err;
 }
 
 void workload_seqs__free(struct workload_seqs *w)
@@ -79,17 +79,20 @@ void workload_seqs__free(struct workload_seqs *w)
 	if (!w)
 		return;
 	for (i = 0; i < w->nruns; i++) {
-		free(w->runs[i].ids);
+		for (size_t t = 0; t < w->runs[i].nth; t++)
+			free(w->runs[i].th[t].ids);
+		free(w->runs[i].th);
 		free(w->runs[i].platform);
 		free(w->runs[i].status);
 	}
 	free(w->runs);
+	free(w->lanes);
 	free(w);
 }
 
 int workload_seqs__has_regions(const struct workload_seqs *w)
 {
-	return w->ref && w->ref->n >= 2;
+	return w->nlanes > 0;
 }
 
 void job__free(struct job *j)
@@ -100,9 +103,12 @@ void job__free(struct job *j)
 		return;
 	if (j->type == JOB_WORKLOAD_END)
 		workload_seqs__free(j->seqs);
-	free(j->run.map);
-	free(j->run.seq);
-	free(j->run.insns);
+	for (i = 0; i < j->run.nlanes; i++) {
+		free(j->run.lanes[i].map);
+		free(j->run.lanes[i].seq);
+		free(j->run.lanes[i].insns);
+	}
+	free(j->run.lanes);
 	for (i = 0; i < j->run.ncols; i++) {
 		free(j->run.cols[i].name);
 		free(j->run.cols[i].v);
@@ -120,9 +126,9 @@ void reader__free(struct reader *rd)
 	workload_seqs__free(rd->cur);
 	sqlite3_finalize(rd->st_runs);
 	sqlite3_finalize(rd->st_ids);
-	sqlite3_finalize(rd->st_hits);
-	sqlite3_finalize(rd->st_values);
-	sqlite3_finalize(rd->st_events);
+	sqlite3_finalize(rd->rr.st_hits);
+	sqlite3_finalize(rd->rr.st_values);
+	sqlite3_finalize(rd->rr.st_events);
 	free(rd);
 }
 
@@ -140,30 +146,56 @@ static uint64_t seq_hash(const int *v, size_t n)
 	return h ^ n;
 }
 
-static int seq_equal(const struct run_seq *a, const struct run_seq *b)
+int thread_seq__equal(const struct thread_seq *a, const struct thread_seq *b)
 {
 	return a->hash == b->hash && a->n == b->n &&
 	       (a->n == 0 || !memcmp(a->ids, b->ids, a->n * sizeof(int)));
 }
 
+const struct thread_seq *run_seq__thread(const struct run_seq *r, int t)
+{
+	for (size_t i = 0; i < r->nth; i++)
+		if (r->th[i].thread == t)
+			return &r->th[i];
+	return NULL;
+}
+
+static struct thread_seq *thread_add(struct run_seq *r, int t)
+{
+	struct thread_seq *ts = (struct thread_seq *)run_seq__thread(r, t);
+	size_t i;
+
+	if (ts)
+		return ts;
+	r->th = xrealloc(r->th, (r->nth + 1) * sizeof(*r->th));
+	for (i = r->nth; i > 0 && r->th[i - 1].thread > t; i--)
+		r->th[i] = r->th[i - 1];
+	memset(&r->th[i], 0, sizeof(r->th[i]));
+	r->th[i].thread = t;
+	r->nth++;
+	return &r->th[i];
+}
+
 static int load_ids(struct reader *rd, struct run_seq *r)
 {
 	sqlite3_stmt *sm = rd->st_ids;
-	size_t cap = 0;
 	int step;
 
 	sqlite3_bind_int64(sm, 1, r->id);
 	while ((step = sqlite3_step(sm)) == SQLITE_ROW) {
-		if (r->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			r->ids = xrealloc(r->ids, cap * sizeof(int));
-		}
-		r->ids[r->n++] = sqlite3_column_int(sm, 0);
+		struct thread_seq *ts = thread_add(r, sqlite3_column_int(sm, 0));
+
+		/* room for 64, then doubled whenever n reaches a power of two */
+		if (ts->n == 0 || (ts->n >= 64 && !(ts->n & (ts->n - 1))))
+			ts->ids = xrealloc(ts->ids, (ts->n ? 2 * ts->n : 64) * sizeof(int));
+		ts->ids[ts->n++] = sqlite3_column_int(sm, 1);
+		r->nhits++;
 	}
 	sqlite3_reset(sm);
 	if (step != SQLITE_DONE)
 		return fail(rd, "reading markers");
-	r->hash = seq_hash(r->ids, r->n);
+	for (size_t i = 0; i < r->nth; i++)
+		r->th[i].hash = seq_hash(r->th[i].ids, r->th[i].n);
 	return 0;
 }
 
@@ -200,26 +232,73 @@ out:
 	return rc;
 }
 
-/* The most common non-empty sequence among runs of this status; ties: longer, then older. */
-static const struct run_seq *most_common(const struct workload_seqs *w, const char *status)
+/*
+ * The most common non-empty sequence of thread t among runs of this status;
+ * ties: longer, then older. *run gets the run it is taken from.
+ */
+static const struct thread_seq *most_common(const struct workload_seqs *w, const char *status, int t,
+					    const struct run_seq **run)
 {
-	const struct run_seq *best = NULL;
+	const struct thread_seq *best = NULL;
 	size_t best_count = 0, i, j;
 
 	for (i = 0; i < w->nruns; i++) {
-		const struct run_seq *r = &w->runs[i];
+		const struct thread_seq *r = run_seq__thread(&w->runs[i], t);
 		size_t count = 0;
-		if (!r->n || strcmp(r->status, status))
+
+		if (!r || !r->n || strcmp(w->runs[i].status, status))
 			continue;
-		for (j = 0; j < w->nruns; j++)
-			if (!strcmp(w->runs[j].status, status) && seq_equal(r, &w->runs[j]))
+		for (j = 0; j < w->nruns; j++) {
+			const struct thread_seq *o = run_seq__thread(&w->runs[j], t);
+
+			if (o && !strcmp(w->runs[j].status, status) && thread_seq__equal(r, o))
 				count++;
+		}
 		if (count > best_count || (count == best_count && r->n > best->n)) {
 			best = r;
 			best_count = count;
+			*run = &w->runs[i];
 		}
 	}
 	return best;
+}
+
+/* A lane for every thread ordinal whose reference defines a region, by ordinal. */
+static void make_lanes(struct workload_seqs *w)
+{
+	int *threads = NULL;
+	size_t nt = 0, i, j;
+
+	for (i = 0; i < w->nruns; i++)
+		for (j = 0; j < w->runs[i].nth; j++) {
+			int t = w->runs[i].th[j].thread;
+			size_t k = 0;
+
+			while (k < nt && threads[k] != t)
+				k++;
+			if (k < nt)
+				continue;
+			threads = xrealloc(threads, (nt + 1) * sizeof(*threads));
+			for (k = nt; k > 0 && threads[k - 1] > t; k--)
+				threads[k] = threads[k - 1];
+			threads[k] = t;
+			nt++;
+		}
+	w->lanes = xcalloc(nt ? nt : 1, sizeof(*w->lanes));
+	for (i = 0; i < nt; i++) {
+		struct lane *l = &w->lanes[w->nlanes];
+
+		l->thread = threads[i];
+		l->ref = most_common(w, "ok", l->thread, &l->ref_run);
+		if (!l->ref)
+			l->ref = most_common(w, "warmup", l->thread, &l->ref_run);
+		if (!l->ref || l->ref->n < 2)
+			continue;
+		l->first = w->nregions;
+		w->nregions += l->ref->n - 1;
+		w->nlanes++;
+	}
+	free(threads);
 }
 
 static struct workload_seqs *load_workload(struct reader *rd, int64_t wid)
@@ -231,306 +310,8 @@ static struct workload_seqs *load_workload(struct reader *rd, int64_t wid)
 		workload_seqs__free(w);
 		return NULL;
 	}
-	w->ref = most_common(w, "ok");
-	if (!w->ref)
-		w->ref = most_common(w, "warmup");
+	make_lanes(w);
 	return w;
-}
-
-/* ---- one run ----------------------------------------------------------------- */
-
-/* One run's marker hits: seq numbers and the two built-in counters (NAN: NULL). */
-struct hits {
-	int64_t *seq;
-	double *insns, *time;
-	size_t n;
-};
-
-static int load_hits(struct reader *rd, int64_t run_id, struct hits *h, size_t n)
-{
-	sqlite3_stmt *st = rd->st_hits;
-	size_t i = 0;
-	int step = SQLITE_DONE;
-
-	h->seq = xcalloc(n ? n : 1, sizeof(int64_t));
-	h->insns = xcalloc(n ? n : 1, sizeof(double));
-	h->time = xcalloc(n ? n : 1, sizeof(double));
-	h->n = n;
-	sqlite3_bind_int64(st, 1, run_id);
-	while (i < n && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		h->seq[i] = sqlite3_column_int64(st, 0);
-		h->insns[i] = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1);
-		h->time[i] = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2);
-		i++;
-	}
-	sqlite3_reset(st);
-	if (i != n)
-		return fail(rd, "reading markers");
-	return 0;
-}
-
-/* Index of the last hit whose seq is <= s, or -1. */
-static long hit_at(const struct hits *h, int64_t s)
-{
-	size_t lo = 0, hi = h->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (h->seq[mid] <= s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (long)lo - 1;
-}
-
-static struct column *add_column(struct run_regions *out, const char *name, size_t nreg)
-{
-	struct column *c;
-
-	out->cols = xrealloc(out->cols, (out->ncols + 1) * sizeof(*out->cols));
-	c = &out->cols[out->ncols++];
-	c->name = xstrdup(name);
-	c->v = xmalloc((nreg ? nreg : 1) * sizeof(double));
-	c->has = xcalloc(nreg ? nreg : 1, 1);
-	return c;
-}
-
-/* Region i gets v[end] - v[start] where both ends are matched and have a value. */
-static void diff_column(struct run_regions *out, size_t nreg, const double *v, const char *name)
-{
-	struct column *c = add_column(out, name, nreg);
-	const long *map = out->map;
-	size_t i;
-
-	for (i = 0; i < nreg; i++) {
-		long j = map[i], k = map[i + 1];
-		if (j < 0 || k < 0 || isnan(v[j]) || isnan(v[k]))
-			continue;
-		c->v[i] = v[k] - v[j];
-		c->has[i] = 1;
-	}
-}
-
-/* Metric names already taken by the mark table or the events: those win. */
-struct taken {
-	const char *insns, *time; /* NULL when the run has no such column values */
-};
-
-static int taken_metric(const struct taken *t, const char *m)
-{
-	return (t->insns && !strcmp(m, t->insns)) || (t->time && !strcmp(m, t->time)) ||
-	       !strcmp(m, METRIC_SYSCALLS) || !strcmp(m, METRIC_TRAPS) || !strcmp(m, METRIC_EXITS);
-}
-
-static int mark_values(struct reader *rd, struct run_regions *out, size_t nreg,
-		       const struct hits *h, const struct taken *taken)
-{
-	sqlite3_stmt *st = rd->st_values;
-	double *v = xmalloc((h->n ? h->n : 1) * sizeof(double));
-	char *cur = NULL;
-	size_t i;
-	int rc = -1, step;
-
-	sqlite3_bind_int64(st, 1, out->run->id);
-	for (i = 0; i < h->n; i++)
-		v[i] = NAN;
-	do {
-		const char *metric = NULL;
-		step = sqlite3_step(st);
-		if (step == SQLITE_ROW)
-			metric = (const char *)sqlite3_column_text(st, 0);
-		else if (step != SQLITE_DONE) {
-			fail(rd, "reading marker values");
-			goto out;
-		}
-		if (cur && (!metric || strcmp(metric, cur))) {
-			diff_column(out, nreg, v, cur);
-			for (i = 0; i < h->n; i++)
-				v[i] = NAN;
-			free(cur);
-			cur = NULL;
-		}
-		if (metric && taken_metric(taken, metric))
-			continue; /* the mark table's own counters and the event totals take precedence */
-		if (metric) {
-			long j = hit_at(h, sqlite3_column_int64(st, 1));
-			if (!cur)
-				cur = xstrdup(metric);
-			if (j >= 0 && h->seq[j] == sqlite3_column_int64(st, 1))
-				v[j] = sqlite3_column_double(st, 2);
-		}
-	} while (step == SQLITE_ROW);
-	rc = 0;
-out:
-	sqlite3_reset(st);
-	free(cur);
-	free(v);
-	return rc;
-}
-
-enum { EV_SYSCALLS, EV_TRAPS, EV_EXITS, EV_CATEGORIES };
-
-static int event_category(const char *kind)
-{
-	if (!strcmp(kind, "syscall"))
-		return EV_SYSCALLS;
-	if (!strcmp(kind, "trap_entry") || !strcmp(kind, "interrupt") || !strcmp(kind, "exception"))
-		return EV_TRAPS;
-	if (!strcmp(kind, "ecall") || !strcmp(kind, "wfi") || !strcmp(kind, "hlt") ||
-	    !strcmp(kind, "vm_exit"))
-		return EV_EXITS;
-	return -1;
-}
-
-static int events(struct reader *rd, struct run_regions *out, size_t nreg, const struct hits *h)
-{
-	static const char *const names[EV_CATEGORIES] = { METRIC_SYSCALLS, METRIC_TRAPS, METRIC_EXITS };
-	const long *map = out->map;
-	long *hit_region = xmalloc((h->n ? h->n : 1) * sizeof(long));
-	double *tot = xcalloc(nreg * EV_CATEGORIES + 1, sizeof(double));
-	int recorded[EV_CATEGORIES] = { 0 }, rc = -1, step, k;
-	sqlite3_stmt *st = rd->st_events;
-	size_t evcap = 0, i;
-
-	/* the hits inside each matched reference region belong to it */
-	for (i = 0; i < h->n; i++)
-		hit_region[i] = -1;
-	for (i = 0; i < nreg; i++) {
-		long j;
-		if (map[i] < 0 || map[i + 1] < 0)
-			continue;
-		for (j = map[i]; j < map[i + 1]; j++)
-			hit_region[j] = (long)i;
-	}
-	sqlite3_bind_int64(st, 1, out->run->id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		long hit = hit_at(h, sqlite3_column_int64(st, 1)), g;
-		int cat = event_category((const char *)sqlite3_column_text(st, 2));
-
-		if (cat >= 0)
-			recorded[cat] = 1;
-		if (hit < 0 || (g = hit_region[hit]) < 0)
-			continue;
-		if (out->nev == evcap) {
-			evcap = evcap ? evcap * 2 : 64;
-			out->ev = xrealloc(out->ev, evcap * sizeof(*out->ev));
-		}
-		out->ev[out->nev].rowid = sqlite3_column_int64(st, 0);
-		out->ev[out->nev].reg = (size_t)g;
-		out->nev++;
-		if (cat >= 0)
-			tot[(size_t)g * EV_CATEGORIES + (size_t)cat] += sqlite3_column_double(st, 3);
-	}
-	if (step != SQLITE_DONE) {
-		fail(rd, "reading events");
-		goto out;
-	}
-	for (k = 0; k < EV_CATEGORIES; k++) {
-		struct column *c;
-
-		if (!recorded[k])
-			continue;
-		c = add_column(out, names[k], nreg);
-		for (i = 0; i < nreg; i++) {
-			if (map[i] < 0 || map[i + 1] < 0)
-				continue;
-			c->v[i] = tot[i * EV_CATEGORIES + (size_t)k];
-			c->has[i] = 1;
-		}
-	}
-	rc = 0;
-out:
-	sqlite3_reset(st);
-	free(hit_region);
-	free(tot);
-	return rc;
-}
-
-static int column_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct column *)a)->name, ((const struct column *)b)->name);
-}
-
-/* The marker map of a run with markers; 0, or 1 when it is too different. */
-static int map_run(const struct run_seq *ref, struct run_regions *out)
-{
-	const struct run_seq *r = out->run;
-	struct markseq_stats *s = &out->stats;
-	size_t i, len, max_edits;
-
-	out->map = xmalloc((ref->n ? ref->n : 1) * sizeof(long));
-	if (seq_equal(r, ref)) {
-		for (i = 0; i < ref->n; i++)
-			out->map[i] = (long)i;
-		s->matched = ref->n;
-		snprintf(out->note, sizeof(out->note), "identical to the reference");
-		out->outcome = RUN_EXACT;
-		return 0;
-	}
-	/* bound the work at a few 10^9 steps: (n + m) * edits */
-	len = ref->n + r->n;
-	max_edits = 2000000000 / (len + 1);
-	if (max_edits < 200)
-		max_edits = 200;
-	if (markseq__align(ref->ids, ref->n, r->ids, r->n, max_edits, out->map, s) < 0) {
-		snprintf(out->note, sizeof(out->note),
-			 "too different from the reference (more than %zu markers differ): no marker regions",
-			 max_edits);
-		out->outcome = RUN_TOO_DIFFERENT;
-		return 1;
-	}
-	snprintf(out->note, sizeof(out->note),
-		 "%zu of %zu reference markers matched; %zu missing, %zu extra, %zu of them mismatched",
-		 s->matched, ref->n, ref->n - s->matched, r->n - s->matched, s->mismatches);
-	out->outcome = RUN_PARTIAL;
-	return 0;
-}
-
-static int read_run(struct reader *rd, const struct workload_seqs *w, struct run_regions *out)
-{
-	const struct run_seq *r = out->run;
-	int qemu = !strncmp(r->platform, "qemu-", 5), rc = -1;
-	size_t nreg = w->ref->n - 1, i;
-	struct hits h = { 0 };
-	struct taken taken = { 0 };
-
-	if (!r->n) {
-		out->stats.gaps = w->ref->n;
-		snprintf(out->note, sizeof(out->note), "no markers");
-		out->outcome = RUN_NO_MARKERS;
-		return 0;
-	}
-	if (map_run(w->ref, out))
-		return 0;
-	if (load_hits(rd, r->id, &h, r->n) < 0)
-		goto out;
-	for (i = 0; i < h.n; i++) {
-		if (!isnan(h.insns[i]))
-			taken.insns = qemu ? METRIC_INSNS : METRIC_INSTRET;
-		if (!isnan(h.time[i]))
-			taken.time = qemu ? METRIC_QEMU_HOST_NS : METRIC_TIME_NS;
-	}
-	/* a run without values of a column writes none of its rows */
-	if (taken.insns)
-		diff_column(out, nreg, h.insns, taken.insns);
-	if (taken.time)
-		diff_column(out, nreg, h.time, taken.time);
-	if (mark_values(rd, out, nreg, &h, &taken) < 0 || events(rd, out, nreg, &h) < 0)
-		goto out;
-	/* the writer inserts in primary key order: metrics by name within a region */
-	qsort(out->cols, out->ncols, sizeof(*out->cols), column_cmp);
-	out->seq = h.seq;
-	out->insns = h.insns;
-	out->nhits = h.n;
-	h.seq = NULL;
-	h.insns = NULL;
-	rc = 0;
-out:
-	free(h.seq);
-	free(h.insns);
-	free(h.time);
-	return rc;
 }
 
 /* ---- the jobs ------------------------------------------------------------------ */
@@ -540,7 +321,7 @@ int reader__next(struct reader *rd, struct job **out)
 	struct workload_seqs *w = rd->cur;
 	struct job *j;
 
-	if (!rd->st_runs || !rd->st_ids || !rd->st_hits || !rd->st_values || !rd->st_events)
+	if (!rd->st_runs || !rd->st_ids || !rd->rr.st_hits || !rd->rr.st_values || !rd->rr.st_events)
 		return -1; /* preparing failed: rd->err says why */
 	if (!w && rd->next_workload == rd->n)
 		return 0;
@@ -557,7 +338,7 @@ int reader__next(struct reader *rd, struct job **out)
 	} else if (workload_seqs__has_regions(w) && rd->next_run < w->nruns) {
 		j->type = JOB_RUN;
 		j->run.run = &w->runs[rd->next_run++];
-		if (read_run(rd, w, &j->run) < 0) {
+		if (run_regions__read(&rd->rr, w, &j->run) < 0) {
 			job__free(j);
 			return -1;
 		}

@@ -17,6 +17,7 @@ struct rollup {
 	sqlite3 *db;
 	const char *dbname, *wname;
 	int64_t wid;
+	int thread;         /* ordinal; > 0: keys end in @t<thread> */
 	size_t nreg;        /* reference regions */
 	size_t *pair_of;    /* per reference region: its pair */
 	int (*pair)[2];     /* per pair: from and to marker ids */
@@ -24,7 +25,7 @@ struct rollup {
 	int *ok;            /* per pair, for the current run */
 	double *marked, *summed; /* per pair: marker regions' insns and the symbols' */
 	sqlite3_stmt *st_complete, *st_seq, *st_sum, *st_find, *st_add, *st_metric;
-	size_t runs, mismatches;
+	size_t mismatches;
 };
 
 static int db_fail(const struct rollup *ru, const char *what)
@@ -72,10 +73,11 @@ static void make_pairs(struct rollup *ru, const int *ids)
 }
 
 struct rollup *rollup__new(sqlite3 *db, const char *dbname, int64_t workload_id, const char *wname,
-			   const int *ref_ids, size_t ref_n)
+			   const int *ref_ids, size_t ref_n, int thread)
 {
 	struct rollup *ru = xcalloc(1, sizeof(*ru));
 
+	ru->thread = thread;
 	ru->db = db;
 	ru->dbname = dbname;
 	ru->wname = wname;
@@ -114,7 +116,9 @@ struct rollup *rollup__new(sqlite3 *db, const char *dbname, int64_t workload_id,
 /* The id of region ms:<from>-><to>/<symbol>, created when new; -1 on error. */
 static int64_t region_id(struct rollup *ru, size_t pair, const char *symbol)
 {
-	char *key = xasprintf(REGION_KEY_MARK_SYMBOL "%d->%d/%s", ru->pair[pair][0], ru->pair[pair][1], symbol);
+	char *key = ru->thread ? xasprintf(REGION_KEY_MARK_SYMBOL "%d->%d/%s" REGION_KEY_THREAD "%d", ru->pair[pair][0],
+					   ru->pair[pair][1], symbol, ru->thread)
+			       : xasprintf(REGION_KEY_MARK_SYMBOL "%d->%d/%s", ru->pair[pair][0], ru->pair[pair][1], symbol);
 	int64_t id = -1;
 	int step;
 
@@ -260,24 +264,25 @@ int rollup__run(struct rollup *ru, int64_t run_id, const char *platform, const l
 	free(rw);
 	if (rc)
 		return -1;
-	if (rows)
-		ru->runs++;
 	/* inclusive and exact on QEMU: the symbols of a pair are its marker regions */
 	for (size_t p = 0; qemu && p < ru->npairs; p++) {
 		if (!ru->ok[p] || isnan(ru->marked[p]) || ru->summed[p] == ru->marked[p])
 			continue;
+		char on[32] = "";
+
 		ru->mismatches++;
-		warning("%s: run %lld: the symbols of marker pair %d->%d add up to %.0f instructions, "
+		if (ru->thread)
+			snprintf(on, sizeof(on), " on thread %d", ru->thread);
+		warning("%s: run %lld: the symbols of marker pair %d->%d%s add up to %.0f instructions, "
 			"its marker regions to %.0f", ru->wname, (long long)run_id, ru->pair[p][0],
-			ru->pair[p][1], ru->summed[p], ru->marked[p]);
+			ru->pair[p][1], on, ru->summed[p], ru->marked[p]);
 	}
-	return 0;
+	return rows > 0;
 }
 
-void rollup__counts(const struct rollup *ru, size_t *runs, size_t *mismatches)
+size_t rollup__mismatches(const struct rollup *ru)
 {
-	*runs = ru->runs;
-	*mismatches = ru->mismatches;
+	return ru->mismatches;
 }
 
 void rollup__free(struct rollup *ru)

@@ -4,7 +4,8 @@
  * The collectors store the cost of each symbol per marker interval (table
  * mark_symbol: QEMU insns, hardware samples and time_ns). Per run, rollup
  * sums them over every occurrence of a reference marker pair into regions
- * keyed ms:<from>-><to>/<symbol> (the pair's ids, the symbol as in s:<symbol>),
+ * keyed ms:<from>-><to>/<symbol> (the pair's ids, the symbol as in s:<symbol>;
+ * @t<k> appended for thread ordinal k > 0, whose marker regions those are),
  * with the metric names of mark_symbol. Inclusive: everything executed
  * between the two markers, callees included, is in the pair's symbols. A
  * pair is rolled up in a run only when every reference occurrence of it is
@@ -22,17 +23,21 @@
 
 struct rollup;
 
-/* For one workload and its reference marker sequence; NULL with an error printed. */
-struct rollup *rollup__new(sqlite3 *db, const char *dbname, int64_t workload_id, const char *wname,
-			   const int *ref_ids, size_t ref_n);
 /*
- * One run aligned to the reference: map[i] = index of the run's hit matched
- * to reference marker i, or -1; seq[] and insns[] (NAN: none) of its hits.
+ * For one workload and the reference marker sequence of thread ordinal
+ * thread (keys of threads > 0 end in @t<thread>); NULL with an error printed.
+ */
+struct rollup *rollup__new(sqlite3 *db, const char *dbname, int64_t workload_id, const char *wname,
+			   const int *ref_ids, size_t ref_n, int thread);
+/*
+ * One run's thread aligned to the reference: map[i] = index of the thread's
+ * hit matched to reference marker i, or -1; seq[] and insns[] (NAN: none) of
+ * its hits. 1 when it wrote roll-ups, 0 when not, -1 on an error.
  */
 int rollup__run(struct rollup *ru, int64_t run_id, const char *platform, const long *map,
 		const int64_t *seq, const double *insns);
-/* Runs rolled up, and QEMU (run, pair)s whose symbols did not add up. */
-void rollup__counts(const struct rollup *ru, size_t *runs, size_t *mismatches);
+/* QEMU (run, pair)s whose symbols did not add up. */
+size_t rollup__mismatches(const struct rollup *ru);
 void rollup__free(struct rollup *ru);
 
 /* Before align: remove this workload's ms: metrics. After: the ms: regions left without any. */

@@ -233,11 +233,21 @@ static int align_done(void *arg, size_t i, const struct align_result *r)
 		return -1;
 	if (!r->ref_run_id)
 		printf("%s: no marker sequence in %zu runs; symbol regions only\n", p->names[i], r->runs);
-	else
+	else if (r->threads <= 1)
 		printf("%s: %zu marker regions from reference run %lld (%zu markers); %zu runs:"
 		       " %zu identical, %zu aligned with gaps, %zu without marker regions\n",
 		       p->names[i], r->regions, (long long)r->ref_run_id, r->ref_len, r->runs,
 		       r->runs_exact, r->runs_partial, r->runs_failed);
+	else if (!r->refs_differ)
+		printf("%s: %zu marker regions on %zu threads from reference run %lld (%zu markers); %zu runs:"
+		       " %zu identical, %zu aligned with gaps, %zu without marker regions\n",
+		       p->names[i], r->regions, r->threads, (long long)r->ref_run_id, r->ref_len, r->runs,
+		       r->runs_exact, r->runs_partial, r->runs_failed);
+	else
+		printf("%s: %zu marker regions on %zu threads, each from its own reference run (%zu markers);"
+		       " %zu runs: %zu identical, %zu aligned with gaps, %zu without marker regions\n",
+		       p->names[i], r->regions, r->threads, r->ref_len, r->runs, r->runs_exact, r->runs_partial,
+		       r->runs_failed);
 	if (r->rollup_regions)
 		printf("%s: %zu symbol roll-ups of marker pairs (ms:) from %zu runs%s\n", p->names[i],
 		       r->rollup_regions, r->rollup_runs,

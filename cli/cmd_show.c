@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 static const char usage_text[] =
-	"usage: emudiff show runs|regions|findings|suite|costs|metrics|servers|latency|latency-compare\n"
+	"usage: emudiff show runs|regions|findings|suite|costs|metrics|servers|latency|latency-compare|threads\n"
 	"                    [--db F] [--workload W] [--json]\n"
 	"\n"
 	"   runs       one line per run: workload, platform, repetition, status, exit code, wall time\n"
@@ -37,6 +37,10 @@ static const char usage_text[] =
 	"              emulation's and hardware's mean [CI], emulation / hardware [CI], verdict\n"
 	"   latency    latency percentiles (us) per region, metric and platform\n"
 	"   latency-compare  hardware / emulation of p50, p99, max [CI], verdict, KS test\n"
+	"   threads    the threads of each run that has several (marker hits, totals), each\n"
+	"              thread's share of the run and the imbalance across threads (max / mean\n"
+	"              of the per-thread cost) per region and whole run, hardware against\n"
+	"              emulation [CI] with a verdict (--json: one object of three arrays)\n"
 	"\n"
 	"   --db F         the store (default $EMUDIFF_DB or emudiff.db)\n"
 	"   --workload W   only this workload\n"
@@ -44,6 +48,12 @@ static const char usage_text[] =
 
 #include "show_latency.h"
 #include "show_servers.h"
+#include "show_threads.h"
+
+/* A further table of a view: a title line above it, a line instead when it has no rows. */
+struct section {
+	const char *title, *select, *none;
+};
 
 struct view {
 	const char *name;
@@ -53,6 +63,22 @@ struct view {
 	const char *json;
 	/* printed under the table when it has rows, or NULL */
 	const char *note;
+};
+
+static const struct section threads_more[] = {
+	{ "each thread's share of the run, hardware against emulation (thread_share):", SHOW_THREAD_SHARES_SQL,
+	  "no thread shares (emudiff stats compares the threads' totals, thread_metric)" },
+	{ "imbalance across threads, max / mean of the per-thread cost (thread_imbalance):",
+	  SHOW_THREAD_IMBALANCE_SQL, "no regions run by several threads" },
+	{ NULL, NULL, NULL },
+};
+
+/* Views of several tables: a title above the first, and the tables that follow (NULL select ends). */
+static const struct multi {
+	const char *view, *title;
+	const struct section *more;
+} multis[] = {
+	{ "threads", "threads of the runs with several:", threads_more },
 };
 
 /* WL_FILTER (?1: --workload) and the regions view are in store_sql.h. */
@@ -184,6 +210,7 @@ static const struct view views[] = {
 	  "emu_per_hw: emulation / hardware; underestimates: emulation's value lies below hardware's" },
 	{ "latency", SHOW_LATENCY_SQL, SHOW_LATENCY_JSON_SQL, NULL },
 	{ "latency-compare", SHOW_LATENCY_COMPARE_SQL, SHOW_LATENCY_COMPARE_JSON_SQL, NULL },
+	{ "threads", SHOW_THREADS_SQL, SHOW_THREADS_JSON_SQL, NULL },
 };
 
 static void bind_filter(sqlite3_stmt *st, const char *workload)
@@ -218,8 +245,8 @@ static void print_cell(const char *text, int width, int last)
 		printf("%-*s  ", width, text);
 }
 
-/* Print rows as an aligned table: widths from the widest cell of each column. */
-static int show_table(struct store *s, const struct view *v, const char *workload)
+/* Print rows as an aligned table: widths from the widest cell of each column; none when empty. */
+static int show_rows(struct store *s, const char *select, const char *none, const char *note, const char *workload)
 {
 	sqlite3_stmt *st;
 	char **cells = NULL;
@@ -227,7 +254,7 @@ static int show_table(struct store *s, const struct view *v, const char *workloa
 	int ncol, rc, ret = 0;
 	size_t *width;
 
-	if (sqlite3_prepare_v2(s->db, v->select, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, select, -1, &st, NULL) != SQLITE_OK)
 		return error("%s: %s", s->path, sqlite3_errmsg(s->db));
 	bind_filter(st, workload);
 	ncol = sqlite3_column_count(st);
@@ -252,21 +279,41 @@ static int show_table(struct store *s, const struct view *v, const char *workloa
 	if (rc != SQLITE_DONE)
 		ret = error("%s: %s", s->path, sqlite3_errmsg(s->db));
 	if (!ret && nrows == 0) {
-		printf("no %s\n", v->name);
+		printf("%s\n", none);
 	} else if (!ret) {
 		for (int c = 0; c < ncol; c++)
 			print_cell(sqlite3_column_name(st, c), (int)width[c], c + 1 == ncol);
 		for (size_t r = 0; r < nrows; r++)
 			for (int c = 0; c < ncol; c++)
 				print_cell(cells[r * ncol + c], (int)width[c], c + 1 == ncol);
-		if (v->note)
-			printf("%s\n", v->note);
+		if (note)
+			printf("%s\n", note);
 	}
 	for (size_t i = 0; i < nrows * ncol; i++)
 		free(cells[i]);
 	free(cells);
 	free(width);
 	sqlite3_finalize(st);
+	return ret;
+}
+
+static int show_table(struct store *s, const struct view *v, const char *workload)
+{
+	const struct multi *mv = NULL;
+	char none[64];
+	int ret;
+
+	for (size_t i = 0; i < sizeof(multis) / sizeof(multis[0]); i++)
+		if (!strcmp(multis[i].view, v->name))
+			mv = &multis[i];
+	snprintf(none, sizeof(none), "no %s", v->name);
+	if (mv)
+		printf("%s\n", mv->title);
+	ret = show_rows(s, v->select, none, v->note, workload);
+	for (const struct section *m = mv ? mv->more : NULL; !ret && m && m->select; m++) {
+		printf("\n%s\n", m->title);
+		ret = show_rows(s, m->select, m->none, NULL, workload);
+	}
 	return ret;
 }
 
@@ -300,7 +347,9 @@ int cmd_show(int argc, char **argv)
 		if (!strcmp(argv[optind], views[i].name))
 			v = &views[i];
 	if (!v) {
-		error("show: unknown view '%s' (runs, regions, findings, suite, costs, metrics, servers, latency or latency-compare)", argv[optind]);
+		error("show: unknown view '%s' (runs, regions, findings, suite, costs, metrics, servers, latency,"
+		      " latency-compare"
+		      " or threads)", argv[optind]);
 		return EXIT_BADINPUT;
 	}
 	if (stat(db, &stbuf) && strcmp(db, ":memory:")) {

@@ -39,3 +39,24 @@ int run_status__parse(const char *s)
 {
 	return lookup(run_status_names, RUN_STATUS_COUNT, s);
 }
+
+int region_key__thread(const char *key, size_t *base_len)
+{
+	size_t n = key ? strlen(key) : 0, i = n;
+	int k = 0;
+
+	if (base_len)
+		*base_len = n;
+	if (!region_key__is(key, REGION_KEY_MARK) && !region_key__is(key, REGION_KEY_MARK_SYMBOL))
+		return 0;
+	while (i > 0 && key[i - 1] >= '0' && key[i - 1] <= '9')
+		i--;
+	/* k > 0 without a leading zero, at most 9 digits: a suffix align writes */
+	if (i == n || n - i > 9 || key[i] == '0' || i < 2 || key[i - 2] != '@' || key[i - 1] != 't')
+		return 0;
+	for (size_t j = i; j < n; j++)
+		k = 10 * k + (key[j] - '0');
+	if (base_len)
+		*base_len = i - 2;
+	return k;
+}

@@ -38,6 +38,12 @@ static inline int region_key__is(const char *key, const char *prefix)
 {
 	return key && !strncmp(key, prefix, strlen(prefix));
 }
+/* Marker regions and roll-ups of a thread other than the first (thread ordinal
+ * k > 0, docs/store.md "Threads") end in @t<k>: m:3->4#2@t1, ms:3->4/f@t1. */
+#define REGION_KEY_THREAD "@t"
+/* The thread ordinal of an m: or ms: key (0 without the suffix); *base_len
+ * (when not NULL) gets the length of the key without it. */
+int region_key__thread(const char *key, size_t *base_len);
 
 /* Metric names: lower case and unit-suffixed. */
 #define METRIC_INSNS "insns"

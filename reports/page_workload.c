@@ -167,8 +167,9 @@ static void regions_table(FILE *f, const struct workload *w)
 }
 
 /*
- * The symbols of each marker pair (align's ms:<from>-><to>/<symbol> roll-ups):
- * per side the symbol's share of the pair, summed over ok runs (a run without
+ * The symbols of each marker pair (align's ms:<from>-><to>/<symbol> roll-ups,
+ * the threads' ms:...@t<k> with them): per side the symbol's share of the
+ * pair, summed over ok runs and threads (a run without
  * the symbol counts as 0); the 12 largest per pair. Only here: the regions
  * table, figures and shares keep to marker and symbol regions.
  * region_metric is reached by (run, region), its primary key's prefix (no
@@ -183,7 +184,7 @@ const char page_workload__phase_symbols_sql[] =
 	"  CROSS JOIN (SELECT id, platform IN ('qemu-user', 'qemu-system') AS emu FROM run"
 	"   WHERE workload_id = ?1 AND status = 'ok') run"
 	"  CROSS JOIN region_metric rm ON rm.run_id = run.id AND rm.region_id = r.id"
-	"  WHERE r.workload_id = ?1 AND substr(r.key, 1, 3) = '" REGION_KEY_MARK_SYMBOL "' GROUP BY r.id),"
+	"  WHERE r.workload_id = ?1 AND substr(r.key, 1, 3) = '" REGION_KEY_MARK_SYMBOL "' GROUP BY 1, 2),"
 	/* absent on a side that has the pair: 0; a side without the pair: NULL */
 	" s AS (SELECT pair, sym, coalesce(e, 0) / sum(e) OVER (PARTITION BY pair) AS es,"
 	"  coalesce(h, 0) / sum(h) OVER (PARTITION BY pair) AS hs FROM v),"
@@ -483,8 +484,8 @@ int page_workload__write(struct report_ctx *ctx, struct workload *w)
 	    fig_events__emit(ctx, f, dir, w) || fig_latency__emit(ctx, f, dir, w))
 		goto fail;
 	regions_table(f, w);
-	if (phase_symbols_table(ctx, f, w) || findings_table(ctx, f, w) || page_servers__table(ctx, f, w->id) ||
-	    run_metrics_table(ctx, f, w) ||
+	if (page_threads(ctx, f, w->id) || phase_symbols_table(ctx, f, w) || findings_table(ctx, f, w) ||
+	    page_servers__table(ctx, f, w->id) || run_metrics_table(ctx, f, w) ||
 	    agreement_table(ctx, f, w) ||
 	    cost_model_table(ctx, f, w->id) || page_event_cost(ctx, f, w->id))
 		goto fail;

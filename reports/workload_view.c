@@ -136,6 +136,13 @@ static int load_regions(struct report_ctx *ctx, struct workload *w)
 		r->id = sqlite3_column_int64(st, 0);
 		r->key = xstrdup(db__text(st, 1));
 		r->name = db__strdup(st, 2);
+		/* a thread's region carries its thread in its label, as in its key */
+		if (r->name && region_key__thread(r->key, NULL) > 0) {
+			char *named = xasprintf("%s" REGION_KEY_THREAD "%d", r->name, region_key__thread(r->key, NULL));
+
+			free(r->name);
+			r->name = named;
+		}
 		r->insn_share = r->qtime_share = r->hw_share = r->hw_lo = r->hw_hi = NAN;
 		r->factor = r->f_lo = r->f_hi = r->p_adj = NAN;
 		for (int s = 0; s < SIDE_COUNT; s++)

@@ -295,8 +295,8 @@ out:
 }
 
 /* A marker region of one side: its key, and its name key "FROM->TO#n" by
- * its markers' names (NULL when its first marker has no name; TO "?" when
- * the second's is not known). */
+ * its markers' names, "@t<k>" appended for thread k > 0 (NULL when its first
+ * marker has no name; TO "?" when the second's is not known). */
 struct mregion {
 	char *key, *name, *nk;
 	int from, to;
@@ -348,8 +348,12 @@ static struct mregion *load_regions(sqlite3 *db, int64_t wid, const char *prefix
 		for (size_t j = 0; j < *n && !to; j++)
 			if (r[j].from == r[i].to)
 				to = r[j].name;
+		int t = region_key__thread(r[i].key, NULL);
+
 		/* the last marker starts no region: its name is not known here */
-		if (r[i].name)
+		if (r[i].name && t)
+			r[i].nk = xasprintf("%s->%s#%u" REGION_KEY_THREAD "%d", r[i].name, to ? to : "?", r[i].occ, t);
+		else if (r[i].name)
 			r[i].nk = xasprintf("%s->%s#%u", r[i].name, to ? to : "?", r[i].occ);
 	}
 	return r;

@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "common.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 

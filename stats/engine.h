@@ -205,6 +205,14 @@ int engine__suite(struct engine *e);
 int engine__servers(struct engine *e);
 /* A/B pairs of table ab_pair into ab_compare. */
 int engine__ab(struct engine *e);
+/*
+ * The threads of a workload (threads.c): thread_imbalance rows for its marker
+ * regions run by several threads and for its whole runs, and thread_share
+ * rows, comparing platform emu_p with hw_p (-1: none) on the hardware metric
+ * hw_metric. Nothing for a single-threaded workload. 0, or -1 on a store error.
+ */
+int threads__workload(struct engine *e, const struct workload_data *w, int emu_p, int hw_p,
+		      const char *hw_metric);
 /* Seed for one stream of one workload: mixes the user's seed and a name. */
 unsigned long engine__seed(unsigned long seed, const char *name, const char *stream);
 

@@ -7,7 +7,7 @@
  * underestimates the latency) and the Kolmogorov-Smirnov test of the whole
  * distributions (latency_compare). README, "Latency".
  */
-#include "stats.h"
+#include "engine.h"
 #include "common.h"
 
 #include <math.h>

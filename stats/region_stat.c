@@ -10,8 +10,9 @@
 /* ---- region_stat and warm-up ------------------------------------------- */
 
 struct occurrence {
-	const char *key; /* "m:a->b#n" */
+	const char *key; /* "m:a->b#n", "m:a->b#n@t<k>" */
 	size_t pair_len, n, region;
+	int thread; /* a thread's occurrences are a sequence of their own */
 };
 
 static int occurrence_cmp(const void *a, const void *b)
@@ -24,6 +25,8 @@ static int occurrence_cmp(const void *a, const void *b)
 		return c;
 	if (x->pair_len != y->pair_len)
 		return x->pair_len < y->pair_len ? -1 : 1;
+	if (x->thread != y->thread)
+		return x->thread < y->thread ? -1 : 1;
 	return (x->n > y->n) - (x->n < y->n);
 }
 
@@ -45,6 +48,7 @@ static size_t *warmup_compute(const struct workload_data *w, double confidence)
 
 		if (!region_key__is(k, REGION_KEY_MARK) || !(hash = strrchr(k, '#')))
 			continue;
+		occ[nocc].thread = region_key__thread(k, NULL);
 		occ[nocc].key = k;
 		occ[nocc].pair_len = (size_t)(hash - k);
 		occ[nocc].n = strtoul(hash + 1, NULL, 10);
@@ -56,7 +60,7 @@ static size_t *warmup_compute(const struct workload_data *w, double confidence)
 	for (size_t g = 0; g < nocc;) {
 		size_t e = g;
 
-		while (e < nocc && occ[e].pair_len == occ[g].pair_len &&
+		while (e < nocc && occ[e].pair_len == occ[g].pair_len && occ[e].thread == occ[g].thread &&
 		       !memcmp(occ[e].key, occ[g].key, occ[g].pair_len))
 			e++;
 		if (e - g >= 4 && occ[g].n == 1) {

@@ -273,7 +273,8 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 	/* re-running replaces every previous result, in the same transaction */
 	if (exec(db, path, "DELETE FROM finding; DELETE FROM region_stat; DELETE FROM agreement;"
 			   " DELETE FROM ab_compare; DELETE FROM cost_model; DELETE FROM event_cost;"
-			   " DELETE FROM latency_quantile; DELETE FROM latency_compare; DELETE FROM server_compare;") ||
+			   " DELETE FROM latency_quantile; DELETE FROM latency_compare; DELETE FROM server_compare;"
+			   " DELETE FROM thread_imbalance; DELETE FROM thread_share;") ||
 	    prepare(&e))
 		goto out;
 	if (wl_refs__read(db, path, &wl, &nw))

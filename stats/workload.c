@@ -349,6 +349,8 @@ int engine__workload(struct engine *e, struct workload_data *w)
 	ret = choose(e, w, &c);
 	if (!ret)
 		ret = compare(e, w, &c);
+	if (ret >= 0 && threads__workload(e, w, c.emu_p, c.hw_p, c.metric))
+		ret = -1;
 	wl_calc__free(&c);
 	return ret < 0 ? -1 : 0;
 }

@@ -327,6 +327,47 @@ const char *const store_migrations[] = {
 	"  not_informative TEXT,"
 	"  reason TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (workload_id, metric, emu_platform, hw_platform));",
+	/* 10 -> 11: threads in align and stats (docs/store.md, "Threads").
+	 * alignment_thread: the alignment of each further thread (ordinal > 0) of
+	 * a run to that thread's reference (thread 0's stays in alignment).
+	 * thread_imbalance: per workload and marker region present on several
+	 * threads (region_key without @t<k>; NULL: the whole run, from
+	 * thread_metric), the spread max/mean of the per-thread cost on each
+	 * platform and hardware's over emulation's. thread_share: each thread's
+	 * share of the whole run (thread_metric) on both sides. Written by
+	 * emudiff align and emudiff stats. */
+	"CREATE TABLE alignment_thread ("
+	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
+	"  thread INTEGER NOT NULL,"
+	"  ref_run_id INTEGER,"
+	"  matched INTEGER NOT NULL, gaps INTEGER NOT NULL, mismatches INTEGER NOT NULL,"
+	"  note TEXT,"
+	"  PRIMARY KEY (run_id, thread)) WITHOUT ROWID;"
+	"CREATE TABLE thread_imbalance ("
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  region_key TEXT,"
+	"  emu_metric TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  emu_platform TEXT, hw_platform TEXT,"
+	"  threads INTEGER NOT NULL,"
+	"  emu_imbalance REAL, emu_lo REAL, emu_hi REAL, emu_max_thread INTEGER,"
+	"  hw_imbalance REAL, hw_lo REAL, hw_hi REAL, hw_max_thread INTEGER,"
+	"  factor REAL, ci_lo REAL, ci_hi REAL,"
+	"  n_emu INTEGER, n_hw INTEGER,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('underestimates','overestimates','agrees','inconclusive')),"
+	"  reason TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE thread_share ("
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  thread INTEGER NOT NULL,"
+	"  emu_metric TEXT NOT NULL,"
+	"  metric TEXT NOT NULL,"
+	"  emu_platform TEXT, hw_platform TEXT,"
+	"  emu_share REAL, emu_lo REAL, emu_hi REAL,"
+	"  hw_share REAL, hw_lo REAL, hw_hi REAL,"
+	"  factor REAL, ci_lo REAL, ci_hi REAL,"
+	"  n_emu INTEGER, n_hw INTEGER,"
+	"  verdict TEXT NOT NULL CHECK (verdict IN ('underestimates','overestimates','agrees','inconclusive')),"
+	"  reason TEXT NOT NULL DEFAULT '');",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

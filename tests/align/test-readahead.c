@@ -133,7 +133,7 @@ static int count_done(void *arg, size_t i, const struct align_result *r)
 }
 
 /* The jobs a reader hands out, as a string: "B" per workload read, "R<matched>/<gaps>"
- * per run, "E" per workload done; ra NULL: rd in this thread. */
+ * per run (its first thread's), "E" per workload done; ra NULL: rd in this thread. */
 static char *drain(struct readahead *ra, struct reader *rd)
 {
 	char *sig = xstrdup(""), *next;
@@ -142,7 +142,7 @@ static char *drain(struct readahead *ra, struct reader *rd)
 
 	while ((got = ra ? readahead__next(ra, &j) : reader__next(rd, &j)) == 1) {
 		if (j->type == JOB_RUN)
-			next = xasprintf("%sR%zu/%zu ", sig, j->run.stats.matched, j->run.stats.gaps);
+			next = xasprintf("%sR%zu/%zu ", sig, j->run.lanes[0].stats.matched, j->run.lanes[0].stats.gaps);
 		else
 			next = xasprintf("%s%s ", sig, j->type == JOB_WORKLOAD_BEGIN ? "B" : "E");
 		free(sig);

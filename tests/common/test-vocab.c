@@ -32,5 +32,26 @@ int main(void)
 	CHECK(region_key__is("ms:3->4/main", REGION_KEY_MARK_SYMBOL));
 	CHECK(!region_key__is("ms:3->4/main", REGION_KEY_MARK) && !region_key__is("ms:3->4/main", REGION_KEY_SYMBOL));
 	CHECK(!region_key__is(NULL, REGION_KEY_MARK));
+	/* threads: @t<k> ends the keys of ordinals k > 0 (docs/store.md, "Threads") */
+	{
+		size_t n = 99;
+
+		CHECK_EQ_INT(region_key__thread("m:3->4#1", &n), 0);
+		CHECK_EQ_INT(n, 8);
+		CHECK_EQ_INT(region_key__thread("m:3->4#12@t7", &n), 7);
+		CHECK_EQ_INT(n, 9);
+		CHECK_EQ_INT(region_key__thread("m:3->4#1@t120", &n), 120);
+		CHECK_EQ_INT(n, 8);
+		CHECK_EQ_INT(region_key__thread("ms:3->4/memcpy@libc.so.6@t2", &n), 2);
+		CHECK_EQ_INT(n, 24); /* "ms:3->4/memcpy@libc.so.6" */
+		CHECK_EQ_INT(region_key__thread("ms:3->4/memcpy@libc.so.6", NULL), 0);
+		CHECK_EQ_INT(region_key__thread("m:3->4#1@t0", &n), 0); /* thread 0 has no suffix */
+		CHECK_EQ_INT(n, 11);
+		CHECK_EQ_INT(region_key__thread("m:3->4#1@t", NULL), 0);
+		CHECK_EQ_INT(region_key__thread("m:3->4#1t2", NULL), 0);
+		CHECK_EQ_INT(region_key__thread("s:f@t2", NULL), 0); /* symbol regions are whole-run */
+		CHECK_EQ_INT(region_key__thread(NULL, &n), 0);
+		CHECK_EQ_INT(n, 0);
+	}
 	return check_exit();
 }
