@@ -8,7 +8,8 @@
  *   4  no marker: [work] twice
  * [work]: SPIN_ROUNDS rounds of arithmetic, 8 fresh pages written (8 page
  * faults, no system call) and 3 getpgid() calls (a call no sanitizer runtime
- * makes), nothing else; [spin x 10] ten times the arithmetic.
+ * makes), nothing else; [spin x 10] ten times the arithmetic. Each thread
+ * prints "thread <ordinal> <tid>" before its first marker.
  *   marked-threads nr   print SYS_getpgid
  */
 #ifndef _GNU_SOURCE
@@ -27,6 +28,11 @@
 #define WORK_MAX 4
 
 static volatile unsigned long sink;
+
+static void say(int ordinal)
+{
+	printf("thread %d %ld\n", ordinal, (long)syscall(SYS_gettid));
+}
 
 static void spin(unsigned long rounds)
 {
@@ -65,6 +71,7 @@ static void *thread1(void *arg)
 	unsigned char *mem = pages();
 
 	(void)arg;
+	say(1);
 	for (int k = 0; k < 3; k++) {
 		EMUDIFF_MARK_NAMED(10, "t1-work");
 		work(mem, k);
@@ -79,6 +86,7 @@ static void *thread3(void *arg)
 	unsigned char *mem = pages();
 
 	(void)arg;
+	say(3);
 	for (int k = 0; k < 2; k++) {
 		EMUDIFF_MARK_NAMED(30, "t3-work");
 		work(mem, k);
@@ -93,6 +101,7 @@ static void *thread2(void *arg)
 	pthread_t t3;
 
 	(void)arg;
+	say(2);
 	EMUDIFF_MARK_NAMED(20, "t2-start");
 	pthread_create(&t3, NULL, thread3, NULL);
 	pthread_join(t3, NULL);
@@ -105,6 +114,7 @@ static void *thread4(void *arg)
 	unsigned char *mem = pages();
 
 	(void)arg;
+	say(4);
 	work(mem, 0);
 	work(mem, 1);
 	return NULL;
@@ -118,6 +128,7 @@ int main(int argc, char **argv)
 		printf("%d\n", (int)SYS_getpgid);
 		return 0;
 	}
+	say(0);
 	EMUDIFF_MARK_NAMED(1, "main");
 	spin(10 * SPIN_ROUNDS);
 	pthread_create(&t1, NULL, thread1, NULL);
