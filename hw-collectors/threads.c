@@ -37,8 +37,10 @@ int stat_ring__open(struct collect_ctx *c, pid_t pid, const struct hw_group *g)
 	int e;
 
 	c->stat_fd = -1;
-	if (!g->n)
+	if (!g->n) {
+		snprintf(r->threads_why, sizeof(r->threads_why), "no event was counted");
 		return -1;
+	}
 	if (!g->thread_stats) {
 		snprintf(r->threads_why, sizeof(r->threads_why), "%s",
 			 g->inherit ? "the kernel refused inherit_stat or task records (EINVAL)"
@@ -260,13 +262,19 @@ void hw_run_result__threads(struct hw_run_result *r, int32_t main_tid, const str
 	add_unknown(r, &cap);
 	for (size_t i = 0; i < r->n_marks; i++) {
 		struct hw_mark *m = &r->marks[i];
-		struct hw_thread *t;
 
 		m->thread = m->tid ? hw_run_result__thread_of(r, m->tid, m->time_ns) : 0;
 		if (m->thread < 0)
 			m->thread = 0;
-		t = &r->threads[m->thread];
-		t->hits = xrealloc(t->hits, (t->n_hits + 1) * sizeof(*t->hits));
+		r->threads[m->thread].n_hits++;
+	}
+	for (size_t k = 0; k < r->n_threads; k++) {
+		r->threads[k].hits = xmalloc((r->threads[k].n_hits ? r->threads[k].n_hits : 1) * sizeof(size_t));
+		r->threads[k].n_hits = 0;
+	}
+	for (size_t i = 0; i < r->n_marks; i++) {
+		struct hw_thread *t = &r->threads[r->marks[i].thread];
+
 		t->hits[t->n_hits++] = i;
 	}
 }
