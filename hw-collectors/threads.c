@@ -232,11 +232,14 @@ static void add_unknown(struct hw_run_result *r, size_t *cap)
 	for (size_t i = 0; i < r->n_mark_slots; i++)
 		ids[k++] = r->mark_slots[i].tid;
 	qsort(ids, k, sizeof(*ids), cmp_i32);
+	n = 0; /* the unknown ones first (the index is of the known threads), then added */
 	for (size_t i = 0; i < k; i++)
-		if (ids[i] > 0 && (i == 0 || ids[i] != ids[i - 1]) && hw_run_result__thread_of(r, ids[i], 0) < 0) {
-			add_thread(r, cap, ids[i], 0, 0);
-			r->threads_by_fork = 0;
-		}
+		if (ids[i] > 0 && (i == 0 || ids[i] != ids[i - 1]) && hw_run_result__thread_of(r, ids[i], 0) < 0)
+			ids[n++] = ids[i];
+	for (size_t i = 0; i < n; i++)
+		add_thread(r, cap, ids[i], 0, 0);
+	if (n)
+		r->threads_by_fork = 0;
 	free(ids);
 	index_threads(r);
 }
