@@ -53,6 +53,8 @@ int stat_ring__open(struct collect_ctx *c, pid_t pid, const struct hw_group *g)
 	a.config = PERF_COUNT_SW_DUMMY;
 	a.use_clockid = 1; /* the kernel mixes no clocks in one ring */
 	a.clockid = CLOCK_MONOTONIC_RAW;
+	a.exclude_kernel = g->exclude_kernel; /* what perf_event_paranoid demands of the group */
+	a.exclude_hv = g->exclude_kernel;
 	a.watermark = 1;
 	a.wakeup_watermark = STAT_RING_PAGES * 4096 / 4;
 	fd = syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);

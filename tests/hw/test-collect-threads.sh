@@ -14,6 +14,7 @@ set -u
 emudiff=$1
 prog=$2
 t=$(mktemp -d)
+chmod 755 "$t" # the unprivileged run below writes under it
 trap 'rm -rf "$t"' EXIT
 fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
@@ -181,6 +182,23 @@ if [ -n "$(cfg "$prun" sampling.event)" ]; then
 		fail "thread 4's samples are not all at seq -5"
 else
 	fail "sampling refused: $(cfg "$prun" sampling)"
+fi
+
+# ---- an unprivileged user: the same threads and totals (user space only at level 2) --
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	mkdir "$t/u" && chmod 777 "$t/u"
+	db=$t/u/user.db
+	expect 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$emudiff" collect hw --db "$db" --mark-read syscall -- "$prog"
+	urun=$(q "SELECT max(id) FROM run")
+	[ "$(per_thread "$urun")" = "$want_seq" ] || fail "unprivileged: per-thread marker sequences: '$(per_thread "$urun")'"
+	if counted "$urun" task-clock; then
+		[ "$(cfg "$urun" threads.order)/$(cfg "$urun" threads.totals)" = created/1 ] ||
+			fail "unprivileged: threads $(cfg "$urun" threads)"
+		[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$urun AND metric='task_clock_ns'")" = 16 ] ||
+			fail "unprivileged: each thread's task clock not read at every hit: $(cfg "$urun" marks)"
+	elif [ "$paranoid" -le 2 ]; then
+		fail "unprivileged, perf_event_paranoid $paranoid: task-clock refused: $(cfg "$urun" unsupported)"
+	fi
 fi
 
 [ "$fails" = 0 ] || exit 1
