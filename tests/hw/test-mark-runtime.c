@@ -162,6 +162,14 @@ static void *rdpmc_thread(void *arg)
 	return NULL;
 }
 
+/* In a forked copy, a new thread's hit before the copy's own first one. */
+static void *forked_thread(void *arg)
+{
+	(void)arg;
+	EMUDIFF_MARK(10);
+	return NULL;
+}
+
 static void test_rdpmc_mode(void)
 {
 	static const uint32_t type[] = { PERF_TYPE_SOFTWARE, SYNTHETIC, REFUSED };
@@ -190,7 +198,10 @@ static void test_rdpmc_mode(void)
 	}
 	child = fork();
 	if (child == 0) {
-		EMUDIFF_MARK(10); /* a process of its own: its own slot, its own counters */
+		/* a process of its own: each thread its own slot, its own counters */
+		pthread_create(&th, NULL, forked_thread, NULL);
+		pthread_join(th, NULL);
+		EMUDIFF_MARK(13);
 		_exit(0);
 	}
 	waitpid(child, &status, 0);
@@ -199,32 +210,36 @@ static void test_rdpmc_mode(void)
 	EMUDIFF_MARK(3);
 
 	/* records: id | counters read << 16, the thread, its own counter */
-	CHECK_EQ_INT(b->count, 6);
+	CHECK_EQ_INT(b->count, 7);
 	CHECK_EQ_INT(record(b, 0)->id, 1 | 2u << 16);
 	CHECK_EQ_INT(record(b, 1)->id, 2 | 2u << 16);
 	CHECK_EQ_INT(record(b, 2)->id, 9 | 2u << 16);
 	CHECK_EQ_INT(record(b, 4)->id, 10 | 2u << 16);
-	CHECK_EQ_INT(record(b, 5)->id, 3 | 2u << 16);
+	CHECK_EQ_INT(record(b, 5)->id, 13 | 2u << 16);
+	CHECK_EQ_INT(record(b, 6)->id, 3 | 2u << 16);
 	CHECK_EQ_INT(record(b, 0)->tid, me);
 	CHECK_EQ_INT(record(b, 2)->tid, thread_tid);
-	CHECK_EQ_INT(record(b, 4)->tid, child);
-	CHECK_EQ_INT(record(b, 5)->tid, me);
+	CHECK(record(b, 4)->tid != 0 && record(b, 4)->tid != (uint32_t)child && record(b, 4)->tid != (uint32_t)me);
+	CHECK_EQ_INT(record(b, 5)->tid, child);
+	CHECK_EQ_INT(record(b, 6)->tid, me);
 	CHECK_EQ_INT(record(b, 0)->read[0], 5); /* enabled, running of the page */
 	CHECK_EQ_INT(record(b, 0)->read[3], 1007);
 	CHECK_EQ_INT(record(b, 1)->read[3], 1020);
 	CHECK_EQ_INT(record(b, 2)->read[3], 2003); /* the thread's own page */
 	CHECK_EQ_INT(record(b, 3)->read[3], 2004);
-	CHECK_EQ_INT(record(b, 4)->read[3], 3020); /* the forked copy's own page */
-	CHECK_EQ_INT(record(b, 5)->read[3], 1025);
-	for (int i = 1; i < 6; i++)
+	CHECK_EQ_INT(record(b, 4)->read[3], 3000); /* the forked copy's new thread's own page */
+	CHECK_EQ_INT(record(b, 5)->read[3], 4020); /* the forked copy's own page */
+	CHECK_EQ_INT(record(b, 6)->read[3], 1025);
+	for (int i = 1; i < 7; i++)
 		CHECK(record(b, i)->time_ns >= record(b, i - 1)->time_ns);
-	/* slots: main, thread, forked copy; two processes */
-	CHECK_EQ_INT(b->threads_used, 3);
+	/* slots: main, thread, the forked copy's thread and main; two processes */
+	CHECK_EQ_INT(b->threads_used, 4);
 	CHECK_EQ_INT(b->processes, 2);
 	CHECK_EQ_INT(slot(b, 0)->tid, me);
 	CHECK_EQ_INT(slot(b, 1)->tid, thread_tid);
-	CHECK_EQ_INT(slot(b, 2)->tid, child);
-	for (int k = 0; k < 3; k++) {
+	CHECK_EQ_INT(slot(b, 2)->tid, record(b, 4)->tid);
+	CHECK_EQ_INT(slot(b, 3)->tid, child);
+	for (int k = 0; k < 4; k++) {
 		s = slot(b, k);
 		CHECK_EQ_INT(s->opened, 3); /* task-clock, synthetic */
 		CHECK_EQ_INT(s->readable, 2); /* the software event's page says no */

@@ -654,7 +654,7 @@ static inline int emudiff__mark_slow(struct emudiff_mark_state *st)
 	if (__atomic_load_n(&st->status, __ATOMIC_ACQUIRE) != 1 && emudiff__mark_attach(st) != 1)
 		return 0;
 	t = &emudiff_mark_tls_;
-	if (t->gen != __atomic_load_n(st->gen, __ATOMIC_ACQUIRE))
+	if (!t->gen || t->gen != __atomic_load_n(st->gen, __ATOMIC_ACQUIRE))
 		emudiff__thread_setup(st, t, begin);
 	return 1;
 }
@@ -672,7 +672,9 @@ static inline void emudiff_mark_hit(unsigned id)
 	if (__builtin_expect(status != 1, 1) && (status < 0 || !emudiff__mark_slow(st)))
 		return;
 	t = &emudiff_mark_tls_;
-	if (__builtin_expect(t->gen != *st->gen, 0) && !emudiff__mark_slow(st))
+	/* a new thread (gen 0; also in a forked copy, whose page reads 0 too) or a
+	 * thread of the parent process */
+	if (__builtin_expect(!t->gen || t->gen != *st->gen, 0) && !emudiff__mark_slow(st))
 		return;
 	slot = __atomic_fetch_add(&st->buf->count, 1, __ATOMIC_RELAXED);
 	if (slot >= st->capacity)
