@@ -251,6 +251,8 @@ static void warn_run(const struct hw_run_result *r, const struct opts *o, const 
 		warn_unsupported(r, mach, !o->no_syscalls);
 		warn_unread(r, o->mark_read);
 	}
+	if (!r->thread_totals && r->threads_why[0] && (first || r->thread_records_lost))
+		warning("per-thread totals not stored: %s", r->threads_why);
 	if (r->exec_error[0])
 		warning("%s", r->exec_error);
 	if (r->marks_dropped)
@@ -317,9 +319,9 @@ static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in,
 		}
 		if (!in->warmup && r.status != RUN_OK)
 			failures++;
-		note("run %lld: hw %s rep %d: %s, exit %d, %zu marks, %.3f s", (long long)run_id,
+		note("run %lld: hw %s rep %d: %s, exit %d, %zu marks, %zu threads, %.3f s", (long long)run_id,
 		     in->workload.name, in->rep, run_status__name(in->warmup ? RUN_WARMUP : (int)r.status),
-		     r.exit_code, r.n_marks, (double)r.time_ns / 1e9);
+		     r.exit_code, r.n_marks, r.n_threads, (double)r.time_ns / 1e9);
 		hw_run_result__free(&r);
 	}
 	return failures;

@@ -194,9 +194,6 @@ int64_t hw_ingest(struct store *st, const struct hw_ingest *in, const struct hw_
  * samples per symbol (region metrics) and per marker interval (mark_symbol). */
 int hw_ingest__samples(struct store *st, const struct hw_ingest *in, int64_t wid, int64_t run_id,
 		       const struct hw_run_result *r, double task_ns);
-/* The marker hit at or before t_ns (-1 before the first), for placing calls
- * and samples between hits; r's marks are in time order. */
-int64_t hw_ingest__seq_at(const struct hw_run_result *r, int64_t t_ns);
 
 /* A serial log of `@emudiff` lines (console_ingest.c). */
 struct console_ingest {

@@ -1,10 +1,13 @@
 /*
  * hw_ingest.c - one invocation measured by hw_run() (hw-collectors/launch.c)
- * into the store as one `hw` run: marker hits with the counters read at each,
- * totals and rusage, system calls per marker interval, and config_json saying
- * how it ran, on what machine, and what could not be counted and why.
+ * into the store as one `hw` run: its threads (ordinals in creation order,
+ * each thread's own totals), marker hits with their thread and that thread's
+ * counters read at each, totals and rusage, system calls per marker interval
+ * of their thread, and config_json saying how it ran, on what machine, and
+ * what could not be counted and why.
  */
 #include "collect.h"
+#include "emudiff/mark.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,32 +24,55 @@ static int group_index(const struct hw_group *g, const char *name)
 
 static const char *const mark_read_name[] = { "rdpmc", "syscall", "time" };
 
+/* Why the thread of a hit read no value of group event e there. */
+static const char *thread_unread_why(const struct hw_run_opts *o, const struct hw_run_result *r, int32_t tid,
+				     int e, char *why, size_t size)
+{
+	const struct hw_mark_slot *s = NULL;
+
+	for (size_t k = 0; k < r->n_mark_slots && !s; k++)
+		if (r->mark_slots[k].tid == tid)
+			s = &r->mark_slots[k];
+	if (!s) {
+		snprintf(why, size, "a thread found no slot (more than %d marking threads)", HW_MARK_THREAD_SLOTS);
+		return why;
+	}
+	if (s->flags & EMUDIFF_MARK_T_NO_FORK_CHECK)
+		return "no MADV_WIPEONFORK (Linux < 4.14): no thread opens counters";
+	if (!(s->opened & (1u << e)) && s->open_errno[e] == EMUDIFF_MARK_NO_FD)
+		return "not opened: the runtime's fd budget (RLIMIT_NOFILE / 4) was spent";
+	if (!(s->opened & (1u << e)))
+		return hw_unsupported_why(s->open_errno[e], why, size);
+	if (o->mark_read == HW_MARK_READ_SYSCALL)
+		return "the group read failed";
+	if (!(s->readable & (1u << e)))
+		return "not readable from user space (cap_user_rdpmc 0)";
+	return "not scheduled, or multiplexed without a user clock";
+}
+
 /* Why event e of the group has no value at some marker hits; NULL: it has one at every hit. */
 static const char *mark_unread_why(const struct hw_run_opts *o, const struct hw_run_result *r, int e,
 				   char *why, size_t size)
 {
 	uint32_t bit = 1u << e;
-	size_t hits = 0;
+	size_t hits = 0, first = r->n_marks;
+	char reason[96];
+	const char *because;
 
-	for (size_t m = 0; m < r->n_marks; m++)
+	for (size_t m = 0; m < r->n_marks; m++) {
 		hits += (r->marks[m].have & bit) != 0;
+		if (!(r->marks[m].have & bit) && first == r->n_marks)
+			first = m;
+	}
 	if (hits == r->n_marks)
 		return NULL;
-	if (o->mark_read == HW_MARK_READ_SYSCALL)
-		return "the group read failed";
-	if (!(r->pmc_opened & bit)) {
-		for (int k = 0; k < r->mark_group.n_unsupported; k++)
-			if (r->mark_group.unsupported[k] == r->group.ev[e])
-				return hw_unsupported_why(r->mark_group.unsupported_errno[k], why, size);
-		return "could not be opened on the task alone";
-	}
-	if (!(r->pmc_mapped & bit))
-		return "page not mapped: the markers were hit by another task than the one counted";
-	if (!(r->pmc_readable & bit))
-		return "not readable from user space (cap_user_rdpmc 0)";
+	if (r->mark_ev_why[e][0])
+		return r->mark_ev_why[e]; /* no thread reads it in this mode */
+	because = thread_unread_why(o, r, r->marks[first].tid, e, reason, sizeof(reason));
 	if (!hits)
-		return "not read at any marker (not scheduled, or multiplexed without a user clock)";
-	snprintf(why, size, "read at %zu of %zu marker hits", hits, r->n_marks);
+		snprintf(why, size, "%s", because);
+	else
+		snprintf(why, size, "read at %zu of %zu marker hits (%s)", hits, r->n_marks, because);
 	return why;
 }
 
@@ -59,6 +85,7 @@ static void marks_json(struct json *j, const struct hw_run_opts *o, const struct
 	json__int(j, "$.marks.dropped", (int64_t)r->marks_dropped);
 	json__int(j, "$.marks.incomplete", (int64_t)r->marks_incomplete);
 	json__str(j, "$.marks.read", mark_read_name[o->mark_read]);
+	json__int(j, "$.marks.threads", (int64_t)(r->n_mark_slots + r->mark_threads_unslotted));
 	for (size_t m = 0; m < r->n_marks; m++)
 		any |= r->marks[m].have != 0;
 	json__bool(j, "$.marks.counters", any);
@@ -66,7 +93,7 @@ static void marks_json(struct json *j, const struct hw_run_opts *o, const struct
 		return;
 	json__raw(j, "$.marks.unsupported", "{}");
 	for (int e = 0; e < r->group.n; e++) {
-		char path[128], why[96];
+		char path[128], why[192];
 		const char *reason = mark_unread_why(o, r, e, why, sizeof(why));
 
 		if (!reason)
@@ -109,6 +136,17 @@ static void events_json(struct json *j, const struct hw_run_opts *o, const struc
 		json__bool(j, "$.group_never_scheduled", 1);
 	json__bool(j, "$.inherit", r->group.inherit);
 	json__bool(j, "$.exclude_kernel", r->group.exclude_kernel);
+}
+
+/* The threads: how they were numbered, whether each one's totals are known. */
+static void threads_json(struct json *j, const struct hw_run_result *r)
+{
+	json__int(j, "$.threads.count", (int64_t)r->n_threads);
+	json__str(j, "$.threads.order", r->threads_by_fork ? "created" : "thread id");
+	json__bool(j, "$.threads.totals", r->thread_totals);
+	if (!r->thread_totals && r->threads_why[0])
+		json__str(j, "$.threads.why", r->threads_why);
+	json__int(j, "$.threads.records_lost", (int64_t)r->thread_records_lost);
 }
 
 static void machine_json(struct json *j, const struct hw_machine *mach)
@@ -166,6 +204,7 @@ static char *config_json(const struct hw_ingest *in, const struct hw_run_result 
 		json__num(&j, "$.timeout_s", o->timeout_s);
 	json__bool(&j, "$.warmup", in->warmup);
 	marks_json(&j, o, r);
+	threads_json(&j, r);
 	sampling_json(&j, o, r);
 	if (o->syscalls && !r->syscall_errno) {
 		json__int(&j, "$.syscalls.recorded", (int64_t)r->n_sys);
@@ -183,8 +222,9 @@ static char *config_json(const struct hw_ingest *in, const struct hw_run_result 
 
 /* ---- rows ------------------------------------------------------------------ */
 
-/* Marker hits: instructions as the mark's insns, the other counters as mark values;
- * only the counters read at a hit, for an unread one has no row, never a 0. */
+/* Marker hits on their thread: its instructions as the mark's insns, its other
+ * counters as mark values; only the counters read at a hit, for an unread one
+ * has no row, never a 0. */
 static int store_marks(struct store *st, int64_t run_id, const struct hw_run_result *r)
 {
 	int ins = group_index(&r->group, "instructions");
@@ -195,7 +235,7 @@ static int store_marks(struct store *st, int64_t run_id, const struct hw_run_res
 
 		if (ins >= 0 && (mk->have & (1u << ins)))
 			insns = (int64_t)(mk->r.value[ins] + 0.5);
-		if (store__mark_add(st, run_id, (int64_t)m, 0, mk->id, insns, mk->time_ns))
+		if (store__mark_add(st, run_id, (int64_t)m, mk->thread, mk->id, insns, mk->time_ns))
 			return -1;
 		for (int e = 0; e < r->group.n; e++)
 			if (e != ins && (mk->have & (1u << e)) &&
@@ -248,30 +288,28 @@ static int cmp_pair(const void *a, const void *b)
 	return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
-int64_t hw_ingest__seq_at(const struct hw_run_result *r, int64_t t)
+/* Each call's thread ordinal (-1: unknown). */
+static int *sys_threads(const struct hw_run_result *r)
 {
-	size_t lo = 0, hi = r->n_marks;
+	int *th = xmalloc((r->n_sys ? r->n_sys : 1) * sizeof(*th));
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (r->marks[mid].time_ns <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (int64_t)lo - 1;
+	for (size_t i = 0; i < r->n_sys; i++)
+		th[i] = hw_run_result__thread_of(r, r->sys[i].tid, r->sys[i].time_ns);
+	return th;
 }
 
-/* Syscalls: mark_value "syscalls" (cumulative), event_count per region, run total. */
+/* Syscalls: mark_value "syscalls" (the hit's thread's calls so far), event_count
+ * per region of the calling thread, run and thread totals. */
 static int store_syscalls(struct store *st, int64_t run_id, const struct hw_run_result *r)
 {
 	int64_t *key = xmalloc((r->n_sys ? r->n_sys : 1) * 2 * sizeof(int64_t));
+	int *th = sys_threads(r);
+	double *count = xcalloc(r->n_threads ? r->n_threads : 1, sizeof(double));
 	int rc = 0;
 
-	/* key pairs (seq, nr), seq = last marker hit at or before the call, -1 before the first */
+	/* key pairs (seq, nr), seq = the thread's last hit at or before the call, -1 before its first */
 	for (size_t i = 0; i < r->n_sys; i++) {
-		key[2 * i] = hw_ingest__seq_at(r, r->sys[i].time_ns);
+		key[2 * i] = hw_run_result__seq_at(r, th[i], r->sys[i].time_ns);
 		key[2 * i + 1] = r->sys[i].nr;
 	}
 	qsort(key, r->n_sys, 2 * sizeof(int64_t), cmp_pair);
@@ -286,17 +324,42 @@ static int store_syscalls(struct store *st, int64_t run_id, const struct hw_run_
 			rc = -1;
 		i = j;
 	}
-	/* cumulative count at each marker hit */
+	/* cumulative count of the hit's thread at each marker hit */
 	for (size_t m = 0, s = 0; m < r->n_marks && !rc; m++) {
-		while (s < r->n_sys && r->sys[s].time_ns < r->marks[m].time_ns)
-			s++;
-		if (store__mark_value_add(st, run_id, (int64_t)m, METRIC_SYSCALLS, (double)s))
+		for (; s < r->n_sys && r->sys[s].time_ns < r->marks[m].time_ns; s++)
+			if (th[s] >= 0)
+				count[th[s]]++;
+		if (store__mark_value_add(st, run_id, (int64_t)m, METRIC_SYSCALLS, count[r->marks[m].thread]))
 			rc = -1;
 	}
 	if (!rc && store__run_metric_set(st, run_id, METRIC_SYSCALLS, (double)r->n_sys))
 		rc = -1;
+	memset(count, 0, (r->n_threads ? r->n_threads : 1) * sizeof(double));
+	for (size_t i = 0; i < r->n_sys; i++)
+		if (th[i] >= 0)
+			count[th[i]]++;
+	for (size_t k = 0; k < r->n_threads && !rc; k++)
+		if (store__thread_metric_set(st, run_id, (int)k, METRIC_SYSCALLS, count[k]))
+			rc = -1;
+	free(count);
+	free(th);
 	free(key);
 	return rc;
+}
+
+/* Every thread (ordinal, thread id) and its own whole-run totals. */
+static int store_threads(struct store *st, int64_t run_id, const struct hw_run_result *r)
+{
+	for (size_t k = 0; k < r->n_threads; k++) {
+		const struct hw_thread *t = &r->threads[k];
+
+		if (store__thread_add(st, run_id, (int)k, t->tid, "thread"))
+			return -1;
+		for (int e = 0; e < r->group.n && r->thread_totals && t->has_total; e++)
+			if (store__thread_metric_set(st, run_id, (int)k, r->group.ev[e]->metric, t->total.value[e]))
+				return -1;
+	}
+	return 0;
 }
 
 /* ---- the run ------------------------------------------------------------- */
@@ -324,7 +387,7 @@ static int store_rows(struct store *st, const struct hw_ingest *in, int64_t wid,
 	/* the time samples share: the task's clock when it was counted, else exec to reap */
 	double task_ns = tc >= 0 && r->total_ok && r->total.counted ? r->total.value[tc] : (double)r->time_ns;
 
-	if (store_marks(st, run_id, r) || store_totals(st, run_id, r))
+	if (store_threads(st, run_id, r) || store_marks(st, run_id, r) || store_totals(st, run_id, r))
 		return -1;
 	if (in->opts->syscalls && !r->syscall_errno && r->sys_lost == 0 && store_syscalls(st, run_id, r))
 		return -1;

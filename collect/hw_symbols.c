@@ -2,7 +2,8 @@
  * hw_symbols.c - the samples of a `collect hw` run, by symbol: each sampled
  * IP is placed in the mapping that held it at the time and looked up in that
  * file's symbol table, then samples (and their time) are added up per
- * s:<symbol> region and per marker interval.
+ * s:<symbol> region and per marker interval of the sampled thread, and
+ * counted per thread.
  */
 #include "collect.h"
 #include "align.h"
@@ -118,9 +119,22 @@ static size_t symagg__fold(struct symagg *a, size_t n)
 	return m;
 }
 
+/* The interval a sample falls in: its thread's last hit at or before it,
+ * else -1 - the thread's ordinal (docs/store.md, "Threads"). */
+static int64_t sample_seq(const struct hw_run_result *r, const struct hw_sample *s)
+{
+	int th = hw_run_result__thread_of(r, s->tid, s->time_ns);
+	int64_t seq;
+
+	if (th < 0)
+		th = 0; /* a thread id never seen: the program's */
+	seq = hw_run_result__seq_at(r, th, s->time_ns);
+	return seq >= 0 ? seq : -1 - th;
+}
+
 /*
  * Samples per marker interval and symbol into mark_symbol: a sample belongs
- * to the last marker hit at or before its time (-1 before the first); both
+ * to the last marker hit of its own thread at or before its time; both
  * clocks are CLOCK_MONOTONIC_RAW from the workload's exec.
  */
 static int store_mark_samples(struct store *st, int64_t run_id, const struct hw_run_result *r,
@@ -135,7 +149,7 @@ static int store_mark_samples(struct store *st, int64_t run_id, const struct hw_
 		const struct hw_ip *ip = bsearch(&s->ip, r->ips, r->n_ips, sizeof(*r->ips), cmp_ip);
 
 		if (ip)
-			a[n++] = (struct symagg){ hw_ingest__seq_at(r, s->time_ns),
+			a[n++] = (struct symagg){ sample_seq(r, s),
 						  ip_key[ip - r->ips] + strlen(REGION_KEY_SYMBOL), 1, s->period };
 	}
 	n = symagg__fold(a, n);
@@ -176,6 +190,23 @@ static int store_symbol_regions(struct store *st, int64_t wid, int64_t run_id, c
 	return rc;
 }
 
+/* Samples per thread (thread_metric; their sum is the run's `samples`). */
+static int store_thread_samples(struct store *st, int64_t run_id, const struct hw_run_result *r)
+{
+	double *n = xcalloc(r->n_threads ? r->n_threads : 1, sizeof(double));
+	int rc = 0;
+
+	for (size_t i = 0; i < r->n_sample_list; i++) {
+		int th = hw_run_result__thread_of(r, r->sample_list[i].tid, r->sample_list[i].time_ns);
+
+		n[th < 0 ? 0 : th]++;
+	}
+	for (size_t k = 0; k < r->n_threads && !rc; k++)
+		rc = store__thread_metric_set(st, run_id, (int)k, "samples", n[k]);
+	free(n);
+	return rc;
+}
+
 int hw_ingest__samples(struct store *st, const struct hw_ingest *in, int64_t wid, int64_t run_id,
 		       const struct hw_run_result *r, double task_ns)
 {
@@ -185,6 +216,8 @@ int hw_ingest__samples(struct store *st, const struct hw_ingest *in, int64_t wid
 	for (size_t i = 0; i < r->n_ips; i++)
 		ip_key[i] = ip_region(in->syms, r, in->prog, r->ips[i].ip);
 	rc = store_symbol_regions(st, wid, run_id, r, ip_key, task_ns);
+	if (!rc && r->n_threads)
+		rc = store_thread_samples(st, run_id, r);
 	if (!rc && r->n_marks)
 		rc = store_mark_samples(st, run_id, r, ip_key, task_ns);
 	for (size_t i = 0; i < r->n_ips; i++)

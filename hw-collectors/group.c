@@ -5,6 +5,13 @@
  * (time_enabled, time_running) describes all of them: when running is less
  * than enabled the group was multiplexed with other users of the counters and
  * perf's estimate value * enabled / running is used (and marked as such).
+ *
+ * Per-thread totals come from the same group: with inherit_stat the kernel
+ * writes, when an inheriting thread (or child process) exits, a
+ * PERF_RECORD_READ with that thread's own counts into the leader's ring
+ * (threads.c maps one and redirects the group's output to it), and task
+ * makes it report each new thread (PERF_RECORD_FORK) in creation order. Ids
+ * in the read format tell which event each value belongs to.
  */
 #include "hw.h"
 #include "common.h"
@@ -12,7 +19,10 @@
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define GROUP_READ_FORMAT                                                                  \
@@ -39,13 +49,22 @@ static void attr_init(struct perf_event_attr *a, const struct hw_event *e, const
 	/* Only the leader gates the group: counting starts at the child's exec. */
 	a->disabled = leader;
 	a->enable_on_exec = leader;
+	if (g->thread_stats) {
+		a->read_format |= PERF_FORMAT_ID;
+		a->inherit_stat = 1;
+		a->task = leader;
+		/* the ring they write to is the marker clock's, like every ring of the run */
+		a->use_clockid = 1;
+		a->clockid = CLOCK_MONOTONIC_RAW;
+	}
 }
 
 /*
  * What the kernel allows here, probed with task-clock (a software event every
- * kernel has): group reads of inherited events (older kernels refuse
- * GROUP|inherit with EINVAL) and counting kernel code (perf_event_paranoid 2
- * refuses it to unprivileged users with EACCES).
+ * kernel has): per-thread totals (inherit_stat, task, ids, clockid), group
+ * reads of inherited events (older kernels refuse GROUP|inherit with EINVAL)
+ * and counting kernel code (perf_event_paranoid 2 refuses it to unprivileged
+ * users with EACCES).
  */
 static void probe_limits(struct hw_group *g, pid_t pid)
 {
@@ -54,8 +73,9 @@ static void probe_limits(struct hw_group *g, pid_t pid)
 	int fd;
 
 	g->inherit = 1;
+	g->thread_stats = 1;
 	g->exclude_kernel = 0;
-	for (int attempt = 0; attempt < 3; attempt++) {
+	for (int attempt = 0; attempt < 4; attempt++) {
 		attr_init(&a, tc, g, 1);
 		fd = perf_open(&a, pid, -1);
 		if (fd >= 0) {
@@ -64,6 +84,8 @@ static void probe_limits(struct hw_group *g, pid_t pid)
 		}
 		if ((fd == -EACCES || fd == -EPERM) && !g->exclude_kernel)
 			g->exclude_kernel = 1;
+		else if (fd == -EINVAL && g->thread_stats)
+			g->thread_stats = 0;
 		else if (fd == -EINVAL && g->inherit)
 			g->inherit = 0;
 		else
@@ -88,33 +110,43 @@ int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *
 			g->unsupported_errno[g->n_unsupported++] = -fd;
 			continue;
 		}
+		if (ioctl(fd, PERF_EVENT_IOC_ID, &g->id[g->n]))
+			g->id[g->n] = ~(uint64_t)0;
 		g->fd[g->n] = fd;
 		g->ev[g->n++] = ev[i];
 	}
+	if (!g->inherit)
+		g->thread_stats = 0; /* nothing is inherited: no thread but the first is counted */
 	return g->n;
 }
 
-int hw_group__open_task(struct hw_group *g, pid_t pid, const struct hw_group *like)
+int hw_event__user_readable(const struct hw_event *e, int exclude_kernel, char *why, size_t size)
 {
+	struct hw_group alone = { .exclude_kernel = exclude_kernel };
 	struct perf_event_attr a;
+	long page = sysconf(_SC_PAGESIZE);
+	const struct perf_event_mmap_page *pc;
+	int fd, ok;
 
-	memset(g, 0, sizeof(*g));
-	g->exclude_kernel = like->exclude_kernel;
-	for (int i = 0; i < like->n; i++) {
-		int leader = g->n == 0;
-		int fd;
-
-		attr_init(&a, like->ev[i], g, leader);
-		fd = perf_open(&a, pid, leader ? -1 : g->fd[0]);
-		if (fd < 0) {
-			g->unsupported[g->n_unsupported] = like->ev[i];
-			g->unsupported_errno[g->n_unsupported++] = -fd;
-			continue;
-		}
-		g->fd[g->n] = fd;
-		g->ev[g->n++] = like->ev[i];
+	attr_init(&a, e, &alone, 0);
+	fd = perf_open(&a, 0, -1);
+	if (fd < 0) {
+		hw_unsupported_why(-fd, why, size);
+		return 0;
 	}
-	return g->n;
+	pc = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+	if (pc == MAP_FAILED) {
+		snprintf(why, size, "its page cannot be mapped (%s)", hw_errno_name(errno));
+		close(fd);
+		return 0;
+	}
+	/* as the runtime decides (emudiff/mark.h): fixed once the event is mapped */
+	ok = pc->cap_bit0_is_deprecated && pc->cap_user_rdpmc;
+	if (!ok)
+		snprintf(why, size, "not readable from user space (cap_user_rdpmc 0)");
+	munmap((void *)pc, (size_t)page);
+	close(fd);
+	return ok;
 }
 
 void hw_group__close(struct hw_group *g)
@@ -140,18 +172,43 @@ int hw_reading__parse(const void *buf, size_t len, int n_expected, struct hw_rea
 	out->n = n_expected;
 	out->time_enabled = w[1];
 	out->time_running = w[2];
-	out->counted = out->time_running > 0;
-	out->multiplexed = out->time_running < out->time_enabled;
-	for (int i = 0; i < n_expected; i++) {
+	for (int i = 0; i < n_expected; i++)
 		out->raw[i] = w[3 + i];
-		if (!out->counted)
-			out->value[i] = 0;
-		else if (out->multiplexed)
-			out->value[i] = (double)out->raw[i] * ((double)out->time_enabled /
-							      (double)out->time_running);
+	hw_reading__scale(out);
+	return 0;
+}
+
+void hw_reading__scale(struct hw_reading *r)
+{
+	r->counted = r->time_running > 0;
+	r->multiplexed = r->time_running < r->time_enabled;
+	for (int i = 0; i < r->n && i < HW_MAX_EVENTS; i++) {
+		if (!r->counted)
+			r->value[i] = 0;
+		else if (r->multiplexed)
+			r->value[i] = (double)r->raw[i] * ((double)r->time_enabled / (double)r->time_running);
 		else
-			out->value[i] = (double)out->raw[i];
+			r->value[i] = (double)r->raw[i];
 	}
+}
+
+int hw_reading__parse_ids(const uint64_t *w, size_t n_words, const struct hw_group *g, struct hw_reading *out,
+			  uint32_t *have)
+{
+	memset(out, 0, sizeof(*out));
+	*have = 0;
+	if (n_words < 3 || w[0] > HW_MAX_EVENTS || n_words < 3 + 2 * w[0])
+		return -1;
+	out->n = g->n;
+	out->time_enabled = w[1];
+	out->time_running = w[2];
+	for (uint64_t k = 0; k < w[0]; k++)
+		for (int e = 0; e < g->n; e++)
+			if (g->id[e] == w[3 + 2 * k + 1]) {
+				out->raw[e] = w[3 + 2 * k];
+				*have |= 1u << e;
+			}
+	hw_reading__scale(out);
 	return 0;
 }
 
@@ -177,15 +234,22 @@ void hw_reading__from_pmc(const uint64_t *words, uint32_t mask, int n, struct hw
 
 int hw_group__read(const struct hw_group *g, struct hw_reading *out)
 {
-	uint64_t buf[3 + HW_MAX_EVENTS];
+	uint64_t buf[3 + 2 * HW_MAX_EVENTS];
+	uint32_t have = 0;
 	ssize_t got;
+	int bad;
 
 	if (g->n == 0)
 		return -1;
 	got = read(g->fd[0], buf, sizeof(buf));
 	if (got < 0)
 		return error("reading the counter group: %s", strerror(errno));
-	if (hw_reading__parse(buf, (size_t)got, g->n, out))
+	if (g->thread_stats)
+		bad = hw_reading__parse_ids(buf, (size_t)got / 8, g, out, &have) || buf[0] != (uint64_t)g->n ||
+		      have != (g->n >= 32 ? ~0u : (1u << g->n) - 1);
+	else
+		bad = hw_reading__parse(buf, (size_t)got, g->n, out);
+	if (bad)
 		return error("reading the counter group: unexpected read format (%zd bytes)", got);
 	return 0;
 }

@@ -9,7 +9,8 @@
  *  - hw_run(): one invocation of a workload: fork, pin, ASLR, environment
  *    padding, counting group and sampler opened on the child before exec,
  *    the marker runtime's buffer (emudiff/mark.h), syscalls by tracepoint,
- *    the deadline (common.h's supervisor), rusage of the reaped child.
+ *    the deadline (common.h's supervisor), rusage of the reaped child; its
+ *    threads numbered in creation order with their own totals (threads.c).
  *  - console_log__parse(): `@emudiff` lines of a serial log.
  *  - perf_stat__parse(), perf_script__parse(): perf's text outputs.
  *
@@ -63,11 +64,16 @@ struct hw_group {
 	int n;                                   /* events in the group (read order) */
 	int fd[HW_MAX_EVENTS];                   /* fd[0] is the leader */
 	const struct hw_event *ev[HW_MAX_EVENTS];
+	uint64_t id[HW_MAX_EVENTS];              /* PERF_EVENT_IOC_ID of each */
 	int n_unsupported;
 	const struct hw_event *unsupported[HW_MAX_EVENTS];
 	int unsupported_errno[HW_MAX_EVENTS];
 	int inherit;        /* counts threads and children (kernel allowed GROUP|inherit) */
 	int exclude_kernel; /* user space only (perf_event_paranoid demanded it) */
+	/* per-thread totals: inherit_stat (a PERF_RECORD_READ with each exiting
+	 * thread's own counts), task (PERF_RECORD_FORK/EXIT) on the leader, ids in
+	 * the read format, CLOCK_MONOTONIC_RAW; 0 when the kernel refused them */
+	int thread_stats;
 };
 
 /*
@@ -78,12 +84,12 @@ struct hw_group {
  */
 int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *ev, int n);
 /*
- * Open like's events again on pid as a group that is not inherited (so that
- * the task's marker runtime may map the counters' pages and read them
- * without a system call; the kernel maps no inherited per-task event), same
- * exclude_kernel, enabled on the pid's next exec. Returns the number opened.
+ * Can the marker runtime read event e without a system call? Opened alone on
+ * this process (same exclude_kernel) and its perf_event_mmap_page mapped: 1
+ * when the page allows user reads, else 0 with why ("not readable from user
+ * space (cap_user_rdpmc 0)", or why it could not be opened).
  */
-int hw_group__open_task(struct hw_group *g, pid_t pid, const struct hw_group *like);
+int hw_event__user_readable(const struct hw_event *e, int exclude_kernel, char *why, size_t size);
 /* Close the fds; the description (n, ev, unsupported) stays for reporting. */
 void hw_group__close(struct hw_group *g);
 
@@ -103,12 +109,21 @@ struct hw_reading {
  */
 int hw_reading__parse(const void *buf, size_t len, int n_expected, struct hw_reading *out);
 /*
+ * The same with PERF_FORMAT_ID (nr, enabled, running, {value, id}[nr]): each
+ * value goes to the group event of its id; *have gets a bit per event found
+ * (a thread's PERF_RECORD_READ may hold part of the group). -1 when short.
+ */
+int hw_reading__parse_ids(const uint64_t *w, size_t n_words, const struct hw_group *g, struct hw_reading *out,
+			  uint32_t *have);
+/*
  * A marker record of read mode rdpmc (emudiff/mark.h): words[0] enabled,
  * words[1] running, words[2 + i] the raw count of counter i, read when bit i
  * of mask is set. Fills out (n counters; unread ones stay 0 and are not
  * values) and scales as hw_reading__parse does.
  */
 void hw_reading__from_pmc(const uint64_t *words, uint32_t mask, int n, struct hw_reading *out);
+/* Scale raw counts to time_enabled when multiplexed (sets counted, multiplexed, value[]). */
+void hw_reading__scale(struct hw_reading *r);
 /* read(2) the group now and parse it. */
 int hw_group__read(const struct hw_group *g, struct hw_reading *out);
 
@@ -129,6 +144,10 @@ void hw_machine__probe(struct hw_machine *m, int cpu);
 /* ---- one invocation ------------------------------------------------------ */
 
 /* A run's status is vocab.h's enum run_status (RUN_OK, RUN_FAILED, RUN_TIMEOUT). */
+
+/* Slots of the marker runtime's thread table: threads beyond it record their
+ * hits without counters. */
+#define HW_MARK_THREAD_SLOTS 1024
 
 struct hw_run_opts {
 	char **argv;                      /* program and arguments (PATH searched) */
@@ -155,10 +174,32 @@ struct hw_run_opts {
 
 struct hw_mark {
 	int id;
+	int thread;      /* ordinal (hw_run_result.threads) */
+	int32_t tid;     /* the thread that hit */
 	int64_t time_ns; /* CLOCK_MONOTONIC_RAW, relative to exec */
 	int has_reading;
-	struct hw_reading r; /* in the order of hw_run_result.group */
+	struct hw_reading r; /* that thread's own counts, in the order of hw_run_result.group */
 	uint32_t have;       /* bit e: r.value[e] was read at this hit */
+};
+
+/* A marking thread's slot in the runtime's thread table (emudiff/mark.h). */
+struct hw_mark_slot {
+	int32_t tid;
+	uint32_t flags;    /* EMUDIFF_MARK_T_* */
+	uint32_t opened;   /* bit e: group event e is in the thread's own group */
+	uint32_t readable; /* rdpmc: bit e, its page allows user reads */
+	int32_t leader_fd; /* -1: none */
+	int open_errno[HW_MAX_EVENTS]; /* group event e refused: errno, or EMUDIFF_MARK_NO_FD */
+	int64_t setup_ns[2], exit_ns[2]; /* the runtime's own system calls (absolute clock) */
+};
+
+/* A thread (task) of the run: ordinal = index in hw_run_result.threads. */
+struct hw_thread {
+	int32_t tid, pid;
+	int64_t start_ns;     /* created (PERF_RECORD_FORK), relative to exec; 0 for thread 0 */
+	int has_total;        /* total holds its own whole-run counts */
+	struct hw_reading total; /* in group order */
+	size_t *hits, n_hits; /* its marker hits (indices into marks), in time order */
 };
 
 struct hw_map {
@@ -178,11 +219,13 @@ struct hw_sample {
 	int64_t time_ns; /* CLOCK_MONOTONIC_RAW, relative to exec, like hw_mark */
 	uint64_t ip;
 	uint64_t period;
+	int32_t tid;
 };
 
 struct hw_syscall {
 	int64_t time_ns; /* relative to exec */
 	int64_t nr;
+	int32_t tid;
 };
 
 struct hw_run_result {
@@ -195,17 +238,26 @@ struct hw_run_result {
 	size_t env_pad;
 	struct hw_group group;
 	struct hw_reading total;   /* final read (valid if group.n > 0) */
-	/* read mode rdpmc: the per-task group the marker runtime reads, and per
-	 * event of `group` (bit e) whether the runtime mapped its page and whether
-	 * the page allowed reads from user space */
-	struct hw_group mark_group;
-	uint32_t pmc_opened, pmc_mapped, pmc_readable;
 	int total_ok;
-	/* markers */
+	/* markers: the events each marking thread opens (indices into group), and
+	 * per group event why the runtime does not read it ("": it does) */
+	int mark_ev[HW_MAX_EVENTS], n_mark_ev;
+	char mark_ev_why[HW_MAX_EVENTS][96];
 	struct hw_mark *marks;
 	size_t n_marks;
 	uint64_t marks_dropped;    /* buffer full */
 	uint64_t marks_incomplete; /* records never completed */
+	struct hw_mark_slot *mark_slots; /* the marking threads' slots */
+	size_t n_mark_slots;
+	uint64_t mark_threads_unslotted; /* marking threads that found the table full */
+	/* threads: ordinal 0 the program, the others in creation order */
+	struct hw_thread *threads;
+	size_t n_threads;
+	size_t *thread_by_tid;     /* ordinals by (tid, start_ns), for hw_run_result__thread_of */
+	int threads_by_fork;       /* ordinals from PERF_RECORD_FORK (else by thread id) */
+	int thread_totals;         /* every thread's own totals are known */
+	char threads_why[160];     /* why not, when not */
+	uint64_t thread_records_lost;
 	/* sampling */
 	const char *sample_event;  /* "cycles", "cpu-clock", or NULL when sampling was refused */
 	int sample_errno;
@@ -240,13 +292,29 @@ void hw_run_result__free(struct hw_run_result *r);
  */
 int hw_syscalls__probe(char *why, size_t size);
 /*
- * Fill r->marks (and the dropped/incomplete counts, pmc_opened/mapped/readable)
- * from the marker buffer: values in the order of r->group, from
- * r->mark_group's order in read mode rdpmc; times relative to t0. Sorted by
- * time. Used by hw_run(), exposed for tests.
+ * Fill r->marks (and the dropped/incomplete counts) and r->mark_slots from
+ * the marker buffer: values in the order of r->group (the buffer's event i is
+ * group event r->mark_ev[i]); times relative to t0. Sorted by time (seq
+ * order). Used by hw_run(), exposed for tests.
  */
 struct emudiff_mark_buffer;
 void hw_run_result__collect_marks(struct hw_run_result *r, const struct emudiff_mark_buffer *b, int64_t t0);
+/*
+ * Threads (threads.c). The tasks seen, by thread id and creation time: r's
+ * threads in creation order (fork records: n of them, tid, pid, start_ns
+ * relative to exec, in the order the kernel reported them), then any other
+ * thread id seen in marks, samples or calls, by id; each mark's thread
+ * ordinal and each thread's hits. Exposed for tests.
+ */
+struct hw_fork {
+	int32_t tid, pid;
+	int64_t time_ns;
+};
+void hw_run_result__threads(struct hw_run_result *r, int32_t main_tid, const struct hw_fork *forks, size_t n);
+/* The ordinal of thread id tid at time t (relative to exec); -1 if unknown. */
+int hw_run_result__thread_of(const struct hw_run_result *r, int32_t tid, int64_t t);
+/* The last marker hit of thread `thread` at or before t (its seq), -1 before its first. */
+int64_t hw_run_result__seq_at(const struct hw_run_result *r, int thread, int64_t t);
 /*
  * Was the counting group multiplexed anywhere in the run (the final read or
  * any marker's read)? Returns 1 or 0; *fraction gets the smallest

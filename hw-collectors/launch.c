@@ -3,17 +3,16 @@
  *
  * The child is forked and waits on a socket. The collector then opens every
  * event on the child's pid, disabled and enabled on its exec (so nothing of
- * the collector or of the fork is counted), and passes over the socket
- * (SCM_RIGHTS) the fds the marker runtime of emudiff/mark.h reads: by
- * default a second, not inherited group on the same task, whose counter
- * pages the runtime maps and reads without a system call; with read mode
- * syscall the counting group's leader. The child publishes them in its
- * environment, with the shared buffer (a memfd) into which the runtime
- * writes one record per marker hit, and execs. While the workload runs the
- * collector drains the sampling and syscall ring buffers and watches the
+ * the collector or of the fork is counted): the counting group (inherited,
+ * with the records that give each thread's creation and own totals:
+ * threads.c), the sampler, the syscall tracepoint. It writes into the shared
+ * buffer of the marker runtime (emudiff/mark.h, a memfd the child inherits)
+ * which counters each marking thread is to open for itself, and sends the
+ * go message; the child publishes the buffer in its environment and execs.
+ * While the workload runs the collector drains the rings and watches the
  * child's pidfd; common.h's supervisor applies the deadline policy and reaps
- * the child with its resource usage. The rings and their records are
- * launch_rings.c's.
+ * the child with its resource usage. The sampling and syscall rings and
+ * their records are launch_rings.c's.
  */
 #include "launch.h"
 #include "emudiff/mark.h"
@@ -47,55 +46,16 @@ static int64_t raw_ns(void)
 
 /* ---- the child ----------------------------------------------------------- */
 
-/* The go message: the buffer size, the fds the marker runtime reads and
- * their event ids (go[0] bytes, go[1 + i] id of fds[i]). */
-static int send_start(int sock, const int *fds, int n, const uint64_t *go)
+/* The go message: the buffer's size. */
+static int send_start(int sock, uint64_t bytes)
 {
-	struct iovec iov = { (void *)go, sizeof(uint64_t) * (1 + HW_MAX_EVENTS) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * HW_MAX_EVENTS)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (n > 0) {
-		struct cmsghdr *c;
-
-		memset(&u, 0, sizeof(u));
-		msg.msg_control = u.buf;
-		msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)iov.iov_len ? 0 : -1;
+	return send(sock, &bytes, sizeof(bytes), MSG_NOSIGNAL) == (ssize_t)sizeof(bytes) ? 0 : -1;
 }
 
-/* Returns the number of fds received into fds[], -1 on EOF/error. */
-static int recv_start(int sock, int *fds, uint64_t *go)
+/* 0, or -1 when the collector gave up (end of file). */
+static int recv_start(int sock, uint64_t *bytes)
 {
-	struct iovec iov = { go, sizeof(uint64_t) * (1 + HW_MAX_EVENTS) };
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * HW_MAX_EVENTS)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	int n = 0;
-
-	if (recvmsg(sock, &msg, MSG_WAITALL) != (ssize_t)iov.iov_len)
-		return -1;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			n = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			if (n > HW_MAX_EVENTS)
-				n = HW_MAX_EVENTS;
-			memcpy(fds, CMSG_DATA(c), sizeof(int) * (size_t)n);
-		}
-	return n;
+	return recv(sock, bytes, sizeof(*bytes), MSG_WAITALL) == (ssize_t)sizeof(*bytes) ? 0 : -1;
 }
 
 /* One int written by the child; 0 at end of file. */
@@ -124,9 +84,8 @@ static void write_int(int sock, int v)
 
 static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, size_t env_pad)
 {
-	char num[32], list[HW_MAX_EVENTS * 36 + 1];
-	int fds[HW_MAX_EVENTS], n;
-	uint64_t go[1 + HW_MAX_EVENTS] = { 0 };
+	char num[32];
+	uint64_t bytes = 0;
 
 	if (o->pin_cpu >= 0) {
 		cpu_set_t set;
@@ -134,7 +93,6 @@ static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, 
 		CPU_ZERO(&set);
 		CPU_SET(o->pin_cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set)) {
-			write_int(sock, -1);
 			write_int(sock, errno);
 			_exit(127);
 		}
@@ -145,26 +103,12 @@ static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, 
 		if (cur != -1)
 			personality((unsigned long)cur | ADDR_NO_RANDOMIZE);
 	}
-	n = recv_start(sock, fds, go);
-	if (n < 0)
+	if (recv_start(sock, &bytes))
 		_exit(127); /* the collector gave up */
 	snprintf(num, sizeof(num), "%d", mark_fd);
 	setenv("EMUDIFF_MARK_FD", num, 1);
-	snprintf(num, sizeof(num), "%llu", (unsigned long long)go[0]);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)bytes);
 	setenv("EMUDIFF_MARK_BYTES", num, 1);
-	unsetenv("EMUDIFF_MARK_GROUP_FD");
-	unsetenv("EMUDIFF_MARK_COUNTER_FDS");
-	if (n > 0 && o->mark_read == HW_MARK_READ_SYSCALL) {
-		snprintf(num, sizeof(num), "%d", fds[0]);
-		setenv("EMUDIFF_MARK_GROUP_FD", num, 1);
-	} else if (n > 0) {
-		size_t l = 0;
-
-		for (int i = 0; i < n; i++)
-			l += (size_t)snprintf(list + l, sizeof(list) - l, "%s%d:%llu", i ? "," : "", fds[i],
-					      (unsigned long long)go[1 + i]);
-		setenv("EMUDIFF_MARK_COUNTER_FDS", list, 1);
-	}
 	if (env_pad) {
 		char *pad = malloc(env_pad + 1);
 
@@ -176,10 +120,6 @@ static _Noreturn void child(const struct hw_run_opts *o, int sock, int mark_fd, 
 	} else {
 		unsetenv("EMUDIFF_ENV_PAD");
 	}
-	/* tell the collector the fd numbers (to recognise the runtime's calls) */
-	write_int(sock, n);
-	for (int i = 0; i < n; i++)
-		write_int(sock, fds[i]);
 	execvp(o->argv[0], o->argv);
 	write_int(sock, errno);
 	_exit(127);
@@ -195,9 +135,10 @@ struct launch {
 	struct ringset srs, yrs; /* samples, system calls */
 	struct emudiff_mark_buffer *buf;
 	size_t bytes;
-	int sv[2], mfd, pidfd, exec_err;
+	int sv[2], mfd, pidfd, exec_err, stat_hup;
 	int64_t t_fork;
 	pid_t pid;        /* the child until it is reaped; -1 then */
+	pid_t child;      /* the child: thread 0 of the run */
 	struct proc proc; /* its supervisor, from the go message on */
 };
 
@@ -218,7 +159,7 @@ static int launch_fork(struct launch *l)
 {
 	fflush(NULL);
 	l->t_fork = raw_ns();
-	l->pid = fork();
+	l->child = l->pid = fork();
 	if (l->pid < 0)
 		return error("fork: %s", strerror(errno));
 	if (l->pid == 0) {
@@ -230,46 +171,65 @@ static int launch_fork(struct launch *l)
 	return 0;
 }
 
-/* Counting group, sampler, syscall tracepoint and the group the markers read,
- * all opened on the child while it waits for the go message. */
+/*
+ * The counters every marking thread opens for itself: all of the group's
+ * with read mode syscall; with rdpmc those whose page allows user reads here
+ * (software events never do), the others with why not; none with time.
+ */
+static void mark_events(const struct hw_run_opts *o, struct hw_run_result *r)
+{
+	r->n_mark_ev = 0;
+	for (int e = 0; e < r->group.n; e++) {
+		char *why = r->mark_ev_why[e];
+
+		why[0] = 0;
+		if (o->mark_read == HW_MARK_READ_TIME)
+			continue;
+		if (o->mark_read == HW_MARK_READ_RDPMC && !EMUDIFF__CAN_RDPMC)
+			snprintf(why, sizeof(r->mark_ev_why[e]), "not read from user space on this architecture");
+		else if (o->mark_read == HW_MARK_READ_SYSCALL ||
+			 hw_event__user_readable(r->group.ev[e], r->group.exclude_kernel, why, sizeof(r->mark_ev_why[e])))
+			r->mark_ev[r->n_mark_ev++] = e;
+	}
+}
+
+/* Counting group (with its thread records), sampler, syscall tracepoint, all
+ * opened on the child while it waits for the go message. */
 static void launch_open_events(struct launch *l)
 {
 	const struct hw_run_opts *o = l->o;
 	struct hw_run_result *r = l->r;
 
 	hw_group__open(&r->group, l->pid, o->ev, o->n_ev);
+	stat_ring__open(&l->c, l->pid, &r->group);
 	if (o->sample_hz > 0 && open_sampler(o, l->pid, r, r->group.exclude_kernel, &l->srs))
 		r->sample_event = NULL;
 	if (o->syscalls)
 		r->syscall_errno = -open_syscalls(l->pid, &l->c, r->group.exclude_kernel, &l->yrs);
 	else
 		r->syscall_errno = -1;
-	if (o->mark_read == HW_MARK_READ_RDPMC && r->group.n)
-		hw_group__open_task(&r->mark_group, l->pid, &r->group);
+	mark_events(o, r);
 }
 
-/* Counter words per marker record: as few as the read mode allows, so that a
- * hit touches fewer pages and cache lines. */
-static size_t mark_record_words(const struct hw_run_opts *o, const struct hw_run_result *r)
+static uint32_t mark_read_mode(enum hw_mark_read m)
 {
-	switch (o->mark_read) {
-	case HW_MARK_READ_SYSCALL:
-		return r->group.n ? 3 + (size_t)r->group.n : 0;
-	case HW_MARK_READ_RDPMC:
-		return r->mark_group.n ? 2 + (size_t)r->mark_group.n : 0;
-	case HW_MARK_READ_TIME:
-		break;
-	}
-	return 0;
+	return m == HW_MARK_READ_RDPMC ? EMUDIFF_MARK_READ_RDPMC
+	       : m == HW_MARK_READ_SYSCALL ? EMUDIFF_MARK_READ_SYSCALL
+					   : EMUDIFF_MARK_READ_TIME;
 }
 
+/* The buffer: header, records (counter words as few as the read mode needs,
+ * so that a hit touches fewer pages and cache lines), thread table. */
 static int launch_mark_buffer(struct launch *l)
 {
 	const struct hw_run_opts *o = l->o;
-	size_t record_size = sizeof(struct emudiff_mark_record) + 8 * mark_record_words(o, l->r);
+	const struct hw_run_result *r = l->r;
+	uint32_t mode = mark_read_mode(o->mark_read);
+	size_t record_size = sizeof(struct emudiff_mark_record) + 8 * emudiff__record_words(mode, (uint32_t)r->n_mark_ev);
+	size_t table = sizeof(struct emudiff_mark_buffer) + o->mark_capacity * record_size;
 	struct emudiff_mark_buffer *buf;
 
-	l->bytes = sizeof(struct emudiff_mark_buffer) + o->mark_capacity * record_size;
+	l->bytes = table + HW_MARK_THREAD_SLOTS * sizeof(struct emudiff_mark_thread);
 	if (ftruncate(l->mfd, (off_t)l->bytes))
 		return error("marker buffer: %s", strerror(errno));
 	/* allocate the pages now, in the collector: the runtime maps them populated */
@@ -283,31 +243,25 @@ static int launch_mark_buffer(struct launch *l)
 	buf->version = EMUDIFF_MARK_VERSION;
 	buf->record_size = (uint32_t)record_size;
 	buf->capacity = o->mark_capacity;
-	buf->read_mode = o->mark_read == HW_MARK_READ_RDPMC     ? EMUDIFF_MARK_READ_RDPMC
-			 : o->mark_read == HW_MARK_READ_SYSCALL ? EMUDIFF_MARK_READ_SYSCALL
-								: EMUDIFF_MARK_READ_TIME;
-	buf->counters = (uint32_t)l->r->mark_group.n;
-	buf->counter_pid = (int32_t)l->pid;
+	buf->read_mode = mode;
+	buf->events = (uint32_t)r->n_mark_ev;
+	buf->exclude_kernel = (uint32_t)r->group.exclude_kernel;
+	for (int i = 0; i < r->n_mark_ev; i++) {
+		buf->event_type[i] = r->group.ev[r->mark_ev[i]]->type;
+		buf->event_config[i] = r->group.ev[r->mark_ev[i]]->config;
+	}
+	buf->thread_size = sizeof(struct emudiff_mark_thread);
+	buf->threads_offset = table;
+	buf->threads_capacity = HW_MARK_THREAD_SLOTS;
 	return 0;
 }
 
-/* What the child says after the go message: the fd numbers in the workload
- * (-1: the child failed before exec), then errno if exec failed; end of file
- * when the exec succeeded. */
+/* What the child says after the go message: errno when pinning or exec
+ * failed; end of file when the exec succeeded. */
 static void launch_hear_child(struct launch *l)
 {
-	struct collect_ctx *c = &l->c;
 	int v = 0;
 
-	if (read_int(l->sv[0], &v) && v > 0 && v <= HW_MAX_EVENTS) {
-		for (int i = 0; i < v; i++)
-			if (read_int(l->sv[0], &c->child_fds[c->n_child_fds]))
-				c->n_child_fds++;
-		if (l->o->mark_read == HW_MARK_READ_SYSCALL && c->n_child_fds)
-			c->child_group_fd = c->child_fds[0];
-		if (l->o->mark_read != HW_MARK_READ_RDPMC)
-			c->n_child_fds = 0;
-	}
 	if (read_int(l->sv[0], &v))
 		l->exec_err = v;
 	if (l->exec_err)
@@ -315,26 +269,12 @@ static void launch_hear_child(struct launch *l)
 			 strerror(l->exec_err));
 }
 
-/* The go message: the fds the marker runtime reads and their event ids. The
- * deadline runs from here, as the counting does. */
+/* The go message. The deadline runs from here, as the counting does. */
 static int launch_start(struct launch *l)
 {
-	const struct hw_run_opts *o = l->o;
-	struct hw_run_result *r = l->r;
-	uint64_t go[1 + HW_MAX_EVENTS] = { l->bytes };
-	const int *fds = NULL;
-	int n_fds = 0;
-
-	if (o->mark_read == HW_MARK_READ_SYSCALL && r->group.n)
-		n_fds = 1, fds = r->group.fd;
-	else if (o->mark_read == HW_MARK_READ_RDPMC)
-		n_fds = r->mark_group.n, fds = r->mark_group.fd;
-	for (int i = 0; i < r->mark_group.n && o->mark_read == HW_MARK_READ_RDPMC; i++)
-		if (ioctl(r->mark_group.fd[i], PERF_EVENT_IOC_ID, &go[1 + i]))
-			go[1 + i] = ~(uint64_t)0; /* never matches: the runtime leaves it unread */
 	l->c.t0 = raw_ns();
-	proc__adopt(&l->proc, l->pid, 0, o->timeout_s, 0);
-	if (send_start(l->sv[0], fds, n_fds, go))
+	proc__adopt(&l->proc, l->pid, 0, l->o->timeout_s, 0);
+	if (send_start(l->sv[0], l->bytes))
 		return error("cannot start the workload: %s", strerror(errno));
 	launch_hear_child(l);
 	return 0;
@@ -347,6 +287,8 @@ static int launch_pollset(const struct launch *l, struct pollfd *p)
 
 	if (l->pidfd >= 0)
 		p[np++] = (struct pollfd){ .fd = l->pidfd, .events = POLLIN };
+	if (l->c.stat_fd >= 0 && !l->stat_hup)
+		p[np++] = (struct pollfd){ .fd = l->c.stat_fd, .events = POLLIN };
 	for (int i = 0; i < l->srs.n; i++)
 		if (!l->srs.hup[i])
 			p[np++] = (struct pollfd){ .fd = l->srs.fd[i], .events = POLLIN };
@@ -366,6 +308,7 @@ static void launch_mark_hup(struct launch *l, const struct pollfd *p, int np)
 			l->srs.hup[k] |= l->srs.fd[k] == p[i].fd;
 		for (int k = 0; k < l->yrs.n; k++)
 			l->yrs.hup[k] |= l->yrs.fd[k] == p[i].fd;
+		l->stat_hup |= l->c.stat_fd == p[i].fd;
 	}
 }
 
@@ -374,7 +317,7 @@ static void launch_mark_hup(struct launch *l, const struct pollfd *p, int np)
  * later). */
 static void launch_supervise(struct launch *l)
 {
-	struct pollfd *p = xcalloc((size_t)(1 + l->srs.n + l->yrs.n), sizeof(*p));
+	struct pollfd *p = xcalloc((size_t)(2 + l->srs.n + l->yrs.n), sizeof(*p));
 
 	l->pidfd = (int)syscall(SYS_pidfd_open, l->pid, 0);
 	while (!proc__step(&l->proc)) {
@@ -393,6 +336,7 @@ static void launch_supervise(struct launch *l)
 		launch_mark_hup(l, p, np);
 		ringset__drain(&l->srs, on_sample_record, &l->c);
 		ringset__drain(&l->yrs, on_syscall_record, &l->c);
+		ring__drain(&l->c.stat, on_stat_record, &l->c);
 	}
 	free(p);
 	l->pid = -1;
@@ -426,6 +370,7 @@ static void launch_finish(struct launch *l)
 		r->total_ok = !hw_group__read(&r->group, &r->total);
 	hw_run_result__collect_marks(r, l->buf, l->c.t0);
 	collect_ctx__finish(&l->c);
+	collect_ctx__threads(&l->c, l->child);
 }
 
 static void launch_close(struct launch *l)
@@ -438,8 +383,8 @@ static void launch_close(struct launch *l)
 	ringset__close(&l->yrs);
 	if (l->pidfd >= 0)
 		close(l->pidfd);
+	stat_ring__close(&l->c);
 	hw_group__close(&l->r->group);
-	hw_group__close(&l->r->mark_group);
 	if (l->buf)
 		munmap(l->buf, l->bytes);
 	if (l->mfd >= 0)
@@ -450,6 +395,8 @@ static void launch_close(struct launch *l)
 	free(l->c.ip_list);
 	free(l->c.period_list);
 	free(l->c.time_list);
+	free(l->c.tid_list);
+	free(l->c.sys_raw);
 }
 
 int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
@@ -461,7 +408,7 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 	r->exit_code = -1;
 	r->env_pad = o->env_pad;
 	l.c.r = r;
-	l.c.child_group_fd = -1;
+	l.c.stat_fd = -1;
 	if (!launch_channels(&l) && !launch_fork(&l)) {
 		launch_open_events(&l);
 		if (!launch_mark_buffer(&l) && !launch_start(&l)) {
@@ -476,6 +423,11 @@ int hw_run(const struct hw_run_opts *o, struct hw_run_result *r)
 
 void hw_run_result__free(struct hw_run_result *r)
 {
+	for (size_t i = 0; i < r->n_threads; i++)
+		free(r->threads[i].hits);
+	free(r->threads);
+	free(r->thread_by_tid);
+	free(r->mark_slots);
 	free(r->marks);
 	free(r->ips);
 	free(r->sample_list);

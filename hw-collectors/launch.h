@@ -27,18 +27,43 @@ void ringset__close(struct ringset *s);
 void ringset__drain(struct ringset *s, void (*fn)(const struct perf_event_header *h, void *arg), void *arg);
 uint64_t ringset__lost(const struct ringset *s);
 
+/* One exited thread's own counts (its PERF_RECORD_READs, merged). */
+struct thread_read {
+	int32_t tid, pid;
+	struct hw_reading r;
+	uint32_t have; /* group events seen */
+};
+
+/* A traced system call before the runtime's own are told apart (at the end,
+ * when the marker runtime's thread slots say when it made them). */
+struct sys_raw {
+	int64_t time; /* absolute CLOCK_MONOTONIC_RAW */
+	int64_t nr;
+	uint64_t a0, a4;
+	int32_t tid;
+};
+
 /* What the records of one run go into. */
 struct collect_ctx {
 	struct hw_run_result *r;
-	size_t cap_ips, cap_maps, cap_sys;
+	size_t cap_ips, cap_maps;
 	struct syscall_format tp;
 	int64_t t0;
-	int child_group_fd, mark_fd;
-	int child_fds[HW_MAX_EVENTS], n_child_fds; /* as numbered in the workload */
+	int mark_fd;
 	uint64_t *ip_list; /* all sampled ips, aggregated at the end */
 	uint64_t *period_list;
 	int64_t *time_list;
+	int32_t *tid_list;
 	size_t n_ip_list, cap_ip_list;
+	struct sys_raw *sys_raw;
+	size_t n_sys_raw, cap_sys_raw;
+	/* the counting group's own records (threads.c) */
+	int stat_fd; /* the ring's event; -1: none */
+	struct ring stat;
+	struct hw_fork *forks;
+	size_t n_forks, cap_forks;
+	struct thread_read *reads;
+	size_t n_reads, cap_reads;
 };
 
 /* ringset__drain's callbacks: samples and mappings, system calls. */
@@ -49,7 +74,18 @@ int open_sampler(const struct hw_run_opts *o, pid_t pid, struct hw_run_result *r
 		 struct ringset *rs);
 /* raw_syscalls:sys_enter on pid: 0, or -errno with r->syscall_why set. */
 int open_syscalls(pid_t pid, struct collect_ctx *c, int exclude_kernel, struct ringset *rs);
-/* Once the child is reaped: samples kept and added up per IP, mappings and calls in time order. */
+/* Once the child is reaped: samples kept and added up per IP, mappings in
+ * time order, the workload's calls (not the marker runtime's) in time order. */
 void collect_ctx__finish(struct collect_ctx *c);
+
+/* threads.c: the ring the counting group writes its FORK and READ records to
+ * (a dummy event on pid, not inherited, which the kernel maps; the group's
+ * output redirected to it). 0, or -1 with r->threads_why set. */
+int stat_ring__open(struct collect_ctx *c, pid_t pid, const struct hw_group *g);
+void stat_ring__close(struct collect_ctx *c);
+void on_stat_record(const struct perf_event_header *h, void *arg);
+/* After collect_ctx__finish: the threads in creation order, each mark's
+ * thread, every thread's own totals when they are all known. */
+void collect_ctx__threads(struct collect_ctx *c, pid_t main_tid);
 
 #endif

@@ -105,8 +105,10 @@ void on_sample_record(const struct perf_event_header *h, void *arg)
 			c->ip_list = xrealloc(c->ip_list, c->cap_ip_list * sizeof(uint64_t));
 			c->period_list = xrealloc(c->period_list, c->cap_ip_list * sizeof(uint64_t));
 			c->time_list = xrealloc(c->time_list, c->cap_ip_list * sizeof(int64_t));
+			c->tid_list = xrealloc(c->tid_list, c->cap_ip_list * sizeof(int32_t));
 		}
 		c->time_list[c->n_ip_list] = (int64_t)s.time - c->t0;
+		c->tid_list[c->n_ip_list] = (int32_t)s.tid;
 		c->ip_list[c->n_ip_list] = s.ip;
 		c->period_list[c->n_ip_list++] = s.period;
 		r->samples++;
@@ -135,52 +137,39 @@ void on_sample_record(const struct perf_event_header *h, void *arg)
 	}
 }
 
+/* A raw_syscalls:sys_enter sample: TID (pid, tid), TIME, RAW (size, data). */
 void on_syscall_record(const struct perf_event_header *h, void *arg)
 {
 	struct collect_ctx *c = arg;
-	struct hw_run_result *r = c->r;
 	const unsigned char *p = (const unsigned char *)(h + 1);
-	uint64_t time, a0 = 0, a4 = 0;
+	struct sys_raw y;
+	uint64_t time;
 	uint32_t size;
-	int64_t nr = 0;
 
-	if (h->type != PERF_RECORD_SAMPLE || h->size < sizeof(*h) + 12)
+	if (h->type != PERF_RECORD_SAMPLE || h->size < sizeof(*h) + 20)
 		return;
-	memcpy(&time, p, 8);
-	memcpy(&size, p + 8, 4);
-	if (sizeof(*h) + 12 + size > h->size || (int)size < c->tp.args_offset + 48)
+	memcpy(&y.tid, p + 4, 4);
+	memcpy(&time, p + 8, 8);
+	memcpy(&size, p + 16, 4);
+	if (sizeof(*h) + 20 + size > h->size || (int)size < c->tp.args_offset + 48)
 		return;
-	p += 12;
+	p += 20;
 	if (c->tp.id_size == 8)
-		memcpy(&nr, p + c->tp.id_offset, 8);
+		memcpy(&y.nr, p + c->tp.id_offset, 8);
 	else {
 		int32_t n32;
 
 		memcpy(&n32, p + c->tp.id_offset, 4);
-		nr = n32;
+		y.nr = n32;
 	}
-	memcpy(&a0, p + c->tp.args_offset, 8);
-	memcpy(&a4, p + c->tp.args_offset + 32, 8);
-	/* The marker runtime's own system calls are the collector's, not the workload's:
-	 * reads of the group (read mode syscall), maps of the buffer and of counter
-	 * pages, the check that a counter fd is still the event (PERF_EVENT_IOC_ID). */
-	if ((nr == SYS_read && c->child_group_fd >= 0 && a0 == (uint64_t)c->child_group_fd) ||
-	    (nr == SYS_mmap && a4 == (uint64_t)c->mark_fd)) {
-		r->runtime_syscalls_dropped++;
-		return;
+	memcpy(&y.a0, p + c->tp.args_offset, 8);
+	memcpy(&y.a4, p + c->tp.args_offset + 32, 8);
+	y.time = (int64_t)time;
+	if (c->n_sys_raw == c->cap_sys_raw) {
+		c->cap_sys_raw = c->cap_sys_raw ? 2 * c->cap_sys_raw : 4096;
+		c->sys_raw = xrealloc(c->sys_raw, c->cap_sys_raw * sizeof(*c->sys_raw));
 	}
-	for (int i = 0; i < c->n_child_fds; i++)
-		if ((nr == SYS_mmap && a4 == (uint64_t)c->child_fds[i]) ||
-		    (nr == SYS_ioctl && a0 == (uint64_t)c->child_fds[i])) {
-			r->runtime_syscalls_dropped++;
-			return;
-		}
-	if (r->n_sys == c->cap_sys) {
-		c->cap_sys = c->cap_sys ? 2 * c->cap_sys : 4096;
-		r->sys = xrealloc(r->sys, c->cap_sys * sizeof(*r->sys));
-	}
-	r->sys[r->n_sys].time_ns = (int64_t)time - c->t0;
-	r->sys[r->n_sys++].nr = nr;
+	c->sys_raw[c->n_sys_raw++] = y;
 }
 
 /* ---- opening the sampler and the syscall tracepoint ----------------------- */
@@ -289,7 +278,7 @@ static void syscalls_attr(struct perf_event_attr *a, uint64_t id, int exclude_ke
 	a->type = PERF_TYPE_TRACEPOINT;
 	a->config = id;
 	a->sample_period = 1;
-	a->sample_type = PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
+	a->sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
 	/* the marker runtime's clock, so that calls fall between the right marks */
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC_RAW;
@@ -386,7 +375,7 @@ static void keep_samples(struct collect_ctx *c)
 		return;
 	r->sample_list = xmalloc(c->n_ip_list * sizeof(*r->sample_list));
 	for (size_t i = 0; i < c->n_ip_list; i++)
-		r->sample_list[i] = (struct hw_sample){ c->time_list[i], c->ip_list[i], c->period_list[i] };
+		r->sample_list[i] = (struct hw_sample){ c->time_list[i], c->ip_list[i], c->period_list[i], c->tid_list[i] };
 	r->n_sample_list = c->n_ip_list;
 	qsort(r->sample_list, r->n_sample_list, sizeof(*r->sample_list), cmp_sample_time);
 }
@@ -405,15 +394,70 @@ static int cmp_sys_time(const void *a, const void *b)
 	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
+static int cmp_slot_tid(const void *a, const void *b)
+{
+	const struct hw_mark_slot *x = a, *y = b;
+
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/*
+ * Is this call the marker runtime's? Its first-hit work in a thread (mapping
+ * the buffer, gettid, the thread's counters: perf_event_open, mmap of their
+ * pages, ...) and the exit-time close happen between the times its slot
+ * records; in read mode syscall each hit reads the thread's group leader
+ * (while it is open: the number may have been the program's before); any
+ * process maps the buffer by its fd.
+ */
+static int runtime_call(const struct collect_ctx *c, const struct hw_mark_slot *slots, size_t n,
+			const struct sys_raw *y)
+{
+	struct hw_mark_slot key = { .tid = y->tid };
+	const struct hw_mark_slot *s = n ? bsearch(&key, slots, n, sizeof(*slots), cmp_slot_tid) : NULL;
+
+	if (y->nr == SYS_mmap && y->a4 == (uint64_t)c->mark_fd)
+		return 1;
+	for (; s && s > slots && s[-1].tid == y->tid; s--)
+		;
+	for (; s && s < slots + n && s->tid == y->tid; s++)
+		if ((y->time >= s->setup_ns[0] && y->time <= s->setup_ns[1]) ||
+		    (s->exit_ns[1] && y->time >= s->exit_ns[0] && y->time <= s->exit_ns[1]) ||
+		    (y->nr == SYS_read && s->leader_fd >= 0 && y->a0 == (uint64_t)s->leader_fd &&
+		     y->time > s->setup_ns[1] && (!s->exit_ns[0] || y->time < s->exit_ns[0])))
+			return 1;
+	return 0;
+}
+
+/* The workload's calls, without the runtime's, in time order. */
+static void keep_syscalls(struct collect_ctx *c)
+{
+	struct hw_run_result *r = c->r;
+	struct hw_mark_slot *slots = xmalloc((r->n_mark_slots ? r->n_mark_slots : 1) * sizeof(*slots));
+
+	memcpy(slots, r->mark_slots, r->n_mark_slots * sizeof(*slots));
+	qsort(slots, r->n_mark_slots, sizeof(*slots), cmp_slot_tid);
+	r->sys = xmalloc((c->n_sys_raw ? c->n_sys_raw : 1) * sizeof(*r->sys));
+	for (size_t i = 0; i < c->n_sys_raw; i++) {
+		const struct sys_raw *y = &c->sys_raw[i];
+
+		if (runtime_call(c, slots, r->n_mark_slots, y))
+			r->runtime_syscalls_dropped++;
+		else
+			r->sys[r->n_sys++] = (struct hw_syscall){ y->time - c->t0, y->nr, y->tid };
+	}
+	free(slots);
+	/* the rings are per CPU: back in time order */
+	qsort(r->sys, r->n_sys, sizeof(*r->sys), cmp_sys_time);
+}
+
 void collect_ctx__finish(struct collect_ctx *c)
 {
 	struct hw_run_result *r = c->r;
 
 	keep_samples(c);
 	aggregate_ips(c);
-	/* the rings are per CPU: put mappings and calls back in time order */
-	if (r->n_maps) /* the arrays are NULL when empty */
+	keep_syscalls(c);
+	/* the rings are per CPU: put mappings back in time order */
+	if (r->n_maps) /* the array is NULL when empty */
 		qsort(r->maps, r->n_maps, sizeof(*r->maps), cmp_map_time);
-	if (r->n_sys)
-		qsort(r->sys, r->n_sys, sizeof(*r->sys), cmp_sys_time);
 }

@@ -1,24 +1,22 @@
 /*
  * test-mark-pmc.c - the marker runtime's counter reads without a system call
  * (emudiff/mark.h, read mode rdpmc), against synthetic perf_event_mmap_pages:
- * the page layout against the kernel's header, the seqlock retry, index 0
- * (not readable), pmc_width sign extension, time_enabled/time_running brought
- * to now with the user clock when multiplexed, and the collector's scaling.
- * The hardware reads (rdpmc, the user clock) are replaced by functions of
- * this test. Then the whole runtime on a real buffer: a synthetic counter page
- * (a memfd) read at each hit, a real task-clock page that says "not user
- * readable" (this machine has no hardware PMU, so that is the real path
- * here), and no counter reads from another thread or a forked copy.
+ * the page and attr layouts against the kernel's header, the seqlock retry,
+ * index 0 (not readable), pmc_width sign extension,
+ * time_enabled/time_running brought to now with the user clock when
+ * multiplexed, and the collector's scaling. The hardware reads (rdpmc, the
+ * user clock) are replaced by functions of this test. Then the records and
+ * thread slots of a buffer as the collector reads them (marks.c, threads.c),
+ * and a real counter page of this machine. The runtime itself on real
+ * buffers: test-mark-runtime.c.
  */
 #include <stdint.h>
 
 static uint64_t test_rdpmc(uint32_t counter);
 static uint64_t test_user_clock(void);
-static long test_event_id(int fd, uint64_t *id);
 #define EMUDIFF__RDPMC(counter) test_rdpmc(counter)
 #define EMUDIFF__USER_CLOCK() test_user_clock()
 #define EMUDIFF__CAN_RDPMC 1
-#define EMUDIFF__EVENT_ID(fd, id) test_event_id(fd, id)
 #include <emudiff/mark.h>
 
 #include "hw.h"
@@ -60,19 +58,6 @@ static uint64_t test_rdpmc(uint32_t counter)
 static uint64_t test_user_clock(void)
 {
 	return clock_value;
-}
-
-/* The synthetic counter page (a memfd) answers as an event of id 77; every
- * other fd as the kernel does. */
-static int synthetic_fd = -1;
-
-static long test_event_id(int fd, uint64_t *id)
-{
-	if (fd == synthetic_fd) {
-		*id = 77;
-		return 0;
-	}
-	return syscall(SYS_ioctl, fd, PERF_EVENT_IOC_ID, id);
 }
 
 static void reset(volatile struct emudiff_pmc_page *p)
@@ -119,6 +104,34 @@ static void test_layout(void)
 	k.capabilities = 0;
 	k.cap_user_time_short = 1;
 	CHECK_EQ_INT(k.capabilities, EMUDIFF__CAP_USER_TIME_SHORT);
+}
+
+/* The attr the runtime opens each thread's counters with, against the kernel's. */
+static void test_attr_layout(void)
+{
+	struct perf_event_attr k;
+	struct emudiff_perf_attr e;
+	uint64_t flags;
+
+	CHECK_EQ_INT(sizeof(e), PERF_ATTR_SIZE_VER0);
+	CHECK_EQ_INT(offsetof(struct emudiff_perf_attr, config), offsetof(struct perf_event_attr, config));
+	CHECK_EQ_INT(offsetof(struct emudiff_perf_attr, read_format), offsetof(struct perf_event_attr, read_format));
+	CHECK_EQ_INT(offsetof(struct emudiff_perf_attr, flags), offsetof(struct perf_event_attr, read_format) + 8);
+	CHECK_EQ_INT(offsetof(struct emudiff_perf_attr, bp_addr), offsetof(struct perf_event_attr, bp_addr));
+	memset(&k, 0, sizeof(k));
+	k.exclude_kernel = 1;
+	k.exclude_hv = 1;
+	memcpy(&flags, (const unsigned char *)&k + offsetof(struct emudiff_perf_attr, flags), 8);
+	CHECK_EQ_INT(flags, EMUDIFF__ATTR_EXCLUDE_KERNEL | EMUDIFF__ATTR_EXCLUDE_HV);
+	memset(&k, 0, sizeof(k));
+	k.disabled = 1;
+	memcpy(&flags, (const unsigned char *)&k + offsetof(struct emudiff_perf_attr, flags), 8);
+	CHECK_EQ_INT(flags, EMUDIFF__ATTR_DISABLED);
+	CHECK_EQ_INT(EMUDIFF__IOC_ENABLE, PERF_EVENT_IOC_ENABLE);
+	CHECK_EQ_INT(EMUDIFF__IOC_FLAG_GROUP, PERF_IOC_FLAG_GROUP);
+	CHECK_EQ_INT(EMUDIFF__FORMAT_GROUP,
+		     PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING);
+	CHECK_EQ_INT(EMUDIFF__FLAG_FD_CLOEXEC, PERF_FLAG_FD_CLOEXEC);
 }
 
 static void test_reads(void)
@@ -283,8 +296,6 @@ static void test_multiplexed(void)
 	CHECK_NEAR(r.value[0], 3000.0, 1e-12);
 }
 
-/* ---- the whole runtime on a buffer -------------------------------------- */
-
 /* Is this process privileged, by the machine's facts (tests/lib/machine-facts)?
  * A privileged process must be able to open task-clock: only an unprivileged
  * one under a strict perf_event_paranoid may be refused. */
@@ -316,184 +327,102 @@ static int open_task_clock(void)
 	return (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
 }
 
-static void *other_thread(void *arg)
+/* A buffer as the collector lays it out: header, cap records, slots. */
+static struct emudiff_mark_buffer *buffer_new(uint32_t mode, uint32_t events, uint64_t cap, uint32_t slots)
 {
-	(void)arg;
-	EMUDIFF_MARK(9);
-	return NULL;
-}
+	size_t rsize = 16 + 8 * emudiff__record_words(mode, events);
+	size_t table = sizeof(struct emudiff_mark_buffer) + cap * rsize;
+	struct emudiff_mark_buffer *b = calloc(1, table + slots * sizeof(struct emudiff_mark_thread));
 
-static void test_runtime(void)
-{
-	enum { CAP = 16, COUNTERS = 3 };
-	size_t rsize = 16 + 8 * (2 + COUNTERS), bytes = sizeof(struct emudiff_mark_buffer) + CAP * rsize;
-	int bfd = memfd_create("marks", 0), pfd = memfd_create("synthetic-counter", 0), tfd = open_task_clock();
-	int ifd = memfd_create("impostor", 0);
-	uint64_t tid = 0;
-	struct emudiff_mark_buffer *b;
-	struct emudiff_pmc_page *syn, *imp;
-	const struct emudiff_mark_record *rec[6];
-	char env[128];
-	pthread_t th;
-	pid_t child;
-	int status = -1;
-
-	if (bfd < 0 || pfd < 0 || ifd < 0 || ftruncate(bfd, (off_t)bytes) || ftruncate(pfd, 4096) ||
-	    ftruncate(ifd, 4096)) {
-		fprintf(stderr, "memfd: %s\n", strerror(errno));
-		check_failures++;
-		return;
-	}
-	b = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, bfd, 0);
-	syn = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, pfd, 0);
-	imp = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ifd, 0);
-	if (b == MAP_FAILED || syn == MAP_FAILED || imp == MAP_FAILED) {
-		check_failures++;
-		return;
-	}
 	b->magic = EMUDIFF_MARK_MAGIC;
 	b->version = EMUDIFF_MARK_VERSION;
 	b->record_size = (uint32_t)rsize;
-	b->capacity = CAP;
-	b->read_mode = EMUDIFF_MARK_READ_RDPMC;
-	b->counters = COUNTERS;
-	b->counter_pid = getpid();
-	/* counter 0: a synthetic page that allows user reads; counter 1: a real
-	 * task-clock page (software: never user readable) or, if the kernel refused
-	 * the event, an fd that cannot be mapped; counter 2: a file that took the
-	 * number of a closed counter fd and looks like a readable page: never
-	 * mapped (it is no perf event) */
-	synthetic_fd = pfd;
-	if (tfd >= 0 && ioctl(tfd, PERF_EVENT_IOC_ID, &tid))
-		check_failures++;
-	memset(imp, 0, sizeof(*imp));
-	imp->capabilities = CAPS_RDPMC;
-	imp->index = 1;
-	imp->pmc_width = 48;
-	reset(syn);
-	syn->capabilities = CAPS_RDPMC;
-	syn->index = 4;
-	syn->pmc_width = 48;
-	syn->offset = 1000;
-	syn->time_enabled = syn->time_running = 5;
-	snprintf(env, sizeof(env), "%d", bfd);
-	setenv("EMUDIFF_MARK_FD", env, 1);
-	snprintf(env, sizeof(env), "%zu", bytes);
-	setenv("EMUDIFF_MARK_BYTES", env, 1);
-	snprintf(env, sizeof(env), "%d:77,%d:%llu,%d:5", pfd, tfd >= 0 ? tfd : 0, (unsigned long long)tid, ifd);
-	setenv("EMUDIFF_MARK_COUNTER_FDS", env, 1);
-
-	pmc_value = 7;
-	EMUDIFF_MARK(1);
-	pmc_value = 20;
-	syn->offset = 2000; /* as after a reschedule */
-	EMUDIFF_MARK(2);
-	pthread_create(&th, NULL, other_thread, NULL);
-	pthread_join(th, NULL);
-	child = fork();
-	if (child == 0) {
-		EMUDIFF_MARK(10);
-		_exit(0);
-	}
-	waitpid(child, &status, 0);
-	CHECK_EQ_INT(status, 0);
-	syn->index = 0; /* descheduled */
-	EMUDIFF_MARK(3);
-	syn->index = 4;
-	syn->time_running = 2; /* multiplexed, and no user clock on the page */
-	EMUDIFF_MARK(4);
-
-	CHECK_EQ_INT(b->count, 6);
-	for (int i = 0; i < 6; i++)
-		rec[i] = (const struct emudiff_mark_record *)((const unsigned char *)(b + 1) + (size_t)i * rsize);
-	CHECK_EQ_INT(rec[0]->id, 1);
-	CHECK_EQ_INT(rec[1]->id, 2);
-	CHECK_EQ_INT(rec[2]->id, 9);
-	CHECK_EQ_INT(rec[3]->id, 10);
-	CHECK_EQ_INT(rec[4]->id, 3);
-	CHECK_EQ_INT(rec[5]->id, 4);
-	for (int i = 1; i < 6; i++)
-		CHECK(rec[i]->time_ns >= rec[i - 1]->time_ns && rec[i]->time_ns > 0);
-	/* the owner's hits read the synthetic counter (counter 0) */
-	CHECK_EQ_INT(rec[0]->flags, 1);
-	CHECK_EQ_INT(rec[0]->read[0], 5);
-	CHECK_EQ_INT(rec[0]->read[1], 5);
-	CHECK_EQ_INT(rec[0]->read[2], 1007);
-	CHECK_EQ_INT(rec[1]->flags, 1);
-	CHECK_EQ_INT(rec[1]->read[2], 2020);
-	CHECK_EQ_INT(last_counter, 3);
-	/* another thread, a forked copy, a descheduled counter, multiplexed without a
-	 * user clock: no counter read */
-	CHECK_EQ_INT(rec[2]->flags, 0);
-	CHECK_EQ_INT(rec[3]->flags, 0);
-	CHECK_EQ_INT(rec[4]->flags, 0);
-	CHECK_EQ_INT(rec[5]->flags, 0);
-	/* both pages mapped; only the synthetic one user readable */
-	if (tfd >= 0) {
-		CHECK_EQ_INT(b->pmc_mapped, 3); /* not the impostor */
-		CHECK_EQ_INT(b->pmc_readable, 1);
-	} else {
-		printf("note: task-clock refused (%s): the real page was not read\n", strerror(errno));
-		CHECK(!privileged_by_facts());
-		CHECK_EQ_INT(b->pmc_readable, 1);
-	}
-	/* the buffer's pages were touched at attach without changing a byte */
-	for (int i = 0; i < 6; i++)
-		CHECK(rec[i]->id != 0);
-	for (size_t i = 6; i < CAP; i++)
-		CHECK_EQ_INT(((const struct emudiff_mark_record *)((const unsigned char *)(b + 1) + i * rsize))->id, 0);
-	munmap(b, bytes);
-	munmap(syn, 4096);
-	munmap(imp, 4096);
+	b->capacity = cap;
+	b->read_mode = mode;
+	b->events = events;
+	b->thread_size = sizeof(struct emudiff_mark_thread);
+	b->threads_offset = table;
+	b->threads_capacity = slots;
+	return b;
 }
 
-/* Records into hw_marks: values in the counting group's order, only those read. */
+static struct emudiff_mark_record *record(struct emudiff_mark_buffer *b, size_t i)
+{
+	return (struct emudiff_mark_record *)((unsigned char *)(b + 1) + i * b->record_size);
+}
+
+static struct emudiff_mark_thread *slot(struct emudiff_mark_buffer *b, size_t i)
+{
+	return (struct emudiff_mark_thread *)((unsigned char *)b + b->threads_offset) + i;
+}
+
+/* The group of a run with 4 events; the buffer lists cycles and page-faults. */
+static void group4(struct hw_run_result *r)
+{
+	const char *names[] = { "task-clock", "cycles", "instructions", "page-faults" };
+
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < 4; i++)
+		r->group.ev[r->group.n++] = hw_event__find(names[i]);
+	r->n_mark_ev = 2;
+	r->mark_ev[0] = 1;
+	r->mark_ev[1] = 3;
+}
+
+static void free_marks(struct hw_run_result *r)
+{
+	for (size_t i = 0; i < r->n_threads; i++)
+		free(r->threads[i].hits);
+	free(r->threads);
+	free(r->thread_by_tid);
+	free(r->marks);
+	free(r->mark_slots);
+}
+
+/* Records into hw_marks: values of their thread's own counters in the
+ * counting group's order, only those read; the slots; the threads. */
 static void test_collect_marks(void)
 {
-	enum { CAP = 4, RDPMC_WORDS = 2 + 2, SYSCALL_WORDS = 3 + 4 };
-	uint64_t space[(sizeof(struct emudiff_mark_buffer) + CAP * (16 + 8 * SYSCALL_WORDS)) / 8];
-	struct emudiff_mark_buffer *b = (struct emudiff_mark_buffer *)space;
-	struct emudiff_mark_record *rec[CAP];
+	enum { CAP = 4 };
+	struct emudiff_mark_buffer *b = buffer_new(EMUDIFF_MARK_READ_RDPMC, 2, CAP, 2);
+	static const struct hw_fork fork200 = { 200, 100, 50 };
 	struct hw_run_result r;
-	const char *names[] = { "task-clock", "cycles", "instructions", "page-faults" };
 	double fraction = 0;
 
-	memset(&r, 0, sizeof(r));
-	for (int i = 0; i < 4; i++)
-		r.group.ev[r.group.n++] = hw_event__find(names[i]);
-	/* the per-task group: task-clock and instructions could not be opened */
-	r.mark_group.ev[r.mark_group.n++] = hw_event__find("cycles");
-	r.mark_group.ev[r.mark_group.n++] = hw_event__find("page-faults");
-	CHECK(r.group.ev[3] && r.mark_group.ev[1]);
-
-	memset(space, 0, sizeof(space));
-	b->record_size = 16 + 8 * RDPMC_WORDS;
-	b->capacity = CAP;
+	group4(&r);
 	b->count = CAP + 1; /* one hit dropped */
-	b->read_mode = EMUDIFF_MARK_READ_RDPMC;
-	b->counters = 2;
-	b->pmc_mapped = 3;
-	b->pmc_readable = 1;
-	for (int i = 0; i < CAP; i++)
-		rec[i] = (struct emudiff_mark_record *)((unsigned char *)(b + 1) + (size_t)i * b->record_size);
-	*rec[0] = (struct emudiff_mark_record){ .id = 1, .flags = 3, .time_ns = 1100 };
-	memcpy(rec[0]->read, (const uint64_t[]){ 1000, 1000, 50, 7 }, 32);
-	*rec[1] = (struct emudiff_mark_record){ .id = 0, .flags = 3, .time_ns = 1150 }; /* never completed */
-	*rec[2] = (struct emudiff_mark_record){ .id = 2, .flags = 1, .time_ns = 1300 };
-	memcpy(rec[2]->read, (const uint64_t[]){ 2000, 500, 80, 12345 }, 32); /* a quarter of the time */
-	*rec[3] = (struct emudiff_mark_record){ .id = 3, .flags = 0, .time_ns = 1200 }; /* nothing read */
+	b->threads_used = 3; /* one thread found no slot */
+	*record(b, 0) = (struct emudiff_mark_record){ .id = 1 | 3u << 16, .tid = 100, .time_ns = 1100 };
+	memcpy(record(b, 0)->read, (const uint64_t[]){ 1000, 1000, 50, 7 }, 32);
+	*record(b, 1) = (struct emudiff_mark_record){ .id = 0, .tid = 100, .time_ns = 1150 }; /* never completed */
+	*record(b, 2) = (struct emudiff_mark_record){ .id = 2 | 1u << 16, .tid = 200, .time_ns = 1300 };
+	memcpy(record(b, 2)->read, (const uint64_t[]){ 2000, 500, 80, 12345 }, 32); /* a quarter of the time */
+	*record(b, 3) = (struct emudiff_mark_record){ .id = 3, .tid = 100, .time_ns = 1200 }; /* nothing read */
+	*slot(b, 0) = (struct emudiff_mark_thread){ .tid = 100, .opened = 3, .readable = 3, .leader_fd = 5,
+						    .setup_ns = { 1050, 1090 } };
+	*slot(b, 1) = (struct emudiff_mark_thread){ .tid = 200, .opened = 1, .readable = 1, .leader_fd = 6,
+						    .open_errno = { 0, EMFILE } };
 	hw_run_result__collect_marks(&r, b, 1000);
 	CHECK_EQ_INT(r.n_marks, 3);
 	CHECK_EQ_INT(r.marks_dropped, 1);
 	CHECK_EQ_INT(r.marks_incomplete, 1);
-	CHECK_EQ_INT(r.pmc_opened, 0xa);
-	CHECK_EQ_INT(r.pmc_mapped, 0xa);
-	CHECK_EQ_INT(r.pmc_readable, 0x2);
+	CHECK_EQ_INT(r.n_mark_slots, 2);
+	CHECK_EQ_INT(r.mark_threads_unslotted, 1);
+	if (r.n_mark_slots == 2) {
+		/* bits and errnos by group event: cycles 1, page-faults 3 */
+		CHECK_EQ_INT(r.mark_slots[0].opened, 0xa);
+		CHECK_EQ_INT(r.mark_slots[1].opened, 0x2);
+		CHECK_EQ_INT(r.mark_slots[1].readable, 0x2);
+		CHECK_EQ_INT(r.mark_slots[1].open_errno[3], EMFILE);
+		CHECK_EQ_INT(r.mark_slots[0].setup_ns[1], 1090);
+	}
 	if (r.n_marks == 3) {
 		/* in time order */
 		CHECK_EQ_INT(r.marks[0].id, 1);
 		CHECK_EQ_INT(r.marks[1].id, 3);
 		CHECK_EQ_INT(r.marks[2].id, 2);
+		CHECK_EQ_INT(r.marks[0].tid, 100);
+		CHECK_EQ_INT(r.marks[2].tid, 200);
 		CHECK_EQ_INT(r.marks[0].time_ns, 100);
 		CHECK_EQ_INT(r.marks[0].have, 0xa); /* cycles, page-faults */
 		CHECK_NEAR(r.marks[0].r.value[1], 50.0, 1e-12);
@@ -507,30 +436,50 @@ static void test_collect_marks(void)
 	}
 	CHECK_EQ_INT(hw_run_result__multiplexed(&r, &fraction), 1);
 	CHECK_NEAR(fraction, 0.25, 1e-12);
-	free(r.marks);
+	/* threads: 100 first, 200 created at 50; each hit on its thread, each
+	 * thread's last hit at a time; a thread id never reported comes last */
+	r.n_mark_slots = 3;
+	r.mark_slots = realloc(r.mark_slots, 3 * sizeof(*r.mark_slots));
+	r.mark_slots[2] = (struct hw_mark_slot){ .tid = 50 };
+	hw_run_result__threads(&r, 100, &fork200, 1);
+	CHECK_EQ_INT(r.n_threads, 3);
+	if (r.n_threads == 3 && r.n_marks == 3) {
+		CHECK_EQ_INT(r.threads[0].tid, 100);
+		CHECK_EQ_INT(r.threads[1].tid, 200);
+		CHECK_EQ_INT(r.threads[2].tid, 50);
+		CHECK_EQ_INT(r.marks[0].thread, 0);
+		CHECK_EQ_INT(r.marks[1].thread, 0);
+		CHECK_EQ_INT(r.marks[2].thread, 1);
+		CHECK_EQ_INT(r.threads[0].n_hits, 2);
+		CHECK_EQ_INT(hw_run_result__thread_of(&r, 200, 400), 1);
+		CHECK_EQ_INT(hw_run_result__thread_of(&r, 300, 400), -1);
+		CHECK_EQ_INT(hw_run_result__seq_at(&r, 0, 99), -1);
+		CHECK_EQ_INT(hw_run_result__seq_at(&r, 0, 100), 0);
+		CHECK_EQ_INT(hw_run_result__seq_at(&r, 0, 1000), 1);
+		CHECK_EQ_INT(hw_run_result__seq_at(&r, 1, 299), -1);
+		CHECK_EQ_INT(hw_run_result__seq_at(&r, 1, 300), 2);
+		CHECK_EQ_INT(hw_run_result__seq_at(&r, 2, 1000), -1);
+	}
+	free_marks(&r);
+	free(b);
 
-	/* read mode syscall: the raw group read, every counter */
-	memset(&r, 0, sizeof(r));
-	for (int i = 0; i < 4; i++)
-		r.group.ev[r.group.n++] = hw_event__find(names[i]);
-	memset(space, 0, sizeof(space));
-	b->record_size = 16 + 8 * SYSCALL_WORDS;
-	b->capacity = CAP;
+	/* read mode syscall: the raw read of the thread's group (cycles, page-faults) */
+	b = buffer_new(EMUDIFF_MARK_READ_SYSCALL, 2, CAP, 1);
+	group4(&r);
 	b->count = 2;
-	b->read_mode = EMUDIFF_MARK_READ_SYSCALL;
-	for (int i = 0; i < 2; i++)
-		rec[i] = (struct emudiff_mark_record *)((unsigned char *)(b + 1) + (size_t)i * b->record_size);
-	*rec[0] = (struct emudiff_mark_record){ .id = 5, .flags = 8 * SYSCALL_WORDS, .time_ns = 10 };
-	memcpy(rec[0]->read, (const uint64_t[]){ 4, 9, 9, 1, 2, 3, 4 }, 8 * SYSCALL_WORDS);
-	*rec[1] = (struct emudiff_mark_record){ .id = 6, .flags = 0, .time_ns = 20 }; /* the read failed */
+	*record(b, 0) = (struct emudiff_mark_record){ .id = 5 | 3u << 16, .tid = 7, .time_ns = 10 };
+	memcpy(record(b, 0)->read, (const uint64_t[]){ 2, 9, 9, 1, 4 }, 40);
+	*record(b, 1) = (struct emudiff_mark_record){ .id = 6, .tid = 7, .time_ns = 20 }; /* the read failed */
 	hw_run_result__collect_marks(&r, b, 0);
 	CHECK_EQ_INT(r.n_marks, 2);
 	if (r.n_marks == 2) {
-		CHECK_EQ_INT(r.marks[0].have, 0xf);
-		CHECK_NEAR(r.marks[0].r.value[2], 3.0, 1e-12);
+		CHECK_EQ_INT(r.marks[0].have, 0xa);
+		CHECK_NEAR(r.marks[0].r.value[1], 1.0, 1e-12);
+		CHECK_NEAR(r.marks[0].r.value[3], 4.0, 1e-12);
 		CHECK_EQ_INT(r.marks[1].have, 0);
 	}
-	free(r.marks);
+	free_marks(&r);
+	free(b);
 }
 
 /* A real counter page of this machine, read by the documented protocol. */
@@ -563,11 +512,11 @@ static void test_real_page(void)
 int main(void)
 {
 	test_layout();
+	test_attr_layout();
 	test_reads();
 	test_seqlock();
 	test_multiplexed();
 	test_collect_marks();
 	test_real_page();
-	test_runtime();
 	return check_exit();
 }
