@@ -43,11 +43,15 @@ run_of() { q "SELECT id FROM run WHERE cell = '$1'"; }
 metric() { q "SELECT value FROM run_metric WHERE run_id = $1 AND metric = '$2'"; }
 positive() { awk -v v="$1" 'BEGIN { exit !(v + 0 > 0) }'; }
 db=$tmp/study.db
-# study CELL...: the suite's cells, into $db
+# study CELL...: the suite's cells, into $db. The suite is copied next to a link to
+# BUILD/linux-guest, where its relative binaries are looked up first (BUILD may be
+# another build folder than the running emudiff's, e.g. the ASan build's).
 study() {
 	local args=() c
 	for c in "$@"; do args+=(--cell "$c"); done
-	"$emudiff" study "$src/datasets/suites/linux-guest.ini" --out "$tmp/study" --db "$db" "${args[@]}" \
+	cp "$src/datasets/suites/linux-guest.ini" "$tmp/linux-guest.ini"
+	ln -sfn "$guest" "$tmp/linux-guest"
+	"$emudiff" study "$tmp/linux-guest.ini" --out "$tmp/study" --db "$db" "${args[@]}" \
 		>"$tmp/study.out" 2>&1 || fail "study exited $?: $(tail -n 20 "$tmp/study.out")"
 }
 
