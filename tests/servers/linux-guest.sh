@@ -11,7 +11,9 @@
 #  2. a study of the suite's cells: (tcg) under TCG, both guests: boot_ns, the driver's
 #     (wrk) metrics and the phases' marks are stored; (kvm, in the facts suite) the x86
 #     guest under KVM: the same, or where KVM cannot run the guest, a failed run with
-#     config_json.unsupported.kvm and no metric of the guest at all (never a 0).
+#     config_json.unsupported.kvm and no metric of the guest at all (never a 0);
+#  3. (tcg) collect hw-kvm's guest path (driver after the ready line, boot_ns, the
+#     console's marks) with TCG standing in for KVM.
 set -euo pipefail
 mode=$1 emudiff=$2 build=$3 src=$4
 . "$EMUDIFF_TEST_LIB/facts.sh"
@@ -168,3 +170,30 @@ for cell in guest-http/qemu-system/0 guest-http-rv64/qemu-system/0; do
 		WHERE a.run_id = $r AND b.insns > a.insns")" = 3 ] || fail "$cell: mark instructions not increasing"
 	echo "ok: $cell: boot $(metric "$r" boot_ns) ns, $(metric "$r" requests_per_s) requests/s, p50 $(metric "$r" req_p50_ns) ns, $(metric "$r" insns_per_req) insns/request"
 done
+
+# ---- 3. collect hw-kvm's guest path with TCG standing in for KVM ---------------------
+# (what a machine whose KVM runs the guest would do: the driver after the ready line,
+# boot_ns, the console's marks with the guest's clock; no claim about KVM itself)
+db=$tmp/kvm-tcg.db
+g=$guest/x86_64
+"$emudiff" collect hw-kvm --db "$db" --name guest-tcg-vmm --timeout 240 --timebase-hz 1000000000 \
+	--boot-console 'emudiff-guest: init reached' --ready-console 'emudiff-guest: serving http on port 80' \
+	--driver 'wrk -t1 -c2 -d@budget@s --latency http://127.0.0.1:@port@/' --port 18096 --budget 2s \
+	--ready-timeout 180 -- qemu-system-x86_64 -M pc -m 256M -smp 1 -nographic -no-reboot \
+	-kernel "$g/kernel" -initrd "$g/initramfs.cpio.gz" -append 'console=ttyS0 quiet panic=-1' \
+	-netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:18096-:80 -device virtio-net-pci,netdev=net0,romfile= \
+	-drive "file=$g/disk.img,format=raw,if=virtio,snapshot=on" >"$tmp/kvm-tcg.out" 2>&1 ||
+	fail "collect hw-kvm (TCG VMM) exited $?: $(tail -n 5 "$tmp/kvm-tcg.out")"
+r=$(q "SELECT id FROM run")
+[ "$(q "SELECT status FROM run WHERE id = $r")" = ok ] || fail "hw-kvm (TCG VMM): $(q 'SELECT status, config_json FROM run')"
+for m in boot_ns ready_ns requests requests_per_s req_p50_ns; do
+	positive "$(metric "$r" "$m")" || fail "hw-kvm (TCG VMM): $m is '$(metric "$r" "$m")'"
+done
+[ -z "$(metric "$r" insns_per_req)" ] || fail "hw-kvm (TCG VMM): insns_per_req stored"
+[ "$(q "SELECT group_concat(mark_id, ' ') FROM (SELECT mark_id FROM mark ORDER BY seq)")" = "1 2 3 4" ] ||
+	fail "hw-kvm (TCG VMM): marks $(q 'SELECT group_concat(mark_id) FROM mark')"
+[ "$(q "SELECT count(*) FROM mark a JOIN mark b ON b.seq = a.seq + 1 WHERE b.time_ns > a.time_ns")" = 3 ] ||
+	fail "hw-kvm (TCG VMM): mark times not increasing"
+[ "$(q "SELECT json_extract(config_json, '\$.driver.ready_console') FROM run")" = 'emudiff-guest: serving http on port 80' ] ||
+	fail "hw-kvm (TCG VMM): config $(q 'SELECT config_json FROM run')"
+echo "ok: collect hw-kvm with TCG as the VMM: boot $(metric "$r" boot_ns) ns, $(metric "$r" requests_per_s) requests/s, marks 1-4 from the console"
