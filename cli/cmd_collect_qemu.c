@@ -54,13 +54,15 @@ static const char usage_text[] =
 	"                       after guest code ran is a vm_exit\n"
 	"  --until-console STR  system mode: stop when STR appears on the console\n"
 	"                       (QEMU's stdout: -nographic or -serial stdio)\n"
+	"  --boot-console STR   system mode: store boot_ns, the time from starting QEMU\n"
+	"                       until STR appears on the console (the run goes on)\n"
 	"  --ingest FILE        store an existing plugin output file, run nothing\n";
 
 #define MAX_PLUGIN_OPTS 32
 
 struct qemu_opts {
 	struct collect_common com;
-	const char *qemu, *elf, *until_console, *ingest, *sysroot;
+	const char *qemu, *elf, *until_console, *boot_console, *ingest, *sysroot;
 	int system;
 	const char *plugin_opts[MAX_PLUGIN_OPTS];
 	int n_plugin_opts;
@@ -103,8 +105,8 @@ static void check_opts(const struct qemu_opts *o)
 	if (!o->ingest && o->argc < 1)
 		usage_die("collect qemu: nothing to run (give PROG, or QEMU's arguments with --system, after --)");
 	collect_common__check(&o->com, "collect qemu");
-	if (o->until_console && !o->system)
-		usage_die("--until-console needs --system");
+	if ((o->until_console || o->boot_console) && !o->system)
+		usage_die("--%s needs --system", o->until_console ? "until-console" : "boot-console");
 	if (o->ingest && o->com.reps != 1)
 		usage_die("--ingest stores one run; --reps must be 1");
 	if (o->system && !o->elf && !o->com.name && !o->ingest)
@@ -144,6 +146,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		{ "trapvec", required_argument, NULL, 'T' },
 		{ "guest", required_argument, NULL, 'G' },
 		{ "until-console", required_argument, NULL, 'u' },
+		COLLECT_BOOT_CONSOLE_OPTION,
 		{ "ingest", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -163,6 +166,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		case 's': o->system = 1; break;
 		case 'e': o->elf = optarg; break;
 		case 'u': o->until_console = optarg; break;
+		case OPT_BOOT_CONSOLE: o->boot_console = collect_boot_console__opt(optarg); break;
 		case 'i': o->ingest = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -220,8 +224,9 @@ static int collect(struct store *s, const struct qemu_opts *o, struct qemu_colle
 
 	c->timeout_s = o->com.timeout_s;
 	c->until_console = o->until_console;
+	c->boot_console = o->boot_console;
 	c->reps = o->com.reps;
-	c->driver = collect_driver__check(&o->drv);
+	c->driver = collect_driver__check(&o->drv, o->system);
 	qemu__catch_interrupts();
 	rc = qemu__collect(s, c);
 	if (rc < 0)

@@ -244,6 +244,10 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 		json__int(&j, "$.forked", (int64_t)o->n_children);
 	if (rec->driver)
 		driver__config(&j, rec->driver);
+	if (rec->boot_console) {
+		json__str(&j, "$.boot_console", rec->boot_console);
+		json__bool(&j, "$.boot_console_seen", r->boot_ns >= 0);
+	}
 	/* align/ rolls up only the marker intervals below this seq */
 	if (out && out->has_msym)
 		json__int(&j, "$.mark_symbols_complete", out->msym_complete);
@@ -383,9 +387,20 @@ static int store_output(struct store *s, int64_t wid, int64_t run,
 			.workers = 1 + (int)o->n_children,
 		};
 
+		if (rec->system) {
+			/* a guest boots (and may do more) before it serves: its instructions
+			 * from its last marker on; its processes' system calls are not counted */
+			if (c.insns >= 0 && out->n_marks)
+				c.insns -= (double)out->marks[out->n_marks - 1].insns;
+			c.syscalls = -1;
+			c.workers = 0;
+		}
 		if (driver__store(s, run, &rec->driver->res, &c))
 			return -1;
 	}
+	if (rec->boot_console && rec->result.boot_ns >= 0 &&
+	    store__run_metric_set(s, run, METRIC_BOOT_NS, (double)rec->result.boot_ns))
+		return -1;
 	if (!rec->until_console || !rec->result.until_seen)
 		return 0;
 	if (store__run_metric_set(s, run, METRIC_UNTIL_CONSOLE_NS, (double)rec->result.until_ns))

@@ -63,6 +63,9 @@ int region_key__thread(const char *key, size_t *base_len);
 #define METRIC_INSNS_UNATTRIBUTED "insns_unattributed"
 #define METRIC_UNTIL_CONSOLE_NS "until_console_ns"
 #define METRIC_UNTIL_CONSOLE_INSNS "until_console_insns"
+/* A guest's boot (collect qemu --system, collect hw-kvm --boot-console): host
+ * time from starting QEMU (the VMM) to the string on the guest's console. */
+#define METRIC_BOOT_NS "boot_ns"
 /* hardware samples of a region (collect hw --sample): counts, not costs */
 #define METRIC_SAMPLES "samples"
 /* Latency metrics (one value per event, table latency_sample): lat_<what>_ns,
