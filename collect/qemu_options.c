@@ -29,7 +29,7 @@ const char *qemu_plugin_opt__check(const char *kv)
 	switch (plugin_key__find(kv, (size_t)(v - 1 - kv))) {
 	case PK_MODE:
 		return strcmp(v, "default") && strcmp(v, "exact") ? "expected default or exact" : NULL;
-	case PK_MEM: case PK_MIX: case PK_SYMBOLS: case PK_MARKSYMS:
+	case PK_MEM: case PK_MIX: case PK_SYMBOLS: case PK_MARKSYMS: case PK_THREADS:
 		return strcmp(v, "on") && strcmp(v, "off") ? "expected on or off" : NULL;
 	case PK_BLOCKS: case PK_MARKSYMS_LIMIT:
 		return parse_i64(v, &n) || n < 0 ? "expected a count" : NULL;

@@ -18,6 +18,14 @@ struct reader {
 	char *fields[8];
 	int n_fields;
 	char *rest; /* for symbol: the name after the count */
+	uint64_t *last_insns; /* version 4: each thread's last mark's insns + 1 (0: none yet) */
+	size_t cap_last;
+	int64_t min_seq;      /* the lowest event or msym seq read */
+	/* msym lines: the last one written out (index), where its interval's
+	 * lines start, and the intervals msym_run lines gave */
+	size_t last_msym, seq_first;
+	int have_msym, have_run;
+	uint8_t *covered;
 };
 
 static int bad(const struct reader *r, const char *what)
@@ -81,7 +89,8 @@ static int has_space(const char *s)
 }
 
 /* Growable arrays' capacities, one per kind of record. */
-enum { CAP_MARKS, CAP_VALUES, CAP_EVENTS, CAP_SYMBOLS, CAP_TOTALS, CAP_BLOCKS, CAP_MSYMS, CAP_MAPS, CAP_PCS, CAP_COUNT };
+enum { CAP_MARKS, CAP_VALUES, CAP_EVENTS, CAP_SYMBOLS, CAP_TOTALS, CAP_BLOCKS, CAP_MSYMS, CAP_MAPS,
+       CAP_PCS, CAP_THREADS, CAP_COUNT };
 
 /* symbol INSNS NAME: the name is the rest of the line */
 static int rec_symbol(struct reader *r, char *rest, struct qemu_output *o, size_t *caps)
@@ -110,19 +119,65 @@ static int rec_msym(struct reader *r, struct qemu_output *o, size_t *caps)
 		return -1;
 	if (!o->has_msym)
 		return bad(r, "msym line before the msym_complete line");
-	if (m.seq < -1 || m.seq >= o->msym_complete)
+	/* an interval before a thread's first mark counts as -1 (qemu_output.h) */
+	if ((o->version < 4 && m.seq < -1) || (m.seq < 0 ? -1 : m.seq) >= o->msym_complete)
 		return bad(r, "msym for an interval outside -1..msym_complete-1");
+	if (m.seq < r->min_seq)
+		r->min_seq = m.seq;
 	if (!*r->fields[3])
 		return bad(r, "msym without a symbol name");
-	if (o->n_msyms) {
-		const struct qemu_output_msym *p = &o->msyms[o->n_msyms - 1];
+	if (m.seq >= 0 && r->covered && r->covered[m.seq])
+		return bad(r, "msym line for an interval an msym_run line gave");
+	if (r->have_msym) {
+		const struct qemu_output_msym *p = &o->msyms[r->last_msym];
 
 		if (msym__cmp(p->seq, p->name, m.seq, r->fields[3]) >= 0)
 			return bad(r, "msym lines out of order or repeated");
 	}
+	if (!r->have_msym || o->msyms[r->last_msym].seq != m.seq)
+		r->seq_first = o->n_msyms;
 	m.name = xstrdup(r->fields[3]);
 	PUSH(o->msyms, o->n_msyms, caps[CAP_MSYMS]);
+	r->last_msym = o->n_msyms;
+	r->have_msym = 1;
 	o->msyms[o->n_msyms++] = m;
+	return 0;
+}
+
+/* msym_run SEQ LAST (version 4): the msym lines just read, of interval SEQ,
+ * are also those of each later interval of SEQ's thread up to LAST. */
+static int rec_msym_run(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	int64_t seq, last;
+	size_t from, n;
+
+	if (o->version < 4)
+		return bad(r, "msym_run line in a file before version 4");
+	if (expect_fields(r, 3) || num_i64(r, r->fields[1], &seq) || num_i64(r, r->fields[2], &last))
+		return -1;
+	if (!r->have_msym || o->msyms[r->last_msym].seq != seq || seq < 0)
+		return bad(r, "msym_run does not follow its interval's msym lines");
+	if (last <= seq || last >= o->msym_complete || last >= (int64_t)o->n_marks ||
+	    o->marks[last].thread != o->marks[seq].thread)
+		return bad(r, "msym_run ends outside its thread's complete intervals");
+	if (!r->covered)
+		r->covered = xcalloc(o->n_marks, 1);
+	from = r->seq_first;
+	n = r->last_msym + 1 - from;
+	for (int64_t s = seq + 1; s <= last; s++) {
+		if (o->marks[s].thread != o->marks[seq].thread)
+			continue;
+		r->covered[s] = 1;
+		for (size_t k = 0; k < n; k++) {
+			struct qemu_output_msym m = o->msyms[from + k];
+
+			m.seq = s;
+			m.name = xstrdup(m.name);
+			PUSH(o->msyms, o->n_msyms, caps[CAP_MSYMS]);
+			o->msyms[o->n_msyms++] = m;
+		}
+	}
+	r->have_run = 1;
 	return 0;
 }
 
@@ -184,11 +239,11 @@ static int rec_pc(struct reader *r, struct qemu_output *o, size_t *caps)
 	return 0;
 }
 
-/* arch A, mode M: header words, once each */
+/* arch A, mode M, counting C (version 4): header words, once each */
 static int rec_word(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	const char *k = r->fields[0];
-	char **dst = k[0] == 'a' ? &o->arch : &o->mode;
+	char **dst = k[0] == 'a' ? &o->arch : k[0] == 'm' ? &o->mode : &o->counting;
 
 	(void)caps;
 	if (expect_fields(r, 2))
@@ -199,6 +254,10 @@ static int rec_word(struct reader *r, struct qemu_output *o, size_t *caps)
 		return bad(r, "unknown architecture");
 	if (k[0] == 'm' && strcmp(r->fields[1], "default") && strcmp(r->fields[1], "exact"))
 		return bad(r, "unknown mode");
+	if (k[0] == 'c' && o->version < 4)
+		return bad(r, "counting line in a file before version 4");
+	if (k[0] == 'c' && strcmp(r->fields[1], "inline") && strcmp(r->fields[1], "callback"))
+		return bad(r, "unknown counting (inline or callback)");
 	*dst = xstrdup(r->fields[1]);
 	return 0;
 }
@@ -250,24 +309,36 @@ static int rec_addr(struct reader *r, struct qemu_output *o, size_t *caps)
 	return 0;
 }
 
-/* mark SEQ ID INSNS HOST_NS, in sequence, counts never going backwards */
+/* mark SEQ [THREAD] ID INSNS HOST_NS, in sequence, a thread's counts never going backwards */
 static int rec_mark(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_mark m;
+	int v4 = o->version >= 4;
 	int64_t i;
-	uint64_t u;
+	uint64_t u, t = 0;
 
-	if (expect_fields(r, 5) || num_i64(r, r->fields[1], &i) ||
-	    num_u64(r, r->fields[3], &m.insns) || num_u64(r, r->fields[4], &m.host_ns) ||
-	    num_u64(r, r->fields[2], &u))
+	if (expect_fields(r, 5 + v4) || num_i64(r, r->fields[1], &i) ||
+	    (v4 && num_u64(r, r->fields[2], &t)) || num_u64(r, r->fields[3 + v4], &m.insns) ||
+	    num_u64(r, r->fields[4 + v4], &m.host_ns) || num_u64(r, r->fields[2 + v4], &u))
 		return -1;
 	if (i != (int64_t)o->n_marks)
 		return bad(r, "marks out of sequence");
 	if (u < 1 || u > 2047)
 		return bad(r, "marker id outside 1..2047");
-	if (o->n_marks && m.insns < o->marks[o->n_marks - 1].insns)
+	if (t > 65535)
+		return bad(r, "thread ordinal above 65535");
+	if (t >= r->cap_last) {
+		size_t cap = r->cap_last;
+
+		r->cap_last = t + 64;
+		r->last_insns = xrealloc(r->last_insns, r->cap_last * sizeof(*r->last_insns));
+		memset(r->last_insns + cap, 0, (r->cap_last - cap) * sizeof(*r->last_insns));
+	}
+	if (r->last_insns[t] && m.insns < r->last_insns[t] - 1)
 		return bad(r, "instruction count goes backwards");
+	r->last_insns[t] = m.insns + 1;
 	m.id = (int)u;
+	m.thread = (int)t;
 	PUSH(o->marks, o->n_marks, caps[CAP_MARKS]);
 	o->marks[o->n_marks++] = m;
 	return 0;
@@ -297,8 +368,10 @@ static int rec_event(struct reader *r, struct qemu_output *o, size_t *caps)
 	if (expect_fields(r, 5) || num_i64(r, r->fields[1], &e.seq) ||
 	    num_u64(r, r->fields[4], &e.count))
 		return -1;
-	if (e.seq < -1)
+	if (e.seq < -1 && o->version < 4)
 		return bad(r, "event seq below -1");
+	if (e.seq < r->min_seq)
+		r->min_seq = e.seq;
 	e.kind = xstrdup(r->fields[2]);
 	e.detail = xstrdup(strcmp(r->fields[3], "-") ? r->fields[3] : "");
 	PUSH(o->events, o->n_events, caps[CAP_EVENTS]);
@@ -340,16 +413,57 @@ static int rec_total(struct reader *r, struct qemu_output *o, size_t *caps)
 	return 0;
 }
 
+/* thread K VCPU (version 4): ordinals 0, 1, 2... in order */
+static int rec_thread(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	int64_t k, v;
+
+	if (o->version < 4)
+		return bad(r, "thread line in a file before version 4");
+	if (expect_fields(r, 3) || num_i64(r, r->fields[1], &k) || num_i64(r, r->fields[2], &v))
+		return -1;
+	if (k != (int64_t)o->n_threads)
+		return bad(r, "thread lines out of sequence");
+	if (v < 0 || v > 0x7fffffff)
+		return bad(r, "vCPU index out of range");
+	PUSH(o->threads, o->n_threads, caps[CAP_THREADS]);
+	o->threads[o->n_threads++] = (struct qemu_output_thread){ .vcpu = (int)v };
+	return 0;
+}
+
+/* thread_total K METRIC N (version 4), after thread K's line */
+static int rec_thread_total(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_thread *t;
+	int64_t k;
+	uint64_t v;
+
+	(void)caps;
+	if (o->version < 4)
+		return bad(r, "thread_total line in a file before version 4");
+	if (expect_fields(r, 4) || num_i64(r, r->fields[1], &k) || num_u64(r, r->fields[3], &v))
+		return -1;
+	if (k < 0 || k >= (int64_t)o->n_threads)
+		return bad(r, "thread_total of a thread without its thread line");
+	if (has_space(r->fields[2]))
+		return bad(r, "malformed metric");
+	t = &o->threads[k];
+	PUSH(t->totals, t->n_totals, t->cap_totals);
+	t->totals[t->n_totals++] = (struct qemu_output_total){ xstrdup(r->fields[2]), v };
+	return 0;
+}
+
 /* The records read from fields split at spaces (at most 6). */
 static const struct record {
 	const char *key;
 	int (*parse)(struct reader *r, struct qemu_output *o, size_t *caps);
 } records[] = {
-	{ "arch", rec_word }, { "mode", rec_word }, { "options", rec_options },
+	{ "arch", rec_word }, { "mode", rec_word }, { "counting", rec_word }, { "options", rec_options },
 	{ "system", rec_int }, { "plugin_api", rec_int }, { "vcpus", rec_int }, { "exit", rec_int },
 	{ "start_code", rec_addr }, { "entry_code", rec_addr }, { "mark", rec_mark },
 	{ "value", rec_value }, { "event", rec_event }, { "msym_complete", rec_msym_complete },
-	{ "total", rec_total }, { "pc", rec_pc },
+	{ "total", rec_total }, { "pc", rec_pc }, { "thread", rec_thread },
+	{ "thread_total", rec_thread_total }, { "msym_run", rec_msym_run },
 };
 
 static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_t *caps)
@@ -369,11 +483,68 @@ static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_
 		split(r, line, 5);
 		return rec_map(r, o, caps);
 	}
+	if (!strncmp(line, "invalid ", 8)) {
+		if (o->version < 4 || o->invalid || !line[8])
+			return bad(r, "invalid line in a file before version 4, repeated or empty");
+		o->invalid = xstrdup(line + 8);
+		return 0;
+	}
 	split(r, line, 6);
 	for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
 		if (!strcmp(r->fields[0], records[i].key))
 			return records[i].parse(r, o, caps);
 	return bad(r, "unknown record");
+}
+
+static int cmp_msym_rec(const void *a, const void *b)
+{
+	const struct qemu_output_msym *x = a, *y = b;
+
+	return msym__cmp(x->seq, x->name, y->seq, y->name);
+}
+
+/* A thread's total of metric; 0 found, -1 absent. */
+static int thread_total(const struct qemu_output_thread *t, const char *metric, uint64_t *v)
+{
+	for (size_t i = 0; i < t->n_totals; i++)
+		if (!strcmp(t->totals[i].metric, metric)) {
+			*v = t->totals[i].value;
+			return 0;
+		}
+	return -1;
+}
+
+/* Version 4's checks across lines, once the file is read: every thread
+ * named has its line, and the threads' totals add up to the run's. */
+static int check_threads(const struct reader *r, struct qemu_output *o)
+{
+	if (o->version < 4 || o->invalid)
+		return 0;
+	if (!o->n_threads)
+		return error("%s: no thread lines", r->path);
+	for (size_t i = 0; i < o->n_marks; i++)
+		if ((size_t)o->marks[i].thread >= o->n_threads)
+			return error("%s: mark %zu is on thread %d, which has no thread line", r->path, i,
+				     o->marks[i].thread);
+	if (r->min_seq < -(int64_t)o->n_threads)
+		return error("%s: an event or msym line of seq %lld names a thread without a thread line",
+			     r->path, (long long)r->min_seq);
+	for (size_t m = 0; m < o->n_totals; m++) {
+		uint64_t sum = 0, v;
+		int any = 0;
+
+		for (size_t k = 0; k < o->n_threads; k++)
+			if (!thread_total(&o->threads[k], o->totals[m].metric, &v)) {
+				sum += v;
+				any = 1;
+			}
+		if (any && sum != o->totals[m].value)
+			return error("%s: the threads' %s add up to %llu, but the total is %llu", r->path,
+				     o->totals[m].metric, (unsigned long long)sum,
+				     (unsigned long long)o->totals[m].value);
+	}
+	o->vcpus = (int)o->n_threads;
+	return 0;
 }
 
 int qemu_output__read(const char *path, struct qemu_output *o)
@@ -459,9 +630,16 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 	}
 	if (!o->options)
 		o->options = xstrdup("-");
+	if (check_threads(&r, o))
+		goto out;
+	/* the intervals msym_run lines gave come in their order */
+	if (r.have_run)
+		qsort(o->msyms, o->n_msyms, sizeof(*o->msyms), cmp_msym_rec);
 	rc = 0;
 out:
 	free(line);
+	free(r.last_insns);
+	free(r.covered);
 	fclose(f);
 	if (rc)
 		qemu_output__free(o);
@@ -473,6 +651,14 @@ void qemu_output__free(struct qemu_output *o)
 	free(o->arch);
 	free(o->mode);
 	free(o->options);
+	free(o->counting);
+	free(o->invalid);
+	for (size_t k = 0; k < o->n_threads; k++) {
+		for (size_t i = 0; i < o->threads[k].n_totals; i++)
+			free(o->threads[k].totals[i].metric);
+		free(o->threads[k].totals);
+	}
+	free(o->threads);
 	free(o->marks);
 	for (size_t i = 0; i < o->n_values; i++)
 		free(o->values[i].metric);
