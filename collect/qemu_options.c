@@ -172,8 +172,14 @@ char *qemu_plugin_opts__build(const struct qemu_plugin_words *w, int system, con
 	char *opts = xstrdup(""), *trapvec = xstrdup(""), *guest = xstrdup("");
 	int rc = 0;
 
-	for (int i = 0; i < w->n_opts; i++)
+	int threads_given = 0;
+
+	for (int i = 0; i < w->n_opts; i++) {
 		append(&opts, "%s%s", i ? "," : "", w->opts[i]);
+		threads_given |= !strncmp(w->opts[i], "threads=", 8);
+	}
+	if (w->threads && !threads_given)
+		append(&opts, "%sthreads=on", *opts ? "," : "");
 	if (system) {
 		rc = resolve_trapvecs(w, t, &trapvec) || resolve_guest(w, t, &guest);
 		if (!rc && *trapvec)
