@@ -119,13 +119,17 @@ static void active_push(struct vcpu *vc, uint32_t i, uint64_t d)
 static uint64_t walk_active(unsigned int v, struct vcpu *vc, bool *same)
 {
 	uint64_t got = 0;
-	size_t kept = 0;
+	size_t kept = 0, row_chunk = SIZE_MAX;
+	const uint64_t *row = NULL;
 
 	*same = true;
 	for (size_t k = 0; k < vc->n_active; k++) {
 		uint32_t i = vc->active[k], age = vc->active_age[k];
 		uint64_t *snap = &vc->snap[i / SEG_CHUNK][i % SEG_CHUNK];
-		uint64_t e = bank__row(chunks[i / SEG_CHUNK], v)[i % SEG_CHUNK], d = e - *snap;
+
+		if (i / SEG_CHUNK != row_chunk) /* one row lookup per chunk (a QEMU call from API 2 on) */
+			row = bank__row(chunks[row_chunk = i / SEG_CHUNK], v);
+		uint64_t e = row[i % SEG_CHUNK], d = e - *snap;
 
 		*same &= d == vc->active_delta[k];
 		if (d) {

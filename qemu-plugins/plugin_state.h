@@ -39,16 +39,26 @@ struct bank {
 	uint32_t k;
 };
 
-/* Slots of the bank of per-vCPU totals. */
-enum { G_INSNS, G_GUEST, G_CLS0, G_COUNT = G_CLS0 + GC_COUNT };
-
 /* Callback mode (API 1 only): a callback per segment adds to the executing
  * vCPU's row; decided at install, before anything is translated. */
 extern bool callback_mode;
 
+/* Slots of the bank of per-vCPU totals. */
+enum { G_INSNS, G_GUEST, G_CLS0, G_COUNT = G_CLS0 + GC_COUNT };
+
 struct bank *bank__new(uint32_t k);
 /* The row of vcpu (valid until the next vCPU init: scoreboards may move). */
-uint64_t *bank__row(const struct bank *b, unsigned int vcpu);
+#if QEMU_PLUGIN_VERSION >= 2
+static inline uint64_t *bank__row(const struct bank *b, unsigned int vcpu)
+{
+	return qemu_plugin_scoreboard_find(b->sb, vcpu);
+}
+#else
+static inline uint64_t *bank__row(const struct bank *b, unsigned int vcpu)
+{
+	return b->rows[callback_mode ? vcpu : 0];
+}
+#endif
 /* At translation, inline mode: add n to slot of the executing vCPU's row at insn. */
 void bank__inline_add(struct qemu_plugin_insn *insn, struct bank *b, uint32_t slot, uint64_t n);
 

@@ -94,14 +94,18 @@ int outbuf__close(struct outbuf *o)
 
 /* ---- append-only blocks ---- */
 
+#define BLOCK_BYTES (2u << 20)
+
 void chunked__init(struct chunked *c, size_t elem)
 {
-	*c = (struct chunked){ .elem = elem };
+	*c = (struct chunked){ .elem = elem, .shift = 8 };
+	while (elem << (c->shift + 1) <= BLOCK_BYTES)
+		c->shift++;
 }
 
 void *chunked__push(struct chunked *c)
 {
-	size_t b = c->n >> CHUNKED_SHIFT;
+	size_t b = c->n >> c->shift;
 	void *e;
 
 	if (b == c->n_blocks) {
@@ -116,8 +120,8 @@ void *chunked__push(struct chunked *c)
 			c->blocks = nb;
 			c->cap_blocks = cap;
 		}
-		/* malloc'd, not calloc'd: the pages are touched as they fill */
-		c->blocks[c->n_blocks] = malloc(c->elem << CHUNKED_SHIFT);
+		/* not zeroed: the pages are touched as they fill */
+		c->blocks[c->n_blocks] = malloc(c->elem << c->shift);
 		if (!c->blocks[c->n_blocks]) {
 			fprintf(stderr, "emudiff plugin: out of memory\n");
 			abort();
@@ -131,7 +135,7 @@ void *chunked__push(struct chunked *c)
 
 void *chunked__push_raw(struct chunked *c)
 {
-	if (c->n >> CHUNKED_SHIFT < c->n_blocks)
+	if (c->n >> c->shift < c->n_blocks)
 		return chunked__at(c, c->n++);
 	return chunked__push(c);
 }

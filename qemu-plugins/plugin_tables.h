@@ -36,12 +36,13 @@ void page_set__insert(struct page_set *s, uint64_t value);
 /* Empty the set; a table that once grew big for a big region is given back. */
 void page_set__clear(struct page_set *s);
 
-/* An append-only array in fixed blocks: elements never move, and growing
- * it neither copies nor touches memory ahead of use. */
-#define CHUNKED_SHIFT 14
+/* An append-only array in fixed blocks (up to 2 MiB): elements never move,
+ * and growing it neither copies nor touches memory ahead of use (huge
+ * pages were tried: zeroing them cost more than the 4 KiB faults). */
 struct chunked {
 	char **blocks;
 	size_t n, n_blocks, cap_blocks, elem;
+	unsigned int shift; /* elements per block: 1 << shift */
 };
 
 void chunked__init(struct chunked *c, size_t elem);
@@ -51,7 +52,7 @@ void *chunked__push(struct chunked *c);
 void *chunked__push_raw(struct chunked *c);
 static inline void *chunked__at(const struct chunked *c, size_t i)
 {
-	return c->blocks[i >> CHUNKED_SHIFT] + (i & ((1u << CHUNKED_SHIFT) - 1)) * c->elem;
+	return c->blocks[i >> c->shift] + (i & (((size_t)1 << c->shift) - 1)) * c->elem;
 }
 /* Forget the elements from n on (their blocks are kept, and zeroed again when reused). */
 void chunked__truncate(struct chunked *c, size_t n);

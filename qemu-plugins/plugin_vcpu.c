@@ -76,15 +76,6 @@ struct bank *bank__new(uint32_t k)
 	return b;
 }
 
-uint64_t *bank__row(const struct bank *b, unsigned int vcpu)
-{
-#if QEMU_PLUGIN_VERSION >= 2
-	return qemu_plugin_scoreboard_find(b->sb, vcpu);
-#else
-	return b->rows[callback_mode ? vcpu : 0];
-#endif
-}
-
 void bank__inline_add(struct qemu_plugin_insn *insn, struct bank *b, uint32_t slot, uint64_t n)
 {
 #if QEMU_PLUGIN_VERSION >= 2

@@ -32,22 +32,21 @@ static char *put_u64(char *p, uint64_t v)
 	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 				    "8081828384858687888990919293949596979899";
-	char tmp[24], *t = tmp + sizeof(tmp);
-	size_t n;
+	size_t n = 1;
+	char *end;
 
+	for (uint64_t t = 10; n < 20 && v >= t; t *= 10)
+		n++;
+	end = p + n;
 	while (v >= 100) {
-		t -= 2;
-		memcpy(t, pairs + 2 * (v % 100), 2);
+		end -= 2;
+		memcpy(end, pairs + 2 * (v % 100), 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		t -= 2;
-		memcpy(t, pairs + 2 * v, 2);
-	} else {
-		*--t = (char)('0' + v);
-	}
-	n = (size_t)(tmp + sizeof(tmp) - t);
-	memcpy(p, t, n);
+	if (v >= 10)
+		memcpy(end - 2, pairs + 2 * v, 2);
+	else
+		end[-1] = (char)('0' + v);
 	return p + n;
 }
 
