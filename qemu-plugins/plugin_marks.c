@@ -93,21 +93,16 @@ static void snap_cover(struct vcpu *vc)
 	}
 }
 
-/* Active entry k of vc: segment id, closes since it last ran, and its
- * executions in the last interval it was checked in. */
+/* Segment i joins vc's active set, having run d times in this interval. */
 static void active_push(struct vcpu *vc, uint32_t i, uint64_t d)
 {
-	if (vc->n_active == vc->cap_active) {
-		size_t cap = vc->cap_active, cap2 = cap;
-
+	if (vc->n_active == vc->cap_active)
 		vc->active = grow(vc->active, &vc->cap_active, sizeof(*vc->active));
-		vc->active_age = grow(vc->active_age, &cap, sizeof(*vc->active_age));
-		vc->active_delta = grow(vc->active_delta, &cap2, sizeof(*vc->active_delta));
-	}
 	vc->in_active[i / SEG_CHUNK][i % SEG_CHUNK] = 1;
-	vc->active_age[vc->n_active] = 0;
-	vc->active_delta[vc->n_active] = d;
-	vc->active[vc->n_active++] = i;
+	vc->active[vc->n_active++] = (struct active_seg){
+		.snap = &vc->snap[i / SEG_CHUNK][i % SEG_CHUNK], .delta = d, .chunk = i / SEG_CHUNK,
+		.slot = i % SEG_CHUNK, .n_insns = segments[i]->n_insns, .seg = i,
+	};
 }
 
 /*
@@ -119,30 +114,31 @@ static void active_push(struct vcpu *vc, uint32_t i, uint64_t d)
 static uint64_t walk_active(unsigned int v, struct vcpu *vc, bool *same)
 {
 	uint64_t got = 0;
-	size_t kept = 0, row_chunk = SIZE_MAX;
+	size_t kept = 0;
+	uint32_t row_chunk = UINT32_MAX;
 	const uint64_t *row = NULL;
 
 	*same = true;
 	for (size_t k = 0; k < vc->n_active; k++) {
-		uint32_t i = vc->active[k], age = vc->active_age[k];
-		uint64_t *snap = &vc->snap[i / SEG_CHUNK][i % SEG_CHUNK];
+		struct active_seg a = vc->active[k];
 
-		if (i / SEG_CHUNK != row_chunk) /* one row lookup per chunk (a QEMU call from API 2 on) */
-			row = bank__row(chunks[row_chunk = i / SEG_CHUNK], v);
-		uint64_t e = row[i % SEG_CHUNK], d = e - *snap;
+		/* one row lookup per chunk (a QEMU call from API 2 on; the row
+		 * cannot move during a callback: QEMU moves it with every vCPU stopped) */
+		if (a.chunk != row_chunk)
+			row = bank__row(chunks[row_chunk = a.chunk], v);
+		uint64_t e = row[a.slot], d = e - *a.snap;
 
-		*same &= d == vc->active_delta[k];
+		*same &= d == a.delta;
 		if (d) {
-			*snap = e;
-			got += d * segments[i]->n_insns;
-			age = 0;
-		} else if (++age >= ACTIVE_KEEP) {
-			vc->in_active[i / SEG_CHUNK][i % SEG_CHUNK] = 0;
+			*a.snap = e;
+			got += d * a.n_insns;
+			a.age = 0;
+		} else if (++a.age >= ACTIVE_KEEP) {
+			vc->in_active[a.chunk][a.slot] = 0;
 			continue;
 		}
-		vc->active[kept] = i;
-		vc->active_age[kept] = age;
-		vc->active_delta[kept++] = d;
+		a.delta = d;
+		vc->active[kept++] = a;
 	}
 	vc->n_active = kept;
 	return got;
@@ -152,11 +148,9 @@ static uint64_t walk_active(unsigned int v, struct vcpu *vc, bool *same)
 static void add_active(struct vcpu *vc)
 {
 	for (size_t k = 0; k < vc->n_active; k++)
-		if (vc->active_delta[k]) {
-			const struct segment *s = segments[vc->active[k]];
-
-			sym_acc__add(&acc, s->sym, (int64_t)(vc->active_delta[k] * s->n_insns));
-		}
+		if (vc->active[k].delta)
+			sym_acc__add(&acc, segments[vc->active[k].seg]->sym,
+				     (int64_t)(vc->active[k].delta * vc->active[k].n_insns));
 }
 
 /* Every other segment: those found running are added, and join the active set. */

@@ -115,6 +115,15 @@ struct pending_syscall {
 	bool active;
 };
 
+/* A segment that ran recently on a vCPU, checked first at its next close. */
+struct active_seg {
+	uint64_t *snap;          /* its executions at the last close (vcpu.snap) */
+	uint64_t delta;          /* its executions in the last interval */
+	uint32_t chunk, slot;    /* where its counter is */
+	uint32_t n_insns, age;   /* age: closes since it last ran */
+	uint32_t seg;
+};
+
 /* The state of one vCPU index, for the thread running on it. */
 struct vcpu {
 	int thread;           /* internal id of its thread, -1: none */
@@ -131,8 +140,7 @@ struct vcpu {
 	uint64_t **snap;
 	uint8_t **in_active;
 	size_t n_snap;
-	uint32_t *active, *active_age; /* segment ids; closes since each last ran */
-	uint64_t *active_delta;        /* and its executions in the last interval */
+	struct active_seg *active;
 	size_t n_active, cap_active;
 	const char *carry_sym; /* the last marker's segment tail, owed to */
 	uint32_t carry;        /* the interval that marker opened */
