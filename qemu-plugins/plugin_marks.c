@@ -167,7 +167,9 @@ static void walk_all(unsigned int v, struct vcpu *vc)
 			if (!d)
 				continue;
 			snap[j] = row[j];
-			sym_acc__add(&acc, segments[base + j]->sym, (int64_t)(d * segments[base + j]->n_insns));
+			const struct segment *sg = segments[base + j];
+
+			sym_acc__add(&acc, sg->sym, (int64_t)(d * sg->n_insns));
 			if (!vc->in_active[c][j])
 				active_push(vc, (uint32_t)(base + j), d);
 		}
@@ -286,10 +288,12 @@ struct msym_span msym_peek(unsigned int v, struct vcpu *vc)
 		const uint64_t *row = bank__row(chunks[c], v);
 		size_t m = n_segments - base < SEG_CHUNK ? n_segments - base : SEG_CHUNK;
 
-		for (size_t j = 0; j < m; j++)
+		for (size_t j = 0; j < m; j++) {
+			const struct segment *sg = segments[base + j];
+
 			if (row[j] != vc->snap[c][j])
-				sym_acc__add(&acc, segments[base + j]->sym,
-					     (int64_t)((row[j] - vc->snap[c][j]) * segments[base + j]->n_insns));
+				sym_acc__add(&acc, sg->sym, (int64_t)((row[j] - vc->snap[c][j]) * sg->n_insns));
+		}
 	}
 	if (vc->carry)
 		sym_acc__add(&acc, vc->carry_sym, vc->carry);

@@ -181,7 +181,8 @@ static void add_system_sites(struct qemu_plugin_insn *insn, const struct guest_i
 	/* one add per block is enough to see "guest ran" */
 	if (cfg.n_guest && !*guest_counted && in_guest(vaddr)) {
 		if (callback_mode)
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_guest_code, QEMU_PLUGIN_CB_NO_REGS, NULL);
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_guest_code, QEMU_PLUGIN_CB_NO_REGS,
+							       NULL);
 		else
 			bank__inline_add(insn, gbank, G_GUEST, 1);
 		*guest_counted = true;

@@ -150,7 +150,8 @@ static const struct msym_span *mark_span(size_t s)
 static void write_mark_msyms(struct outbuf *f, int64_t complete)
 {
 	size_t n = (size_t)complete;
-	int64_t *next = plugin_zalloc((n + 1) * sizeof(*next)), *last = plugin_zalloc((n_threads + 1) * sizeof(*last));
+	int64_t *next = plugin_zalloc((n + 1) * sizeof(*next));
+	int64_t *last = plugin_zalloc((n_threads + 1) * sizeof(*last));
 	uint8_t *covered = plugin_zalloc(n + 1);
 
 	for (size_t t = 0; t < n_threads; t++)

@@ -3,7 +3,7 @@
  * qemu_output.h). Strict: anything unexpected is an error naming the file
  * and line, and nothing is returned from a damaged file.
  */
-#include "qemu_output.h"
+#include "qemu_output_priv.h"
 #include "msym_order.h"
 
 #include "common.h"
@@ -12,28 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct reader {
-	const char *path;
-	size_t line;
-	char *fields[8];
-	int n_fields;
-	char *rest; /* for symbol: the name after the count */
-	uint64_t *last_insns; /* version 4: each thread's last mark's insns + 1 (0: none yet) */
-	size_t cap_last;
-	int64_t min_seq;      /* the lowest event or msym seq read */
-	/* msym lines: the last one written out (index), where its interval's
-	 * lines start, and the intervals msym_run lines gave */
-	size_t last_msym, seq_first;
-	int have_msym, have_run;
-	uint8_t *covered;
-};
-
-static int bad(const struct reader *r, const char *what)
+int qo_bad(const struct reader *r, const char *what)
 {
 	return error("%s: line %zu: %s", r->path, r->line, what);
 }
 
-static int num_u64(const struct reader *r, const char *s, uint64_t *v)
+int qo_num_u64(const struct reader *r, const char *s, uint64_t *v)
 {
 	if (parse_u64(s, v) == 0)
 		return 0;
@@ -45,12 +29,12 @@ static int num_u64(const struct reader *r, const char *s, uint64_t *v)
 		if (!errno && !*end)
 			return 0;
 	}
-	return bad(r, "malformed number");
+	return qo_bad(r, "malformed number");
 }
 
-static int num_i64(const struct reader *r, const char *s, int64_t *v)
+int qo_num_i64(const struct reader *r, const char *s, int64_t *v)
 {
-	return parse_i64(s, v) ? bad(r, "malformed number") : 0;
+	return parse_i64(s, v) ? qo_bad(r, "malformed number") : 0;
 }
 
 /* Split at single spaces into at most max fields; the last takes the rest. */
@@ -70,27 +54,15 @@ static void split(struct reader *r, char *line, int max)
 	}
 }
 
-#define PUSH(arr, n, cap)                                                 \
-	do {                                                              \
-		if ((n) == (cap)) {                                       \
-			(cap) = (cap) ? (cap) * 2 : 64;                   \
-			(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));  \
-		}                                                         \
-	} while (0)
-
-static int expect_fields(const struct reader *r, int n)
+int qo_expect_fields(const struct reader *r, int n)
 {
-	return r->n_fields == n ? 0 : bad(r, "wrong number of fields");
+	return r->n_fields == n ? 0 : qo_bad(r, "wrong number of fields");
 }
 
-static int has_space(const char *s)
+int qo_has_space(const char *s)
 {
 	return strchr(s, ' ') != NULL || !*s;
 }
-
-/* Growable arrays' capacities, one per kind of record. */
-enum { CAP_MARKS, CAP_VALUES, CAP_EVENTS, CAP_SYMBOLS, CAP_TOTALS, CAP_BLOCKS, CAP_MSYMS, CAP_MAPS,
-       CAP_PCS, CAP_THREADS, CAP_COUNT };
 
 /* symbol INSNS NAME: the name is the rest of the line */
 static int rec_symbol(struct reader *r, char *rest, struct qemu_output *o, size_t *caps)
@@ -99,9 +71,9 @@ static int rec_symbol(struct reader *r, char *rest, struct qemu_output *o, size_
 	char *sp = strchr(rest, ' ');
 
 	if (!sp || !sp[1])
-		return bad(r, "wrong number of fields");
+		return qo_bad(r, "wrong number of fields");
 	*sp = '\0';
-	if (num_u64(r, rest, &s.insns))
+	if (qo_num_u64(r, rest, &s.insns))
 		return -1;
 	s.name = xstrdup(sp + 1);
 	PUSH(o->symbols, o->n_symbols, caps[CAP_SYMBOLS]);
@@ -114,25 +86,25 @@ static int rec_msym(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_msym m;
 
-	if (expect_fields(r, 4) || num_i64(r, r->fields[1], &m.seq) ||
-	    num_u64(r, r->fields[2], &m.insns))
+	if (qo_expect_fields(r, 4) || qo_num_i64(r, r->fields[1], &m.seq) ||
+	    qo_num_u64(r, r->fields[2], &m.insns))
 		return -1;
 	if (!o->has_msym)
-		return bad(r, "msym line before the msym_complete line");
+		return qo_bad(r, "msym line before the msym_complete line");
 	/* an interval before a thread's first mark counts as -1 (qemu_output.h) */
 	if ((o->version < 4 && m.seq < -1) || (m.seq < 0 ? -1 : m.seq) >= o->msym_complete)
-		return bad(r, "msym for an interval outside -1..msym_complete-1");
+		return qo_bad(r, "msym for an interval outside -1..msym_complete-1");
 	if (m.seq < r->min_seq)
 		r->min_seq = m.seq;
 	if (!*r->fields[3])
-		return bad(r, "msym without a symbol name");
+		return qo_bad(r, "msym without a symbol name");
 	if (m.seq >= 0 && r->covered && r->covered[m.seq])
-		return bad(r, "msym line for an interval an msym_run line gave");
+		return qo_bad(r, "msym line for an interval an msym_run line gave");
 	if (r->have_msym) {
 		const struct qemu_output_msym *p = &o->msyms[r->last_msym];
 
 		if (msym__cmp(p->seq, p->name, m.seq, r->fields[3]) >= 0)
-			return bad(r, "msym lines out of order or repeated");
+			return qo_bad(r, "msym lines out of order or repeated");
 	}
 	if (!r->have_msym || o->msyms[r->last_msym].seq != m.seq)
 		r->seq_first = o->n_msyms;
@@ -144,55 +116,18 @@ static int rec_msym(struct reader *r, struct qemu_output *o, size_t *caps)
 	return 0;
 }
 
-/* msym_run SEQ LAST (version 4): the msym lines just read, of interval SEQ,
- * are also those of each later interval of SEQ's thread up to LAST. */
-static int rec_msym_run(struct reader *r, struct qemu_output *o, size_t *caps)
-{
-	int64_t seq, last;
-	size_t from, n;
-
-	if (o->version < 4)
-		return bad(r, "msym_run line in a file before version 4");
-	if (expect_fields(r, 3) || num_i64(r, r->fields[1], &seq) || num_i64(r, r->fields[2], &last))
-		return -1;
-	if (!r->have_msym || o->msyms[r->last_msym].seq != seq || seq < 0)
-		return bad(r, "msym_run does not follow its interval's msym lines");
-	if (last <= seq || last >= o->msym_complete || last >= (int64_t)o->n_marks ||
-	    o->marks[last].thread != o->marks[seq].thread)
-		return bad(r, "msym_run ends outside its thread's complete intervals");
-	if (!r->covered)
-		r->covered = xcalloc(o->n_marks, 1);
-	from = r->seq_first;
-	n = r->last_msym + 1 - from;
-	for (int64_t s = seq + 1; s <= last; s++) {
-		if (o->marks[s].thread != o->marks[seq].thread)
-			continue;
-		r->covered[s] = 1;
-		for (size_t k = 0; k < n; k++) {
-			struct qemu_output_msym m = o->msyms[from + k];
-
-			m.seq = s;
-			m.name = xstrdup(m.name);
-			PUSH(o->msyms, o->n_msyms, caps[CAP_MSYMS]);
-			o->msyms[o->n_msyms++] = m;
-		}
-	}
-	r->have_run = 1;
-	return 0;
-}
-
 /* block 0xADDR N EXECS INSNS NAME */
 static int rec_block(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_block b;
 	uint64_t n;
 
-	if (expect_fields(r, 6) || num_u64(r, r->fields[1], &b.vaddr) ||
-	    num_u64(r, r->fields[2], &n) || num_u64(r, r->fields[3], &b.execs) ||
-	    num_u64(r, r->fields[4], &b.insns))
+	if (qo_expect_fields(r, 6) || qo_num_u64(r, r->fields[1], &b.vaddr) ||
+	    qo_num_u64(r, r->fields[2], &n) || qo_num_u64(r, r->fields[3], &b.execs) ||
+	    qo_num_u64(r, r->fields[4], &b.insns))
 		return -1;
 	if (!*r->fields[5])
-		return bad(r, "block without a symbol field");
+		return qo_bad(r, "block without a symbol field");
 	b.n_insns = (unsigned)n;
 	b.name = xstrdup(r->fields[5]);
 	PUSH(o->blocks, o->n_blocks, caps[CAP_BLOCKS]);
@@ -206,16 +141,16 @@ static int rec_map(struct reader *r, struct qemu_output *o, size_t *caps)
 	struct qemu_output_map m;
 
 	if (o->version < 3)
-		return bad(r, "map line in a version 1 or 2 file");
-	if (expect_fields(r, 5) || num_u64(r, r->fields[1], &m.start) ||
-	    num_u64(r, r->fields[2], &m.end) || num_u64(r, r->fields[3], &m.offset))
+		return qo_bad(r, "map line in a version 1 or 2 file");
+	if (qo_expect_fields(r, 5) || qo_num_u64(r, r->fields[1], &m.start) ||
+	    qo_num_u64(r, r->fields[2], &m.end) || qo_num_u64(r, r->fields[3], &m.offset))
 		return -1;
 	if (m.start >= m.end)
-		return bad(r, "map range is empty or reversed");
+		return qo_bad(r, "map range is empty or reversed");
 	if (r->fields[4][0] != '/')
-		return bad(r, "map path is not an absolute path");
+		return qo_bad(r, "map path is not an absolute path");
 	if (o->n_pcs)
-		return bad(r, "map line after the pc lines");
+		return qo_bad(r, "map line after the pc lines");
 	m.path = xstrdup(r->fields[4]);
 	PUSH(o->maps, o->n_maps, caps[CAP_MAPS]);
 	o->maps[o->n_maps++] = m;
@@ -228,12 +163,12 @@ static int rec_pc(struct reader *r, struct qemu_output *o, size_t *caps)
 	struct qemu_output_pc p;
 
 	if (o->version < 3)
-		return bad(r, "pc line in a version 1 or 2 file");
-	if (expect_fields(r, 3) || num_u64(r, r->fields[1], &p.vaddr) ||
-	    num_u64(r, r->fields[2], &p.insns))
+		return qo_bad(r, "pc line in a version 1 or 2 file");
+	if (qo_expect_fields(r, 3) || qo_num_u64(r, r->fields[1], &p.vaddr) ||
+	    qo_num_u64(r, r->fields[2], &p.insns))
 		return -1;
 	if (o->n_pcs && o->pcs[o->n_pcs - 1].vaddr >= p.vaddr)
-		return bad(r, "pc lines out of order or repeated");
+		return qo_bad(r, "pc lines out of order or repeated");
 	PUSH(o->pcs, o->n_pcs, caps[CAP_PCS]);
 	o->pcs[o->n_pcs++] = p;
 	return 0;
@@ -246,18 +181,18 @@ static int rec_word(struct reader *r, struct qemu_output *o, size_t *caps)
 	char **dst = k[0] == 'a' ? &o->arch : k[0] == 'm' ? &o->mode : &o->counting;
 
 	(void)caps;
-	if (expect_fields(r, 2))
+	if (qo_expect_fields(r, 2))
 		return -1;
 	if (*dst)
-		return bad(r, "repeated header record");
+		return qo_bad(r, "repeated header record");
 	if (k[0] == 'a' && strcmp(r->fields[1], "riscv64") && strcmp(r->fields[1], "x86_64"))
-		return bad(r, "unknown architecture");
+		return qo_bad(r, "unknown architecture");
 	if (k[0] == 'm' && strcmp(r->fields[1], "default") && strcmp(r->fields[1], "exact"))
-		return bad(r, "unknown mode");
+		return qo_bad(r, "unknown mode");
 	if (k[0] == 'c' && o->version < 4)
-		return bad(r, "counting line in a file before version 4");
+		return qo_bad(r, "counting line in a file before version 4");
 	if (k[0] == 'c' && strcmp(r->fields[1], "inline") && strcmp(r->fields[1], "callback"))
-		return bad(r, "unknown counting (inline or callback)");
+		return qo_bad(r, "unknown counting (inline or callback)");
 	*dst = xstrdup(r->fields[1]);
 	return 0;
 }
@@ -269,7 +204,7 @@ static int rec_options(struct reader *r, struct qemu_output *o, size_t *caps)
 	for (int f = 2; f < r->n_fields; f++)
 		r->fields[f][-1] = ' ';
 	if (r->n_fields < 2)
-		return bad(r, "wrong number of fields");
+		return qo_bad(r, "wrong number of fields");
 	free(o->options);
 	o->options = xstrdup(r->fields[1]);
 	return 0;
@@ -282,7 +217,7 @@ static int rec_int(struct reader *r, struct qemu_output *o, size_t *caps)
 	int64_t i;
 
 	(void)caps;
-	if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
+	if (qo_expect_fields(r, 2) || qo_num_i64(r, r->fields[1], &i))
 		return -1;
 	if (k[0] == 's')
 		o->system = i != 0;
@@ -303,7 +238,7 @@ static int rec_addr(struct reader *r, struct qemu_output *o, size_t *caps)
 	uint64_t u;
 
 	(void)caps;
-	if (expect_fields(r, 2) || num_u64(r, r->fields[1], &u))
+	if (qo_expect_fields(r, 2) || qo_num_u64(r, r->fields[1], &u))
 		return -1;
 	*(r->fields[0][0] == 's' ? &o->start_code : &o->entry_code) = u;
 	return 0;
@@ -317,16 +252,16 @@ static int rec_mark(struct reader *r, struct qemu_output *o, size_t *caps)
 	int64_t i;
 	uint64_t u, t = 0;
 
-	if (expect_fields(r, 5 + v4) || num_i64(r, r->fields[1], &i) ||
-	    (v4 && num_u64(r, r->fields[2], &t)) || num_u64(r, r->fields[3 + v4], &m.insns) ||
-	    num_u64(r, r->fields[4 + v4], &m.host_ns) || num_u64(r, r->fields[2 + v4], &u))
+	if (qo_expect_fields(r, 5 + v4) || qo_num_i64(r, r->fields[1], &i) ||
+	    (v4 && qo_num_u64(r, r->fields[2], &t)) || qo_num_u64(r, r->fields[3 + v4], &m.insns) ||
+	    qo_num_u64(r, r->fields[4 + v4], &m.host_ns) || qo_num_u64(r, r->fields[2 + v4], &u))
 		return -1;
 	if (i != (int64_t)o->n_marks)
-		return bad(r, "marks out of sequence");
+		return qo_bad(r, "marks out of sequence");
 	if (u < 1 || u > 2047)
-		return bad(r, "marker id outside 1..2047");
+		return qo_bad(r, "marker id outside 1..2047");
 	if (t > 65535)
-		return bad(r, "thread ordinal above 65535");
+		return qo_bad(r, "thread ordinal above 65535");
 	if (t >= r->cap_last) {
 		size_t cap = r->cap_last;
 
@@ -335,7 +270,7 @@ static int rec_mark(struct reader *r, struct qemu_output *o, size_t *caps)
 		memset(r->last_insns + cap, 0, (r->cap_last - cap) * sizeof(*r->last_insns));
 	}
 	if (r->last_insns[t] && m.insns < r->last_insns[t] - 1)
-		return bad(r, "instruction count goes backwards");
+		return qo_bad(r, "instruction count goes backwards");
 	r->last_insns[t] = m.insns + 1;
 	m.id = (int)u;
 	m.thread = (int)t;
@@ -349,11 +284,11 @@ static int rec_value(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_value v;
 
-	if (expect_fields(r, 4) || num_i64(r, r->fields[1], &v.seq) ||
-	    num_u64(r, r->fields[3], &v.value))
+	if (qo_expect_fields(r, 4) || qo_num_i64(r, r->fields[1], &v.seq) ||
+	    qo_num_u64(r, r->fields[3], &v.value))
 		return -1;
 	if (v.seq < 0 || v.seq >= (int64_t)o->n_marks)
-		return bad(r, "value for a mark that does not exist");
+		return qo_bad(r, "value for a mark that does not exist");
 	v.metric = xstrdup(r->fields[2]);
 	PUSH(o->values, o->n_values, caps[CAP_VALUES]);
 	o->values[o->n_values++] = v;
@@ -365,11 +300,11 @@ static int rec_event(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_event e;
 
-	if (expect_fields(r, 5) || num_i64(r, r->fields[1], &e.seq) ||
-	    num_u64(r, r->fields[4], &e.count))
+	if (qo_expect_fields(r, 5) || qo_num_i64(r, r->fields[1], &e.seq) ||
+	    qo_num_u64(r, r->fields[4], &e.count))
 		return -1;
 	if (e.seq < -1 && o->version < 4)
-		return bad(r, "event seq below -1");
+		return qo_bad(r, "event seq below -1");
 	if (e.seq < r->min_seq)
 		r->min_seq = e.seq;
 	e.kind = xstrdup(r->fields[2]);
@@ -385,14 +320,14 @@ static int rec_msym_complete(struct reader *r, struct qemu_output *o, size_t *ca
 	int64_t i;
 
 	(void)caps;
-	if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
+	if (qo_expect_fields(r, 2) || qo_num_i64(r, r->fields[1], &i))
 		return -1;
 	if (o->version < 2)
-		return bad(r, "msym_complete in a version 1 file");
+		return qo_bad(r, "msym_complete in a version 1 file");
 	if (o->has_msym)
-		return bad(r, "repeated msym_complete line");
+		return qo_bad(r, "repeated msym_complete line");
 	if (i < -1 || i > (int64_t)o->n_marks)
-		return bad(r, "msym_complete outside -1..number of marks");
+		return qo_bad(r, "msym_complete outside -1..number of marks");
 	o->has_msym = 1;
 	o->msym_complete = i;
 	return 0;
@@ -403,53 +338,13 @@ static int rec_total(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_total t;
 
-	if (expect_fields(r, 3) || num_u64(r, r->fields[2], &t.value))
+	if (qo_expect_fields(r, 3) || qo_num_u64(r, r->fields[2], &t.value))
 		return -1;
-	if (has_space(r->fields[1]))
-		return bad(r, "malformed metric");
+	if (qo_has_space(r->fields[1]))
+		return qo_bad(r, "malformed metric");
 	t.metric = xstrdup(r->fields[1]);
 	PUSH(o->totals, o->n_totals, caps[CAP_TOTALS]);
 	o->totals[o->n_totals++] = t;
-	return 0;
-}
-
-/* thread K VCPU (version 4): ordinals 0, 1, 2... in order */
-static int rec_thread(struct reader *r, struct qemu_output *o, size_t *caps)
-{
-	int64_t k, v;
-
-	if (o->version < 4)
-		return bad(r, "thread line in a file before version 4");
-	if (expect_fields(r, 3) || num_i64(r, r->fields[1], &k) || num_i64(r, r->fields[2], &v))
-		return -1;
-	if (k != (int64_t)o->n_threads)
-		return bad(r, "thread lines out of sequence");
-	if (v < 0 || v > 0x7fffffff)
-		return bad(r, "vCPU index out of range");
-	PUSH(o->threads, o->n_threads, caps[CAP_THREADS]);
-	o->threads[o->n_threads++] = (struct qemu_output_thread){ .vcpu = (int)v };
-	return 0;
-}
-
-/* thread_total K METRIC N (version 4), after thread K's line */
-static int rec_thread_total(struct reader *r, struct qemu_output *o, size_t *caps)
-{
-	struct qemu_output_thread *t;
-	int64_t k;
-	uint64_t v;
-
-	(void)caps;
-	if (o->version < 4)
-		return bad(r, "thread_total line in a file before version 4");
-	if (expect_fields(r, 4) || num_i64(r, r->fields[1], &k) || num_u64(r, r->fields[3], &v))
-		return -1;
-	if (k < 0 || k >= (int64_t)o->n_threads)
-		return bad(r, "thread_total of a thread without its thread line");
-	if (has_space(r->fields[2]))
-		return bad(r, "malformed metric");
-	t = &o->threads[k];
-	PUSH(t->totals, t->n_totals, t->cap_totals);
-	t->totals[t->n_totals++] = (struct qemu_output_total){ xstrdup(r->fields[2]), v };
 	return 0;
 }
 
@@ -462,8 +357,8 @@ static const struct record {
 	{ "system", rec_int }, { "plugin_api", rec_int }, { "vcpus", rec_int }, { "exit", rec_int },
 	{ "start_code", rec_addr }, { "entry_code", rec_addr }, { "mark", rec_mark },
 	{ "value", rec_value }, { "event", rec_event }, { "msym_complete", rec_msym_complete },
-	{ "total", rec_total }, { "pc", rec_pc }, { "thread", rec_thread },
-	{ "thread_total", rec_thread_total }, { "msym_run", rec_msym_run },
+	{ "total", rec_total }, { "pc", rec_pc }, { "thread", qo_rec_thread },
+	{ "thread_total", qo_rec_thread_total }, { "msym_run", qo_rec_msym_run },
 };
 
 static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_t *caps)
@@ -485,7 +380,7 @@ static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_
 	}
 	if (!strncmp(line, "invalid ", 8)) {
 		if (o->version < 4 || o->invalid || !line[8])
-			return bad(r, "invalid line in a file before version 4, repeated or empty");
+			return qo_bad(r, "invalid line in a file before version 4, repeated or empty");
 		o->invalid = xstrdup(line + 8);
 		return 0;
 	}
@@ -493,58 +388,7 @@ static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_
 	for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
 		if (!strcmp(r->fields[0], records[i].key))
 			return records[i].parse(r, o, caps);
-	return bad(r, "unknown record");
-}
-
-static int cmp_msym_rec(const void *a, const void *b)
-{
-	const struct qemu_output_msym *x = a, *y = b;
-
-	return msym__cmp(x->seq, x->name, y->seq, y->name);
-}
-
-/* A thread's total of metric; 0 found, -1 absent. */
-static int thread_total(const struct qemu_output_thread *t, const char *metric, uint64_t *v)
-{
-	for (size_t i = 0; i < t->n_totals; i++)
-		if (!strcmp(t->totals[i].metric, metric)) {
-			*v = t->totals[i].value;
-			return 0;
-		}
-	return -1;
-}
-
-/* Version 4's checks across lines, once the file is read: every thread
- * named has its line, and the threads' totals add up to the run's. */
-static int check_threads(const struct reader *r, struct qemu_output *o)
-{
-	if (o->version < 4 || o->invalid)
-		return 0;
-	if (!o->n_threads)
-		return error("%s: no thread lines", r->path);
-	for (size_t i = 0; i < o->n_marks; i++)
-		if ((size_t)o->marks[i].thread >= o->n_threads)
-			return error("%s: mark %zu is on thread %d, which has no thread line", r->path, i,
-				     o->marks[i].thread);
-	if (r->min_seq < -(int64_t)o->n_threads)
-		return error("%s: an event or msym line of seq %lld names a thread without a thread line",
-			     r->path, (long long)r->min_seq);
-	for (size_t m = 0; m < o->n_totals; m++) {
-		uint64_t sum = 0, v;
-		int any = 0;
-
-		for (size_t k = 0; k < o->n_threads; k++)
-			if (!thread_total(&o->threads[k], o->totals[m].metric, &v)) {
-				sum += v;
-				any = 1;
-			}
-		if (any && sum != o->totals[m].value)
-			return error("%s: the threads' %s add up to %llu, but the total is %llu", r->path,
-				     o->totals[m].metric, (unsigned long long)sum,
-				     (unsigned long long)o->totals[m].value);
-	}
-	o->vcpus = (int)o->n_threads;
-	return 0;
+	return qo_bad(r, "unknown record");
 }
 
 int qemu_output__read(const char *path, struct qemu_output *o)
@@ -562,16 +406,16 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		r.line++;
 		if (ended) {
-			bad(&r, "data after the end line (file corrupt)");
+			qo_bad(&r, "data after the end line (file corrupt)");
 			goto out;
 		}
 		if (len == 0 || line[len - 1] != '\n') {
-			bad(&r, "incomplete last line: the file is truncated");
+			qo_bad(&r, "incomplete last line: the file is truncated");
 			goto out;
 		}
 		line[--len] = '\0';
 		if (memchr(line, '\0', (size_t)len)) {
-			bad(&r, "NUL byte in a line (file corrupt)");
+			qo_bad(&r, "NUL byte in a line (file corrupt)");
 			goto out;
 		}
 		if (r.line == 1) {
@@ -582,7 +426,7 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 				goto out;
 			}
 			if (parse_i64(line + 20, &v) || v < 1) {
-				bad(&r, "malformed format version");
+				qo_bad(&r, "malformed format version");
 				goto out;
 			}
 			if (v > QEMU_OUTPUT_VERSION) {
@@ -597,7 +441,7 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 			int64_t n;
 
 			if (parse_i64(line + 4, &n)) {
-				bad(&r, "malformed end line");
+				qo_bad(&r, "malformed end line");
 				goto out;
 			}
 			if (n != (int64_t)r.line - 1) {
@@ -630,11 +474,8 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 	}
 	if (!o->options)
 		o->options = xstrdup("-");
-	if (check_threads(&r, o))
+	if (qo_finish_v4(&r, o))
 		goto out;
-	/* the intervals msym_run lines gave come in their order */
-	if (r.have_run)
-		qsort(o->msyms, o->n_msyms, sizeof(*o->msyms), cmp_msym_rec);
 	rc = 0;
 out:
 	free(line);
