@@ -232,7 +232,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		fprintf(stderr, "emudiff plugin: guest= needs system mode (user mode runs no guest kernel)\n");
 		return -1;
 	}
-	gbank = bank__new(G_COUNT);
+	gbank = bank__new(G_ROW);
 	chunked__init(&marks, sizeof(struct mark));
 	chunked__init(&mark_values, V_COUNT * sizeof(uint64_t));
 	chunked__init(&msym_entries, sizeof(struct msym_entry));

@@ -43,8 +43,12 @@ struct bank {
  * vCPU's row; decided at install, before anything is translated. */
 extern bool callback_mode;
 
-/* Slots of the bank of per-vCPU totals. */
-enum { G_INSNS, G_GUEST, G_CLS0, G_COUNT = G_CLS0 + GC_COUNT };
+/* Slots of the bank of per-vCPU totals. A row is 256 bytes and the slots in
+ * use sit 64 bytes in: the rows of two vCPUs are adjacent (a scoreboard is
+ * one array), and counters of threads on different host CPUs sharing a
+ * cache line cost more than the counting itself. */
+enum { G_INSNS = 8, G_GUEST, G_CLS0, G_END = G_CLS0 + GC_COUNT, G_ROW = 32 };
+_Static_assert(G_END + 8 <= G_ROW, "a 64-byte gap after the slots in use");
 
 struct bank *bank__new(uint32_t k);
 /* The row of vcpu (valid until the next vCPU init: scoreboards may move). */
