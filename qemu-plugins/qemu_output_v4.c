@@ -108,9 +108,12 @@ static int thread_total(const struct qemu_output_thread *t, const char *metric, 
  * named has its line, and the threads' totals add up to the run's. */
 static int check_threads(const struct reader *r, struct qemu_output *o)
 {
+	uint64_t insns = 0;
+
 	if (o->version < 4 || o->invalid)
 		return 0;
-	if (!o->n_threads)
+	/* no thread yet: QEMU stopped before its first vCPU started */
+	if (!o->n_threads && (o->n_marks || (!qemu_output__total(o, "insns", &insns) && insns)))
 		return error("%s: no thread lines", r->path);
 	for (size_t i = 0; i < o->n_marks; i++)
 		if ((size_t)o->marks[i].thread >= o->n_threads)

@@ -312,7 +312,7 @@ static void test_threads_refused(struct store *s)
 		"event -2 syscall 1 1\nthread 0 0\ntotal insns 1\n",
 		/* thread lines out of sequence */
 		"thread 1 0\ntotal insns 1\n",
-		/* no thread line */
+		/* no thread line, yet instructions */
 		"total insns 1\n",
 		/* an msym_run not after its interval's lines, and one into another thread */
 		"mark 0 0 1 0 1\nmark 1 0 1 2 2\nmsym_complete 2\nmsym_run 0 1\nthread 0 0\ntotal insns 4\n",
