@@ -14,6 +14,11 @@
  * the plugin's FILE (qemu_output.h). Those are read with FILE, and their
  * instruction totals stored as the run metrics children and insns_children;
  * regions, marks and events stay the parent's.
+ *
+ * Threads and vCPUs are counted apart (format 4). A program that can start
+ * threads (or --threads) gets the plugin option threads=on, which the API 1
+ * build (QEMU 7.2) needs to count them exactly; -smp N is accepted up to
+ * the plugin's maximum.
  */
 #include "align.h"
 #include "cmd.h"
@@ -37,7 +42,11 @@ static const char usage_text[] =
 	"  --timeout SEC        stop an invocation after SEC seconds (a 'timeout' run)\n"
 	"  --fail-on-error      exit 1 when a run failed or timed out\n"
 	"  --plugin-opt K=V     plugin option, repeatable (mode=exact, mem=on, mix=on,\n"
-	"                       marksyms=off, marksyms_limit=N...)\n"
+	"                       marksyms=off, marksyms_limit=N, threads=on|off...)\n"
+	"  --threads            user mode: count threads exactly with a QEMU of plugin\n"
+	"                       API 1 (7.2; threads=on: a callback per block); the\n"
+	"                       default when PROG can start threads (pthread_create,\n"
+	"                       clone, clone3 in its symbol tables)\n"
 	"  --sysroot DIR        user mode: where a dynamically linked program of another\n"
 	"                       machine finds its loader and libraries (QEMU's -L; default\n"
 	"                       $QEMU_LD_PREFIX, else Debian's /usr/<arch>-linux-gnu)\n"
@@ -63,7 +72,7 @@ static const char usage_text[] =
 struct qemu_opts {
 	struct collect_common com;
 	const char *qemu, *elf, *until_console, *boot_console, *ingest, *sysroot;
-	int system;
+	int system, threads;
 	const char *plugin_opts[MAX_PLUGIN_OPTS];
 	int n_plugin_opts;
 	const char *trapvec[MAX_TRAPVEC];
@@ -76,15 +85,6 @@ struct qemu_opts {
 };
 
 /* ---- options ---- */
-
-/* The vCPU count of a QEMU -smp argument ("2", "cpus=2,...", "sockets=..."). */
-static int smp_cpus(const char *arg)
-{
-	const char *c = strstr(arg, "cpus=");
-	long n = strtol(c ? c + 5 : arg, NULL, 10);
-
-	return n > 0 ? (int)n : 1;
-}
 
 static void add_plugin_opt(struct qemu_opts *o, const char *kv)
 {
@@ -123,9 +123,12 @@ static void check_opts(const struct qemu_opts *o)
 				  "counted there)");
 	}
 	for (int i = 0; o->system && i + 1 < o->argc; i++)
-		if (!strcmp(o->argv[i], "-smp") && smp_cpus(o->argv[i + 1]) > 1)
-			usage_die("-smp %s: the plugin counts exactly on one vCPU only (QEMU 7.2 inline "
-				  "counters are shared); use -smp 1", o->argv[i + 1]);
+		if ((!strcmp(o->argv[i], "-smp") || !strcmp(o->argv[i], "--smp")) &&
+		    qemu__smp_vcpus(o->argv[i + 1]) > PLUGIN_MAX_VCPUS)
+			usage_die("-smp %s: the plugin counts at most %d vCPUs", o->argv[i + 1],
+				  PLUGIN_MAX_VCPUS);
+	if (o->threads && (o->system || o->ingest))
+		usage_die("--threads is for running a program in user mode");
 	if (o->sysroot && (o->system || o->ingest))
 		usage_die("--sysroot is for running a program in user mode");
 	if (!o->system && (o->n_trapvec || o->n_guest))
@@ -142,6 +145,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		{ "qemu", required_argument, NULL, 'q' },
 		{ "sysroot", required_argument, NULL, 'L' },
 		{ "system", no_argument, NULL, 's' },
+		{ "threads", no_argument, NULL, 'P' },
 		{ "elf", required_argument, NULL, 'e' },
 		{ "trapvec", required_argument, NULL, 'T' },
 		{ "guest", required_argument, NULL, 'G' },
@@ -164,6 +168,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		case 'q': o->qemu = optarg; break;
 		case 'L': o->sysroot = optarg; break;
 		case 's': o->system = 1; break;
+		case 'P': o->threads = 1; break;
 		case 'e': o->elf = optarg; break;
 		case 'u': o->until_console = optarg; break;
 		case OPT_BOOT_CONSOLE: o->boot_console = collect_boot_console__opt(optarg); break;
@@ -257,7 +262,9 @@ int cmd_collect_qemu(int argc, char **argv)
 		return EXIT_BADINPUT;
 	}
 	w = (struct qemu_plugin_words){ o.plugin_opts, o.trapvec, o.guest,
-					o.n_plugin_opts, o.n_trapvec, o.n_guest };
+					o.n_plugin_opts, o.n_trapvec, o.n_guest, 0 };
+	/* a program that can start threads: the API 1 build needs threads=on for them */
+	w.threads = !o.system && !o.ingest && (o.threads || qemu__elf_starts_threads(elf_path));
 	opts = qemu_plugin_opts__build(&w, o.system, syms);
 	/* the QEMU and its plugin build, before the store is touched */
 	c.qemu = o.qemu;

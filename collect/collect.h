@@ -51,8 +51,16 @@ const char *qemu_plugin_opt__check(const char *kv);
 struct qemu_plugin_words {
 	const char *const *opts, *const *trapvec, *const *guest;
 	int n_opts, n_trapvec, n_guest;
+	int threads; /* add threads=on, unless opts say threads= */
 };
 char *qemu_plugin_opts__build(const struct qemu_plugin_words *w, int system, const struct symtab *t);
+
+/* qemu_threads.c: can the program at path start threads (it defines or
+ * references pthread_create, clone, clone3...)? 1 yes, 0 no or unreadable. */
+int qemu__elf_starts_threads(const char *path);
+/* The vCPUs a system-mode -smp argument asks for at most ("4",
+ * "cpus=2,maxcpus=8", "sockets=2,cores=2"). */
+long qemu__smp_vcpus(const char *arg);
 
 /* qemu_select.c: the QEMU at hand and the plugin build it accepts. */
 struct qemu_pick {
@@ -117,12 +125,15 @@ struct qemu_outputs {
 	size_t n_children;       /* FILE.<pid> files of forked children */
 	uint64_t insns_children; /* the sum of their total insns */
 	uint64_t syscalls_children; /* and of their system calls */
+	char *invalid; /* why the counts are not exact (a file's invalid line), else NULL */
 };
 enum { QEMU_OUT_REFUSED = -1, QEMU_OUT_DAMAGED = -2 };
 /* Read path and its children's files, each checked against the mode and arch
  * (NULL: any) of the collection; label names the run in a refusal (NULL:
  * path). 0, QEMU_OUT_DAMAGED (a file unreadable or damaged) or
- * QEMU_OUT_REFUSED (a file of another mode or arch, or of several vCPUs). */
+ * QEMU_OUT_REFUSED (a file of another mode or arch). A file whose counts
+ * the plugin declared invalid is read: its run is stored as failed, without
+ * counts (o->invalid says why). */
 int qemu_outputs__read(const char *path, const char *label, int system, const char *arch,
 		       struct qemu_outputs *o);
 void qemu_outputs__free(struct qemu_outputs *o);

@@ -370,6 +370,10 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 			return -1;
 		}
 		have_out = 1;
+		if (outs.invalid) { /* stored as failed, without counts (qemu__ingest) */
+			r->status = RUN_FAILED;
+			snprintf(r->why, sizeof(r->why), "%s", outs.invalid);
+		}
 	} else if (r->status == RUN_OK) {
 		console_log__free(&lat);
 		return error("%s: QEMU exited with status 0 but the plugin wrote no output (%s)",
