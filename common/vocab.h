@@ -41,6 +41,11 @@ static inline int region_key__is(const char *key, const char *prefix)
 /* Marker regions and roll-ups of a thread other than the first (thread ordinal
  * k > 0, docs/store.md "Threads") end in @t<k>: m:3->4#2@t1, ms:3->4/f@t1. */
 #define REGION_KEY_THREAD "@t"
+/* SQL: the label of region row R as people read it: its name, with the
+ * thread suffix of a further thread's marker region (name@t2), else its key */
+#define REGION_LABEL_SQL(R)                                                                       \
+	"coalesce(" R ".name || CASE WHEN " R ".key LIKE 'm:%" REGION_KEY_THREAD "%' THEN substr(" R \
+	".key, instr(" R ".key, '" REGION_KEY_THREAD "')) ELSE '' END, " R ".key)"
 /* The thread ordinal of an m: or ms: key (0 without the suffix); *base_len
  * (when not NULL) gets the length of the key without it. */
 int region_key__thread(const char *key, size_t *base_len);
