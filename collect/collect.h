@@ -71,7 +71,9 @@ struct qemu_pick {
 	char *plugin;       /* that build's path */
 	char *plugin_build; /* its file name, e.g. libemudiff-qemu-api4.so */
 };
-/* Find qemu, check it is a QEMU with plugin support, and choose the plugin:
+/* Find qemu, check it is a QEMU with plugin support (one found on PATH without
+ * gives way to the plugin-enabled one of build_dir/../qemu-versions.txt, or of
+ * libdir/emudiff/qemu-versions.txt, with a warning), and choose the plugin:
  * $EMUDIFF_PLUGIN, else the newest libemudiff-qemu-apiN.so the QEMU accepts
  * in build_dir/../qemu-plugins, else in libdir/emudiff. 0, or -1 with a
  * one-line error naming the binary and what to do (p freed by the caller). */
