@@ -239,9 +239,15 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 			proc__stop(&p); /* the plugin writes its output on SIGTERM */
 		}
 	}
-	/* what QEMU wrote just before it ended (a workload's last lines) */
-	for (struct pollfd pf = { .fd = con.fd, .events = POLLIN }; con.fd >= 0 && poll(&pf, 1, 0) > 0;)
+	/* what QEMU wrote just before it ended (a workload's last lines); for a
+	 * second at most, should a process it left keep writing */
+	for (int64_t end = now_ns() + 1000000000; con.fd >= 0 && now_ns() < end;) {
+		struct pollfd pf = { .fd = con.fd, .events = POLLIN };
+
+		if (poll(&pf, 1, 0) <= 0)
+			break;
 		console_step(&con, 0);
+	}
 	fflush(stdout);
 	r->wall_ns = r->until_seen ? r->until_ns : now_ns() - p.start_ns;
 	if (con.boot.seen)
