@@ -287,7 +287,7 @@ int cmd_collect_qemu(int argc, char **argv)
 	w = (struct qemu_plugin_words){ o.plugin_opts, o.trapvec, o.guest,
 					o.n_plugin_opts, o.n_trapvec, o.n_guest, 0 };
 	/* a program that can start threads: the API 1 build needs threads=on for them */
-	w.threads = !o.system && !o.ingest && (o.threads || qemu__elf_starts_threads(elf_path));
+	w.threads = !o.system && !o.ingest && (o.threads || qemu__elf_starts_threads(elf_path, sysroot));
 	opts = qemu_plugin_opts__build(&w, o.system, syms);
 	/* the QEMU and its plugin build, before the store is touched */
 	c.qemu = o.qemu;

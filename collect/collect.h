@@ -56,9 +56,11 @@ struct qemu_plugin_words {
 };
 char *qemu_plugin_opts__build(const struct qemu_plugin_words *w, int system, const struct symtab *t);
 
-/* qemu_threads.c: can the program at path start threads (it defines or
- * references pthread_create, clone, clone3...)? 1 yes, 0 no or unreadable. */
-int qemu__elf_starts_threads(const char *path);
+/* qemu_threads.c: can the program at path start threads: it defines or
+ * references pthread_create, clone, clone3..., or a library it needs
+ * (DT_NEEDED, transitively, found as the loader would, in sysroot first when
+ * not NULL) references one? 1 yes, 0 no or unreadable. */
+int qemu__elf_starts_threads(const char *path, const char *sysroot);
 /* The vCPUs a system-mode -smp argument asks for at most ("4",
  * "cpus=2,maxcpus=8", "sockets=2,cores=2"). */
 long qemu__smp_vcpus(const char *arg);
