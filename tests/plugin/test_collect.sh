@@ -111,6 +111,10 @@ expect_rc 2 "$emudiff" collect qemu --db "$db" --system --elf "$smode" -- -M vir
 one_line "^usage: -smp sockets=2,cores=1024: the plugin counts at most 1024 vCPUs$"
 expect_rc 2 "$emudiff" collect qemu --db "$db" --threads --system --elf "$smode" -- -M virt -kernel "$smode"
 one_line "^usage: --threads is for running a program in user mode$"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --parse perf -- "$rv_user"
+one_line "^usage: --parse: cyclictest or cyclictest-nsecs, not 'perf'$"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --parse cyclictest --system --elf "$smode" -- -M virt -kernel "$smode"
+one_line "^usage: --parse is for running a program in user mode (without --driver)$"
 EMUDIFF_PLUGIN=$tmp/nothing expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_user"
 # Bad QEMUs: one line before the run, exit 2, nothing stored (not even a new store)
 expect_rc 2 "$emudiff" collect qemu --db "$tmp/new.db" --qemu /bin/true -- "$rv_user"
