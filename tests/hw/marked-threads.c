@@ -1,14 +1,15 @@
 /*
  * marked-threads.c - the threaded workload of the hw tests. Its threads, in
  * the order they are created (their ordinals), and their markers:
- *   0  main: 1, [spin x 10], create 1 and 2, join 2, create 4, join 1 and 4, 2
+ *   0  main: 1, [spin x 40], create 1 and 2, join 2, create 4, join 1 and 4, 2
  *   1  3 x (10, [work], 11), then 12
  *   2  20, create 3, join 3, 21
  *   3  2 x (30, [work], 31), then 32
  *   4  no marker: [work] twice
  * [work]: SPIN_ROUNDS rounds of arithmetic, 8 fresh pages written (8 page
  * faults, no system call) and 3 getpgid() calls (a call no sanitizer runtime
- * makes), nothing else; [spin x 10] ten times the arithmetic. Each thread
+ * makes), nothing else; [spin x 40] forty times the arithmetic (a margin that
+ * steal time on a shared virtual machine, which task-clock counts, does not eat). Each thread
  * prints "thread <ordinal> <tid>" before its first marker.
  *   marked-threads nr   print SYS_getpgid
  */
@@ -27,7 +28,9 @@
 #define PAGES_PER_WORK 8
 #define WORK_MAX 4
 
-static volatile unsigned long sink;
+/* per thread: a shared one would bounce its cache line between the threads
+ * spinning at the same time and make their work take 2-10x longer than alone */
+static _Thread_local volatile unsigned long sink;
 
 static void say(int ordinal)
 {
@@ -130,7 +133,7 @@ int main(int argc, char **argv)
 	}
 	say(0);
 	EMUDIFF_MARK_NAMED(1, "main");
-	spin(10 * SPIN_ROUNDS);
+	spin(40 * SPIN_ROUNDS);
 	pthread_create(&t1, NULL, thread1, NULL);
 	pthread_create(&t2, NULL, thread2, NULL);
 	pthread_join(t2, NULL);
