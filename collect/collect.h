@@ -202,6 +202,7 @@ struct console_ingest {
 	double timebase_hz; /* rdtime ticks per second */
 	int rep;            /* of the log's first run */
 	const char *cell;
+	const struct boot_stages *stages; /* parsed with the log: their times are stored; NULL: none */
 };
 /* Each run of the log as one `console` run, all in one transaction; ids[i]
  * gets run i's id. 0, or -1 with nothing stored. */
@@ -221,6 +222,20 @@ int latency__store_console(struct store *st, int64_t run, const struct console_r
  * `@emudiff exit`); else cl empty. -1 ("PATH:LINE: reason", label in place of
  * the temporary path) on a malformed line. */
 int latency__read_console(const char *path, const char *label, struct console_log *cl);
+
+/* Boot stages (boot_ingest.c; the stages and their matching: hw.h). */
+/* The stages t saw as run metrics of run (boot_<stage>_ns, until_console_ns
+ * for the console string), inside an ingest transaction; 0 or -1. */
+int boot__store(struct store *st, int64_t run, const struct boot_stages *s, const struct boot_times *t);
+/* The user's stages (--stage NAME=REGEX) as config_json's $.stages.NAME. */
+void boot__config(struct json *j, const struct boot_stages *s);
+/* Copy console bytes buf[0..n) that arrived at ns to log, each line led by
+ * that time as "[S.NNNNNNNNN] " (boot_line__time reads it back); *mid_line
+ * says whether the last byte copied ended a line (0) or not. */
+void boot__copy_timed(FILE *log, int *mid_line, const char *buf, size_t n, int64_t ns);
+/* The stages of s in the timed console copy at path (none when QEMU wrote
+ * nothing); 0. */
+int boot__read_console(const char *path, const struct boot_stages *s, struct boot_times *t);
 
 /* Files written elsewhere: perf stat, perf script, uftrace (import_*.c). */
 struct import_ingest {

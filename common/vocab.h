@@ -63,6 +63,38 @@ int region_key__thread(const char *key, size_t *base_len);
 #define METRIC_INSNS_UNATTRIBUTED "insns_unattributed"
 #define METRIC_UNTIL_CONSOLE_NS "until_console_ns"
 #define METRIC_UNTIL_CONSOLE_INSNS "until_console_insns"
+/* Boot stages (docs/virtualization.md, "Boot stages"): the time from the start
+ * (QEMU's start; a console log's logger zero) until a stage's line first
+ * appears on the console, one run metric per stage named boot_<stage>_ns;
+ * the user's console string (--until-console) keeps until_console_ns. */
+#define METRIC_BOOT_PREFIX "boot_"
+#define METRIC_BOOT_SUFFIX "_ns"
+/* SQL: the run metric m is a boot latency (a stage's or the console string's) */
+#define BOOT_METRIC_SQL(m) \
+	"(" m " = '" METRIC_UNTIL_CONSOLE_NS "' OR " m " LIKE 'boot\\_%\\_ns' ESCAPE '\\')"
+/* The stage whose metric is until_console_ns: the user's console string. */
+#define BOOT_STAGE_CONSOLE "console"
+#define BOOT_STAGE_NAME_MAX 32
+/* The stages recognised without being asked for, in boot order: name,
+ * what the outputs call it, and the POSIX extended regular expression that
+ * finds its line (vocab.c, the table of docs/virtualization.md). */
+struct boot_stage_word {
+	const char *name, *label, *pattern;
+};
+extern const struct boot_stage_word boot_stage_words[];
+extern const size_t boot_stage_words_count;
+/* 1 when s is a stage name: 1..BOOT_STAGE_NAME_MAX of [a-z0-9_]. */
+int boot_stage__valid_name(const char *s);
+/* The metric of stage name into buf (boot_<name>_ns; until_console_ns for
+ * "console"); buf. */
+const char *boot_stage__metric(char *buf, size_t n, const char *name);
+/* The stage of a boot metric into buf ("console" for until_console_ns), or
+ * NULL when metric is not one. */
+const char *boot_stage__of_metric(char *buf, size_t n, const char *metric);
+/* What the outputs call the stage of a boot metric: a known stage's label,
+ * the console string (console: NULL or "" gives "the console string"), else
+ * the stage's name; buf. */
+const char *boot_stage__label(char *buf, size_t n, const char *metric, const char *console);
 /* hardware samples of a region (collect hw --sample): counts, not costs */
 #define METRIC_SAMPLES "samples"
 /* Latency metrics (one value per event, table latency_sample): lat_<what>_ns,
