@@ -78,6 +78,7 @@ struct qemu_collect {
 	const char *plugin_opts;   /* K=V,... without out= ("": none) */
 	double timeout_s;          /* 0: none */
 	const char *until_console; /* system mode: stop when this appears on the console */
+	const struct boot_stages *stages; /* system mode: boot stages looked for on the console (NULL: none) */
 	const char *name, *arch, *elf_path, *cell;
 	const struct symtab *elf_syms; /* system mode's --elf, for symbolizing events */
 	const char *sysroot;       /* user mode: QEMU's -L (qemu__sysroot); NULL: none */
@@ -125,6 +126,8 @@ struct qemu_run_record {
 	const struct symtab *elf_syms; /* NULL: events keep their addresses */
 	struct qemu_result result;
 	const struct console_run *console; /* system mode: the console's `@emudiff lat` events */
+	const struct boot_stages *stages;  /* system mode: the boot stages looked for, and */
+	const struct boot_times *boot;     /* when they appeared (NULL: none) */
 	const struct driver *driver; /* a client-server run: the driver's report; NULL: none */
 };
 /* Store one run: its record and o (NULL: QEMU left no output), in one

@@ -244,6 +244,7 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 		json__int(&j, "$.forked", (int64_t)o->n_children);
 	if (rec->driver)
 		driver__config(&j, rec->driver);
+	boot__config(&j, rec->stages);
 	/* align/ rolls up only the marker intervals below this seq */
 	if (out && out->has_msym)
 		json__int(&j, "$.mark_symbols_complete", out->msym_complete);
@@ -417,7 +418,8 @@ int64_t qemu__ingest(struct store *s, const struct qemu_run_record *rec, const s
 	      (r->exit_code >= 0 &&
 	       store__run_metric_set(s, run, METRIC_EXIT_CODE, (double)r->exit_code)) ||
 	      (o && store_output(s, ri.workload_id, run, rec, o)) ||
-	      (rec->console && latency__store_console(s, run, rec->console, QEMU_VIRT_TIMEBASE_HZ));
+	      (rec->console && latency__store_console(s, run, rec->console, QEMU_VIRT_TIMEBASE_HZ)) ||
+	      boot__store(s, run, rec->stages, rec->boot);
 	if (store__ingest_end(s, bad))
 		return -1;
 	note("run %lld: %s, %s, %zu marks, %s", (long long)run, ri.platform, ri.status,

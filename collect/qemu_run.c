@@ -121,7 +121,9 @@ struct console {
 	const char *needle;
 	char *window;     /* the last strlen(needle) bytes seen */
 	size_t wlen;
-	FILE *log;        /* system mode: a copy, for its `@emudiff lat` lines */
+	FILE *log;        /* system mode: a copy, each line led by its time (boot stages, `@emudiff lat` lines) */
+	int64_t t0;       /* QEMU's start: the copy's time 0 */
+	int mid_line;     /* the copy's last byte did not end a line */
 };
 
 /* Does the needle end within the window + new data? Keeps the tail for the next call. */
@@ -159,7 +161,7 @@ static int console_step(struct console *c, int ms)
 	}
 	fwrite(buf, 1, (size_t)n, stdout); /* the console stays visible to the user */
 	if (c->log)
-		fwrite(buf, 1, (size_t)n, c->log);
+		boot__copy_timed(c->log, &c->mid_line, buf, (size_t)n, now_ns() - c->t0);
 	return c->needle && console_match(c, buf, (size_t)n);
 }
 
@@ -225,6 +227,7 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 		return;
 	}
 	con.fd = pipefd[0];
+	con.t0 = p.start_ns;
 	con.window = c->until_console ? xmalloc(strlen(c->until_console) + 1) : NULL;
 	if (c->driver)
 		driver__begin(drv, c->driver);
@@ -348,6 +351,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	struct qemu_outputs outs = { .main = &main };
 	const char *label = c->elf_path ? c->elf_path : ss->qemu;
 	struct console_log lat = { 0 };
+	struct boot_times boot = { 0 };
 	struct driver drv = { 0 };
 	int have_out = 0, rc;
 
@@ -362,6 +366,8 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	}
 	if (ss->console && latency__read_console(ss->console, label, &lat))
 		return -1;
+	if (ss->console && c->stages)
+		boot__read_console(ss->console, c->stages, &boot);
 	if (access(ss->outfile, F_OK) == 0) {
 		/* a present but damaged file is bad input: nothing is stored */
 		rc = qemu_outputs__read(ss->outfile, label, c->system, c->arch, &outs);
@@ -385,6 +391,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		.sysroot = c->sysroot,
 		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
 		.console = lat.n_runs ? &lat.runs[0] : NULL, .driver = c->driver ? &drv : NULL,
+		.stages = c->stages, .boot = &boot,
 	};
 
 	rc = qemu__ingest(s, &rec, have_out ? &outs : NULL) < 0 ? -1 : 0;
