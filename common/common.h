@@ -230,9 +230,16 @@ const char *proc__describe(const struct proc *p, char *buf, size_t size);
 /* A number as every output prints it: 3 significant digits, no exponent
  * between 1e-3 and 1e4 ("-" for NaN). */
 void num__fmt(char *buf, size_t n, double v);
+/* A duration in ns as every output prints a boot latency: in s, ms or us by
+ * its size, num__fmt's digits, and its interval [lo, hi] in the same unit
+ * when both ends are numbers: "2.29 s [2.23, 2.36]", "80.6 ms" ("-" for NaN). */
+void dur_ci__fmt(char *buf, size_t n, double ns, double lo, double hi);
+void dur__fmt(char *buf, size_t n, double ns);
 /* A share (0..1) as every output prints it, in percent ("-" for NaN). */
 void pct__fmt(char *buf, size_t n, double v);
-/* Registers num__fmt as the SQL function emudiff_num(v) on db (NULL -> '-'). */
+/* Registers num__fmt as the SQL function emudiff_num(v) on db (NULL -> '-'),
+ * dur_ci__fmt as emudiff_dur(ns, lo, hi) and boot_stage__label as
+ * emudiff_stage(metric, console string). */
 int num__register(struct sqlite3 *db);
 /* Why workload wid (0: every workload) has no findings, from the store's state: the
  * missing side or the step not yet run, as a sentence in buf. 0, or -1 (SQL error). */

@@ -72,6 +72,16 @@ int region_key__thread(const char *key, size_t *base_len);
 /* SQL: the run metric m is a boot latency (a stage's or the console string's) */
 #define BOOT_METRIC_SQL(m) \
 	"(" m " = '" METRIC_UNTIL_CONSOLE_NS "' OR " m " LIKE 'boot\\_%\\_ns' ESCAPE '\\')"
+/* SQL: the stage of the boot metric m (boot_<stage>_ns -> stage, until_console_ns -> console) */
+#define BOOT_STAGE_SQL(m)                                                                  \
+	"CASE WHEN " m " = '" METRIC_UNTIL_CONSOLE_NS "' THEN 'console' ELSE substr(" m ","        \
+	" length('" METRIC_BOOT_PREFIX "') + 1, length(" m ") - length('" METRIC_BOOT_PREFIX "')"    \
+	" - length('" METRIC_BOOT_SUFFIX "')) END"
+/* SQL: the console string of workload wid's runs (their config_json's
+ * until_console), NULL when none has one */
+#define BOOT_CONSOLE_SQL(wid)                                                              \
+	"(SELECT json_extract(x.config_json, '$.until_console') FROM run x WHERE x.workload_id = " wid \
+	" AND coalesce(json_extract(x.config_json, '$.until_console'), '') != '' ORDER BY x.id LIMIT 1)"
 /* The stage whose metric is until_console_ns: the user's console string. */
 #define BOOT_STAGE_CONSOLE "console"
 #define BOOT_STAGE_NAME_MAX 32
