@@ -241,6 +241,11 @@ void pct__fmt(char *buf, size_t n, double v);
  * dur_ci__fmt as emudiff_dur(ns, lo, hi) and boot_stage__label as
  * emudiff_stage(metric, console string). */
 int num__register(struct sqlite3 *db);
+/* Workload wid's boot latency in one sentence (present_boot.c): "until 'Linux
+ * version' 1.23 s [1.20, 1.26] under QEMU, 812 ms [801, 823] on the board:
+ * QEMU overestimates x1.52 [1.48, 1.55]", or "...: no hardware side". 1 with
+ * it in buf, 0 when the workload has no boot latency, -1 on a SQL error. */
+int present__boot_line(struct sqlite3 *db, int64_t wid, char *buf, size_t n);
 /* Why workload wid (0: every workload) has no findings, from the store's state: the
  * missing side or the step not yet run, as a sentence in buf. 0, or -1 (SQL error). */
 int present__why_no_findings(struct sqlite3 *db, int64_t wid, char *buf, size_t n);
