@@ -218,9 +218,11 @@ const char *proc__describe(const struct proc *p, char *buf, size_t size);
 /* What a run metric means where it is not plain, and for unattributed
  * instructions why they are and how to attribute them ('' otherwise). */
 #define RUN_METRIC_NOTE_SQL(metric, value, elf_path)                                      \
-	"CASE " metric " WHEN '" METRIC_UNTIL_CONSOLE_NS "' THEN 'boot latency: host ns until the console string'" \
-	" WHEN '" METRIC_UNTIL_CONSOLE_INSNS "' THEN 'instructions until the console string'"    \
-	" WHEN '" METRIC_INSNS_UNATTRIBUTED "' THEN CASE WHEN " value " = 0 THEN ''"             \
+	"CASE WHEN " metric " = '" METRIC_UNTIL_CONSOLE_NS "' THEN 'boot latency: host ns until the console string'" \
+	" WHEN " metric " = '" METRIC_UNTIL_CONSOLE_INSNS "' THEN 'instructions until the console string'" \
+	" WHEN " BOOT_METRIC_SQL(metric) " THEN 'boot latency: ns until the first line of stage '" \
+	"  || " BOOT_STAGE_SQL(metric)                                                          \
+	" WHEN " metric " = '" METRIC_INSNS_UNATTRIBUTED "' THEN CASE WHEN " value " = 0 THEN ''" \
 	"  WHEN " elf_path " IS NULL OR " elf_path " = '' THEN 'no ELF given, so no symbols: collect with --elf F" \
 	" (an ELF with symbols of the code run) to attribute them'"                            \
 	"  ELSE 'outside every symbol of ' || " elf_path " || ' (stripped, or code not in that ELF such as" \
