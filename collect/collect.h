@@ -321,6 +321,7 @@ struct kvm_opts {
 	double timeout_s;   /* <= 0: none */
 	double timebase_hz; /* of the guest's time CSR, for marker times */
 	int dev_kvm;        /* the host has /dev/kvm */
+	const struct boot_stages *stages; /* boot stages looked for on the console (NULL: none) */
 	/* the run's record */
 	const char *name, *cell;
 	int rep;
@@ -369,6 +370,7 @@ struct kvm_run {
 	int n_exits;
 	struct kvm_counter counters[HW_MAX_EVENTS];
 	int n_counters;
+	struct boot_times boot; /* o->stages' lines, timed from the VMM's start as they arrived */
 };
 
 /*

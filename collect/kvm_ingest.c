@@ -66,6 +66,7 @@ static char *config_json(const struct kvm_opts *o, const struct kvm_run *r, size
 	if (r->message[0])
 		json__str(&j, "$.vmm_message", r->message);
 	config_unsupported(&j, r);
+	boot__config(&j, o->stages);
 	if (!o->dev_kvm)
 		json__str(&j, "$.note", "no /dev/kvm on the measuring host: the VMM cannot have run the guest under KVM");
 	text = xstrdup(j.text);
@@ -189,7 +190,8 @@ int64_t kvm_ingest(struct store *s, const struct kvm_opts *o, const char *arch, 
 		run_id = store__ingest_begin(s, &w, &ri);
 	}
 	if (run_id >= 0 &&
-	    store__ingest_end(s, add_marks(s, run_id, o, cr) || add_metrics(s, run_id, r)))
+	    store__ingest_end(s, add_marks(s, run_id, o, cr) || add_metrics(s, run_id, r) ||
+				 boot__store(s, run_id, o->stages, &r->boot)))
 		run_id = -1;
 	free(argvj);
 	free(cfg);
