@@ -94,12 +94,16 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		usage_die("collect console: unexpected argument '%s'", argv[optind]);
 }
 
-/* Stages matched on lines without a logger time, said once: they have no time. */
+/* Stages matched on lines without a logger time, said once when boot latency was asked
+ * for (--stage, --until-console): they have no time. The known stages are looked for in
+ * every log, most of which have no logger times; that is no news. */
 static void untimed_note(const struct opts *o, const struct console_log *cl, const struct boot_stages *bs)
 {
 	uint32_t mask = 0;
 	char names[256];
 
+	if (!o->n_stage && !o->until_console)
+		return;
 	for (size_t i = 0; i < cl->n_runs; i++)
 		mask |= cl->runs[i].boot.untimed & ~cl->runs[i].boot.seen;
 	if (mask)
@@ -121,7 +125,6 @@ static int read_log(const struct opts *o, struct console_log *cl, const struct b
 	fclose(f);
 	if (bad)
 		return -1;
-	untimed_note(o, cl, bs);
 	if (o->com.reps_given && (size_t)o->com.reps != cl->n_runs)
 		return error("%s: holds %zu runs (split at `@emudiff exit` lines), --reps says %lld", o->log,
 			     cl->n_runs, (long long)o->com.reps);
@@ -176,6 +179,7 @@ int cmd_collect_console(int argc, char **argv)
 			goto out;
 		o.arch = symtab__arch(tab);
 	}
+	untimed_note(&o, &cl, &bs);
 	if (cl.garbage_lines)
 		fprintf(stderr, "%s: %zu of %zu lines are not emudiff lines (skipped)\n", o.log, cl.garbage_lines,
 			cl.lines);
