@@ -117,15 +117,21 @@ void collect_common__check(const struct collect_common *o, const char *cmd);
  * signal) and dies of it without storing that invocation.
  */
 struct driver_opts;
-enum { OPT_DRIVER = 0x400, OPT_PORT, OPT_READY_TIMEOUT, OPT_BUDGET };
+enum { OPT_DRIVER = 0x400, OPT_PORT, OPT_READY_TIMEOUT, OPT_BUDGET, OPT_READY_CONSOLE, OPT_BOOT_CONSOLE };
 #define COLLECT_DRIVER_OPTIONS                                                                  \
 	{ "driver", required_argument, NULL, OPT_DRIVER }, { "port", required_argument, NULL, OPT_PORT }, \
 	{ "ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT },                             \
-	{ "budget", required_argument, NULL, OPT_BUDGET }
+	{ "budget", required_argument, NULL, OPT_BUDGET },                                           \
+	{ "ready-console", required_argument, NULL, OPT_READY_CONSOLE }
 extern const char collect_driver_usage[];
 void collect_driver__init(struct driver_opts *d);
 int collect_driver__opt(struct driver_opts *d, int c, const char *arg);
-const struct driver_opts *collect_driver__check(const struct driver_opts *d);
+/* guest: the collector runs a guest whose console it reads (--ready-console) */
+const struct driver_opts *collect_driver__check(const struct driver_opts *d, int guest);
+/* --boot-console STR of the collectors that run a guest (collect qemu --system,
+ * collect hw-kvm); the value must not be empty (usage error). */
+#define COLLECT_BOOT_CONSOLE_OPTION { "boot-console", required_argument, NULL, OPT_BOOT_CONSOLE }
+const char *collect_boot_console__opt(const char *arg);
 void collect_driver__catch_interrupts(void);
 int collect_driver__interrupted(void);
 /* Die of signal sig, as the caller (a shell, the study) expects of an interrupted

@@ -200,7 +200,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	if (optind >= argc)
 		usage_die("collect hw: no program given (emudiff collect hw [options] -- PROG ARGS)");
 	collect_common__check(&o->com, "collect hw");
-	o->driver = collect_driver__check(&o->drv);
+	o->driver = collect_driver__check(&o->drv, 0);
 	if (o->pin >= 0 && o->pin >= sysconf(_SC_NPROCESSORS_CONF))
 		usage_die("--pin: no CPU %d on this machine", o->pin);
 }

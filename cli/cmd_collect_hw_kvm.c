@@ -39,6 +39,8 @@ static const char usage_text[] =
 	"                       (default kvm:kvm_exit and kvm:kvm_userspace_exit;\n"
 	"                       FIELD: decode that numeric field as the reason)\n"
 	"  --tracefs DIR        tracefs mount (default /sys/kernel/tracing)\n"
+	"  --boot-console STR   store boot_ns: the time from starting the VMM until STR\n"
+	"                       appears on the guest's console (the run goes on)\n"
 	"  --stage NAME=REGEX   a boot stage of one's own, repeatable: the first console\n"
 	"                       line matching REGEX (POSIX extended) gives boot_NAME_ns,\n"
 	"                       ns from the VMM's start; the known stages (spl, opensbi,\n"
@@ -48,6 +50,7 @@ static const char usage_text[] =
 struct kvm_cmd {
 	struct collect_common com;
 	struct kvm_opts kvm;
+	struct driver_opts drv; /* --driver: the guest is a server */
 	const char *events;
 	const struct hw_event *ev[HW_MAX_EVENTS];
 	int dry_run;
@@ -65,6 +68,7 @@ static int kvm_opt(struct kvm_cmd *c, int opt, char *arg)
 	case 'e': c->events = arg; break;
 	case 'T': o->tracefs = arg; break;
 	case 'D': c->dry_run = 1; break;
+	case OPT_BOOT_CONSOLE: o->boot_console = collect_boot_console__opt(arg); break;
 	case 'S':
 		if (c->n_stage == BOOT_STAGE_MAX)
 			usage_die("--stage: at most %d", BOOT_STAGE_MAX);
@@ -89,6 +93,8 @@ static void parse_opts(int argc, char **argv, struct kvm_cmd *c)
 {
 	static const struct option longopts[] = {
 		COLLECT_COMMON_OPTIONS,
+		COLLECT_DRIVER_OPTIONS,
+		COLLECT_BOOT_CONSOLE_OPTION,
 		{ "serial-log", required_argument, NULL, 's' },
 		{ "timebase-hz", required_argument, NULL, 'b' },
 		{ "events", required_argument, NULL, 'e' },
@@ -104,17 +110,24 @@ static void parse_opts(int argc, char **argv, struct kvm_cmd *c)
 
 	memset(c, 0, sizeof(*c));
 	collect_common__init(&c->com);
+	collect_driver__init(&c->drv);
 	o->timebase_hz = 10e6;
 	c->events = "cycles,instructions";
 	optind = 1;
 	while ((opt = cmd_getopt(argc, argv, "+h", longopts)) != -1) {
-		if (collect_common__opt(&c->com, opt, optarg) || kvm_opt(c, opt, optarg))
+		if (collect_common__opt(&c->com, opt, optarg) || collect_driver__opt(&c->drv, opt, optarg) ||
+		    kvm_opt(c, opt, optarg))
 			continue;
-		cmd_usage(usage_text, opt == 'h' ? 0 : EXIT_BADINPUT);
+		if (opt == 'h') {
+			fputs(usage_text, stdout);
+			cmd_usage(collect_driver_usage, 0);
+		}
+		cmd_usage(usage_text, EXIT_BADINPUT);
 	}
 	if (optind >= argc && !c->dry_run)
 		usage_die("collect hw-kvm: no VMM command given (after --)");
 	collect_common__check(&c->com, "collect hw-kvm");
+	o->driver = collect_driver__check(&c->drv, 1);
 	o->argv = argv + optind;
 	if (!o->n_exit_events) {
 		o->exit_events[o->n_exit_events++] = "kvm:kvm_exit";
@@ -137,6 +150,9 @@ static int collect_one(struct store *s, const struct kvm_opts *o, int *bad)
 	size_t n_marks;
 	int64_t run_id = -1;
 
+	/* a missing driver or a busy port is bad input: nothing runs */
+	if (o->driver && driver__check(o->driver))
+		return -1;
 	if (!kvm_run(o, &r)) {
 		if (r.exec_error[0])
 			error("%s", r.exec_error);

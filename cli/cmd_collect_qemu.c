@@ -14,6 +14,11 @@
  * the plugin's FILE (qemu_output.h). Those are read with FILE, and their
  * instruction totals stored as the run metrics children and insns_children;
  * regions, marks and events stay the parent's.
+ *
+ * Threads and vCPUs are counted apart (format 4). A program that can start
+ * threads (or --threads) gets the plugin option threads=on, which the API 1
+ * build (QEMU 7.2) needs to count them exactly; -smp N is accepted up to
+ * the plugin's maximum.
  */
 #include "align.h"
 #include "cmd.h"
@@ -37,7 +42,11 @@ static const char usage_text[] =
 	"  --timeout SEC        stop an invocation after SEC seconds (a 'timeout' run)\n"
 	"  --fail-on-error      exit 1 when a run failed or timed out\n"
 	"  --plugin-opt K=V     plugin option, repeatable (mode=exact, mem=on, mix=on,\n"
-	"                       marksyms=off, marksyms_limit=N...)\n"
+	"                       marksyms=off, marksyms_limit=N, threads=on|off...)\n"
+	"  --threads            user mode: count threads exactly with a QEMU of plugin\n"
+	"                       API 1 (7.2; threads=on: a callback per block); the\n"
+	"                       default when PROG can start threads (pthread_create,\n"
+	"                       clone, clone3 in its symbol tables)\n"
 	"  --sysroot DIR        user mode: where a dynamically linked program of another\n"
 	"                       machine finds its loader and libraries (QEMU's -L; default\n"
 	"                       $QEMU_LD_PREFIX, else Debian's /usr/<arch>-linux-gnu)\n"
@@ -54,6 +63,8 @@ static const char usage_text[] =
 	"                       after guest code ran is a vm_exit\n"
 	"  --until-console STR  system mode: stop when STR appears on the console\n"
 	"                       (QEMU's stdout: -nographic or -serial stdio)\n"
+	"  --boot-console STR   system mode: store boot_ns, the time from starting QEMU\n"
+	"                       until STR appears on the console (the run goes on)\n"
 	"  --stage NAME=REGEX   system mode: a boot stage of one's own, repeatable: the\n"
 	"                       first console line matching REGEX (POSIX extended) gives\n"
 	"                       boot_NAME_ns, host ns from QEMU's start; the known stages\n"
@@ -64,8 +75,8 @@ static const char usage_text[] =
 
 struct qemu_opts {
 	struct collect_common com;
-	const char *qemu, *elf, *until_console, *ingest, *sysroot;
-	int system;
+	const char *qemu, *elf, *until_console, *boot_console, *ingest, *sysroot;
+	int system, threads;
 	const char *plugin_opts[MAX_PLUGIN_OPTS];
 	int n_plugin_opts;
 	const char *trapvec[MAX_TRAPVEC];
@@ -80,15 +91,6 @@ struct qemu_opts {
 };
 
 /* ---- options ---- */
-
-/* The vCPU count of a QEMU -smp argument ("2", "cpus=2,...", "sockets=..."). */
-static int smp_cpus(const char *arg)
-{
-	const char *c = strstr(arg, "cpus=");
-	long n = strtol(c ? c + 5 : arg, NULL, 10);
-
-	return n > 0 ? (int)n : 1;
-}
 
 static void add_plugin_opt(struct qemu_opts *o, const char *kv)
 {
@@ -109,8 +111,8 @@ static void check_opts(const struct qemu_opts *o)
 	if (!o->ingest && o->argc < 1)
 		usage_die("collect qemu: nothing to run (give PROG, or QEMU's arguments with --system, after --)");
 	collect_common__check(&o->com, "collect qemu");
-	if (o->until_console && !o->system)
-		usage_die("--until-console needs --system");
+	if ((o->until_console || o->boot_console) && !o->system)
+		usage_die("--%s needs --system", o->until_console ? "until-console" : "boot-console");
 	if (o->n_stage && !o->system)
 		usage_die("--stage needs --system (boot stages are read from the console)");
 	if (o->ingest && o->com.reps != 1)
@@ -129,9 +131,12 @@ static void check_opts(const struct qemu_opts *o)
 				  "counted there)");
 	}
 	for (int i = 0; o->system && i + 1 < o->argc; i++)
-		if (!strcmp(o->argv[i], "-smp") && smp_cpus(o->argv[i + 1]) > 1)
-			usage_die("-smp %s: the plugin counts exactly on one vCPU only (QEMU 7.2 inline "
-				  "counters are shared); use -smp 1", o->argv[i + 1]);
+		if ((!strcmp(o->argv[i], "-smp") || !strcmp(o->argv[i], "--smp")) &&
+		    qemu__smp_vcpus(o->argv[i + 1]) > PLUGIN_MAX_VCPUS)
+			usage_die("-smp %s: the plugin counts at most %d vCPUs", o->argv[i + 1],
+				  PLUGIN_MAX_VCPUS);
+	if (o->threads && (o->system || o->ingest))
+		usage_die("--threads is for running a program in user mode");
 	if (o->sysroot && (o->system || o->ingest))
 		usage_die("--sysroot is for running a program in user mode");
 	if (!o->system && (o->n_trapvec || o->n_guest))
@@ -148,10 +153,12 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		{ "qemu", required_argument, NULL, 'q' },
 		{ "sysroot", required_argument, NULL, 'L' },
 		{ "system", no_argument, NULL, 's' },
+		{ "threads", no_argument, NULL, 'P' },
 		{ "elf", required_argument, NULL, 'e' },
 		{ "trapvec", required_argument, NULL, 'T' },
 		{ "guest", required_argument, NULL, 'G' },
 		{ "until-console", required_argument, NULL, 'u' },
+		COLLECT_BOOT_CONSOLE_OPTION,
 		{ "stage", required_argument, NULL, 'S' },
 		{ "ingest", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
@@ -170,8 +177,10 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		case 'q': o->qemu = optarg; break;
 		case 'L': o->sysroot = optarg; break;
 		case 's': o->system = 1; break;
+		case 'P': o->threads = 1; break;
 		case 'e': o->elf = optarg; break;
 		case 'u': o->until_console = optarg; break;
+		case OPT_BOOT_CONSOLE: o->boot_console = collect_boot_console__opt(optarg); break;
 		case 'S':
 			if (o->n_stage == BOOT_STAGE_MAX)
 				usage_die("--stage: at most %d", BOOT_STAGE_MAX);
@@ -234,8 +243,9 @@ static int collect(struct store *s, const struct qemu_opts *o, struct qemu_colle
 
 	c->timeout_s = o->com.timeout_s;
 	c->until_console = o->until_console;
+	c->boot_console = o->boot_console;
 	c->reps = o->com.reps;
-	c->driver = collect_driver__check(&o->drv);
+	c->driver = collect_driver__check(&o->drv, o->system);
 	qemu__catch_interrupts();
 	rc = qemu__collect(s, c);
 	if (rc < 0)
@@ -274,7 +284,9 @@ int cmd_collect_qemu(int argc, char **argv)
 		return EXIT_BADINPUT;
 	}
 	w = (struct qemu_plugin_words){ o.plugin_opts, o.trapvec, o.guest,
-					o.n_plugin_opts, o.n_trapvec, o.n_guest };
+					o.n_plugin_opts, o.n_trapvec, o.n_guest, 0 };
+	/* a program that can start threads: the API 1 build needs threads=on for them */
+	w.threads = !o.system && !o.ingest && (o.threads || qemu__elf_starts_threads(elf_path));
 	opts = qemu_plugin_opts__build(&w, o.system, syms);
 	/* the QEMU and its plugin build, before the store is touched */
 	c.qemu = o.qemu;

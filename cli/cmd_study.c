@@ -369,7 +369,7 @@ static void print_findings(struct store *st, int top)
 	int n = 0;
 
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT w.name, coalesce(r.name, r.key), f.verdict, f.factor, f.ci_lo, f.ci_hi,"
+			       "SELECT w.name, " REGION_LABEL_SQL("r") ", f.verdict, f.factor, f.ci_lo, f.ci_hi,"
 			       " f.hw_share, f.pred_share, f.metric"
 			       " FROM " PRIMARY_FINDING_SQL " f JOIN workload w ON w.id = f.workload_id"
 			       " JOIN region r ON r.id = f.region_id"

@@ -12,7 +12,7 @@
 /* "1.23 s [1.20, 1.26]", "80.6 ms" without an interval, "-" without a value */
 #define BOOT_DUR_CI(v, lo, hi) "emudiff_dur(" v ", " lo ", " hi ")"
 /* what a stage is called: a known stage's banner, the console string, a stage of one's own */
-#define BOOT_UNTIL(m) "emudiff_stage(" m ", " BOOT_CONSOLE_SQL("w.id") ")"
+#define BOOT_UNTIL(m) "emudiff_stage(" m ", " BOOT_CONSOLE_SQL("w.id", m) ")"
 
 #define BOOT_STAGES_FROM                                                                   \
 	" FROM run_metric_stat s JOIN workload w ON w.id = s.workload_id"                      \

@@ -51,6 +51,7 @@ void print_suite_findings(sqlite3 *db)
 {
 	sqlite3_stmt *q;
 	char last[512] = "";
+	int lone = 0;
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT scope, unit, predictor, workloads, spearman, spearman_lo, spearman_hi, kendall,"
@@ -69,6 +70,14 @@ void print_suite_findings(sqlite3 *db)
 		char key[512];
 
 		snprintf(key, sizeof(key), "%s/%s", scope, unit);
+		if (w < 2) {
+			/* nothing to rank (a region name only one workload has, e.g. a
+			 * thread's own region): counted, not printed unit by unit */
+			if (strcmp(key, last))
+				lone++;
+			snprintf(last, sizeof(last), "%s", key);
+			continue;
+		}
 		if (strcmp(key, last)) {
 			printf("suite, %s (%d workloads; hardware time against what emulation predicts, relative to"
 			       " the suite):\n",
@@ -83,14 +92,16 @@ void print_suite_findings(sqlite3 *db)
 		printf("\n");
 		if (flagged)
 			print_flagged(db, scope, unit);
-		else if (w < 2)
-			printf("    not informative: one workload only\n");
 		else if (inconclusive)
 			printf("    no workload flagged; %d of %d comparisons inconclusive\n", inconclusive, 2 * w);
 		else
 			printf("    every workload's relative speed agrees within the tolerance\n");
 	}
 	sqlite3_finalize(q);
+	if (lone)
+		printf("suite: %d unit%s held by one workload only: not informative, nothing to rank"
+		       " (emudiff show suite lists them)\n",
+		       lone, lone == 1 ? "" : "s");
 }
 
 /* The summary line when no region is flagged: agreement only where something was compared. */

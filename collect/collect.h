@@ -11,6 +11,21 @@
 #include "common.h"
 #include "store.h"
 
+/* ---- a guest console watched as it arrives (console_watch.c) ------------ */
+/* A string looked for in a stream of console bytes: whether and when (the
+ * caller's clock) it first appeared. A NULL or empty needle is never seen. */
+struct console_watch {
+	const char *needle;
+	char *window; /* the last bytes seen, up to strlen(needle) */
+	size_t wlen;
+	int seen;
+	int64_t at_ns; /* when it was seen; -1 while not */
+};
+void console_watch__init(struct console_watch *w, const char *needle);
+/* Feed bytes read at now; 1 when they complete the needle's first appearance. */
+int console_watch__feed(struct console_watch *w, const char *buf, size_t n, int64_t now);
+void console_watch__free(struct console_watch *w);
+
 /* ---- QEMU with the emudiff plugin (qemu_*.c) ---------------------------- */
 
 struct qemu_output;
@@ -23,6 +38,7 @@ struct qemu_result {
 	int64_t wall_ns;   /* -1 unknown */
 	int until_seen;    /* the --until-console string appeared, after until_ns */
 	int64_t until_ns;
+	int64_t boot_ns;   /* the --boot-console string appeared after boot_ns; -1: not seen */
 	char why[200];     /* why it failed, for config_json */
 };
 
@@ -35,8 +51,16 @@ const char *qemu_plugin_opt__check(const char *kv);
 struct qemu_plugin_words {
 	const char *const *opts, *const *trapvec, *const *guest;
 	int n_opts, n_trapvec, n_guest;
+	int threads; /* add threads=on, unless opts say threads= */
 };
 char *qemu_plugin_opts__build(const struct qemu_plugin_words *w, int system, const struct symtab *t);
+
+/* qemu_threads.c: can the program at path start threads (it defines or
+ * references pthread_create, clone, clone3...)? 1 yes, 0 no or unreadable. */
+int qemu__elf_starts_threads(const char *path);
+/* The vCPUs a system-mode -smp argument asks for at most ("4",
+ * "cpus=2,maxcpus=8", "sockets=2,cores=2"). */
+long qemu__smp_vcpus(const char *arg);
 
 /* qemu_select.c: the QEMU at hand and the plugin build it accepts. */
 struct qemu_pick {
@@ -78,6 +102,7 @@ struct qemu_collect {
 	const char *plugin_opts;   /* K=V,... without out= ("": none) */
 	double timeout_s;          /* 0: none */
 	const char *until_console; /* system mode: stop when this appears on the console */
+	const char *boot_console;  /* system mode: time from QEMU's start to this on the console */
 	const struct boot_stages *stages; /* system mode: boot stages looked for on the console (NULL: none) */
 	const char *name, *arch, *elf_path, *cell;
 	const struct symtab *elf_syms; /* system mode's --elf, for symbolizing events */
@@ -101,12 +126,15 @@ struct qemu_outputs {
 	size_t n_children;       /* FILE.<pid> files of forked children */
 	uint64_t insns_children; /* the sum of their total insns */
 	uint64_t syscalls_children; /* and of their system calls */
+	char *invalid; /* why the counts are not exact (a file's invalid line), else NULL */
 };
 enum { QEMU_OUT_REFUSED = -1, QEMU_OUT_DAMAGED = -2 };
 /* Read path and its children's files, each checked against the mode and arch
  * (NULL: any) of the collection; label names the run in a refusal (NULL:
  * path). 0, QEMU_OUT_DAMAGED (a file unreadable or damaged) or
- * QEMU_OUT_REFUSED (a file of another mode or arch, or of several vCPUs). */
+ * QEMU_OUT_REFUSED (a file of another mode or arch). A file whose counts
+ * the plugin declared invalid is read: its run is stored as failed, without
+ * counts (o->invalid says why). */
 int qemu_outputs__read(const char *path, const char *label, int system, const char *arch,
 		       struct qemu_outputs *o);
 void qemu_outputs__free(struct qemu_outputs *o);
@@ -121,6 +149,7 @@ struct qemu_run_record {
 	char *const *argv; /* the workload's words, for the workload's argv */
 	int system, rep;
 	const char *plugin_opts, *qemu_version, *qemu_binary, *until_console;
+	const char *boot_console; /* NULL: none; the time is result.boot_ns */
 	const char *sysroot; /* QEMU's -L, NULL: none */
 	const char *plugin_build; /* the plugin's file name (NULL: unknown) */
 	const struct symtab *elf_syms; /* NULL: events keep their addresses */
@@ -321,6 +350,8 @@ struct kvm_opts {
 	double timeout_s;   /* <= 0: none */
 	double timebase_hz; /* of the guest's time CSR, for marker times */
 	int dev_kvm;        /* the host has /dev/kvm */
+	const struct driver_opts *driver; /* the guest is a server with its load generator; NULL: none */
+	const char *boot_console; /* time from the VMM's start to this on the console; NULL: none */
 	const struct boot_stages *stages; /* boot stages looked for on the console (NULL: none) */
 	/* the run's record */
 	const char *name, *cell;
@@ -370,13 +401,18 @@ struct kvm_run {
 	int n_exits;
 	struct kvm_counter counters[HW_MAX_EVENTS];
 	int n_counters;
-	struct boot_times boot; /* o->stages' lines, timed from the VMM's start as they arrived */
+	int64_t boot_ns;       /* --boot-console seen after boot_ns; -1: not seen */
+	int console_marks;     /* marker lines the console showed while the VMM ran */
+	struct driver *driver; /* o->driver's state and report; NULL: no driver */
+	struct boot_times boot_times; /* o->stages' lines, timed from the VMM's start as they arrived */
 };
 
 /*
  * Run the VMM once under the supervisor of common.h: its stdout and stderr
  * pass through byte for byte; KVM stop messages on its stderr are a stop
- * request (QEMU pauses the VM and would wait forever). 0 when the run
+ * request (QEMU pauses the VM and would wait forever). With o->driver the
+ * guest is a server: the driver is stepped from the supervision loop (its
+ * --ready-console read from the console) and its report kept in r->driver. 0 when the run
  * happened, whatever its status; -1 on a failure of the collector (error
  * printed). Free r with kvm_run__free() either way.
  */
@@ -425,6 +461,10 @@ int64_t kvm_ingest(struct store *s, const struct kvm_opts *o, const char *arch, 
 struct driver_opts {
 	const char *cmd;        /* NULL: not a client-server run */
 	int port;
+	/* a guest behind QEMU's forwarded port: QEMU accepts connections there
+	 * before the guest listens, so the guest says on its console when it
+	 * does; NULL: the port alone tells */
+	const char *ready_console;
 	double ready_timeout_s;
 	double budget;          /* seconds (budget_is_time) or requests */
 	int budget_is_time;
@@ -439,6 +479,7 @@ struct driver_result {
 enum driver_state { DRIVER_WAIT_READY, DRIVER_RUNNING, DRIVER_DONE };
 struct driver {
 	const struct driver_opts *o;
+	const struct console_watch *ready; /* o->ready_console on the server's console; NULL: none */
 	enum driver_state state;
 	int failed;        /* the run fails: why says why */
 	int server_killed; /* the server ignored SIGTERM and was killed */

@@ -320,15 +320,21 @@ static int step(struct driver *d, struct proc *server)
 	case DRIVER_WAIT_READY:
 		if (server->end != PROC_RUNNING)
 			return 50;
-		if (port_accepts(d->o->port)) {
+		/* a guest's forwarded port accepts before the guest listens: its console says when */
+		if ((!d->ready || d->ready->seen) && port_accepts(d->o->port)) {
 			d->res.ready_ns = now - d->start_ns;
 			start_driver(d, server);
 			return 10;
 		}
-		if (now - d->start_ns >= (int64_t)(d->o->ready_timeout_s * 1e9))
+		if (now - d->start_ns < (int64_t)(d->o->ready_timeout_s * 1e9))
+			return 20; /* readiness is polled every 20 ms */
+		if (d->ready && !d->ready->seen)
+			fail(d, server, "the guest did not print '%s' on its console within %g s",
+			     d->o->ready_console, d->o->ready_timeout_s);
+		else
 			fail(d, server, "the server did not listen on 127.0.0.1:%d within %g s", d->o->port,
 			     d->o->ready_timeout_s);
-		return 20; /* readiness is polled every 20 ms */
+		return 20;
 	case DRIVER_RUNNING:
 		read_output(d);
 		if (proc__step(&d->proc))
@@ -400,6 +406,8 @@ void driver__config(struct json *j, const struct driver *d)
 {
 	json__str(j, "$.driver.command", d->o->cmd);
 	json__int(j, "$.driver.port", d->o->port);
+	if (d->o->ready_console)
+		json__str(j, "$.driver.ready_console", d->o->ready_console);
 	json__num(j, "$.driver.ready_timeout_s", d->o->ready_timeout_s);
 	json__num(j, d->o->budget_is_time ? "$.driver.budget_s" : "$.driver.budget_requests", d->o->budget);
 	json__bool(j, "$.driver.server_killed", d->server_killed);
@@ -610,7 +618,8 @@ int driver__store(struct store *s, int64_t run, const struct driver_result *r, c
 		if (r->have & m[i].bit &&
 		    store__run_metric_set(s, run, m[i].metric, *(const double *)((const char *)r + m[i].off)))
 			return -1;
-	if (store__run_metric_set(s, run, METRIC_READY_NS, (double)r->ready_ns))
+	/* a server that never became ready has no readiness time (never a 0) */
+	if (r->ready_ns > 0 && store__run_metric_set(s, run, METRIC_READY_NS, (double)r->ready_ns))
 		return -1;
 	if (!(r->requests > 0) || !c)
 		return 0;

@@ -43,6 +43,17 @@ static void config_unsupported(struct json *j, const struct kvm_run *r)
 	}
 }
 
+/* Did KVM refuse this guest on this machine? A failed run whose guest never
+ * printed a marker line, where KVM stopped it, /dev/kvm is missing, or the
+ * VMM's last word names KVM (QEMU's "failed to initialize kvm", an abort in
+ * its KVM code such as kvm_buf_set_msrs when the host refuses the vCPU's MSRs). */
+static int kvm_unsupported(const struct kvm_opts *o, const struct kvm_run *r, size_t n_marks)
+{
+	if (r->status != RUN_FAILED || n_marks || r->console_marks || r->exec_error[0])
+		return 0;
+	return !o->dev_kvm || !strncmp(r->why, "KVM stopped", 11) || strcasestr(r->message, "kvm");
+}
+
 static char *config_json(const struct kvm_opts *o, const struct kvm_run *r, size_t n_marks)
 {
 	struct json j;
@@ -66,6 +77,20 @@ static char *config_json(const struct kvm_opts *o, const struct kvm_run *r, size
 	if (r->message[0])
 		json__str(&j, "$.vmm_message", r->message);
 	config_unsupported(&j, r);
+	if (kvm_unsupported(o, r, n_marks)) {
+		char *u = xasprintf("KVM cannot run this guest here: %s%s%s", r->why, r->message[0] ? ": " : "",
+				    r->message);
+
+		json__str(&j, "$.unsupported.kvm", u);
+		warning("unsupported: %s", u);
+		free(u);
+	}
+	if (r->driver)
+		driver__config(&j, r->driver);
+	if (o->boot_console) {
+		json__str(&j, "$.boot_console", o->boot_console);
+		json__bool(&j, "$.boot_console_seen", r->boot_ns >= 0);
+	}
 	boot__config(&j, o->stages);
 	if (!o->dev_kvm)
 		json__str(&j, "$.note", "no /dev/kvm on the measuring host: the VMM cannot have run the guest under KVM");
@@ -155,6 +180,17 @@ static int add_metrics(struct store *s, int64_t run_id, const struct kvm_run *r)
 	return 0;
 }
 
+/* A server guest's driver report (its counts per request are unknown here:
+ * the guest-only counters cover the boot too) and the boot time. */
+static int add_guest_metrics(struct store *s, int64_t run_id, const struct kvm_opts *o, const struct kvm_run *r)
+{
+	if (r->driver && r->status == RUN_OK && driver__store(s, run_id, &r->driver->res, NULL))
+		return -1;
+	if (o->boot_console && r->boot_ns >= 0 && store__run_metric_set(s, run_id, METRIC_BOOT_NS, (double)r->boot_ns))
+		return -1;
+	return 0;
+}
+
 static int argv_count(char **argv)
 {
 	int n = 0;
@@ -191,7 +227,7 @@ int64_t kvm_ingest(struct store *s, const struct kvm_opts *o, const char *arch, 
 	}
 	if (run_id >= 0 &&
 	    store__ingest_end(s, add_marks(s, run_id, o, cr) || add_metrics(s, run_id, r) ||
-				 boot__store(s, run_id, o->stages, &r->boot)))
+				 add_guest_metrics(s, run_id, o, r) || boot__store(s, run_id, o->stages, &r->boot_times)))
 		run_id = -1;
 	free(argvj);
 	free(cfg);

@@ -50,13 +50,18 @@ struct console_tail {
 	size_t len;
 	int64_t *mark_ns;
 	size_t n_marks, cap;
-	const struct boot_stages *stages; /* boot stages looked for (NULL: none), found into boot */
-	struct boot_times *boot;
+	struct console_watch boot, ready; /* --boot-console, --ready-console */
+	const struct boot_stages *stages; /* boot stages looked for (NULL: none), found into times */
+	struct boot_times *times;
 	int64_t t0, line_ns; /* the VMM's start; when the line being read began */
 };
 
 static void console_tail__feed(struct console_tail *c, const char *buf, size_t n)
 {
+	int64_t now = now_ns();
+
+	console_watch__feed(&c->boot, buf, n, now);
+	console_watch__feed(&c->ready, buf, n, now);
 	if (c->copy) {
 		/* the VMM's stdout stays its output too, byte for byte */
 		write_all(STDOUT_FILENO, buf, n);
@@ -64,7 +69,7 @@ static void console_tail__feed(struct console_tail *c, const char *buf, size_t n
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (c->len == 0)
-			c->line_ns = now_ns();
+			c->line_ns = now;
 		if (buf[i] != '\n') {
 			if (c->len < sizeof(c->line) - 1)
 				c->line[c->len++] = buf[i];
@@ -76,10 +81,10 @@ static void console_tail__feed(struct console_tail *c, const char *buf, size_t n
 				c->cap = c->cap ? 2 * c->cap : 64;
 				c->mark_ns = xrealloc(c->mark_ns, c->cap * sizeof(*c->mark_ns));
 			}
-			c->mark_ns[c->n_marks++] = now_ns();
+			c->mark_ns[c->n_marks++] = now;
 		}
 		if (c->stages)
-			boot_times__line(c->stages, c->boot, c->line, 1, c->line_ns - c->t0);
+			boot_times__line(c->stages, c->times, c->line, 1, c->line_ns - c->t0);
 		c->len = 0;
 	}
 }
@@ -255,7 +260,7 @@ static int vmm_start(const struct kvm_opts *o, struct kvm_run *r, struct vmm *v)
 	if (pid < 0)
 		return error("collect hw-kvm: fork: %s", strerror(errno));
 	v->tail.stages = o->stages;
-	v->tail.boot = &r->boot;
+	v->tail.times = &r->boot_times;
 	v->tail.t0 = v->p.start_ns;
 	if (!pid) {
 		close(go[1]);
@@ -324,11 +329,12 @@ static void vmm_read(const struct kvm_opts *o, struct vmm *v)
 /* Until the VMM is reaped: its output read as it comes, the supervisor's
  * policy applied (deadline, stop request, SIGKILL after the grace). Returns
  * the wall time, fork to reap. */
-static int64_t vmm_supervise(const struct kvm_opts *o, struct vmm *v)
+static int64_t vmm_supervise(const struct kvm_opts *o, struct vmm *v, struct driver *drv)
 {
 	int64_t wall_ns;
 
 	do {
+		int ms;
 		struct pollfd p[2];
 		int np = 0;
 
@@ -336,8 +342,11 @@ static int64_t vmm_supervise(const struct kvm_opts *o, struct vmm *v)
 			p[np++] = (struct pollfd){ .fd = v->tail.fd, .events = POLLIN };
 		if (v->err_open)
 			p[np++] = (struct pollfd){ .fd = v->err_fd, .events = POLLIN };
+		ms = proc__wait_ms(&v->p, 20);
+		if (drv)
+			ms = driver__step(drv, &v->p, ms);
 		/* the log file is looked at after each poll, 20 ms apart at most */
-		poll(p, (nfds_t)np, proc__wait_ms(&v->p, 20));
+		poll(p, (nfds_t)np, ms);
 		vmm_read(o, v);
 	} while (!proc__step(&v->p));
 	wall_ns = now_ns() - v->p.start_ns;
@@ -391,6 +400,8 @@ static void vmm_close(struct vmm *v)
 	if (v->exec_fd >= 0)
 		close(v->exec_fd);
 	free(v->tail.mark_ns);
+	console_watch__free(&v->tail.boot);
+	console_watch__free(&v->tail.ready);
 }
 
 void kvm_run__conclude(struct kvm_run *r, const struct proc *p, const struct kvm_stderr *e, double timeout_s)
@@ -419,6 +430,25 @@ void kvm_run__conclude(struct kvm_run *r, const struct proc *p, const struct kvm
 	}
 }
 
+/* The driver's word on the run, unless the VMM failed on its own (KVM stopped
+ * the guest, the VMM could not be executed, or it ended before the guest was
+ * ready): then the VMM's why stands, and the driver's is in its config. */
+static void conclude_driver(struct kvm_run *r, const struct proc *p, const struct kvm_stderr *e)
+{
+	int own = e->stop[0] || r->exec_error[0] ||
+		  (r->status == RUN_FAILED && r->driver->state == DRIVER_WAIT_READY);
+	int status = (int)r->status;
+	char why[sizeof(r->why)];
+
+	snprintf(why, sizeof(why), "%s", r->why);
+	r->driver->ready = NULL; /* the console tail is gone after this */
+	driver__conclude(r->driver, p, &status, r->why, sizeof(r->why));
+	if (own)
+		snprintf(r->why, sizeof(r->why), "%s", why);
+	else
+		r->status = (enum run_status)status;
+}
+
 int kvm_run(const struct kvm_opts *o, struct kvm_run *r)
 {
 	struct vmm v = { .tail.fd = -1, .err_fd = -1, .exec_fd = -1 };
@@ -427,11 +457,25 @@ int kvm_run(const struct kvm_opts *o, struct kvm_run *r)
 	memset(r, 0, sizeof(*r));
 	r->status = RUN_FAILED;
 	r->exit_code = -1;
+	r->boot_ns = -1;
+	console_watch__init(&v.tail.boot, o->boot_console);
+	console_watch__init(&v.tail.ready, o->driver ? o->driver->ready_console : NULL);
 	if (vmm_start(o, r, &v))
 		goto out;
-	r->wall_ns = vmm_supervise(o, &v);
+	if (o->driver) {
+		r->driver = xcalloc(1, sizeof(*r->driver));
+		driver__begin(r->driver, o->driver);
+		if (v.tail.ready.needle)
+			r->driver->ready = &v.tail.ready;
+	}
+	r->wall_ns = vmm_supervise(o, &v, r->driver);
 	vmm_gather(o, r, &v);
 	kvm_run__conclude(r, &v.p, &v.err, o->timeout_s);
+	if (v.tail.boot.seen)
+		r->boot_ns = v.tail.boot.at_ns - v.p.start_ns;
+	r->console_marks = (int)v.tail.n_marks;
+	if (r->driver)
+		conclude_driver(r, &v.p, &v.err);
 	if (o->serial_log) {
 		r->console = fopen(o->serial_log, "r");
 		if (!r->console) {
@@ -453,4 +497,6 @@ void kvm_run__free(struct kvm_run *r)
 	if (r->console)
 		fclose(r->console);
 	r->console = NULL;
+	free(r->driver);
+	r->driver = NULL;
 }

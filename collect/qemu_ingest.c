@@ -5,7 +5,10 @@
  * regions and symbols per marker interval, in one transaction
  * (store__ingest_begin/_end), so a run is stored whole or not at all. The
  * children's instruction totals are stored as the run metrics children and
- * insns_children; regions, marks and events stay the parent's.
+ * insns_children; regions, marks and events stay the parent's. Threads
+ * (format 4): each marker hit's thread, the threads (run_thread) and their
+ * totals (thread_metric). A file whose counts the plugin declared invalid
+ * (a second thread in API 1 inline mode) gives a failed run without counts.
  */
 #include "collect.h"
 
@@ -26,7 +29,8 @@
 
 /* ---- reading and checking ---- */
 
-/* Is this output one of the collection's mode and arch (NULL: any), and of one vCPU? */
+/* Is this output one of the collection's mode and arch (NULL: any)? Before
+ * format 4 the plugin counted several threads together: refused. */
 static int output_check(const char *path, const struct qemu_output *out, int system,
 			const char *arch)
 {
@@ -35,10 +39,18 @@ static int output_check(const char *path, const struct qemu_output *out, int sys
 			     out->system ? "system" : "user", system ? "system" : "user");
 	if (arch && strcmp(arch, out->arch))
 		return error("%s: plugin output is for %s, but the ELF is %s", path, out->arch, arch);
-	if (out->vcpus > 1)
-		return error("%s: the guest ran %d threads (vCPUs); the plugin's shared inline counters "
-			     "do not count them exactly, so nothing is stored", path, out->vcpus);
+	if (out->version < 4 && out->vcpus > 1)
+		return error("%s: the guest ran %d threads (vCPUs), which plugin output format %d does "
+			     "not count apart, so nothing is stored", path, out->vcpus, out->version);
 	return 0;
+}
+
+/* The first invalid line of the outputs read: the run's counts are not exact. */
+static void note_invalid(struct qemu_outputs *o, const struct qemu_output *out, const char *child)
+{
+	if (out->invalid && !o->invalid)
+		o->invalid = child ? xasprintf("forked child %s: %s", child, out->invalid) :
+				     xstrdup(out->invalid);
 }
 
 static int all_digits(const char *p)
@@ -158,6 +170,8 @@ static int read_child(const char *path, int system, const char *arch, struct qem
 		return -1;
 	if (output_check(path, &out, system, arch))
 		rc = -1;
+	else if (out.invalid)
+		note_invalid(o, &out, path);
 	else if (qemu_output__total(&out, METRIC_INSNS, &insns))
 		rc = error("%s: forked child's plugin output has no 'total insns' line", path);
 	else
@@ -177,12 +191,14 @@ int qemu_outputs__read(const char *path, const char *label, int system, const ch
 	o->n_children = 0;
 	o->insns_children = 0;
 	o->syscalls_children = 0;
+	o->invalid = NULL;
 	if (qemu_output__read(path, o->main))
 		return QEMU_OUT_DAMAGED;
 	if (output_check(label ? label : path, o->main, system, arch)) {
 		qemu_output__free(o->main);
 		return QEMU_OUT_REFUSED;
 	}
+	note_invalid(o, o->main, NULL);
 	/* a damaged child's file is bad input like a damaged FILE */
 	if (list_children(path, 0, &paths, &n))
 		rc = QEMU_OUT_DAMAGED;
@@ -192,13 +208,15 @@ int qemu_outputs__read(const char *path, const char *label, int system, const ch
 	free_paths(paths, n);
 	o->n_children = n;
 	if (rc)
-		qemu_output__free(o->main);
+		qemu_outputs__free(o);
 	return rc;
 }
 
 void qemu_outputs__free(struct qemu_outputs *o)
 {
 	qemu_output__free(o->main);
+	free(o->invalid);
+	o->invalid = NULL;
 }
 
 /* ---- storing ---- */
@@ -211,11 +229,12 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 	char until[32] = "", vcpus[16] = "", api[16] = "", release[32] = "";
 	const char *keys[] = { "collector", "qemu", "qemu_binary", "plugin_options", "mode",
 			       "system", "plugin_api", "vcpus", "until_console",
-			       "until_console_result", "why", "qemu_version", "plugin_build" };
+			       "until_console_result", "why", "qemu_version", "plugin_build", "counting" };
 	const char *vals[] = { "qemu", rec->qemu_version, rec->qemu_binary, rec->plugin_opts,
 			       out ? out->mode : "", rec->system ? "true" : "false", api, vcpus,
 			       rec->until_console ? rec->until_console : "", until, r->why, release,
-			       rec->plugin_build ? rec->plugin_build : "" };
+			       rec->plugin_build ? rec->plugin_build : "",
+			       out && out->counting ? out->counting : "" };
 	const char *v = rec->qemu_version ? strstr(rec->qemu_version, "version ") : NULL;
 
 	/* "QEMU emulator version 7.2.19 (Debian ...)" -> "7.2.19" */
@@ -244,6 +263,10 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 		json__int(&j, "$.forked", (int64_t)o->n_children);
 	if (rec->driver)
 		driver__config(&j, rec->driver);
+	if (rec->boot_console) {
+		json__str(&j, "$.boot_console", rec->boot_console);
+		json__bool(&j, "$.boot_console_seen", r->boot_ns >= 0);
+	}
 	boot__config(&j, rec->stages);
 	/* align/ rolls up only the marker intervals below this seq */
 	if (out && out->has_msym)
@@ -289,8 +312,8 @@ static char *detail_symbolized(const struct symtab *t, const char *detail, int e
 static int store_marks(struct store *s, int64_t run, const struct qemu_output *out)
 {
 	for (size_t i = 0; i < out->n_marks; i++)
-		if (store__mark_add(s, run, (int64_t)i, 0, out->marks[i].id, (int64_t)out->marks[i].insns,
-				    (int64_t)out->marks[i].host_ns))
+		if (store__mark_add(s, run, (int64_t)i, out->marks[i].thread, out->marks[i].id,
+				    (int64_t)out->marks[i].insns, (int64_t)out->marks[i].host_ns))
 			return -1;
 	for (size_t i = 0; i < out->n_values; i++)
 		if (store__mark_value_add(s, run, out->values[i].seq, out->values[i].metric,
@@ -313,6 +336,22 @@ static int store_events(struct store *s, int64_t run, const struct qemu_output *
 		free(detail);
 		if (bad)
 			return -1;
+	}
+	return 0;
+}
+
+/* Format 4's threads: user-mode threads by QEMU's vCPU index, or vCPUs, and their totals. */
+static int store_threads(struct store *s, int64_t run, const struct qemu_output *out)
+{
+	for (size_t k = 0; k < out->n_threads; k++) {
+		const struct qemu_output_thread *t = &out->threads[k];
+
+		if (store__thread_add(s, run, (int)k, t->vcpu, out->system ? "vcpu" : "thread"))
+			return -1;
+		for (size_t i = 0; i < t->n_totals; i++)
+			if (store__thread_metric_set(s, run, (int)k, t->totals[i].metric,
+						     (double)t->totals[i].value))
+				return -1;
 	}
 	return 0;
 }
@@ -374,7 +413,7 @@ static int store_output(struct store *s, int64_t wid, int64_t run,
 	     store__run_metric_set(s, run, METRIC_INSNS_CHILDREN, (double)o->insns_children)))
 		return -1;
 	if (store_marks(s, run, out) || store_events(s, run, out, rec->elf_syms) ||
-	    store_totals(s, run, out) || store_symbols(s, wid, run, out))
+	    store_totals(s, run, out) || store_threads(s, run, out) || store_symbols(s, wid, run, out))
 		return -1;
 	if (rec->driver) {
 		uint64_t insns = 0;
@@ -384,9 +423,20 @@ static int store_output(struct store *s, int64_t wid, int64_t run,
 			.workers = 1 + (int)o->n_children,
 		};
 
+		if (rec->system) {
+			/* a guest boots (and may do more) before it serves: its instructions
+			 * from its last marker on; its processes' system calls are not counted */
+			if (c.insns >= 0 && out->n_marks)
+				c.insns -= (double)out->marks[out->n_marks - 1].insns;
+			c.syscalls = -1;
+			c.workers = 0;
+		}
 		if (driver__store(s, run, &rec->driver->res, &c))
 			return -1;
 	}
+	if (rec->boot_console && rec->result.boot_ns >= 0 &&
+	    store__run_metric_set(s, run, METRIC_BOOT_NS, (double)rec->result.boot_ns))
+		return -1;
 	if (!rec->until_console || !rec->result.until_seen)
 		return 0;
 	if (store__run_metric_set(s, run, METRIC_UNTIL_CONSOLE_NS, (double)rec->result.until_ns))
@@ -397,9 +447,16 @@ static int store_output(struct store *s, int64_t wid, int64_t run,
 	return 0;
 }
 
-int64_t qemu__ingest(struct store *s, const struct qemu_run_record *rec, const struct qemu_outputs *o)
+int64_t qemu__ingest(struct store *s, const struct qemu_run_record *given, const struct qemu_outputs *o)
 {
+	struct qemu_run_record copy = *given, *rec = &copy;
 	const struct qemu_result *r = &rec->result;
+
+	/* counts the plugin could not take exactly: a failed run, and why, without them */
+	if (o && o->invalid) {
+		copy.result.status = RUN_FAILED;
+		snprintf(copy.result.why, sizeof(copy.result.why), "%s", o->invalid);
+	}
 	char *cfg = config_json(rec, o), *argvj = json__argv(rec->argc, rec->argv);
 	struct ingest_workload w = { rec->name, rec->arch, rec->elf_path, argvj };
 	struct run_info ri = {
@@ -417,13 +474,14 @@ int64_t qemu__ingest(struct store *s, const struct qemu_run_record *rec, const s
 	bad = (r->wall_ns >= 0 && store__run_metric_set(s, run, METRIC_WALL_NS, (double)r->wall_ns)) ||
 	      (r->exit_code >= 0 &&
 	       store__run_metric_set(s, run, METRIC_EXIT_CODE, (double)r->exit_code)) ||
-	      (o && store_output(s, ri.workload_id, run, rec, o)) ||
+	      (o && !o->invalid && store_output(s, ri.workload_id, run, rec, o)) ||
 	      (rec->console && latency__store_console(s, run, rec->console, QEMU_VIRT_TIMEBASE_HZ)) ||
 	      boot__store(s, run, rec->stages, rec->boot);
 	if (store__ingest_end(s, bad))
 		return -1;
 	note("run %lld: %s, %s, %zu marks, %s", (long long)run, ri.platform, ri.status,
-	     o ? o->main->n_marks : 0, o ? "plugin output ingested" : "no plugin output");
+	     o ? o->main->n_marks : 0, !o ? "no plugin output" : o->invalid ? "no counts" :
+	     "plugin output ingested");
 	if (o && o->n_children)
 		warning("%s: the guest forked %zu child process(es); their %llu instructions are "
 			"stored as insns_children, regions and markers are the parent's", rec->label,
@@ -454,6 +512,8 @@ int64_t qemu__ingest_file(struct store *s, const struct qemu_run_record *rec, co
 	r.qemu_version = "unknown";
 	r.qemu_binary = "";
 	run = qemu__ingest(s, &r, &o);
+	if (run >= 0 && o.invalid)
+		warning("run %lld: failed, no counts stored (%s)", (long long)run, o.invalid);
 	qemu_outputs__free(&o);
 	return run;
 }

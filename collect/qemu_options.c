@@ -29,7 +29,7 @@ const char *qemu_plugin_opt__check(const char *kv)
 	switch (plugin_key__find(kv, (size_t)(v - 1 - kv))) {
 	case PK_MODE:
 		return strcmp(v, "default") && strcmp(v, "exact") ? "expected default or exact" : NULL;
-	case PK_MEM: case PK_MIX: case PK_SYMBOLS: case PK_MARKSYMS:
+	case PK_MEM: case PK_MIX: case PK_SYMBOLS: case PK_MARKSYMS: case PK_THREADS:
 		return strcmp(v, "on") && strcmp(v, "off") ? "expected on or off" : NULL;
 	case PK_BLOCKS: case PK_MARKSYMS_LIMIT:
 		return parse_i64(v, &n) || n < 0 ? "expected a count" : NULL;
@@ -172,8 +172,14 @@ char *qemu_plugin_opts__build(const struct qemu_plugin_words *w, int system, con
 	char *opts = xstrdup(""), *trapvec = xstrdup(""), *guest = xstrdup("");
 	int rc = 0;
 
-	for (int i = 0; i < w->n_opts; i++)
+	int threads_given = 0;
+
+	for (int i = 0; i < w->n_opts; i++) {
 		append(&opts, "%s%s", i ? "," : "", w->opts[i]);
+		threads_given |= !strncmp(w->opts[i], "threads=", 8);
+	}
+	if (w->threads && !threads_given)
+		append(&opts, "%sthreads=on", *opts ? "," : "");
 	if (system) {
 		rc = resolve_trapvecs(w, t, &trapvec) || resolve_guest(w, t, &guest);
 		if (!rc && *trapvec)

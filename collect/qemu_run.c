@@ -115,41 +115,25 @@ static _Noreturn void child_exec(char **argv, int out_fd, int stdin_null)
 	_exit(127);
 }
 
-/* The console being watched for a string. */
+/* The console as QEMU writes it: copied through, kept for its `@emudiff lat`
+ * lines, and watched for the --until-console, --boot-console and
+ * --ready-console strings. */
 struct console {
 	int fd;           /* read end of QEMU's stdout; -1: not watched, or closed */
-	const char *needle;
-	char *window;     /* the last strlen(needle) bytes seen */
-	size_t wlen;
+	struct console_watch until, boot, ready;
 	FILE *log;        /* system mode: a copy, each line led by its time (boot stages, `@emudiff lat` lines) */
 	int64_t t0;       /* QEMU's start: the copy's time 0 */
 	int mid_line;     /* the copy's last byte did not end a line */
 };
 
-/* Does the needle end within the window + new data? Keeps the tail for the next call. */
-static int console_match(struct console *c, const char *data, size_t n)
-{
-	size_t nl = strlen(c->needle);
-	int found = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (c->wlen == nl) {
-			memmove(c->window, c->window + 1, nl - 1);
-			c->wlen--;
-		}
-		c->window[c->wlen++] = data[i];
-		if (c->wlen == nl && !memcmp(c->window, c->needle, nl))
-			found = 1;
-	}
-	return found;
-}
-
-/* Wait up to ms for console output and copy it through; 1 when the string appeared. */
+/* Wait up to ms for console output and copy it through; 1 when the
+ * --until-console string appeared. */
 static int console_step(struct console *c, int ms)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	char buf[4096];
 	ssize_t n;
+	int64_t now;
 
 	if (poll(&pfd, 1, ms) <= 0)
 		return 0;
@@ -159,10 +143,13 @@ static int console_step(struct console *c, int ms)
 		c->fd = -1;
 		return 0;
 	}
+	now = now_ns();
 	fwrite(buf, 1, (size_t)n, stdout); /* the console stays visible to the user */
 	if (c->log)
-		boot__copy_timed(c->log, &c->mid_line, buf, (size_t)n, now_ns() - c->t0);
-	return c->needle && console_match(c, buf, (size_t)n);
+		boot__copy_timed(c->log, &c->mid_line, buf, (size_t)n, now - c->t0);
+	console_watch__feed(&c->boot, buf, (size_t)n, now);
+	console_watch__feed(&c->ready, buf, (size_t)n, now);
+	return console_watch__feed(&c->until, buf, (size_t)n, now);
 }
 
 /* Why the run is not ok, or that it is, from how QEMU ended. */
@@ -196,7 +183,7 @@ static void judge(struct qemu_result *r, const struct proc *p, const struct qemu
 static void run_once(char **argv, const struct qemu_collect *c, const char *console_log, struct qemu_result *r,
 		     struct driver *drv)
 {
-	struct console con = { .fd = -1, .needle = c->until_console };
+	struct console con = { .fd = -1 };
 	int watch = c->until_console || console_log;
 	int pipefd[2] = { -1, -1 };
 	struct proc p;
@@ -204,6 +191,10 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 	memset(r, 0, sizeof(*r));
 	r->status = RUN_FAILED;
 	r->exit_code = -1;
+	r->boot_ns = -1;
+	console_watch__init(&con.until, c->until_console);
+	console_watch__init(&con.boot, c->boot_console);
+	console_watch__init(&con.ready, c->driver ? c->driver->ready_console : NULL);
 	if (console_log && !(con.log = fopen(console_log, "w")))
 		warning("%s: %s (no latency lines from this run's console)", console_log, strerror(errno));
 	if (watch && pipe(pipefd)) {
@@ -228,9 +219,11 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 	}
 	con.fd = pipefd[0];
 	con.t0 = p.start_ns;
-	con.window = c->until_console ? xmalloc(strlen(c->until_console) + 1) : NULL;
-	if (c->driver)
+	if (c->driver) {
 		driver__begin(drv, c->driver);
+		if (con.ready.needle)
+			drv->ready = &con.ready;
+	}
 	while (!proc__step(&p)) {
 		int ms = proc__wait_ms(&p, con.fd >= 0 ? 50 : 10);
 
@@ -250,14 +243,20 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 	}
 	fflush(stdout);
 	r->wall_ns = r->until_seen ? r->until_ns : now_ns() - p.start_ns;
+	if (con.boot.seen)
+		r->boot_ns = con.boot.at_ns - p.start_ns;
 	judge(r, &p, c, argv[0]);
-	if (c->driver)
+	if (c->driver) {
+		drv->ready = NULL; /* con is gone after this */
 		driver__conclude(drv, &p, &r->status, r->why, sizeof(r->why));
+	}
 	if (con.fd >= 0)
 		close(con.fd);
 	if (con.log)
 		fclose(con.log);
-	free(con.window);
+	console_watch__free(&con.until);
+	console_watch__free(&con.boot);
+	console_watch__free(&con.ready);
 }
 
 /* ---- the repetitions ---- */
@@ -377,6 +376,10 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 			return -1;
 		}
 		have_out = 1;
+		if (outs.invalid) { /* stored as failed, without counts (qemu__ingest) */
+			r->status = RUN_FAILED;
+			snprintf(r->why, sizeof(r->why), "%s", outs.invalid);
+		}
 	} else if (r->status == RUN_OK) {
 		console_log__free(&lat);
 		return error("%s: QEMU exited with status 0 but the plugin wrote no output (%s)",
@@ -388,6 +391,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		.argc = c->argc, .argv = c->argv, .system = c->system, .rep = rep,
 		.plugin_opts = *c->plugin_opts ? c->plugin_opts : "-", .qemu_version = ss->version,
 		.qemu_binary = ss->qemu, .plugin_build = ss->pick.plugin_build, .until_console = c->until_console,
+		.boot_console = c->boot_console,
 		.sysroot = c->sysroot,
 		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
 		.console = lat.n_runs ? &lat.runs[0] : NULL, .driver = c->driver ? &drv : NULL,

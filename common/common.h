@@ -220,6 +220,7 @@ const char *proc__describe(const struct proc *p, char *buf, size_t size);
 #define RUN_METRIC_NOTE_SQL(metric, value, elf_path)                                      \
 	"CASE WHEN " metric " = '" METRIC_UNTIL_CONSOLE_NS "' THEN 'boot latency: host ns until the console string'" \
 	" WHEN " metric " = '" METRIC_UNTIL_CONSOLE_INSNS "' THEN 'instructions until the console string'" \
+	" WHEN " metric " = '" METRIC_BOOT_NS "' THEN 'boot latency: host ns until the --boot-console string'" \
 	" WHEN " BOOT_METRIC_SQL(metric) " THEN 'boot latency: ns until the first line of stage '" \
 	"  || " BOOT_STAGE_SQL(metric)                                                          \
 	" WHEN " metric " = '" METRIC_INSNS_UNATTRIBUTED "' THEN CASE WHEN " value " = 0 THEN ''" \

@@ -50,10 +50,10 @@ static void judged(char *buf, size_t n, sqlite3_stmt *q)
  * no such side), verdict, ratio, lo, hi, informative. The comparison of the latest stage
  * first, else the latest stage of an emulation platform, else of a hardware one. */
 static const char boot_line_sql[] =
-	"SELECT c.metric, " BOOT_CONSOLE_SQL("?1") ", c.emu_platform, c.emu, c.emu_lo, c.emu_hi, c.hw_platform,"
+	"SELECT c.metric, " BOOT_CONSOLE_SQL("?1", "c.metric") ", c.emu_platform, c.emu, c.emu_lo, c.emu_hi, c.hw_platform,"
 	" c.hw, c.hw_lo, c.hw_hi, c.verdict, c.ratio, c.ratio_lo, c.ratio_hi, c.informative, 0 AS pref, c.ord"
 	" FROM server_compare c WHERE c.kind = 'boot' AND c.workload_id = ?1"
-	" UNION ALL SELECT s.metric, " BOOT_CONSOLE_SQL("?1") ", s.platform, s.mean, s.mean_lo, s.mean_hi, NULL,"
+	" UNION ALL SELECT s.metric, " BOOT_CONSOLE_SQL("?1", "s.metric") ", s.platform, s.mean, s.mean_lo, s.mean_hi, NULL,"
 	" NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, 1 + (s.platform NOT IN ('qemu-user', 'qemu-system')), s.ord"
 	" FROM run_metric_stat s WHERE s.kind = 'boot' AND s.workload_id = ?1"
 	" ORDER BY pref, ord DESC LIMIT 1";

@@ -88,6 +88,8 @@ const char *boot_stage__metric(char *buf, size_t n, const char *name)
 {
 	if (!strcmp(name, BOOT_STAGE_CONSOLE))
 		snprintf(buf, n, "%s", METRIC_UNTIL_CONSOLE_NS);
+	else if (!strcmp(name, BOOT_STAGE_BOOT))
+		snprintf(buf, n, "%s", METRIC_BOOT_NS);
 	else
 		snprintf(buf, n, METRIC_BOOT_PREFIX "%s" METRIC_BOOT_SUFFIX, name);
 	return buf;
@@ -99,6 +101,10 @@ const char *boot_stage__of_metric(char *buf, size_t n, const char *metric)
 
 	if (metric && !strcmp(metric, METRIC_UNTIL_CONSOLE_NS)) {
 		snprintf(buf, n, "%s", BOOT_STAGE_CONSOLE);
+		return buf;
+	}
+	if (metric && !strcmp(metric, METRIC_BOOT_NS)) {
+		snprintf(buf, n, "%s", BOOT_STAGE_BOOT);
 		return buf;
 	}
 	if (lm <= lp + ls || strncmp(metric, METRIC_BOOT_PREFIX, lp) || strcmp(metric + lm - ls, METRIC_BOOT_SUFFIX))
@@ -115,7 +121,7 @@ const char *boot_stage__label(char *buf, size_t n, const char *metric, const cha
 		snprintf(buf, n, "%s", metric ? metric : "?");
 		return buf;
 	}
-	if (!strcmp(name, BOOT_STAGE_CONSOLE)) {
+	if (!strcmp(name, BOOT_STAGE_CONSOLE) || !strcmp(name, BOOT_STAGE_BOOT)) {
 		snprintf(buf, n, "%s", console && *console ? console : "the console string");
 		return buf;
 	}

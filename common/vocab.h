@@ -41,6 +41,11 @@ static inline int region_key__is(const char *key, const char *prefix)
 /* Marker regions and roll-ups of a thread other than the first (thread ordinal
  * k > 0, docs/store.md "Threads") end in @t<k>: m:3->4#2@t1, ms:3->4/f@t1. */
 #define REGION_KEY_THREAD "@t"
+/* SQL: the label of region row R as people read it: its name, with the
+ * thread suffix of a further thread's marker region (name@t2), else its key */
+#define REGION_LABEL_SQL(R)                                                                       \
+	"coalesce(" R ".name || CASE WHEN " R ".key LIKE 'm:%" REGION_KEY_THREAD "%' THEN substr(" R \
+	".key, instr(" R ".key, '" REGION_KEY_THREAD "')) ELSE '' END, " R ".key)"
 /* The thread ordinal of an m: or ms: key (0 without the suffix); *base_len
  * (when not NULL) gets the length of the key without it. */
 int region_key__thread(const char *key, size_t *base_len);
@@ -63,27 +68,34 @@ int region_key__thread(const char *key, size_t *base_len);
 #define METRIC_INSNS_UNATTRIBUTED "insns_unattributed"
 #define METRIC_UNTIL_CONSOLE_NS "until_console_ns"
 #define METRIC_UNTIL_CONSOLE_INSNS "until_console_insns"
+/* A guest's boot (collect qemu --system, collect hw-kvm --boot-console): host
+ * time from starting QEMU (the VMM) to the string on the guest's console. */
+#define METRIC_BOOT_NS "boot_ns"
 /* Boot stages (docs/virtualization.md, "Boot stages"): the time from the start
  * (QEMU's start; a console log's logger zero) until a stage's line first
  * appears on the console, one run metric per stage named boot_<stage>_ns;
- * the user's console string (--until-console) keeps until_console_ns. */
+ * the user's console strings keep theirs: until_console_ns (--until-console,
+ * stage "console") and boot_ns (--boot-console, stage "boot"). */
 #define METRIC_BOOT_PREFIX "boot_"
 #define METRIC_BOOT_SUFFIX "_ns"
-/* SQL: the run metric m is a boot latency (a stage's or the console string's) */
-#define BOOT_METRIC_SQL(m) \
-	"(" m " = '" METRIC_UNTIL_CONSOLE_NS "' OR " m " LIKE 'boot\\_%\\_ns' ESCAPE '\\')"
-/* SQL: the stage of the boot metric m (boot_<stage>_ns -> stage, until_console_ns -> console) */
+/* SQL: the run metric m is a boot latency (a stage's or a console string's) */
+#define BOOT_METRIC_SQL(m)                                                                 \
+	"(" m " IN ('" METRIC_UNTIL_CONSOLE_NS "', '" METRIC_BOOT_NS "') OR " m " LIKE 'boot\\_%\\_ns' ESCAPE '\\')"
+/* SQL: the stage of the boot metric m (boot_<stage>_ns -> stage, until_console_ns ->
+ * console, boot_ns -> boot) */
 #define BOOT_STAGE_SQL(m)                                                                  \
-	"CASE WHEN " m " = '" METRIC_UNTIL_CONSOLE_NS "' THEN 'console' ELSE substr(" m ","        \
-	" length('" METRIC_BOOT_PREFIX "') + 1, length(" m ") - length('" METRIC_BOOT_PREFIX "')"    \
-	" - length('" METRIC_BOOT_SUFFIX "')) END"
-/* SQL: the console string of workload wid's runs (their config_json's
- * until_console), NULL when none has one */
-#define BOOT_CONSOLE_SQL(wid)                                                              \
-	"(SELECT json_extract(x.config_json, '$.until_console') FROM run x WHERE x.workload_id = " wid \
-	" AND coalesce(json_extract(x.config_json, '$.until_console'), '') != '' ORDER BY x.id LIMIT 1)"
-/* The stage whose metric is until_console_ns: the user's console string. */
+	"CASE " m " WHEN '" METRIC_UNTIL_CONSOLE_NS "' THEN 'console' WHEN '" METRIC_BOOT_NS "' THEN 'boot'" \
+	" ELSE substr(" m ", length('" METRIC_BOOT_PREFIX "') + 1, length(" m ")"                 \
+	" - length('" METRIC_BOOT_PREFIX "') - length('" METRIC_BOOT_SUFFIX "')) END"
+/* SQL: the console string of boot metric m in workload wid's runs (config_json's
+ * boot_console for boot_ns, else until_console), NULL when none has one */
+#define BOOT_CONSOLE_SQL(wid, m)                                                           \
+	"(SELECT s FROM (SELECT x.id AS id, json_extract(x.config_json, CASE " m " WHEN '"       \
+	METRIC_BOOT_NS "' THEN '$.boot_console' ELSE '$.until_console' END) AS s FROM run x"   \
+	" WHERE x.workload_id = " wid ") WHERE coalesce(s, '') != '' ORDER BY id LIMIT 1)"
+/* The stages whose metrics are until_console_ns and boot_ns: the user's console strings. */
 #define BOOT_STAGE_CONSOLE "console"
+#define BOOT_STAGE_BOOT "boot"
 #define BOOT_STAGE_NAME_MAX 32
 /* The stages recognised without being asked for, in boot order: name,
  * what the outputs call it, and the POSIX extended regular expression that
@@ -96,14 +108,14 @@ extern const size_t boot_stage_words_count;
 /* 1 when s is a stage name: 1..BOOT_STAGE_NAME_MAX of [a-z0-9_]. */
 int boot_stage__valid_name(const char *s);
 /* The metric of stage name into buf (boot_<name>_ns; until_console_ns for
- * "console"); buf. */
+ * "console", boot_ns for "boot"); buf. */
 const char *boot_stage__metric(char *buf, size_t n, const char *name);
-/* The stage of a boot metric into buf ("console" for until_console_ns), or
- * NULL when metric is not one. */
+/* The stage of a boot metric into buf ("console" for until_console_ns, "boot"
+ * for boot_ns), or NULL when metric is not one. */
 const char *boot_stage__of_metric(char *buf, size_t n, const char *metric);
 /* What the outputs call the stage of a boot metric: a known stage's label,
- * the console string (console: NULL or "" gives "the console string"), else
- * the stage's name; buf. */
+ * the console string for until_console_ns and boot_ns (console: NULL or ""
+ * gives "the console string"), else the stage's name; buf. */
 const char *boot_stage__label(char *buf, size_t n, const char *metric, const char *console);
 /* hardware samples of a region (collect hw --sample): counts, not costs */
 #define METRIC_SAMPLES "samples"

@@ -56,8 +56,9 @@ static int add_spec(struct boot_stages *s, char *spec)
 	if (!boot_stage__valid_name(name))
 		return error("--stage %s: the name '%s' is not 1-%d characters of [a-z0-9_]", spec, name,
 			     BOOT_STAGE_NAME_MAX);
-	if (!strcmp(name, BOOT_STAGE_CONSOLE))
-		return error("--stage %s: '%s' is the console string's stage (--until-console)", spec, name);
+	if (!strcmp(name, BOOT_STAGE_CONSOLE) || !strcmp(name, BOOT_STAGE_BOOT))
+		return error("--stage %s: '%s' is a console string's stage (--%s-console)", spec, name,
+			     !strcmp(name, BOOT_STAGE_BOOT) ? "boot" : "until");
 	return add(s, spec, name, eq + 1, 1);
 }
 

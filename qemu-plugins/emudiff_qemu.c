@@ -20,25 +20,36 @@
  * started are counted (a faulting instruction counts once per attempt, as
  * QEMU's own per-instruction counter does).
  *
+ * Threads and vCPUs: every counter is per vCPU (plugin_vcpu.c). From plugin
+ * API 2 (QEMU 9.0) on, inline ops add to the executing vCPU's element of a
+ * scoreboard. API 1 (QEMU 7.2) has only shared, non-atomic inline ops: they
+ * count exactly while one thread runs; with more than one vCPU (system mode
+ * -smp N) or threads=on (user mode), a callback per segment adds to the
+ * executing vCPU's row instead (callback mode), and a second thread in
+ * inline mode makes the output say the counts are invalid rather than
+ * write wrong ones. Threads are numbered in creation order (ordinals).
+ *
  * A marker is recognised when it is translated and gets the only per-hit
- * callback: it reads the global counter, subtracts the part of its segment
- * not yet executed, and records the count before the marker and the host
- * CLOCK_MONOTONIC time. Events go into a table keyed by (last marker seq,
- * kind, detail). Everything is written at exit (QEMU calls the atexit hook
- * on normal exit, on a guest's fatal signal and on SIGTERM) to FILE.tmp,
- * then renamed to FILE; the format is documented in qemu_output.h.
+ * callback: it reads its vCPU's counter, subtracts the part of its segment
+ * not yet executed, and records the count before the marker (that
+ * thread's own instructions), the thread and the host CLOCK_MONOTONIC time,
+ * under a global seq. Events go into a table keyed by (the thread's last
+ * marker seq, kind, detail). Everything is written at exit (QEMU calls the
+ * atexit hook on normal exit, on a guest's fatal signal and on SIGTERM) to
+ * FILE.tmp, then renamed to FILE; the format is documented in qemu_output.h.
  *
  * Symbols per marker interval (marksyms=on, the default): at each marker
- * hit the callback also walks every segment, takes the difference of its
- * execution count since the previous hit, and adds it, times the
- * segment's instructions, to (interval, symbol); the marker's own segment
- * gives its not-yet-executed tail to the next interval, exactly as the
- * marker's count does. So the symbols of an interval add up exactly to
- * the difference of the two marks, and the execution path still has no
- * callback. The walk costs O(segments) per marker hit: it stops for good
- * once marksyms_limit segment visits would be exceeded (a loop with 10^5
- * marker hits over 10^4 segments), and the output says up to which
- * interval the attribution is complete.
+ * hit the callback also takes, for the segments that ran on the thread's
+ * vCPU since its previous hit, the difference of their execution counts and
+ * adds it, times the segment's instructions, to (interval, symbol); the
+ * marker's own segment gives its not-yet-executed tail to the next
+ * interval, exactly as the marker's count does. So the symbols of an
+ * interval add up exactly to the difference of the thread's two marks, and
+ * the execution path still has no callback. The segments that ran recently
+ * are checked first; only when they do not account for every instruction
+ * are all segments walked (plugin_marks.c). The accounting stops for good
+ * once marksyms_limit segment visits would be exceeded, and the output says
+ * up to which interval the attribution is complete.
  *
  * A guest that forks (user mode): QEMU forks with it, so the child is a
  * copy of QEMU with this plugin and its counts. At the fork the child
@@ -50,7 +61,8 @@
  *
  * Options (key=value): out=FILE, mode=default|exact, mem=on|off,
  * mix=on|off, symbols=on|off, blocks=N, trapvec=ADDR[@hs|@vs][:...] (repeatable),
- * guest=LO-HI[:LO-HI...] (repeatable), marksyms=on|off, marksyms_limit=N.
+ * guest=LO-HI[:LO-HI...] (repeatable), marksyms=on|off, marksyms_limit=N,
+ * threads=on|off.
  *
  * Hypervisor extension: QEMU 7.2 lets a plugin see neither the privilege mode
  * nor hstatus.SPV, so a trap vector may be tagged as the host's (HS, its
@@ -72,41 +84,23 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 /* ---- state (plugin_state.h) ------------------------------------------------------ */
 
 pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
-struct counter insn_count; /* all instructions, added per segment */
-struct counter mem_count;  /* memory accesses (mem=on) */
-struct counter cls_count[GC_COUNT]; /* instructions per class (mix=on) */
 uint64_t start_ns;
-int n_vcpus;
 
 struct segment **segments;
 size_t n_segments, cap_segments;
 
-struct counter **exec_chunks;
-uint64_t **snap_chunks;
+struct bank **chunks;
+uint64_t **retired;
 size_t n_chunks, cap_chunks;
 
-struct mark *marks;
-size_t n_marks, cap_marks;
-int64_t cur_seq = -1; /* seq of the last marker hit */
-
+struct chunked marks, mark_values;
 struct event_table events;
-/* guest=: instructions started in the guest's ranges (one inline add per
- * block that enters them), and its value at the last HS vector entry */
-struct counter guest_code;
-uint64_t guest_code_at_hs;
 
-/* marksyms: instructions per (interval, symbol) and the walk's state */
-struct msym_list msym_closed;   /* closed intervals, in seq order */
-struct sym_acc msym_acc;        /* the interval being closed */
+struct chunked msym_entries;
 unsigned long long msym_visits; /* segments walked so far */
 bool msym_stopped;              /* the limit was reached */
-int64_t msym_complete;          /* intervals with seq below it are complete */
-const char *msym_carry_sym;     /* the last marker's segment tail, owed to */
-uint32_t msym_carry;            /* the interval that marker opened */
-struct page_set pages;  /* distinct pages (+1) of the current region */
-uint64_t pages_done; /* sum of distinct pages of the regions already closed */
+int64_t msym_complete;          /* intervals below it are complete (qemu_output.h) */
 
-struct pending_syscall pending_syscall[MAX_VCPUS];
 bool have_exit_code;
 int64_t exit_code;
 bool output_written;
@@ -120,6 +114,54 @@ uint64_t host_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Marker times: a marker-heavy run takes one per hit, and clock_gettime
+ * costs a good part of a hit. Where the host's TSC is invariant (x86_64,
+ * CPUID 0x80000007 EDX bit 8) a hit reads the TSC, and the writer maps the
+ * readings to CLOCK_MONOTONIC by the two clocks' readings at the start and
+ * at the write; elsewhere the stamp is CLOCK_MONOTONIC itself.
+ */
+bool stamp_tsc;
+static uint64_t stamp_start_tsc;
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#endif
+
+void stamp__start(void)
+{
+#if defined(__x86_64__)
+	unsigned int a, b, c, d;
+
+	stamp_tsc = __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
+	stamp_start_tsc = stamp_tsc ? __rdtsc() : 0;
+#endif
+	start_ns = host_ns();
+}
+
+uint64_t stamp__now(void)
+{
+#if defined(__x86_64__)
+	if (stamp_tsc)
+		return __rdtsc();
+#endif
+	return host_ns();
+}
+
+double stamp__scale(uint64_t *origin)
+{
+	*origin = stamp_tsc ? stamp_start_tsc : start_ns;
+#if defined(__x86_64__)
+	if (stamp_tsc) {
+		uint64_t ns = host_ns(), tsc = __rdtsc();
+
+		return tsc > stamp_start_tsc ? (double)(ns - start_ns) / (double)(tsc - stamp_start_tsc) : 0;
+	}
+#endif
+	return 1;
 }
 
 void *grow(void *p, size_t *cap, size_t elem)
@@ -152,14 +194,17 @@ static int config_from_qemu(const qemu_info_t *info)
 		return -1;
 	}
 	cfg.system = info->system_emulation;
-	if (cfg.system && info->system.max_vcpus > 1) {
-		/* API 1 inline counters are shared by all vCPUs and not atomic, and
-		 * marker counts are per vCPU: refuse rather than count wrongly */
-		fprintf(stderr,
-			"emudiff plugin: %d vCPUs: the plugin counts exactly on one vCPU only; "
-			"run with -smp 1\n", info->system.max_vcpus);
+	if (cfg.system && info->system.max_vcpus > MAX_VCPUS) {
+		fprintf(stderr, "emudiff plugin: %d vCPUs: the plugin counts at most %d\n",
+			info->system.max_vcpus, MAX_VCPUS);
 		return -1;
 	}
+#if QEMU_PLUGIN_VERSION < 2
+	/* API 1 inline counters are shared by all vCPUs and not atomic: with
+	 * more than one vCPU, or threads announced, a callback per segment
+	 * counts per vCPU instead (decided before anything is translated) */
+	callback_mode = cfg.system ? info->system.max_vcpus > 1 : cfg.threads;
+#endif
 	if (cfg.mix && !guest_insn__can_classify(cfg.arch)) {
 		fprintf(stderr, "emudiff plugin: mix=on for riscv64 needs the RV64GC classifier, "
 				"which this build of the plugin lacks\n");
@@ -175,7 +220,6 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 
 	if (plugin_options__parse(argc, argv))
 		return -1;
-	msym_complete = -1;
 	if (config_from_qemu(info))
 		return -1;
 	if (!cfg.out_path && asprintf(&cfg.out_path, "emudiff-qemu.%d.out", (int)getpid()) < 0)
@@ -188,12 +232,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		fprintf(stderr, "emudiff plugin: guest= needs system mode (user mode runs no guest kernel)\n");
 		return -1;
 	}
-	counter__init(&insn_count);
-	counter__init(&guest_code);
-	counter__init(&mem_count);
-	for (int c = 0; c < GC_COUNT; c++)
-		counter__init(&cls_count[c]);
-	start_ns = host_ns();
+	gbank = bank__new(G_ROW);
+	chunked__init(&marks, sizeof(struct mark));
+	chunked__init(&mark_values, V_COUNT * sizeof(uint64_t));
+	chunked__init(&msym_entries, sizeof(struct msym_entry));
+	stamp__start();
 	install_pid = getpid();
 	if (!cfg.system && pthread_atfork(fork_prepare, fork_parent, fork_child)) {
 		fprintf(stderr, "emudiff plugin: pthread_atfork failed\n");
@@ -201,6 +244,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	}
 
 	qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
+	qemu_plugin_register_vcpu_exit_cb(id, on_vcpu_exit);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);
 	if (!cfg.system) {
 		qemu_plugin_register_vcpu_syscall_cb(id, on_syscall);

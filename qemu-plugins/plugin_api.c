@@ -13,6 +13,7 @@
  */
 #include <dlfcn.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,17 +39,21 @@ static void on_discon(qemu_plugin_id_t id, unsigned int vcpu, enum qemu_plugin_d
 	const char *tag = type == QEMU_PLUGIN_DISCON_INTERRUPT ? "irq" :
 			  type == QEMU_PLUGIN_DISCON_EXCEPTION ? "exc" : "hcall";
 	char to[32], from[32];
+	int64_t seq;
 
-	(void)id, (void)vcpu;
+	(void)id;
 	snprintf(to, sizeof(to), "%s:0x%" PRIx64, tag, to_pc);
 	if (type == QEMU_PLUGIN_DISCON_HOSTCALL)
 		snprintf(from, sizeof(from), "hcall:0x%" PRIx64, from_pc);
 	else
 		snprintf(from, sizeof(from), "0x%" PRIx64, from_pc);
 	pthread_mutex_lock(&plugin_lock);
-	event_table__count(&events, cur_seq, "trap_entry", to);
-	event_table__count(&events, cur_seq, type == QEMU_PLUGIN_DISCON_INTERRUPT ? "interrupt" : "exception",
-			   from);
+	seq = vcpu__seq(vcpu);
+	if (seq != INT64_MIN) {
+		event_table__count(&events, seq, "trap_entry", to);
+		event_table__count(&events, seq,
+				   type == QEMU_PLUGIN_DISCON_INTERRUPT ? "interrupt" : "exception", from);
+	}
 	pthread_mutex_unlock(&plugin_lock);
 }
 #endif

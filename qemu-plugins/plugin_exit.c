@@ -123,34 +123,18 @@ void fork_parent(void)
  * what they counted is the parent's. */
 void fork_child(void)
 {
-	counter__reset(&insn_count);
-	counter__reset(&mem_count);
-	for (int c = 0; c < GC_COUNT; c++)
-		counter__reset(&cls_count[c]);
-	for (size_t i = 0; i < n_segments; i++)
-		counter__reset(segments[i]->execs);
-	n_marks = 0;
-	cur_seq = -1;
+	chunked__truncate(&marks, 0);
+	chunked__truncate(&mark_values, 0);
+	chunked__truncate(&msym_entries, 0);
 	free(events.slots);
 	memset(&events, 0, sizeof(events));
-	page_set__clear(&pages);
-	pages_done = 0;
-	for (size_t c = 0; c < n_chunks; c++)
-		memset(snap_chunks[c], 0, SEG_CHUNK * sizeof(**snap_chunks));
-	free(msym_closed.v);
-	memset(&msym_closed, 0, sizeof(msym_closed));
-	sym_acc__free(&msym_acc);
 	msym_visits = 0;
 	msym_stopped = false;
-	msym_complete = -1;
-	msym_carry = 0;
-	/* the forking thread's syscall returns in the child too; it is the child's */
-	for (size_t v = 0; v < MAX_VCPUS; v++)
-		pending_syscall[v].seq = -1;
+	msym_complete = 0;
 	have_exit_code = false;
 	output_written = false;
-	n_vcpus = 1; /* only the forking thread exists in the child */
-	start_ns = host_ns();
+	vcpus__fork_child();
+	stamp__start();
 	/* threads are not copied by fork: the child needs its own SIGTERM
 	 * writer, on its own pipe (the inherited one would wake the parent's) */
 	if (term_active) {

@@ -11,10 +11,13 @@
 
 #define MAX_TRAPVEC 64      /* trapvec= addresses */
 #define MAX_GUEST_RANGES 16 /* guest= ranges */
+/* vCPU indexes the plugin counts: system mode's -smp, user mode's threads
+ * running at once (QEMU reuses the index of a thread that ended) */
+#define PLUGIN_MAX_VCPUS 1024
 
 enum plugin_key_id {
 	PK_OUT, PK_MODE, PK_MEM, PK_MIX, PK_SYMBOLS, PK_BLOCKS, PK_TRAPVEC, PK_GUEST,
-	PK_MARKSYMS, PK_MARKSYMS_LIMIT, PK_COUNT,
+	PK_MARKSYMS, PK_MARKSYMS_LIMIT, PK_THREADS, PK_COUNT,
 };
 
 enum plugin_key_kind {

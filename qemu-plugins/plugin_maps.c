@@ -181,23 +181,22 @@ static int cmp_pc(const void *a, const void *b)
 	return x->vaddr < y->vaddr ? -1 : x->vaddr > y->vaddr;
 }
 
-unsigned long maps__write(FILE *f)
+void maps__write(struct outbuf *f)
 {
-	unsigned long lines = 0;
 	struct pc_total *t;
 	size_t nt = 0, nm = 0;
 
 	if (cfg.system || !cfg.symbols)
-		return 0;
-	for (size_t i = 0; i < n_gmaps; i++, lines++)
-		fprintf(f, "map 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %s\n", gmaps[i].start,
+		return;
+	for (size_t i = 0; i < n_gmaps; i++)
+		outbuf__line(f, "map 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " %s\n", gmaps[i].start,
 			gmaps[i].end, gmaps[i].offset, gmaps[i].path);
 	t = plugin_zalloc((n_segments ? n_segments : 1) * sizeof(*t));
 	for (size_t i = 0; i < n_segments; i++) {
 		const struct segment *s = segments[i];
 		uint64_t e;
 
-		if (s->sym || !(e = counter__read(s->execs)))
+		if (s->sym || !(e = segment__execs(i)))
 			continue;
 		t[nt++] = (struct pc_total){ s->vaddr, e * s->n_insns };
 	}
@@ -208,8 +207,7 @@ unsigned long maps__write(FILE *f)
 		else
 			t[nm++] = t[i];
 	}
-	for (size_t i = 0; i < nm; i++, lines++)
-		fprintf(f, "pc 0x%" PRIx64 " %" PRIu64 "\n", t[i].vaddr, t[i].insns);
+	for (size_t i = 0; i < nm; i++)
+		outbuf__line(f, "pc 0x%" PRIx64 " %" PRIu64 "\n", t[i].vaddr, t[i].insns);
 	free(t);
-	return lines;
 }

@@ -132,6 +132,7 @@ static int apply(enum plugin_key_id k, const char *key, const char *val)
 	case PK_MIX: return parse_bool(key, val, &cfg.mix);
 	case PK_SYMBOLS: return parse_bool(key, val, &cfg.symbols);
 	case PK_MARKSYMS: return parse_bool(key, val, &cfg.marksyms);
+	case PK_THREADS: return parse_bool(key, val, &cfg.threads);
 	case PK_BLOCKS:
 		if (parse_count(key, val, &n))
 			return -1;

@@ -15,6 +15,7 @@
 struct plugin_config {
 	enum guest_arch arch;
 	bool system, exact, mem, mix, symbols, marksyms;
+	bool threads; /* API 1, user mode: count threads exactly (callback mode) */
 	unsigned long blocks; /* hottest translation blocks to write */
 	unsigned long long marksyms_limit; /* segment visits of the marksyms walk */
 	char *out_path;

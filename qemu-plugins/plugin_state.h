@@ -18,78 +18,60 @@
 #include "plugin_options.h"
 #include "plugin_tables.h"
 
-#define OUTPUT_VERSION 3
-#define MAX_VCPUS 4096
+#define OUTPUT_VERSION 4
+#define MAX_VCPUS PLUGIN_MAX_VCPUS /* vCPU indexes counted (plugin_keys.h) */
 
-/* ---- counters: plain memory for API 1, per-vCPU scoreboards from API 2 (QEMU 9.0) on ---- */
+/* ---- per-vCPU counters ------------------------------------------------------------ */
 
+/*
+ * A bank holds, for every vCPU, a row of k 64-bit counters. Inline ops add
+ * to the row of the vCPU that executes them: from API 2 (QEMU 9.0) on a
+ * bank is a scoreboard, whose element is the row; with API 1 there is one
+ * row shared by every vCPU (inline mode: exact with one thread only), or, in
+ * callback mode, one row per vCPU that the segment callbacks add to.
+ */
+struct bank {
 #if QEMU_PLUGIN_VERSION >= 2
-struct counter {
 	struct qemu_plugin_scoreboard *sb;
-};
-static inline void counter__init(struct counter *c)
-{
-	c->sb = qemu_plugin_scoreboard_new(sizeof(uint64_t));
-}
-static inline void counter__add_at(struct qemu_plugin_insn *insn, struct counter *c, uint64_t n)
-{
-	qemu_plugin_register_vcpu_insn_exec_inline_per_vcpu(insn, QEMU_PLUGIN_INLINE_ADD_U64,
-							    qemu_plugin_scoreboard_u64(c->sb), n);
-}
-static inline void counter__add_per_access(struct qemu_plugin_insn *insn, struct counter *c)
-{
-	qemu_plugin_register_vcpu_mem_inline_per_vcpu(insn, QEMU_PLUGIN_MEM_RW,
-						      QEMU_PLUGIN_INLINE_ADD_U64,
-						      qemu_plugin_scoreboard_u64(c->sb), 1);
-}
-static inline uint64_t counter__read(const struct counter *c)
-{
-	return qemu_plugin_u64_sum(qemu_plugin_scoreboard_u64(c->sb));
-}
-static inline void counter__reset(struct counter *c)
-{
-	qemu_plugin_u64 e = qemu_plugin_scoreboard_u64(c->sb);
-
-	for (int i = 0; i < qemu_plugin_num_vcpus(); i++)
-		qemu_plugin_u64_set(e, (unsigned int)i, 0);
-}
-/* From API 2 on, callbacks and inline ops of one instruction run in the
- * order they were registered, and we register the inline ops first. */
-#define INLINE_BEFORE_CALLBACK 1
 #else
-struct counter {
-	uint64_t v;
-};
-static inline void counter__init(struct counter *c)
-{
-	c->v = 0;
-}
-static inline void counter__add_at(struct qemu_plugin_insn *insn, struct counter *c, uint64_t n)
-{
-	qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &c->v, n);
-}
-static inline void counter__add_per_access(struct qemu_plugin_insn *insn, struct counter *c)
-{
-	qemu_plugin_register_vcpu_mem_inline(insn, QEMU_PLUGIN_MEM_RW, QEMU_PLUGIN_INLINE_ADD_U64,
-					     &c->v, 1);
-}
-static inline uint64_t counter__read(const struct counter *c)
-{
-	return __atomic_load_n(&c->v, __ATOMIC_RELAXED);
-}
-static inline void counter__reset(struct counter *c)
-{
-	__atomic_store_n(&c->v, 0, __ATOMIC_RELAXED);
-}
-/* QEMU 7.2 emits an instruction's callbacks before its inline ops. */
-#define INLINE_BEFORE_CALLBACK 0
+	uint64_t *rows[MAX_VCPUS]; /* inline mode: rows[0] serves every vCPU */
 #endif
+	uint32_t k;
+};
+
+/* Callback mode (API 1 only): a callback per segment adds to the executing
+ * vCPU's row; decided at install, before anything is translated. */
+extern bool callback_mode;
+
+/* Slots of the bank of per-vCPU totals. A row is 256 bytes and the slots in
+ * use sit 64 bytes in: the rows of two vCPUs are adjacent (a scoreboard is
+ * one array), and counters of threads on different host CPUs sharing a
+ * cache line cost more than the counting itself. */
+enum { G_INSNS = 8, G_GUEST, G_CLS0, G_END = G_CLS0 + GC_COUNT, G_ROW = 32 };
+_Static_assert(G_END + 8 <= G_ROW, "a 64-byte gap after the slots in use");
+
+struct bank *bank__new(uint32_t k);
+/* The row of vcpu (valid until the next vCPU init: scoreboards may move). */
+#if QEMU_PLUGIN_VERSION >= 2
+static inline uint64_t *bank__row(const struct bank *b, unsigned int vcpu)
+{
+	return qemu_plugin_scoreboard_find(b->sb, vcpu);
+}
+#else
+static inline uint64_t *bank__row(const struct bank *b, unsigned int vcpu)
+{
+	return b->rows[callback_mode ? vcpu : 0];
+}
+#endif
+/* At translation, inline mode: add n to slot of the executing vCPU's row at insn. */
+void bank__inline_add(struct qemu_plugin_insn *insn, struct bank *b, uint32_t slot, uint64_t n);
 
 /* ---- state ---------------------------------------------------------------------- */
 
-/* A run of instructions counted by one inline add at its first instruction. */
+/* A run of instructions counted by one inline add (or callback) at its first instruction. */
 struct segment {
-	struct counter *execs;   /* times the segment was entered (in exec_chunks) */
+	struct bank *bank;       /* its chunk's: times the segment was entered, at slot */
+	uint32_t slot;
 	uint32_t n_insns;
 	uint64_t vaddr;          /* guest address of its first instruction */
 	bool tb_start;           /* first segment of its translation block */
@@ -100,11 +82,12 @@ struct segment {
 struct marker_site {
 	int id;
 	/* instructions of the marker's segment from the marker on (marker
-	 * included) already added to the global counter when the callback runs */
+	 * included) already added to its vCPU's counter when the callback runs */
 	uint32_t pending;
-	int seg_counted;         /* were its segment's inline adds done at callback time? */
+	int seg_counted;         /* were its segment's adds done at callback time? */
 	uint16_t tail_cls[GC_COUNT];
 	const char *sym;         /* its segment's symbol (marksyms) */
+	struct segment *seg;     /* callback mode: the segment it starts, counted by it */
 };
 
 struct event_site {
@@ -114,12 +97,21 @@ struct event_site {
 
 enum { V_MEM, V_PAGES, V_CLS0, V_COUNT = V_CLS0 + GC_COUNT };
 
-struct mark {
-	int id;
-	uint64_t insns, host_ns;
-	uint64_t values[V_COUNT];
+/* Where an interval's msym entries are in msym_entries (closed: they are).
+ * An interval equal to its thread's previous one shares its entries: loops
+ * repeat intervals, and the output writes such runs as one line. */
+struct msym_span {
+	uint32_t start;
+	uint32_t n : 31, closed : 1;
 };
 
+/* 32 bytes: a marker-heavy run keeps one per hit */
+struct mark {
+	uint64_t insns, stamp;    /* stamp: stamp__now() at the hit */
+	int32_t thread;        /* internal id (threads[]) */
+	int32_t id;
+	struct msym_span span; /* the interval this hit opened */
+};
 
 /* A system call entered on a vCPU, counted when it returns (user mode). */
 struct pending_syscall {
@@ -127,55 +119,99 @@ struct pending_syscall {
 	bool active;
 };
 
+/* A segment that ran recently on a vCPU, checked first at its next close. */
+struct active_seg {
+	uint64_t *snap;          /* its executions at the last close (vcpu.snap) */
+	uint64_t delta;          /* its executions in the last interval */
+	uint32_t chunk, slot;    /* where its counter is */
+	uint32_t n_insns, age;   /* age: closes since it last ran */
+	uint32_t seg;
+};
+
+/* The state of one vCPU index, for the thread running on it. */
+struct vcpu {
+	int thread;           /* internal id of its thread, -1: none */
+	int64_t seq;          /* the thread's last hit; -1 - thread before its first */
+	uint64_t mem;         /* memory accesses (mem=on) */
+	struct page_set pages; /* distinct pages (+1) of the current region (mem=on) */
+	uint64_t pages_done;  /* sum of distinct pages of its regions already closed */
+	struct pending_syscall sc;
+	bool exiting;         /* it entered exit: a thread's end, or the process's */
+	uint64_t guest_at_hs; /* guest code entries at its last HS vector entry */
+	/* marksyms: segment executions at the last close, and the segments
+	 * that ran recently, checked first */
+	uint64_t acct_insns;
+	uint64_t **snap;
+	uint8_t **in_active;
+	size_t n_snap;
+	struct active_seg *active;
+	size_t n_active, cap_active;
+	const char *carry_sym; /* the last marker's segment tail, owed to */
+	uint32_t carry;        /* the interval that marker opened */
+	const char *prev_carry_sym; /* the carry of the last close */
+	uint32_t prev_carry;
+	struct msym_span last; /* the thread's last closed interval's (closed: there is one) */
+};
+
+/* A thread (user mode) or vCPU (system mode) of the run, by internal id (init order). */
+struct thread_rec {
+	int vcpu;
+	bool live;
+	int64_t key;            /* creation order: the ordinal is its rank (at write) */
+	pid_t tid;              /* guest thread id when known, else 0 */
+	uint64_t syscalls;
+	uint64_t insns, values[V_COUNT]; /* totals, once it has ended */
+	struct msym_span pre;   /* its interval before its first hit */
+};
+
 extern pthread_mutex_t plugin_lock;
-extern struct counter insn_count; /* all instructions, added per segment */
-extern struct counter mem_count;  /* memory accesses (mem=on) */
-extern struct counter cls_count[GC_COUNT]; /* instructions per class (mix=on) */
 extern uint64_t start_ns;
-extern int n_vcpus;
+
+extern struct bank *gbank; /* per-vCPU totals: G_* slots */
+extern struct vcpu *vcpus[MAX_VCPUS];
+extern unsigned int n_vcpu_slots; /* vCPU indexes seen: below this */
+extern struct thread_rec *threads;
+extern size_t n_threads, cap_threads, n_live;
+extern const char *invalid; /* why the counts are not exact; NULL: they are */
 
 extern struct segment **segments;
 extern size_t n_segments, cap_segments;
 
-/* Segment i's execution counter and its value at the last marker hit live
- * at [i / SEG_CHUNK][i % SEG_CHUNK] of these: dense, so that the marksyms
- * walk is a linear scan, and never moved, since inline ops point into them. */
+/* Segment i's executions are at slot i % SEG_CHUNK of chunk i / SEG_CHUNK;
+ * those of threads that have ended are summed in retired. */
 #define SEG_CHUNK 4096
-extern struct counter **exec_chunks;
-extern uint64_t **snap_chunks;
+extern struct bank **chunks;
+extern uint64_t **retired;
 extern size_t n_chunks, cap_chunks;
 
-extern struct mark *marks;
-extern size_t n_marks, cap_marks;
-extern int64_t cur_seq; /* seq of the last marker hit */
+/* Marker hits in seq order (chunked: never moved), their values (mem/mix). */
+extern struct chunked marks, mark_values;
 
 extern struct event_table events;
-/* guest=: instructions started in the guest's ranges (one inline add per
- * block that enters them), and its value at the last HS vector entry */
-extern struct counter guest_code;
-extern uint64_t guest_code_at_hs;
+/* guest=: per vCPU, instructions started in the guest's ranges (G_GUEST) */
 
-/* marksyms: instructions per (interval, symbol) and the walk's state */
-extern struct msym_list msym_closed;   /* closed intervals, in seq order */
-extern struct sym_acc msym_acc;        /* the interval being closed */
+/* marksyms: the closed intervals' (symbol, instructions), in close order */
+extern struct chunked msym_entries;
 extern unsigned long long msym_visits; /* segments walked so far */
 extern bool msym_stopped;              /* the limit was reached */
-extern int64_t msym_complete;          /* intervals with seq below it are complete */
-extern const char *msym_carry_sym;     /* the last marker's segment tail, owed to */
-extern uint32_t msym_carry;            /* the interval that marker opened */
-extern struct page_set pages;  /* distinct pages (+1) of the current region */
-extern uint64_t pages_done; /* sum of distinct pages of the regions already closed */
+extern int64_t msym_complete;          /* intervals below it are complete (qemu_output.h) */
 
-extern struct pending_syscall pending_syscall[MAX_VCPUS];
-extern bool have_exit_code;
-extern int64_t exit_code;
+extern bool have_exit_code; /* exit_group was entered */
+extern int64_t exit_code;    /* the status of the last exit or exit_group */
 extern bool output_written;
 extern uint64_t start_code, entry_code; /* user mode, read at the first translation */
 extern bool term_installed; /* user mode: our SIGTERM handler is in place */
 extern pid_t install_pid;   /* the QEMU process the plugin was loaded in */
+extern __thread int tls_vcpu; /* the vCPU this host thread last ran a callback for */
 
 /* emudiff_qemu.c */
 uint64_t host_ns(void);
+/* Marker time stamps (the TSC where it is invariant), from stamp__start on
+ * (at load, and in a forked child); at write, ns since the start =
+ * (stamp - origin) * scale. */
+void stamp__start(void);
+uint64_t stamp__now(void);
+double stamp__scale(uint64_t *origin);
 /* realloc to twice the capacity (256 at first), zeroed; aborts when out of memory */
 void *grow(void *p, size_t *cap, size_t elem);
 
@@ -188,20 +224,50 @@ extern bool discon_active;
  * stderr in one line what this QEMU lacks. */
 void plugin_api__resolve(qemu_plugin_id_t id);
 
+/* plugin_vcpu.c: vCPUs and threads */
+void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu);
+void on_vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu);
+/* The vCPU's state if it runs a thread that is counted, else NULL. */
+struct vcpu *vcpu__get(unsigned int vcpu);
+/* The parent's clone returned tid: it fixes the child's creation order. */
+void threads__cloned(pid_t tid);
+/* A thread's totals, live or ended: insns and values[] */
+void thread__totals(size_t id, uint64_t *insns, uint64_t *values);
+/* Executions of segment i over all vCPUs and ended threads. */
+uint64_t segment__execs(size_t i);
+/* The ordinal of each internal thread id (creation order), malloc'd. */
+int *threads__ordinals(void);
+/* The counts are not exact from here on: say why (first reason kept). */
+void counts__invalidate(const char *why);
+/* A forked child (user mode): only the forking thread, counting from zero. */
+void vcpus__fork_child(void);
+
 /* plugin_marks.c: marker hits, memory pages and symbols per marker interval */
 void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata);
 void on_marker(unsigned int vcpu, void *udata);
-bool msym_close(int64_t seq, const char *tail_sym, uint32_t tail);
+/* Callback mode: segment udata entered on vcpu. */
+void on_segment(unsigned int vcpu, void *udata);
+/* Callback mode: guest code entered on vcpu (guest=). */
+void on_guest_code(unsigned int vcpu, void *udata);
+/* Close the open interval of the thread on vcpu (at a hit, or its end). */
+void msym_close(unsigned int v, struct vcpu *vc, const char *tail_sym, uint32_t tail);
+/* The open interval's entries appended without closing it (at write); its span. */
+struct msym_span msym_peek(unsigned int v, struct vcpu *vc);
+/* A thread starts: after the limit stopped attribution, its first interval is lost. */
+void msym_thread_started(void);
+/* Forget per-vCPU attribution state (fork child, thread end). */
+void msym_vcpu_reset(struct vcpu *vc);
 
-/* plugin_events.c: event sites, system calls, vCPUs */
+/* plugin_events.c: event sites, system calls */
 void on_event(unsigned int vcpu, void *udata);
 void on_hs_entry(unsigned int vcpu, void *udata);
 void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint64_t a1, uint64_t a2,
 		uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6, uint64_t a7, uint64_t a8);
 void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t ret);
-void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu);
 /* Count the system calls still pending (at exit: exit, execve). */
 void syscalls_flush_pending(void);
+/* The seq events on vcpu belong to (its thread's last hit, or -1 - thread). */
+int64_t vcpu__seq(unsigned int vcpu);
 
 /* plugin_translate.c: segments, markers and event sites of a translated block */
 void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);

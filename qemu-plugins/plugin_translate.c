@@ -15,6 +15,11 @@
 #include "plugin_maps.h"
 #include "plugin_state.h"
 
+/* From API 2 on, callbacks and inline ops of one instruction run in the
+ * order they were registered, and the inline ops are registered first;
+ * QEMU 7.2 emits an instruction's callbacks before its inline ops. */
+#define INLINE_BEFORE_CALLBACK (QEMU_PLUGIN_VERSION >= 2)
+
 /* The instruction's bytes: API 3 (QEMU 9.1) copies them, before it returned a pointer. */
 static size_t insn_bytes(const struct qemu_plugin_insn *insn, uint8_t *buf, size_t cap)
 {
@@ -56,14 +61,13 @@ static struct segment *segment__new(const char *sym)
 		if (n_chunks == cap_chunks) {
 			size_t cap = cap_chunks;
 
-			exec_chunks = grow(exec_chunks, &cap_chunks, sizeof(*exec_chunks));
-			snap_chunks = grow(snap_chunks, &cap, sizeof(*snap_chunks));
+			chunks = grow(chunks, &cap_chunks, sizeof(*chunks));
+			retired = grow(retired, &cap, sizeof(*retired));
 		}
-		exec_chunks[n_chunks] = plugin_zalloc(SEG_CHUNK * sizeof(**exec_chunks));
-		snap_chunks[n_chunks++] = plugin_zalloc(SEG_CHUNK * sizeof(**snap_chunks));
+		chunks[n_chunks++] = bank__new(SEG_CHUNK);
 	}
-	s->execs = &exec_chunks[n_segments / SEG_CHUNK][n_segments % SEG_CHUNK];
-	counter__init(s->execs);
+	s->bank = chunks[n_segments / SEG_CHUNK];
+	s->slot = (uint32_t)(n_segments % SEG_CHUNK);
 	s->sym = sym;
 	if (n_segments == cap_segments)
 		segments = grow(segments, &cap_segments, sizeof(*segments));
@@ -122,9 +126,11 @@ static void describe(struct qemu_plugin_tb *tb, struct tb_view *v)
 	}
 }
 
-/* The segment starting at instruction i: its inline adds at its first instruction. */
-static void add_segment(struct qemu_plugin_insn *insn, const struct tb_view *v, size_t i,
-			uint64_t vaddr)
+/* The segment starting at instruction i: its inline adds at its first
+ * instruction, or in callback mode its callback (the marker's, when it
+ * starts with a marker). */
+static struct segment *add_segment(struct qemu_plugin_insn *insn, const struct tb_view *v,
+				   size_t i, uint64_t vaddr)
 {
 	struct segment *seg = segment__new(v->sym[i]);
 
@@ -133,22 +139,31 @@ static void add_segment(struct qemu_plugin_insn *insn, const struct tb_view *v, 
 	seg->tb_start = i == 0;
 	for (size_t k = i; k < v->seg_end[i]; k++)
 		seg->cls[v->gi[k].cls]++;
-	counter__add_at(insn, &insn_count, seg->n_insns);
-	counter__add_at(insn, seg->execs, 1);
+	if (callback_mode) {
+		if (!v->gi[i].mark_id)
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_segment, QEMU_PLUGIN_CB_NO_REGS, seg);
+		return seg;
+	}
+	bank__inline_add(insn, gbank, G_INSNS, seg->n_insns);
+	bank__inline_add(insn, seg->bank, seg->slot, 1);
 	for (int c = 0; cfg.mix && c < GC_COUNT; c++)
 		if (seg->cls[c])
-			counter__add_at(insn, &cls_count[c], seg->cls[c]);
+			bank__inline_add(insn, gbank, G_CLS0 + (uint32_t)c, seg->cls[c]);
+	return seg;
 }
 
-/* The marker at instruction i: what of its segment is already counted when it runs. */
-static void add_marker_site(struct qemu_plugin_insn *insn, const struct tb_view *v, size_t i)
+/* The marker at instruction i: what of its segment is already counted when
+ * it runs. seg: the segment starting at i, if any. */
+static void add_marker_site(struct qemu_plugin_insn *insn, const struct tb_view *v, size_t i,
+			    struct segment *seg)
 {
 	struct marker_site *m = plugin_zalloc(sizeof(*m));
-	bool counted = v->seg_start[i] != i || INLINE_BEFORE_CALLBACK;
+	bool counted = v->seg_start[i] != i || INLINE_BEFORE_CALLBACK || callback_mode;
 
 	m->id = v->gi[i].mark_id;
 	m->sym = v->sym[i];
 	m->seg_counted = counted;
+	m->seg = callback_mode ? seg : NULL;
 	m->pending = counted ? (uint32_t)(v->seg_end[i] - i) : 0;
 	for (size_t k = i; k < v->seg_end[i]; k++)
 		m->tail_cls[v->gi[k].cls]++;
@@ -165,7 +180,11 @@ static void add_system_sites(struct qemu_plugin_insn *insn, const struct guest_i
 	snprintf(pc, sizeof(pc), "0x%" PRIx64, vaddr);
 	/* one add per block is enough to see "guest ran" */
 	if (cfg.n_guest && !*guest_counted && in_guest(vaddr)) {
-		counter__add_at(insn, &guest_code, 1);
+		if (callback_mode)
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_guest_code, QEMU_PLUGIN_CB_NO_REGS,
+							       NULL);
+		else
+			bank__inline_add(insn, gbank, G_GUEST, 1);
 		*guest_counted = true;
 	}
 	if (tv >= 0 && !strcmp(cfg.trapvec_tag[tv], "hs")) {
@@ -215,18 +234,15 @@ void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	for (size_t i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 		uint64_t vaddr = qemu_plugin_insn_vaddr(insn);
+		struct segment *seg = seg_start[i] == i ? add_segment(insn, &v, i, vaddr) : NULL;
 
-		if (seg_start[i] == i)
-			add_segment(insn, &v, i, vaddr);
 		if (i == 0 && !cfg.system)
 			maps__note_block(vaddr, qemu_plugin_insn_haddr(insn));
-		if (cfg.mem) {
-			counter__add_per_access(insn, &mem_count);
+		if (cfg.mem)
 			qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
 							 QEMU_PLUGIN_MEM_RW, NULL);
-		}
 		if (gi[i].mark_id)
-			add_marker_site(insn, &v, i);
+			add_marker_site(insn, &v, i, seg);
 		if (cfg.system)
 			add_system_sites(insn, &gi[i], vaddr, &guest_counted);
 	}

@@ -1,7 +1,14 @@
 /*
  * plugin_write.c - the output file (format: qemu_output.h): header, marks and
- * values, events, symbols, symbols per marker interval, the hottest blocks and
- * totals, written to FILE.tmp and renamed to FILE (FILE.<pid> in a forked child).
+ * values, events, symbols, symbols per marker interval, the hottest blocks,
+ * threads and totals, written to FILE.tmp and renamed to FILE (FILE.<pid> in
+ * a forked child). Threads are written by ordinal (creation order), so an
+ * internal thread id becomes its ordinal here, and with it every seq
+ * -1 - thread of an interval before a thread's first hit.
+ *
+ * A marker-heavy program has as many mark and msym lines as hits, so those
+ * lines are formatted by hand into a large stdio buffer (printf costs more
+ * than the rest of a hit).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +23,52 @@
 #include "plugin_state.h"
 #include "msym_order.h"
 
+#define OUT(f, ...) outbuf__line(f, __VA_ARGS__)
+
+/* ---- hand formatting ---- */
+
+static char *put_u64(char *p, uint64_t v)
+{
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				    "8081828384858687888990919293949596979899";
+	size_t n = 1;
+	char *end;
+
+	for (uint64_t t = 10; n < 20 && v >= t; t *= 10)
+		n++;
+	end = p + n;
+	while (v >= 100) {
+		end -= 2;
+		memcpy(end, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10)
+		memcpy(end - 2, pairs + 2 * v, 2);
+	else
+		end[-1] = (char)('0' + v);
+	return p + n;
+}
+
+static char *put_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return put_u64(p, (uint64_t)0 - (uint64_t)v);
+	}
+	return put_u64(p, (uint64_t)v);
+}
+
+static char *put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* ---- sections ---- */
+
 struct sym_total {
 	const char *sym;
 	uint64_t insns;
@@ -29,18 +82,14 @@ static int cmp_sym(const void *a, const void *b)
 	return msym__name_cmp(x->sym, y->sym);
 }
 
-static unsigned long out_lines;
-
-#define OUT(f, ...) (out_lines++, fprintf(f, __VA_ARGS__))
-
-static void write_symbols(FILE *f)
+static void write_symbols(struct outbuf *f)
 {
 	struct sym_total *t = plugin_zalloc((n_segments ? n_segments : 1) * sizeof(*t));
 	size_t nt = 0;
 
 	for (size_t i = 0; i < n_segments; i++) {
 		t[i].sym = segments[i]->sym;
-		t[i].insns = counter__read(segments[i]->execs) * segments[i]->n_insns;
+		t[i].insns = segment__execs(i) * segments[i]->n_insns;
 	}
 	qsort(t, n_segments, sizeof(*t), cmp_sym);
 	for (size_t i = 0; i < n_segments; i++) {
@@ -58,37 +107,106 @@ static void write_symbols(FILE *f)
 	free(t);
 }
 
-static int cmp_msym(const void *a, const void *b)
+/* An interval's seq as written: -1 - ordinal before a thread's first hit. */
+static int64_t seq_out(int64_t seq, const int *ordinal)
 {
-	const struct msym_count *x = a, *y = b;
-
-	return msym__cmp(x->seq, x->sym, y->seq, y->sym);
+	return seq >= 0 ? seq : -1 - ordinal[-1 - seq];
 }
 
-/* The interval still open is closed first (its walk counts against the limit). */
-static void write_msyms(FILE *f)
+static void write_span(struct outbuf *f, int64_t seq, const struct msym_span *span)
 {
-	struct msym_count *t;
-	size_t nt;
+	for (uint32_t k = 0; span->closed && k < span->n; k++) {
+		const struct msym_entry *e = chunked__at(&msym_entries, span->start + k);
+		const char *name = msym__name(e->sym);
+		size_t len = strlen(name);
+		char *p = outbuf__room(f, 64 + len);
 
-	msym_close(cur_seq, NULL, 0);
-	t = msym_closed.v;
-	nt = msym_closed.n;
-	/* in seq order already; within an interval by name (and a SIGTERM write may have
-	 * closed the open interval once before: its two parts are merged here) */
-	qsort(t, nt, sizeof(*t), cmp_msym);
-	OUT(f, "msym_complete %" PRId64 "\n", msym_complete);
-	for (size_t i = 0; i < nt;) {
-		size_t j = i + 1;
-		int64_t insns = t[i].insns;
-
-		/* two symbol strings of one name are one symbol */
-		while (j < nt && !cmp_msym(&t[i], &t[j]))
-			insns += t[j++].insns;
-		if (insns && t[i].seq < msym_complete)
-			OUT(f, "msym %" PRId64 " %" PRId64 " %s\n", t[i].seq, insns, msym__name(t[i].sym));
-		i = j;
+		p = put_i64(put_str(p, "msym "), seq);
+		*p++ = ' ';
+		p = put_i64(p, e->insns);
+		*p++ = ' ';
+		memcpy(p, name, len);
+		p[len] = '\n';
+		outbuf__put(f, p + len + 1);
+		f->lines++;
 	}
+}
+
+/* The open interval of the thread on vc. */
+static struct msym_span *open_span(const struct vcpu *vc)
+{
+	return vc->seq >= 0 ? &((struct mark *)chunked__at(&marks, (size_t)vc->seq))->span :
+			      &threads[vc->thread].pre;
+}
+
+static const struct msym_span *mark_span(size_t s)
+{
+	return &((const struct mark *)chunked__at(&marks, s))->span;
+}
+
+/* The intervals of marks below complete, by seq; a run of a thread's
+ * intervals sharing their entries (msym_close) is written once, with an
+ * msym_run line up to its last interval. */
+static void write_mark_msyms(struct outbuf *f, int64_t complete)
+{
+	size_t n = (size_t)complete;
+	int64_t *next = plugin_zalloc((n + 1) * sizeof(*next));
+	int64_t *last = plugin_zalloc((n_threads + 1) * sizeof(*last));
+	uint8_t *covered = plugin_zalloc(n + 1);
+
+	for (size_t t = 0; t < n_threads; t++)
+		last[t] = -1;
+	for (size_t s = 0; s < n; s++) {
+		int t = ((const struct mark *)chunked__at(&marks, s))->thread;
+
+		next[s] = -1;
+		if (last[t] >= 0)
+			next[last[t]] = (int64_t)s;
+		last[t] = (int64_t)s;
+	}
+	for (size_t s = 0; s < n; s++) {
+		const struct msym_span *a = mark_span(s);
+		int64_t e = (int64_t)s;
+
+		if (covered[s] || !a->closed)
+			continue;
+		write_span(f, (int64_t)s, a);
+		while (a->n && next[e] >= 0 && mark_span((size_t)next[e])->closed &&
+		       mark_span((size_t)next[e])->start == a->start && mark_span((size_t)next[e])->n == a->n)
+			covered[e = next[e]] = 1;
+		if (e != (int64_t)s)
+			outbuf__line(f, "msym_run %zu %" PRId64 "\n", s, e);
+	}
+	free(next);
+	free(last);
+	free(covered);
+}
+
+/* The intervals still open (live threads) are read, not closed, so that a
+ * SIGTERM write leaves the counting as it was; complete: msym_complete. */
+static void write_msyms(struct outbuf *f, const int *ordinal)
+{
+	int64_t complete = msym_stopped ? msym_complete : (int64_t)marks.n;
+	size_t keep = msym_entries.n;
+	int *by_ordinal = plugin_zalloc((n_threads + 1) * sizeof(int));
+
+	for (unsigned int v = 0; !msym_stopped && v < n_vcpu_slots; v++)
+		if (vcpus[v] && vcpus[v]->thread >= 0)
+			*open_span(vcpus[v]) = msym_peek(v, vcpus[v]);
+	OUT(f, "msym_complete %" PRId64 "\n", complete);
+	for (size_t i = 0; i < n_threads; i++)
+		by_ordinal[ordinal[i]] = (int)i;
+	/* by seq: the intervals before a first hit (-1 - ordinal), then the hits' */
+	for (size_t k = n_threads; complete >= 0 && k-- > 0;)
+		write_span(f, -1 - (int64_t)k, &threads[by_ordinal[k]].pre);
+	if (complete > 0)
+		write_mark_msyms(f, complete);
+	/* the open intervals are open again */
+	for (unsigned int v = 0; !msym_stopped && v < n_vcpu_slots; v++)
+		if (vcpus[v] && vcpus[v]->thread >= 0)
+			open_span(vcpus[v])->closed = 0;
+	chunked__truncate(&msym_entries, keep);
+	free(by_ordinal);
 }
 
 struct block_total {
@@ -116,19 +234,17 @@ static int cmp_block_insns(const void *a, const void *b)
 /* The hottest translation blocks by instructions executed: a block's
  * translations (QEMU may translate one address more than once) and its
  * segments are summed by start address; execs counts block entries. */
-static void write_blocks(FILE *f)
+static void write_blocks(struct outbuf *f)
 {
 	struct block_total *b = plugin_zalloc((n_segments ? n_segments : 1) * sizeof(*b));
-	size_t nb = 0;
-	uint64_t start = 0;
+	size_t nb = 0, nm = 0;
 
 	for (size_t i = 0; i < n_segments; i++) {
 		const struct segment *s = segments[i];
-		uint64_t e = counter__read(s->execs);
+		uint64_t e = segment__execs(i);
 
 		if (s->tb_start || !nb) {
-			start = s->vaddr;
-			b[nb].vaddr = start;
+			b[nb].vaddr = s->vaddr;
 			b[nb].sym = s->sym;
 			b[nb].execs = e;
 			nb++;
@@ -137,8 +253,6 @@ static void write_blocks(FILE *f)
 		b[nb - 1].insns += e * s->n_insns;
 	}
 	qsort(b, nb, sizeof(*b), cmp_block_vaddr);
-	size_t nm = 0;
-
 	for (size_t i = 0; i < nb; i++) {
 		if (nm && b[nm - 1].vaddr == b[i].vaddr) {
 			b[nm - 1].execs += b[i].execs;
@@ -174,13 +288,14 @@ static bool value_enabled(int v)
 	return v < V_CLS0 ? cfg.mem : cfg.mix;
 }
 
-static void write_header(FILE *f)
+static void write_header(struct outbuf *f)
 {
 	OUT(f, "emudiff-qemu-plugin %d\n", OUTPUT_VERSION);
 	OUT(f, "arch %s\n", cfg.arch == GUEST_RISCV64 ? "riscv64" : "x86_64");
 	OUT(f, "system %d\n", cfg.system);
 	OUT(f, "mode %s\n", cfg.exact ? "exact" : "default");
 	OUT(f, "plugin_api %d\n", QEMU_PLUGIN_VERSION);
+	OUT(f, "counting %s\n", callback_mode ? "callback" : "inline");
 	OUT(f, "options %s\n", cfg.options);
 	if (!cfg.system && api_start_code && api_entry_code) {
 		OUT(f, "start_code 0x%" PRIx64 "\n", start_code);
@@ -188,46 +303,97 @@ static void write_header(FILE *f)
 	}
 }
 
-static void write_marks(FILE *f)
+static void write_marks(struct outbuf *f, const int *ordinal)
 {
-	for (size_t i = 0; i < n_marks; i++) {
-		OUT(f, "mark %zu %d %" PRIu64 " %" PRIu64 "\n", i, marks[i].id, marks[i].insns,
-		    marks[i].host_ns);
-		for (int v = 0; v < V_COUNT; v++)
-			if (value_enabled(v))
-				OUT(f, "value %zu %s %" PRIu64 "\n", i, value_name(v), marks[i].values[v]);
+	uint64_t origin;
+	double scale = stamp__scale(&origin);
+
+	for (size_t i = 0; i < marks.n; i++) {
+		const struct mark *m = chunked__at(&marks, i);
+		char *p = outbuf__room(f, 128);
+
+		p = put_u64(put_str(p, "mark "), i);
+		*p++ = ' ';
+		p = put_u64(p, (uint64_t)ordinal[m->thread]);
+		*p++ = ' ';
+		p = put_u64(p, (uint64_t)m->id);
+		*p++ = ' ';
+		p = put_u64(p, m->insns);
+		*p++ = ' ';
+		/* since the plugin was loaded: shorter, and differences are what count */
+		p = put_u64(p, (uint64_t)((double)(m->stamp - origin) * scale));
+		*p++ = '\n';
+		outbuf__put(f, p);
+		f->lines++;
+		for (int v = 0; v < V_COUNT && (cfg.mem || cfg.mix); v++)
+			if (value_enabled(v)) {
+				const uint64_t *val = chunked__at(&mark_values, i);
+
+				OUT(f, "value %zu %s %" PRIu64 "\n", i, value_name(v), val[v]);
+			}
 	}
 }
 
-static void write_events(FILE *f)
+static void write_events(struct outbuf *f, const int *ordinal)
 {
 	for (size_t i = 0; i < events.cap; i++) {
 		const struct event_count *e = &events.slots[i];
 
 		if (e->kind)
-			OUT(f, "event %" PRId64 " %s %s %" PRIu64 "\n", e->seq, e->kind,
+			OUT(f, "event %" PRId64 " %s %s %" PRIu64 "\n", seq_out(e->seq, ordinal), e->kind,
 			    e->detail[0] ? e->detail : "-", e->count);
 	}
 }
 
-/* Totals, vCPUs and the exit status; host_ns up to end_ns. */
-static void write_totals(FILE *f, uint64_t end_ns)
+/* thread and thread_total lines by ordinal; the run's totals are their sums. */
+static void write_threads(struct outbuf *f, const int *ordinal, uint64_t *insns, uint64_t *values,
+			  uint64_t *syscalls)
 {
-	uint64_t totals[V_COUNT] = { 0 };
+	int *by_ordinal = plugin_zalloc((n_threads + 1) * sizeof(int));
 
-	OUT(f, "total insns %" PRIu64 "\n", counter__read(&insn_count));
-	OUT(f, "total host_ns %" PRIu64 "\n", end_ns - start_ns);
-	if (cfg.mem) {
-		totals[V_MEM] = counter__read(&mem_count);
-		totals[V_PAGES] = pages_done + pages.n;
+	for (size_t i = 0; i < n_threads; i++)
+		by_ordinal[ordinal[i]] = (int)i;
+	for (size_t k = 0; k < n_threads; k++) {
+		size_t id = (size_t)by_ordinal[k];
+		uint64_t n, val[V_COUNT] = { 0 };
+
+		thread__totals(id, &n, val);
+		OUT(f, "thread %zu %d\n", k, threads[id].vcpu);
+		OUT(f, "thread_total %zu insns %" PRIu64 "\n", k, n);
+		if (!cfg.system)
+			OUT(f, "thread_total %zu syscalls %" PRIu64 "\n", k, threads[id].syscalls);
+		for (int v = 0; v < V_COUNT; v++)
+			if (value_enabled(v))
+				OUT(f, "thread_total %zu %s %" PRIu64 "\n", k, value_name(v), val[v]);
+		*insns += n;
+		*syscalls += threads[id].syscalls;
+		for (int v = 0; v < V_COUNT; v++)
+			values[v] += val[v];
 	}
-	for (int c = 0; cfg.mix && c < GC_COUNT; c++)
-		totals[V_CLS0 + c] = counter__read(&cls_count[c]);
+	free(by_ordinal);
+}
+
+/* Threads, totals and the exit status; host_ns up to end_ns. */
+static void write_totals(struct outbuf *f, const int *ordinal, uint64_t end_ns, bool final)
+{
+	uint64_t insns = 0, syscalls = 0, values[V_COUNT] = { 0 };
+
+	write_threads(f, ordinal, &insns, values, &syscalls);
+	OUT(f, "total insns %" PRIu64 "\n", insns);
+	OUT(f, "total host_ns %" PRIu64 "\n", end_ns - start_ns);
+	if (!cfg.system)
+		OUT(f, "total syscalls %" PRIu64 "\n", syscalls);
 	for (int v = 0; v < V_COUNT; v++)
 		if (value_enabled(v))
-			OUT(f, "total %s %" PRIu64 "\n", value_name(v), totals[v]);
-	OUT(f, "vcpus %d\n", n_vcpus);
-	if (have_exit_code)
+			OUT(f, "total %s %" PRIu64 "\n", value_name(v), values[v]);
+	/* exit_group, or the exit of the last thread: the process ends when
+	 * every thread left has entered exit (exit_code: the last one's status) */
+	bool ended = have_exit_code || (final && n_live > 0);
+
+	for (unsigned int v = 0; !have_exit_code && v < n_vcpu_slots; v++)
+		if (vcpus[v] && vcpus[v]->thread >= 0 && !vcpus[v]->exiting)
+			ended = false;
+	if (ended)
 		OUT(f, "exit %" PRId64 "\n", exit_code);
 }
 
@@ -235,30 +401,34 @@ static void write_totals(FILE *f, uint64_t end_ns)
 static int write_file(const char *tmp, bool final)
 {
 	uint64_t end_ns = host_ns();
-	FILE *f = fopen(tmp, "w");
-	int bad;
+	struct outbuf ob, *f = &ob;
+	int *ordinal;
 
-	if (!f) {
+	if (outbuf__open(f, tmp)) {
 		fprintf(stderr, "emudiff plugin: cannot write %s: %s\n", tmp, strerror(errno));
 		return -1;
 	}
-	out_lines = 0;
 	write_header(f);
-	write_marks(f);
-	/* a system call still pending at exit (exit, execve) is counted too;
-	 * not on SIGTERM, where the guest may go on and return from it */
-	if (final)
-		syscalls_flush_pending();
-	write_events(f);
-	write_symbols(f);
-	if (cfg.marksyms)
-		write_msyms(f);
-	write_blocks(f);
-	out_lines += maps__write(f);
-	write_totals(f, end_ns);
-	fprintf(f, "end %lu\n", out_lines);
-	bad = ferror(f);
-	if (fclose(f) || bad) {
+	if (invalid) {
+		OUT(f, "invalid %s\n", invalid);
+	} else {
+		ordinal = threads__ordinals();
+		write_marks(f, ordinal);
+		/* a system call still pending at exit (exit, execve) is counted too;
+		 * not on SIGTERM, where the guest may go on and return from it */
+		if (final)
+			syscalls_flush_pending();
+		write_events(f, ordinal);
+		write_symbols(f);
+		if (cfg.marksyms)
+			write_msyms(f, ordinal);
+		write_blocks(f);
+		maps__write(f);
+		write_totals(f, ordinal, end_ns, final);
+		free(ordinal);
+	}
+	outbuf__line(f, "end %lu\n", f->lines);
+	if (outbuf__close(f)) {
 		fprintf(stderr, "emudiff plugin: write error on %s\n", tmp);
 		unlink(tmp);
 		return -1;

@@ -3,7 +3,7 @@
  * qemu_output.h). Strict: anything unexpected is an error naming the file
  * and line, and nothing is returned from a damaged file.
  */
-#include "qemu_output.h"
+#include "qemu_output_priv.h"
 #include "msym_order.h"
 
 #include "common.h"
@@ -12,20 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct reader {
-	const char *path;
-	size_t line;
-	char *fields[8];
-	int n_fields;
-	char *rest; /* for symbol: the name after the count */
-};
-
-static int bad(const struct reader *r, const char *what)
+int qo_bad(const struct reader *r, const char *what)
 {
 	return error("%s: line %zu: %s", r->path, r->line, what);
 }
 
-static int num_u64(const struct reader *r, const char *s, uint64_t *v)
+int qo_num_u64(const struct reader *r, const char *s, uint64_t *v)
 {
 	if (parse_u64(s, v) == 0)
 		return 0;
@@ -37,12 +29,12 @@ static int num_u64(const struct reader *r, const char *s, uint64_t *v)
 		if (!errno && !*end)
 			return 0;
 	}
-	return bad(r, "malformed number");
+	return qo_bad(r, "malformed number");
 }
 
-static int num_i64(const struct reader *r, const char *s, int64_t *v)
+int qo_num_i64(const struct reader *r, const char *s, int64_t *v)
 {
-	return parse_i64(s, v) ? bad(r, "malformed number") : 0;
+	return parse_i64(s, v) ? qo_bad(r, "malformed number") : 0;
 }
 
 /* Split at single spaces into at most max fields; the last takes the rest. */
@@ -62,26 +54,15 @@ static void split(struct reader *r, char *line, int max)
 	}
 }
 
-#define PUSH(arr, n, cap)                                                 \
-	do {                                                              \
-		if ((n) == (cap)) {                                       \
-			(cap) = (cap) ? (cap) * 2 : 64;                   \
-			(arr) = xrealloc((arr), (cap) * sizeof(*(arr)));  \
-		}                                                         \
-	} while (0)
-
-static int expect_fields(const struct reader *r, int n)
+int qo_expect_fields(const struct reader *r, int n)
 {
-	return r->n_fields == n ? 0 : bad(r, "wrong number of fields");
+	return r->n_fields == n ? 0 : qo_bad(r, "wrong number of fields");
 }
 
-static int has_space(const char *s)
+int qo_has_space(const char *s)
 {
 	return strchr(s, ' ') != NULL || !*s;
 }
-
-/* Growable arrays' capacities, one per kind of record. */
-enum { CAP_MARKS, CAP_VALUES, CAP_EVENTS, CAP_SYMBOLS, CAP_TOTALS, CAP_BLOCKS, CAP_MSYMS, CAP_MAPS, CAP_PCS, CAP_COUNT };
 
 /* symbol INSNS NAME: the name is the rest of the line */
 static int rec_symbol(struct reader *r, char *rest, struct qemu_output *o, size_t *caps)
@@ -90,9 +71,9 @@ static int rec_symbol(struct reader *r, char *rest, struct qemu_output *o, size_
 	char *sp = strchr(rest, ' ');
 
 	if (!sp || !sp[1])
-		return bad(r, "wrong number of fields");
+		return qo_bad(r, "wrong number of fields");
 	*sp = '\0';
-	if (num_u64(r, rest, &s.insns))
+	if (qo_num_u64(r, rest, &s.insns))
 		return -1;
 	s.name = xstrdup(sp + 1);
 	PUSH(o->symbols, o->n_symbols, caps[CAP_SYMBOLS]);
@@ -105,23 +86,32 @@ static int rec_msym(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_msym m;
 
-	if (expect_fields(r, 4) || num_i64(r, r->fields[1], &m.seq) ||
-	    num_u64(r, r->fields[2], &m.insns))
+	if (qo_expect_fields(r, 4) || qo_num_i64(r, r->fields[1], &m.seq) ||
+	    qo_num_u64(r, r->fields[2], &m.insns))
 		return -1;
 	if (!o->has_msym)
-		return bad(r, "msym line before the msym_complete line");
-	if (m.seq < -1 || m.seq >= o->msym_complete)
-		return bad(r, "msym for an interval outside -1..msym_complete-1");
+		return qo_bad(r, "msym line before the msym_complete line");
+	/* an interval before a thread's first mark counts as -1 (qemu_output.h) */
+	if ((o->version < 4 && m.seq < -1) || (m.seq < 0 ? -1 : m.seq) >= o->msym_complete)
+		return qo_bad(r, "msym for an interval outside -1..msym_complete-1");
+	if (m.seq < r->min_seq)
+		r->min_seq = m.seq;
 	if (!*r->fields[3])
-		return bad(r, "msym without a symbol name");
-	if (o->n_msyms) {
-		const struct qemu_output_msym *p = &o->msyms[o->n_msyms - 1];
+		return qo_bad(r, "msym without a symbol name");
+	if (m.seq >= 0 && r->covered && r->covered[m.seq])
+		return qo_bad(r, "msym line for an interval an msym_run line gave");
+	if (r->have_msym) {
+		const struct qemu_output_msym *p = &o->msyms[r->last_msym];
 
 		if (msym__cmp(p->seq, p->name, m.seq, r->fields[3]) >= 0)
-			return bad(r, "msym lines out of order or repeated");
+			return qo_bad(r, "msym lines out of order or repeated");
 	}
+	if (!r->have_msym || o->msyms[r->last_msym].seq != m.seq)
+		r->seq_first = o->n_msyms;
 	m.name = xstrdup(r->fields[3]);
 	PUSH(o->msyms, o->n_msyms, caps[CAP_MSYMS]);
+	r->last_msym = o->n_msyms;
+	r->have_msym = 1;
 	o->msyms[o->n_msyms++] = m;
 	return 0;
 }
@@ -132,12 +122,12 @@ static int rec_block(struct reader *r, struct qemu_output *o, size_t *caps)
 	struct qemu_output_block b;
 	uint64_t n;
 
-	if (expect_fields(r, 6) || num_u64(r, r->fields[1], &b.vaddr) ||
-	    num_u64(r, r->fields[2], &n) || num_u64(r, r->fields[3], &b.execs) ||
-	    num_u64(r, r->fields[4], &b.insns))
+	if (qo_expect_fields(r, 6) || qo_num_u64(r, r->fields[1], &b.vaddr) ||
+	    qo_num_u64(r, r->fields[2], &n) || qo_num_u64(r, r->fields[3], &b.execs) ||
+	    qo_num_u64(r, r->fields[4], &b.insns))
 		return -1;
 	if (!*r->fields[5])
-		return bad(r, "block without a symbol field");
+		return qo_bad(r, "block without a symbol field");
 	b.n_insns = (unsigned)n;
 	b.name = xstrdup(r->fields[5]);
 	PUSH(o->blocks, o->n_blocks, caps[CAP_BLOCKS]);
@@ -151,16 +141,16 @@ static int rec_map(struct reader *r, struct qemu_output *o, size_t *caps)
 	struct qemu_output_map m;
 
 	if (o->version < 3)
-		return bad(r, "map line in a version 1 or 2 file");
-	if (expect_fields(r, 5) || num_u64(r, r->fields[1], &m.start) ||
-	    num_u64(r, r->fields[2], &m.end) || num_u64(r, r->fields[3], &m.offset))
+		return qo_bad(r, "map line in a version 1 or 2 file");
+	if (qo_expect_fields(r, 5) || qo_num_u64(r, r->fields[1], &m.start) ||
+	    qo_num_u64(r, r->fields[2], &m.end) || qo_num_u64(r, r->fields[3], &m.offset))
 		return -1;
 	if (m.start >= m.end)
-		return bad(r, "map range is empty or reversed");
+		return qo_bad(r, "map range is empty or reversed");
 	if (r->fields[4][0] != '/')
-		return bad(r, "map path is not an absolute path");
+		return qo_bad(r, "map path is not an absolute path");
 	if (o->n_pcs)
-		return bad(r, "map line after the pc lines");
+		return qo_bad(r, "map line after the pc lines");
 	m.path = xstrdup(r->fields[4]);
 	PUSH(o->maps, o->n_maps, caps[CAP_MAPS]);
 	o->maps[o->n_maps++] = m;
@@ -173,32 +163,36 @@ static int rec_pc(struct reader *r, struct qemu_output *o, size_t *caps)
 	struct qemu_output_pc p;
 
 	if (o->version < 3)
-		return bad(r, "pc line in a version 1 or 2 file");
-	if (expect_fields(r, 3) || num_u64(r, r->fields[1], &p.vaddr) ||
-	    num_u64(r, r->fields[2], &p.insns))
+		return qo_bad(r, "pc line in a version 1 or 2 file");
+	if (qo_expect_fields(r, 3) || qo_num_u64(r, r->fields[1], &p.vaddr) ||
+	    qo_num_u64(r, r->fields[2], &p.insns))
 		return -1;
 	if (o->n_pcs && o->pcs[o->n_pcs - 1].vaddr >= p.vaddr)
-		return bad(r, "pc lines out of order or repeated");
+		return qo_bad(r, "pc lines out of order or repeated");
 	PUSH(o->pcs, o->n_pcs, caps[CAP_PCS]);
 	o->pcs[o->n_pcs++] = p;
 	return 0;
 }
 
-/* arch A, mode M: header words, once each */
+/* arch A, mode M, counting C (version 4): header words, once each */
 static int rec_word(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	const char *k = r->fields[0];
-	char **dst = k[0] == 'a' ? &o->arch : &o->mode;
+	char **dst = k[0] == 'a' ? &o->arch : k[0] == 'm' ? &o->mode : &o->counting;
 
 	(void)caps;
-	if (expect_fields(r, 2))
+	if (qo_expect_fields(r, 2))
 		return -1;
 	if (*dst)
-		return bad(r, "repeated header record");
+		return qo_bad(r, "repeated header record");
 	if (k[0] == 'a' && strcmp(r->fields[1], "riscv64") && strcmp(r->fields[1], "x86_64"))
-		return bad(r, "unknown architecture");
+		return qo_bad(r, "unknown architecture");
 	if (k[0] == 'm' && strcmp(r->fields[1], "default") && strcmp(r->fields[1], "exact"))
-		return bad(r, "unknown mode");
+		return qo_bad(r, "unknown mode");
+	if (k[0] == 'c' && o->version < 4)
+		return qo_bad(r, "counting line in a file before version 4");
+	if (k[0] == 'c' && strcmp(r->fields[1], "inline") && strcmp(r->fields[1], "callback"))
+		return qo_bad(r, "unknown counting (inline or callback)");
 	*dst = xstrdup(r->fields[1]);
 	return 0;
 }
@@ -210,7 +204,7 @@ static int rec_options(struct reader *r, struct qemu_output *o, size_t *caps)
 	for (int f = 2; f < r->n_fields; f++)
 		r->fields[f][-1] = ' ';
 	if (r->n_fields < 2)
-		return bad(r, "wrong number of fields");
+		return qo_bad(r, "wrong number of fields");
 	free(o->options);
 	o->options = xstrdup(r->fields[1]);
 	return 0;
@@ -223,7 +217,7 @@ static int rec_int(struct reader *r, struct qemu_output *o, size_t *caps)
 	int64_t i;
 
 	(void)caps;
-	if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
+	if (qo_expect_fields(r, 2) || qo_num_i64(r, r->fields[1], &i))
 		return -1;
 	if (k[0] == 's')
 		o->system = i != 0;
@@ -244,30 +238,42 @@ static int rec_addr(struct reader *r, struct qemu_output *o, size_t *caps)
 	uint64_t u;
 
 	(void)caps;
-	if (expect_fields(r, 2) || num_u64(r, r->fields[1], &u))
+	if (qo_expect_fields(r, 2) || qo_num_u64(r, r->fields[1], &u))
 		return -1;
 	*(r->fields[0][0] == 's' ? &o->start_code : &o->entry_code) = u;
 	return 0;
 }
 
-/* mark SEQ ID INSNS HOST_NS, in sequence, counts never going backwards */
+/* mark SEQ [THREAD] ID INSNS HOST_NS, in sequence, a thread's counts never going backwards */
 static int rec_mark(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_mark m;
+	int v4 = o->version >= 4;
 	int64_t i;
-	uint64_t u;
+	uint64_t u, t = 0;
 
-	if (expect_fields(r, 5) || num_i64(r, r->fields[1], &i) ||
-	    num_u64(r, r->fields[3], &m.insns) || num_u64(r, r->fields[4], &m.host_ns) ||
-	    num_u64(r, r->fields[2], &u))
+	if (qo_expect_fields(r, 5 + v4) || qo_num_i64(r, r->fields[1], &i) ||
+	    (v4 && qo_num_u64(r, r->fields[2], &t)) || qo_num_u64(r, r->fields[3 + v4], &m.insns) ||
+	    qo_num_u64(r, r->fields[4 + v4], &m.host_ns) || qo_num_u64(r, r->fields[2 + v4], &u))
 		return -1;
 	if (i != (int64_t)o->n_marks)
-		return bad(r, "marks out of sequence");
+		return qo_bad(r, "marks out of sequence");
 	if (u < 1 || u > 2047)
-		return bad(r, "marker id outside 1..2047");
-	if (o->n_marks && m.insns < o->marks[o->n_marks - 1].insns)
-		return bad(r, "instruction count goes backwards");
+		return qo_bad(r, "marker id outside 1..2047");
+	if (t > 65535)
+		return qo_bad(r, "thread ordinal above 65535");
+	if (t >= r->cap_last) {
+		size_t cap = r->cap_last;
+
+		r->cap_last = t + 64;
+		r->last_insns = xrealloc(r->last_insns, r->cap_last * sizeof(*r->last_insns));
+		memset(r->last_insns + cap, 0, (r->cap_last - cap) * sizeof(*r->last_insns));
+	}
+	if (r->last_insns[t] && m.insns < r->last_insns[t] - 1)
+		return qo_bad(r, "instruction count goes backwards");
+	r->last_insns[t] = m.insns + 1;
 	m.id = (int)u;
+	m.thread = (int)t;
 	PUSH(o->marks, o->n_marks, caps[CAP_MARKS]);
 	o->marks[o->n_marks++] = m;
 	return 0;
@@ -278,11 +284,11 @@ static int rec_value(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_value v;
 
-	if (expect_fields(r, 4) || num_i64(r, r->fields[1], &v.seq) ||
-	    num_u64(r, r->fields[3], &v.value))
+	if (qo_expect_fields(r, 4) || qo_num_i64(r, r->fields[1], &v.seq) ||
+	    qo_num_u64(r, r->fields[3], &v.value))
 		return -1;
 	if (v.seq < 0 || v.seq >= (int64_t)o->n_marks)
-		return bad(r, "value for a mark that does not exist");
+		return qo_bad(r, "value for a mark that does not exist");
 	v.metric = xstrdup(r->fields[2]);
 	PUSH(o->values, o->n_values, caps[CAP_VALUES]);
 	o->values[o->n_values++] = v;
@@ -294,11 +300,13 @@ static int rec_event(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_event e;
 
-	if (expect_fields(r, 5) || num_i64(r, r->fields[1], &e.seq) ||
-	    num_u64(r, r->fields[4], &e.count))
+	if (qo_expect_fields(r, 5) || qo_num_i64(r, r->fields[1], &e.seq) ||
+	    qo_num_u64(r, r->fields[4], &e.count))
 		return -1;
-	if (e.seq < -1)
-		return bad(r, "event seq below -1");
+	if (e.seq < -1 && o->version < 4)
+		return qo_bad(r, "event seq below -1");
+	if (e.seq < r->min_seq)
+		r->min_seq = e.seq;
 	e.kind = xstrdup(r->fields[2]);
 	e.detail = xstrdup(strcmp(r->fields[3], "-") ? r->fields[3] : "");
 	PUSH(o->events, o->n_events, caps[CAP_EVENTS]);
@@ -312,14 +320,14 @@ static int rec_msym_complete(struct reader *r, struct qemu_output *o, size_t *ca
 	int64_t i;
 
 	(void)caps;
-	if (expect_fields(r, 2) || num_i64(r, r->fields[1], &i))
+	if (qo_expect_fields(r, 2) || qo_num_i64(r, r->fields[1], &i))
 		return -1;
 	if (o->version < 2)
-		return bad(r, "msym_complete in a version 1 file");
+		return qo_bad(r, "msym_complete in a version 1 file");
 	if (o->has_msym)
-		return bad(r, "repeated msym_complete line");
+		return qo_bad(r, "repeated msym_complete line");
 	if (i < -1 || i > (int64_t)o->n_marks)
-		return bad(r, "msym_complete outside -1..number of marks");
+		return qo_bad(r, "msym_complete outside -1..number of marks");
 	o->has_msym = 1;
 	o->msym_complete = i;
 	return 0;
@@ -330,10 +338,10 @@ static int rec_total(struct reader *r, struct qemu_output *o, size_t *caps)
 {
 	struct qemu_output_total t;
 
-	if (expect_fields(r, 3) || num_u64(r, r->fields[2], &t.value))
+	if (qo_expect_fields(r, 3) || qo_num_u64(r, r->fields[2], &t.value))
 		return -1;
-	if (has_space(r->fields[1]))
-		return bad(r, "malformed metric");
+	if (qo_has_space(r->fields[1]))
+		return qo_bad(r, "malformed metric");
 	t.metric = xstrdup(r->fields[1]);
 	PUSH(o->totals, o->n_totals, caps[CAP_TOTALS]);
 	o->totals[o->n_totals++] = t;
@@ -345,11 +353,12 @@ static const struct record {
 	const char *key;
 	int (*parse)(struct reader *r, struct qemu_output *o, size_t *caps);
 } records[] = {
-	{ "arch", rec_word }, { "mode", rec_word }, { "options", rec_options },
+	{ "arch", rec_word }, { "mode", rec_word }, { "counting", rec_word }, { "options", rec_options },
 	{ "system", rec_int }, { "plugin_api", rec_int }, { "vcpus", rec_int }, { "exit", rec_int },
 	{ "start_code", rec_addr }, { "entry_code", rec_addr }, { "mark", rec_mark },
 	{ "value", rec_value }, { "event", rec_event }, { "msym_complete", rec_msym_complete },
-	{ "total", rec_total }, { "pc", rec_pc },
+	{ "total", rec_total }, { "pc", rec_pc }, { "thread", qo_rec_thread },
+	{ "thread_total", qo_rec_thread_total }, { "msym_run", qo_rec_msym_run },
 };
 
 static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_t *caps)
@@ -369,11 +378,17 @@ static int parse_line(struct reader *r, char *line, struct qemu_output *o, size_
 		split(r, line, 5);
 		return rec_map(r, o, caps);
 	}
+	if (!strncmp(line, "invalid ", 8)) {
+		if (o->version < 4 || o->invalid || !line[8])
+			return qo_bad(r, "invalid line in a file before version 4, repeated or empty");
+		o->invalid = xstrdup(line + 8);
+		return 0;
+	}
 	split(r, line, 6);
 	for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++)
 		if (!strcmp(r->fields[0], records[i].key))
 			return records[i].parse(r, o, caps);
-	return bad(r, "unknown record");
+	return qo_bad(r, "unknown record");
 }
 
 int qemu_output__read(const char *path, struct qemu_output *o)
@@ -391,16 +406,16 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		r.line++;
 		if (ended) {
-			bad(&r, "data after the end line (file corrupt)");
+			qo_bad(&r, "data after the end line (file corrupt)");
 			goto out;
 		}
 		if (len == 0 || line[len - 1] != '\n') {
-			bad(&r, "incomplete last line: the file is truncated");
+			qo_bad(&r, "incomplete last line: the file is truncated");
 			goto out;
 		}
 		line[--len] = '\0';
 		if (memchr(line, '\0', (size_t)len)) {
-			bad(&r, "NUL byte in a line (file corrupt)");
+			qo_bad(&r, "NUL byte in a line (file corrupt)");
 			goto out;
 		}
 		if (r.line == 1) {
@@ -411,7 +426,7 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 				goto out;
 			}
 			if (parse_i64(line + 20, &v) || v < 1) {
-				bad(&r, "malformed format version");
+				qo_bad(&r, "malformed format version");
 				goto out;
 			}
 			if (v > QEMU_OUTPUT_VERSION) {
@@ -426,7 +441,7 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 			int64_t n;
 
 			if (parse_i64(line + 4, &n)) {
-				bad(&r, "malformed end line");
+				qo_bad(&r, "malformed end line");
 				goto out;
 			}
 			if (n != (int64_t)r.line - 1) {
@@ -459,9 +474,13 @@ int qemu_output__read(const char *path, struct qemu_output *o)
 	}
 	if (!o->options)
 		o->options = xstrdup("-");
+	if (qo_finish_v4(&r, o))
+		goto out;
 	rc = 0;
 out:
 	free(line);
+	free(r.last_insns);
+	free(r.covered);
 	fclose(f);
 	if (rc)
 		qemu_output__free(o);
@@ -473,6 +492,14 @@ void qemu_output__free(struct qemu_output *o)
 	free(o->arch);
 	free(o->mode);
 	free(o->options);
+	free(o->counting);
+	free(o->invalid);
+	for (size_t k = 0; k < o->n_threads; k++) {
+		for (size_t i = 0; i < o->threads[k].n_totals; i++)
+			free(o->threads[k].totals[i].metric);
+		free(o->threads[k].totals);
+	}
+	free(o->threads);
 	free(o->marks);
 	for (size_t i = 0; i < o->n_values; i++)
 		free(o->values[i].metric);

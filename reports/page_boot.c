@@ -14,13 +14,13 @@
 /* The comparisons, then each platform's stages that none compares; in boot order. */
 static const char boot_sql[] =
 	"SELECT metric, ord, emu_platform, emu, emu_lo, emu_hi, hw_platform, hw, hw_lo, hw_hi, ratio, ratio_lo,"
-	" ratio_hi, verdict, n_emu, n_hw, reason, " BOOT_CONSOLE_SQL("?1") " FROM server_compare"
+	" ratio_hi, verdict, n_emu, n_hw, reason, " BOOT_CONSOLE_SQL("?1", "metric") " FROM server_compare"
 	" WHERE workload_id = ?1 AND kind = 'boot'"
 	" UNION ALL SELECT metric, ord, CASE WHEN emu THEN platform END, CASE WHEN emu THEN mean END,"
 	" CASE WHEN emu THEN mean_lo END, CASE WHEN emu THEN mean_hi END, CASE WHEN NOT emu THEN platform END,"
 	" CASE WHEN NOT emu THEN mean END, CASE WHEN NOT emu THEN mean_lo END, CASE WHEN NOT emu THEN mean_hi END,"
 	" NULL, NULL, NULL, NULL, CASE WHEN emu THEN n ELSE 0 END, CASE WHEN emu THEN 0 ELSE n END,"
-	" CASE WHEN emu THEN 'no hardware side' ELSE 'no emulation side' END, " BOOT_CONSOLE_SQL("?1")
+	" CASE WHEN emu THEN 'no hardware side' ELSE 'no emulation side' END, " BOOT_CONSOLE_SQL("?1", "metric")
 	" FROM (SELECT *, platform IN ('qemu-user', 'qemu-system') AS emu FROM run_metric_stat s"
 	"  WHERE s.workload_id = ?1 AND s.kind = 'boot' AND NOT EXISTS (SELECT 1 FROM server_compare c"
 	"  WHERE c.workload_id = s.workload_id AND c.kind = 'boot' AND c.metric = s.metric"

@@ -83,21 +83,44 @@ static void push_words(struct argv_buf *a, const struct study_words *w)
 		push(a, w->v[i]);
 }
 
-/* System command lines name the workload's (resolved) binary as @binary@. */
-static void push_system(struct argv_buf *a, const struct study_words *w, const char *binary)
+const struct study_words *study_cell_system(const struct study_cell *c)
 {
-	for (int i = 0; i < w->n; i++) {
-		const char *at = binary ? strstr(w->v[i], "@binary@") : NULL;
-		char *word;
+	const struct study_words *on = &c->w->system_on[c->platform];
 
-		if (!at) {
-			push(a, w->v[i]);
-			continue;
-		}
-		word = xasprintf("%.*s%s%s", (int)(at - w->v[i]), w->v[i], binary, at + 8);
+	return on->n ? on : &c->w->system;
+}
+
+/* A system command line names the workload's (resolved) binary as @binary@,
+ * its folder as @dir@ (a guest's kernel and initramfs lie beside it) and a
+ * server's port as @port@ (QEMU's forwarded port). */
+static void push_system(struct argv_buf *a, const struct study_cell *c)
+{
+	static const char *const keys[] = { "@binary@", "@dir@", "@port@" };
+	const struct study_workload *w = c->w;
+	const struct study_words *sys = study_cell_system(c);
+	char port[16], *dir = w->binary ? xstrdup(w->binary) : NULL;
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	const char *vals[] = { w->binary, dir, w->serve.port ? port : NULL };
+
+	snprintf(port, sizeof(port), "%d", w->serve.port);
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else if (dir)
+		strcpy(dir, ".");
+	for (int i = 0; i < sys->n; i++) {
+		char *word = xstrdup(sys->v[i]), *at;
+
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			while (vals[k] && (at = strstr(word, keys[k]))) {
+				char *n = xasprintf("%.*s%s%s", (int)(at - word), word, vals[k], at + strlen(keys[k]));
+
+				free(word);
+				word = n;
+			}
 		push(a, word);
 		free(word);
 	}
+	free(dir);
 }
 
 static void push_cb(void *a, const char *s)
@@ -159,7 +182,7 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 		push_words(&a, &w->opts[c->platform]);
 		study_serve__argv(w, push_cb, &a);
 		push(&a, "--");
-		push_system(&a, &w->system, w->binary);
+		push_system(&a, c);
 		break;
 	case PLAT_HW:
 		if (w->pin >= 0) {
@@ -183,8 +206,9 @@ char **study_cell__argv(const struct study_cell *c, const char *exe, const char 
 	case PLAT_HW_KVM:
 		/* the VMM command pins and sizes the guest itself */
 		push_words(&a, &w->opts[c->platform]);
+		study_serve__argv(w, push_cb, &a);
 		push(&a, "--");
-		push_system(&a, &w->system, w->binary);
+		push_system(&a, c);
 		break;
 	case PLAT_CONSOLE:
 		push(&a, "--log");

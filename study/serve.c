@@ -1,6 +1,7 @@
 /*
  * serve.c - client-server workloads in a suite (issue #20): the keys
- * `driver =`, `port =`, `ready_timeout =` and `budget =` of a [workload]
+ * `driver =`, `port =`, `ready_timeout =`, `ready_console =` (a guest's
+ * console line saying it listens) and `budget =` of a [workload]
  * section, their collector options, and the rule that such cells run alone.
  *
  * The collector (collect/driver.c) starts the workload as a server, waits
@@ -48,6 +49,13 @@ int study_serve__key(struct study_workload *w, const char *key, const char *v, c
 		s->ready_timeout = xstrdup(v);
 		return 1;
 	}
+	if (!strcmp(key, "ready_console")) {
+		if (!*v)
+			return snprintf(err, n, "ready_console must not be empty"), -1;
+		free(s->ready_console);
+		s->ready_console = xstrdup(v);
+		return 1;
+	}
 	if (!strcmp(key, "budget")) {
 		double b = strtod(v, &end);
 
@@ -64,8 +72,9 @@ int study_serve__check(const struct study_workload *w, char *err, size_t n)
 {
 	const struct study_serve *s = &w->serve;
 
-	if (!s->driver && (s->port || s->ready_timeout || s->budget))
-		return snprintf(err, n, "[workload %s]: port, ready_timeout and budget need driver =", w->name), -1;
+	if (!s->driver && (s->port || s->ready_timeout || s->budget || s->ready_console))
+		return snprintf(err, n, "[workload %s]: port, ready_timeout, ready_console and budget need driver =",
+				w->name), -1;
 	if (s->driver && !s->port)
 		return snprintf(err, n, "[workload %s]: driver = needs port =, the server's port on 127.0.0.1",
 				w->name), -1;
@@ -77,6 +86,7 @@ void study_serve__free(struct study_serve *s)
 	free(s->driver);
 	free(s->ready_timeout);
 	free(s->budget);
+	free(s->ready_console);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -103,5 +113,9 @@ void study_serve__argv(const struct study_workload *w, void (*push)(void *a, con
 	if (w->serve.budget) {
 		push(a, "--budget");
 		push(a, w->serve.budget);
+	}
+	if (w->serve.ready_console) {
+		push(a, "--ready-console");
+		push(a, w->serve.ready_console);
 	}
 }

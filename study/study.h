@@ -45,6 +45,7 @@ struct study_serve {
 	int port;            /* the server's port on 127.0.0.1 */
 	char *ready_timeout; /* seconds, as written; NULL: the collector's default */
 	char *budget;        /* "30s" or "2000" (requests); NULL: the collector's default */
+	char *ready_console; /* a guest's console line saying it listens; NULL: the port alone */
 };
 
 struct study_workload {
@@ -54,6 +55,9 @@ struct study_workload {
 	char *arch;        /* NULL: the collector reads it from the ELF */
 	struct study_words args;
 	struct study_words system; /* qemu-system / hw-kvm command line */
+	/* system.<platform>: that platform's own command line (a guest under
+	 * TCG and under KVM differ in -accel and -cpu); n == 0: system's */
+	struct study_words system_on[STUDY_PLATFORMS];
 	struct study_words opts[STUDY_PLATFORMS]; /* extra collector options per platform */
 	char *log;         /* console: serial log */
 	char *qemu;        /* qemu-user/qemu-system: QEMU's binary (NULL: the collector's default) */
@@ -158,6 +162,8 @@ int study_serve__check(const struct study_workload *w, char *err, size_t n);
 void study_serve__free(struct study_serve *s);
 /* The collector options of the workload's driver, through push. */
 void study_serve__argv(const struct study_workload *w, void (*push)(void *a, const char *s), void *a);
+/* The command line of a qemu-system or hw-kvm cell: system.<platform>, else system. */
+const struct study_words *study_cell_system(const struct study_cell *c);
 /* Does the cell run alone (hardware, a server on its port, or a parsed latency)? */
 int study_cell_exclusive(const struct study_cell *c);
 

@@ -309,6 +309,14 @@ static int workload_key(struct parse_ctx *c, int idx, const char *key, const cha
 		return words_key(c, idx, SET_ARGS, key, v, continuation, &w->args);
 	if (!strcmp(key, "system"))
 		return words_key(c, idx, SET_SYSTEM, key, v, continuation, &w->system);
+	if (!strncmp(key, "system.", 7)) {
+		int p = platform__parse(key + 7);
+
+		if (p == PLAT_QEMU_SYSTEM || p == PLAT_HW_KVM)
+			return words_key(c, idx, p == PLAT_HW_KVM ? SET_SYSTEM_KVM : SET_SYSTEM_QEMU, key, v,
+					 continuation, &w->system_on[p]);
+		return ctx_error(c, "'%s': a system line is for qemu-system or hw-kvm", key), -1;
+	}
 	if (!strncmp(key, "opts.", 5)) {
 		int p = platform__parse(key + 5);
 

@@ -67,9 +67,15 @@ int suite__check_workload(struct study_suite *s, struct study_workload *w, unsig
 		free(w->binary);
 		w->binary = r;
 	}
-	if ((w->platforms & (1u << PLAT_QEMU_SYSTEM | 1u << PLAT_HW_KVM)) && !w->system.n)
-		return error("%s:%d: workload '%s' runs on qemu-system or hw-kvm but has no 'system' command line",
-			     s->path, w->line, w->name);
+	static const enum platform sys[] = { PLAT_QEMU_SYSTEM, PLAT_HW_KVM };
+
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+		enum platform p = sys[i];
+
+		if ((w->platforms & (1u << p)) && !w->system.n && !w->system_on[p].n)
+			return error("%s:%d: workload '%s' runs on %s but has no 'system' (or 'system.%s') command line",
+				     s->path, w->line, w->name, platform__name(p), platform__name(p));
+	}
 	if (w->platforms & (1u << PLAT_CONSOLE)) {
 		char *r;
 		if (!w->log)
@@ -96,8 +102,10 @@ void suite__workload_free(struct study_workload *w)
 	study_words__free(&w->system);
 	study_serve__free(&w->serve);
 	free(w->parse);
-	for (int p = 0; p < STUDY_PLATFORMS; p++)
+	for (int p = 0; p < STUDY_PLATFORMS; p++) {
 		study_words__free(&w->opts[p]);
+		study_words__free(&w->system_on[p]);
+	}
 }
 
 int suite__skipped_workload(const struct study_suite *s, const char *name)

@@ -29,6 +29,8 @@ enum {
 	SET_QEMU = SET_NAME << 4,
 	SET_SLURM = SET_NAME << 5, /* << enum study_slurm_job */
 	SET_HW_EMUDIFF = SET_SLURM << SLURM_JOBS,
+	SET_SYSTEM_QEMU = SET_HW_EMUDIFF << 1, /* system.qemu-system */
+	SET_SYSTEM_KVM = SET_HW_EMUDIFF << 2,  /* system.hw-kvm */
 };
 
 char *suite__resolve_path(const char *suite_dir, const char *build_root, const char *p);

@@ -241,6 +241,106 @@ static void test_maps(struct store *s)
 	free(p2), free(v2), free(runs), free(good);
 }
 
+static const char header4[] = "emudiff-qemu-plugin 4\narch riscv64\nsystem 0\nmode default\n"
+			       "plugin_api 4\ncounting inline\noptions -\n";
+
+/* Format 4: each hit's thread, the threads and their totals, the intervals
+ * before a thread's first hit (seq -1 - K), and msym_run lines expanded. */
+static void test_threads(struct store *s)
+{
+	char *lines = xasprintf("%s"
+		"mark 0 0 1 10 100\nmark 1 1 7 3 150\nmark 2 0 2 40 200\nmark 3 1 8 9 250\n"
+		"mark 4 1 8 15 300\nmark 5 1 8 21 350\n"
+		"event -2 syscall 220 1\nevent 2 syscall 93 1\n"
+		"msym_complete 6\nmsym -2 3 worker\nmsym -1 10 main\nmsym 0 30 main\n"
+		"msym 1 6 worker\nmsym 2 5 main\nmsym 3 6 worker\nmsym_run 3 5\n"
+		"thread 0 0\nthread_total 0 insns 45\nthread_total 0 syscalls 1\n"
+		"thread 1 3\nthread_total 1 insns 27\nthread_total 1 syscalls 1\n"
+		"total insns 72\ntotal host_ns 400\ntotal syscalls 2\nexit 0\n", header4);
+	char *path = write_output("threads.out", lines, 1);
+	struct qemu_run_record rec = { .name = "threads" };
+	int64_t run = qemu__ingest_file(s, &rec, path);
+
+	CHECK(run > 0);
+	CHECK_ROWS(s, "ok|2|inline", "SELECT status, config_json->>'vcpus', config_json->>'counting' "
+		   "FROM run WHERE id = %lld", (long long)run);
+	CHECK_ROWS(s, "0|0|10 1|1|3 2|0|40 3|1|9 4|1|15 5|1|21",
+		   "SELECT seq, thread, insns FROM mark WHERE run_id = %lld ORDER BY seq", (long long)run);
+	CHECK_ROWS(s, "0|0|thread 1|3|thread",
+		   "SELECT thread, os_id, kind FROM run_thread WHERE run_id = %lld ORDER BY thread",
+		   (long long)run);
+	CHECK_ROWS(s, "0|insns|45.0 0|syscalls|1.0 1|insns|27.0 1|syscalls|1.0",
+		   "SELECT thread, metric, value FROM thread_metric WHERE run_id = %lld ORDER BY thread, "
+		   "metric", (long long)run);
+	CHECK_ROWS(s, "insns|72.0 syscalls|2.0", "SELECT metric, value FROM run_metric WHERE run_id = "
+		   "%lld AND metric IN ('insns', 'syscalls') ORDER BY metric", (long long)run);
+	/* the run line's intervals 4 and 5 (thread 1's after 3) have interval 3's symbols */
+	CHECK_ROWS(s, "-2|worker|3.0 -1|main|10.0 0|main|30.0 1|worker|6.0 2|main|5.0 3|worker|6.0 "
+		      "4|worker|6.0 5|worker|6.0",
+		   "SELECT seq, symbol, value FROM mark_symbol WHERE run_id = %lld ORDER BY seq",
+		   (long long)run);
+	unlink(path);
+	free(path), free(lines);
+
+	/* a second thread in API 1 inline mode: a failed run, why, and no counts */
+	char *inv = xasprintf("%sinvalid the guest started a second thread\n", header4);
+	char *ipath = write_output("invalid.out", inv, 1);
+	struct qemu_run_record irec = { .name = "threads" };
+	int64_t irun = qemu__ingest_file(s, &irec, ipath);
+
+	CHECK(irun > 0);
+	CHECK_ROWS(s, "failed|the guest started a second thread", "SELECT status, config_json->>'why' "
+		   "FROM run WHERE id = %lld", (long long)irun);
+	CHECK_ROWS(s, "0|0|0", "SELECT (SELECT count(*) FROM mark WHERE run_id = %lld), (SELECT count(*) "
+		   "FROM run_metric WHERE run_id = %lld), (SELECT count(*) FROM run_thread WHERE run_id = "
+		   "%lld)", (long long)irun, (long long)irun, (long long)irun);
+	unlink(ipath);
+	free(ipath), free(inv);
+}
+
+/* Format 4 files whose threads do not fit together are refused, nothing stored. */
+static void test_threads_refused(struct store *s)
+{
+	const char *bad[] = {
+		/* totals that do not add up */
+		"thread 0 0\nthread_total 0 insns 5\ntotal insns 6\n",
+		/* a mark on a thread without its thread line */
+		"mark 0 1 1 0 1\nthread 0 0\nthread_total 0 insns 5\ntotal insns 5\n",
+		/* a thread's marks counting backwards */
+		"mark 0 0 1 9 1\nmark 1 0 1 8 2\nthread 0 0\ntotal insns 9\n",
+		/* an event of thread 1 (seq -2) with one thread */
+		"event -2 syscall 1 1\nthread 0 0\ntotal insns 1\n",
+		/* thread lines out of sequence */
+		"thread 1 0\ntotal insns 1\n",
+		/* no thread line, yet instructions */
+		"total insns 1\n",
+		/* an msym_run not after its interval's lines, and one into another thread */
+		"mark 0 0 1 0 1\nmark 1 0 1 2 2\nmsym_complete 2\nmsym_run 0 1\nthread 0 0\ntotal insns 4\n",
+		"mark 0 0 1 0 1\nmark 1 1 1 2 2\nmsym_complete 2\nmsym 0 2 f\nmsym_run 0 1\n"
+		"thread 0 0\nthread 1 1\ntotal insns 4\n",
+		/* an msym line for an interval an msym_run line gave */
+		"mark 0 0 1 0 1\nmark 1 0 1 2 2\nmsym_complete 2\nmsym 0 2 f\nmsym_run 0 1\nmsym 1 2 f\n"
+		"thread 0 0\ntotal insns 4\n",
+		/* format 3's mark line */
+		"mark 0 1 0 1\nthread 0 0\ntotal insns 1\n",
+	};
+	char *runs = rows(s, "SELECT count(*) FROM run");
+
+	messages_quiet(1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char *text = xasprintf("%s%s", header4, bad[i]);
+		char *p = write_output("bad4.out", text, 1);
+		struct qemu_run_record r = { .name = "bad4" };
+
+		CHECKF(qemu__ingest_file(s, &r, p) == -1, "accepted: %s", bad[i]);
+		unlink(p);
+		free(p), free(text);
+	}
+	messages_quiet(0);
+	CHECK_ROWS(s, runs, "SELECT count(*) FROM run");
+	free(runs);
+}
+
 /* System mode: event addresses become symbols of the guest ELF (this test's own). */
 static void test_symbolized(struct store *s, const char *self)
 {
@@ -281,7 +381,7 @@ static void test_options(void)
 {
 	const char *opts[] = { "mode=exact", "mem=on" }, *tv[] = { "0x100@hs", "0x200" },
 		   *guest[] = { "0x1000-0x2000" }, *bad_guest[] = { "0x2000-0x1000" };
-	struct qemu_plugin_words w = { opts, tv, guest, 2, 2, 1 };
+	struct qemu_plugin_words w = { opts, tv, guest, 2, 2, 1, 0 };
 	char *s;
 
 	CHECK(!qemu_plugin_opt__check("mode=exact"));
@@ -292,15 +392,32 @@ static void test_options(void)
 	CHECK(!strcmp(qemu_plugin_opt__check("blocks=-1"), "expected a count"));
 	CHECK(!strcmp(qemu_plugin_opt__check("colour=red"),
 		      "unknown plugin option (mode, mem, mix, symbols, blocks, trapvec, guest, "
-		      "marksyms, marksyms_limit)"));
+		      "marksyms, marksyms_limit, threads)"));
+	CHECK(!qemu_plugin_opt__check("threads=on"));
 	s = qemu_plugin_opts__build(&w, 1, NULL);
 	CHECK(s && !strcmp(s, "mode=exact,mem=on,trapvec=0x100@hs:0x200,guest=0x1000-0x2000"));
 	free(s);
 	s = qemu_plugin_opts__build(&w, 0, NULL); /* user mode: no vectors */
 	CHECK(s && !strcmp(s, "mode=exact,mem=on"));
 	free(s);
+	w.threads = 1; /* a program that can start threads */
+	s = qemu_plugin_opts__build(&w, 0, NULL);
+	CHECK(s && !strcmp(s, "mode=exact,mem=on,threads=on"));
+	free(s);
+	const char *off[] = { "threads=off" }; /* unless the user said */
+	struct qemu_plugin_words w2 = { off, NULL, NULL, 1, 0, 0, 1 };
+
+	s = qemu_plugin_opts__build(&w2, 0, NULL);
+	CHECK(s && !strcmp(s, "threads=off"));
+	free(s);
+	w.threads = 0;
 	w.guest = bad_guest;
 	CHECK(qemu_plugin_opts__build(&w, 1, NULL) == NULL);
+	/* -smp: cpus, maxcpus or the topology's product, whichever is most */
+	CHECK_EQ_INT(qemu__smp_vcpus("4"), 4);
+	CHECK_EQ_INT(qemu__smp_vcpus("2,maxcpus=8"), 8);
+	CHECK_EQ_INT(qemu__smp_vcpus("cpus=3"), 3);
+	CHECK_EQ_INT(qemu__smp_vcpus("sockets=2,cores=4,threads=2"), 16);
 }
 
 int main(int argc, char **argv)
@@ -322,6 +439,8 @@ int main(int argc, char **argv)
 	test_refused(s);
 	test_maps(s);
 	test_symbolized(s, argv[0]);
+	test_threads(s);
+	test_threads_refused(s);
 	test_options();
 	store__close(s);
 	unlink(db);

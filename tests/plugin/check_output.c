@@ -22,8 +22,20 @@
  *     --msym SEQ:NAME=N      instructions in symbol NAME after mark SEQ (0 = no line)
  *     --msym-complete N      the msym_complete line says N
  *     --msym-sum             every interval's msym lines add up exactly to the
- *                            difference of its marks (the last: to total insns)
+ *                            difference of its thread's marks (a thread's
+ *                            last: to its total insns)
  *     --damage               also check that damaged copies of the file are rejected
+ *   threads (format 4; K: thread ordinal, J: the thread's J-th mark, -1 before its first):
+ *     --smp N                system mode: -smp N (default 1)
+ *     --threads N            N thread lines
+ *     --counting MODE        the counting line says MODE (inline, callback)
+ *     --thread-marks K=SPEC  thread K's exact marker id sequence
+ *     --thread-insns K:J=N   thread K's instructions before its J-th mark
+ *     --thread-delta K:J=N   thread K's instructions between its marks J and J+1
+ *     --thread-total K:METRIC=N  thread K's whole-run total
+ *     --thread-event K:J:KIND:DETAIL=N  N such events of thread K after its mark J
+ *     --thread-sum           the threads' insns add up to total insns
+ *     --invalid TEXT         the counts were declared invalid, the reason holds TEXT
  *
  * Exit 77 (skipped) when QEMU is not installed.
  */
@@ -203,28 +215,6 @@ static uint64_t msym_get(const struct qemu_output *o, long long seq, const char 
 	return 0;
 }
 
-/* The symbols of each interval add up to the interval: exact, not approximate. */
-static void check_msym_sum(const struct qemu_output *o)
-{
-	uint64_t total = 0;
-
-	CHECK(o->has_msym);
-	CHECK(qemu_output__total(o, "insns", &total) == 0);
-	for (long long seq = -1; seq < o->msym_complete; seq++) {
-		uint64_t from = seq < 0 ? 0 : o->marks[seq].insns;
-		uint64_t to = (size_t)(seq + 1) < o->n_marks ? o->marks[seq + 1].insns : total;
-		uint64_t sum = 0;
-
-		for (size_t i = 0; i < o->n_msyms; i++)
-			if (o->msyms[i].seq == seq)
-				sum += o->msyms[i].insns;
-		if (sum != to - from)
-			fprintf(stderr, "interval after mark %lld: symbols add up to %llu, marks differ by %llu\n",
-				seq, (unsigned long long)sum, (unsigned long long)(to - from));
-		CHECK_EQ_INT(sum, to - from);
-	}
-}
-
 static uint64_t events_sum(const struct qemu_output *o, long long seq, const char *kind,
 			   const char *detail)
 {
@@ -237,6 +227,139 @@ static uint64_t events_sum(const struct qemu_output *o, long long seq, const cha
 	return sum;
 }
 
+/* Thread k's total of metric (format 4; before: the run's, one thread). */
+static uint64_t thread_total(const struct qemu_output *o, size_t k, const char *metric)
+{
+	uint64_t v = 0;
+
+	if (o->version < 4) {
+		qemu_output__total(o, metric, &v);
+		return v;
+	}
+	for (size_t i = 0; k < o->n_threads && i < o->threads[k].n_totals; i++)
+		if (!strcmp(o->threads[k].totals[i].metric, metric))
+			v = o->threads[k].totals[i].value;
+	return v;
+}
+
+static size_t n_threads(const struct qemu_output *o)
+{
+	return o->version < 4 ? 1 : o->n_threads;
+}
+
+/* The seq of thread k's j-th mark (-1: -1 - k, its interval before the first); -2: none. */
+static long long thread_mark(const struct qemu_output *o, size_t k, long long j)
+{
+	if (j < 0)
+		return -1 - (long long)k;
+	for (size_t i = 0; i < o->n_marks; i++)
+		if ((size_t)o->marks[i].thread == k && j-- == 0)
+			return (long long)i;
+	return -2;
+}
+
+/* The symbols of each interval add up to the interval: exact, not approximate. */
+static void check_msym_sum(const struct qemu_output *o)
+{
+	CHECK(o->has_msym);
+	for (size_t k = 0; k < n_threads(o); k++) {
+		uint64_t total = thread_total(o, k, "insns");
+
+		for (long long j = -1;; j++) {
+			long long seq = thread_mark(o, k, j), next = thread_mark(o, k, j + 1);
+			uint64_t from = seq < 0 ? 0 : o->marks[seq].insns;
+			uint64_t to = next >= 0 ? o->marks[next].insns : total;
+			uint64_t sum = 0;
+
+			if (seq == -2 || (seq < 0 ? -1 : seq) >= o->msym_complete)
+				break;
+			for (size_t i = 0; i < o->n_msyms; i++)
+				if (o->msyms[i].seq == seq)
+					sum += o->msyms[i].insns;
+			if (sum != to - from)
+				fprintf(stderr, "thread %zu, interval after mark %lld: symbols add up to %llu, "
+					"marks differ by %llu\n", k, seq, (unsigned long long)sum,
+					(unsigned long long)(to - from));
+			CHECK_EQ_INT(sum, to - from);
+		}
+	}
+}
+
+/* One of the thread checks (format 4); 1 when a was one, *i past its value. */
+static int thread_check(const struct qemu_output *o, const char *a, const char *v, int *i)
+{
+	char kind[64], detail[64], metric[64];
+	long long k, j, num;
+
+	if (!strcmp(a, "--threads") || !strcmp(a, "--counting") || !strcmp(a, "--invalid")) {
+		(*i)++;
+		if (a[2] == 't') {
+			CHECK(spec_num(v, &num) == 0);
+			CHECK_EQ_INT(o->n_threads, num);
+		} else if (a[2] == 'c') {
+			CHECK(o->counting && !strcmp(o->counting, v));
+		} else {
+			CHECK(o->invalid && strstr(o->invalid, v));
+			CHECK(o->n_marks == 0 && o->n_threads == 0 && o->n_totals == 0);
+		}
+	} else if (!strcmp(a, "--thread-marks")) {
+		int *ids;
+		size_t nid, got = 0;
+
+		(*i)++;
+		CHECK(sscanf(v, "%lld=", &k) == 1 && strchr(v, '='));
+		CHECK(expand_marks(strchr(v, '=') + 1, &ids, &nid) == 0);
+		for (size_t m = 0; m < o->n_marks; m++)
+			if (o->marks[m].thread == k) {
+				if (got >= nid || o->marks[m].id != ids[got])
+					fprintf(stderr, "thread %lld's mark %zu (seq %zu): id %d\n", k, got, m,
+						o->marks[m].id);
+				CHECK(got < nid && o->marks[m].id == ids[got]);
+				got++;
+			}
+		CHECK_EQ_INT(got, nid);
+		free(ids);
+	} else if (!strcmp(a, "--thread-insns") || !strcmp(a, "--thread-delta")) {
+		long long seq, next;
+
+		(*i)++;
+		CHECK(sscanf(v, "%lld:%lld=%lld", &k, &j, &num) == 3);
+		seq = thread_mark(o, (size_t)k, j);
+		next = a[9] == 'd' ? thread_mark(o, (size_t)k, j + 1) : seq;
+		CHECK(seq >= 0 && next >= 0);
+		if (seq >= 0 && next >= 0) {
+			uint64_t got = o->marks[next].insns - (a[9] == 'd' ? o->marks[seq].insns : 0);
+
+			if ((long long)got != num)
+				fprintf(stderr, "%s %s: ", a, v);
+			CHECK_EQ_INT(got, num);
+		}
+	} else if (!strcmp(a, "--thread-total")) {
+		(*i)++;
+		CHECK(sscanf(v, "%lld:%63[^=]=%lld", &k, metric, &num) == 3);
+		if ((long long)thread_total(o, (size_t)k, metric) != num)
+			fprintf(stderr, "%s %s: ", a, v);
+		CHECK_EQ_INT(thread_total(o, (size_t)k, metric), num);
+	} else if (!strcmp(a, "--thread-event")) {
+		(*i)++;
+		CHECK(sscanf(v, "%lld:%lld:%63[^:]:%63[^=]=%lld", &k, &j, kind, detail, &num) == 5);
+		if (events_sum(o, thread_mark(o, (size_t)k, j), kind, detail) != (uint64_t)num)
+			fprintf(stderr, "%s %s: ", a, v);
+		CHECK_EQ_INT(events_sum(o, thread_mark(o, (size_t)k, j), kind, detail), num);
+	} else if (!strcmp(a, "--thread-sum")) {
+		uint64_t sum = 0, total = 0;
+
+		for (size_t t = 0; t < n_threads(o); t++)
+			sum += thread_total(o, t, "insns");
+		CHECK(qemu_output__total(o, "insns", &total) == 0);
+		CHECK_EQ_INT(sum, total);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -247,6 +370,7 @@ int main(int argc, char **argv)
 	char dir[] = "/tmp/emudiff-plugin-test-XXXXXX";
 	char opts[1024] = "";
 	int system = 0, sigterm_ms = 0, n_qargs = 0, own_bios = 0;
+	char *smp = "1";
 	char *qargs[8];
 
 	if (!*qemu || access(qemu, X_OK)) {
@@ -265,6 +389,8 @@ int main(int argc, char **argv)
 			qargs[n_qargs++] = argv[++i];
 		} else if (!strcmp(argv[i], "--sigterm-after") && i + 1 < argc) {
 			sigterm_ms = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--smp") && i + 1 < argc) {
+			smp = argv[++i];
 		}
 	}
 	if (!mkdtemp(dir)) {
@@ -280,7 +406,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n_qargs; i++)
 		qargv[n++] = qargs[i];
 	if (system) {
-		char *sys[] = { "-M", "virt", "-smp", "1", "-m", "64M", "-nographic", "-kernel",
+		char *sys[] = { "-M", "virt", "-smp", smp, "-m", "64M", "-nographic", "-kernel",
 				(char *)prog, "-bios", "default", NULL };
 
 		for (int i = 0; sys[i] && !(own_bios && !strcmp(sys[i], "-bios")); i++)
@@ -309,9 +435,10 @@ int main(int argc, char **argv)
 		char kind[64], detail[64], metric[64];
 		long long seq, num;
 
-		if (!strcmp(a, "--opt") || !strcmp(a, "--sigterm-after") || !strcmp(a, "--qemu-arg")) {
+		if (!strcmp(a, "--opt") || !strcmp(a, "--sigterm-after") || !strcmp(a, "--qemu-arg") ||
+		    !strcmp(a, "--smp")) {
 			i++;
-		} else if (!strcmp(a, "--system")) {
+		} else if (!strcmp(a, "--system") || thread_check(&o, a, v, &i)) {
 		} else if (!strcmp(a, "--marks")) {
 			int *ids;
 			size_t nid;

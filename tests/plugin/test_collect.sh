@@ -2,8 +2,10 @@
 # test_collect.sh - `emudiff collect qemu` end to end: runs the hand-counted
 # guests (see the .S files) and checks what lands in the store.
 #   test_collect.sh EMUDIFF PLUGIN RV_USER X86_USER SMODE QEMU_RV QEMU_X86 QEMU_SYS RV_SPIN RV_THREADS
+#                   X86_THREADS SMODE_SMP
 set -u
 emudiff=$1 plugin=$2 rv_user=$3 x86_user=$4 smode=$5 qemu_rv=$6 qemu_x86=$7 qemu_sys=$8 rv_spin=$9 rv_threads=${10}
+x86_threads=${11} smode_smp=${12}
 [ -n "$qemu_rv" ] && [ -x "$qemu_rv" ] || { echo "qemu-riscv64 not installed: skipped"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "sqlite3 (the command) not installed"; exit 1; }
 
@@ -103,10 +105,12 @@ expect_rc 2 "$emudiff" collect qemu --db "$db" --plugin-opt mode=fast -- "$rv_us
 one_line "mode=fast: expected default or exact"
 expect_rc 2 "$emudiff" collect qemu --db "$db" --qemu "$tmp/no-qemu" -- "$rv_user"
 one_line "no-qemu: not found"
-expect_rc 2 "$emudiff" collect qemu --db "$db" --system --elf "$smode" -- -M virt -smp 2 -kernel "$smode"
-one_line "^usage: -smp 2: the plugin counts exactly on one vCPU only"
-expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_threads"
-grep -q "2 threads" "$tmp/err" || { echo "FAIL: no message about threads"; cat "$tmp/err"; failures=$((failures + 1)); }
+expect_rc 2 "$emudiff" collect qemu --db "$db" --system --elf "$smode" -- -M virt -smp 2000 -kernel "$smode"
+one_line "^usage: -smp 2000: the plugin counts at most 1024 vCPUs$"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --system --elf "$smode" -- -M virt -smp sockets=2,cores=1024 -kernel "$smode"
+one_line "^usage: -smp sockets=2,cores=1024: the plugin counts at most 1024 vCPUs$"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --threads --system --elf "$smode" -- -M virt -kernel "$smode"
+one_line "^usage: --threads is for running a program in user mode$"
 EMUDIFF_PLUGIN=$tmp/nothing expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_user"
 # Bad QEMUs: one line before the run, exit 2, nothing stored (not even a new store)
 expect_rc 2 "$emudiff" collect qemu --db "$tmp/new.db" --qemu /bin/true -- "$rv_user"
@@ -121,6 +125,38 @@ chmod +x "$tmp/static/qemu-system-riscv64"
 # the version is read before the plugin check: a QEMU 12 script is refused as without plugins
 expect_rc 2 "$emudiff" collect qemu --db "$db" --system --elf "$smode" --qemu "$tmp/static/qemu-system-riscv64" -- -M virt -kernel "$smode"
 one_line "without plugin support"
+# --- threads: a pthread program gets threads=on by itself; its threads and their totals
+tdb=$tmp/threads.db
+expect_rc 0 "$emudiff" collect qemu --db "$tdb" --name rvt -- "$rv_threads"
+expect_db() { got=$(sqlite3 "$tdb" "$1"); [ "$got" = "$2" ] || { echo "FAIL: $1: got '$got', want '$2'"; failures=$((failures + 1)); }; }
+expect_db "SELECT status, json_extract(config_json, '$.plugin_options') FROM run WHERE id = 1" "ok|threads=on"
+expect_db "SELECT group_concat(thread || ':' || kind) FROM (SELECT * FROM run_thread WHERE run_id = 1 ORDER BY thread)" "0:thread,1:thread"
+expect_db "SELECT (SELECT sum(value) FROM thread_metric WHERE run_id = 1 AND metric = 'insns') = (SELECT value FROM run_metric WHERE run_id = 1 AND metric = 'insns')" "1"
+# raw clone: no thread symbol, so --threads; each hit's thread and count stored
+if [ -n "$qemu_x86" ] && [ -x "$qemu_x86" ]; then
+	expect_rc 0 "$emudiff" collect qemu --db "$tdb" --name x86t --threads -- "$x86_threads"
+	expect_db "SELECT status FROM run WHERE id = 2" "ok"
+	expect_db "SELECT group_concat(mark_id || '@' || insns) FROM (SELECT * FROM mark WHERE run_id = 2 AND thread = 1 ORDER BY seq)" "11@2,12@1004,13@1014,14@1116"
+	expect_db "SELECT group_concat(thread || ':' || CAST(value AS INTEGER)) FROM (SELECT * FROM thread_metric WHERE run_id = 2 AND metric = 'insns' ORDER BY thread)" "0:818,1:1120,2:1408"
+	expect_db "SELECT CAST(value AS INTEGER) FROM run_metric WHERE run_id = 2 AND metric = 'syscalls'" "5"
+	# without --threads, a plugin of API 1 cannot count them: a failed run, why, no counts
+	expect_rc 0 "$emudiff" collect qemu --db "$tdb" --name x86t -- "$x86_threads"
+	case $plugin in
+	*-api1.so)
+		expect_db "SELECT status, json_extract(config_json, '$.why') LIKE '%threads=on%', (SELECT count(*) FROM mark WHERE run_id = 3) FROM run WHERE id = 3" "failed|1|0"
+		grep -q "warning: run 0: failed (.*threads=on" "$tmp/err" || { echo "FAIL: no warning: $(cat "$tmp/err")"; failures=$((failures + 1)); } ;;
+	*)
+		expect_db "SELECT status, (SELECT count(*) FROM mark WHERE run_id = 3) FROM run WHERE id = 3" "ok|10" ;;
+	esac
+fi
+# -smp 2: one vcpu row per hart
+if [ -n "$qemu_sys" ] && [ -x "$qemu_sys" ]; then
+	expect_rc 0 "$emudiff" collect qemu --db "$tdb" --name smp --system --elf "$smode_smp" --timeout 60 -- \
+		"$qemu_sys" -M virt -smp 2 -m 64M -nographic -bios default -kernel "$smode_smp"
+	expect_db "SELECT group_concat(thread || ':' || os_id || ':' || kind) FROM (SELECT r.* FROM run_thread r JOIN run ON run.id = r.run_id JOIN workload w ON w.id = run.workload_id WHERE w.name = 'smp' ORDER BY thread)" "0:0:vcpu,1:1:vcpu"
+	expect_db "SELECT group_concat(mark_id) FROM (SELECT m.mark_id FROM mark m JOIN run ON run.id = m.run_id JOIN workload w ON w.id = run.workload_id WHERE w.name = 'smp' AND m.thread = 1 ORDER BY m.seq)" "11,12,13"
+fi
+
 # config_json: the QEMU's version and the plugin build chosen for it
 EMUDIFF_PLUGIN= expect_rc 0 "$emudiff" collect qemu --db "$tmp/pick.db" --qemu "$qemu_x86" -- "$x86_user"
 v=$("$qemu_x86" --version | head -1 | sed 's/.*version \([0-9.]*\).*/\1/')

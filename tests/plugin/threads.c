@@ -1,5 +1,6 @@
-/* threads.c - a guest with a second thread: emudiff collect qemu must refuse
- * its counts (QEMU 7.2's inline counters are shared by vCPUs) (tests/plugin). */
+/* threads.c - a guest with a second thread started by pthread_create:
+ * emudiff collect qemu sees it can start threads, tells the plugin
+ * threads=on, and stores both threads (tests/plugin). */
 #include <pthread.h>
 #include <stdio.h>
 

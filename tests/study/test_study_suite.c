@@ -193,7 +193,13 @@ static void test_errors(void)
 		     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nreps = 1\n",
 		     ":3: line longer than 198 characters (continue a long value on indented lines)");
 	expect_error("[workload a]\nbinary = no-op\nplatforms = qemu-system\n",
-		     ":1: workload 'a' runs on qemu-system or hw-kvm but has no 'system' command line");
+		     ":1: workload 'a' runs on qemu-system but has no 'system' (or 'system.qemu-system') command line");
+	expect_error("[workload a]\nbinary = no-op\nplatforms = hw-kvm\nsystem.qemu-system = q\n",
+		     ":1: workload 'a' runs on hw-kvm but has no 'system' (or 'system.hw-kvm') command line");
+	expect_error("[workload a]\nbinary = no-op\nsystem.hw = q\n",
+		     ":3: 'system.hw': a system line is for qemu-system or hw-kvm");
+	expect_error("[workload a]\nbinary = no-op\nready_console = up\n",
+		     ":1: [workload a]: port, ready_timeout, ready_console and budget need driver =");
 	expect_error("[workload a]\nplatforms = console\n", ":1: workload 'a' runs on console but has no 'log'");
 	expect_error("[workload a]\nbinary = no-op\n[workload a]\nreps = 2\n",
 		     ":3: section [workload a] appears twice (sections cannot be split)");
@@ -320,6 +326,27 @@ static void test_system(void)
 			 s->workloads[0].log, s->workloads[0].binary));
 	check_cell_command(&plan.cells[1], 1, xasprintf("emudiff collect hw-kvm --db s.db --name kvm --reps 1 --rep 0 --cell kvm/hw-kvm/0 --timeout 5"
 			 " -- lkvm run -k %s", s->workloads[1].binary));
+	study_plan__free(&plan);
+	study_suite__free(s);
+
+	/* a server guest under TCG and KVM: one command line each, @dir@ and
+	 * @port@ substituted, the driver's options (ready_console too) on both */
+	write_file(path, "[workload g]\nbinary = no-op\nplatforms = qemu-system hw-kvm\nreps = 1\ntimeout = 9\n"
+			 "system = q -kernel @dir@/kernel -nic user,hostfwd=tcp:127.0.0.1:@port@-:80\n"
+			 "system.hw-kvm = q -accel kvm -kernel @dir@/kernel\n"
+			 "driver = wrk http://127.0.0.1:@port@/\nport = 18099\nready_console = guest: serving\n");
+	s = load_capture(path, &err);
+	CHECK(s != NULL);
+	free(err);
+	if (!s)
+		return;
+	CHECK_EQ_INT(study_plan__build(&plan, s), 2);
+	check_cell_command(&plan.cells[0], 1, xasprintf("emudiff collect qemu --db s.db --name g --reps 1 --rep 0 --cell g/qemu-system/0 --timeout 9"
+			 " --system --elf %s --driver 'wrk http://127.0.0.1:@port@/' --port 18099 --ready-console 'guest: serving'"
+			 " -- q -kernel %s/kernel -nic user,hostfwd=tcp:127.0.0.1:18099-:80", s->workloads[0].binary, tmpdir));
+	check_cell_command(&plan.cells[1], 1, xasprintf("emudiff collect hw-kvm --db s.db --name g --reps 1 --rep 0 --cell g/hw-kvm/0 --timeout 9"
+			 " --driver 'wrk http://127.0.0.1:@port@/' --port 18099 --ready-console 'guest: serving'"
+			 " -- q -accel kvm -kernel %s/kernel", tmpdir));
 	study_plan__free(&plan);
 	study_suite__free(s);
 }

@@ -15,8 +15,9 @@
 #  - `emudiff collect console` on a -smp 4 log: marks on their hart's thread
 #    ordinal, run_thread rows, both latencies in region 14->15, and the exact
 #    deltas of the icount log from the stored marks;
-#  - `emudiff collect qemu --system -smp 2`, once the plugin counts per vCPU:
-#    the IPI latencies from the console it copies.
+#  - `emudiff collect qemu --system -smp 2` and `4` on each QEMU: the plugin's
+#    marks on their vCPU's ordinal, every vCPU's exact spin and mix counts,
+#    per-vCPU totals adding up, the IPI latencies from the console it copies.
 set -eu
 emudiff=$1 payload=$2
 shift 2
@@ -129,14 +130,38 @@ got=$(q "SELECT group_concat(d, ' ') FROM (SELECT b.insns - a.insns AS d FROM ma
 	ON b.run_id = a.run_id AND b.thread = a.thread WHERE a.run_id = 2 AND a.mark_id = 10 AND b.mark_id = 11 ORDER BY a.thread)")
 [ "$got" = "$(spin_insns 0) $(spin_insns 1) $(spin_insns 2) $(spin_insns 3)" ] || fail "collect console: stored spin deltas '$got'"
 
-# The QEMU collector copies the console aside and stores its latency lines.
-if "$emudiff" collect qemu --db "$tmp/q.db" --name smp --system --timeout 60 -- qemu-system-riscv64 -M virt,aclint=on \
-	-smp 2 -nographic -nic none -bios $fw -kernel "$payload" >"$tmp/q.out" 2>"$tmp/q.err"; then
-	got=$(sqlite3 "$tmp/q.db" "SELECT group_concat(region_key || ' ' || metric || ' ' || n, ',') FROM (SELECT * FROM latency_sample ORDER BY metric)")
-	[ "$got" = "m:14->15#1 lat_ipi_sbi_ns 64,m:14->15#1 lat_ipi_sswi_ns 64" ] || fail "collect qemu stored latencies '$got'"
-elif grep -q 'counts exactly on one vCPU only\|libemudiff-qemu.so not found' "$tmp/q.err"; then
-	echo "note: collect qemu --system -smp 2 not run: $(head -1 "$tmp/q.err")"
-else
-	fail "collect qemu --system exited: $(cat "$tmp/q.err")"
-fi
+# The QEMU collector on every QEMU given, -smp 2 and 4: each vCPU counted apart
+# and exactly (the plugin's per-vCPU counts: API 1's callback mode on 7.2,
+# scoreboards from API 2 on), the marks on their vCPU's ordinal, and the
+# latency lines of the console it copies.
+for vq in "$@"; do
+	v=${vq%%=*} q=${vq#*=}
+	case $q in /usr/bin/*) ;; */usr/bin/*) q="$q -L ${q%%/usr/bin/*}/usr/share/qemu" ;; esac
+	for n in 2 4; do
+		db=$tmp/q-$v-$n.db
+		# shellcheck disable=SC2086 # $q may carry QEMU's -L
+		"$emudiff" collect qemu --db "$db" --name smp --system --elf "$payload" --timeout 120 -- $q \
+			-M virt,aclint=on -smp $n -m 128M -nographic -nic none -bios $fw -kernel "$payload" \
+			>"$tmp/q.out" 2>"$tmp/q.err" || fail "qemu $v: collect qemu --system -smp $n exited $?: $(tail -2 "$tmp/q.err")"
+		qq() { sqlite3 "$db" "$@"; }
+		want="0:10 0:11 0:12 0:13 0:14 0:15"
+		for k in $(seq 1 $((n - 1))); do want="$want $k:10 $k:11 $k:12 $k:13"; done
+		got=$(qq "SELECT group_concat(thread || ':' || mark_id, ' ') FROM (SELECT * FROM mark ORDER BY thread, seq)")
+		[ "$got" = "$want" ] || fail "qemu $v -smp $n: plugin marks per vCPU '$got', want '$want'"
+		got=$(qq "SELECT group_concat(v, ' ') FROM (SELECT a.thread || ':' || (b.insns - a.insns) || '/' || (c.insns - b.insns) AS v
+			FROM mark a JOIN mark b ON b.thread = a.thread AND b.mark_id = 11
+			JOIN mark c ON c.thread = a.thread AND c.mark_id = 12 WHERE a.mark_id = 10 ORDER BY a.thread)")
+		want=
+		for k in $(seq 0 $((n - 1))); do want="$want $k:$(spin_insns $k)/$mix_insns"; done
+		[ "$got" = "${want# }" ] || fail "qemu $v -smp $n: per-vCPU spin/mix instructions '$got', want '${want# }'"
+		[ "$(qq "SELECT count(*) FROM run_thread WHERE kind = 'vcpu'")" = $n ] ||
+			fail "qemu $v -smp $n: run_thread $(qq "SELECT * FROM run_thread")"
+		[ "$(qq "SELECT (SELECT sum(value) FROM thread_metric WHERE metric = 'insns') = value FROM run_metric WHERE metric = 'insns'")" = 1 ] ||
+			fail "qemu $v -smp $n: per-vCPU insns do not add up to the run's"
+		got=$(qq "SELECT group_concat(region_key || ' ' || metric || ' ' || n, ',') FROM (SELECT * FROM latency_sample ORDER BY metric)")
+		[ "$got" = "m:14->15#1 lat_ipi_sbi_ns 64,m:14->15#1 lat_ipi_sswi_ns 64" ] ||
+			fail "qemu $v -smp $n: collect qemu stored latencies '$got'"
+		echo "ok: qemu $v -smp $n under the plugin: per-vCPU marks and exact counts ($got)"
+	done
+done
 echo "ok: SMP payload"
