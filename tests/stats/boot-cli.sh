@@ -13,7 +13,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 mkdir -p "$dir"
 "$gen" "$dir" >/dev/null || fail "planting the store"
 "$emudiff" stats --db "$db" --resamples 1000 >"$out.stats" 2>/dev/null || fail "stats"
-grep -qx 'stats: 3 booted workloads, 8 boot latencies compared, 4 beyond the tolerance (emudiff show boot)' \
+grep -qx 'stats: 3 booted workloads, 9 boot latencies compared, 5 beyond the tolerance (emudiff show boot)' \
 	"$out.stats" || fail "summary line: $(cat "$out.stats")"
 grep -q 'server workloads' "$out.stats" && fail "boot rows counted as servers: $(cat "$out.stats")"
 "$emudiff" show boot --db "$db" --workload board >"$out.table" || fail "show boot"
@@ -39,9 +39,14 @@ grep -q '^{"stages":\[{"workload":"alone","stage":"opensbi","until":"OpenSBI","m
 grep -q '"compare":\[{"workload":"board","stage":"opensbi","metric":"boot_opensbi_ns","emu_platform":"qemu-system","hw_platform":"console","n_emu":5,"n_hw":5,"emu":100000000.0,' "$out.json" ||
 	fail "json compare: $(cat "$out.json")"
 [ "$(grep -o '"verdict":"[a-z]*"' "$out.json" | sort | uniq -c | tr -s ' ' | tr '\n' ';')" = \
-	' 1 "verdict":"agrees"; 3 "verdict":"inconclusive"; 4 "verdict":"overestimates";' ] ||
+	' 1 "verdict":"agrees"; 3 "verdict":"inconclusive"; 5 "verdict":"overestimates";' ] ||
 	fail "verdicts: $(cat "$out.json")"
 "$emudiff" show servers --db "$db" | grep -qx 'no servers' || fail "boot rows under show servers"
+# --boot-console's boot_ns is the stage 'boot', named by its string
+"$emudiff" show boot --db "$db" --workload kvm >"$out.kvm" || fail "show boot --workload kvm"
+grep -q '^kvm  *boot  *init reached  *hw-kvm  *5  *1.20 s \[1.1[0-9], 1.2[0-9]\]$' "$out.kvm" || fail "boot_ns: $(cat "$out.kvm")"
+grep -q '^kvm  *boot  *qemu-system/hw-kvm  *5/5  *2.40 s .* 2.00 \[1.9[0-9], 2.0[0-9]\]  *overestimates ' "$out.kvm" ||
+	fail "boot_ns compared: $(cat "$out.kvm")"
 # the workload page: the Boot table, one row per stage (the same numbers), and the index
 rm -rf "$dir/boot-report"
 "$emudiff" report -q --db "$db" --out "$dir/boot-report" >/dev/null || fail "report"
