@@ -5,9 +5,10 @@
  * Symbols come from .symtab, else .dynsym (stripped binary), else nothing;
  * the user is told which. Functions of size 0 (hand-written assembly) are
  * widened to the next symbol or the end of their section, so that an address
- * in them still resolves. Aliases at one address keep a single name: the
- * sized, global, function-typed one wins, then the alphabetically first, so
- * the result does not depend on symbol table order.
+ * in them still resolves; a label inside a sized function is no symbol.
+ * Aliases at one address keep a single name: the sized, global,
+ * function-typed one wins, then the alphabetically first, so the result does
+ * not depend on symbol table order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -212,6 +213,10 @@ static void symtab__build(struct symtab *t, struct builder *b)
 
 		if (t->nsyms && t->syms[t->nsyms - 1].addr == b->c[i].addr)
 			continue; /* alias: the best-ranked one came first */
+		if (b->c[i].size == 0 && t->nsyms &&
+		    b->c[i].addr - t->syms[t->nsyms - 1].addr < t->syms[t->nsyms - 1].size)
+			continue; /* a label inside a sized function (glibc 2.41's
+				   * __syscall_cancel_arch_end) names no code of its own */
 		s = &t->syms[t->nsyms++];
 		*s = (struct sym){ .addr = b->c[i].addr, .size = b->c[i].size,
 				   .name = t->names + b->c[i].name_off };

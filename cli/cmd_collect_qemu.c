@@ -19,6 +19,11 @@
  * threads (or --threads) gets the plugin option threads=on, which the API 1
  * build (QEMU 7.2) needs to count them exactly; -smp N is accepted up to
  * the plugin's maximum.
+ *
+ * --parse cyclictest: the program's stdout is a measurement too (what
+ * `import cyclictest --run --platform qemu-user` runs): copied through as it
+ * comes, parsed once the program ended, its histogram stored as latency
+ * samples of the same run as the plugin's counts.
  */
 #include "align.h"
 #include "cmd.h"
@@ -46,7 +51,11 @@ static const char usage_text[] =
 	"  --threads            user mode: count threads exactly with a QEMU of plugin\n"
 	"                       API 1 (7.2; threads=on: a callback per block); the\n"
 	"                       default when PROG can start threads (pthread_create,\n"
-	"                       clone, clone3 in its symbol tables)\n"
+	"                       clone, clone3 in its symbol tables or, referenced, in\n"
+	"                       a library it needs)\n"
+	"  --parse FORMAT       user mode: PROG's stdout (passed through) is a measurement\n"
+	"                       too, stored in the run: cyclictest (its histogram as\n"
+	"                       latency samples), cyclictest-nsecs (with -N)\n"
 	"  --sysroot DIR        user mode: where a dynamically linked program of another\n"
 	"                       machine finds its loader and libraries (QEMU's -L; default\n"
 	"                       $QEMU_LD_PREFIX, else Debian's /usr/<arch>-linux-gnu)\n"
@@ -77,6 +86,7 @@ struct qemu_opts {
 	struct collect_common com;
 	const char *qemu, *elf, *until_console, *boot_console, *ingest, *sysroot;
 	int system, threads;
+	struct output_parse parse; /* --parse; format NULL: none */
 	const char *plugin_opts[MAX_PLUGIN_OPTS];
 	int n_plugin_opts;
 	const char *trapvec[MAX_TRAPVEC];
@@ -103,6 +113,15 @@ static void add_plugin_opt(struct qemu_opts *o, const char *kv)
 	if (o->n_plugin_opts == MAX_PLUGIN_OPTS)
 		usage_die("--plugin-opt: at most %d", MAX_PLUGIN_OPTS);
 	o->plugin_opts[o->n_plugin_opts++] = kv;
+}
+
+/* --parse FORMAT: cyclictest's output, its summary lines in us or (-N) ns. */
+static void parse_format(struct output_parse *p, const char *v)
+{
+	if (strcmp(v, "cyclictest") && strcmp(v, "cyclictest-nsecs"))
+		usage_die("--parse: cyclictest or cyclictest-nsecs, not '%s'", v);
+	p->format = "cyclictest";
+	p->unit_ns = strcmp(v, "cyclictest") ? 1 : 1e3;
 }
 
 /* Checks between the options, after they are all read. */
@@ -139,6 +158,8 @@ static void check_opts(const struct qemu_opts *o)
 		usage_die("--threads is for running a program in user mode");
 	if (o->sysroot && (o->system || o->ingest))
 		usage_die("--sysroot is for running a program in user mode");
+	if (o->parse.format && (o->system || o->ingest || o->drv.cmd))
+		usage_die("--parse is for running a program in user mode (without --driver)");
 	if (!o->system && (o->n_trapvec || o->n_guest))
 		usage_die("%s needs --system (user mode has no trap vectors)",
 			  o->n_trapvec ? "--trapvec" : "--guest");
@@ -154,6 +175,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		{ "sysroot", required_argument, NULL, 'L' },
 		{ "system", no_argument, NULL, 's' },
 		{ "threads", no_argument, NULL, 'P' },
+		{ "parse", required_argument, NULL, 'p' },
 		{ "elf", required_argument, NULL, 'e' },
 		{ "trapvec", required_argument, NULL, 'T' },
 		{ "guest", required_argument, NULL, 'G' },
@@ -178,6 +200,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		case 'L': o->sysroot = optarg; break;
 		case 's': o->system = 1; break;
 		case 'P': o->threads = 1; break;
+		case 'p': parse_format(&o->parse, optarg); break;
 		case 'e': o->elf = optarg; break;
 		case 'u': o->until_console = optarg; break;
 		case OPT_BOOT_CONSOLE: o->boot_console = collect_boot_console__opt(optarg); break;
@@ -246,6 +269,7 @@ static int collect(struct store *s, const struct qemu_opts *o, struct qemu_colle
 	c->boot_console = o->boot_console;
 	c->reps = o->com.reps;
 	c->driver = collect_driver__check(&o->drv, o->system);
+	c->parse = o->parse.format ? &o->parse : NULL;
 	qemu__catch_interrupts();
 	rc = qemu__collect(s, c);
 	if (rc < 0)
@@ -286,7 +310,7 @@ int cmd_collect_qemu(int argc, char **argv)
 	w = (struct qemu_plugin_words){ o.plugin_opts, o.trapvec, o.guest,
 					o.n_plugin_opts, o.n_trapvec, o.n_guest, 0 };
 	/* a program that can start threads: the API 1 build needs threads=on for them */
-	w.threads = !o.system && !o.ingest && (o.threads || qemu__elf_starts_threads(elf_path));
+	w.threads = !o.system && !o.ingest && (o.threads || qemu__elf_starts_threads(elf_path, sysroot));
 	opts = qemu_plugin_opts__build(&w, o.system, syms);
 	/* the QEMU and its plugin build, before the store is touched */
 	c.qemu = o.qemu;

@@ -5,11 +5,12 @@
  * qemu-user, `qemu-system` in an emulated guest. Nothing is stored when a
  * line is malformed (exit 2, one line naming FILE:LINE).
  *
- * With --run, the command runs cyclictest itself (collect/import_run.c):
- * natively for --platform hw, under user-mode QEMU (without the plugin, which
- * counts single-threaded guests only) for --platform qemu-user, and stores
- * its output as above with the run's status, exit code and wall time; this is
- * what a suite workload with `parse = cyclictest` runs in each cell.
+ * With --run, the command runs cyclictest itself and stores its output as
+ * above with the run's status, exit code and wall time: natively for
+ * --platform hw (collect/import_run.c), and for --platform qemu-user as
+ * `emudiff collect qemu --parse cyclictest` (the plugin counts cyclictest's
+ * threads apart), so the run has the plugin's counts and the samples. This
+ * is what a suite workload with `parse = cyclictest` runs in each cell.
  */
 #include "cmd.h"
 #include "common.h"
@@ -29,16 +30,17 @@ static const char usage_text[] =
 	"  --db F            results store (default $EMUDIFF_DB or emudiff.db)\n"
 	"  --name W          workload name (default: FILE's basename without extension, PROG's)\n"
 	"  --arch A          architecture of the machine measured (default unknown; with --run\n"
-	"                    this machine's, or QEMU's guest)\n"
+	"                    this machine's, or under QEMU PROG's)\n"
 	"  --platform P      hw, qemu-user, qemu-system or import (default import; with --run\n"
 	"                    hw or qemu-user, default hw)\n"
 	"  --nsecs           the summary lines are in ns (cyclictest -N)\n"
 	"  --rep R           repetition number (default 0)\n"
 	"  --cell KEY        study cell key\n"
 	"  --run             run PROG ARGS (cyclictest) and store its stdout (passed through):\n"
-	"                    natively for hw, under user-mode QEMU without the plugin for\n"
-	"                    qemu-user; a run that fails or times out is stored as such\n"
-	"  --qemu Q          with --run on qemu-user: QEMU's binary (default qemu-<arch>)\n"
+	"                    natively for hw; for qemu-user under user-mode QEMU with the\n"
+	"                    plugin (collect qemu --parse cyclictest), its counts in the same\n"
+	"                    run; a run that fails or times out is stored as such\n"
+	"  --qemu Q          with --run on qemu-user: QEMU's binary (default by PROG's machine)\n"
 	"  --timeout SEC     with --run: end PROG after SEC seconds (stored as timeout)\n";
 
 struct ct_opts {
@@ -142,11 +144,55 @@ static int parse_output(const struct import_run_result *r, const char *label, st
 	return rc;
 }
 
+/* --run --platform qemu-user: the run is collect qemu's, with the output
+ * parsed into it (its "run N:" line on stderr, stdout the program's alone). */
+static int under_qemu(const struct import_ingest *in, const char *db, const struct ct_opts *o, char *prog,
+		      char **prog_argv, int n)
+{
+	char rep[16], timeout[32];
+	const char **a = xcalloc((size_t)n + 20, sizeof(*a));
+	int k = 0, rc;
+
+	snprintf(rep, sizeof(rep), "%d", in->rep);
+	snprintf(timeout, sizeof(timeout), "%.17g", o->timeout_s);
+	a[k++] = "collect qemu";
+	a[k++] = "--parse";
+	a[k++] = in->unit_ns == 1 ? "cyclictest-nsecs" : "cyclictest";
+	a[k++] = "--rep";
+	a[k++] = rep;
+	if (db) {
+		a[k++] = "--db";
+		a[k++] = db;
+	}
+	if (in->workload.name) {
+		a[k++] = "--name";
+		a[k++] = in->workload.name;
+	}
+	if (in->cell) {
+		a[k++] = "--cell";
+		a[k++] = in->cell;
+	}
+	if (o->timeout_s > 0) {
+		a[k++] = "--timeout";
+		a[k++] = timeout;
+	}
+	if (o->qemu) {
+		a[k++] = "--qemu";
+		a[k++] = o->qemu;
+	}
+	a[k++] = "--";
+	a[k++] = prog; /* QEMU takes a path, not a name to search */
+	for (int i = 1; i < n; i++)
+		a[k++] = prog_argv[i];
+	rc = cmd_collect_qemu(k, (char **)a);
+	free(a);
+	return rc;
+}
+
 static int from_run(struct import_ingest *in, const char *db, const struct ct_opts *o, char **prog_argv, int n)
 {
 	static struct utsname u;
-	char *prog = path__search(prog_argv[0]), *qemu = NULL, *version = NULL, *aj, *label, *dflt = NULL;
-	char *qemu_name = NULL;
+	char *prog = path__search(prog_argv[0]), *aj, *label, *dflt = NULL;
 	struct import_run_result r;
 	struct cyclictest ct;
 	struct store *st = NULL;
@@ -155,20 +201,15 @@ static int from_run(struct import_ingest *in, const char *db, const struct ct_op
 
 	if (!prog)
 		return error("%s: not found (install rt-tests, or give its path)", prog_argv[0]), EXIT_BADINPUT;
+	if (in->platform == PLAT_QEMU_USER) {
+		int rc = under_qemu(in, db, o, prog, prog_argv, n);
+
+		free(prog);
+		return rc;
+	}
 	if (!in->workload.arch)
 		in->workload.arch = uname(&u) ? NULL : u.machine;
-	if (in->platform == PLAT_QEMU_USER) {
-		qemu_name = o->qemu ? xstrdup(o->qemu) : xasprintf("qemu-%s", in->workload.arch ? in->workload.arch : "x86_64");
-		qemu = path__search(qemu_name);
-		if (!qemu) {
-			error("%s: not found (install qemu-user, or give --qemu)", qemu_name);
-			free(qemu_name);
-			free(prog);
-			return EXIT_BADINPUT;
-		}
-		version = qemu__version(qemu);
-	}
-	prog_argv[0] = prog; /* QEMU takes a path, not a name to search */
+	prog_argv[0] = prog;
 	aj = json__argv(n, prog_argv);
 	in->file = prog;
 	in->workload.elf_path = prog;
@@ -176,18 +217,19 @@ static int from_run(struct import_ingest *in, const char *db, const struct ct_op
 	if (!in->workload.name)
 		in->workload.name = dflt = xstrdup(path__base(prog));
 	label = xasprintf("%s's output", prog);
-	if (!import__run(&(struct import_run){ prog_argv, qemu, o->timeout_s }, &r)) {
+	if (!import__run(&(struct import_run){ prog_argv, o->timeout_s }, &r)) {
 		const char *why = NULL;
-		struct cyclictest_exec x = { &r, qemu, version, NULL };
+		struct cyclictest_exec x = { &r, NULL };
 
 		parsed = r.status == RUN_OK && !parse_output(&r, label, &ct, &why);
 		x.why = why;
 		st = store__open(db ? db : store__default_path(), STORE_CREATE);
 		run_id = st ? cyclictest__ingest_run(st, in, parsed ? &ct : NULL, &x) : -1;
+		/* on stderr: stdout is the program's alone */
 		if (run_id >= 0)
-			printf("run %lld: %s %s: %s%s%s\n", (long long)run_id, platform__name(in->platform),
-			       in->workload.name, run_status__name(parsed ? RUN_OK : r.status == RUN_OK ? RUN_FAILED : (int)r.status),
-			       parsed ? "" : ": ", parsed ? "" : why ? why : r.why);
+			note("run %lld: %s %s: %s%s%s", (long long)run_id, platform__name(in->platform),
+			     in->workload.name, run_status__name(parsed ? RUN_OK : r.status == RUN_OK ? RUN_FAILED : (int)r.status),
+			     parsed ? "" : ": ", parsed ? "" : why ? why : r.why);
 		import_run_result__free(&r);
 	}
 	store__close(st);
@@ -197,9 +239,6 @@ static int from_run(struct import_ingest *in, const char *db, const struct ct_op
 	free(aj);
 	free(dflt);
 	free(prog);
-	free(qemu);
-	free(qemu_name);
-	free(version);
 	return run_id < 0 || stdout_flush_check() ? (st ? EXIT_FINDINGS : EXIT_BADINPUT) : EXIT_OK;
 }
 

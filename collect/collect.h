@@ -30,6 +30,7 @@ void console_watch__free(struct console_watch *w);
 
 struct qemu_output;
 struct symtab;
+struct cyclictest;
 
 /* What one QEMU invocation gave. */
 struct qemu_result {
@@ -55,9 +56,11 @@ struct qemu_plugin_words {
 };
 char *qemu_plugin_opts__build(const struct qemu_plugin_words *w, int system, const struct symtab *t);
 
-/* qemu_threads.c: can the program at path start threads (it defines or
- * references pthread_create, clone, clone3...)? 1 yes, 0 no or unreadable. */
-int qemu__elf_starts_threads(const char *path);
+/* qemu_threads.c: can the program at path start threads: it defines or
+ * references pthread_create, clone, clone3..., or a library it needs
+ * (DT_NEEDED, transitively, found as the loader would, in sysroot first when
+ * not NULL) references one? 1 yes, 0 no or unreadable. */
+int qemu__elf_starts_threads(const char *path, const char *sysroot);
 /* The vCPUs a system-mode -smp argument asks for at most ("4",
  * "cpus=2,maxcpus=8", "sockets=2,cores=2"). */
 long qemu__smp_vcpus(const char *arg);
@@ -71,7 +74,9 @@ struct qemu_pick {
 	char *plugin;       /* that build's path */
 	char *plugin_build; /* its file name, e.g. libemudiff-qemu-api4.so */
 };
-/* Find qemu, check it is a QEMU with plugin support, and choose the plugin:
+/* Find qemu, check it is a QEMU with plugin support (one found on PATH without
+ * gives way to the plugin-enabled one of build_dir/../qemu-versions.txt, or of
+ * libdir/emudiff/qemu-versions.txt, with a warning), and choose the plugin:
  * $EMUDIFF_PLUGIN, else the newest libemudiff-qemu-apiN.so the QEMU accepts
  * in build_dir/../qemu-plugins, else in libdir/emudiff. 0, or -1 with a
  * one-line error naming the binary and what to do (p freed by the caller). */
@@ -92,6 +97,14 @@ char *qemu__version(const char *qemu);
 void qemu__catch_interrupts(void);
 int qemu__interrupted(void);
 
+/* A workload whose stdout is a measurement too (collect qemu --parse, which
+ * import cyclictest --run runs under QEMU): read as it runs and passed
+ * through unchanged, parsed once it ended, stored in the same run. */
+struct output_parse {
+	const char *format; /* "cyclictest" */
+	double unit_ns;     /* cyclictest's summary lines: ns per unit (1000; 1 with -N) */
+};
+
 /* One collection: reps invocations of QEMU with the plugin, each stored as a run. */
 struct qemu_collect {
 	const char *qemu;          /* QEMU's binary (NULL: by mode and arch) */
@@ -109,6 +122,7 @@ struct qemu_collect {
 	const char *sysroot;       /* user mode: QEMU's -L (qemu__sysroot); NULL: none */
 	int rep, reps;
 	const struct driver_opts *driver; /* a server with its load generator; NULL: none */
+	const struct output_parse *parse; /* user mode: its stdout parsed too; NULL: none */
 };
 /* qemu_sysroot.c: the sysroot user-mode QEMU needs for the program prog:
  * given (--sysroot), else QEMU_LD_PREFIX, else Debian's /usr/<arch>-linux-gnu
@@ -158,6 +172,8 @@ struct qemu_run_record {
 	const struct boot_stages *stages;  /* system mode: the boot stages looked for, and */
 	const struct boot_times *boot;     /* when they appeared (NULL: none) */
 	const struct driver *driver; /* a client-server run: the driver's report; NULL: none */
+	const struct output_parse *parse; /* its stdout was parsed (NULL: not) */
+	const struct cyclictest *parsed;  /* what it held, stored when the run is ok; NULL: nothing */
 };
 /* Store one run: its record and o (NULL: QEMU left no output), in one
  * transaction; prints "run N: ..." and returns N, or -1 with nothing stored. */
@@ -291,25 +307,33 @@ int64_t uftrace__ingest(struct store *st, const struct import_ingest *in, const 
 /* cyclictest's histogram as latency samples, its summary as run metrics
  * (import_cyclictest.c). */
 int64_t cyclictest__ingest(struct store *st, const struct import_ingest *in, const struct cyclictest *ct);
-/* A cyclictest this process ran (import_run.c): its run as it ended, the
- * output parsed into ct when it was ok (ct NULL: no output to store, the run
- * failed or its output did not parse, why set); qemu/qemu_version recorded
- * when it ran under QEMU. The run id, or -1 with nothing stored. */
+/* What cyclictest's output adds to a run's config_json: its form, threads,
+ * histogram overflows and the unit of its summary lines. */
+void cyclictest__config(struct json *j, const struct cyclictest *ct, double unit_ns);
+/* ct's histogram as latency samples (lat_wakeup_ns of the region 'run') and
+ * its summary as run metrics of run, inside an ingest transaction; *overflows
+ * the events beyond the histogram (stored at their thread's maximum). 0 or -1. */
+int cyclictest__store(struct store *st, int64_t run, const struct cyclictest *ct, double unit_ns,
+		      uint64_t *overflows);
+/* The warning for events beyond the histogram of label's output, if any. */
+void cyclictest__warn_overflows(const char *label, uint64_t overflows);
+/* A cyclictest this process ran natively (import_run.c): its run as it
+ * ended, the output parsed into ct when it was ok (ct NULL: no output to
+ * store, the run failed or its output did not parse, why set). The run id,
+ * or -1 with nothing stored. */
 struct cyclictest_exec {
 	const struct import_run_result *r;
-	const char *qemu, *qemu_version;
 	const char *why; /* NULL: r's */
 };
 int64_t cyclictest__ingest_run(struct store *st, const struct import_ingest *in, const struct cyclictest *ct,
 			       const struct cyclictest_exec *x);
-/* import_run.c: a program an importer runs itself (import cyclictest --run):
- * natively (qemu NULL) or under user-mode QEMU without the plugin, under the
- * supervisor's deadline policy; its stdout read into out (and passed through
- * to ours). 0 once it ran (r's status says how it ended), or -1 (error
- * printed) when it could not be started. */
+/* import_run.c: a program an importer runs itself (import cyclictest --run
+ * --platform hw), natively, under the supervisor's deadline policy; its
+ * stdout read into out (and passed through to ours). 0 once it ran (r's
+ * status says how it ended), or -1 (error printed) when it could not be
+ * started. */
 struct import_run {
 	char *const *argv;  /* PROG (a path) ARGS, NULL-terminated */
-	const char *qemu;   /* QEMU's binary, or NULL */
 	double timeout_s;   /* 0: none */
 };
 struct import_run_result {

@@ -4,7 +4,9 @@
  * samples lat_wakeup_ns of the whole run (region key 'run'), the per-thread
  * summary pooled into whole-run metrics lat_wakeup_{min,avg,max}_ns and
  * lat_wakeup_events. A file, or the stdout of a cyclictest this process ran
- * (import_run.c), then with its status, exit code and wall time.
+ * natively (import_run.c), then with its status, exit code and wall time;
+ * under QEMU, collect qemu --parse cyclictest stores the same rows in its run
+ * (cyclictest__store, qemu_ingest.c).
  */
 #include "collect.h"
 
@@ -13,8 +15,19 @@
 
 #define CT_METRIC "lat_wakeup_ns"
 
-static char *ct_config(const struct import_ingest *in, const struct cyclictest *ct, uint64_t overflows,
-		       const struct cyclictest_exec *x)
+void cyclictest__config(struct json *j, const struct cyclictest *ct, double unit_ns)
+{
+	uint64_t overflows = 0;
+
+	for (size_t t = 0; t < ct->hist_threads; t++)
+		overflows += ct->threads[t].overflows;
+	json__str(j, "$.form", ct->n_rows ? "histogram" : "summary");
+	json__int(j, "$.threads", (int64_t)(ct->n_rows ? ct->hist_threads : ct->n_threads));
+	json__int(j, "$.histogram_overflows", (int64_t)overflows);
+	json__num(j, "$.summary_unit_ns", unit_ns);
+}
+
+static char *ct_config(const struct import_ingest *in, const struct cyclictest *ct, const struct cyclictest_exec *x)
 {
 	struct json j;
 	char *out;
@@ -23,23 +36,17 @@ static char *ct_config(const struct import_ingest *in, const struct cyclictest *
 		return NULL;
 	json__str(&j, "$.collector", "cyclictest");
 	if (x) {
-		/* a run of its own: how it ran, and why it failed */
-		json__str(&j, "$.run", x->qemu ? "qemu-user (no plugin)" : "native");
-		if (x->qemu)
-			json__str(&j, "$.qemu", x->qemu);
-		if (x->qemu_version)
-			json__str(&j, "$.qemu_version", x->qemu_version);
+		/* a run of its own (natively): how it ran, and why it failed */
+		json__str(&j, "$.run", "native");
 		if (x->why || x->r->why[0])
 			json__str(&j, "$.why", x->why ? x->why : x->r->why);
 	} else {
 		json__str(&j, "$.file", in->file);
 	}
-	if (ct) {
-		json__str(&j, "$.form", ct->n_rows ? "histogram" : "summary");
-		json__int(&j, "$.threads", (int64_t)(ct->n_rows ? ct->hist_threads : ct->n_threads));
-		json__int(&j, "$.histogram_overflows", (int64_t)overflows);
-	}
-	json__num(&j, "$.summary_unit_ns", in->unit_ns);
+	if (ct)
+		cyclictest__config(&j, ct, in->unit_ns);
+	else
+		json__num(&j, "$.summary_unit_ns", in->unit_ns);
 	out = xstrdup(j.text);
 	json__free(&j);
 	return out;
@@ -47,7 +54,7 @@ static char *ct_config(const struct import_ingest *in, const struct cyclictest *
 
 /* Whole-run min, event-weighted mean and max over the threads' summaries
  * (the T: lines, else the histogram's footer), in ns. */
-static int ct_summary(struct store *st, int64_t run, const struct import_ingest *in, const struct cyclictest *ct)
+static int ct_summary(struct store *st, int64_t run, double unit_ns, const struct cyclictest *ct)
 {
 	double mn = INFINITY, mx = -INFINITY, sum = 0, events = 0;
 
@@ -55,7 +62,7 @@ static int ct_summary(struct store *st, int64_t run, const struct import_ingest 
 		const struct cyclictest_thread *th = &ct->threads[t];
 		int hist = !th->has_summary && th->has_total && th->has_hmax;
 		double n = th->has_summary ? (double)th->cycles : hist ? (double)(th->total + th->overflows) : 0;
-		double u = th->has_summary ? in->unit_ns : 1e3;
+		double u = th->has_summary ? unit_ns : 1e3;
 
 		if (!th->has_summary && !hist)
 			continue;
@@ -72,13 +79,32 @@ static int ct_summary(struct store *st, int64_t run, const struct import_ingest 
 	       store__run_metric_set(st, run, "lat_wakeup_events", events) ? -1 : 0;
 }
 
+int cyclictest__store(struct store *st, int64_t run, const struct cyclictest *ct, double unit_ns,
+		      uint64_t *overflows)
+{
+	size_t n = 0;
+	double *v = ct->n_rows ? cyclictest__samples(ct, &n, overflows) : NULL;
+	int rc = (v && store__latency_add(st, run, LATENCY_KEY_RUN, CT_METRIC, v, n)) ||
+		 ct_summary(st, run, unit_ns, ct) ? -1 : 0;
+
+	if (!v)
+		*overflows = 0;
+	free(v);
+	return rc;
+}
+
+void cyclictest__warn_overflows(const char *label, uint64_t overflows)
+{
+	if (overflows)
+		warning("%s: %llu events beyond the histogram's range are stored at their thread's maximum "
+			"(an upper bound); raise cyclictest's -h", label, (unsigned long long)overflows);
+}
+
 static int64_t ingest(struct store *st, const struct import_ingest *in, const struct cyclictest *ct,
 		      const struct cyclictest_exec *x)
 {
 	uint64_t overflows = 0;
-	size_t n = 0;
-	double *v = ct && ct->n_rows ? cyclictest__samples(ct, &n, &overflows) : NULL;
-	char *cfg = ct_config(in, ct, overflows, x);
+	char *cfg = ct_config(in, ct, x);
 	int bad = x && (x->why || x->r->status != RUN_OK);
 	struct run_info ri = {
 		.platform = platform__name(in->platform), .config_json = cfg, .rep = in->rep,
@@ -87,15 +113,11 @@ static int64_t ingest(struct store *st, const struct import_ingest *in, const st
 	};
 	int64_t id = cfg ? store__ingest_begin(st, &in->workload, &ri) : -1;
 
-	if (id >= 0 &&
-	    store__ingest_end(st, ct && ((v && store__latency_add(st, id, LATENCY_KEY_RUN, CT_METRIC, v, n)) ||
-					 ct_summary(st, id, in, ct))))
+	if (id >= 0 && store__ingest_end(st, ct && cyclictest__store(st, id, ct, in->unit_ns, &overflows)))
 		id = -1;
-	if (overflows && id >= 0)
-		warning("%s: %llu events beyond the histogram's range are stored at their thread's maximum "
-			"(an upper bound); raise cyclictest's -h", in->file, (unsigned long long)overflows);
+	if (id >= 0)
+		cyclictest__warn_overflows(in->file, overflows);
 	free(cfg);
-	free(v);
 	return id;
 }
 

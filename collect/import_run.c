@@ -1,7 +1,7 @@
 /*
  * import_run.c - a program an importer runs itself (`emudiff import
- * cyclictest --run`, a suite workload with `parse =`): natively, or under
- * user-mode QEMU without the plugin, under the supervisor of common.h (the
+ * cyclictest --run` on hw, a suite workload's hw cells with `parse =`):
+ * natively, under the supervisor of common.h (the
  * deadline policy), with its stdout read for the importer and passed through
  * to ours unchanged; its stderr and stdin are its own.
  */
@@ -58,24 +58,15 @@ static void judge(const struct proc *p, struct import_run_result *r)
 
 int import__run(const struct import_run *o, struct import_run_result *r)
 {
+	char *const *argv = o->argv;
 	int pfd[2], open_fd;
 	struct proc p;
 	pid_t pid;
-	int argc = 0;
-	char **argv;
 
 	memset(r, 0, sizeof(*r));
 	r->exit_code = -1;
-	while (o->argv[argc])
-		argc++;
-	argv = xcalloc((size_t)argc + 2, sizeof(*argv));
-	if (o->qemu)
-		argv[0] = (char *)o->qemu;
-	memcpy(argv + (o->qemu ? 1 : 0), o->argv, (size_t)argc * sizeof(*argv));
-	if (pipe2(pfd, O_CLOEXEC)) {
-		free(argv);
+	if (pipe2(pfd, O_CLOEXEC))
 		return error("pipe: %s", strerror(errno));
-	}
 	fflush(stdout);
 	pid = proc__fork(&p, 0, o->timeout_s, 0);
 	if (pid == 0) {
@@ -85,7 +76,6 @@ int import__run(const struct import_run *o, struct import_run_result *r)
 		_exit(127);
 	}
 	close(pfd[1]);
-	free(argv);
 	if (pid < 0) {
 		close(pfd[0]);
 		return error("fork: %s", strerror(errno));

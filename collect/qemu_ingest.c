@@ -263,6 +263,11 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 		json__int(&j, "$.forked", (int64_t)o->n_children);
 	if (rec->driver)
 		driver__config(&j, rec->driver);
+	if (rec->parse) {
+		json__str(&j, "$.parse", rec->parse->format);
+		if (rec->parsed && r->status == RUN_OK)
+			cyclictest__config(&j, rec->parsed, rec->parse->unit_ns);
+	}
 	if (rec->boot_console) {
 		json__str(&j, "$.boot_console", rec->boot_console);
 		json__bool(&j, "$.boot_console_seen", r->boot_ns >= 0);
@@ -465,6 +470,7 @@ int64_t qemu__ingest(struct store *s, const struct qemu_run_record *given, const
 		.exit_code = r->exit_code, .wall_ns = r->wall_ns, .cell = rec->cell,
 	};
 	int64_t run = cfg && argvj ? store__ingest_begin(s, &w, &ri) : -1;
+	uint64_t overflows = 0;
 	int bad;
 
 	free(argvj);
@@ -476,7 +482,10 @@ int64_t qemu__ingest(struct store *s, const struct qemu_run_record *given, const
 	       store__run_metric_set(s, run, METRIC_EXIT_CODE, (double)r->exit_code)) ||
 	      (o && !o->invalid && store_output(s, ri.workload_id, run, rec, o)) ||
 	      (rec->console && latency__store_console(s, run, rec->console, QEMU_VIRT_TIMEBASE_HZ)) ||
-	      boot__store(s, run, rec->stages, rec->boot);
+	      boot__store(s, run, rec->stages, rec->boot) ||
+	      /* a failed run keeps no samples: they would mix with the ok runs' */
+	      (rec->parsed && r->status == RUN_OK &&
+	       cyclictest__store(s, run, rec->parsed, rec->parse->unit_ns, &overflows));
 	if (store__ingest_end(s, bad))
 		return -1;
 	note("run %lld: %s, %s, %zu marks, %s", (long long)run, ri.platform, ri.status,
@@ -486,6 +495,7 @@ int64_t qemu__ingest(struct store *s, const struct qemu_run_record *given, const
 		warning("%s: the guest forked %zu child process(es); their %llu instructions are "
 			"stored as insns_children, regions and markers are the parent's", rec->label,
 			o->n_children, (unsigned long long)o->insns_children);
+	cyclictest__warn_overflows(rec->label, overflows);
 	return run;
 }
 

@@ -5,7 +5,8 @@
  * the --until-console string appears; SIGKILL PROC_GRACE_S later), and the
  * repetitions, each ingested as one run (qemu_ingest.c). The workload's
  * stdout and stderr are QEMU's and stay the user's; in system mode the
- * console is copied through while it is watched.
+ * console is copied through while it is watched, and so is a user-mode
+ * workload's stdout that is parsed (--parse: cyclictest's histogram).
  */
 #include "collect.h"
 
@@ -122,7 +123,7 @@ struct console {
 	int fd;           /* read end of QEMU's stdout; -1: not watched, or closed */
 	struct console_watch until, boot, ready;
 	FILE *log;        /* system mode: a copy, each line led by its time (boot stages, `@emudiff lat` lines) */
-	int64_t t0;       /* QEMU's start: the copy's time 0 */
+	int64_t t0;       /* QEMU's start: the copy's time 0 (system mode); 0: the copy is not timed */
 	int mid_line;     /* the copy's last byte did not end a line */
 };
 
@@ -145,8 +146,12 @@ static int console_step(struct console *c, int ms)
 	}
 	now = now_ns();
 	fwrite(buf, 1, (size_t)n, stdout); /* the console stays visible to the user */
-	if (c->log)
+	/* system mode's console copy is timed line by line (boot stages); --parse's
+	 * copy of a program's stdout stays as it was written */
+	if (c->log && c->t0)
 		boot__copy_timed(c->log, &c->mid_line, buf, (size_t)n, now - c->t0);
+	else if (c->log)
+		fwrite(buf, 1, (size_t)n, c->log);
 	console_watch__feed(&c->boot, buf, (size_t)n, now);
 	console_watch__feed(&c->ready, buf, (size_t)n, now);
 	return console_watch__feed(&c->until, buf, (size_t)n, now);
@@ -178,8 +183,8 @@ static void judge(struct qemu_result *r, const struct proc *p, const struct qemu
 }
 
 /* Run argv under the supervisor: QEMU's stdout is watched in system mode
- * (for --until-console, and copied to console_log), its stdin is /dev/null
- * in system mode. */
+ * (for --until-console) and whenever it is copied to console_log (system
+ * mode's console, --parse's stdout), its stdin is /dev/null in system mode. */
 static void run_once(char **argv, const struct qemu_collect *c, const char *console_log, struct qemu_result *r,
 		     struct driver *drv)
 {
@@ -218,7 +223,7 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 		return;
 	}
 	con.fd = pipefd[0];
-	con.t0 = p.start_ns;
+	con.t0 = c->system ? p.start_ns : 0;
 	if (c->driver) {
 		driver__begin(drv, c->driver);
 		if (con.ready.needle)
@@ -240,6 +245,15 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 			r->until_ns = now_ns() - p.start_ns;
 			proc__stop(&p); /* the plugin writes its output on SIGTERM */
 		}
+	}
+	/* what QEMU wrote just before it ended (a workload's last lines); for a
+	 * second at most, should a process it left keep writing */
+	for (int64_t end = now_ns() + 1000000000; con.fd >= 0 && now_ns() < end;) {
+		struct pollfd pf = { .fd = con.fd, .events = POLLIN };
+
+		if (poll(&pf, 1, 0) <= 0)
+			break;
+		console_step(&con, 0);
 	}
 	fflush(stdout);
 	r->wall_ns = r->until_seen ? r->until_ns : now_ns() - p.start_ns;
@@ -265,7 +279,8 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 struct session {
 	const char *qemu;
 	struct qemu_pick pick; /* the QEMU found, its version, the plugin build (c->pick's) */
-	char *version, *tmpdir, *outfile, *plugin_arg, *console; /* console: system mode's copy */
+	char *version, *tmpdir, *outfile, *plugin_arg;
+	char *console; /* system mode's copy of the console, --parse's of the stdout; NULL: none */
 	char **argv;
 	int keep_output; /* a damaged output is kept for a post-mortem */
 };
@@ -312,8 +327,8 @@ static int session_open(struct session *ss, const struct qemu_collect *c)
 		return -1;
 	}
 	ss->outfile = xasprintf("%s/plugin.out", ss->tmpdir);
-	if (c->system)
-		ss->console = xasprintf("%s/console.log", ss->tmpdir);
+	if (c->system || c->parse)
+		ss->console = xasprintf("%s/%s", ss->tmpdir, c->system ? "console.log" : "stdout.log");
 	build_argv(ss, c, first);
 	ss->version = xstrdup(ss->pick.version);
 	return 0;
@@ -342,6 +357,33 @@ static void session_close(struct session *ss)
 	free(ss->argv);
 }
 
+/* --parse: an ok run's stdout (its copy at path) into ct; 1 when parsed,
+ * else 0, and a run whose output does not parse fails, saying why. */
+static int parse_stdout(const char *path, const struct qemu_collect *c, struct qemu_result *r,
+			struct cyclictest *ct)
+{
+	char *label;
+	FILE *f;
+	int rc;
+
+	if (r->status != RUN_OK)
+		return 0;
+	f = fopen(path, "r");
+	label = xasprintf("%s's output", c->argv[0]);
+	rc = f ? cyclictest__parse(f, label, ct) : -1;
+	if (!f)
+		error("%s: %s", label, strerror(errno));
+	if (f)
+		fclose(f);
+	free(label);
+	if (rc) {
+		r->status = RUN_FAILED;
+		snprintf(r->why, sizeof(r->why), "its output is not %s's (the error above names the line)",
+			 c->parse->format);
+	}
+	return !rc;
+}
+
 /* Run repetition rep and store it: 0, or -1 (bad input, nothing stored). */
 static int collect_one(struct store *s, const struct qemu_collect *c, struct session *ss, int rep,
 		       struct qemu_result *r)
@@ -352,7 +394,8 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	struct console_log lat = { 0 };
 	struct boot_times boot = { 0 };
 	struct driver drv = { 0 };
-	int have_out = 0, rc;
+	struct cyclictest ct;
+	int have_out = 0, have_parsed = 0, rc;
 
 	unlink(ss->outfile);
 	qemu_outputs__remove_children(ss->outfile);
@@ -363,10 +406,12 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		warning("interrupted: run %d not stored", rep);
 		return 0;
 	}
-	if (ss->console && latency__read_console(ss->console, label, &lat))
+	if (c->system && latency__read_console(ss->console, label, &lat))
 		return -1;
-	if (ss->console && c->stages)
+	if (c->system && c->stages)
 		boot__read_console(ss->console, c->stages, &boot);
+	if (c->parse)
+		have_parsed = parse_stdout(ss->console, c, r, &ct);
 	if (access(ss->outfile, F_OK) == 0) {
 		/* a present but damaged file is bad input: nothing is stored */
 		rc = qemu_outputs__read(ss->outfile, label, c->system, c->arch, &outs);
@@ -396,9 +441,12 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
 		.console = lat.n_runs ? &lat.runs[0] : NULL, .driver = c->driver ? &drv : NULL,
 		.stages = c->stages, .boot = &boot,
+		.parse = c->parse, .parsed = have_parsed ? &ct : NULL,
 	};
 
 	rc = qemu__ingest(s, &rec, have_out ? &outs : NULL) < 0 ? -1 : 0;
+	if (have_parsed)
+		cyclictest__free(&ct);
 	qemu_outputs__remove_children(ss->outfile);
 	if (have_out)
 		qemu_outputs__free(&outs);

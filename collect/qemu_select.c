@@ -9,7 +9,11 @@
  * `--version` decides, and the newest build it accepts is loaded. Before
  * anything runs, the binary must be a QEMU (its --version says so) with
  * plugin support (its .dynsym exports qemu_plugin_* functions: Debian's
- * static qemu-user has none and answers `unknown option 'plugin'`).
+ * static qemu-user has none and answers `unknown option 'plugin'`). A QEMU
+ * found on PATH without it gives way, with a warning, to the plugin-enabled
+ * QEMU of the same name that scripts/setup built and listed in
+ * BUILD/qemu-versions.txt (or LIBDIR/emudiff/qemu-versions.txt); one named by
+ * its path is refused, the listed one suggested.
  */
 #include "collect.h"
 
@@ -17,6 +21,7 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -99,9 +104,94 @@ static int best_build(const char *dir, int min_api, int max_api, char *have, siz
 	return best;
 }
 
+/* p->major, p->minor from p->version; -1: p->path is not a QEMU. */
+static int read_version(struct qemu_pick *p)
+{
+	const char *v = strstr(p->version, "version ");
+
+	if (!strstr(p->version, "QEMU") && strncmp(path__base(p->path), "qemu-", 5))
+		v = NULL;
+	return v && sscanf(v + 8, "%d.%d", &p->major, &p->minor) == 2 ? 0 : -1;
+}
+
+/* A plugin-enabled QEMU named like `refused` in a qemu-versions.txt
+ * ("VERSION PATH MODE PLUGINS" a line), the same major.minor preferred, with
+ * that list's path in *list; NULL when none is listed and present. */
+static char *listed_alternative(const struct qemu_pick *refused, const char *build_dir,
+				const char *libdir, char **list)
+{
+	/* the build's folder made absolute (not the list: it may be a link elsewhere) */
+	char *up = xasprintf("%s/..", build_dir), *top = realpath(up, NULL);
+	char *lists[2] = { xasprintf("%s/qemu-versions.txt", top ? top : up),
+			   xasprintf("%s/emudiff/qemu-versions.txt", libdir) };
+	char *best = NULL, line[4400];
+	int best_same = 0;
+
+	for (int i = 0; i < 2 && !best_same; i++) {
+		FILE *f = fopen(lists[i], "r");
+
+		while (f && fgets(line, sizeof(line), f)) {
+			char ver[64], path[4096], mode[16], plugins[16], *alt;
+			int ma, mi, same;
+
+			if (line[0] == '#' || sscanf(line, "%63s %4095s %15s %15s", ver, path, mode, plugins) != 4 ||
+			    strcmp(plugins, "yes") || strcmp(path__base(path), path__base(refused->path)) ||
+			    !(alt = path__search(path)))
+				continue;
+			same = sscanf(ver, "%d.%d", &ma, &mi) == 2 && ma == refused->major && mi == refused->minor;
+			if (strcmp(alt, refused->path) && (!best || (same && !best_same)) &&
+			    exports_plugin_api(alt) == 1) {
+				free(best);
+				free(*list);
+				best = alt;
+				alt = NULL;
+				best_same = same;
+				*list = xstrdup(lists[i]);
+			}
+			free(alt);
+		}
+		if (f)
+			fclose(f);
+	}
+	free(lists[0]);
+	free(lists[1]);
+	free(up);
+	free(top);
+	return best;
+}
+
+/* p->path has no plugin support: take the listed alternative when p->path was
+ * found on PATH (qemu names no folder); else one line and -1. */
+static int plugin_fallback(const char *qemu, const char *build_dir, const char *libdir, struct qemu_pick *p)
+{
+	char *list = NULL, *alt = listed_alternative(p, build_dir, libdir, &list);
+	int rc = -1;
+
+	if (alt && !strchr(qemu, '/')) {
+		warning("%s: QEMU %d.%d without plugin support; using %s instead (listed in %s)", p->path,
+			p->major, p->minor, alt, list);
+		free(p->path);
+		free(p->version);
+		p->path = alt;
+		p->version = qemu__version(alt);
+		alt = NULL;
+		rc = read_version(p) ? error("%s: not a QEMU (its --version printed '%s')", p->path, p->version) : 0;
+	} else if (alt) {
+		error("%s: QEMU %d.%d without plugin support (exports no qemu_plugin_* functions); "
+		      "give --qemu %s (plugin-enabled, listed in %s)", p->path, p->major, p->minor, alt, list);
+	} else {
+		error("%s: QEMU %d.%d without plugin support (exports no qemu_plugin_* functions); "
+		      "use a plugin-enabled QEMU, e.g. the user-mode build scripts/setup makes (see "
+		      "build/qemu-versions.txt)", p->path, p->major, p->minor);
+	}
+	free(alt);
+	free(list);
+	return rc;
+}
+
 int qemu__select(const char *qemu, const char *build_dir, const char *libdir, struct qemu_pick *p)
 {
-	const char *env = getenv("EMUDIFF_PLUGIN"), *v;
+	const char *env = getenv("EMUDIFF_PLUGIN");
 	char *dirs[2], have[256] = "";
 	int min_api = -1, api = -1, rc = -1;
 
@@ -111,16 +201,11 @@ int qemu__select(const char *qemu, const char *build_dir, const char *libdir, st
 		return error("%s: not found (install Debian's qemu-user or qemu-system-misc, or give "
 			     "--qemu PATH)", qemu);
 	p->version = qemu__version(p->path);
-	v = strstr(p->version, "version ");
-	if (!strstr(p->version, "QEMU") && strncmp(path__base(p->path), "qemu-", 5))
-		v = NULL;
-	if (!v || sscanf(v + 8, "%d.%d", &p->major, &p->minor) != 2)
+	if (read_version(p))
 		return error("%s: not a QEMU (its --version printed '%s'); give a QEMU with --qemu PATH",
 			     p->path, p->version);
-	if (exports_plugin_api(p->path) != 1)
-		return error("%s: QEMU %d.%d without plugin support (exports no qemu_plugin_* "
-			     "functions); use a plugin-enabled QEMU, e.g. the user-mode build scripts/setup "
-			     "makes (see build/qemu-versions.txt)", p->path, p->major, p->minor);
+	if (exports_plugin_api(p->path) != 1 && plugin_fallback(qemu, build_dir, libdir, p))
+		return -1;
 	if (env && *env) {
 		if (access(env, R_OK))
 			return error("EMUDIFF_PLUGIN=%s: no such file", env);

@@ -252,7 +252,8 @@ void hw_run_result__threads(struct hw_run_result *r, int32_t main_tid, const str
 	size_t cap = 0;
 
 	add_thread(r, &cap, main_tid, main_tid, 0);
-	memcpy(f, forks, n * sizeof(*f));
+	if (n) /* forks is NULL without fork records */
+		memcpy(f, forks, n * sizeof(*f));
 	/* concurrent creations on several CPUs may reach the ring a little out of order */
 	for (size_t i = 1; i < n; i++)
 		for (size_t j = i; j > 0 && cmp_fork(&f[j - 1], &f[j]) > 0; j--) {

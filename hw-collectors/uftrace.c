@@ -8,7 +8,8 @@
  *    followed by "key:value" text lines;
  *  - task.txt: "SESS ... sid=<sid> exename=\"<path>\"" and "TASK ... tid=<tid>";
  *  - sid-<sid>.map: the session's executable mappings, /proc/PID/maps style;
- *  - <module>.sym: "<hex offset> <type> <name>" per symbol, offsets from the
+ *  - <module>.sym: "<hex offset> <type> <name>" per symbol (uftrace 0.13;
+ *    from 0.14 on "<hex offset> <hex size> <type> <name>"), offsets from the
  *    module's load address (the start of its first mapping);
  *  - <tid>.dat: 16-byte records: u64 time (ns), u64 packed as type:2 (0 entry,
  *    1 exit, 2 lost, 3 event), more:1, magic:3 (= 5), depth:10, addr:48;
@@ -121,14 +122,26 @@ static int load_syms(struct loader *l, const char *module, uint64_t base)
 		return 0;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char type, sname[512];
+		char hex[32], t1[32], t2[512], t3[512], type, *sname, *end;
 		unsigned long long off;
+		int n;
 
 		lineno++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (sscanf(line, "%llx %c %511s", &off, &type, sname) != 3) {
-			ret = error("%s:%u: not a symbol line \"<hex> <type> <name>\"", path, lineno);
+		n = sscanf(line, "%31s %31s %511s %511s", hex, t1, t2, t3);
+		off = strtoull(hex, &end, 16);
+		if (n == 4 && !t2[1] && strspn(t1, "0123456789abcdefABCDEF") == strlen(t1)) {
+			type = t2[0]; /* uftrace >= 0.14: the size between offset and type */
+			sname = t3;
+		} else if (n >= 3 && !t1[1]) {
+			type = t1[0];
+			sname = t2;
+		} else {
+			n = 0;
+		}
+		if (!n || *end || end == hex) {
+			ret = error("%s:%u: not a symbol line \"<hex> [<hex size>] <type> <name>\"", path, lineno);
 			break;
 		}
 		/* '?' marks ends of tables, data symbols cannot be traced functions */

@@ -3,9 +3,12 @@
  * figure and format (plplot keeps global state per stream).
  *
  * Each figure is drawn once per format: SVG (svgcairo), PNG (pngcairo) and,
- * on request, PDF (pdfcairo). cairo's SVG and PNG output is byte-identical
- * for the same drawing; its PDF carries a /CreationDate, which is replaced
- * (same length, so the xref offsets stay valid) by a date from the store.
+ * on request, PDF. cairo's SVG and PNG output is byte-identical for the same
+ * drawing; its PDF carries a /CreationDate, today's unless set: the PDF is a
+ * cairo surface of ours, dated from the store through cairo's metadata, drawn
+ * on by plplot's extcairo device (pdfcairo's drawing code, the same page
+ * size). (cairo 1.18 writes the document info into a compressed object
+ * stream: its date could no longer be patched in the file afterwards.)
  * The SVG is also inlined into the page: cairo names its glyph symbols
  * "glyph0-1" etc. in every file, so the inline copy prefixes every id and
  * reference with the figure name, or several figures on one page would
@@ -14,7 +17,10 @@
 #include "report_int.h"
 #include "common.h"
 
+#include <cairo-pdf.h>
+#include <cairo.h>
 #include <plplot.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -64,31 +70,73 @@ const char *fig__text(const char *s, size_t max)
 	return buf;
 }
 
-static const char *const fig_devices[] = { "svgcairo", "pngcairo", "pdfcairo" };
+static const char *const fig_devices[] = { "svgcairo", "pngcairo", "extcairo" };
 static const char *const fig_exts[] = { "svg", "png", "pdf" };
 
 int fig_w, fig_h; /* size of the figure being drawn, for margins in pixels */
 
-static int render(const struct figure *fig, void *arg, int fmt, const char *path)
+/* The PDF surface, dated pdf_date (YYYYMMDDhhmmss, UTC); NULL on error (said).
+ * (cairo 1.16 to 1.18 write such a date as "(20231114221320Z)", without the
+ * "D:" prefix, optional in the PDF 1.7 reference; readers accept it.) */
+static cairo_surface_t *pdf_surface(const char *path, const struct figure *fig, const char *pdf_date)
 {
-	PLINT strm = -1;
+	cairo_surface_t *s = cairo_pdf_surface_create(path, fig->width, fig->height);
+	char iso[32];
 
+	if (cairo_surface_status(s)) {
+		error("%s: cannot create the PDF: %s", path, cairo_status_to_string(cairo_surface_status(s)));
+		cairo_surface_destroy(s);
+		return NULL;
+	}
+	snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2sT%.2s:%.2s:%.2sZ", pdf_date, pdf_date + 4, pdf_date + 6,
+		 pdf_date + 8, pdf_date + 10, pdf_date + 12);
+	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, iso);
+	return s;
+}
+
+static int render(const struct report_ctx *ctx, const struct figure *fig, void *arg, int fmt, const char *path)
+{
+	PLINT strm = -1, r, g, b;
+	cairo_surface_t *pdf = NULL;
+	cairo_t *cr = NULL;
+	int rc = 0;
+
+	if (fmt == 2 && !(pdf = pdf_surface(path, fig, ctx->pdf_date)))
+		return -1;
 	plmkstrm(&strm);
-	if (strm < 0)
+	if (strm < 0) {
+		cairo_surface_destroy(pdf);
 		return error("%s: plplot could not create a stream", path);
+	}
 	plsdev(fig_devices[fmt]);
-	plsfnam(path);
+	if (!pdf)
+		plsfnam(path);
 	plspage(0, 0, fig->width, fig->height, 0, 0);
 	fig_w = fig->width;
 	fig_h = fig->height;
 	fig__palette();
 	plinit();
+	if (pdf) {
+		/* the background pdfcairo paints at each page's start, then the context to plplot */
+		cr = cairo_create(pdf);
+		plgcol0(C_BG, &r, &g, &b);
+		cairo_set_source_rgb(cr, r / 255.0, g / 255.0, b / 255.0);
+		cairo_paint(cr);
+		pl_cmd(PLESC_DEVINIT, cr);
+	}
 	pladv(0);
 	fig->draw(fig, arg);
 	plend1();
-	if (access(path, F_OK))
-		return error("%s: plplot wrote no file (device %s)", path, fig_devices[fmt]);
-	return 0;
+	if (pdf) {
+		cairo_destroy(cr);
+		cairo_surface_finish(pdf);
+		if (cairo_surface_status(pdf))
+			rc = error("%s: cannot write the PDF: %s", path, cairo_status_to_string(cairo_surface_status(pdf)));
+		cairo_surface_destroy(pdf);
+	}
+	if (!rc && access(path, F_OK))
+		rc = error("%s: plplot wrote no file (device %s)", path, fig_devices[fmt]);
+	return rc;
 }
 
 /*
@@ -138,30 +186,6 @@ static int write_text(const char *path, const char *text)
 		rc = error("%s: cannot write", path);
 	if (f && fclose(f) && !rc)
 		rc = error("%s: cannot write", path);
-	return rc;
-}
-
-/* Replace the 14 digits after "/CreationDate (D:" in place. */
-static int pdf_fix_date(struct report_ctx *ctx, const char *path)
-{
-	size_t len;
-	char *buf = file_slurp(path, &len);
-	char *p;
-	FILE *f;
-	int rc = 0;
-
-	if (!buf)
-		return -1;
-	p = memmem(buf, len, "/CreationDate (D:", 17);
-	if (p && (size_t)(p - buf) + 17 + 14 <= len) {
-		memcpy(p + 17, ctx->pdf_date, 14);
-		f = fopen(path, "wb");
-		if (!f || fwrite(buf, 1, len, f) != len)
-			rc = error("%s: cannot rewrite", path);
-		if (f && fclose(f) && !rc)
-			rc = error("%s: cannot rewrite", path);
-	}
-	free(buf);
 	return rc;
 }
 
@@ -222,9 +246,7 @@ int fig__emit(struct report_ctx *ctx, FILE *html, const char *dir, const char *r
 	for (int fmt = 0; fmt < nfmt; fmt++) {
 		char *path = xasprintf("%s/%s.%s", dir, fig->name, fig_exts[fmt]);
 		char *tmp = xasprintf("%s.tmp.%s", path, fig_exts[fmt]);
-		int rc = render(fig, arg, fmt, tmp);
-		if (!rc && fmt == 2)
-			rc = pdf_fix_date(ctx, tmp);
+		int rc = render(ctx, fig, arg, fmt, tmp);
 		if (!rc && fmt == 0) {
 			char *raw = file_slurp(tmp, &len);
 			svg = raw ? svg_renumber(raw) : NULL;

@@ -2,7 +2,8 @@
  * parse.c - workloads whose output is the measurement (issue #24): `parse =
  * cyclictest` in a [workload] section. Its cells run the program through the
  * importer instead of a collector: `emudiff import cyclictest --run`, natively
- * for hw and under user-mode QEMU (without the plugin) for qemu-user, and the
+ * for hw and for qemu-user under user-mode QEMU with the plugin (the importer
+ * runs `collect qemu --parse cyclictest`: counts and samples in one run), and the
  * histogram it prints becomes the run's latency samples (lat_wakeup_ns), so
  * that `emudiff stats` compares the two distributions (latency_compare).
  * Such cells run alone, as hardware cells do: a latency is measured on an

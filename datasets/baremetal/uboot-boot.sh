@@ -8,12 +8,12 @@
 #       run it standalone: start QEMU, wait for the prompt, stop QEMU, print the
 #       seconds it took; exit 0 at the prompt, 1 on timeout, 2 on bad setup
 #
-# Environment: QEMU_SYSTEM_RISCV64, OPENSBI_FW (default fw_jump.elf),
+# Environment: QEMU_SYSTEM_RISCV64, OPENSBI_FW (default fw_jump.bin),
 # UBOOT_SMODE (default Debian's qemu-riscv64_smode/u-boot.bin).
 set -eu
 
 qemu=${QEMU_SYSTEM_RISCV64:-qemu-system-riscv64}
-bios=${OPENSBI_FW:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf}
+bios=${OPENSBI_FW:-/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin}
 uboot=${UBOOT_SMODE:-/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin}
 timeout=60
 log=

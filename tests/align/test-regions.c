@@ -16,6 +16,7 @@
 
 #include "align.h"
 #include "check.h"
+#include "query.h"
 #include "common.h"
 #include "store.h"
 
@@ -35,39 +36,15 @@ static int64_t add_run(const char *platform, int rep, const char *status, const 
 	return r;
 }
 
-/* A region metric, or -1 when the row is absent. */
+/* A region metric of the test's workload, or -1 when the row is absent. */
 static double metric(int64_t run, const char *key, const char *name)
 {
-	sqlite3_stmt *st;
-	double v = -1;
-
-	sqlite3_prepare_v2(s->db,
-			   "SELECT m.value FROM region_metric m JOIN region g ON g.id = m.region_id"
-			   " WHERE m.run_id = ?1 AND g.key = ?2 AND m.metric = ?3 AND g.workload_id = ?4",
-			   -1, &st, NULL);
-	sqlite3_bind_int64(st, 1, run);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, wid);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_double(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return test_region_metric(s->db, wid, run, key, name);
 }
 
 static char *query_text(const char *sql)
 {
-	sqlite3_stmt *st;
-	char *r = NULL;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(s->db));
-		return xstrdup("");
-	}
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		r = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return r ? r : xstrdup("");
+	return test_query_text(s->db, sql);
 }
 
 static int align_once(int64_t w, struct align_result *r)

@@ -118,7 +118,11 @@ int main(int argc, char **argv)
 			continue;
 		}
 		s = symtab__lookup(t, addr + size - 1);
-		CHECK(s && s->addr == addr);
+		if (!s || s->addr != addr) {
+			fprintf(stderr, "FAIL %s at %#llx size %llu: its last byte resolves to %s at %#llx\n",
+				name, addr, size, s ? s->name : "nothing", s ? (unsigned long long)s->addr : 0ULL);
+			check_failures++;
+		}
 		if (symtab__is_pie(t)) {
 			/* loaded at a bias, as perf and /proc/PID/maps show it: the code
 			 * mapping starts at bias + 0x1000 and maps the file from 0x1000 */

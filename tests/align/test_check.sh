@@ -17,13 +17,15 @@ done | sort >"$tmp/ours"
 # objdump lines: "    1153:	0f 1f 80 01 00 44 45 	nopl   0x45440001(%rax)"
 #                "   10646:	00102013          	slti	zero,zero,1"
 #   (llvm-objdump) "  210170: bf 02 80 f2  	movk	xzr, #21"
+#   (llvm-objdump 19) "  2101b4: f28002bf     	movk	xzr, #0x15"
 "$objdump" -d "$elf" | sed -n \
 	-e 's/^ *\([0-9a-f]*\):.*nopl *0x4544\([0-9a-f]\{4\}\)(%rax).*$/\1 x\2/p' \
 	-e 's/^ *\([0-9a-f]*\):.*slti[[:space:]]*zero,zero,\([0-9]*\)$/\1 \2/p' \
-	-e 's/^ *\([0-9a-f]*\):.*movk[[:space:]]*xzr, #\([0-9]*\)$/\1 \2/p' |
+	-e 's/^ *\([0-9a-f]*\):.*movk[[:space:]]*xzr, #\(0x[0-9a-f]*\|[0-9]*\)$/\1 \2/p' |
 while read -r addr id; do
 	case $id in
 	x*) id=$((0x${id#x})) ;;
+	0x*) id=$((id)) ;;
 	esac
 	if [ "$id" -ge 1 ] && [ "$id" -le 2047 ]; then
 		echo "$((0x$addr)) $id"

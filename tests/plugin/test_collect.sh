@@ -111,6 +111,10 @@ expect_rc 2 "$emudiff" collect qemu --db "$db" --system --elf "$smode" -- -M vir
 one_line "^usage: -smp sockets=2,cores=1024: the plugin counts at most 1024 vCPUs$"
 expect_rc 2 "$emudiff" collect qemu --db "$db" --threads --system --elf "$smode" -- -M virt -kernel "$smode"
 one_line "^usage: --threads is for running a program in user mode$"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --parse perf -- "$rv_user"
+one_line "^usage: --parse: cyclictest or cyclictest-nsecs, not 'perf'$"
+expect_rc 2 "$emudiff" collect qemu --db "$db" --parse cyclictest --system --elf "$smode" -- -M virt -kernel "$smode"
+one_line "^usage: --parse is for running a program in user mode (without --driver)$"
 EMUDIFF_PLUGIN=$tmp/nothing expect_rc 2 "$emudiff" collect qemu --db "$db" -- "$rv_user"
 # Bad QEMUs: one line before the run, exit 2, nothing stored (not even a new store)
 expect_rc 2 "$emudiff" collect qemu --db "$tmp/new.db" --qemu /bin/true -- "$rv_user"
@@ -119,7 +123,8 @@ one_line "^error: /[a-z/]*true: not a QEMU (its --version printed"
 mkdir -p "$tmp/static" && printf '#!/bin/sh\necho "qemu-riscv64 version 10.0.2 (Debian 1:10.0.2+ds-2)"\n' >"$tmp/static/qemu-riscv64"
 chmod +x "$tmp/static/qemu-riscv64"
 expect_rc 2 "$emudiff" collect qemu --db "$db" --qemu "$tmp/static/qemu-riscv64" -- "$rv_user"
-one_line "qemu-riscv64: QEMU 10.0 without plugin support .*build/qemu-versions.txt"
+# (it names the plugin-enabled qemu-riscv64 of the build's qemu-versions.txt, or the list)
+one_line "qemu-riscv64: QEMU 10.0 without plugin support .*qemu-versions.txt)$"
 printf '#!/bin/sh\necho "QEMU emulator version 12.0.0"\n' >"$tmp/static/qemu-system-riscv64"
 chmod +x "$tmp/static/qemu-system-riscv64"
 # the version is read before the plugin check: a QEMU 12 script is refused as without plugins

@@ -67,7 +67,9 @@ for c in "${collectors[@]}"; do
 		-- "$srv" $port >/dev/null 2>"$t/err"
 	rc=$?
 	[ $rc = 2 ] || fail "$c: missing driver exit $rc, not 2"
-	[ "$(wc -l <"$t/err")" = 1 ] && grep -q 'driver no-such-driver-xyz: not found' "$t/err" ||
+	# (besides the warning naming the QEMU taken when PATH's has no plugin support)
+	grep -v '^warning: .*: QEMU [0-9.]* without plugin support; using .* instead' "$t/err" >"$t/err.1"
+	[ "$(wc -l <"$t/err.1")" = 1 ] && grep -q 'driver no-such-driver-xyz: not found' "$t/err.1" ||
 		fail "$c: missing driver: $(cat "$t/err")"
 	[ "$(last_run)" = "$n0" ] || fail "$c: a run was stored for a missing driver"
 

@@ -9,7 +9,7 @@
 set -eu
 emudiff=$1 payload=$2
 . "$EMUDIFF_TEST_LIB/facts.sh"
-fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
+fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 command -v qemu-system-riscv64 >/dev/null || { echo "skip: no qemu-system-riscv64"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "skip: no sqlite3"; exit 77; }
 [ -r $fw ] || { echo "skip: no $fw"; exit 77; }

@@ -5,7 +5,7 @@
 # the exit line; then the serial log through `emudiff collect console`.
 set -eu
 emudiff=$1 payload=$2 twin=$3 rv_twin=${4:-}
-fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
+fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 command -v qemu-system-riscv64 >/dev/null || { echo "skip: no qemu-system-riscv64"; exit 77; }
 [ -r $fw ] || { echo "skip: no $fw (package opensbi)"; exit 77; }
 tmp=$(mktemp -d)

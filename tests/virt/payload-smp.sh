@@ -21,7 +21,7 @@
 set -eu
 emudiff=$1 payload=$2
 shift 2
-fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
+fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
 [ -r $fw ] || { echo "skip: no $fw (package opensbi)"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "skip: no sqlite3"; exit 77; }
 if [ $# = 0 ]; then

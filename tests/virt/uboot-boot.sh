@@ -14,7 +14,12 @@
 # standalone run.
 set -eu
 emudiff=$1 boot=$2
-fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
+fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
+# OpenSBI's ELF gives the firmware's symbols where it is linked where it runs
+# (OpenSBI 1.1, Debian 12: at 0x80000000); 1.6 (Debian 13) is position-independent
+fw_elf=${fw%.bin}.elf
+elf_args=
+if readelf -h "$fw_elf" 2>/dev/null | grep -q 'Type: *EXEC'; then elf_args="--elf $fw_elf"; fi
 command -v qemu-system-riscv64 >/dev/null || { echo "skip: no qemu-system-riscv64 (package qemu-system-misc)"; exit 77; }
 command -v sqlite3 >/dev/null || { echo "skip: no sqlite3"; exit 77; }
 [ -r $fw ] || { echo "skip: no $fw (package opensbi)"; exit 77; }
@@ -30,7 +35,7 @@ sh "$boot" --print-args >"$tmp/args" || fail "--print-args exited $?"
 # shellcheck disable=SC2046
 "$emudiff" collect qemu --db "$db" --system --until-console '=>' --name uboot-boot --timeout $deadline \
 	--stage 'autoboot=Hit any key to stop autoboot' \
-	--elf $fw -- $(cat "$tmp/args") >"$tmp/out" 2>"$tmp/err" || fail "collect qemu exited $?: $(cat "$tmp/err")"
+	$elf_args -- $(cat "$tmp/args") >"$tmp/out" 2>"$tmp/err" || fail "collect qemu exited $?: $(cat "$tmp/err")"
 [ "$(q "SELECT w.name || ' ' || r.platform || ' ' || r.status FROM run r JOIN workload w ON w.id = r.workload_id")" = \
   "uboot-boot qemu-system ok" ] || fail "run: $(q 'SELECT * FROM run')"
 [ "$(q "SELECT json_extract(config_json, '\$.until_console') || ' ' || json_extract(config_json, '\$.until_console_result') FROM run")" = "=> seen" ] ||

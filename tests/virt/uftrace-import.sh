@@ -1,10 +1,12 @@
 #!/bin/sh
-# uftrace-import.sh EMUDIFF DATA - `emudiff import uftrace` on the recorded
-# trace of uftrace-calls.c: calls, inclusive and self time per function must
-# equal what uftrace's own `uftrace report` said about the same data
-# (data/uftrace-calls.expected); damaged traces are refused with one line.
+# uftrace-import.sh EMUDIFF DATA [RECORDING] - `emudiff import uftrace` on the
+# recorded trace of uftrace-calls.c (DATA/RECORDING, default uftrace-calls:
+# uftrace 0.13; uftrace-calls-0.17: its newer .sym format): calls, inclusive
+# and self time per function must equal what uftrace's own `uftrace report`
+# said about the same data (DATA/RECORDING.expected); damaged traces are
+# refused with one line.
 set -eu
-emudiff=$1 data=$2
+emudiff=$1 data=$2 rec=${3:-uftrace-calls}
 command -v sqlite3 >/dev/null || { echo "skip: no sqlite3"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -12,7 +14,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 db=$tmp/u.db
 q() { sqlite3 "$db" "$1"; }
 
-"$emudiff" import uftrace --db "$db" "$data/uftrace-calls" >/dev/null || fail "import exited $?"
+"$emudiff" import uftrace --db "$db" "$data/$rec" >/dev/null || fail "import exited $?"
 [ "$(q "SELECT w.name || ' ' || r.platform || ' ' || r.status FROM run r JOIN workload w ON w.id = r.workload_id")" = \
 	"uftrace-calls import ok" ] || fail "run: $(q 'SELECT * FROM run')"
 n=0
@@ -29,7 +31,7 @@ while read -r total tu self su calls func; do
 	[ "$got" = "$calls.0 $want_total.0 $want_self.0" ] ||
 		fail "$func: calls/incl/self '$got', uftrace report says '$calls $want_total $want_self'"
 	n=$((n + 1))
-done <"$data/uftrace-calls.expected"
+done <"$data/$rec.expected"
 [ $n = 5 ] || fail "compared $n functions, want 5"
 # the counts known by construction of uftrace-calls.c
 [ "$(q "SELECT group_concat(x, ' ') FROM (SELECT g.key || '=' || m.value AS x FROM region_metric m
@@ -48,16 +50,16 @@ refused() { # DIR WHAT PATTERN
 	[ "$(q 'SELECT count(*) FROM run')" = 1 ] || fail "$2: a run was stored"
 }
 refused "$tmp/nonexistent" "missing dir" "nonexistent/info"
-cp -r "$data/uftrace-calls" "$tmp/trunc"
+cp -r "$data/$rec" "$tmp/trunc"
 chmod -R u+w "$tmp/trunc"
 dat=$(ls "$tmp/trunc"/*.dat)
 truncate -s 1050 "$dat"
 refused "$tmp/trunc" "truncated .dat" "$(basename "$dat"): record 66: truncated"
-cp -r "$data/uftrace-calls" "$tmp/magic"
+cp -r "$data/$rec" "$tmp/magic"
 chmod -R u+w "$tmp/magic"
 printf 'NotFtrace-not-a-header-of-forty-bytes...' >"$tmp/magic/info"
 refused "$tmp/magic" "bad info magic" "magic/info: not a uftrace info file"
-cp -r "$data/uftrace-calls" "$tmp/rec"
+cp -r "$data/$rec" "$tmp/rec"
 chmod -R u+w "$tmp/rec"
 dat=$(ls "$tmp/rec"/*.dat)
 printf '\377\377\377\377\377\377\377\377' | dd of="$dat" bs=1 seek=24 conv=notrunc 2>/dev/null
