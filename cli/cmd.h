@@ -30,6 +30,9 @@ void print_unflagged_summary(struct sqlite3 *db);
 /* Per server workload, emulation / hardware of its throughput and latency
  * percentiles with their verdicts (server_lines.c); nothing without servers. */
 void print_server_lines(struct sqlite3 *db);
+/* One line per booted workload: its boot latency under QEMU and on hardware
+ * (boot_lines.c, present__boot_line); nothing without boot latencies. */
+void print_boot_lines(struct sqlite3 *db);
 
 /* collect's own subcommands (cmd_collect.c dispatches). */
 int cmd_collect_qemu(int argc, char **argv);

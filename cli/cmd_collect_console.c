@@ -29,13 +29,24 @@ static const char usage_text[] =
 	"  --reps N          the number of runs the log must hold (checked)\n"
 	"  --cell KEY        study cell key (the log must hold one run)\n"
 	"  --timeout SEC     accepted for uniformity; a log has no timeout\n"
-	"  --fail-on-error   exit 1 when a run exited with a non-zero code\n";
+	"  --fail-on-error   exit 1 when a run exited with a non-zero code\n"
+	"  --until-console STR  boot latency: the logger's time of the first line\n"
+	"                    holding STR is stored as until_console_ns\n"
+	"  --stage NAME=REGEX  a boot stage of one's own, repeatable: the first line\n"
+	"                    matching REGEX (POSIX extended) gives boot_NAME_ns; the\n"
+	"                    known stages (spl, opensbi, uboot, linux, init) are always\n"
+	"                    looked for; lines are timed by a logger's prefix ([S.F],\n"
+	"                    grabserial -t; S.F, ts -s %.s; [HH:MM:SS.F], tio)\n";
 
 struct opts {
 	struct collect_common com;
-	const char *log, *elf, *arch;
+	const char *log, *elf, *arch, *until_console;
 	double hz;
+	char *stage[BOOT_STAGE_MAX];
+	size_t n_stage;
 };
+
+enum { OPT_UNTIL_CONSOLE = 0x420, OPT_STAGE };
 
 static void parse_opts(struct opts *o, int argc, char **argv)
 {
@@ -43,7 +54,8 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		COLLECT_COMMON_OPTIONS,
 		{ "log", required_argument, NULL, 'l' },  { "elf", required_argument, NULL, 'E' },
 		{ "arch", required_argument, NULL, 'a' }, { "timebase", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
+		{ "until-console", required_argument, NULL, OPT_UNTIL_CONSOLE },
+		{ "stage", required_argument, NULL, OPT_STAGE }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -57,6 +69,16 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		case 'l': o->log = optarg; break;
 		case 'E': o->elf = optarg; break;
 		case 'a': o->arch = optarg; break;
+		case OPT_UNTIL_CONSOLE:
+			if (!*optarg)
+				usage_die("--until-console: empty string");
+			o->until_console = optarg;
+			break;
+		case OPT_STAGE:
+			if (o->n_stage == BOOT_STAGE_MAX)
+				usage_die("--stage: at most %d", BOOT_STAGE_MAX);
+			o->stage[o->n_stage++] = optarg;
+			break;
 		case 'T':
 			if (parse_double(optarg, &o->hz) || o->hz <= 0)
 				usage_die("--timebase: expected a positive frequency in Hz, got '%s'", optarg);
@@ -72,8 +94,26 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		usage_die("collect console: unexpected argument '%s'", argv[optind]);
 }
 
+/* Stages matched on lines without a logger time, said once when boot latency was asked
+ * for (--stage, --until-console): they have no time. The known stages are looked for in
+ * every log, most of which have no logger times; that is no news. */
+static void untimed_note(const struct opts *o, const struct console_log *cl, const struct boot_stages *bs)
+{
+	uint32_t mask = 0;
+	char names[256];
+
+	if (!o->n_stage && !o->until_console)
+		return;
+	for (size_t i = 0; i < cl->n_runs; i++)
+		mask |= cl->runs[i].boot.untimed & ~cl->runs[i].boot.seen;
+	if (mask)
+		warning("%s: boot stage lines (%s) without a logger time before them: no boot latency from"
+			" them (time the log with grabserial -t, ts -s %%.s or tio -t)", o->log,
+			boot_stages__names(bs, mask, names, sizeof(names)));
+}
+
 /* Parse the log and check it against --reps and --cell. 0 or -1 (error printed). */
-static int read_log(const struct opts *o, struct console_log *cl)
+static int read_log(const struct opts *o, struct console_log *cl, const struct boot_stages *bs)
 {
 	FILE *f = fopen(o->log, "r");
 	int bad;
@@ -81,7 +121,7 @@ static int read_log(const struct opts *o, struct console_log *cl)
 	memset(cl, 0, sizeof(*cl));
 	if (!f)
 		return error("%s: %s", o->log, strerror(errno));
-	bad = console_log__parse(f, o->log, cl);
+	bad = console_log__parse_boot(f, o->log, bs, cl);
 	fclose(f);
 	if (bad)
 		return -1;
@@ -104,10 +144,14 @@ static int store_log(const struct opts *o, const struct console_log *cl, const s
 		rc = EXIT_BADINPUT;
 	else if (console_ingest(st, in, cl, ids))
 		rc = EXIT_FINDINGS;
-	for (size_t i = 0; rc == EXIT_OK && i < cl->n_runs; i++)
-		note("run %lld: console %s rep %lld: %zu marks, exit %d", (long long)ids[i], in->workload.name,
+	for (size_t i = 0; rc == EXIT_OK && i < cl->n_runs; i++) {
+		char names[256];
+
+		boot_stages__names(in->stages, cl->runs[i].boot.seen, names, sizeof(names));
+		note("run %lld: console %s rep %lld: %zu marks, exit %d%s%s", (long long)ids[i], in->workload.name,
 		     (long long)in->rep + (long long)i, cl->runs[i].n_marks,
-		     cl->runs[i].has_exit ? cl->runs[i].exit_code : -1);
+		     cl->runs[i].has_exit ? cl->runs[i].exit_code : -1, names[0] ? ", boot stages: " : "", names);
+	}
 	store__close(st);
 	free(ids);
 	return rc;
@@ -116,7 +160,8 @@ static int store_log(const struct opts *o, const struct console_log *cl, const s
 int cmd_collect_console(int argc, char **argv)
 {
 	struct opts o = { .hz = 10000000 };
-	struct console_log cl;
+	struct console_log cl = { 0 };
+	struct boot_stages bs;
 	struct symtab *tab = NULL;
 	char *dflt = NULL;
 	int rc = EXIT_BADINPUT, failed = 0;
@@ -124,7 +169,9 @@ int cmd_collect_console(int argc, char **argv)
 	if (cmd_wants_help(argc, argv))
 		cmd_usage(usage_text, EXIT_OK);
 	parse_opts(&o, argc, argv);
-	if (read_log(&o, &cl))
+	if (boot_stages__init(&bs, o.stage, o.n_stage, o.until_console))
+		return EXIT_BADINPUT;
+	if (read_log(&o, &cl, &bs))
 		goto out;
 	if (o.elf) {
 		tab = symtab__load(o.elf);
@@ -132,13 +179,14 @@ int cmd_collect_console(int argc, char **argv)
 			goto out;
 		o.arch = symtab__arch(tab);
 	}
+	untimed_note(&o, &cl, &bs);
 	if (cl.garbage_lines)
 		fprintf(stderr, "%s: %zu of %zu lines are not emudiff lines (skipped)\n", o.log, cl.garbage_lines,
 			cl.lines);
 	dflt = import__default_name(o.elf ? o.elf : o.log);
 	rc = store_log(&o, &cl, &(struct console_ingest){
 		.workload = { o.com.name ? o.com.name : dflt, o.arch ? o.arch : "riscv64", o.elf, NULL },
-		.log = o.log, .timebase_hz = o.hz, .rep = (int)o.com.rep, .cell = o.com.cell });
+		.log = o.log, .timebase_hz = o.hz, .rep = (int)o.com.rep, .cell = o.com.cell, .stages = &bs });
 	for (size_t i = 0; i < cl.n_runs; i++)
 		failed += cl.runs[i].has_exit && cl.runs[i].exit_code != 0;
 	if (rc == EXIT_OK && failed && o.com.fail_on_error)
@@ -150,5 +198,6 @@ out:
 		symtab__free(tab);
 	free(dflt);
 	console_log__free(&cl);
+	boot_stages__free(&bs);
 	return rc;
 }

@@ -41,6 +41,10 @@ static const char usage_text[] =
 	"  --tracefs DIR        tracefs mount (default /sys/kernel/tracing)\n"
 	"  --boot-console STR   store boot_ns: the time from starting the VMM until STR\n"
 	"                       appears on the guest's console (the run goes on)\n"
+	"  --stage NAME=REGEX   a boot stage of one's own, repeatable: the first console\n"
+	"                       line matching REGEX (POSIX extended) gives boot_NAME_ns,\n"
+	"                       ns from the VMM's start; the known stages (spl, opensbi,\n"
+	"                       uboot, linux, init) are always looked for\n"
 	"  --dry-run            say what would be measured on this machine, run nothing\n";
 
 struct kvm_cmd {
@@ -50,6 +54,8 @@ struct kvm_cmd {
 	const char *events;
 	const struct hw_event *ev[HW_MAX_EVENTS];
 	int dry_run;
+	char *stage[BOOT_STAGE_MAX];
+	size_t n_stage;
 };
 
 /* The options only this collector takes; 0 when c is not one of them. */
@@ -63,6 +69,11 @@ static int kvm_opt(struct kvm_cmd *c, int opt, char *arg)
 	case 'T': o->tracefs = arg; break;
 	case 'D': c->dry_run = 1; break;
 	case OPT_BOOT_CONSOLE: o->boot_console = collect_boot_console__opt(arg); break;
+	case 'S':
+		if (c->n_stage == BOOT_STAGE_MAX)
+			usage_die("--stage: at most %d", BOOT_STAGE_MAX);
+		c->stage[c->n_stage++] = arg;
+		break;
 	case 'b':
 		if (parse_double(arg, &o->timebase_hz) || o->timebase_hz <= 0)
 			usage_die("--timebase-hz: '%s' is not a positive frequency", arg);
@@ -90,6 +101,7 @@ static void parse_opts(int argc, char **argv, struct kvm_cmd *c)
 		{ "exit-event", required_argument, NULL, 'x' },
 		{ "tracefs", required_argument, NULL, 'T' },
 		{ "dry-run", no_argument, NULL, 'D' },
+		{ "stage", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -162,6 +174,7 @@ int cmd_collect_hw_kvm(int argc, char **argv)
 {
 	struct kvm_cmd c;
 	struct kvm_opts *o = &c.kvm;
+	struct boot_stages bs;
 	int any_bad = 0, ret = EXIT_OK;
 	struct store *s;
 
@@ -171,17 +184,23 @@ int cmd_collect_hw_kvm(int argc, char **argv)
 	o->ev = c.ev;
 	if (c.dry_run)
 		return kvm_dry_run(o);
+	if (boot_stages__init(&bs, c.stage, c.n_stage, NULL))
+		return EXIT_BADINPUT;
+	o->stages = &bs;
 	if (!o->dev_kvm)
 		warning("no /dev/kvm: the VMM runs without KVM; exits are recorded as measured (none expected)");
 	s = store__open(c.com.db, STORE_CREATE);
-	if (!s)
+	if (!s) {
+		boot_stages__free(&bs);
 		return EXIT_BADINPUT;
+	}
 	for (int k = 0; k < c.com.reps && ret == EXIT_OK; k++) {
 		o->rep = c.com.rep + k;
 		if (collect_one(s, o, &any_bad))
 			ret = EXIT_BADINPUT;
 	}
 	store__close(s);
+	boot_stages__free(&bs);
 	if (ret == EXIT_OK && any_bad && c.com.fail_on_error)
 		ret = EXIT_FINDINGS;
 	if (stdout_flush_check() && ret == EXIT_OK)

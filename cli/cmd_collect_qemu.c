@@ -74,6 +74,10 @@ static const char usage_text[] =
 	"                       (QEMU's stdout: -nographic or -serial stdio)\n"
 	"  --boot-console STR   system mode: store boot_ns, the time from starting QEMU\n"
 	"                       until STR appears on the console (the run goes on)\n"
+	"  --stage NAME=REGEX   system mode: a boot stage of one's own, repeatable: the\n"
+	"                       first console line matching REGEX (POSIX extended) gives\n"
+	"                       boot_NAME_ns, host ns from QEMU's start; the known stages\n"
+	"                       (spl, opensbi, uboot, linux, init) are always looked for\n"
 	"  --ingest FILE        store an existing plugin output file, run nothing\n";
 
 #define MAX_PLUGIN_OPTS 32
@@ -89,6 +93,8 @@ struct qemu_opts {
 	int n_trapvec;
 	const char *guest[MAX_GUEST_RANGES];
 	int n_guest;
+	char *stage[BOOT_STAGE_MAX];
+	size_t n_stage;
 	char **argv; /* after -- */
 	int argc;
 	struct driver_opts drv; /* --driver: the workload is a server */
@@ -126,6 +132,8 @@ static void check_opts(const struct qemu_opts *o)
 	collect_common__check(&o->com, "collect qemu");
 	if ((o->until_console || o->boot_console) && !o->system)
 		usage_die("--%s needs --system", o->until_console ? "until-console" : "boot-console");
+	if (o->n_stage && !o->system)
+		usage_die("--stage needs --system (boot stages are read from the console)");
 	if (o->ingest && o->com.reps != 1)
 		usage_die("--ingest stores one run; --reps must be 1");
 	if (o->system && !o->elf && !o->com.name && !o->ingest)
@@ -173,6 +181,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		{ "guest", required_argument, NULL, 'G' },
 		{ "until-console", required_argument, NULL, 'u' },
 		COLLECT_BOOT_CONSOLE_OPTION,
+		{ "stage", required_argument, NULL, 'S' },
 		{ "ingest", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -195,6 +204,11 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		case 'e': o->elf = optarg; break;
 		case 'u': o->until_console = optarg; break;
 		case OPT_BOOT_CONSOLE: o->boot_console = collect_boot_console__opt(optarg); break;
+		case 'S':
+			if (o->n_stage == BOOT_STAGE_MAX)
+				usage_die("--stage: at most %d", BOOT_STAGE_MAX);
+			o->stage[o->n_stage++] = optarg;
+			break;
 		case 'i': o->ingest = optarg; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -274,15 +288,23 @@ int cmd_collect_qemu(int argc, char **argv)
 	int ret = EXIT_BADINPUT, bad, first;
 	struct qemu_collect c = { 0 };
 	struct qemu_pick pick = { 0 };
+	struct boot_stages bs = { 0 };
 
 	parse_opts(argc, argv, &o);
+	/* the console string keeps its own time (until_console_ns, when QEMU is stopped) */
+	if (o.system && boot_stages__init(&bs, o.stage, o.n_stage, NULL))
+		return EXIT_BADINPUT;
+	c.stages = o.system ? &bs : NULL;
 	elf_path = o.system ? o.elf : (o.argc ? o.argv[0] : o.elf);
 	syms = load_elf(elf_path, &arch, &bad);
-	if (bad)
+	if (bad) {
+		boot_stages__free(&bs);
 		return EXIT_BADINPUT;
+	}
 	if (!o.system && !o.ingest && qemu__sysroot(elf_path, o.sysroot, &sysroot)) {
 		if (syms)
 			symtab__free(syms);
+		boot_stages__free(&bs);
 		return EXIT_BADINPUT;
 	}
 	w = (struct qemu_plugin_words){ o.plugin_opts, o.trapvec, o.guest,
@@ -326,6 +348,7 @@ int cmd_collect_qemu(int argc, char **argv)
 	free(opts);
 	free(sysroot);
 	qemu_pick__free(&pick);
+	boot_stages__free(&bs);
 	if (syms)
 		symtab__free(syms);
 	store__close(s);

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 static const char usage_text[] =
-	"usage: emudiff show runs|regions|findings|suite|costs|metrics|servers|latency|latency-compare|threads\n"
+	"usage: emudiff show runs|regions|findings|suite|costs|metrics|servers|boot|latency|latency-compare|threads\n"
 	"                    [--db F] [--workload W] [--json]\n"
 	"\n"
 	"   runs       one line per run: workload, platform, repetition, status, exit code, wall time\n"
@@ -35,6 +35,10 @@ static const char usage_text[] =
 	"              instructions with why and how to attribute them)\n"
 	"   servers    client-server workloads: per driver metric (requests_per_s, req_p50_ns, ...)\n"
 	"              emulation's and hardware's mean [CI], emulation / hardware [CI], verdict\n"
+	"   boot       boot latency: per stage (OpenSBI, U-Boot, Linux, init, the console\n"
+	"              string, stages of one's own) and platform the time to it [CI], then\n"
+	"              emulation against hardware: both [CI], emulation / hardware [CI], verdict\n"
+	"              (--json: one object of two arrays)\n"
 	"   latency    latency percentiles (us) per region, metric and platform\n"
 	"   latency-compare  hardware / emulation of p50, p99, max [CI], verdict, KS test\n"
 	"   threads    the threads of each run that has several (marker hits, totals), each\n"
@@ -48,11 +52,13 @@ static const char usage_text[] =
 
 #include "show_latency.h"
 #include "show_servers.h"
+#include "show_boot.h"
 #include "show_threads.h"
 
-/* A further table of a view: a title line above it, a line instead when it has no rows. */
+/* A further table of a view: a title line above it, a line instead when it has no rows,
+ * a note under it when it has (or NULL). */
 struct section {
-	const char *title, *select, *none;
+	const char *title, *select, *none, *note;
 };
 
 struct view {
@@ -67,10 +73,16 @@ struct view {
 
 static const struct section threads_more[] = {
 	{ "each thread's share of the run, hardware against emulation (thread_share):", SHOW_THREAD_SHARES_SQL,
-	  "no thread shares (emudiff stats compares the threads' totals, thread_metric)" },
+	  "no thread shares (emudiff stats compares the threads' totals, thread_metric)", NULL },
 	{ "imbalance across threads, max / mean of the per-thread cost (thread_imbalance):",
-	  SHOW_THREAD_IMBALANCE_SQL, "no regions run by several threads" },
-	{ NULL, NULL, NULL },
+	  SHOW_THREAD_IMBALANCE_SQL, "no regions run by several threads", NULL },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static const struct section boot_more[] = {
+	{ "emulation against hardware (server_compare, kind boot):", SHOW_BOOT_COMPARE_SQL,
+	  "no stage timed on both an emulation and a hardware platform", BOOT_COMPARE_NOTE },
+	{ NULL, NULL, NULL, NULL },
 };
 
 /* Views of several tables: a title above the first, and the tables that follow (NULL select ends). */
@@ -79,6 +91,7 @@ static const struct multi {
 	const struct section *more;
 } multis[] = {
 	{ "threads", "threads of the runs with several:", threads_more },
+	{ "boot", "boot latency per stage and platform, mean over ok runs [CI] (run_metric_stat):", boot_more },
 };
 
 /* WL_FILTER (?1: --workload) and the regions view are in store_sql.h. */
@@ -208,6 +221,7 @@ static const struct view views[] = {
 	  " " RUN_METRIC_NOTE_SQL("m.metric", "m.value", "w.elf_path") " AS note" METRICS_FROM ")", NULL },
 	{ "servers", SHOW_SERVERS_SQL, SHOW_SERVERS_JSON_SQL,
 	  "emu_per_hw: emulation / hardware; underestimates: emulation's value lies below hardware's" },
+	{ "boot", SHOW_BOOT_SQL, SHOW_BOOT_JSON_SQL, NULL },
 	{ "latency", SHOW_LATENCY_SQL, SHOW_LATENCY_JSON_SQL, NULL },
 	{ "latency-compare", SHOW_LATENCY_COMPARE_SQL, SHOW_LATENCY_COMPARE_JSON_SQL, NULL },
 	{ "threads", SHOW_THREADS_SQL, SHOW_THREADS_JSON_SQL, NULL },
@@ -312,7 +326,7 @@ static int show_table(struct store *s, const struct view *v, const char *workloa
 	ret = show_rows(s, v->select, none, v->note, workload);
 	for (const struct section *m = mv ? mv->more : NULL; !ret && m && m->select; m++) {
 		printf("\n%s\n", m->title);
-		ret = show_rows(s, m->select, m->none, NULL, workload);
+		ret = show_rows(s, m->select, m->none, m->note, workload);
 	}
 	return ret;
 }
@@ -347,7 +361,7 @@ int cmd_show(int argc, char **argv)
 		if (!strcmp(argv[optind], views[i].name))
 			v = &views[i];
 	if (!v) {
-		error("show: unknown view '%s' (runs, regions, findings, suite, costs, metrics, servers, latency,"
+		error("show: unknown view '%s' (runs, regions, findings, suite, costs, metrics, servers, boot, latency,"
 		      " latency-compare"
 		      " or threads)", argv[optind]);
 		return EXIT_BADINPUT;

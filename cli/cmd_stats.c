@@ -115,6 +115,9 @@ int cmd_stats(int argc, char **argv)
 	if (!o.quiet && sum.servers)
 		printf("stats: %zu server workloads, %zu driver metrics compared, %zu beyond the tolerance"
 		       " (emudiff show servers)\n", sum.servers, sum.server_metrics, sum.server_flagged);
+	if (!o.quiet && sum.boots)
+		printf("stats: %zu booted workloads, %zu boot latencies compared, %zu beyond the tolerance"
+		       " (emudiff show boot)\n", sum.boots, sum.boot_metrics, sum.boot_flagged);
 	if (stdout_flush_check())
 		return EXIT_FINDINGS;
 	return fail && (sum.flagged || sum.flips) ? EXIT_FINDINGS : EXIT_OK;

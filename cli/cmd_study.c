@@ -382,6 +382,7 @@ static void print_findings(struct store *st, int top)
 	}
 	print_suite_findings(st->db);
 	print_server_lines(st->db);
+	print_boot_lines(st->db);
 	sqlite3_bind_int(q, 1, top);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		char f[32], lo[32], hi[32], hs[32], ps[32];

@@ -27,7 +27,7 @@ void print_server_lines(sqlite3 *db)
 	if (sqlite3_prepare_v2(db,
 			       "SELECT w.name, c.emu_platform, c.hw_platform, c.metric, c.ratio, c.ratio_lo, c.ratio_hi,"
 			       " c.verdict, c.informative FROM server_compare c JOIN workload w ON w.id = c.workload_id"
-			       " WHERE c.metric IN ('" METRIC_REQUESTS_PER_S "', '" METRIC_REQ_P50_NS "', '"
+			       " WHERE c.kind = 'server' AND c.metric IN ('" METRIC_REQUESTS_PER_S "', '" METRIC_REQ_P50_NS "', '"
 			       METRIC_REQ_P99_NS "') ORDER BY w.name, c.emu_platform, c.hw_platform, c.ord",
 			       -1, &q, NULL) != SQLITE_OK)
 		return;

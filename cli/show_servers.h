@@ -8,7 +8,8 @@
 #define EMUDIFF_SHOW_SERVERS_H
 
 #define SERVERS_FROM                                                                       \
-	" FROM server_compare c JOIN workload w ON w.id = c.workload_id WHERE " WL_FILTER     \
+	" FROM server_compare c JOIN workload w ON w.id = c.workload_id"                      \
+	" WHERE c.kind = 'server' AND " WL_FILTER                                              \
 	" ORDER BY w.name, c.emu_platform, c.hw_platform, c.ord"
 /* "v [lo, hi]", "v" without an interval, "-" without a value */
 #define SERVER_CI(v, lo, hi)                                                               \

@@ -116,6 +116,7 @@ struct qemu_collect {
 	double timeout_s;          /* 0: none */
 	const char *until_console; /* system mode: stop when this appears on the console */
 	const char *boot_console;  /* system mode: time from QEMU's start to this on the console */
+	const struct boot_stages *stages; /* system mode: boot stages looked for on the console (NULL: none) */
 	const char *name, *arch, *elf_path, *cell;
 	const struct symtab *elf_syms; /* system mode's --elf, for symbolizing events */
 	const char *sysroot;       /* user mode: QEMU's -L (qemu__sysroot); NULL: none */
@@ -168,6 +169,8 @@ struct qemu_run_record {
 	const struct symtab *elf_syms; /* NULL: events keep their addresses */
 	struct qemu_result result;
 	const struct console_run *console; /* system mode: the console's `@emudiff lat` events */
+	const struct boot_stages *stages;  /* system mode: the boot stages looked for, and */
+	const struct boot_times *boot;     /* when they appeared (NULL: none) */
 	const struct driver *driver; /* a client-server run: the driver's report; NULL: none */
 	const struct output_parse *parse; /* its stdout was parsed (NULL: not) */
 	const struct cyclictest *parsed;  /* what it held, stored when the run is ok; NULL: nothing */
@@ -247,6 +250,7 @@ struct console_ingest {
 	double timebase_hz; /* rdtime ticks per second */
 	int rep;            /* of the log's first run */
 	const char *cell;
+	const struct boot_stages *stages; /* parsed with the log: their times are stored; NULL: none */
 };
 /* Each run of the log as one `console` run, all in one transaction; ids[i]
  * gets run i's id. 0, or -1 with nothing stored. */
@@ -266,6 +270,20 @@ int latency__store_console(struct store *st, int64_t run, const struct console_r
  * `@emudiff exit`); else cl empty. -1 ("PATH:LINE: reason", label in place of
  * the temporary path) on a malformed line. */
 int latency__read_console(const char *path, const char *label, struct console_log *cl);
+
+/* Boot stages (boot_ingest.c; the stages and their matching: hw.h). */
+/* The stages t saw as run metrics of run (boot_<stage>_ns, until_console_ns
+ * for the console string), inside an ingest transaction; 0 or -1. */
+int boot__store(struct store *st, int64_t run, const struct boot_stages *s, const struct boot_times *t);
+/* The user's stages (--stage NAME=REGEX) as config_json's $.stages.NAME. */
+void boot__config(struct json *j, const struct boot_stages *s);
+/* Copy console bytes buf[0..n) that arrived at ns to log, each line led by
+ * that time as "[S.NNNNNNNNN] " (boot_line__time reads it back); *mid_line
+ * says whether the last byte copied ended a line (0) or not. */
+void boot__copy_timed(FILE *log, int *mid_line, const char *buf, size_t n, int64_t ns);
+/* The stages of s in the timed console copy at path (none when QEMU wrote
+ * nothing); 0. */
+int boot__read_console(const char *path, const struct boot_stages *s, struct boot_times *t);
 
 /* Files written elsewhere: perf stat, perf script, uftrace (import_*.c). */
 struct import_ingest {
@@ -358,6 +376,7 @@ struct kvm_opts {
 	int dev_kvm;        /* the host has /dev/kvm */
 	const struct driver_opts *driver; /* the guest is a server with its load generator; NULL: none */
 	const char *boot_console; /* time from the VMM's start to this on the console; NULL: none */
+	const struct boot_stages *stages; /* boot stages looked for on the console (NULL: none) */
 	/* the run's record */
 	const char *name, *cell;
 	int rep;
@@ -409,6 +428,7 @@ struct kvm_run {
 	int64_t boot_ns;       /* --boot-console seen after boot_ns; -1: not seen */
 	int console_marks;     /* marker lines the console showed while the VMM ran */
 	struct driver *driver; /* o->driver's state and report; NULL: no driver */
+	struct boot_times boot_times; /* o->stages' lines, timed from the VMM's start as they arrived */
 };
 
 /*

@@ -24,6 +24,10 @@ static char *console_config(const struct console_ingest *in, const struct consol
 	if (run->n_marks)
 		json__int(&j, "$.first_line", run->marks[0].line);
 	json__bool(&j, "$.exit_line", run->has_exit);
+	for (size_t k = 0; in->stages && k < in->stages->n; k++)
+		if (in->stages->v[k].literal)
+			json__str(&j, "$.until_console", in->stages->v[k].pattern);
+	boot__config(&j, in->stages);
 	out = xstrdup(j.text);
 	json__free(&j);
 	return out;
@@ -121,7 +125,7 @@ static int console_rows(struct store *st, const struct console_ingest *in, int64
 		return -1;
 	if (counter_totals(st, id, run, METRIC_INSTRET, 1) || counter_totals(st, id, run, METRIC_CYCLES, 0))
 		return -1;
-	return 0;
+	return boot__store(st, id, in->stages, &run->boot);
 }
 
 static int64_t console_run(struct store *st, const struct console_ingest *in, const struct console_log *cl,

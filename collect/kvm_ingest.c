@@ -91,6 +91,7 @@ static char *config_json(const struct kvm_opts *o, const struct kvm_run *r, size
 		json__str(&j, "$.boot_console", o->boot_console);
 		json__bool(&j, "$.boot_console_seen", r->boot_ns >= 0);
 	}
+	boot__config(&j, o->stages);
 	if (!o->dev_kvm)
 		json__str(&j, "$.note", "no /dev/kvm on the measuring host: the VMM cannot have run the guest under KVM");
 	text = xstrdup(j.text);
@@ -226,7 +227,7 @@ int64_t kvm_ingest(struct store *s, const struct kvm_opts *o, const char *arch, 
 	}
 	if (run_id >= 0 &&
 	    store__ingest_end(s, add_marks(s, run_id, o, cr) || add_metrics(s, run_id, r) ||
-				 add_guest_metrics(s, run_id, o, r)))
+				 add_guest_metrics(s, run_id, o, r) || boot__store(s, run_id, o->stages, &r->boot_times)))
 		run_id = -1;
 	free(argvj);
 	free(cfg);

@@ -51,6 +51,9 @@ struct console_tail {
 	int64_t *mark_ns;
 	size_t n_marks, cap;
 	struct console_watch boot, ready; /* --boot-console, --ready-console */
+	const struct boot_stages *stages; /* boot stages looked for (NULL: none), found into times */
+	struct boot_times *times;
+	int64_t t0, line_ns; /* the VMM's start; when the line being read began */
 };
 
 static void console_tail__feed(struct console_tail *c, const char *buf, size_t n)
@@ -65,6 +68,8 @@ static void console_tail__feed(struct console_tail *c, const char *buf, size_t n
 		fwrite(buf, 1, n, c->copy);
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (c->len == 0)
+			c->line_ns = now;
 		if (buf[i] != '\n') {
 			if (c->len < sizeof(c->line) - 1)
 				c->line[c->len++] = buf[i];
@@ -78,6 +83,8 @@ static void console_tail__feed(struct console_tail *c, const char *buf, size_t n
 			}
 			c->mark_ns[c->n_marks++] = now;
 		}
+		if (c->stages)
+			boot_times__line(c->stages, c->times, c->line, 1, c->line_ns - c->t0);
 		c->len = 0;
 	}
 }
@@ -252,6 +259,9 @@ static int vmm_start(const struct kvm_opts *o, struct kvm_run *r, struct vmm *v)
 	pid = proc__fork(&v->p, 0, o->timeout_s, 0);
 	if (pid < 0)
 		return error("collect hw-kvm: fork: %s", strerror(errno));
+	v->tail.stages = o->stages;
+	v->tail.times = &r->boot_times;
+	v->tail.t0 = v->p.start_ns;
 	if (!pid) {
 		close(go[1]);
 		vmm_exec(o, go[0], out[1], err[1], exec_pipe[1]);

@@ -272,6 +272,7 @@ static char *config_json(const struct qemu_run_record *rec, const struct qemu_ou
 		json__str(&j, "$.boot_console", rec->boot_console);
 		json__bool(&j, "$.boot_console_seen", r->boot_ns >= 0);
 	}
+	boot__config(&j, rec->stages);
 	/* align/ rolls up only the marker intervals below this seq */
 	if (out && out->has_msym)
 		json__int(&j, "$.mark_symbols_complete", out->msym_complete);
@@ -481,6 +482,7 @@ int64_t qemu__ingest(struct store *s, const struct qemu_run_record *given, const
 	       store__run_metric_set(s, run, METRIC_EXIT_CODE, (double)r->exit_code)) ||
 	      (o && !o->invalid && store_output(s, ri.workload_id, run, rec, o)) ||
 	      (rec->console && latency__store_console(s, run, rec->console, QEMU_VIRT_TIMEBASE_HZ)) ||
+	      boot__store(s, run, rec->stages, rec->boot) ||
 	      /* a failed run keeps no samples: they would mix with the ok runs' */
 	      (rec->parsed && r->status == RUN_OK &&
 	       cyclictest__store(s, run, rec->parsed, rec->parse->unit_ns, &overflows));

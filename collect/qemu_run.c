@@ -122,7 +122,9 @@ static _Noreturn void child_exec(char **argv, int out_fd, int stdin_null)
 struct console {
 	int fd;           /* read end of QEMU's stdout; -1: not watched, or closed */
 	struct console_watch until, boot, ready;
-	FILE *log;        /* system mode: a copy, for its `@emudiff lat` lines */
+	FILE *log;        /* system mode: a copy, each line led by its time (boot stages, `@emudiff lat` lines) */
+	int64_t t0;       /* QEMU's start: the copy's time 0 (system mode); 0: the copy is not timed */
+	int mid_line;     /* the copy's last byte did not end a line */
 };
 
 /* Wait up to ms for console output and copy it through; 1 when the
@@ -144,7 +146,11 @@ static int console_step(struct console *c, int ms)
 	}
 	now = now_ns();
 	fwrite(buf, 1, (size_t)n, stdout); /* the console stays visible to the user */
-	if (c->log)
+	/* system mode's console copy is timed line by line (boot stages); --parse's
+	 * copy of a program's stdout stays as it was written */
+	if (c->log && c->t0)
+		boot__copy_timed(c->log, &c->mid_line, buf, (size_t)n, now - c->t0);
+	else if (c->log)
 		fwrite(buf, 1, (size_t)n, c->log);
 	console_watch__feed(&c->boot, buf, (size_t)n, now);
 	console_watch__feed(&c->ready, buf, (size_t)n, now);
@@ -217,6 +223,7 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 		return;
 	}
 	con.fd = pipefd[0];
+	con.t0 = c->system ? p.start_ns : 0;
 	if (c->driver) {
 		driver__begin(drv, c->driver);
 		if (con.ready.needle)
@@ -385,6 +392,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	struct qemu_outputs outs = { .main = &main };
 	const char *label = c->elf_path ? c->elf_path : ss->qemu;
 	struct console_log lat = { 0 };
+	struct boot_times boot = { 0 };
 	struct driver drv = { 0 };
 	struct cyclictest ct;
 	int have_out = 0, have_parsed = 0, rc;
@@ -400,6 +408,8 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	}
 	if (c->system && latency__read_console(ss->console, label, &lat))
 		return -1;
+	if (c->system && c->stages)
+		boot__read_console(ss->console, c->stages, &boot);
 	if (c->parse)
 		have_parsed = parse_stdout(ss->console, c, r, &ct);
 	if (access(ss->outfile, F_OK) == 0) {
@@ -430,6 +440,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		.sysroot = c->sysroot,
 		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
 		.console = lat.n_runs ? &lat.runs[0] : NULL, .driver = c->driver ? &drv : NULL,
+		.stages = c->stages, .boot = &boot,
 		.parse = c->parse, .parsed = have_parsed ? &ct : NULL,
 	};
 

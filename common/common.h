@@ -218,9 +218,12 @@ const char *proc__describe(const struct proc *p, char *buf, size_t size);
 /* What a run metric means where it is not plain, and for unattributed
  * instructions why they are and how to attribute them ('' otherwise). */
 #define RUN_METRIC_NOTE_SQL(metric, value, elf_path)                                      \
-	"CASE " metric " WHEN '" METRIC_UNTIL_CONSOLE_NS "' THEN 'boot latency: host ns until the console string'" \
-	" WHEN '" METRIC_UNTIL_CONSOLE_INSNS "' THEN 'instructions until the console string'"    \
-	" WHEN '" METRIC_INSNS_UNATTRIBUTED "' THEN CASE WHEN " value " = 0 THEN ''"             \
+	"CASE WHEN " metric " = '" METRIC_UNTIL_CONSOLE_NS "' THEN 'boot latency: host ns until the console string'" \
+	" WHEN " metric " = '" METRIC_UNTIL_CONSOLE_INSNS "' THEN 'instructions until the console string'" \
+	" WHEN " metric " = '" METRIC_BOOT_NS "' THEN 'boot latency: host ns until the --boot-console string'" \
+	" WHEN " BOOT_METRIC_SQL(metric) " THEN 'boot latency: ns until the first line of stage '" \
+	"  || " BOOT_STAGE_SQL(metric)                                                          \
+	" WHEN " metric " = '" METRIC_INSNS_UNATTRIBUTED "' THEN CASE WHEN " value " = 0 THEN ''" \
 	"  WHEN " elf_path " IS NULL OR " elf_path " = '' THEN 'no ELF given, so no symbols: collect with --elf F" \
 	" (an ELF with symbols of the code run) to attribute them'"                            \
 	"  ELSE 'outside every symbol of ' || " elf_path " || ' (stripped, or code not in that ELF such as" \
@@ -230,10 +233,22 @@ const char *proc__describe(const struct proc *p, char *buf, size_t size);
 /* A number as every output prints it: 3 significant digits, no exponent
  * between 1e-3 and 1e4 ("-" for NaN). */
 void num__fmt(char *buf, size_t n, double v);
+/* A duration in ns as every output prints a boot latency: in s, ms or us by
+ * its size, num__fmt's digits, and its interval [lo, hi] in the same unit
+ * when both ends are numbers: "2.29 s [2.23, 2.36]", "80.6 ms" ("-" for NaN). */
+void dur_ci__fmt(char *buf, size_t n, double ns, double lo, double hi);
+void dur__fmt(char *buf, size_t n, double ns);
 /* A share (0..1) as every output prints it, in percent ("-" for NaN). */
 void pct__fmt(char *buf, size_t n, double v);
-/* Registers num__fmt as the SQL function emudiff_num(v) on db (NULL -> '-'). */
+/* Registers num__fmt as the SQL function emudiff_num(v) on db (NULL -> '-'),
+ * dur_ci__fmt as emudiff_dur(ns, lo, hi) and boot_stage__label as
+ * emudiff_stage(metric, console string). */
 int num__register(struct sqlite3 *db);
+/* Workload wid's boot latency in one sentence (present_boot.c): "until 'Linux
+ * version' 1.23 s [1.20, 1.26] under QEMU, 812 ms [801, 823] on the board:
+ * QEMU overestimates x1.52 [1.48, 1.55]", or "...: no hardware side". 1 with
+ * it in buf, 0 when the workload has no boot latency, -1 on a SQL error. */
+int present__boot_line(struct sqlite3 *db, int64_t wid, char *buf, size_t n);
 /* Why workload wid (0: every workload) has no findings, from the store's state: the
  * missing side or the step not yet run, as a sentence in buf. 0, or -1 (SQL error). */
 int present__why_no_findings(struct sqlite3 *db, int64_t wid, char *buf, size_t n);

@@ -19,6 +19,32 @@ void num__fmt(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.2f", v);
 }
 
+void dur_ci__fmt(char *buf, size_t n, double ns, double lo, double hi)
+{
+	/* the value's unit, for its interval too: 1 s and above, 1 ms and above, else us */
+	double unit = fabs(ns) >= 1e9 ? 1e9 : fabs(ns) >= 1e6 ? 1e6 : 1e3;
+	const char *name = unit == 1e9 ? "s" : unit == 1e6 ? "ms" : "us";
+	char v[32], l[32], h[32];
+
+	if (!isfinite(ns)) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	num__fmt(v, sizeof(v), ns / unit);
+	if (!isfinite(lo) || !isfinite(hi)) {
+		snprintf(buf, n, "%s %s", v, name);
+		return;
+	}
+	num__fmt(l, sizeof(l), lo / unit);
+	num__fmt(h, sizeof(h), hi / unit);
+	snprintf(buf, n, "%s %s [%s, %s]", v, name, l, h);
+}
+
+void dur__fmt(char *buf, size_t n, double ns)
+{
+	dur_ci__fmt(buf, n, ns, NAN, NAN);
+}
+
 void pct__fmt(char *buf, size_t n, double v)
 {
 	if (!isfinite(v))
@@ -42,10 +68,41 @@ static void sql_num(sqlite3_context *c, int argc, sqlite3_value **argv)
 	sqlite3_result_text(c, buf, -1, SQLITE_TRANSIENT);
 }
 
+static double sql_double(sqlite3_value *v)
+{
+	return sqlite3_value_type(v) == SQLITE_NULL ? NAN : sqlite3_value_double(v);
+}
+
+/* emudiff_dur(ns, lo, hi): dur_ci__fmt's */
+static void sql_dur(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	char buf[128];
+
+	(void)argc;
+	dur_ci__fmt(buf, sizeof(buf), sql_double(argv[0]), sql_double(argv[1]), sql_double(argv[2]));
+	sqlite3_result_text(c, buf, -1, SQLITE_TRANSIENT);
+}
+
+/* emudiff_stage(metric, console string): boot_stage__label's */
+static void sql_stage(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+	char buf[256];
+
+	(void)argc;
+	boot_stage__label(buf, sizeof(buf), (const char *)sqlite3_value_text(argv[0]),
+			  (const char *)sqlite3_value_text(argv[1]));
+	sqlite3_result_text(c, buf, -1, SQLITE_TRANSIENT);
+}
+
 int num__register(sqlite3 *db)
 {
-	return sqlite3_create_function(db, "emudiff_num", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_num,
-				       NULL, NULL) == SQLITE_OK ? 0 : -1;
+	const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+
+	if (sqlite3_create_function(db, "emudiff_num", 1, flags, NULL, sql_num, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "emudiff_dur", 3, flags, NULL, sql_dur, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "emudiff_stage", 2, flags, NULL, sql_stage, NULL, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
 }
 
 /*

@@ -71,6 +71,52 @@ int region_key__thread(const char *key, size_t *base_len);
 /* A guest's boot (collect qemu --system, collect hw-kvm --boot-console): host
  * time from starting QEMU (the VMM) to the string on the guest's console. */
 #define METRIC_BOOT_NS "boot_ns"
+/* Boot stages (docs/virtualization.md, "Boot stages"): the time from the start
+ * (QEMU's start; a console log's logger zero) until a stage's line first
+ * appears on the console, one run metric per stage named boot_<stage>_ns;
+ * the user's console strings keep theirs: until_console_ns (--until-console,
+ * stage "console") and boot_ns (--boot-console, stage "boot"). */
+#define METRIC_BOOT_PREFIX "boot_"
+#define METRIC_BOOT_SUFFIX "_ns"
+/* SQL: the run metric m is a boot latency (a stage's or a console string's) */
+#define BOOT_METRIC_SQL(m)                                                                 \
+	"(" m " IN ('" METRIC_UNTIL_CONSOLE_NS "', '" METRIC_BOOT_NS "') OR " m " LIKE 'boot\\_%\\_ns' ESCAPE '\\')"
+/* SQL: the stage of the boot metric m (boot_<stage>_ns -> stage, until_console_ns ->
+ * console, boot_ns -> boot) */
+#define BOOT_STAGE_SQL(m)                                                                  \
+	"CASE " m " WHEN '" METRIC_UNTIL_CONSOLE_NS "' THEN 'console' WHEN '" METRIC_BOOT_NS "' THEN 'boot'" \
+	" ELSE substr(" m ", length('" METRIC_BOOT_PREFIX "') + 1, length(" m ")"                 \
+	" - length('" METRIC_BOOT_PREFIX "') - length('" METRIC_BOOT_SUFFIX "')) END"
+/* SQL: the console string of boot metric m in workload wid's runs (config_json's
+ * boot_console for boot_ns, else until_console), NULL when none has one */
+#define BOOT_CONSOLE_SQL(wid, m)                                                           \
+	"(SELECT s FROM (SELECT x.id AS id, json_extract(x.config_json, CASE " m " WHEN '"       \
+	METRIC_BOOT_NS "' THEN '$.boot_console' ELSE '$.until_console' END) AS s FROM run x"   \
+	" WHERE x.workload_id = " wid ") WHERE coalesce(s, '') != '' ORDER BY id LIMIT 1)"
+/* The stages whose metrics are until_console_ns and boot_ns: the user's console strings. */
+#define BOOT_STAGE_CONSOLE "console"
+#define BOOT_STAGE_BOOT "boot"
+#define BOOT_STAGE_NAME_MAX 32
+/* The stages recognised without being asked for, in boot order: name,
+ * what the outputs call it, and the POSIX extended regular expression that
+ * finds its line (vocab.c, the table of docs/virtualization.md). */
+struct boot_stage_word {
+	const char *name, *label, *pattern;
+};
+extern const struct boot_stage_word boot_stage_words[];
+extern const size_t boot_stage_words_count;
+/* 1 when s is a stage name: 1..BOOT_STAGE_NAME_MAX of [a-z0-9_]. */
+int boot_stage__valid_name(const char *s);
+/* The metric of stage name into buf (boot_<name>_ns; until_console_ns for
+ * "console", boot_ns for "boot"); buf. */
+const char *boot_stage__metric(char *buf, size_t n, const char *name);
+/* The stage of a boot metric into buf ("console" for until_console_ns, "boot"
+ * for boot_ns), or NULL when metric is not one. */
+const char *boot_stage__of_metric(char *buf, size_t n, const char *metric);
+/* What the outputs call the stage of a boot metric: a known stage's label,
+ * the console string for until_console_ns and boot_ns (console: NULL or ""
+ * gives "the console string"), else the stage's name; buf. */
+const char *boot_stage__label(char *buf, size_t n, const char *metric, const char *console);
 /* hardware samples of a region (collect hw --sample): counts, not costs */
 #define METRIC_SAMPLES "samples"
 /* Latency metrics (one value per event, table latency_sample): lat_<what>_ns,

@@ -120,6 +120,24 @@ static void run_push(struct console_log *l, struct console_run *cur)
 
 int console_log__parse(FILE *f, const char *path, struct console_log *out)
 {
+	return console_log__parse_boot(f, path, NULL, out);
+}
+
+/* A line's boot stages: the logger's time before it, then the stages it shows. */
+static void boot_line(const struct boot_stages *s, struct console_run *cur, const char *line)
+{
+	const char *text;
+	int64_t ns = 0;
+	int timed;
+
+	if (!s)
+		return;
+	timed = boot_line__time(line, &ns, &text);
+	boot_times__line(s, &cur->boot, text, timed, ns);
+}
+
+int console_log__parse_boot(FILE *f, const char *path, const struct boot_stages *s, struct console_log *out)
+{
 	struct console_run cur = { 0 };
 	size_t cap = 0, lcap = 0, len = 0;
 	char *line = NULL;
@@ -135,6 +153,7 @@ int console_log__parse(FILE *f, const char *path, struct console_log *out)
 
 		lineno++;
 		line[strcspn(line, "\r\n")] = 0;
+		boot_line(s, &cur, line);
 		at = strstr(line, "@emudiff");
 		if (!at) {
 			out->garbage_lines++;
@@ -193,11 +212,14 @@ int console_log__parse(FILE *f, const char *path, struct console_log *out)
 	out->lines = lineno;
 	if (!rc && ferror(f))
 		rc = error("%s: read error: %s", path, strerror(errno));
-	if (!rc && (cur.n_marks || cur.n_lats))
+	if (!rc && (cur.n_marks || cur.n_lats || cur.boot.seen))
 		run_push(out, &cur);
-	if (!rc && out->n_runs == 0)
-		rc = error("%s: no @emudiff lines in %u lines (is this the serial log of a build with -DEMUDIFF_FREESTANDING?)",
-			   path, lineno);
+	if (!rc && out->n_runs == 0 && s && cur.boot.untimed)
+		rc = error("%s: no @emudiff lines, and its boot stage lines have no logger time (a log of grabserial -t,"
+			   " ts -s %%.s or tio -t: see docs/virtualization.md, Boot stages)", path);
+	else if (!rc && out->n_runs == 0)
+		rc = error("%s: no @emudiff lines%s in %u lines (is this the serial log of a build with -DEMUDIFF_FREESTANDING?)",
+			   path, s ? " and no boot stage" : "", lineno);
 	free(cur.marks);
 	free(cur.lats);
 	free(line);

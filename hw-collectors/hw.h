@@ -19,6 +19,7 @@
 #ifndef EMUDIFF_HW_H
 #define EMUDIFF_HW_H
 
+#include <regex.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -334,6 +335,47 @@ struct hw_sample_fields {
 int hw_sample__parse(const void *rec, size_t len, struct hw_sample_fields *out);
 
 
+/* ---- boot stages on a console (boot_stage.c) ----------------------------- */
+
+#define BOOT_STAGE_MAX 24
+
+/* One stage: a known one (vocab.h's boot_stage_words), one of --stage
+ * NAME=REGEX, or the console string (a substring, not a pattern). */
+struct boot_stage {
+	char name[BOOT_STAGE_NAME_MAX + 1];
+	char metric[BOOT_STAGE_NAME_MAX + 16]; /* boot_<name>_ns, until_console_ns */
+	const char *pattern;                   /* as given (the console string for it) */
+	int user, literal;
+	regex_t re;                            /* when !literal */
+};
+struct boot_stages {
+	struct boot_stage v[BOOT_STAGE_MAX];
+	size_t n;
+};
+/* When each stage's line first appeared in one run, in ns from the start. */
+struct boot_times {
+	int64_t ns[BOOT_STAGE_MAX];
+	uint32_t seen;    /* bit i: stage i has a time */
+	uint32_t untimed; /* bit i: stage i matched a line without a time */
+};
+/*
+ * The known stages, then specs[0..n) ("NAME=REGEX": a new stage, or a known
+ * one's pattern replaced), then the console string (NULL: none) as stage
+ * "console". -1 after a one-line error naming the --stage word and the
+ * problem (bad name, bad pattern, too many).
+ */
+int boot_stages__init(struct boot_stages *s, char *const *specs, size_t n, const char *console);
+void boot_stages__free(struct boot_stages *s);
+/* The logger's time at the start of a log line ([S.F], [S.F D.F], S.F,
+ * [HH:MM:SS.F], HH:MM:SS.F, then a blank), in ns: 1 with *ns and *rest (the
+ * text after it) set, else 0 with *rest = line. */
+int boot_line__time(const char *line, int64_t *ns, const char **rest);
+/* A line's text: the stages not yet seen that it matches get time ns
+ * (timed), or are noted untimed. */
+void boot_times__line(const struct boot_stages *s, struct boot_times *t, const char *text, int timed, int64_t ns);
+/* The names of the stages in mask, comma-separated, into buf; buf. */
+const char *boot_stages__names(const struct boot_stages *s, uint32_t mask, char *buf, size_t n);
+
 /* ---- console logs (freestanding markers) --------------------------------- */
 
 #define CONSOLE_HART_MAX 2147483647u /* hart=<h> fits a thread ordinal and os_id */
@@ -365,6 +407,7 @@ struct console_run {
 	size_t n_lats;
 	int has_exit;
 	int exit_code;
+	struct boot_times boot; /* console_log__parse_boot's stages in the run's lines */
 };
 
 struct console_log {
@@ -383,6 +426,10 @@ struct console_log {
  * marks get their thread ordinal (the rank of their hart among the run's).
  */
 int console_log__parse(FILE *f, const char *path, struct console_log *out);
+/* The same, and the boot stages of s (NULL: none) in each run's lines, timed
+ * by the logger's prefix (boot_line__time): a log without `@emudiff` lines
+ * whose lines show stages is one run of them. */
+int console_log__parse_boot(FILE *f, const char *path, const struct boot_stages *s, struct console_log *out);
 /* The words after `@emudiff lat` (modified in place) into l (not l->after,
  * l->line); -1 with *why set. */
 int console_lat__parse(char *rest, struct console_lat *l, const char **why);

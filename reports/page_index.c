@@ -203,7 +203,7 @@ int page_index__write(struct report_ctx *ctx, struct workload *ws, size_t n)
 		   "<div class=\"card\"><b>%d</b><span>A/B conclusion flips</span></div>\n"
 		   "<div class=\"card\"><b>%zu</b><span>failed or timed-out runs</span></div>\n</div>\n",
 		n, regions, flagged, findings, flips, failed);
-	if (page_suite__section(ctx, f))
+	if (page_suite__section(ctx, f) || page_boot__index(ctx, f, ws, n))
 		goto fail;
 	fputs("<h2 id=\"ab\">A/B comparisons: does the conclusion hold on hardware?</h2>\n", f);
 	if (page_ab_table(ctx, f, ctx->only_id, "") || fig_ab__emit(ctx, f, ctx->o->out_dir, ""))

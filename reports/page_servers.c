@@ -12,6 +12,7 @@
 static const char servers_sql[] =
 	"SELECT emu_platform, hw_platform, metric, emu, emu_lo, emu_hi, hw, hw_lo, hw_hi, ratio, ratio_lo,"
 	" ratio_hi, verdict, n_emu, n_hw, reason FROM server_compare WHERE workload_id = ?1"
+	" AND kind = 'server'"
 	" ORDER BY emu_platform, hw_platform, ord";
 
 static void table_head(FILE *f, const char *pe, const char *ph)

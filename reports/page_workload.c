@@ -485,7 +485,7 @@ int page_workload__write(struct report_ctx *ctx, struct workload *w)
 		goto fail;
 	regions_table(f, w);
 	if (page_threads(ctx, f, w->id) || phase_symbols_table(ctx, f, w) || findings_table(ctx, f, w) ||
-	    page_servers__table(ctx, f, w->id) || run_metrics_table(ctx, f, w) ||
+	    page_servers__table(ctx, f, w->id) || page_boot__table(ctx, f, w->id) || run_metrics_table(ctx, f, w) ||
 	    agreement_table(ctx, f, w) ||
 	    cost_model_table(ctx, f, w->id) || page_event_cost(ctx, f, w->id))
 		goto fail;

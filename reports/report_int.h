@@ -157,6 +157,10 @@ int page_cost_model(struct report_ctx *ctx, FILE *f, int64_t workload_id);
 int page_event_cost(struct report_ctx *ctx, FILE *f, int64_t workload_id);
 /* a server workload's driver metrics, emulation against hardware (page_servers.c) */
 int page_servers__table(struct report_ctx *ctx, FILE *f, int64_t workload_id);
+/* a booted workload's boot stages, emulation against hardware (page_boot.c);
+ * on the index, one line per booted workload */
+int page_boot__table(struct report_ctx *ctx, FILE *f, int64_t workload_id);
+int page_boot__index(struct report_ctx *ctx, FILE *f, const struct workload *ws, size_t n);
 /* The threads section of a workload (thread_share, thread_imbalance), nothing for one thread. */
 int page_threads(struct report_ctx *ctx, FILE *f, int64_t workload_id);
 

@@ -200,9 +200,25 @@ int engine__write_model(struct engine *e, int64_t workload_id, const char *metri
 int engine__write_findings(struct engine *e);
 /* Suite-level findings across workloads (suite.c) into suite_finding, suite_summary. */
 int engine__suite(struct engine *e);
-/* Client-server workloads: the driver's metrics per platform and emulation /
- * hardware into server_compare (server.c). */
+/*
+ * Whole-run metrics of one kind compared (run_compare.c): per workload,
+ * metric and pair of an emulation and a hardware platform into
+ * server_compare (column kind), per platform into run_metric_stat.
+ */
+struct run_compare_kind {
+	const char *kind; /* server_compare.kind, run_metric_stat.kind; bootstrap streams "<kind>:..." */
+	/* (workload_id, workload name, metric, ord, platform, value) of ok runs,
+	 * ordered by workload name, ord, metric, platform, run id; ?1 is param */
+	const char *rows_sql, *param;
+	/* a mean and its interval in the reasons (NULL: "v [lo, hi]" by num__fmt; NaN ends: none) */
+	void (*fmt_ci)(char *buf, size_t n, double v, double lo, double hi);
+	size_t *workloads, *metrics, *flagged;      /* the summary's counters */
+};
+int run_compare__run(struct engine *e, const struct run_compare_kind *k);
+/* Client-server workloads: the driver's metrics (server.c). */
 int engine__servers(struct engine *e);
+/* Boot latencies: boot_<stage>_ns and until_console_ns (boot.c). */
+int engine__boot(struct engine *e);
 /* A/B pairs of table ab_pair into ab_compare. */
 int engine__ab(struct engine *e);
 /*

@@ -274,6 +274,7 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 	if (exec(db, path, "DELETE FROM finding; DELETE FROM region_stat; DELETE FROM agreement;"
 			   " DELETE FROM ab_compare; DELETE FROM cost_model; DELETE FROM event_cost;"
 			   " DELETE FROM latency_quantile; DELETE FROM latency_compare; DELETE FROM server_compare;"
+			   " DELETE FROM run_metric_stat;"
 			   " DELETE FROM thread_imbalance; DELETE FROM thread_share;") ||
 	    prepare(&e))
 		goto out;
@@ -297,7 +298,7 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 	}
 	if (progress)
 		fputc('\n', stderr);
-	if (findings_and_models(&e) || engine__ab(&e) || engine__servers(&e) || engine__suite(&e) ||
+	if (findings_and_models(&e) || engine__ab(&e) || engine__servers(&e) || engine__boot(&e) || engine__suite(&e) ||
 	    stats__latency(db, path, o) || write_meta(&e) || count_findings(db, path, sum))
 		goto out;
 	ret = 0;

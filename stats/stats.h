@@ -218,6 +218,9 @@ struct stats_summary {
 	/* client-server workloads compared (stats/server.c), their rows of
 	 * server_compare, and the rows beyond the tolerance */
 	size_t servers, server_metrics, server_flagged;
+	/* booted workloads compared (stats/boot.c), their boot latencies (rows of
+	 * server_compare of kind boot), and the rows beyond the tolerance */
+	size_t boots, boot_metrics, boot_flagged;
 };
 
 /* Fill o with the defaults (1.25, 0.95, seed 1, 2000 resamples). */

@@ -368,6 +368,25 @@ const char *const store_migrations[] = {
 	"  n_emu INTEGER, n_hw INTEGER,"
 	"  verdict TEXT NOT NULL CHECK (verdict IN ('underestimates','overestimates','agrees','inconclusive')),"
 	"  reason TEXT NOT NULL DEFAULT '');",
+	/* 11 -> 12: boot latency (docs/statistics.md, "Run metrics compared").
+	 * server_compare becomes the comparison of whole-run metrics of every
+	 * kind: kind 'server' (the driver's metrics, as before) or 'boot' (the
+	 * boot stages' boot_<stage>_ns and until_console_ns), its rows as they
+	 * were. run_metric_stat: per workload, compared metric and platform, the
+	 * mean over ok runs with its BCa interval (the comparisons' side
+	 * interval; NULL with one run), also for a platform with nothing to be
+	 * compared with. Derived data, replaced by every `emudiff stats`. */
+	"ALTER TABLE server_compare ADD COLUMN kind TEXT NOT NULL DEFAULT 'server'"
+	"  CHECK (kind IN ('server','boot'));"
+	"CREATE TABLE run_metric_stat ("
+	"  workload_id INTEGER NOT NULL REFERENCES workload(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('server','boot')),"
+	"  metric TEXT NOT NULL,"
+	"  ord INTEGER NOT NULL,"
+	"  platform TEXT NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  mean REAL, mean_lo REAL, mean_hi REAL,"
+	"  PRIMARY KEY (workload_id, metric, platform)) WITHOUT ROWID;",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -3,7 +3,9 @@
 # standing in for the VMM (a riscv64 guest, whatever the host's KVM): the
 # console path (stdout and --serial-log), the reason recorded for a missing
 # tracepoint as the machine's tracefs calls for (mounted: ENOENT; not mounted:
-# no-tracefs), counters, and --dry-run.
+# no-tracefs), counters, and --dry-run. Boot stages from the console as it
+# arrives (OpenSBI's banner, then the payload's first marker line: init), and
+# their comparison with the same payload under collect qemu --system.
 set -eu
 emudiff=$1 payload=$2
 . "$EMUDIFF_TEST_LIB/facts.sh"
@@ -63,6 +65,11 @@ for m in cycles instret; do
 	[ "$hw_counters" = 1 ] || [ "$uns" = 1 ] || fail "$m: a metric on a machine without hardware counters"
 done
 
+# boot stages, timed from the VMM's start as the lines arrive: OpenSBI, then the first marker (init)
+stages() { q "SELECT group_concat(metric, ' ') FROM (SELECT metric FROM run_metric WHERE run_id = $1 AND metric LIKE 'boot%' ORDER BY value)"; }
+[ "$(stages 1)" = "boot_opensbi_ns boot_init_ns" ] && [ "$(q "SELECT min(value) > 0 FROM run_metric WHERE metric LIKE 'boot%'")" = 1 ] ||
+	fail "boot stages from stdout: $(q "SELECT metric, value FROM run_metric WHERE run_id = 1")"
+
 # 2. console from --serial-log FILE written by the VMM
 "$emudiff" collect hw-kvm --db "$db" --name payload --serial-log "$tmp/serial.log" --timebase-hz 1e9 --timeout 60 \
 	-- qemu-system-riscv64 -M virt -display none -monitor none -serial "file:$tmp/serial.log" \
@@ -72,6 +79,7 @@ done
 # with a 1 GHz timebase, time_ns equals the time CSR value of the line
 t1=$(sed -n 's/^@emudiff mark 1 .*time=\([0-9]*\).*/\1/p' "$tmp/serial.log")
 [ "$(q "SELECT time_ns FROM mark WHERE run_id = 2 AND seq = 0")" = "$t1" ] || fail "timebase conversion"
+[ "$(stages 2)" = "boot_opensbi_ns boot_init_ns" ] || fail "boot stages from --serial-log: $(stages 2)"
 
 # 3. a VMM that fails: stored as failed, exit 0 (1 with --fail-on-error)
 "$emudiff" collect hw-kvm --db "$db" --name failing -- sh -c 'echo "@emudiff mark 1 time=5"; exit 3' \
@@ -96,7 +104,21 @@ set -e
 [ "$(grep -c '^error: ' "$tmp/err")" = 1 ] && grep -q '^error: VMM stdout:1: malformed marker line' "$tmp/err" || fail "error message: $(cat "$tmp/err")"
 [ "$(q "SELECT count(*) FROM run")" = "$before" ] || fail "a damaged console left a run behind"
 
-# 5. --dry-run says what this machine supports and writes nothing
+# 5. the boot under QEMU with the plugin against the two hw-kvm runs: a comparison per stage
+"$emudiff" collect qemu --db "$db" --name payload --system --elf "$payload" --reps 2 --timeout 60 \
+	-- qemu-system-riscv64 -M virt -nographic -bios $fw -kernel "$payload" >/dev/null 2>"$tmp/err" ||
+	fail "collect qemu --system exited $?: $(cat "$tmp/err")"
+"$emudiff" stats --db "$db" --resamples 200 >"$tmp/stats" 2>&1 || fail "stats: $(cat "$tmp/stats")"
+grep -qx 'stats: 1 booted workloads, 2 boot latencies compared, [0-2] beyond the tolerance (emudiff show boot)' "$tmp/stats" ||
+	fail "stats summary: $(cat "$tmp/stats")"
+[ "$(q "SELECT group_concat(metric || ' ' || emu_platform || '/' || hw_platform || ' ' || n_emu || '/' || n_hw, '; ')
+	FROM (SELECT * FROM server_compare WHERE kind = 'boot' ORDER BY ord)")" = \
+	"boot_opensbi_ns qemu-system/hw-kvm 2/2; boot_init_ns qemu-system/hw-kvm 2/2" ] ||
+	fail "boot comparison: $(q "SELECT * FROM server_compare")"
+"$emudiff" show boot --db "$db" --workload payload >"$tmp/boot" || fail "show boot"
+grep -q '^payload  *init  *qemu-system/hw-kvm  *2/2 ' "$tmp/boot" || fail "show boot: $(cat "$tmp/boot")"
+
+# 6. --dry-run says what this machine supports and writes nothing
 "$emudiff" collect hw-kvm --db "$tmp/none.db" --dry-run --exit-event kvm:no_such_event >"$tmp/dry" ||
 	fail "--dry-run exited $?"
 grep -qxF "exit event kvm:no_such_event: unsupported ($want_why)" "$tmp/dry" || fail "dry run: $(cat "$tmp/dry")"
