@@ -149,14 +149,18 @@ static int add_marks(struct store *s, int64_t run_id, const struct kvm_opts *o, 
 }
 
 /* Counters as run metrics; exits by reason (and marker seq) as event counts,
- * their sum as the run metric exits when any source was sampled. */
-static int add_metrics(struct store *s, int64_t run_id, const struct kvm_run *r)
+ * their sum as the run metric exits when any source was sampled. A guest that
+ * KVM never ran (unsupported) has its wall time only: its counters and exit
+ * tracepoints saw nothing of it, and 0 would read as a measurement. */
+static int add_metrics(struct store *s, int64_t run_id, const struct kvm_run *r, int guest_ran)
 {
 	uint64_t exits = 0;
 	int sampled = 0;
 
 	if (store__run_metric_set(s, run_id, METRIC_WALL_NS, (double)r->wall_ns))
 		return -1;
+	if (!guest_ran)
+		return 0;
 	for (int i = 0; i < r->n_counters; i++)
 		if (r->counters[i].counted &&
 		    store__run_metric_set(s, run_id, r->counters[i].ev->metric, r->counters[i].value))
@@ -226,7 +230,8 @@ int64_t kvm_ingest(struct store *s, const struct kvm_opts *o, const char *arch, 
 		run_id = store__ingest_begin(s, &w, &ri);
 	}
 	if (run_id >= 0 &&
-	    store__ingest_end(s, add_marks(s, run_id, o, cr) || add_metrics(s, run_id, r) ||
+	    store__ingest_end(s, add_marks(s, run_id, o, cr) ||
+				 add_metrics(s, run_id, r, !kvm_unsupported(o, r, *n_marks)) ||
 				 add_guest_metrics(s, run_id, o, r) || boot__store(s, run_id, o->stages, &r->boot_times)))
 		run_id = -1;
 	free(argvj);
