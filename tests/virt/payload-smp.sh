@@ -134,11 +134,13 @@ got=$(q "SELECT group_concat(d, ' ') FROM (SELECT b.insns - a.insns AS d FROM ma
 # and exactly (the plugin's per-vCPU counts: API 1's callback mode on 7.2,
 # scoreboards from API 2 on), the marks on their vCPU's ordinal, and the
 # latency lines of the console it copies.
+i=0
 for vq in "$@"; do
 	v=${vq%%=*} q=${vq#*=}
+	i=$((i + 1)) # two QEMUs may carry one version (a distribution's and the set-up's)
 	case $q in /usr/bin/*) ;; */usr/bin/*) q="$q -L ${q%%/usr/bin/*}/usr/share/qemu" ;; esac
 	for n in 2 4; do
-		db=$tmp/q-$v-$n.db
+		db=$tmp/q-$i-$n.db
 		# shellcheck disable=SC2086 # $q may carry QEMU's -L
 		"$emudiff" collect qemu --db "$db" --name smp --system --elf "$payload" --timeout 120 -- $q \
 			-M virt,aclint=on -smp $n -m 128M -nographic -nic none -bios $fw -kernel "$payload" \
