@@ -13,8 +13,10 @@
  * Totals. The group is inherited with inherit_stat: when a thread or child
  * process exits, the kernel writes one PERF_RECORD_READ per event with that
  * thread's own counts (and each event's id) before adding them to the
- * group's totals. Thread 0's own counts are the group's final totals minus
- * everyone else's, so the threads' totals add up to the run's.
+ * group's totals. The thread holding the group itself at its exit (thread 0,
+ * unless perf swapped contexts) writes none: its own counts are the group's
+ * final totals minus everyone else's, so the threads' totals add up to the
+ * run's.
  */
 #include "launch.h"
 
@@ -307,11 +309,37 @@ int64_t hw_run_result__seq_at(const struct hw_run_result *r, int thread, int64_t
 
 /* ---- totals --------------------------------------------------------------- */
 
+/*
+ * The one thread without an exit record, or -1 when none or more than one
+ * lacks it (why in r->threads_why). perf swaps the contexts of two threads of
+ * the tree when one follows the other on a CPU (inherit_stat swaps their
+ * counts along), so the group the collector opened may end in any thread:
+ * that thread exits without a record, and the program's first thread, which
+ * then holds an inherited copy, writes one.
+ */
+static int thread_without_record(struct hw_run_result *r)
+{
+	int missing = -1, n = 0;
+
+	for (size_t k = 0; k < r->n_threads; k++)
+		if (!r->threads[k].has_total && n++ == 0)
+			missing = (int)k;
+	if (n == 1)
+		return missing;
+	if (n)
+		snprintf(r->threads_why, sizeof(r->threads_why), "no exit record of %d threads (thread %d, tid %d, first)",
+			 n, missing, (int)r->threads[missing].tid);
+	else
+		snprintf(r->threads_why, sizeof(r->threads_why), "an exit record of every thread, the group's own too");
+	return -1;
+}
+
 /* Every thread's own totals, or why not (r->threads_why). */
 static void thread_totals(struct collect_ctx *c)
 {
 	struct hw_run_result *r = c->r;
 	uint32_t all = (1u << r->group.n) - 1;
+	int rest;
 
 	if (c->stat_fd < 0 || !r->total_ok || !r->total.counted)
 		return;
@@ -323,23 +351,20 @@ static void thread_totals(struct collect_ctx *c)
 	for (size_t i = 0; i < c->n_reads; i++) {
 		int k = hw_run_result__thread_of(r, c->reads[i].tid, INT64_MAX);
 
-		if (k <= 0 || c->reads[i].have != all)
-			continue; /* thread 0's own come from the totals */
+		if (k < 0 || c->reads[i].have != all)
+			continue;
 		r->threads[k].total = c->reads[i].r;
 		r->threads[k].has_total = 1;
 	}
-	for (size_t k = 1; k < r->n_threads; k++)
-		if (!r->threads[k].has_total) {
-			/* still running when the run ended (a daemon), or never counted */
-			snprintf(r->threads_why, sizeof(r->threads_why),
-				 "no exit record of thread %zu (tid %d)", k, (int)r->threads[k].tid);
-			return;
-		}
-	r->threads[0].total = r->total;
-	for (size_t k = 1; k < r->n_threads; k++)
-		for (int e = 0; e < r->group.n; e++)
-			r->threads[0].total.value[e] -= r->threads[k].total.value[e];
-	r->threads[0].has_total = 1;
+	rest = thread_without_record(r);
+	if (rest < 0)
+		return;
+	/* its own counts: the group's totals minus everyone else's */
+	r->threads[rest].total = r->total;
+	for (size_t k = 0; k < r->n_threads; k++)
+		for (int e = 0; e < r->group.n && k != (size_t)rest; e++)
+			r->threads[rest].total.value[e] -= r->threads[k].total.value[e];
+	r->threads[rest].has_total = 1;
 	r->thread_totals = 1;
 }
 

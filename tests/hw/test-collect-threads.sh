@@ -53,12 +53,31 @@ done
 [ "$(q "SELECT count(*) FROM mark WHERE run_id=$run AND thread=4")" = 0 ] || fail "thread 4 has hits"
 [ "$(q "SELECT count(*) FROM mark a JOIN mark b ON b.run_id=a.run_id AND b.thread=a.thread AND b.seq > a.seq
         WHERE a.run_id=$run AND b.time_ns <= a.time_ns")" = 0 ] || fail "times not increasing within a thread"
-[ "$(cfg "$run" threads.order)/$(cfg "$run" threads.totals)/$(cfg "$run" marks.threads)" = "created/1/4" ] ||
+[ "$(cfg "$run" threads.order)/$(cfg "$run" marks.threads)" = "created/4" ] ||
 	fail "config threads: $(cfg "$run" threads) marks: $(cfg "$run" marks)"
+# Per-thread totals rest on the exit records (PERF_RECORD_READ) the kernel writes with
+# inherit_stat. Kernels from 5.13 to the fix "perf/core: Fix missing read event
+# generation on task exit" (6.19, backported) write none, and now and then one is lost
+# on later ones: then the totals are withheld, with that reason, and none is stored.
+# totals RUN -> "1" (stored), "withheld" (an exit record missing: none stored), else what is wrong
+totals() {
+	case $(cfg "$1" threads.totals)/$(cfg "$1" threads.why) in
+	1/) echo 1 ;;
+	0/"no exit record"*)
+		[ "$(q "SELECT count(*) FROM thread_metric WHERE run_id=$1")" = 0 ] && echo withheld ||
+			echo "withheld, yet thread_metric rows stored" ;;
+	*) echo "$(cfg "$1" threads)" ;;
+	esac
+}
+case $(totals "$run") in
+1) ;;
+withheld) echo "note: per-thread totals withheld: $(cfg "$run" threads.why)" ;;
+*) fail "per-thread totals: $(totals "$run")" ;;
+esac
 
 # ---- each thread's own totals, adding up to the run's --------------------------
 nthreads=$(q "SELECT count(*) FROM run_thread WHERE run_id=$run")
-for metric_ev in task_clock_ns:task-clock page_faults:page-faults context_switches:context-switches; do
+[ "$(totals "$run")" = 1 ] && for metric_ev in task_clock_ns:task-clock page_faults:page-faults context_switches:context-switches; do
 	metric=${metric_ev%%:*}
 	counted "$run" "${metric_ev#*:}" || continue
 	[ "$(q "SELECT count(*) FROM thread_metric WHERE run_id=$run AND metric='$metric'")" = "$nthreads" ] ||
@@ -68,13 +87,15 @@ for metric_ev in task_clock_ns:task-clock page_faults:page-faults context_switch
 		fail "thread_metric $metric does not add up to the run's"
 done
 if counted "$run" task-clock && counted "$run" page-faults; then
-	# thread 4 only worked (2 stretches, 8 fresh pages each), thread 1 three stretches
-	[ "$(q "SELECT value > 0 FROM thread_metric WHERE run_id=$run AND thread=4 AND metric='task_clock_ns'")" = 1 ] ||
-		fail "thread 4: no task clock of its own"
-	[ "$(q "SELECT value >= 16 FROM thread_metric WHERE run_id=$run AND thread=4 AND metric='page_faults'")" = 1 ] ||
-		fail "thread 4: page faults $(q "SELECT value FROM thread_metric WHERE run_id=$run AND thread=4 AND metric='page_faults'")"
-	[ "$(q "SELECT value >= 24 FROM thread_metric WHERE run_id=$run AND thread=1 AND metric='page_faults'")" = 1 ] ||
-		fail "thread 1: page faults $(q "SELECT value FROM thread_metric WHERE run_id=$run AND thread=1 AND metric='page_faults'")"
+	if [ "$(totals "$run")" = 1 ]; then
+		# thread 4 only worked (2 stretches, 8 fresh pages each), thread 1 three stretches
+		[ "$(q "SELECT value > 0 FROM thread_metric WHERE run_id=$run AND thread=4 AND metric='task_clock_ns'")" = 1 ] ||
+			fail "thread 4: no task clock of its own"
+		[ "$(q "SELECT value >= 16 FROM thread_metric WHERE run_id=$run AND thread=4 AND metric='page_faults'")" = 1 ] ||
+			fail "thread 4: page faults $(q "SELECT value FROM thread_metric WHERE run_id=$run AND thread=4 AND metric='page_faults'")"
+		[ "$(q "SELECT value >= 24 FROM thread_metric WHERE run_id=$run AND thread=1 AND metric='page_faults'")" = 1 ] ||
+			fail "thread 1: page faults $(q "SELECT value FROM thread_metric WHERE run_id=$run AND thread=1 AND metric='page_faults'")"
+	fi
 elif [ "$privileged" = 1 ]; then
 	fail "software events refused to a privileged user: $(cfg "$run" unsupported)"
 fi
@@ -192,7 +213,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	urun=$(q "SELECT max(id) FROM run")
 	[ "$(per_thread "$urun")" = "$want_seq" ] || fail "unprivileged: per-thread marker sequences: '$(per_thread "$urun")'"
 	if counted "$urun" task-clock; then
-		[ "$(cfg "$urun" threads.order)/$(cfg "$urun" threads.totals)" = created/1 ] ||
+		[ "$(cfg "$urun" threads.order)" = created ] && case $(totals "$urun") in 1 | withheld) ;; *) false ;; esac ||
 			fail "unprivileged: threads $(cfg "$urun" threads)"
 		[ "$(q "SELECT count(*) FROM mark_value WHERE run_id=$urun AND metric='task_clock_ns'")" = 16 ] ||
 			fail "unprivileged: each thread's task clock not read at every hit: $(cfg "$urun" marks)"
