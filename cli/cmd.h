@@ -112,9 +112,9 @@ void collect_common__check(const struct collect_common *o, const char *cmd);
  * when the run has no driver; with a driver, every child the collector starts
  * from then on leads a process group of its own (proc__children), the server
  * too. collect_driver_usage is their help. collect hw catches SIGINT and
- * SIGTERM (collect_driver__catch_interrupts), which no longer reach the
- * server, stops the server when one came (collect_driver__interrupted: the
- * signal) and dies of it without storing that invocation.
+ * SIGTERM (proc__catch_interrupts), which no longer reach the server, stops
+ * the server when one came (proc__interrupted: the signal) and dies of it
+ * without storing that invocation.
  */
 struct driver_opts;
 enum { OPT_DRIVER = 0x400, OPT_PORT, OPT_READY_TIMEOUT, OPT_BUDGET, OPT_READY_CONSOLE, OPT_BOOT_CONSOLE };
@@ -132,8 +132,6 @@ const struct driver_opts *collect_driver__check(const struct driver_opts *d, int
  * collect hw-kvm); the value must not be empty (usage error). */
 #define COLLECT_BOOT_CONSOLE_OPTION { "boot-console", required_argument, NULL, OPT_BOOT_CONSOLE }
 const char *collect_boot_console__opt(const char *arg);
-void collect_driver__catch_interrupts(void);
-int collect_driver__interrupted(void);
 /* Die of signal sig, as the caller (a shell, the study) expects of an interrupted
  * command; returns 128 + sig should the signal not end the process. */
 int cmd_die_of_signal(int sig);

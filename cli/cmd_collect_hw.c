@@ -266,7 +266,7 @@ static void warn_run(const struct hw_run_result *r, const struct opts *o, const 
 static int drive(void *arg, struct proc *server, int cap_ms)
 {
 	/* the server, in a group of its own, did not get the signal */
-	if (collect_driver__interrupted())
+	if (proc__interrupted())
 		proc__stop(server);
 	return driver__step(arg, server, cap_ms);
 }
@@ -303,7 +303,7 @@ static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in,
 
 			driver__conclude(drv, &r.proc, &status, why, sizeof(why));
 			r.status = (enum run_status)status;
-			if (collect_driver__interrupted()) {
+			if (proc__interrupted()) {
 				warning("interrupted: run %d not stored", in->rep);
 				hw_run_result__free(&r);
 				return -1;
@@ -372,15 +372,15 @@ int cmd_collect_hw(int argc, char **argv)
 			goto out;
 		}
 		if (o.driver)
-			collect_driver__catch_interrupts();
+			proc__catch_interrupts();
 		failures = run_all(st, &o, &in, &ro, &drv);
 	}
-	if (collect_driver__interrupted()) {
+	if (proc__interrupted()) {
 		store__close(st);
 		hw_symcache__free(&sc);
 		free(aj);
 		free(prog);
-		return cmd_die_of_signal(collect_driver__interrupted());
+		return cmd_die_of_signal(proc__interrupted());
 	}
 	if (failures < 0)
 		rc = EXIT_FINDINGS;

@@ -270,7 +270,7 @@ static int collect(struct store *s, const struct qemu_opts *o, struct qemu_colle
 	c->reps = o->com.reps;
 	c->driver = collect_driver__check(&o->drv, o->system);
 	c->parse = o->parse.format ? &o->parse : NULL;
-	qemu__catch_interrupts();
+	proc__catch_interrupts();
 	rc = qemu__collect(s, c);
 	if (rc < 0)
 		return EXIT_BADINPUT;
@@ -352,8 +352,8 @@ int cmd_collect_qemu(int argc, char **argv)
 	if (syms)
 		symtab__free(syms);
 	store__close(s);
-	if (qemu__interrupted())
-		return cmd_die_of_signal(qemu__interrupted());
+	if (proc__interrupted())
+		return cmd_die_of_signal(proc__interrupted());
 	if (ret == EXIT_OK && stdout_flush_check())
 		ret = EXIT_FINDINGS;
 	return ret;

@@ -75,31 +75,3 @@ const struct driver_opts *collect_driver__check(const struct driver_opts *d, int
 	return d;
 }
 
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-	interrupted = sig;
-}
-
-void collect_driver__catch_interrupts(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM };
-
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		struct sigaction sa, old;
-
-		/* a background job's SIGINT stays ignored */
-		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN)
-			continue;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_interrupt; /* no SA_RESTART: poll returns early */
-		sigemptyset(&sa.sa_mask);
-		sigaction(sigs[i], &sa, NULL);
-	}
-}
-
-int collect_driver__interrupted(void)
-{
-	return interrupted;
-}

@@ -92,10 +92,6 @@ const char *qemu__binary(const struct qemu_collect *c, int *first);
 const char *qemu__default_binary(int system, const char *arch);
 /* First line of `QEMU --version`, or "unknown"; malloc'd. */
 char *qemu__version(const char *qemu);
-/* SIGINT/SIGTERM to the collector stop QEMU and the repetitions (a handler
- * is installed unless the signal is ignored); the signal caught, or 0. */
-void qemu__catch_interrupts(void);
-int qemu__interrupted(void);
 
 /* A workload whose stdout is a measurement too (collect qemu --parse, which
  * import cyclictest --run runs under QEMU): read as it runs and passed
@@ -131,7 +127,7 @@ struct qemu_collect {
 int qemu__sysroot(const char *prog, const char *given, char **dir);
 /* 0 when every run was ok, 1 when some failed or timed out (stored), -1 on
  * bad input or an error (printed; the run in question not stored). An
- * interrupt ends it early: see qemu__interrupted(). */
+ * interrupt ends it early: see proc__interrupted(). */
 int qemu__collect(struct store *s, const struct qemu_collect *c);
 
 /* qemu_ingest.c: a plugin output, and its forked children's, as one run. */

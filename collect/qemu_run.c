@@ -64,37 +64,6 @@ char *qemu__version(const char *qemu)
 	return xstrdup(line[0] ? line : "unknown");
 }
 
-/* ---- interrupts: QEMU is stopped, nothing of that invocation is stored ---- */
-
-static volatile sig_atomic_t interrupted;
-
-static void on_interrupt(int sig)
-{
-	interrupted = sig;
-}
-
-void qemu__catch_interrupts(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM };
-
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		struct sigaction sa, old;
-
-		/* a background job's SIGINT stays ignored */
-		if (sigaction(sigs[i], NULL, &old) || old.sa_handler == SIG_IGN)
-			continue;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_interrupt; /* no SA_RESTART: poll and sleeps return early */
-		sigemptyset(&sa.sa_mask);
-		sigaction(sigs[i], &sa, NULL);
-	}
-}
-
-int qemu__interrupted(void)
-{
-	return interrupted;
-}
-
 /* ---- one invocation ---- */
 
 static _Noreturn void child_exec(char **argv, int out_fd, int stdin_null)
@@ -236,7 +205,7 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 			ms = driver__step(drv, &p, ms);
 
 		/* without this, a SIGINT to the collector alone would leave QEMU running */
-		if (interrupted)
+		if (proc__interrupted())
 			proc__stop(&p);
 		if (con.fd < 0) {
 			nanosleep(&(struct timespec){ 0, (long)ms * 1000000L }, NULL);
@@ -402,7 +371,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	if (c->driver && driver__check(c->driver))
 		return -1;
 	run_once(ss->argv, c, ss->console, r, &drv);
-	if (interrupted) {
+	if (proc__interrupted()) {
 		warning("interrupted: run %d not stored", rep);
 		return 0;
 	}
@@ -463,11 +432,11 @@ int qemu__collect(struct store *s, const struct qemu_collect *c)
 		session_close(&ss);
 		return -1;
 	}
-	for (int rep = c->rep; rep < c->rep + c->reps && !interrupted && !rc; rep++) {
+	for (int rep = c->rep; rep < c->rep + c->reps && !proc__interrupted() && !rc; rep++) {
 		struct qemu_result r;
 
 		rc = collect_one(s, c, &ss, rep, &r);
-		if (rc || interrupted)
+		if (rc || proc__interrupted())
 			break;
 		any_bad |= r.status != RUN_OK;
 		if (r.status != RUN_OK)

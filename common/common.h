@@ -167,6 +167,13 @@ void proc__wait(struct proc *p);
 /* Why the child ended, for a run's record: "exit 3", "signal 11", "timeout
  * after 2.0 s", ... into buf. */
 const char *proc__describe(const struct proc *p, char *buf, size_t size);
+/* A collector's SIGINT/SIGTERM stop what it supervises instead of ending it
+ * (a handler is installed unless the signal is ignored, as a background
+ * job's SIGINT is; without SA_RESTART, poll and sleeps return early), so
+ * that it stores nothing of that invocation and then dies of the signal. */
+void proc__catch_interrupts(void);
+/* The signal caught since, or 0. */
+int proc__interrupted(void);
 
 #include "vocab.h"
 
