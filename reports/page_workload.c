@@ -88,43 +88,39 @@ static void env_table(FILE *f, const struct workload *w)
 	fputs("</tbody>\n</table>\n", f);
 }
 
+static void failed_runs_row(FILE *f, sqlite3_stmt *st, const void *arg)
+{
+	(void)arg;
+	fprintf(f, "<tr><td class=\"n\" data-v=\"%lld\">%lld</td><td>", (long long)sqlite3_column_int64(st, 0),
+		(long long)sqlite3_column_int64(st, 0));
+	html__esc(f, db__text(st, 1));
+	fprintf(f, "</td><td class=\"n\" data-v=\"%d\">%d</td><td>", sqlite3_column_int(st, 2),
+		sqlite3_column_int(st, 2));
+	html__verdict(f, db__text(st, 3));
+	fputs("</td><td class=\"n\">", f);
+	if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+		fputs("\xe2\x80\x93", f);
+	else
+		fprintf(f, "%d", sqlite3_column_int(st, 4));
+	fputs("</td><td>", f);
+	html__esc(f, db__text(st, 5));
+	fputs("</td><td>", f);
+	html__esc(f, db__text(st, 6));
+	fputs("</td></tr>\n", f);
+}
+
+static const struct query_table failed_runs_query = {
+	.sql = "SELECT id, platform, rep, status, exit_code, started_at, cell FROM run "
+		"WHERE workload_id = ?1 AND status IN ('failed', 'timeout') ORDER BY started_at, id",
+	.head = "<h2>Failed and timed-out runs</h2>\n<table class=\"sortable\">\n<thead><tr><th>run</th>"
+		"<th>platform</th><th>rep</th><th>status</th><th>exit code</th><th>started</th>"
+		"<th>study cell</th></tr></thead>\n<tbody>\n",
+	.row = failed_runs_row,
+};
+
 static int failed_runs(struct report_ctx *ctx, FILE *f, const struct workload *w)
 {
-	sqlite3_stmt *st = db__prepare(ctx,
-		"SELECT id, platform, rep, status, exit_code, started_at, cell FROM run "
-		"WHERE workload_id = ?1 AND status IN ('failed', 'timeout') ORDER BY started_at, id");
-	int rc, any = 0;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, w->id);
-	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
-		if (!any++)
-			fputs("<h2>Failed and timed-out runs</h2>\n<table class=\"sortable\">\n<thead><tr><th>run</th>"
-			      "<th>platform</th><th>rep</th><th>status</th><th>exit code</th><th>started</th>"
-			      "<th>study cell</th></tr></thead>\n<tbody>\n",
-			      f);
-		fprintf(f, "<tr><td class=\"n\" data-v=\"%lld\">%lld</td><td>", (long long)sqlite3_column_int64(st, 0),
-			(long long)sqlite3_column_int64(st, 0));
-		html__esc(f, db__text(st, 1));
-		fprintf(f, "</td><td class=\"n\" data-v=\"%d\">%d</td><td>", sqlite3_column_int(st, 2),
-			sqlite3_column_int(st, 2));
-		html__verdict(f, db__text(st, 3));
-		fputs("</td><td class=\"n\">", f);
-		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-			fputs("\xe2\x80\x93", f);
-		else
-			fprintf(f, "%d", sqlite3_column_int(st, 4));
-		fputs("</td><td>", f);
-		html__esc(f, db__text(st, 5));
-		fputs("</td><td>", f);
-		html__esc(f, db__text(st, 6));
-		fputs("</td></tr>\n", f);
-	}
-	if (any)
-		fputs("</tbody>\n</table>\n", f);
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+	return db__table(ctx, f, &failed_runs_query, w->id, NULL);
 }
 
 static void regions_table(FILE *f, const struct workload *w)
@@ -193,46 +189,44 @@ const char page_workload__phase_symbols_sql[] =
 	" SELECT pair, (SELECT name FROM region m WHERE m.workload_id = ?1 AND m.key = '" REGION_KEY_MARK "' || pair || '#1'),"
 	"  sym, es, hs FROM t WHERE k <= 12 ORDER BY pair, k";
 
+static void phase_symbols_row(FILE *f, sqlite3_stmt *st, const void *arg)
+{
+	double es = db__double(st, 3), hs = db__double(st, 4);
+
+	(void)arg;
+	fputs("<tr><td>", f);
+	html__esc(f, db__text(st, 1));
+	fputs("</td><td><code>", f);
+	html__esc(f, db__text(st, 0));
+	fputs("</code></td><td><code>", f);
+	html__esc(f, db__text(st, 2));
+	fputs("</code></td>", f);
+	html__num_cell(f, es);
+	html__pct(f, es);
+	fputs("</td>", f);
+	html__num_cell(f, hs);
+	html__pct(f, hs);
+	fputs("</td>", f);
+	html__num_cell(f, es > 0 ? hs / es : NAN);
+	html__num(f, es > 0 ? hs / es : NAN);
+	fputs("</td></tr>\n", f);
+}
+
+static const struct query_table phase_symbols_query = {
+	.sql = page_workload__phase_symbols_sql,
+	.head = "<h2 id=\"phase-symbols\">Symbols per phase</h2>\n<p class=\"muted\">What each marker "
+		"pair (all its occurrences) spends its cost in, callees included: the symbol's share of the "
+		"phase's emulated instructions and of its sampled hardware time (ok runs).</p>\n"
+		"<div class=\"tw\"><table class=\"sortable\">\n<thead><tr><th>phase</th><th>markers</th>"
+		"<th>symbol</th><th>instruction share</th><th>hardware time share</th>"
+		"<th>hardware / instruction share</th></tr></thead>\n<tbody>\n",
+	.row = phase_symbols_row,
+	.foot = "</tbody>\n</table></div>\n",
+};
+
 static int phase_symbols_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
 {
-	sqlite3_stmt *st = db__prepare(ctx, page_workload__phase_symbols_sql);
-	int rc, any = 0;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, w->id);
-	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
-		double es = db__double(st, 3), hs = db__double(st, 4);
-
-		if (!any++)
-			fputs("<h2 id=\"phase-symbols\">Symbols per phase</h2>\n<p class=\"muted\">What each marker "
-			      "pair (all its occurrences) spends its cost in, callees included: the symbol's share of the "
-			      "phase's emulated instructions and of its sampled hardware time (ok runs).</p>\n"
-			      "<div class=\"tw\"><table class=\"sortable\">\n<thead><tr><th>phase</th><th>markers</th>"
-			      "<th>symbol</th><th>instruction share</th><th>hardware time share</th>"
-			      "<th>hardware / instruction share</th></tr></thead>\n<tbody>\n",
-			      f);
-		fputs("<tr><td>", f);
-		html__esc(f, db__text(st, 1));
-		fputs("</td><td><code>", f);
-		html__esc(f, db__text(st, 0));
-		fputs("</code></td><td><code>", f);
-		html__esc(f, db__text(st, 2));
-		fputs("</code></td>", f);
-		html__num_cell(f, es);
-		html__pct(f, es);
-		fputs("</td>", f);
-		html__num_cell(f, hs);
-		html__pct(f, hs);
-		fputs("</td>", f);
-		html__num_cell(f, es > 0 ? hs / es : NAN);
-		html__num(f, es > 0 ? hs / es : NAN);
-		fputs("</td></tr>\n", f);
-	}
-	if (any)
-		fputs("</tbody>\n</table></div>\n", f);
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+	return db__table(ctx, f, &phase_symbols_query, w->id, NULL);
 }
 
 static int findings_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
@@ -310,10 +304,28 @@ static int findings_table(struct report_ctx *ctx, FILE *f, const struct workload
  * metrics` lists them run by run; a metric both sides have gets hardware /
  * emulation of the means.
  */
-static int run_metrics_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
+static void run_metrics_row(FILE *f, sqlite3_stmt *st, const void *arg)
 {
-	sqlite3_stmt *st = db__prepare(ctx,
-		"WITH v AS (SELECT m.metric, r.platform, r.platform IN ('qemu-user', 'qemu-system') AS emu,"
+	(void)arg;
+	fputs("<tr><td><code>", f);
+	html__esc(f, db__text(st, 0));
+	fputs("</code></td><td>", f);
+	html__esc(f, db__text(st, 1));
+	fprintf(f, "</td><td class=\"n\">%d</td>", sqlite3_column_int(st, 2));
+	for (int c = 3; c <= 5; c++) {
+		html__num_cell(f, db__double(st, c));
+		html__num(f, db__double(st, c));
+		fputs("</td>", f);
+	}
+	html__num_cell(f, db__double(st, 7));
+	html__num(f, db__double(st, 7));
+	fputs("</td><td class=\"reason\">", f);
+	html__esc(f, db__text(st, 6));
+	fputs("</td></tr>\n", f);
+}
+
+static const struct query_table run_metrics_query = {
+	.sql = "WITH v AS (SELECT m.metric, r.platform, r.platform IN ('qemu-user', 'qemu-system') AS emu,"
 		"  count(*) AS n, avg(m.value) AS mean, min(m.value) AS lo, max(m.value) AS hi,"
 		"  " RUN_METRIC_NOTE_SQL("m.metric", "max(m.value)", "w.elf_path") " AS note"
 		"  FROM run r JOIN run_metric m ON m.run_id = r.id JOIN workload w ON w.id = r.workload_id"
@@ -321,111 +333,88 @@ static int run_metrics_table(struct report_ctx *ctx, FILE *f, const struct workl
 		" SELECT metric, platform, n, mean, lo, hi, note,"
 		"  (SELECT avg(h.mean) FROM v h WHERE h.metric = v.metric AND NOT h.emu) /"
 		"  nullif((SELECT avg(e.mean) FROM v e WHERE e.metric = v.metric AND e.emu), 0)"
-		" FROM v ORDER BY metric, platform");
-	int rc, any = 0;
+		" FROM v ORDER BY metric, platform",
+	.head = "<h2 id=\"run-metrics\">Run metrics</h2>\n<p class=\"muted\">Whole-run totals over ok runs "
+		"(<code>emudiff show metrics</code> lists them run by run); hardware / emulation when both "
+		"sides have the metric.</p>\n<table class=\"sortable\">\n<thead><tr><th>metric</th>"
+		"<th>platform</th><th>runs</th><th>mean</th><th>min</th><th>max</th>"
+		"<th>hardware / emulation</th><th>note</th></tr></thead>\n<tbody>\n",
+	.row = run_metrics_row,
+};
 
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, w->id);
-	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
-		if (!any++)
-			fputs("<h2 id=\"run-metrics\">Run metrics</h2>\n<p class=\"muted\">Whole-run totals over ok runs "
-			      "(<code>emudiff show metrics</code> lists them run by run); hardware / emulation when both "
-			      "sides have the metric.</p>\n<table class=\"sortable\">\n<thead><tr><th>metric</th>"
-			      "<th>platform</th><th>runs</th><th>mean</th><th>min</th><th>max</th>"
-			      "<th>hardware / emulation</th><th>note</th></tr></thead>\n<tbody>\n",
-			      f);
-		fputs("<tr><td><code>", f);
-		html__esc(f, db__text(st, 0));
-		fputs("</code></td><td>", f);
-		html__esc(f, db__text(st, 1));
-		fprintf(f, "</td><td class=\"n\">%d</td>", sqlite3_column_int(st, 2));
-		for (int c = 3; c <= 5; c++) {
-			html__num_cell(f, db__double(st, c));
-			html__num(f, db__double(st, c));
-			fputs("</td>", f);
-		}
-		html__num_cell(f, db__double(st, 7));
-		html__num(f, db__double(st, 7));
-		fputs("</td><td class=\"reason\">", f);
-		html__esc(f, db__text(st, 6));
-		fputs("</td></tr>\n", f);
-	}
-	if (any)
-		fputs("</tbody>\n</table>\n", f);
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+static int run_metrics_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
+{
+	return db__table(ctx, f, &run_metrics_query, w->id, NULL);
 }
+
+static void agreement_row(FILE *f, sqlite3_stmt *st, const void *arg)
+{
+	(void)arg;
+	fputs("<tr><td>", f);
+	html__esc(f, db__text(st, 0));
+	fputs("</td><td>", f);
+	html__esc(f, db__text(st, 1));
+	fprintf(f, "</td><td class=\"n\">%d</td>", sqlite3_column_int(st, 2));
+	for (int c = 3; c <= 5; c++) {
+		fputs("<td class=\"n\">", f);
+		html__num(f, db__double(st, c));
+		fputs("</td>", f);
+	}
+	fputs("<td class=\"n\">", f);
+	html__pct(f, db__double(st, 6));
+	fputs("</td></tr>\n", f);
+}
+
+static const struct query_table agreement_query = {
+	.sql = "SELECT predictor, metric, n, pearson, spearman, kendall, mape FROM agreement WHERE workload_id = ?1 "
+		"ORDER BY predictor, metric",
+	.head = "<h2>Rank agreement between predictor and hardware</h2>\n<table>\n<thead><tr><th>predictor</th>"
+		"<th>hardware metric</th><th>regions</th><th>Pearson r</th><th>Spearman \xcf\x81</th>"
+		"<th>Kendall \xcf\x84</th><th>MAPE</th></tr></thead>\n<tbody>\n",
+	.row = agreement_row,
+};
 
 static int agreement_table(struct report_ctx *ctx, FILE *f, const struct workload *w)
 {
-	sqlite3_stmt *st = db__prepare(ctx,
-		"SELECT predictor, metric, n, pearson, spearman, kendall, mape FROM agreement WHERE workload_id = ?1 "
-		"ORDER BY predictor, metric");
-	int rc, any = 0;
-
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, w->id);
-	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
-		if (!any++)
-			fputs("<h2>Rank agreement between predictor and hardware</h2>\n<table>\n<thead><tr><th>predictor</th>"
-			      "<th>hardware metric</th><th>regions</th><th>Pearson r</th><th>Spearman \xcf\x81</th>"
-			      "<th>Kendall \xcf\x84</th><th>MAPE</th></tr></thead>\n<tbody>\n",
-			      f);
-		fputs("<tr><td>", f);
-		html__esc(f, db__text(st, 0));
-		fputs("</td><td>", f);
-		html__esc(f, db__text(st, 1));
-		fprintf(f, "</td><td class=\"n\">%d</td>", sqlite3_column_int(st, 2));
-		for (int c = 3; c <= 5; c++) {
-			fputs("<td class=\"n\">", f);
-			html__num(f, db__double(st, c));
-			fputs("</td>", f);
-		}
-		fputs("<td class=\"n\">", f);
-		html__pct(f, db__double(st, 6));
-		fputs("</td></tr>\n", f);
-	}
-	if (any)
-		fputs("</tbody>\n</table>\n", f);
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+	return db__table(ctx, f, &agreement_query, w->id, NULL);
 }
+
+static void cost_model_head(FILE *f, sqlite3_stmt *st, const void *study_wide)
+{
+	(void)st;
+	fprintf(f, "<h2>Calibrated cost model%s</h2>\n<table>\n<thead><tr><th>hardware metric</th>"
+		   "<th>term</th><th>coefficient [CI]</th><th>R\xc2\xb2</th><th>CV RMSE</th><th>n</th>"
+		   "</tr></thead>\n<tbody>\n",
+		study_wide ? " (fitted over the study)" : "");
+}
+
+static void cost_model_row(FILE *f, sqlite3_stmt *st, const void *arg)
+{
+	(void)arg;
+	fputs("<tr><td>", f);
+	html__esc(f, db__text(st, 0));
+	fputs("</td><td><code>", f);
+	html__esc(f, db__text(st, 1));
+	fputs("</code></td><td class=\"n\">", f);
+	html__ci(f, db__double(st, 2), db__double(st, 3), db__double(st, 4), 0);
+	fputs("</td><td class=\"n\">", f);
+	html__num(f, db__double(st, 5));
+	fputs("</td><td class=\"n\">", f);
+	html__num(f, db__double(st, 6));
+	fprintf(f, "</td><td class=\"n\">%d</td></tr>\n", sqlite3_column_int(st, 7));
+}
+
+/* workload_id <= 0: the model fitted over the whole study (workload_id NULL) */
+static const struct query_table cost_model_query = {
+	.sql = "SELECT metric, term, coef, ci_lo, ci_hi, r2, cv_rmse, n FROM cost_model "
+	       "WHERE workload_id IS ?1 ORDER BY metric, term",
+	.head_fn = cost_model_head,
+	.row = cost_model_row,
+};
 
 static int cost_model_table(struct report_ctx *ctx, FILE *f, int64_t workload_id)
 {
-	sqlite3_stmt *st = db__prepare(ctx,
-		"SELECT metric, term, coef, ci_lo, ci_hi, r2, cv_rmse, n FROM cost_model "
-		"WHERE workload_id IS ?1 ORDER BY metric, term");
-	int rc, any = 0;
-
-	if (!st)
-		return -1;
-	if (workload_id > 0)
-		sqlite3_bind_int64(st, 1, workload_id);
-	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
-		if (!any++)
-			fprintf(f, "<h2>Calibrated cost model%s</h2>\n<table>\n<thead><tr><th>hardware metric</th>"
-				   "<th>term</th><th>coefficient [CI]</th><th>R\xc2\xb2</th><th>CV RMSE</th><th>n</th>"
-				   "</tr></thead>\n<tbody>\n",
-				workload_id > 0 ? "" : " (fitted over the study)");
-		fputs("<tr><td>", f);
-		html__esc(f, db__text(st, 0));
-		fputs("</td><td><code>", f);
-		html__esc(f, db__text(st, 1));
-		fputs("</code></td><td class=\"n\">", f);
-		html__ci(f, db__double(st, 2), db__double(st, 3), db__double(st, 4), 0);
-		fputs("</td><td class=\"n\">", f);
-		html__num(f, db__double(st, 5));
-		fputs("</td><td class=\"n\">", f);
-		html__num(f, db__double(st, 6));
-		fprintf(f, "</td><td class=\"n\">%d</td></tr>\n", sqlite3_column_int(st, 7));
-	}
-	if (any)
-		fputs("</tbody>\n</table>\n", f);
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+	return db__table(ctx, f, &cost_model_query, workload_id, workload_id > 0 ? NULL : "study");
 }
 
 int page_cost_model(struct report_ctx *ctx, FILE *f, int64_t workload_id)

@@ -46,3 +46,27 @@ const char *db__text(sqlite3_stmt *st, int col)
 
 	return t ? (const char *)t : "";
 }
+
+int db__table(struct report_ctx *ctx, FILE *f, const struct query_table *t, int64_t id, const void *arg)
+{
+	sqlite3_stmt *st = db__prepare(ctx, t->sql);
+	int rc, any = 0;
+
+	if (!st)
+		return -1;
+	if (id > 0)
+		sqlite3_bind_int64(st, 1, id);
+	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
+		if (!any++) {
+			if (t->head_fn)
+				t->head_fn(f, st, arg);
+			else
+				fputs(t->head, f);
+		}
+		t->row(f, st, arg);
+	}
+	if (any)
+		fputs(t->foot ? t->foot : "</tbody>\n</table>\n", f);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}

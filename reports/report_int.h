@@ -77,6 +77,18 @@ int db__step(struct report_ctx *ctx, sqlite3_stmt *st); /* SQLITE_ROW, SQLITE_DO
 double db__double(sqlite3_stmt *st, int col);          /* NAN for NULL */
 char *db__strdup(sqlite3_stmt *st, int col);           /* NULL for NULL */
 const char *db__text(sqlite3_stmt *st, int col);       /* "" for NULL */
+/* A table of a query's rows: sql's ?1 bound to the id (left NULL when id <= 0);
+ * before the first row the head (head_fn's, else head's text), each row by row(),
+ * after the last the foot (else "</tbody>\n</table>\n"); nothing without rows.
+ * 0, or -1 when the query failed (printed). */
+struct query_table {
+	const char *sql;
+	const char *head;
+	void (*head_fn)(FILE *f, sqlite3_stmt *first, const void *arg);
+	void (*row)(FILE *f, sqlite3_stmt *st, const void *arg);
+	const char *foot;
+};
+int db__table(struct report_ctx *ctx, FILE *f, const struct query_table *t, int64_t id, const void *arg);
 
 /* html.c */
 /* the index's first section: suite-level findings (page_suite.c) */
