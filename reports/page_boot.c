@@ -31,14 +31,22 @@ static const char boot_sql[] =
 static const char icount_sql[] =
 	"SELECT EXISTS (SELECT 1 FROM workload w, json_each(w.argv) a WHERE w.id = ?1 AND a.value = '-icount')";
 
-static void head(struct report_ctx *ctx, FILE *f, int64_t workload_id)
+/* The workload's, for the table's head. */
+struct boot_of {
+	struct report_ctx *ctx;
+	int64_t workload_id;
+};
+
+static void head(FILE *f, sqlite3_stmt *first, const void *arg)
 {
-	sqlite3_stmt *st = db__prepare(ctx, icount_sql);
+	const struct boot_of *b = arg;
+	sqlite3_stmt *st = db__prepare(b->ctx, icount_sql);
 	int icount = 0;
 
+	(void)first;
 	if (st) {
-		sqlite3_bind_int64(st, 1, workload_id);
-		icount = db__step(ctx, st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+		sqlite3_bind_int64(st, 1, b->workload_id);
+		icount = db__step(b->ctx, st) == SQLITE_ROW && sqlite3_column_int(st, 0);
 		sqlite3_finalize(st);
 	}
 	fputs("<h2 id=\"boot\">Boot</h2>\n<p class=\"muted\">Time from the start to each boot stage's first console "
@@ -78,10 +86,11 @@ static void side(FILE *f, sqlite3_stmt *st, int c)
 	fputs("</span></td>", f);
 }
 
-static void row(FILE *f, sqlite3_stmt *st)
+static void row(FILE *f, sqlite3_stmt *st, const void *arg)
 {
 	char label[256];
 
+	(void)arg;
 	boot_stage__label(label, sizeof(label), db__text(st, 0), db__text(st, 17));
 	fputs("<tr><td>", f);
 	html__esc(f, label);
@@ -103,23 +112,17 @@ static void row(FILE *f, sqlite3_stmt *st)
 	fputs("</td></tr>\n", f);
 }
 
+static const struct query_table boot_query = {
+	.sql = boot_sql,
+	.head_fn = head,
+	.row = row,
+};
+
 int page_boot__table(struct report_ctx *ctx, FILE *f, int64_t workload_id)
 {
-	sqlite3_stmt *st = db__prepare(ctx, boot_sql);
-	int rc, any = 0;
+	struct boot_of b = { ctx, workload_id };
 
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, workload_id);
-	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
-		if (!any++)
-			head(ctx, f, workload_id);
-		row(f, st);
-	}
-	if (any)
-		fputs("</tbody>\n</table>\n", f);
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+	return db__table(ctx, f, &boot_query, workload_id, &b);
 }
 
 int page_boot__index(struct report_ctx *ctx, FILE *f, const struct workload *ws, size_t n)

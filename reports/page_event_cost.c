@@ -40,82 +40,79 @@ static void cost(FILE *f, sqlite3_stmt *st, int col, int why_col)
 	html__ci(f, db__double(st, col), db__double(st, col + 1), db__double(st, col + 2), 0);
 }
 
-int page_event_cost(struct report_ctx *ctx, FILE *f, int64_t workload_id)
+static void event_cost_row(FILE *f, sqlite3_stmt *st, const void *arg)
 {
-	sqlite3_stmt *st = db__prepare(ctx,
-		"SELECT event, emu_per_event, emu_lo, emu_hi, hw_metric, hw_per_event, hw_lo, hw_hi,"
+	const char *ev = db__text(st, 0), *hw_metric = db__text(st, 4);
+	const char *unit = !strcmp(hw_metric, METRIC_TIME_NS) ? "ns" : hw_metric;
+	int undetermined = 0;
+
+	(void)arg;
+	for (int c = 16; c <= 18; c++)
+		undetermined |= sqlite3_column_type(st, c) != SQLITE_NULL;
+	fputs("<li><b>", f);
+	event_name(f, ev);
+	fputs("</b>: emulation ", f);
+	cost(f, st, 1, 16);
+	fputs(" instructions per ", f);
+	event_name(f, ev);
+	if (*hw_metric && isfinite(db__double(st, 5))) {
+		fputs("; hardware ", f);
+		cost(f, st, 5, 17);
+		fputc(' ', f);
+		html__esc(f, unit);
+		fputs(" per ", f);
+		event_name(f, ev);
+	}
+	if (isfinite(db__double(st, 8))) {
+		fputs("; QEMU host ", f);
+		cost(f, st, 8, 18);
+		fputs(" ns", f);
+	}
+	/* per emulated instruction of the event: only from two determined costs */
+	if (isfinite(db__double(st, 11)) && sqlite3_column_type(st, 16) == SQLITE_NULL &&
+	    sqlite3_column_type(st, 17) == SQLITE_NULL) {
+		fputs("; ratio: ", f);
+		html__num(f, db__double(st, 11));
+		fputc(' ', f);
+		html__esc(f, unit);
+		fputs(" per emulated instruction of one ", f);
+		event_name(f, ev);
+		fputs(" vs ", f);
+		html__num(f, db__double(st, 12));
+		fputs(" on average (&times;", f);
+		html__num(f, db__double(st, 13));
+		fputc(')', f);
+	}
+	if (undetermined) {
+		char remedy[128], e[32];
+
+		snprintf(remedy, sizeof(remedy), EVENT_COST_REMEDY, singular(e, sizeof(e), ev));
+		fprintf(f, " <span class=\"muted\">(%d regions; %s would determine it)</span></li>\n",
+			sqlite3_column_int(st, 14), remedy);
+	} else {
+		fprintf(f, " <span class=\"muted\">(%d regions)</span></li>\n", sqlite3_column_int(st, 14));
+	}
+}
+
+static const struct query_table event_cost_query = {
+	.sql = "SELECT event, emu_per_event, emu_lo, emu_hi, hw_metric, hw_per_event, hw_lo, hw_hi,"
 		" qemu_ns_per_event, qemu_lo, qemu_hi, hw_per_insn, hw_per_insn_avg, ratio, n, terms, "
 		EVENT_COST_WHY_SQL("emu_per_event", "emu_lo", "n", "terms") ", "
 		EVENT_COST_WHY_SQL("hw_per_event", "hw_lo", "n", "terms") ", "
 		EVENT_COST_WHY_SQL("qemu_ns_per_event", "qemu_lo", "n", "terms")
 		" FROM event_cost WHERE workload_id = ?1"
-		" ORDER BY CASE event WHEN 'syscalls' THEN 0 WHEN 'traps' THEN 1 ELSE 2 END");
-	int rc, any = 0;
+		" ORDER BY CASE event WHEN 'syscalls' THEN 0 WHEN 'traps' THEN 1 ELSE 2 END",
+	.head = "<h2>Per-event cost</h2>\n<p class=\"muted\">Fitted on the regions: emulated "
+		"instructions on the event counts, the hardware cost on the same counts "
+		"(plus the other instructions). The hardware cost per event includes its "
+		"own instructions. Intervals in brackets. A cost is not determined when the fit "
+		"has fewer than 3 regions per term, no interval, a negative estimate or an "
+		"interval reaching zero.</p>\n<ul>\n",
+	.row = event_cost_row,
+	.foot = "</ul>\n",
+};
 
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, workload_id);
-	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
-		const char *ev = db__text(st, 0), *hw_metric = db__text(st, 4);
-		const char *unit = !strcmp(hw_metric, METRIC_TIME_NS) ? "ns" : hw_metric;
-		int undetermined = 0;
-
-		for (int c = 16; c <= 18; c++)
-			undetermined |= sqlite3_column_type(st, c) != SQLITE_NULL;
-		if (!any++)
-			fputs("<h2>Per-event cost</h2>\n<p class=\"muted\">Fitted on the regions: emulated "
-			      "instructions on the event counts, the hardware cost on the same counts "
-			      "(plus the other instructions). The hardware cost per event includes its "
-			      "own instructions. Intervals in brackets. A cost is not determined when the fit "
-			      "has fewer than 3 regions per term, no interval, a negative estimate or an "
-			      "interval reaching zero.</p>\n<ul>\n",
-			      f);
-		fputs("<li><b>", f);
-		event_name(f, ev);
-		fputs("</b>: emulation ", f);
-		cost(f, st, 1, 16);
-		fputs(" instructions per ", f);
-		event_name(f, ev);
-		if (*hw_metric && isfinite(db__double(st, 5))) {
-			fputs("; hardware ", f);
-			cost(f, st, 5, 17);
-			fputc(' ', f);
-			html__esc(f, unit);
-			fputs(" per ", f);
-			event_name(f, ev);
-		}
-		if (isfinite(db__double(st, 8))) {
-			fputs("; QEMU host ", f);
-			cost(f, st, 8, 18);
-			fputs(" ns", f);
-		}
-		/* per emulated instruction of the event: only from two determined costs */
-		if (isfinite(db__double(st, 11)) && sqlite3_column_type(st, 16) == SQLITE_NULL &&
-		    sqlite3_column_type(st, 17) == SQLITE_NULL) {
-			fputs("; ratio: ", f);
-			html__num(f, db__double(st, 11));
-			fputc(' ', f);
-			html__esc(f, unit);
-			fputs(" per emulated instruction of one ", f);
-			event_name(f, ev);
-			fputs(" vs ", f);
-			html__num(f, db__double(st, 12));
-			fputs(" on average (&times;", f);
-			html__num(f, db__double(st, 13));
-			fputc(')', f);
-		}
-		if (undetermined) {
-			char remedy[128], e[32];
-
-			snprintf(remedy, sizeof(remedy), EVENT_COST_REMEDY, singular(e, sizeof(e), ev));
-			fprintf(f, " <span class=\"muted\">(%d regions; %s would determine it)</span></li>\n",
-				sqlite3_column_int(st, 14), remedy);
-		} else {
-			fprintf(f, " <span class=\"muted\">(%d regions)</span></li>\n", sqlite3_column_int(st, 14));
-		}
-	}
-	if (any)
-		fputs("</ul>\n", f);
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+int page_event_cost(struct report_ctx *ctx, FILE *f, int64_t workload_id)
+{
+	return db__table(ctx, f, &event_cost_query, workload_id, NULL);
 }

@@ -13,48 +13,51 @@
 /* Rows of the imbalance table; the rest are in `emudiff show threads`. */
 enum { IMBALANCE_ROWS = 20 };
 
-static int shares_table(struct report_ctx *ctx, FILE *f, int64_t wid)
+static void shares_head(FILE *f, sqlite3_stmt *st, const void *arg)
 {
-	sqlite3_stmt *st = db__prepare(ctx,
-		"SELECT s.thread, s.emu_metric, s.metric, s.emu_share, s.emu_lo, s.emu_hi, s.hw_share, s.hw_lo, s.hw_hi,"
+	(void)arg;
+	fprintf(f, "<p class=\"muted\">Each thread's share of the whole run (the threads' totals): "
+		   "emulation's (%s) against hardware's (%s).</p>\n"
+		   "<table class=\"sortable\" id=\"thread-shares\">\n<thead><tr><th>thread</th><th>kind</th>"
+		   "<th>emulation share [CI]</th><th>hardware share [CI]</th><th>hardware / emulation [CI]</th>"
+		   "<th>verdict</th><th>reason</th></tr></thead>\n<tbody>\n",
+		db__text(st, 1), db__text(st, 2));
+}
+
+static void shares_row(FILE *f, sqlite3_stmt *st, const void *arg)
+{
+	const char *verdict = db__text(st, 12);
+
+	(void)arg;
+	fprintf(f, "<tr%s><td class=\"n\" data-v=\"%d\">%d</td><td>", verdict_flagged(verdict) ? " class=\"flag\"" : "",
+		sqlite3_column_int(st, 0), sqlite3_column_int(st, 0));
+	html__esc(f, *db__text(st, 14) ? db__text(st, 14) : "\xe2\x80\x93");
+	fputs("</td>", f);
+	for (int c = 3; c <= 9; c += 3) {
+		html__num_cell(f, db__double(st, c));
+		html__ci(f, db__double(st, c), db__double(st, c + 1), db__double(st, c + 2), c < 9);
+		fputs("</td>", f);
+	}
+	fputs("<td>", f);
+	html__verdict(f, verdict);
+	fputs("</td><td class=\"reason\">", f);
+	html__esc(f, db__text(st, 13));
+	fputs("</td></tr>\n", f);
+}
+
+static const struct query_table shares_query = {
+	.sql = "SELECT s.thread, s.emu_metric, s.metric, s.emu_share, s.emu_lo, s.emu_hi, s.hw_share, s.hw_lo, s.hw_hi,"
 		" s.factor, s.ci_lo, s.ci_hi, s.verdict, s.reason,"
 		" (SELECT group_concat(DISTINCT t.kind) FROM run_thread t JOIN run r ON r.id = t.run_id"
 		"  WHERE r.workload_id = s.workload_id AND t.thread = s.thread)"
-		" FROM thread_share s WHERE s.workload_id = ?1 ORDER BY s.thread, s.emu_metric");
-	int rc, any = 0;
+		" FROM thread_share s WHERE s.workload_id = ?1 ORDER BY s.thread, s.emu_metric",
+	.head_fn = shares_head,
+	.row = shares_row,
+};
 
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, wid);
-	while ((rc = db__step(ctx, st)) == SQLITE_ROW) {
-		const char *verdict = db__text(st, 12);
-
-		if (!any++)
-			fprintf(f, "<p class=\"muted\">Each thread's share of the whole run (the threads' totals): "
-				   "emulation's (%s) against hardware's (%s).</p>\n"
-				   "<table class=\"sortable\" id=\"thread-shares\">\n<thead><tr><th>thread</th><th>kind</th>"
-				   "<th>emulation share [CI]</th><th>hardware share [CI]</th><th>hardware / emulation [CI]</th>"
-				   "<th>verdict</th><th>reason</th></tr></thead>\n<tbody>\n",
-				db__text(st, 1), db__text(st, 2));
-		fprintf(f, "<tr%s><td class=\"n\" data-v=\"%d\">%d</td><td>", verdict_flagged(verdict) ? " class=\"flag\"" : "",
-			sqlite3_column_int(st, 0), sqlite3_column_int(st, 0));
-		html__esc(f, *db__text(st, 14) ? db__text(st, 14) : "\xe2\x80\x93");
-		fputs("</td>", f);
-		for (int c = 3; c <= 9; c += 3) {
-			html__num_cell(f, db__double(st, c));
-			html__ci(f, db__double(st, c), db__double(st, c + 1), db__double(st, c + 2), c < 9);
-			fputs("</td>", f);
-		}
-		fputs("<td>", f);
-		html__verdict(f, verdict);
-		fputs("</td><td class=\"reason\">", f);
-		html__esc(f, db__text(st, 13));
-		fputs("</td></tr>\n", f);
-	}
-	if (any)
-		fputs("</tbody>\n</table>\n", f);
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+static int shares_table(struct report_ctx *ctx, FILE *f, int64_t wid)
+{
+	return db__table(ctx, f, &shares_query, wid, NULL);
 }
 
 /* One side's max / mean with its interval and its busiest thread. */
