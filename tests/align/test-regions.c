@@ -19,6 +19,7 @@
 #include "query.h"
 #include "common.h"
 #include "store.h"
+#include "align_test.h"
 
 static struct store *s;
 static int64_t wid;
@@ -47,27 +48,10 @@ static char *query_text(const char *sql)
 	return test_query_text(s->db, sql);
 }
 
-static int align_once(int64_t w, struct align_result *r)
-{
-	int rc;
-
-	CHECK(store__begin(s) == 0);
-	rc = align__workload(s->db, w, r);
-	if (rc == 0)
-		CHECK(store__commit(s) == 0);
-	else
-		store__rollback(s);
-	return rc;
-}
-
-#define SNAPSHOT                                                                               \
-	"SELECT (SELECT group_concat(x, ';') FROM (SELECT g.key || '|' || coalesce(g.name, '') ||"  \
-	" '|' || m.run_id || '|' || m.metric || '=' || m.value AS x FROM region_metric m"             \
-	" JOIN region g ON g.id = m.region_id ORDER BY x)) || '#' ||"                                 \
-	" (SELECT group_concat(x, ';') FROM (SELECT e.run_id || coalesce(g.key, '-') || e.kind ||"     \
-	" e.count AS x FROM event_count e LEFT JOIN region g ON g.id = e.region_id ORDER BY x)) || '#' ||" \
-	" (SELECT group_concat(x, ';') FROM (SELECT run_id || ':' || matched || '/' || gaps || '/' ||" \
-	" mismatches || '/' || ref_run_id AS x FROM alignment ORDER BY x))"
+/* and the alignment of each run */
+#define SNAPSHOT                                                                                 \
+	SNAPSHOT_OF(" (SELECT group_concat(x, ';') FROM (SELECT run_id || ':' || matched || '/' ||"  \
+		    " gaps || '/' || mismatches || '/' || ref_run_id AS x FROM alignment ORDER BY x))")
 
 int main(int argc, char **argv)
 {
@@ -120,7 +104,7 @@ int main(int argc, char **argv)
 	CHECK(store__region_metric_set(s, q0, sreg, "insns", 555) == 0);
 	CHECK(store__commit(s) == 0);
 
-	CHECK_EQ_INT(align_once(wid, &r), 0);
+	CHECK_EQ_INT(test_align_once(s, wid, &r), 0);
 	CHECK_EQ_INT(r.ref_run_id, q0);
 	CHECK_EQ_INT(r.regions, 5);
 	CHECK_EQ_INT(r.runs, 7); /* ok and warmup */
@@ -197,7 +181,7 @@ int main(int argc, char **argv)
 
 	/* a second align writes exactly the same */
 	snap1 = query_text(SNAPSHOT);
-	CHECK_EQ_INT(align_once(wid, &r), 0);
+	CHECK_EQ_INT(test_align_once(s, wid, &r), 0);
 	snap2 = query_text(SNAPSHOT);
 	CHECK(strlen(snap1) > 100);
 	CHECK(!strcmp(snap1, snap2));
@@ -214,7 +198,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < 4; i++)
 			add_run("hw", 10 + i, "ok", short_seq, NULL, short_time, 3);
 		CHECK(store__commit(s) == 0);
-		CHECK_EQ_INT(align_once(wid, &r), 0);
+		CHECK_EQ_INT(test_align_once(s, wid, &r), 0);
 		CHECK_EQ_INT(r.regions, 2);
 		k = query_text("SELECT group_concat(key, ' ') FROM (SELECT key FROM region ORDER BY key)");
 		CHECK(!strcmp(k, "m:1->2#1 m:2->4#1 s:main"));
@@ -255,7 +239,7 @@ int main(int argc, char **argv)
 		hr = add_run("hw", 0, "ok", ids2, NULL, t2, (int)m);
 		CHECK(store__commit(s) == 0);
 		t0 = now_ns();
-		CHECK_EQ_INT(align_once(wid, &r), 0);
+		CHECK_EQ_INT(test_align_once(s, wid, &r), 0);
 		fprintf(stderr, "loop workload aligned in %.2f s\n", (double)(now_ns() - t0) / 1e9);
 		CHECK_EQ_INT(r.regions, n - 1);
 		CHECK_EQ_INT(r.runs_partial, 1);

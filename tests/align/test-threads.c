@@ -21,6 +21,7 @@
 #include "query.h"
 #include "common.h"
 #include "store.h"
+#include "align_test.h"
 
 static struct store *s;
 static int64_t wid;
@@ -60,27 +61,10 @@ static void check_text(const char *sql, const char *want)
 	free(got);
 }
 
-static int align_once(struct align_result *r)
-{
-	int rc;
-
-	CHECK(store__begin(s) == 0);
-	rc = align__workload(s->db, wid, r);
-	if (rc == 0)
-		CHECK(store__commit(s) == 0);
-	else
-		store__rollback(s);
-	return rc;
-}
-
-#define SNAPSHOT                                                                                   \
-	"SELECT (SELECT group_concat(x, ';') FROM (SELECT g.key || '|' || coalesce(g.name, '') ||"      \
-	" '|' || m.run_id || '|' || m.metric || '=' || m.value AS x FROM region_metric m"                 \
-	" JOIN region g ON g.id = m.region_id ORDER BY x)) || '#' ||"                                     \
-	" (SELECT group_concat(x, ';') FROM (SELECT e.run_id || coalesce(g.key, '-') || e.kind ||"         \
-	" e.count AS x FROM event_count e LEFT JOIN region g ON g.id = e.region_id ORDER BY x)) || '#' ||" \
-	" (SELECT group_concat(x, ';') FROM (SELECT run_id || '.' || thread || ':' || matched || '/' ||"  \
-	" gaps || '/' || ref_run_id AS x FROM alignment_thread ORDER BY x))"
+/* and the alignment of each run's threads */
+#define SNAPSHOT                                                                                    \
+	SNAPSHOT_OF(" (SELECT group_concat(x, ';') FROM (SELECT run_id || '.' || thread || ':' || matched" \
+		    " || '/' || gaps || '/' || ref_run_id AS x FROM alignment_thread ORDER BY x))")
 
 int main(int argc, char **argv)
 {
@@ -158,7 +142,7 @@ int main(int argc, char **argv)
 	CHECK(store__mark_symbol_set(s, rq0, -2, "start", "insns", 7) == 0);
 	CHECK(store__commit(s) == 0);
 
-	CHECK_EQ_INT(align_once(&r), 0);
+	CHECK_EQ_INT(test_align_once(s, wid, &r), 0);
 	CHECK_EQ_INT(r.ref_run_id, rq0);
 	CHECK_EQ_INT(r.threads, 3);
 	CHECK_EQ_INT(r.refs_differ, 0);
@@ -252,7 +236,7 @@ int main(int argc, char **argv)
 
 	/* a second align writes exactly the same */
 	snap1 = query_text(SNAPSHOT);
-	CHECK_EQ_INT(align_once(&r), 0);
+	CHECK_EQ_INT(test_align_once(s, wid, &r), 0);
 	snap2 = query_text(SNAPSHOT);
 	CHECK(strlen(snap1) > 100);
 	CHECK(!strcmp(snap1, snap2));
@@ -269,7 +253,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < 3; i++)
 			add_run("hw", 10 + i, "{}", h2, 5);
 		CHECK(store__commit(s) == 0);
-		CHECK_EQ_INT(align_once(&r), 0);
+		CHECK_EQ_INT(test_align_once(s, wid, &r), 0);
 		CHECK_EQ_INT(r.threads, 3);
 		CHECK_EQ_INT(r.refs_differ, 1);
 		CHECK_EQ_INT(r.regions, 2 + 4 + 1);
