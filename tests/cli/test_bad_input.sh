@@ -6,16 +6,7 @@ set -u
 emudiff=$1
 forker=$2
 src=$3
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-expect() {
-	local want=$1; shift
-	"$@" >"$t/out" 2>"$t/err"
-	local got=$?
-	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want (stderr: $(head -c 300 "$t/err"))"
-}
+. "$EMUDIFF_TEST_LIB/check.sh"
 one_line_naming() { # FILE-NAME
 	[ "$(grep -c '^error:' "$t/err")" = 1 ] || fail "expected one error line, got: $(cat "$t/err")"
 	grep -q "$1" "$t/err" || fail "error does not name $1: $(cat "$t/err")"

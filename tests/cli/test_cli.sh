@@ -5,18 +5,7 @@
 set -u
 emudiff=$1
 mkstore=$2
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
-
-# expect CODE CMD... : run, check the exit code, keep stdout/stderr in $t/out, $t/err
-expect() {
-	local want=$1; shift
-	"$@" >"$t/out" 2>"$t/err"
-	local got=$?
-	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want (stderr: $(head -c 300 "$t/err"))"
-}
+. "$EMUDIFF_TEST_LIB/check.sh"
 
 expect 0 "$emudiff" --version
 grep -q -E '^emudiff [0-9]+\.[0-9]+' "$t/out" || fail "--version prints 'emudiff X.Y'"

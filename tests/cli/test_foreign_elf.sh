@@ -7,10 +7,7 @@
 #   test_foreign_elf.sh EMUDIFF
 set -u
 emudiff=$1
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$EMUDIFF_TEST_LIB/check.sh"
 skip() { echo "skip: $*"; exit 77; }
 cc=riscv64-linux-gnu-gcc
 command -v $cc >/dev/null || skip "$cc is not installed"
@@ -25,12 +22,6 @@ $cc -O1 -static -o "$t/static" "$t/hello.c" || fail "cannot build a static riscv
 $cc -O1 -Wl,--dynamic-linker=/lib/ld-emudiff-none.so.1 -o "$t/oddld" "$t/hello.c" || fail "cannot build oddld"
 mkdir "$t/empty"
 
-expect() { # RC CMD...: runs CMD, stdout/stderr into $t/out, $t/err
-	local want=$1; shift
-	"$@" >"$t/out" 2>"$t/err"
-	local got=$?
-	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want (stderr: $(head -c 300 "$t/err"))"
-}
 one_error() { # WORDS...: one line on stderr, an error holding every word
 	[ "$(wc -l <"$t/err")" = 1 ] && grep -q '^error: ' "$t/err" || fail "expected one error line: $(cat "$t/err")"
 	for w in "$@"; do grep -qF -- "$w" "$t/err" || fail "the error does not name '$w': $(cat "$t/err")"; done

@@ -8,19 +8,10 @@
 set -u
 emudiff=$1
 data=$2
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$EMUDIFF_TEST_LIB/check.sh"
 command -v sqlite3 >/dev/null || { echo "skip: no sqlite3 CLI"; exit 77; }
 db=$t/b.db
 q() { sqlite3 "$db" "$@"; }
-expect() {
-	local want=$1; shift
-	"$@" >"$t/out" 2>"$t/err"
-	local got=$?
-	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want (stderr: $(head -c 400 "$t/err"))"
-}
 # run_id:metric=value of the boot metrics, in order
 boot() { q "SELECT group_concat(run_id || ':' || metric || '=' || CAST(value AS INT), ' ') FROM (SELECT * FROM run_metric
 	WHERE metric LIKE 'boot%' OR metric = 'until_console_ns' ORDER BY run_id, value)"; }

@@ -6,19 +6,10 @@
 set -u
 emudiff=$1
 data=$2
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$EMUDIFF_TEST_LIB/check.sh"
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }
 db=$t/c.db
 q() { sqlite3 "$db" "$@"; }
-expect() {
-	local want=$1; shift
-	"$@" >"$t/out" 2>"$t/err"
-	local got=$?
-	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want (stderr: $(head -c 400 "$t/err"))"
-}
 
 # ---- console: two runs split at '@emudiff exit', timestamps before the marker
 expect 0 "$emudiff" collect console --db "$db" --name hermit --log "$data/console-boot.log"

@@ -9,19 +9,10 @@
 #   test-rollup-hw.sh EMUDIFF MARKED [QEMU_X86_64]
 set -u
 emudiff=$1 marked=$2 qemu_x86=${3:-}
-t=$(mktemp -d)
-trap 'rm -rf "$t"' EXIT
-fails=0
-fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+. "$EMUDIFF_TEST_LIB/check.sh"
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }
 db=$t/r.db
 q() { sqlite3 "$db" "$@"; }
-expect() {
-	local want=$1; shift
-	"$@" >"$t/out" 2>"$t/err"
-	local got=$?
-	[ "$got" = "$want" ] || fail "'$*' exited $got, expected $want (stderr: $(head -c 400 "$t/err"))"
-}
 # ms RUN KEY METRIC -> value (integer), empty when absent
 ms() {
 	q "SELECT CAST(rm.value AS INTEGER) FROM region_metric rm JOIN region r ON r.id = rm.region_id
