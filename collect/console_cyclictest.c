@@ -67,6 +67,7 @@ static int frame_line(struct frame *fr, char *line, unsigned lineno, FILE *out)
 {
 	const char *text, *at;
 	int64_t ns;
+	int rc = 0;
 
 	if ((at = strstr(line, CT_BEGIN)) && !at[strlen(CT_BEGIN) + strspn(at + strlen(CT_BEGIN), " \t")]) {
 		if (fr->begin && !fr->end)
@@ -78,7 +79,7 @@ static int frame_line(struct frame *fr, char *line, unsigned lineno, FILE *out)
 	} else if ((at = strstr(line, CT_END)) && (at[strlen(CT_END)] == ' ' || !at[strlen(CT_END)])) {
 		if (!fr->begin || fr->end)
 			return bad(fr, lineno, "frame end without its begin ('" CT_BEGIN "')");
-		return end_line(fr, at + strlen(CT_END), lineno);
+		rc = end_line(fr, at + strlen(CT_END), lineno);
 	} else if (fr->begin && !fr->end) {
 		boot_line__time(line, &ns, &text);
 		fr->seen++;
@@ -87,7 +88,7 @@ static int frame_line(struct frame *fr, char *line, unsigned lineno, FILE *out)
 		snprintf(fr->stderr1, sizeof(fr->stderr1), "%s", at + strlen(CT_STDERR));
 	}
 	fputc('\n', out);
-	return 0;
+	return rc;
 }
 
 /* The frame's lines (empty lines elsewhere) into *buf; 0, or 1 with why. */
