@@ -117,7 +117,7 @@ void collect_common__check(const struct collect_common *o, const char *cmd);
  * without storing that invocation.
  */
 struct driver_opts;
-enum { OPT_DRIVER = 0x400, OPT_PORT, OPT_READY_TIMEOUT, OPT_BUDGET, OPT_READY_CONSOLE, OPT_BOOT_CONSOLE };
+enum { OPT_DRIVER = 0x400, OPT_PORT, OPT_READY_TIMEOUT, OPT_BUDGET, OPT_READY_CONSOLE, OPT_BOOT_CONSOLE, OPT_PARSE };
 #define COLLECT_DRIVER_OPTIONS                                                                  \
 	{ "driver", required_argument, NULL, OPT_DRIVER }, { "port", required_argument, NULL, OPT_PORT }, \
 	{ "ready-timeout", required_argument, NULL, OPT_READY_TIMEOUT },                             \
@@ -132,6 +132,12 @@ const struct driver_opts *collect_driver__check(const struct driver_opts *d, int
  * collect hw-kvm); the value must not be empty (usage error). */
 #define COLLECT_BOOT_CONSOLE_OPTION { "boot-console", required_argument, NULL, OPT_BOOT_CONSOLE }
 const char *collect_boot_console__opt(const char *arg);
+/* --parse FORMAT of collect qemu and collect hw-kvm: the workload's output (a
+ * guest's: framed on its console) is a measurement too: cyclictest, or
+ * cyclictest-nsecs (its summary lines in ns, -N); else a usage error. */
+struct output_parse;
+#define COLLECT_PARSE_OPTION { "parse", required_argument, NULL, OPT_PARSE }
+void collect_parse__opt(struct output_parse *p, const char *v);
 /* Die of signal sig, as the caller (a shell, the study) expects of an interrupted
  * command; returns 128 + sig should the signal not end the process. */
 int cmd_die_of_signal(int sig);

@@ -7,7 +7,9 @@
  *  - VM exits by reason, sampled from KVM's exit tracepoints (kvm:kvm_exit,
  *    whose layout differs on x86 and riscv64, and kvm:kvm_userspace_exit);
  *  - marker lines `@emudiff mark ...` of the guest's serial console (the
- *    freestanding emudiff/mark.h), from the VMM's stdout or --serial-log.
+ *    freestanding emudiff/mark.h), from the VMM's stdout or --serial-log;
+ *  - with --parse cyclictest, the cyclictest output the guest framed on that
+ *    console, as latency samples (collect/console_cyclictest.c).
  * What the machine cannot give (no /dev/kvm, no tracepoint, no hardware
  * counters) is recorded as unsupported in config_json, never as zero.
  * The collector is library code (collect/kvm_*.c, collect.h); this file turns
@@ -41,6 +43,10 @@ static const char usage_text[] =
 	"  --tracefs DIR        tracefs mount (default /sys/kernel/tracing)\n"
 	"  --boot-console STR   store boot_ns: the time from starting the VMM until STR\n"
 	"                       appears on the guest's console (the run goes on)\n"
+	"  --parse FORMAT       the guest's output framed on its console ('@emudiff\n"
+	"                       cyclictest begin' ... 'end exit=N lines=N') is a measurement\n"
+	"                       too, stored in the run: cyclictest (its histogram as latency\n"
+	"                       samples), cyclictest-nsecs (with -N)\n"
 	"  --stage NAME=REGEX   a boot stage of one's own, repeatable: the first console\n"
 	"                       line matching REGEX (POSIX extended) gives boot_NAME_ns,\n"
 	"                       ns from the VMM's start; the known stages (spl, opensbi,\n"
@@ -51,6 +57,7 @@ struct kvm_cmd {
 	struct collect_common com;
 	struct kvm_opts kvm;
 	struct driver_opts drv; /* --driver: the guest is a server */
+	struct output_parse parse; /* --parse */
 	const char *events;
 	const struct hw_event *ev[HW_MAX_EVENTS];
 	int dry_run;
@@ -69,6 +76,10 @@ static int kvm_opt(struct kvm_cmd *c, int opt, char *arg)
 	case 'T': o->tracefs = arg; break;
 	case 'D': c->dry_run = 1; break;
 	case OPT_BOOT_CONSOLE: o->boot_console = collect_boot_console__opt(arg); break;
+	case OPT_PARSE:
+		collect_parse__opt(&c->parse, arg);
+		o->parse = &c->parse;
+		break;
 	case 'S':
 		if (c->n_stage == BOOT_STAGE_MAX)
 			usage_die("--stage: at most %d", BOOT_STAGE_MAX);
@@ -95,6 +106,7 @@ static void parse_opts(int argc, char **argv, struct kvm_cmd *c)
 		COLLECT_COMMON_OPTIONS,
 		COLLECT_DRIVER_OPTIONS,
 		COLLECT_BOOT_CONSOLE_OPTION,
+		COLLECT_PARSE_OPTION,
 		{ "serial-log", required_argument, NULL, 's' },
 		{ "timebase-hz", required_argument, NULL, 'b' },
 		{ "events", required_argument, NULL, 'e' },
@@ -128,6 +140,8 @@ static void parse_opts(int argc, char **argv, struct kvm_cmd *c)
 		usage_die("collect hw-kvm: no VMM command given (after --)");
 	collect_common__check(&c->com, "collect hw-kvm");
 	o->driver = collect_driver__check(&c->drv, 1);
+	if (o->parse && o->driver)
+		usage_die("--parse and --driver do not go together (a guest measures itself, or is a server)");
 	o->argv = argv + optind;
 	if (!o->n_exit_events) {
 		o->exit_events[o->n_exit_events++] = "kvm:kvm_exit";

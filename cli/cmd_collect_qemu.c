@@ -23,7 +23,8 @@
  * --parse cyclictest: the program's stdout is a measurement too (what
  * `import cyclictest --run --platform qemu-user` runs): copied through as it
  * comes, parsed once the program ended, its histogram stored as latency
- * samples of the same run as the plugin's counts.
+ * samples of the same run as the plugin's counts. With --system, the
+ * output a guest framed on its console (collect/console_cyclictest.c).
  */
 #include "align.h"
 #include "cmd.h"
@@ -53,9 +54,11 @@ static const char usage_text[] =
 	"                       default when PROG can start threads (pthread_create,\n"
 	"                       clone, clone3 in its symbol tables or, referenced, in\n"
 	"                       a library it needs)\n"
-	"  --parse FORMAT       user mode: PROG's stdout (passed through) is a measurement\n"
-	"                       too, stored in the run: cyclictest (its histogram as\n"
-	"                       latency samples), cyclictest-nsecs (with -N)\n"
+	"  --parse FORMAT       PROG's stdout (passed through) is a measurement too, stored\n"
+	"                       in the run: cyclictest (its histogram as latency samples),\n"
+	"                       cyclictest-nsecs (with -N); with --system the guest's\n"
+	"                       output framed on its console ('@emudiff cyclictest begin'\n"
+	"                       ... 'end exit=N lines=N', docs/servers.md)\n"
 	"  --sysroot DIR        user mode: where a dynamically linked program of another\n"
 	"                       machine finds its loader and libraries (QEMU's -L; default\n"
 	"                       $QEMU_LD_PREFIX, else Debian's /usr/<arch>-linux-gnu)\n"
@@ -115,15 +118,6 @@ static void add_plugin_opt(struct qemu_opts *o, const char *kv)
 	o->plugin_opts[o->n_plugin_opts++] = kv;
 }
 
-/* --parse FORMAT: cyclictest's output, its summary lines in us or (-N) ns. */
-static void parse_format(struct output_parse *p, const char *v)
-{
-	if (strcmp(v, "cyclictest") && strcmp(v, "cyclictest-nsecs"))
-		usage_die("--parse: cyclictest or cyclictest-nsecs, not '%s'", v);
-	p->format = "cyclictest";
-	p->unit_ns = strcmp(v, "cyclictest") ? 1 : 1e3;
-}
-
 /* Checks between the options, after they are all read. */
 static void check_opts(const struct qemu_opts *o)
 {
@@ -158,8 +152,8 @@ static void check_opts(const struct qemu_opts *o)
 		usage_die("--threads is for running a program in user mode");
 	if (o->sysroot && (o->system || o->ingest))
 		usage_die("--sysroot is for running a program in user mode");
-	if (o->parse.format && (o->system || o->ingest || o->drv.cmd))
-		usage_die("--parse is for running a program in user mode (without --driver)");
+	if (o->parse.format && (o->ingest || o->drv.cmd))
+		usage_die("--parse is for running a program or a guest (without --ingest or --driver)");
 	if (!o->system && (o->n_trapvec || o->n_guest))
 		usage_die("%s needs --system (user mode has no trap vectors)",
 			  o->n_trapvec ? "--trapvec" : "--guest");
@@ -175,7 +169,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		{ "sysroot", required_argument, NULL, 'L' },
 		{ "system", no_argument, NULL, 's' },
 		{ "threads", no_argument, NULL, 'P' },
-		{ "parse", required_argument, NULL, 'p' },
+		COLLECT_PARSE_OPTION,
 		{ "elf", required_argument, NULL, 'e' },
 		{ "trapvec", required_argument, NULL, 'T' },
 		{ "guest", required_argument, NULL, 'G' },
@@ -200,7 +194,7 @@ static void parse_opts(int argc, char **argv, struct qemu_opts *o)
 		case 'L': o->sysroot = optarg; break;
 		case 's': o->system = 1; break;
 		case 'P': o->threads = 1; break;
-		case 'p': parse_format(&o->parse, optarg); break;
+		case OPT_PARSE: collect_parse__opt(&o->parse, optarg); break;
 		case 'e': o->elf = optarg; break;
 		case 'u': o->until_console = optarg; break;
 		case OPT_BOOT_CONSOLE: o->boot_console = collect_boot_console__opt(optarg); break;

@@ -30,6 +30,14 @@ const char *collect_boot_console__opt(const char *arg)
 	return arg;
 }
 
+void collect_parse__opt(struct output_parse *p, const char *v)
+{
+	if (strcmp(v, "cyclictest") && strcmp(v, "cyclictest-nsecs"))
+		usage_die("--parse: cyclictest or cyclictest-nsecs, not '%s'", v);
+	p->format = "cyclictest";
+	p->unit_ns = strcmp(v, "cyclictest") ? 1 : 1e3;
+}
+
 void collect_driver__init(struct driver_opts *d)
 {
 	memset(d, 0, sizeof(*d));

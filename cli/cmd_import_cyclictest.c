@@ -2,8 +2,10 @@
  * cmd_import_cyclictest.c - "emudiff import cyclictest FILE": the stdout of
  * rt-tests' cyclictest (histogram form -h/-H, or the summary lines) as one
  * run of the given platform: `hw` when it ran natively, `qemu-user` under
- * qemu-user, `qemu-system` in an emulated guest. Nothing is stored when a
- * line is malformed (exit 2, one line naming FILE:LINE).
+ * qemu-user, `qemu-system` in an emulated guest. With --console, FILE is a
+ * guest's console log and the output is the one framed in it. Nothing is
+ * stored when a line or the frame is malformed (exit 2, one line naming
+ * FILE:LINE).
  *
  * With --run, the command runs cyclictest itself and stores its output as
  * above with the run's status, exit code and wall time: natively for
@@ -34,6 +36,9 @@ static const char usage_text[] =
 	"  --platform P      hw, qemu-user, qemu-system or import (default import; with --run\n"
 	"                    hw or qemu-user, default hw)\n"
 	"  --nsecs           the summary lines are in ns (cyclictest -N)\n"
+	"  --console         FILE is a guest's console log: the cyclictest output framed in\n"
+	"                    it ('@emudiff cyclictest begin' ... 'end exit=N lines=N',\n"
+	"                    docs/servers.md) is read\n"
 	"  --rep R           repetition number (default 0)\n"
 	"  --cell KEY        study cell key\n"
 	"  --run             run PROG ARGS (cyclictest) and store its stdout (passed through):\n"
@@ -44,7 +49,7 @@ static const char usage_text[] =
 	"  --timeout SEC     with --run: end PROG after SEC seconds (stored as timeout)\n";
 
 struct ct_opts {
-	int run;
+	int run, console;
 	const char *qemu;
 	double timeout_s;
 };
@@ -55,7 +60,8 @@ static int parse_opts(struct import_ingest *in, const char **db, struct ct_opts 
 		IMPORT_COMMON_OPTIONS,
 		{ "platform", required_argument, NULL, 'p' }, { "nsecs", no_argument, NULL, 'N' },
 		{ "run", no_argument, NULL, 'X' },	      { "qemu", required_argument, NULL, 'Q' },
-		{ "timeout", required_argument, NULL, 'T' }, { "help", no_argument, NULL, 'h' },
+		{ "timeout", required_argument, NULL, 'T' }, { "console", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, p, given = 0;
@@ -67,6 +73,7 @@ static int parse_opts(struct import_ingest *in, const char **db, struct ct_opts 
 		switch (c) {
 		case 'N': in->unit_ns = 1; break;
 		case 'X': o->run = 1; break;
+		case 'C': o->console = 1; break;
 		case 'Q': o->qemu = optarg; break;
 		case 'T': o->timeout_s = cmd_opt_seconds("timeout", optarg); break;
 		case 'p':
@@ -87,6 +94,8 @@ static int parse_opts(struct import_ingest *in, const char **db, struct ct_opts 
 			usage_die("import cyclictest: --qemu and --timeout go with --run");
 		return optind;
 	}
+	if (o->console)
+		usage_die("import cyclictest: --console reads a FILE, not --run's output");
 	if (optind >= argc)
 		usage_die("import cyclictest --run: expected -- PROG ARGS");
 	if (!given)
@@ -98,7 +107,21 @@ static int parse_opts(struct import_ingest *in, const char **db, struct ct_opts 
 	return optind;
 }
 
-static int from_file(struct import_ingest *in, const char *db)
+/* FILE's cyclictest output (a console log's frame with --console) into ct; 0 or -1 (one line printed). */
+static int read_file(FILE *f, const char *path, int console, struct cyclictest *ct)
+{
+	char why[512];
+	int rc;
+
+	if (!console)
+		return cyclictest__parse(f, path, ct);
+	rc = cyclictest__read_console(f, path, ct, why, sizeof(why));
+	if (rc == 1)
+		error("%s", why);
+	return rc ? -1 : 0;
+}
+
+static int from_file(struct import_ingest *in, const char *db, int console)
 {
 	struct cyclictest ct;
 	struct store *st;
@@ -106,7 +129,7 @@ static int from_file(struct import_ingest *in, const char *db)
 	char *dflt;
 	FILE *f = cmd_open_input(in->file);
 
-	if (!f || cyclictest__parse(f, in->file, &ct)) {
+	if (!f || read_file(f, in->file, console, &ct)) {
 		if (f)
 			fclose(f);
 		return EXIT_BADINPUT;
@@ -254,7 +277,7 @@ int cmd_import_cyclictest(int argc, char **argv)
 	first = parse_opts(&in, &db, &o, argc, argv);
 	if (!o.run) {
 		in.file = argv[first];
-		return from_file(&in, db);
+		return from_file(&in, db, o.console);
 	}
 	return from_run(&in, db, &o, argv + first, argc - first);
 }

@@ -313,6 +313,13 @@ int cyclictest__store(struct store *st, int64_t run, const struct cyclictest *ct
 		      uint64_t *overflows);
 /* The warning for events beyond the histogram of label's output, if any. */
 void cyclictest__warn_overflows(const char *label, uint64_t overflows);
+/* cyclictest's stdout as a guest framed it on its console (console_cyclictest.c:
+ * "@emudiff cyclictest begin", the lines, "@emudiff cyclictest end exit=N
+ * lines=N"), read from f into ct (errors of its lines: "LABEL:LINE", the
+ * console's line). 0; else ct empty and why ("LABEL[:LINE]: reason"), and 1
+ * (nothing printed): no frame, a malformed or second one, lines lost,
+ * cyclictest failed; or 2: its output does not parse (that error printed). */
+int cyclictest__read_console(FILE *f, const char *label, struct cyclictest *ct, char *why, size_t n);
 /* A cyclictest this process ran natively (import_run.c): its run as it
  * ended, the output parsed into ct when it was ok (ct NULL: no output to
  * store, the run failed or its output did not parse, why set). The run id,
@@ -373,6 +380,7 @@ struct kvm_opts {
 	const struct driver_opts *driver; /* the guest is a server with its load generator; NULL: none */
 	const char *boot_console; /* time from the VMM's start to this on the console; NULL: none */
 	const struct boot_stages *stages; /* boot stages looked for on the console (NULL: none) */
+	const struct output_parse *parse; /* the guest's output framed on its console is parsed (NULL: not) */
 	/* the run's record */
 	const char *name, *cell;
 	int rep;
@@ -425,6 +433,7 @@ struct kvm_run {
 	int console_marks;     /* marker lines the console showed while the VMM ran */
 	struct driver *driver; /* o->driver's state and report; NULL: no driver */
 	struct boot_times boot_times; /* o->stages' lines, timed from the VMM's start as they arrived */
+	struct cyclictest *parsed; /* o->parse: what the console's frame held (an ok run's); NULL: nothing */
 };
 
 /*

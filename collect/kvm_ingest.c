@@ -1,7 +1,8 @@
 /*
  * kvm_ingest.c - one measured VMM invocation (struct kvm_run) into the store
  * as an `hw-kvm` run (collect.h): marks from the console, counters and exits
- * as run metrics, exits by reason as event counts, config_json saying what
+ * as run metrics, exits by reason as event counts, the latency samples of
+ * the guest's framed cyclictest output (--parse), config_json saying what
  * was measured and what was not.
  */
 #include "kvm_priv.h"
@@ -87,6 +88,11 @@ static char *config_json(const struct kvm_opts *o, const struct kvm_run *r, size
 	}
 	if (r->driver)
 		driver__config(&j, r->driver);
+	if (o->parse) {
+		json__str(&j, "$.parse", o->parse->format);
+		if (r->parsed)
+			cyclictest__config(&j, r->parsed, o->parse->unit_ns);
+	}
 	if (o->boot_console) {
 		json__str(&j, "$.boot_console", o->boot_console);
 		json__bool(&j, "$.boot_console_seen", r->boot_ns >= 0);
@@ -185,10 +191,14 @@ static int add_metrics(struct store *s, int64_t run_id, const struct kvm_run *r,
 }
 
 /* A server guest's driver report (its counts per request are unknown here:
- * the guest-only counters cover the boot too) and the boot time. */
-static int add_guest_metrics(struct store *s, int64_t run_id, const struct kvm_opts *o, const struct kvm_run *r)
+ * the guest-only counters cover the boot too), the latencies its console's
+ * frame held (an ok run's) and the boot time. */
+static int add_guest_metrics(struct store *s, int64_t run_id, const struct kvm_opts *o, const struct kvm_run *r,
+			     uint64_t *overflows)
 {
 	if (r->driver && r->status == RUN_OK && driver__store(s, run_id, &r->driver->res, NULL))
+		return -1;
+	if (r->parsed && r->status == RUN_OK && cyclictest__store(s, run_id, r->parsed, o->parse->unit_ns, overflows))
 		return -1;
 	if (o->boot_console && r->boot_ns >= 0 && store__run_metric_set(s, run_id, METRIC_BOOT_NS, (double)r->boot_ns))
 		return -1;
@@ -211,6 +221,7 @@ int64_t kvm_ingest(struct store *s, const struct kvm_opts *o, const char *arch, 
 	const struct console_run *cr;
 	char *argvj = NULL, *cfg = NULL;
 	int64_t run_id = -1;
+	uint64_t overflows = 0;
 
 	if (console_parse(o, r->console, &log))
 		return -1;
@@ -232,8 +243,11 @@ int64_t kvm_ingest(struct store *s, const struct kvm_opts *o, const char *arch, 
 	if (run_id >= 0 &&
 	    store__ingest_end(s, add_marks(s, run_id, o, cr) ||
 				 add_metrics(s, run_id, r, !kvm_unsupported(o, r, *n_marks)) ||
-				 add_guest_metrics(s, run_id, o, r) || boot__store(s, run_id, o->stages, &r->boot_times)))
+				 add_guest_metrics(s, run_id, o, r, &overflows) ||
+				 boot__store(s, run_id, o->stages, &r->boot_times)))
 		run_id = -1;
+	if (run_id >= 0)
+		cyclictest__warn_overflows(console_name(o), overflows);
 	free(argvj);
 	free(cfg);
 	console_log__free(&log);

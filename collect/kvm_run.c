@@ -3,7 +3,8 @@
  * VMM started under the supervisor of common.h with the counters and exit
  * tracepoints opened on its pid before it execs, its stdout and stderr
  * passed through while they are read for marker lines and KVM stop messages,
- * and what was measured gathered into a struct kvm_run for kvm_ingest().
+ * and what was measured gathered into a struct kvm_run for kvm_ingest(),
+ * with the output the guest framed on its console when it is parsed.
  */
 #include "kvm_priv.h"
 
@@ -449,6 +450,25 @@ static void conclude_driver(struct kvm_run *r, const struct proc *p, const struc
 		r->status = (enum run_status)status;
 }
 
+/* An ok run's output framed on the console into r->parsed; a run whose
+ * frame is missing or does not parse fails, saying why. */
+static void parse_console(const struct kvm_opts *o, struct kvm_run *r)
+{
+	struct cyclictest ct;
+	char why[sizeof(r->why)];
+
+	if (r->status != RUN_OK)
+		return;
+	if (cyclictest__read_console(r->console, o->serial_log ? o->serial_log : "VMM stdout", &ct, why, sizeof(why))) {
+		r->status = RUN_FAILED;
+		snprintf(r->why, sizeof(r->why), "%s", why);
+	} else {
+		r->parsed = xmalloc(sizeof(*r->parsed));
+		*r->parsed = ct;
+	}
+	rewind(r->console);
+}
+
 int kvm_run(const struct kvm_opts *o, struct kvm_run *r)
 {
 	struct vmm v = { .tail.fd = -1, .err_fd = -1, .exec_fd = -1 };
@@ -484,6 +504,8 @@ int kvm_run(const struct kvm_opts *o, struct kvm_run *r)
 		}
 	}
 	rewind(r->console);
+	if (o->parse)
+		parse_console(o, r);
 	ret = 0;
 out:
 	vmm_close(&v);
@@ -499,4 +521,8 @@ void kvm_run__free(struct kvm_run *r)
 	r->console = NULL;
 	free(r->driver);
 	r->driver = NULL;
+	if (r->parsed)
+		cyclictest__free(r->parsed);
+	free(r->parsed);
+	r->parsed = NULL;
 }

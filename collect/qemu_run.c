@@ -6,7 +6,8 @@
  * repetitions, each ingested as one run (qemu_ingest.c). The workload's
  * stdout and stderr are QEMU's and stay the user's; in system mode the
  * console is copied through while it is watched, and so is a user-mode
- * workload's stdout that is parsed (--parse: cyclictest's histogram).
+ * workload's stdout that is parsed (--parse: cyclictest's histogram; in
+ * system mode it is read from the console, framed by the guest).
  */
 #include "collect.h"
 
@@ -326,31 +327,33 @@ static void session_close(struct session *ss)
 	free(ss->argv);
 }
 
-/* --parse: an ok run's stdout (its copy at path) into ct; 1 when parsed,
- * else 0, and a run whose output does not parse fails, saying why. */
-static int parse_stdout(const char *path, const struct qemu_collect *c, struct qemu_result *r,
+/* --parse: an ok run's stdout (its copy at path) into ct, or in system mode
+ * the output the guest framed on its console (the console's copy at path);
+ * 1 when parsed, else 0, and a run whose output does not parse fails, saying why. */
+static int parse_output(const char *path, const struct qemu_collect *c, const char *label, struct qemu_result *r,
 			struct cyclictest *ct)
 {
-	char *label;
+	char *name;
 	FILE *f;
-	int rc;
+	int rc = -1;
 
 	if (r->status != RUN_OK)
 		return 0;
 	f = fopen(path, "r");
-	label = xasprintf("%s's output", c->argv[0]);
-	rc = f ? cyclictest__parse(f, label, ct) : -1;
+	name = c->system ? xasprintf("%s console", label) : xasprintf("%s's output", c->argv[0]);
 	if (!f)
-		error("%s: %s", label, strerror(errno));
-	if (f)
-		fclose(f);
-	free(label);
-	if (rc) {
-		r->status = RUN_FAILED;
+		snprintf(r->why, sizeof(r->why), "%s: %s", name, strerror(errno));
+	else if (c->system)
+		rc = cyclictest__read_console(f, name, ct, r->why, sizeof(r->why));
+	else if ((rc = cyclictest__parse(f, name, ct)))
 		snprintf(r->why, sizeof(r->why), "its output is not %s's (the error above names the line)",
 			 c->parse->format);
-	}
-	return !rc;
+	if (f)
+		fclose(f);
+	free(name);
+	if (!f || rc)
+		r->status = RUN_FAILED;
+	return f && !rc;
 }
 
 /* Run repetition rep and store it: 0, or -1 (bad input, nothing stored). */
@@ -380,7 +383,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	if (c->system && c->stages)
 		boot__read_console(ss->console, c->stages, &boot);
 	if (c->parse)
-		have_parsed = parse_stdout(ss->console, c, r, &ct);
+		have_parsed = parse_output(ss->console, c, label, r, &ct);
 	if (access(ss->outfile, F_OK) == 0) {
 		/* a present but damaged file is bad input: nothing is stored */
 		rc = qemu_outputs__read(ss->outfile, label, c->system, c->arch, &outs);

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const phases[] = { NULL, "init", "disk_write", "disk_read", "serve", "end" };
+static const char *const phases[] = { NULL, "init", "disk_write", "disk_read", "serve", "end", "cyclictest" };
 
 /* The marker instruction of phase id: an immediate, hence one branch each. */
 static void mark_insn(int id)
@@ -30,6 +30,7 @@ static void mark_insn(int id)
 	case 3: EMUDIFF_MARK_INSN_NAMED(3, "disk_read"); break;
 	case 4: EMUDIFF_MARK_INSN_NAMED(4, "serve"); break;
 	case 5: EMUDIFF_MARK_INSN_NAMED(5, "end"); break;
+	case 6: EMUDIFF_MARK_INSN_NAMED(6, "cyclictest"); break;
 	}
 }
 
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], phases[id]))
 			break;
 	if (argc != 2 || id == n) {
-		fprintf(stderr, "usage: emudiff-mark init|disk_write|disk_read|serve|end\n");
+		fprintf(stderr, "usage: emudiff-mark init|disk_write|disk_read|serve|end|cyclictest\n");
 		return 2;
 	}
 	mark_insn(id);
