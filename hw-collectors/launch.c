@@ -349,6 +349,7 @@ static void launch_finish(struct launch *l)
 	int ws = l->proc.wstatus;
 
 	r->time_ns = raw_ns() - l->c.t0;
+	r->t0_ns = l->c.t0;
 	r->wall_ns = raw_ns() - l->t_fork;
 	r->ru = l->proc.ru;
 	r->proc = l->proc;

@@ -62,6 +62,8 @@ struct collect_ctx {
 	struct ring stat;
 	struct hw_fork *forks;
 	size_t n_forks, cap_forks;
+	struct hw_fork *exits; /* PERF_RECORD_EXIT: the task that ended and when */
+	size_t n_exits, cap_exits;
 	struct thread_read *reads;
 	size_t n_reads, cap_reads;
 };

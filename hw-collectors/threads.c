@@ -84,6 +84,7 @@ void stat_ring__close(struct collect_ctx *c)
 		close(c->stat_fd);
 	c->stat_fd = -1;
 	free(c->forks);
+	free(c->exits);
 	free(c->reads);
 }
 
@@ -127,21 +128,23 @@ void on_stat_record(const struct perf_event_header *h, void *arg)
 {
 	struct collect_ctx *c = arg;
 
-	if (h->type == PERF_RECORD_FORK && h->size >= sizeof(*h) + 24) {
+	if ((h->type == PERF_RECORD_FORK || h->type == PERF_RECORD_EXIT) && h->size >= sizeof(*h) + 24) {
 		const unsigned char *p = (const unsigned char *)(h + 1);
-		struct hw_fork f;
+		int fork = h->type == PERF_RECORD_FORK;
+		struct hw_fork f, **list = fork ? &c->forks : &c->exits;
+		size_t *n = fork ? &c->n_forks : &c->n_exits, *cap = fork ? &c->cap_forks : &c->cap_exits;
 		uint64_t time;
 
-		/* pid, ppid, tid, ptid, time */
+		/* pid, ppid, tid, ptid, time (both records) */
 		memcpy(&f.pid, p, 4);
 		memcpy(&f.tid, p + 8, 4);
 		memcpy(&time, p + 16, 8);
 		f.time_ns = (int64_t)time - c->t0;
-		if (c->n_forks == c->cap_forks) {
-			c->cap_forks = c->cap_forks ? 2 * c->cap_forks : 64;
-			c->forks = xrealloc(c->forks, c->cap_forks * sizeof(*c->forks));
+		if (*n == *cap) {
+			*cap = *cap ? 2 * *cap : 64;
+			*list = xrealloc(*list, *cap * sizeof(**list));
 		}
-		c->forks[c->n_forks++] = f;
+		(*list)[(*n)++] = f;
 	} else if (h->type == PERF_RECORD_READ) {
 		on_read(c, h);
 	}
@@ -185,6 +188,7 @@ static void add_thread(struct hw_run_result *r, size_t *cap, int32_t tid, int32_
 	memset(&r->threads[r->n_threads], 0, sizeof(r->threads[0]));
 	r->threads[r->n_threads].tid = tid;
 	r->threads[r->n_threads].pid = pid;
+	r->threads[r->n_threads].end_ns = INT64_MAX;
 	r->threads[r->n_threads++].start_ns = start;
 }
 
@@ -285,6 +289,16 @@ void hw_run_result__threads(struct hw_run_result *r, int32_t main_tid, const str
 	}
 }
 
+void hw_run_result__exits(struct hw_run_result *r, const struct hw_fork *exits, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int k = hw_run_result__thread_of(r, exits[i].tid, exits[i].time_ns);
+
+		if (k >= 0)
+			r->threads[k].end_ns = exits[i].time_ns;
+	}
+}
+
 int64_t hw_run_result__seq_at(const struct hw_run_result *r, int thread, int64_t t)
 {
 	const struct hw_thread *th;
@@ -353,5 +367,6 @@ void collect_ctx__threads(struct collect_ctx *c, pid_t main_tid)
 		r->threads_by_fork = 1;
 	}
 	hw_run_result__threads(r, (int32_t)main_tid, c->forks, c->n_forks);
+	hw_run_result__exits(r, c->exits, c->n_exits);
 	thread_totals(c);
 }
