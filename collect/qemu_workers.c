@@ -53,7 +53,8 @@ static int store_thread(struct store *s, int64_t run, const struct qemu_output_t
 	    (process >= 0 && store__thread_process(s, run, k, process, pid > 0 ? pid : -1, in_load)))
 		return -1;
 	for (size_t i = 0; i < t->n_totals; i++)
-		if (store__thread_metric_set(s, run, k, t->totals[i].metric, (double)t->totals[i].value))
+		if (strcmp(t->totals[i].metric, "host_ns") && /* a file's total before format 4: QEMU's */
+		    store__thread_metric_set(s, run, k, t->totals[i].metric, (double)t->totals[i].value))
 			return -1;
 	out->v[out->n++] = (struct worker_task){
 		.thread = k, .process = process, .in_load = in_load == 1,
@@ -67,17 +68,26 @@ int qemu__store_threads(struct store *s, int64_t run, const struct qemu_run_reco
 {
 	const struct qemu_output *out = o->main;
 	const struct driver *d = rec->driver;
-	size_t n = out->n_threads;
+	const struct qemu_output_thread *parent = out->threads;
+	struct qemu_output_thread one = { 0 };
+	size_t n = out->n_threads, n_parent = out->n_threads;
 	struct tasks t;
 	int rc = 0;
 
 	for (size_t i = 0; i < o->n_children; i++)
 		n += o->children[i].n_threads;
-	t.v = xcalloc(n ? n : 1, sizeof(*t.v));
+	/* a parent's file before format 4 is its one thread (written when it has children, or serves) */
+	if (!out->n_threads && !out->system && (o->n_children || d)) {
+		one.totals = out->totals;
+		one.n_totals = out->n_totals;
+		parent = &one;
+		n_parent = 1;
+	}
+	t.v = xcalloc(n + 1, sizeof(*t.v));
 	t.n = 0;
 	/* system mode: vCPUs, no processes */
-	for (size_t k = 0; k < out->n_threads && !rc; k++)
-		rc = store_thread(s, run, &out->threads[k], out->system ? THREAD_KIND_VCPU : THREAD_KIND_THREAD,
+	for (size_t k = 0; k < n_parent && !rc; k++)
+		rc = store_thread(s, run, &parent[k], out->system ? THREAD_KIND_VCPU : THREAD_KIND_THREAD,
 				  out->system ? -1 : 0, rec->result.pid, d && d->load_start_ns && d->load_end_ns ? 1 : -1,
 				  &t);
 	for (size_t i = 0; i < o->n_children && !rc; i++) {
