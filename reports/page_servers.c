@@ -1,6 +1,6 @@
 /*
- * page_servers.c - a server workload's driver metrics side by side on its
- * page (server_compare, stats/server.c): per pair of platforms one table of
+ * page_servers.c - a server workload's driver metrics and its workers' side
+ * by side on its page (server_compare, stats/server.c): per pair of platforms one table of
  * metric, emulation's mean [CI], hardware's mean [CI], emulation / hardware
  * [CI], the verdict and its reason, in the order every output lists them.
  */
@@ -58,8 +58,9 @@ int page_servers__table(struct report_ctx *ctx, FILE *f, int64_t workload_id)
 
 		if (!any++)
 			fputs("<h2 id=\"servers\">Under load: emulation against hardware</h2>\n<p class=\"muted\">The "
-			      "driver's report and the server's counts per request, as means over ok runs with their "
-			      "bootstrap intervals; emulation / hardware below the tolerance band: emulation "
+			      "driver's report, the server's counts per request and its workers' (those that ran during the "
+			      "load: how many, and each one's instructions and system calls, mean and largest per run), as "
+			      "means over ok runs with their bootstrap intervals; emulation / hardware below the tolerance band: emulation "
 			      "underestimates the metric (fewer requests per second, shorter latencies), above it "
 			      "overestimates. Identical values in every run on both sides are not informative. "
 			      "<code>emudiff show servers</code> lists the same rows.</p>\n",
