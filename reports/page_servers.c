@@ -6,14 +6,15 @@
  */
 #include "report_int.h"
 #include "common.h"
+#include "server_sql.h"
 
 #include <string.h>
 
+/* the comparisons, and a metric one side lacks as that side's row (server_sql.h) */
 static const char servers_sql[] =
 	"SELECT emu_platform, hw_platform, metric, emu, emu_lo, emu_hi, hw, hw_lo, hw_hi, ratio, ratio_lo,"
-	" ratio_hi, verdict, n_emu, n_hw, reason FROM server_compare WHERE workload_id = ?1"
-	" AND kind = 'server'"
-	" ORDER BY emu_platform, hw_platform, ord";
+	" ratio_hi, verdict, n_emu, n_hw, reason FROM " SERVER_ROWS_SQL
+	" WHERE workload_id = ?1 ORDER BY emu_platform, hw_platform, ord";
 
 static void table_head(FILE *f, const char *pe, const char *ph)
 {
@@ -37,7 +38,10 @@ static void row(FILE *f, sqlite3_stmt *st)
 		fputs("</td>", f);
 	}
 	fputs("<td>", f);
-	html__verdict(f, db__text(st, 12));
+	if (sqlite3_column_type(st, 12) == SQLITE_NULL) /* one side only */
+		fputs("<span class=\"muted\">not compared</span>", f);
+	else
+		html__verdict(f, db__text(st, 12));
 	fprintf(f, "</td><td class=\"n\">%d / %d</td><td class=\"reason\">", sqlite3_column_int(st, 13),
 		sqlite3_column_int(st, 14));
 	html__esc(f, db__text(st, 15));
