@@ -133,7 +133,7 @@ static void list_events(void)
 		const struct hw_event *e = hw_event__at(i);
 		struct hw_group g;
 
-		if (hw_group__open(&g, 0, &e, 1) == 1)
+		if (hw_group__open(&g, 0, &e, 1, 0) == 1)
 			snprintf(why, sizeof(why), "supported");
 		else if (g.n_unsupported == 1)
 			hw_unsupported_why(g.unsupported_errno[0], why, sizeof(why));

@@ -72,18 +72,20 @@ struct hw_group {
 	int inherit;        /* counts threads and children (kernel allowed GROUP|inherit) */
 	int exclude_kernel; /* user space only (perf_event_paranoid demanded it) */
 	/* per-thread totals: inherit_stat (a PERF_RECORD_READ with each exiting
-	 * thread's own counts), task (PERF_RECORD_FORK/EXIT) on the leader, ids in
-	 * the read format, CLOCK_MONOTONIC_RAW; 0 when the kernel refused them */
+	 * thread's own counts), ids in the read format, CLOCK_MONOTONIC_RAW (and
+	 * task, PERF_RECORD_FORK/EXIT, on the leader when asked); 0 when the
+	 * kernel refused them */
 	int thread_stats;
 };
 
 /*
  * Open the events as one group on pid (disabled, enabled on the pid's next
  * exec). An event the kernel refuses is dropped and recorded in
- * unsupported[] with its errno, never opened as a zero. Returns the number of
- * events opened (0 is not an error: nothing countable).
+ * unsupported[] with its errno, never opened as a zero. task: the leader
+ * reports each thread's creation and end (with thread_stats). Returns the
+ * number of events opened (0 is not an error: nothing countable).
  */
-int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *ev, int n);
+int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *ev, int n, int task);
 /*
  * Can the marker runtime read event e without a system call? Opened alone on
  * this process (same exclude_kernel) and its perf_event_mmap_page mapped: 1
