@@ -260,7 +260,7 @@ int64_t hw_ingest(struct store *st, const struct hw_ingest *in, const struct hw_
 struct worker_summary;
 int hw__store_workers(struct store *st, int64_t run_id, const struct hw_ingest *in, const struct hw_run_result *r,
 		      struct worker_summary *w);
-const char *hw_workers__why(const struct hw_run_result *r);
+const char *hw_workers__why(const struct hw_run_result *r, const struct driver *d);
 /* The sampled part of hw_ingest, inside its transaction (hw_symbols.c):
  * samples per symbol (region metrics) and per marker interval (mark_symbol). */
 int hw_ingest__samples(struct store *st, const struct hw_ingest *in, int64_t wid, int64_t run_id,

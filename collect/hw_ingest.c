@@ -213,8 +213,8 @@ static char *config_json(const struct hw_ingest *in, const struct hw_run_result 
 	}
 	if (in->driver) {
 		driver__config(&j, in->driver);
-		if (hw_workers__why(r))
-			json__str(&j, "$.unsupported.workers", hw_workers__why(r));
+		if (hw_workers__why(r, in->driver))
+			json__str(&j, "$.unsupported.workers", hw_workers__why(r, in->driver));
 	}
 	if (r->exec_error[0])
 		json__str(&j, "$.exec_error", r->exec_error);

@@ -17,7 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *hw_workers__why(const struct hw_run_result *r)
+/* Has a task of pid pid a fork record (or is it the program)? */
+static int recorded(const struct hw_run_result *r, int pid)
+{
+	for (size_t k = 0; k < r->n_threads; k++)
+		if (r->threads[k].tid == pid && r->threads[k].pid == pid)
+			return 1;
+	return 0;
+}
+
+const char *hw_workers__why(const struct hw_run_result *r, const struct driver *d)
 {
 	if (!r->threads_by_fork)
 		return r->threads_why[0] ? r->threads_why : "no fork records: the processes are not known";
@@ -26,6 +35,13 @@ const char *hw_workers__why(const struct hw_run_result *r)
 	for (size_t k = 1; k < r->n_threads; k++)
 		if (r->threads[k].pid <= 0)
 			return "a thread without a fork record: its process is not known";
+	/* the kernel may drop task records without a PERF_RECORD_LOST (seen with
+	 * short-lived processes on several CPUs): a process of the server alive
+	 * when the driver ended must have its fork record */
+	for (size_t i = 0; d && d->load_end_ns && i < d->alive_end.n; i++)
+		if (!recorded(r, d->alive_end.v[i]))
+			return "fork records missing: a process of the server alive when the driver ended has "
+			       "none (the kernel dropped some; --pin keeps them)";
 	return NULL;
 }
 
@@ -33,7 +49,7 @@ const char *hw_workers__why(const struct hw_run_result *r)
 static int *process_ordinals(const struct hw_run_result *r)
 {
 	int *proc = xmalloc((r->n_threads ? r->n_threads : 1) * sizeof(*proc));
-	int known = !hw_workers__why(r), next = 1;
+	int known = !hw_workers__why(r, NULL), next = 1;
 
 	for (size_t k = 0; k < r->n_threads; k++) {
 		const struct hw_thread *t = &r->threads[k];
@@ -65,7 +81,7 @@ static int *in_load(const struct hw_run_result *r, const struct driver *d, const
 		if (proc[k] >= 0 && (size_t)proc[k] + 1 > np)
 			np = (size_t)proc[k] + 1;
 	}
-	if (!d || !d->load_start_ns || !d->load_end_ns || hw_workers__why(r))
+	if (!d || !d->load_start_ns || !d->load_end_ns || hw_workers__why(r, d))
 		return on;
 	start = xcalloc(np, sizeof(*start));
 	end = xcalloc(np, sizeof(*end));

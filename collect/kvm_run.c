@@ -497,6 +497,8 @@ void kvm_run__free(struct kvm_run *r)
 	if (r->console)
 		fclose(r->console);
 	r->console = NULL;
+	if (r->driver)
+		driver__free(r->driver);
 	free(r->driver);
 	r->driver = NULL;
 }

@@ -113,6 +113,10 @@ static void check_hw(void)
 
 	drv.res.have = DRV_REQUESTS;
 	drv.res.requests = 10;
+	/* alive when the driver ended: the master and worker 104, both recorded */
+	pid_set__add(&drv.alive_end, 104);
+	pid_set__add(&drv.alive_end, 100);
+	pid_set__seal(&drv.alive_end);
 	make_run(&r, sys);
 	CHECK_EQ_INT(hw_ingest(st, &in, &r), 1);
 	CHECK_Q(st, "SELECT group_concat(os_id||':'||process||':'||pid||':'||in_load, ' ') FROM "
@@ -135,11 +139,22 @@ static void check_hw(void)
 	CHECK_Q(st, "SELECT group_concat(ifnull(process, '-'), ' ') FROM run_thread WHERE run_id = 2",
 		"0 - - - - - -");
 
+	/* a process alive at the driver's end without its fork record: the kernel dropped records */
+	r.threads_by_fork = 1;
+	pid_set__add(&drv.alive_end, 999);
+	pid_set__seal(&drv.alive_end);
+	CHECK_EQ_INT(hw_ingest(st, &in, &r), 3);
+	CHECK_Q(st, "SELECT count(*) FROM run_metric WHERE run_id = 3 AND metric LIKE '%worker%'", "0");
+	CHECK_Q(st, "SELECT json_extract(config_json, '$.unsupported.workers') LIKE 'fork records missing: %' FROM run"
+		    " WHERE id = 3", "1");
+	CHECK_Q(st, "SELECT count(*) FROM run_thread WHERE run_id = 3 AND in_load IS NOT NULL", "0");
+	driver__free(&drv);
+
 	/* not a server: the processes, no load */
 	r.threads_by_fork = 1;
 	in.driver = NULL;
-	CHECK_EQ_INT(hw_ingest(st, &in, &r), 3);
-	CHECK_Q(st, "SELECT group_concat(process||':'||ifnull(in_load, '-'), ' ') FROM run_thread WHERE run_id = 3",
+	CHECK_EQ_INT(hw_ingest(st, &in, &r), 4);
+	CHECK_Q(st, "SELECT group_concat(process||':'||ifnull(in_load, '-'), ' ') FROM run_thread WHERE run_id = 4",
 		"0:- 0:- 1:- 2:- 2:- 3:- 4:-");
 	free_run(&r);
 	testdb__close(&t);

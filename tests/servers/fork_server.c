@@ -35,16 +35,24 @@ static void on_term(int sig)
 	stop = 1;
 }
 
-/* A child making n getppid() calls, then exit_group(0); the pid in the parent. */
+/* A child making n getppid() calls, then exit_group(0); the pid in the parent.
+ * It is forked with every signal blocked, and keeps them blocked: the
+ * collector's SIGTERM to the server's group, should it come while the child
+ * runs, must not run the handler there (its return is a system call too). */
 static long child(long n)
 {
-	long pid = syscall(SYS_fork);
+	sigset_t all, old;
+	long pid;
 
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = syscall(SYS_fork);
 	if (pid == 0) {
 		for (long i = 0; i < n; i++)
 			syscall(SYS_getppid);
 		syscall(SYS_exit_group, 0);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		perror("fork_server: fork");
 		exit(1);

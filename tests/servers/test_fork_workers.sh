@@ -12,6 +12,7 @@
 # trace them, else no per-worker system calls at all (never a 0). Then two
 # runs a side through emudiff stats: the workers compared (4 and 4: not
 # informative) and in `show servers` and the report's Under load table.
+# Natively also 3000 short-lived workers at once: each one's fork record.
 #   test_fork_workers.sh EMUDIFF FORK_SERVER TINY_DRIVER
 set -u
 emudiff=$(realpath "$1") srv=$(realpath "$2") drv=$(realpath "$3")
@@ -85,6 +86,17 @@ for c in "${collectors[@]}"; do
 		fi
 	done
 done
+# natively, many short-lived workers on several CPUs at once: every one has its
+# fork record (one ring per CPU; a ring shared by all CPUs lost most of them)
+"$emudiff" collect hw --db "$db" --name many --timeout 120 --driver "$drv @port@ @budget@" --port $port \
+	--budget 3000 -- "$srv" $port 3000 1 >"$t/out" 2>"$t/err" || fail "many: exit $?: $(tail -3 "$t/err")"
+r=$(q "SELECT max(id) FROM run")
+if [ "$(q "SELECT json_extract(config_json, '\$.threads.order') FROM run WHERE id = $r")" = created ]; then
+	[ "$(metric $r workers)" = 3001.0 ] && [ "$(q "SELECT count(*) FROM run_thread WHERE run_id = $r")" = 3003 ] ||
+		fail "many: workers $(metric $r workers), threads $(q "SELECT json_extract(config_json, '\$.threads') FROM run WHERE id = $r")"
+else
+	echo "note: natively no fork records here ($(q "SELECT json_extract(config_json, '\$.threads.why') FROM run WHERE id = $r")): the many-workers case skipped"
+fi
 [ $native_sys = 1 ] || echo "note: natively no system calls traced (tracefs '${tracefs}', privileged $privileged): per-worker counts checked under QEMU only"
 
 if [ ${#collectors[@]} = 2 ]; then
