@@ -115,5 +115,9 @@ if [ ${#collectors[@]} = 2 ]; then
 	grep -rl 'Under load' "$t/report" | xargs grep -l '<code>workers</code>' >/dev/null ||
 		fail "report: no workers row in the Under load table"
 fi
+# emudiff merge keeps each thread's process and whether it ran during the load
+"$emudiff" merge --db "$t/merged.db" "$db" >/dev/null 2>&1 || fail "merge"
+threads() { sqlite3 "$1" "SELECT count(*), sum(process), sum(in_load), count(pid) FROM run_thread"; }
+[ "$(threads "$t/merged.db")" = "$(threads "$db")" ] || fail "merge: run_thread $(threads "$t/merged.db"), not $(threads "$db")"
 [ $fails = 0 ] && echo "fork workers: all cases passed" || echo "$fails failure(s)"
 [ $fails = 0 ]
