@@ -11,7 +11,10 @@
  * are complete. The driver's output is parsed (wrk --latency, redis-benchmark
  * --csv, or `@emudiff driver k=v ...` lines of a driver of one's own) and
  * stored as run metrics of the server's run (driver__store), with the
- * per-request instruction and system-call counts derived from the run's totals.
+ * per-request instruction and system-call counts derived from the run's
+ * totals, and its workers' (workers.c): when the driver starts and ends it
+ * notes the time and which of the server's processes had ended or were
+ * alive (the load's bounds).
  */
 #include "collect.h"
 
