@@ -133,7 +133,7 @@ static void list_events(void)
 		const struct hw_event *e = hw_event__at(i);
 		struct hw_group g;
 
-		if (hw_group__open(&g, 0, &e, 1) == 1)
+		if (hw_group__open(&g, 0, &e, 1, 0) == 1)
 			snprintf(why, sizeof(why), "supported");
 		else if (g.n_unsupported == 1)
 			hw_unsupported_why(g.unsupported_errno[0], why, sizeof(why));
@@ -296,8 +296,11 @@ static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in,
 			return -1;
 		if (o->driver)
 			driver__begin(drv, o->driver);
-		if (hw_run(ro, &r))
+		if (hw_run(ro, &r)) {
+			if (o->driver)
+				driver__free(drv);
 			return -1;
+		}
 		if (o->driver) {
 			int status = (int)r.status;
 
@@ -306,6 +309,7 @@ static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in,
 			if (proc__interrupted()) {
 				warning("interrupted: run %d not stored", in->rep);
 				hw_run_result__free(&r);
+				driver__free(drv);
 				return -1;
 			}
 			if (why[0])
@@ -313,6 +317,8 @@ static int run_all(struct store *st, const struct opts *o, struct hw_ingest *in,
 		}
 		warn_run(&r, o, in->machine, i == 0);
 		run_id = hw_ingest(st, in, &r);
+		if (o->driver)
+			driver__free(drv);
 		if (run_id < 0) {
 			hw_run_result__free(&r);
 			return -1;

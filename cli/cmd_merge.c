@@ -166,11 +166,13 @@ static int merge_one(struct store *out, const char *path, int *nruns)
 	for (size_t i = 0; i < sizeof(merge_sql) / sizeof(merge_sql[0]); i++)
 		if (store__exec(out, merge_sql[i]))
 			goto fail;
-	/* mark.thread, run_thread and thread_metric came with schema 9 */
+	/* mark.thread, run_thread and thread_metric came with schema 9 (run_thread.process, pid, in_load
+	 * with 13; an input store is of this schema: read-only opens refuse older ones) */
 	if (store__exec(out, src_has(out, "run_thread") ? MERGE_MARK_SQL("k.thread") : MERGE_MARK_SQL("0")))
 		goto fail;
 	if (src_has(out, "run_thread") &&
-	    (store__exec(out, "INSERT INTO main.run_thread SELECT m.dst_id, k.thread, k.os_id, k.kind"
+	    (store__exec(out, "INSERT INTO main.run_thread (run_id, thread, os_id, kind, process, pid, in_load)"
+			      " SELECT m.dst_id, k.thread, k.os_id, k.kind, k.process, k.pid, k.in_load"
 			      " FROM src.run_thread k JOIN temp.run_map m ON m.src_id = k.run_id") ||
 	     store__exec(out, "INSERT INTO main.thread_metric SELECT m.dst_id, k.thread, k.metric, k.value"
 			      " FROM src.thread_metric k JOIN temp.run_map m ON m.src_id = k.run_id")))

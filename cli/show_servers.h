@@ -1,15 +1,19 @@
 /*
  * show_servers.h - the SQL of `emudiff show servers` (server_compare: per
  * server workload and driver metric, emulation's and hardware's means [CI],
- * emulation / hardware [CI], the verdict and its reason; stats/server.c).
+ * emulation / hardware [CI], the verdict and its reason; stats/server.c;
+ * a metric only one side of a compared pair has: that side alone, "not
+ * compared", common/server_sql.h).
  * ?1 is the workload filter; numbers as every output prints them (emudiff_num).
  */
 #ifndef EMUDIFF_SHOW_SERVERS_H
 #define EMUDIFF_SHOW_SERVERS_H
 
+#include "server_sql.h"
+
 #define SERVERS_FROM                                                                       \
-	" FROM server_compare c JOIN workload w ON w.id = c.workload_id"                      \
-	" WHERE c.kind = 'server' AND " WL_FILTER                                              \
+	" FROM " SERVER_ROWS_SQL " c JOIN workload w ON w.id = c.workload_id"                  \
+	" WHERE " WL_FILTER                                                                    \
 	" ORDER BY w.name, c.emu_platform, c.hw_platform, c.ord"
 /* "v [lo, hi]", "v" without an interval, "-" without a value */
 #define SERVER_CI(v, lo, hi)                                                               \
@@ -22,7 +26,7 @@
 	" " SERVER_CI("c.emu", "c.emu_lo", "c.emu_hi") " AS emulation,"                        \
 	" " SERVER_CI("c.hw", "c.hw_lo", "c.hw_hi") " AS hardware,"                            \
 	" " SERVER_CI("c.ratio", "c.ratio_lo", "c.ratio_hi") " AS emu_per_hw,"                 \
-	" c.verdict AS verdict, c.reason AS reason" SERVERS_FROM
+	" coalesce(c.verdict, 'not compared') AS verdict, c.reason AS reason" SERVERS_FROM
 #define SHOW_SERVERS_JSON_SQL                                                              \
 	"SELECT json_group_array(json_object('workload', workload, 'metric', metric,"         \
 	" 'emu_platform', emu_platform, 'hw_platform', hw_platform, 'n_emu', n_emu, 'n_hw', n_hw," \

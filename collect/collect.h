@@ -40,6 +40,7 @@ struct qemu_result {
 	int until_seen;    /* the --until-console string appeared, after until_ns */
 	int64_t until_ns;
 	int64_t boot_ns;   /* the --boot-console string appeared after boot_ns; -1: not seen */
+	int pid;           /* QEMU's process id (user mode: the guest's); 0 unknown */
 	char why[200];     /* why it failed, for config_json */
 };
 
@@ -131,9 +132,18 @@ int qemu__sysroot(const char *prog, const char *given, char **dir);
 int qemu__collect(struct store *s, const struct qemu_collect *c);
 
 /* qemu_ingest.c: a plugin output, and its forked children's, as one run. */
+struct qemu_output_thread;
+/* A forked process: its pid (FILE.<pid>) and its threads with their totals
+ * (one made of the file's totals before format 4). */
+struct qemu_child {
+	int pid;
+	struct qemu_output_thread *threads;
+	size_t n_threads;
+};
 struct qemu_outputs {
 	struct qemu_output *main;
 	size_t n_children;       /* FILE.<pid> files of forked children */
+	struct qemu_child *children; /* theirs, by pid (creation order while pids do not wrap) */
 	uint64_t insns_children; /* the sum of their total insns */
 	uint64_t syscalls_children; /* and of their system calls */
 	char *invalid; /* why the counts are not exact (a file's invalid line), else NULL */
@@ -192,6 +202,12 @@ void qemu_regions__build(const struct qemu_output *out, struct qemu_regions *r);
 void qemu_regions__free(struct qemu_regions *r);
 
 int64_t qemu__ingest(struct store *s, const struct qemu_run_record *rec, const struct qemu_outputs *o);
+/* qemu_workers.c: the threads of o's processes (run_thread with their process
+ * and, for a server, whether it ran during the load) and their totals; the
+ * server's workers summed up into w (workers 0: not a server run). */
+struct worker_summary;
+int qemu__store_threads(struct store *s, int64_t run, const struct qemu_run_record *rec,
+			const struct qemu_outputs *o, struct worker_summary *w);
 /* Store the plugin output file path (and its children's) made elsewhere:
  * status and exit code are the output's, the options its own (rec's result,
  * plugin_opts, qemu_version and qemu_binary are not used; arch NULL: the
@@ -234,6 +250,13 @@ struct hw_ingest {
  * events are unsupported. The run id, or -1 with nothing stored.
  */
 int64_t hw_ingest(struct store *st, const struct hw_ingest *in, const struct hw_run_result *r);
+/* hw_workers.c: each thread's process (run_thread.process, pid, and for a
+ * server run in_load), and the server's workers summed up into w (workers 0:
+ * not known, or not a server run). Why the processes are not known, or NULL. */
+struct worker_summary;
+int hw__store_workers(struct store *st, int64_t run_id, const struct hw_ingest *in, const struct hw_run_result *r,
+		      struct worker_summary *w);
+const char *hw_workers__why(const struct hw_run_result *r, const struct driver *d);
 /* The sampled part of hw_ingest, inside its transaction (hw_symbols.c):
  * samples per symbol (region metrics) and per marker interval (mark_symbol). */
 int hw_ingest__samples(struct store *st, const struct hw_ingest *in, int64_t wid, int64_t run_id,
@@ -503,8 +526,19 @@ struct driver_result {
 	unsigned have; /* DRV_* bits of what the driver reported */
 	double requests, requests_per_s, p50_ns, p90_ns, p99_ns, errors;
 	int64_t ready_ns; /* server start to its first accepted connection */
-	int procs;        /* processes in the server's group when the driver ended (0: not known) */
 };
+/* A set of process ids (workers.c). */
+struct pid_set {
+	int *v;
+	size_t n, cap;
+	int sorted;
+};
+void pid_set__add(struct pid_set *s, int pid);
+void pid_set__seal(struct pid_set *s); /* sorted: has() searches it */
+int pid_set__has(const struct pid_set *s, int pid);
+void pid_set__free(struct pid_set *s);
+/* Add the live (not zombie) processes of process group pgid, from /proc. */
+void pid_set__group(struct pid_set *s, int pgid);
 enum driver_state { DRIVER_WAIT_READY, DRIVER_RUNNING, DRIVER_DONE };
 struct driver {
 	const struct driver_opts *o;
@@ -520,6 +554,13 @@ struct driver {
 	char *out;
 	size_t len, cap;
 	struct driver_result res;
+	/* The load (workers.c): when the driver started and ended (now_ns; 0:
+	 * not reached), the server's live processes when it ended, and under
+	 * QEMU the forked processes whose plugin files (child_files.<pid>) were
+	 * written by its start and by its end, that is, which had ended. */
+	int64_t load_start_ns, load_end_ns;
+	const char *child_files; /* the plugin's FILE under QEMU; NULL natively */
+	struct pid_set alive_end, files_start, files_end;
 };
 /* "30s" (seconds) or "2000" / "2000r" (requests) into o; -1 if neither. */
 int driver_budget__parse(const char *s, struct driver_opts *o);
@@ -528,7 +569,7 @@ char **driver__argv(const struct driver_opts *o);
 /* Before the server starts: the driver is found and the port is free; -1
  * with one line naming the driver or the port. */
 int driver__check(const struct driver_opts *o);
-/* At the server's start. */
+/* At the server's start (d's former sets freed by driver__free). */
 void driver__begin(struct driver *d, const struct driver_opts *o);
 /* From the server's supervision loop while it runs: the milliseconds until
  * it wants to be stepped again, at most cap_ms. Stops the server when the
@@ -543,10 +584,34 @@ void driver__config(struct json *j, const struct driver *d);
 /* The driver's report (wrk --latency, redis-benchmark --csv, `@emudiff
  * driver k=v` lines) into r (its ready_ns kept); -1 without a request count. */
 int driver__parse(const char *out, const struct driver_opts *o, struct driver_result *r);
-/* The server's totals, for the counts per request (< 0: unknown). */
+/* After driver__conclude, once the run is stored: the load's sets freed. */
+void driver__free(struct driver *d);
+
+/* ---- a server's workers (workers.c) ---- */
+/* One thread of the server's run: its ordinal, its process's ordinal (0: the
+ * program started, then forked processes in creation order; -1: not known),
+ * whether its process ran during the load, and its whole-life totals (< 0:
+ * not counted). */
+struct worker_task {
+	int thread, process, in_load;
+	double insns, syscalls;
+};
+/* The workers that ran during the load (0: not known), and per worker the
+ * mean and max of its threads' instructions and system calls (< 0: some
+ * worker's not counted). A worker: a thread of process 0, or a forked
+ * process with its threads. */
+struct worker_summary {
+	int workers;
+	double insns_mean, insns_max, syscalls_mean, syscalls_max;
+};
+void workers__summarize(const struct worker_task *t, size_t n, struct worker_summary *s);
+/* Under QEMU: the pids of the plugin files FILE.<pid> written so far. */
+void qemu_outputs__child_pids(const char *path, struct pid_set *s);
+
+/* The server's totals, for the counts per request and per worker (< 0: unknown). */
 struct driver_counts {
 	double insns, syscalls;
-	int workers;
+	struct worker_summary w;
 };
 /* r's metrics and the per-request counts as run metrics of run (inside an
  * ingest transaction); 0 or -1. */

@@ -11,12 +11,14 @@
  * are complete. The driver's output is parsed (wrk --latency, redis-benchmark
  * --csv, or `@emudiff driver k=v ...` lines of a driver of one's own) and
  * stored as run metrics of the server's run (driver__store), with the
- * per-request instruction and system-call counts derived from the run's totals.
+ * per-request instruction and system-call counts derived from the run's
+ * totals, and its workers' (workers.c): when the driver starts and ends it
+ * notes the time and which of the server's processes had ended or were
+ * alive (the load's bounds).
  */
 #include "collect.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,45 +252,13 @@ static void start_driver(struct driver *d, struct proc *server)
 	}
 	d->name = xstrdup(path__base(argv[0]));
 	argv_free(argv);
+	/* the load starts: processes that ended by now are none of its workers */
+	d->load_start_ns = now_ns();
+	if (d->child_files)
+		qemu_outputs__child_pids(d->child_files, &d->files_start);
 	d->out_fd = pfd[0];
 	fcntl(d->out_fd, F_SETFL, O_NONBLOCK);
 	d->state = DRIVER_RUNNING;
-}
-
-/* The processes of process group pgid (the server leads one of its own:
- * proc__children), from /proc; 0 when none is found. */
-static int group_size(pid_t pgid)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	while (d && (e = readdir(d))) {
-		char path[300], buf[512], state;
-		const char *rp;
-		int ppid, pgrp;
-		ssize_t len;
-		int fd;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses */
-		rp = strrchr(buf, ')');
-		if (rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid && state != 'Z')
-			n++;
-	}
-	if (d)
-		closedir(d);
-	return n;
 }
 
 /* The driver ended: judge it, parse its report, stop the server. */
@@ -305,9 +275,14 @@ static void driver_ended(struct driver *d, struct proc *server)
 	else if (driver__parse(d->out ? d->out : "", d->o, &d->res))
 		fail(d, server, "driver %s: its output holds no request count (wrk --latency, "
 				"redis-benchmark --csv, or '@emudiff driver requests=N ...' lines)", d->name);
-	/* the server's processes (its workers forked by now) before it is stopped */
-	if (!d->failed && server->pid > 0 && server->flags & PROC_GROUP)
-		d->res.procs = group_size(server->pid);
+	/* the load's end, before the server is stopped: its live processes
+	 * first, then the plugin files, so that a process that ended between
+	 * the two is in the files (it writes its file before it ends) */
+	d->load_end_ns = now_ns();
+	if (server->pid > 0 && server->flags & PROC_GROUP)
+		pid_set__group(&d->alive_end, server->pid);
+	if (d->child_files)
+		qemu_outputs__child_pids(d->child_files, &d->files_end);
 	d->state = DRIVER_DONE;
 	proc__stop(server); /* its counts and the plugin's output are written on SIGTERM */
 }
@@ -400,6 +375,13 @@ void driver__conclude(struct driver *d, const struct proc *server, int *status, 
 		return;
 	*status = d->failed ? RUN_FAILED : RUN_OK;
 	snprintf(why, size, "%s", d->why);
+}
+
+void driver__free(struct driver *d)
+{
+	pid_set__free(&d->alive_end);
+	pid_set__free(&d->files_start);
+	pid_set__free(&d->files_end);
 }
 
 void driver__config(struct json *j, const struct driver *d)
@@ -599,6 +581,26 @@ int driver__parse(const char *out, const struct driver_opts *o, struct driver_re
 
 /* ---- the store ---- */
 
+/* The workers that ran during the load, and their counts per worker (none unknown: never a 0). */
+static int store_workers(struct store *s, int64_t run, const struct worker_summary *w)
+{
+	const struct {
+		const char *metric;
+		double v;
+	} m[] = {
+		{ METRIC_WORKERS, w->workers > 0 ? (double)w->workers : -1 },
+		{ METRIC_INSNS_PER_WORKER, w->insns_mean },
+		{ METRIC_INSNS_PER_WORKER_MAX, w->insns_max },
+		{ METRIC_SYSCALLS_PER_WORKER, w->syscalls_mean },
+		{ METRIC_SYSCALLS_PER_WORKER_MAX, w->syscalls_max },
+	};
+
+	for (size_t i = 0; w->workers > 0 && i < sizeof(m) / sizeof(m[0]); i++)
+		if (m[i].v >= 0 && store__run_metric_set(s, run, m[i].metric, m[i].v))
+			return -1;
+	return 0;
+}
+
 int driver__store(struct store *s, int64_t run, const struct driver_result *r, const struct driver_counts *c)
 {
 	static const struct {
@@ -627,7 +629,5 @@ int driver__store(struct store *s, int64_t run, const struct driver_result *r, c
 		return -1;
 	if (c->syscalls >= 0 && store__run_metric_set(s, run, METRIC_SYSCALLS_PER_REQ, c->syscalls / r->requests))
 		return -1;
-	if (c->workers > 0 && store__run_metric_set(s, run, METRIC_WORKERS, (double)c->workers))
-		return -1;
-	return 0;
+	return store_workers(s, run, &c->w);
 }

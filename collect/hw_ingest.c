@@ -211,8 +211,11 @@ static char *config_json(const struct hw_ingest *in, const struct hw_run_result 
 		json__int(&j, "$.syscalls.lost", (int64_t)r->sys_lost);
 		json__int(&j, "$.syscalls.runtime_discounted", (int64_t)r->runtime_syscalls_dropped);
 	}
-	if (in->driver)
+	if (in->driver) {
 		driver__config(&j, in->driver);
+		if (hw_workers__why(r, in->driver))
+			json__str(&j, "$.unsupported.workers", hw_workers__why(r, in->driver));
+	}
 	if (r->exec_error[0])
 		json__str(&j, "$.exec_error", r->exec_error);
 	out = xstrdup(j.text);
@@ -366,14 +369,14 @@ static int store_threads(struct store *st, int64_t run_id, const struct hw_run_r
 
 /* A client-server run: the driver's report and the server's counts per request
  * (instructions of the whole process tree, counted with inherit), and its
- * processes (its group's when the driver ended). */
+ * workers (hw_workers.c). */
 static int hw_store_driver(struct store *st, const struct hw_ingest *in, int64_t run_id,
-			   const struct hw_run_result *r)
+			   const struct hw_run_result *r, const struct worker_summary *w)
 {
-	struct driver_counts c = { -1, -1, in->driver->res.procs };
+	struct driver_counts c = { .insns = -1, .syscalls = -1, .w = *w };
 
 	for (int e = 0; e < r->group.n && r->total_ok && r->total.counted; e++)
-		if (!strcmp(r->group.ev[e]->metric, METRIC_INSNS))
+		if (!strcmp(r->group.ev[e]->metric, METRIC_INSTRET))
 			c.insns = r->total.value[e];
 	if (in->opts->syscalls && !r->syscall_errno && r->sys_lost == 0)
 		c.syscalls = (double)r->n_sys;
@@ -386,12 +389,14 @@ static int store_rows(struct store *st, const struct hw_ingest *in, int64_t wid,
 	int tc = group_index(&r->group, "task-clock");
 	/* the time samples share: the task's clock when it was counted, else exec to reap */
 	double task_ns = tc >= 0 && r->total_ok && r->total.counted ? r->total.value[tc] : (double)r->time_ns;
+	struct worker_summary w;
 
-	if (store_threads(st, run_id, r) || store_marks(st, run_id, r) || store_totals(st, run_id, r))
+	if (store_threads(st, run_id, r) || hw__store_workers(st, run_id, in, r, &w) || store_marks(st, run_id, r) ||
+	    store_totals(st, run_id, r))
 		return -1;
 	if (in->opts->syscalls && !r->syscall_errno && r->sys_lost == 0 && store_syscalls(st, run_id, r))
 		return -1;
-	if (in->driver && hw_store_driver(st, in, run_id, r))
+	if (in->driver && hw_store_driver(st, in, run_id, r, &w))
 		return -1;
 	if (r->sample_event && r->samples &&
 	    (store__run_metric_set(st, run_id, "samples", (double)r->samples) ||

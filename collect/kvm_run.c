@@ -519,6 +519,8 @@ void kvm_run__free(struct kvm_run *r)
 	if (r->console)
 		fclose(r->console);
 	r->console = NULL;
+	if (r->driver)
+		driver__free(r->driver);
 	free(r->driver);
 	r->driver = NULL;
 	if (r->parsed)

@@ -6,8 +6,9 @@
  * (store__ingest_begin/_end), so a run is stored whole or not at all. The
  * children's instruction totals are stored as the run metrics children and
  * insns_children; regions, marks and events stay the parent's. Threads
- * (format 4): each marker hit's thread, the threads (run_thread) and their
- * totals (thread_metric). A file whose counts the plugin declared invalid
+ * (format 4): each marker hit's thread; the threads of the parent and of
+ * the children (run_thread, their process by ordinal) and their totals
+ * (thread_metric), qemu_workers.c. A file whose counts the plugin declared invalid
  * (a second thread in API 1 inline mode) gives a failed run without counts.
  */
 #include "collect.h"
@@ -159,7 +160,73 @@ static uint64_t qemu_output__syscalls(const struct qemu_output *out)
 	return n;
 }
 
-/* A forked child's file: checked like FILE, its total insns added up. */
+/* The pid of a child's file FILE.<pid>. */
+static int pid_of(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	return dot ? atoi(dot + 1) : 0;
+}
+
+/* A file before format 4 is one thread: its totals as that thread's. */
+static void one_thread(struct qemu_output *out)
+{
+	struct qemu_output_thread *t = xcalloc(1, sizeof(*t));
+
+	t->totals = xcalloc(out->n_totals ? out->n_totals : 1, sizeof(*t->totals));
+	for (size_t i = 0; i < out->n_totals; i++)
+		if (strcmp(out->totals[i].metric, "host_ns"))
+			t->totals[t->n_totals++] = (struct qemu_output_total){ xstrdup(out->totals[i].metric),
+									      out->totals[i].value };
+	out->threads = t;
+	out->n_threads = 1;
+}
+
+/* The child's threads taken from its output (which no longer holds them). */
+static void keep_threads(struct qemu_outputs *o, const char *path, struct qemu_output *out)
+{
+	struct qemu_child *c = &o->children[o->n_children++];
+
+	if (!out->n_threads)
+		one_thread(out);
+	c->pid = pid_of(path);
+	c->threads = out->threads;
+	c->n_threads = out->n_threads;
+	out->threads = NULL;
+	out->n_threads = 0;
+}
+
+static void free_threads(struct qemu_output_thread *t, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		for (size_t i = 0; i < t[k].n_totals; i++)
+			free(t[k].totals[i].metric);
+		free(t[k].totals);
+	}
+	free(t);
+}
+
+static int cmp_child(const void *a, const void *b)
+{
+	const struct qemu_child *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+void qemu_outputs__child_pids(const char *path, struct pid_set *s)
+{
+	char **paths;
+	size_t n;
+
+	/* complete files only: a process still writing its file has not ended */
+	if (!list_children(path, 0, &paths, &n))
+		for (size_t i = 0; i < n; i++)
+			pid_set__add(s, pid_of(paths[i]));
+	free_paths(paths, n);
+	pid_set__seal(s);
+}
+
+/* A forked child's file: checked like FILE, its total insns added up, its threads kept. */
 static int read_child(const char *path, int system, const char *arch, struct qemu_outputs *o)
 {
 	struct qemu_output out;
@@ -177,6 +244,8 @@ static int read_child(const char *path, int system, const char *arch, struct qem
 	else
 		o->insns_children += insns;
 	o->syscalls_children += qemu_output__syscalls(&out);
+	if (!rc && !out.invalid)
+		keep_threads(o, path, &out);
 	qemu_output__free(&out);
 	return rc;
 }
@@ -189,6 +258,7 @@ int qemu_outputs__read(const char *path, const char *label, int system, const ch
 	int rc = 0;
 
 	o->n_children = 0;
+	o->children = NULL;
 	o->insns_children = 0;
 	o->syscalls_children = 0;
 	o->invalid = NULL;
@@ -202,10 +272,13 @@ int qemu_outputs__read(const char *path, const char *label, int system, const ch
 	/* a damaged child's file is bad input like a damaged FILE */
 	if (list_children(path, 0, &paths, &n))
 		rc = QEMU_OUT_DAMAGED;
+	o->children = xcalloc(n ? n : 1, sizeof(*o->children));
 	for (size_t i = 0; i < n && !rc; i++)
 		if (read_child(paths[i], system, arch ? arch : o->main->arch, o))
 			rc = QEMU_OUT_DAMAGED;
 	free_paths(paths, n);
+	/* by pid: the order they were forked in while pids do not wrap */
+	qsort(o->children, o->n_children, sizeof(*o->children), cmp_child);
 	o->n_children = n;
 	if (rc)
 		qemu_outputs__free(o);
@@ -214,6 +287,10 @@ int qemu_outputs__read(const char *path, const char *label, int system, const ch
 
 void qemu_outputs__free(struct qemu_outputs *o)
 {
+	for (size_t i = 0; o->children && i < o->n_children; i++)
+		free_threads(o->children[i].threads, o->children[i].n_threads);
+	free(o->children);
+	o->children = NULL;
 	qemu_output__free(o->main);
 	free(o->invalid);
 	o->invalid = NULL;
@@ -345,22 +422,6 @@ static int store_events(struct store *s, int64_t run, const struct qemu_output *
 	return 0;
 }
 
-/* Format 4's threads: user-mode threads by QEMU's vCPU index, or vCPUs, and their totals. */
-static int store_threads(struct store *s, int64_t run, const struct qemu_output *out)
-{
-	for (size_t k = 0; k < out->n_threads; k++) {
-		const struct qemu_output_thread *t = &out->threads[k];
-
-		if (store__thread_add(s, run, (int)k, t->vcpu, out->system ? "vcpu" : "thread"))
-			return -1;
-		for (size_t i = 0; i < t->n_totals; i++)
-			if (store__thread_metric_set(s, run, (int)k, t->totals[i].metric,
-						     (double)t->totals[i].value))
-				return -1;
-	}
-	return 0;
-}
-
 static int store_totals(struct store *s, int64_t run, const struct qemu_output *out)
 {
 	for (size_t i = 0; i < out->n_totals; i++) {
@@ -417,15 +478,17 @@ static int store_output(struct store *s, int64_t wid, int64_t run,
 	    (store__run_metric_set(s, run, METRIC_CHILDREN, (double)o->n_children) ||
 	     store__run_metric_set(s, run, METRIC_INSNS_CHILDREN, (double)o->insns_children)))
 		return -1;
+	struct worker_summary w;
+
 	if (store_marks(s, run, out) || store_events(s, run, out, rec->elf_syms) ||
-	    store_totals(s, run, out) || store_threads(s, run, out) || store_symbols(s, wid, run, out))
+	    store_totals(s, run, out) || qemu__store_threads(s, run, rec, o, &w) || store_symbols(s, wid, run, out))
 		return -1;
 	if (rec->driver) {
 		uint64_t insns = 0;
 		struct driver_counts c = {
 			.insns = qemu_output__total(out, METRIC_INSNS, &insns) ? -1 : (double)(insns + o->insns_children),
 			.syscalls = (double)(qemu_output__syscalls(out) + o->syscalls_children),
-			.workers = 1 + (int)o->n_children,
+			.w = w,
 		};
 
 		if (rec->system) {
@@ -434,7 +497,7 @@ static int store_output(struct store *s, int64_t wid, int64_t run,
 			if (c.insns >= 0 && out->n_marks)
 				c.insns -= (double)out->marks[out->n_marks - 1].insns;
 			c.syscalls = -1;
-			c.workers = 0;
+			c.w.workers = 0;
 		}
 		if (driver__store(s, run, &rec->driver->res, &c))
 			return -1;

@@ -156,7 +156,7 @@ static void judge(struct qemu_result *r, const struct proc *p, const struct qemu
  * (for --until-console) and whenever it is copied to console_log (system
  * mode's console, --parse's stdout), its stdin is /dev/null in system mode. */
 static void run_once(char **argv, const struct qemu_collect *c, const char *console_log, struct qemu_result *r,
-		     struct driver *drv)
+		     struct driver *drv, const char *outfile)
 {
 	struct console con = { .fd = -1 };
 	int watch = c->until_console || console_log;
@@ -194,8 +194,11 @@ static void run_once(char **argv, const struct qemu_collect *c, const char *cons
 	}
 	con.fd = pipefd[0];
 	con.t0 = c->system ? p.start_ns : 0;
+	r->pid = (int)pid;
 	if (c->driver) {
 		driver__begin(drv, c->driver);
+		/* a user-mode guest's forked processes write outfile.<pid> when they end */
+		drv->child_files = c->system ? NULL : outfile;
 		if (con.ready.needle)
 			drv->ready = &con.ready;
 	}
@@ -357,15 +360,15 @@ static int parse_output(const char *path, const struct qemu_collect *c, const ch
 }
 
 /* Run repetition rep and store it: 0, or -1 (bad input, nothing stored). */
-static int collect_one(struct store *s, const struct qemu_collect *c, struct session *ss, int rep,
-		       struct qemu_result *r)
+static int run_and_store(struct store *s, const struct qemu_collect *c, struct session *ss, int rep,
+			 struct qemu_result *r, struct driver *drv_state)
 {
 	struct qemu_output main;
 	struct qemu_outputs outs = { .main = &main };
 	const char *label = c->elf_path ? c->elf_path : ss->qemu;
 	struct console_log lat = { 0 };
 	struct boot_times boot = { 0 };
-	struct driver drv = { 0 };
+	struct driver *drv = drv_state;
 	struct cyclictest ct;
 	int have_out = 0, have_parsed = 0, rc;
 
@@ -373,7 +376,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	qemu_outputs__remove_children(ss->outfile);
 	if (c->driver && driver__check(c->driver))
 		return -1;
-	run_once(ss->argv, c, ss->console, r, &drv);
+	run_once(ss->argv, c, ss->console, r, drv, ss->outfile);
 	if (proc__interrupted()) {
 		warning("interrupted: run %d not stored", rep);
 		return 0;
@@ -411,7 +414,7 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 		.boot_console = c->boot_console,
 		.sysroot = c->sysroot,
 		.elf_syms = c->system ? c->elf_syms : NULL, .result = *r,
-		.console = lat.n_runs ? &lat.runs[0] : NULL, .driver = c->driver ? &drv : NULL,
+		.console = lat.n_runs ? &lat.runs[0] : NULL, .driver = c->driver ? drv : NULL,
 		.stages = c->stages, .boot = &boot,
 		.parse = c->parse, .parsed = have_parsed ? &ct : NULL,
 	};
@@ -423,6 +426,16 @@ static int collect_one(struct store *s, const struct qemu_collect *c, struct ses
 	if (have_out)
 		qemu_outputs__free(&outs);
 	console_log__free(&lat);
+	return rc;
+}
+
+static int collect_one(struct store *s, const struct qemu_collect *c, struct session *ss, int rep,
+		       struct qemu_result *r)
+{
+	struct driver drv = { 0 };
+	int rc = run_and_store(s, c, ss, rep, r, &drv);
+
+	driver__free(&drv);
 	return rc;
 }
 

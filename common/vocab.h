@@ -139,7 +139,14 @@ const char *boot_stage__label(char *buf, size_t n, const char *metric, const cha
 #define METRIC_READY_NS "ready_ns"             /* server start to its first accepted connection */
 #define METRIC_INSNS_PER_REQ "insns_per_req"   /* the server's instructions (all workers) / requests */
 #define METRIC_SYSCALLS_PER_REQ "syscalls_per_req"
-#define METRIC_WORKERS "workers"               /* the server's processes (parent + forked workers) */
+/* The server's workers (docs/servers.md, "Workers"): its threads and the
+ * processes it forked, those that ran while the driver ran; each worker's
+ * whole-life instructions and system calls, mean and max over them. */
+#define METRIC_WORKERS "workers"
+#define METRIC_INSNS_PER_WORKER "insns_per_worker"
+#define METRIC_INSNS_PER_WORKER_MAX "insns_per_worker_max"
+#define METRIC_SYSCALLS_PER_WORKER "syscalls_per_worker"
+#define METRIC_SYSCALLS_PER_WORKER_MAX "syscalls_per_worker_max"
 
 /* run_thread.kind: a program's thread, a guest's vCPU, a hart (console) */
 #define THREAD_KIND_THREAD "thread"

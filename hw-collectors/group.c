@@ -9,9 +9,11 @@
  * Per-thread totals come from the same group: with inherit_stat the kernel
  * writes, when an inheriting thread (or child process) exits, a
  * PERF_RECORD_READ with that thread's own counts into the leader's ring
- * (threads.c maps one and redirects the group's output to it), and task
- * makes it report each new thread (PERF_RECORD_FORK) in creation order. Ids
- * in the read format tell which event each value belongs to.
+ * (threads.c maps one and redirects the group's output to it). Ids in the
+ * read format tell which event each value belongs to. Each new thread and
+ * its end (PERF_RECORD_FORK/EXIT) are reported by per-CPU rings of their
+ * own (threads.c); only when those cannot be had does the leader report
+ * them (task) into that shared ring.
  */
 #include "hw.h"
 #include "common.h"
@@ -36,7 +38,7 @@ static int perf_open(struct perf_event_attr *a, pid_t pid, int group_fd)
 }
 
 static void attr_init(struct perf_event_attr *a, const struct hw_event *e, const struct hw_group *g,
-		      int leader)
+		      int leader, int task)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -52,7 +54,7 @@ static void attr_init(struct perf_event_attr *a, const struct hw_event *e, const
 	if (g->thread_stats) {
 		a->read_format |= PERF_FORMAT_ID;
 		a->inherit_stat = 1;
-		a->task = leader;
+		a->task = leader && task;
 		/* the ring they write to is the marker clock's, like every ring of the run */
 		a->use_clockid = 1;
 		a->clockid = CLOCK_MONOTONIC_RAW;
@@ -76,7 +78,7 @@ static void probe_limits(struct hw_group *g, pid_t pid)
 	g->thread_stats = 1;
 	g->exclude_kernel = 0;
 	for (int attempt = 0; attempt < 4; attempt++) {
-		attr_init(&a, tc, g, 1);
+		attr_init(&a, tc, g, 1, 1);
 		fd = perf_open(&a, pid, -1);
 		if (fd >= 0) {
 			close(fd);
@@ -93,7 +95,7 @@ static void probe_limits(struct hw_group *g, pid_t pid)
 	}
 }
 
-int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *ev, int n)
+int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *ev, int n, int task)
 {
 	struct perf_event_attr a;
 
@@ -103,7 +105,7 @@ int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *
 		int leader = g->n == 0;
 		int fd;
 
-		attr_init(&a, ev[i], g, leader);
+		attr_init(&a, ev[i], g, leader, task);
 		fd = perf_open(&a, pid, leader ? -1 : g->fd[0]);
 		if (fd < 0) {
 			g->unsupported[g->n_unsupported] = ev[i];
@@ -128,7 +130,7 @@ int hw_event__user_readable(const struct hw_event *e, int exclude_kernel, char *
 	const struct perf_event_mmap_page *pc;
 	int fd, ok;
 
-	attr_init(&a, e, &alone, 0);
+	attr_init(&a, e, &alone, 0, 0);
 	fd = perf_open(&a, 0, -1);
 	if (fd < 0) {
 		hw_unsupported_why(-fd, why, size);

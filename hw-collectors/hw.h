@@ -72,18 +72,20 @@ struct hw_group {
 	int inherit;        /* counts threads and children (kernel allowed GROUP|inherit) */
 	int exclude_kernel; /* user space only (perf_event_paranoid demanded it) */
 	/* per-thread totals: inherit_stat (a PERF_RECORD_READ with each exiting
-	 * thread's own counts), task (PERF_RECORD_FORK/EXIT) on the leader, ids in
-	 * the read format, CLOCK_MONOTONIC_RAW; 0 when the kernel refused them */
+	 * thread's own counts), ids in the read format, CLOCK_MONOTONIC_RAW (and
+	 * task, PERF_RECORD_FORK/EXIT, on the leader when asked); 0 when the
+	 * kernel refused them */
 	int thread_stats;
 };
 
 /*
  * Open the events as one group on pid (disabled, enabled on the pid's next
  * exec). An event the kernel refuses is dropped and recorded in
- * unsupported[] with its errno, never opened as a zero. Returns the number of
- * events opened (0 is not an error: nothing countable).
+ * unsupported[] with its errno, never opened as a zero. task: the leader
+ * reports each thread's creation and end (with thread_stats). Returns the
+ * number of events opened (0 is not an error: nothing countable).
  */
-int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *ev, int n);
+int hw_group__open(struct hw_group *g, pid_t pid, const struct hw_event *const *ev, int n, int task);
 /*
  * Can the marker runtime read event e without a system call? Opened alone on
  * this process (same exclude_kernel) and its perf_event_mmap_page mapped: 1
@@ -198,6 +200,7 @@ struct hw_mark_slot {
 struct hw_thread {
 	int32_t tid, pid;
 	int64_t start_ns;     /* created (PERF_RECORD_FORK), relative to exec; 0 for thread 0 */
+	int64_t end_ns;       /* ended (PERF_RECORD_EXIT), relative to exec; INT64_MAX: no record */
 	int has_total;        /* total holds its own whole-run counts */
 	struct hw_reading total; /* in group order */
 	size_t *hits, n_hits; /* its marker hits (indices into marks), in time order */
@@ -235,6 +238,7 @@ struct hw_run_result {
 	int exit_code;      /* exit status, 128+signal, -1 unknown */
 	int64_t wall_ns;    /* fork to reap */
 	int64_t time_ns;    /* exec to reap */
+	int64_t t0_ns;      /* exec, on CLOCK_MONOTONIC_RAW (now_ns's clock): what times are relative to */
 	struct rusage ru;
 	size_t env_pad;
 	struct hw_group group;
@@ -312,6 +316,8 @@ struct hw_fork {
 	int64_t time_ns;
 };
 void hw_run_result__threads(struct hw_run_result *r, int32_t main_tid, const struct hw_fork *forks, size_t n);
+/* Each thread's end_ns from the exit records (tid, time_ns; pid unused), after hw_run_result__threads. */
+void hw_run_result__exits(struct hw_run_result *r, const struct hw_fork *exits, size_t n);
 /* The ordinal of thread id tid at time t (relative to exec); -1 if unknown. */
 int hw_run_result__thread_of(const struct hw_run_result *r, int32_t tid, int64_t t);
 /* The last marker hit of thread `thread` at or before t (its seq), -1 before its first. */

@@ -200,7 +200,9 @@ static void launch_open_events(struct launch *l)
 	const struct hw_run_opts *o = l->o;
 	struct hw_run_result *r = l->r;
 
-	hw_group__open(&r->group, l->pid, o->ev, o->n_ev);
+	/* the threads' creations and ends in per-CPU rings, else by the group's leader */
+	l->c.task_in_group = task_rings__open(&l->c, l->pid) != 0;
+	hw_group__open(&r->group, l->pid, o->ev, o->n_ev, l->c.task_in_group);
 	stat_ring__open(&l->c, l->pid, &r->group);
 	if (o->sample_hz > 0 && open_sampler(o, l->pid, r, r->group.exclude_kernel, &l->srs))
 		r->sample_event = NULL;
@@ -289,6 +291,9 @@ static int launch_pollset(const struct launch *l, struct pollfd *p)
 		p[np++] = (struct pollfd){ .fd = l->pidfd, .events = POLLIN };
 	if (l->c.stat_fd >= 0 && !l->stat_hup)
 		p[np++] = (struct pollfd){ .fd = l->c.stat_fd, .events = POLLIN };
+	for (int i = 0; i < l->c.tasks.n; i++)
+		if (!l->c.tasks.hup[i])
+			p[np++] = (struct pollfd){ .fd = l->c.tasks.fd[i], .events = POLLIN };
 	for (int i = 0; i < l->srs.n; i++)
 		if (!l->srs.hup[i])
 			p[np++] = (struct pollfd){ .fd = l->srs.fd[i], .events = POLLIN };
@@ -309,6 +314,8 @@ static void launch_mark_hup(struct launch *l, const struct pollfd *p, int np)
 		for (int k = 0; k < l->yrs.n; k++)
 			l->yrs.hup[k] |= l->yrs.fd[k] == p[i].fd;
 		l->stat_hup |= l->c.stat_fd == p[i].fd;
+		for (int k = 0; k < l->c.tasks.n; k++)
+			l->c.tasks.hup[k] |= l->c.tasks.fd[k] == p[i].fd;
 	}
 }
 
@@ -317,7 +324,7 @@ static void launch_mark_hup(struct launch *l, const struct pollfd *p, int np)
  * later). */
 static void launch_supervise(struct launch *l)
 {
-	struct pollfd *p = xcalloc((size_t)(2 + l->srs.n + l->yrs.n), sizeof(*p));
+	struct pollfd *p = xcalloc((size_t)(2 + l->srs.n + l->yrs.n + l->c.tasks.n), sizeof(*p));
 
 	l->pidfd = (int)syscall(SYS_pidfd_open, l->pid, 0);
 	while (!proc__step(&l->proc)) {
@@ -337,6 +344,7 @@ static void launch_supervise(struct launch *l)
 		ringset__drain(&l->srs, on_sample_record, &l->c);
 		ringset__drain(&l->yrs, on_syscall_record, &l->c);
 		ring__drain(&l->c.stat, on_stat_record, &l->c);
+		ringset__drain(&l->c.tasks, on_stat_record, &l->c);
 	}
 	free(p);
 	l->pid = -1;
@@ -349,6 +357,7 @@ static void launch_finish(struct launch *l)
 	int ws = l->proc.wstatus;
 
 	r->time_ns = raw_ns() - l->c.t0;
+	r->t0_ns = l->c.t0;
 	r->wall_ns = raw_ns() - l->t_fork;
 	r->ru = l->proc.ru;
 	r->proc = l->proc;

@@ -23,6 +23,8 @@ struct ringset {
 	struct ring *ring;
 };
 
+/* a, on pid, once per CPU, each with its ring of up to pages pages: 0 or -errno */
+int ringset__open(struct ringset *s, struct perf_event_attr *a, pid_t pid, size_t pages);
 void ringset__close(struct ringset *s);
 void ringset__drain(struct ringset *s, void (*fn)(const struct perf_event_header *h, void *arg), void *arg);
 uint64_t ringset__lost(const struct ringset *s);
@@ -57,11 +59,17 @@ struct collect_ctx {
 	size_t n_ip_list, cap_ip_list;
 	struct sys_raw *sys_raw;
 	size_t n_sys_raw, cap_sys_raw;
-	/* the counting group's own records (threads.c) */
+	/* the counting group's own records (threads.c): the threads' ends with
+	 * their counts in one ring, their creations and ends in per-CPU rings
+	 * (tasks; else, task_in_group, in that one ring too) */
 	int stat_fd; /* the ring's event; -1: none */
 	struct ring stat;
+	struct ringset tasks;
+	int task_in_group;
 	struct hw_fork *forks;
 	size_t n_forks, cap_forks;
+	struct hw_fork *exits; /* PERF_RECORD_EXIT: the task that ended and when */
+	size_t n_exits, cap_exits;
 	struct thread_read *reads;
 	size_t n_reads, cap_reads;
 };
@@ -78,9 +86,13 @@ int open_syscalls(pid_t pid, struct collect_ctx *c, int exclude_kernel, struct r
  * time order, the workload's calls (not the marker runtime's) in time order. */
 void collect_ctx__finish(struct collect_ctx *c);
 
-/* threads.c: the ring the counting group writes its FORK and READ records to
- * (a dummy event on pid, not inherited, which the kernel maps; the group's
- * output redirected to it). 0, or -1 with r->threads_why set. */
+/* threads.c: the per-CPU rings of each thread's creation and end (a dummy
+ * event with task, inherited, once per CPU on pid): 0 or -errno. */
+int task_rings__open(struct collect_ctx *c, pid_t pid);
+/* threads.c: the ring the counting group writes its READ records to (and its
+ * FORK/EXIT records without the task rings): a dummy event on pid, not
+ * inherited, which the kernel maps; the group's output redirected to it. 0,
+ * or -1 with r->threads_why set. */
 int stat_ring__open(struct collect_ctx *c, pid_t pid, const struct hw_group *g);
 void stat_ring__close(struct collect_ctx *c);
 void on_stat_record(const struct perf_event_header *h, void *arg);

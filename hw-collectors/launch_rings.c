@@ -38,7 +38,7 @@ void ringset__close(struct ringset *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int ringset__open(struct ringset *s, struct perf_event_attr *a, pid_t pid, size_t pages)
+int ringset__open(struct ringset *s, struct perf_event_attr *a, pid_t pid, size_t pages)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 

@@ -1,19 +1,20 @@
 /*
- * page_servers.c - a server workload's driver metrics side by side on its
- * page (server_compare, stats/server.c): per pair of platforms one table of
+ * page_servers.c - a server workload's driver metrics and its workers' side
+ * by side on its page (server_compare, stats/server.c): per pair of platforms one table of
  * metric, emulation's mean [CI], hardware's mean [CI], emulation / hardware
  * [CI], the verdict and its reason, in the order every output lists them.
  */
 #include "report_int.h"
 #include "common.h"
+#include "server_sql.h"
 
 #include <string.h>
 
+/* the comparisons, and a metric one side lacks as that side's row (server_sql.h) */
 static const char servers_sql[] =
 	"SELECT emu_platform, hw_platform, metric, emu, emu_lo, emu_hi, hw, hw_lo, hw_hi, ratio, ratio_lo,"
-	" ratio_hi, verdict, n_emu, n_hw, reason FROM server_compare WHERE workload_id = ?1"
-	" AND kind = 'server'"
-	" ORDER BY emu_platform, hw_platform, ord";
+	" ratio_hi, verdict, n_emu, n_hw, reason FROM " SERVER_ROWS_SQL
+	" WHERE workload_id = ?1 ORDER BY emu_platform, hw_platform, ord";
 
 static void table_head(FILE *f, const char *pe, const char *ph)
 {
@@ -37,7 +38,10 @@ static void row(FILE *f, sqlite3_stmt *st)
 		fputs("</td>", f);
 	}
 	fputs("<td>", f);
-	html__verdict(f, db__text(st, 12));
+	if (sqlite3_column_type(st, 12) == SQLITE_NULL) /* one side only */
+		fputs("<span class=\"muted\">not compared</span>", f);
+	else
+		html__verdict(f, db__text(st, 12));
 	fprintf(f, "</td><td class=\"n\">%d / %d</td><td class=\"reason\">", sqlite3_column_int(st, 13),
 		sqlite3_column_int(st, 14));
 	html__esc(f, db__text(st, 15));
@@ -58,8 +62,9 @@ int page_servers__table(struct report_ctx *ctx, FILE *f, int64_t workload_id)
 
 		if (!any++)
 			fputs("<h2 id=\"servers\">Under load: emulation against hardware</h2>\n<p class=\"muted\">The "
-			      "driver's report and the server's counts per request, as means over ok runs with their "
-			      "bootstrap intervals; emulation / hardware below the tolerance band: emulation "
+			      "driver's report, the server's counts per request and its workers' (those that ran during the "
+			      "load: how many, and each one's instructions and system calls, mean and largest per run), as "
+			      "means over ok runs with their bootstrap intervals; emulation / hardware below the tolerance band: emulation "
 			      "underestimates the metric (fewer requests per second, shorter latencies), above it "
 			      "overestimates. Identical values in every run on both sides are not informative. "
 			      "<code>emudiff show servers</code> lists the same rows.</p>\n",

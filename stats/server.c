@@ -1,7 +1,7 @@
 /*
  * server.c - client-server workloads (docs/servers.md): the driver's metrics
- * of every workload whose runs hold them, compared between emulation and
- * hardware by run_compare.c (server_compare rows of kind 'server'):
+ * and the server's workers' of every workload whose runs hold them, compared
+ * between emulation and hardware by run_compare.c (server_compare rows of kind 'server'):
  * 'underestimates' when emulation's value lies below hardware's (fewer
  * requests per second, shorter latencies).
  */
@@ -11,10 +11,18 @@
 #include <stdlib.h>
 
 /* The driver's metrics compared, in the order every output lists them
- * (server_compare.ord). `requests` is left out: a budget, or throughput again. */
+ * (server_compare.ord), then the workers': how many ran during the load and
+ * each one's instructions and system calls, mean and max over them (per
+ * run; the runs' means compared). `requests` is left out: a budget, or
+ * throughput again. */
 static const char *const server_metric[] = {
-	METRIC_REQUESTS_PER_S, METRIC_REQ_P50_NS, METRIC_REQ_P90_NS,       METRIC_REQ_P99_NS, METRIC_REQ_ERRORS,
-	METRIC_READY_NS,       METRIC_INSNS_PER_REQ, METRIC_SYSCALLS_PER_REQ, METRIC_WORKERS,
+	METRIC_REQUESTS_PER_S,	     METRIC_REQ_P50_NS,
+	METRIC_REQ_P90_NS,	     METRIC_REQ_P99_NS,
+	METRIC_REQ_ERRORS,	     METRIC_READY_NS,
+	METRIC_INSNS_PER_REQ,	     METRIC_SYSCALLS_PER_REQ,
+	METRIC_WORKERS,		     METRIC_INSNS_PER_WORKER,
+	METRIC_INSNS_PER_WORKER_MAX, METRIC_SYSCALLS_PER_WORKER,
+	METRIC_SYSCALLS_PER_WORKER_MAX,
 };
 #define N_SERVER_METRICS (sizeof(server_metric) / sizeof(server_metric[0]))
 

@@ -387,6 +387,21 @@ const char *const store_migrations[] = {
 	"  n INTEGER NOT NULL,"
 	"  mean REAL, mean_lo REAL, mean_hi REAL,"
 	"  PRIMARY KEY (workload_id, metric, platform)) WITHOUT ROWID;",
+	/* 12 -> 13: a server's workers (docs/servers.md, "Workers"). Every
+	 * thread of a run is a row of run_thread, also those of the processes
+	 * the program forked (under QEMU, from their plugin files FILE.<pid>).
+	 * run_thread.process: the process the thread belongs to, by ordinal (0:
+	 * the program the collector started, 1, 2...: the processes forked in
+	 * its tree, in creation order); pid: that process's id; NULL: not known
+	 * (stores before 13; a thread seen without a fork record). in_load (a
+	 * client-server run): 1 when the thread's worker ran while the driver
+	 * ran, 0 when it ended before or started after; NULL: not a server run,
+	 * or not known. A worker is a thread of process 0, or a forked process
+	 * with its threads. thread_metric under QEMU: the rows of process 0 add
+	 * up to run_metric (the parent's totals), the others to insns_children. */
+	"ALTER TABLE run_thread ADD COLUMN process INTEGER;"
+	"ALTER TABLE run_thread ADD COLUMN pid INTEGER;"
+	"ALTER TABLE run_thread ADD COLUMN in_load INTEGER CHECK (in_load IN (0, 1));",
 };
 
 const size_t store_migrations_count = sizeof(store_migrations) / sizeof(store_migrations[0]);

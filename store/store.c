@@ -255,6 +255,7 @@ void store__close(struct store *s)
 	sqlite3_finalize(s->st_mark_symbol);
 	sqlite3_finalize(s->st_thread);
 	sqlite3_finalize(s->st_thread_metric);
+	sqlite3_finalize(s->st_thread_proc);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -452,6 +453,31 @@ int store__thread_add(struct store *s, int64_t run_id, int thread, int64_t os_id
 		sqlite3_bind_int64(st, 3, os_id);
 	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
 	return step_done(s, st, "thread insert");
+}
+
+int store__thread_process(struct store *s, int64_t run_id, int thread, int process, int64_t pid, int in_load)
+{
+	sqlite3_stmt *st = prepared(s, &s->st_thread_proc,
+				    "UPDATE run_thread SET process = ?3, pid = ?4, in_load = ?5"
+				    " WHERE run_id = ?1 AND thread = ?2");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int(st, 2, thread);
+	if (process >= 0)
+		sqlite3_bind_int(st, 3, process);
+	else
+		sqlite3_bind_null(st, 3);
+	if (pid >= 0)
+		sqlite3_bind_int64(st, 4, pid);
+	else
+		sqlite3_bind_null(st, 4);
+	if (in_load >= 0)
+		sqlite3_bind_int(st, 5, in_load);
+	else
+		sqlite3_bind_null(st, 5);
+	return step_done(s, st, "thread process update");
 }
 
 int store__thread_metric_set(struct store *s, int64_t run_id, int thread, const char *metric,

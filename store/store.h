@@ -33,7 +33,7 @@ struct store {
 	int ingest_nested; /* the open ingest is a savepoint of the caller's transaction */
 	/* prepared statements, reused across calls (lazily prepared) */
 	sqlite3_stmt *st_mark, *st_mark_value, *st_run_metric, *st_region_find, *st_region_add,
-		*st_region_metric, *st_event, *st_mark_symbol, *st_thread, *st_thread_metric;
+		*st_region_metric, *st_event, *st_mark_symbol, *st_thread, *st_thread_metric, *st_thread_proc;
 };
 
 /*
@@ -107,6 +107,11 @@ int store__mark_add(struct store *s, int64_t run_id, int64_t seq, int thread, in
 /* A thread of a run: its ordinal, the platform's id for it (< 0: NULL) and
  * kind "thread", "vcpu" or "hart". */
 int store__thread_add(struct store *s, int64_t run_id, int thread, int64_t os_id, const char *kind);
+/* The process of a thread added before (schema 13): its ordinal (0: the
+ * program started, then forked processes in creation order), its pid, and
+ * for a server run whether its worker ran during the load (1, 0; < 0 for
+ * any of them: NULL, not known). */
+int store__thread_process(struct store *s, int64_t run_id, int thread, int process, int64_t pid, int in_load);
 /* Whole-run total of one thread (insert or replace). */
 int store__thread_metric_set(struct store *s, int64_t run_id, int thread, const char *metric,
 			     double value);

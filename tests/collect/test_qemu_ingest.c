@@ -143,6 +143,13 @@ static void test_children(struct store *s)
 	CHECK_ROWS(s, "2|ok", "SELECT config_json->>'forked', status FROM run WHERE id = %lld",
 		   (long long)run);
 	CHECK_ROWS(s, "0|5", "SELECT seq, insns FROM mark WHERE run_id = %lld", (long long)run);
+	/* every process's thread (files before format 4: one each), the children by pid */
+	CHECK_ROWS(s, "0|thread|0|NULL|NULL|50.0 1|thread|1|99|NULL|23.0 2|thread|2|1234|NULL|100.0",
+		   "SELECT t.thread, kind, process, pid, in_load, m.value FROM run_thread t JOIN thread_metric m"
+		   " ON m.run_id = t.run_id AND m.thread = t.thread AND m.metric = 'insns'"
+		   " WHERE t.run_id = %lld ORDER BY t.thread", (long long)run);
+	CHECK_ROWS(s, "0", "SELECT count(*) FROM thread_metric WHERE run_id = %lld AND metric = 'host_ns'",
+		   (long long)run);
 	/* a damaged child's file is bad input: nothing of the run is stored */
 	char *bad = write_output("fork.out.77", child1, 0);
 
