@@ -206,6 +206,7 @@ struct stats_options {
 	const char *metric; /* NULL: cycles when every hardware run has it, else time_ns */
 	int quiet;          /* no progress lines */
 	int threads;        /* 0: one per online CPU; results do not depend on it */
+	int no_suite;       /* benchmarks only: leave the suite tables empty (bench/stats-scale) */
 };
 
 struct stats_summary {
