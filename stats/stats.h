@@ -216,6 +216,7 @@ struct stats_summary {
 	size_t region_flips; /* A/B flips of common regions (flips: whole runs) */
 	size_t prefetched;   /* workloads loaded on a second connection while another computed */
 	size_t suite_flagged; /* suite-level findings flagged (stats/suite.c) */
+	int64_t suite_ns;     /* wall time spent in the suite analysis (bench/stats-scale) */
 	/* client-server workloads compared (stats/server.c), their rows of
 	 * server_compare, and the rows beyond the tolerance */
 	size_t servers, server_metrics, server_flagged;

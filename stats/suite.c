@@ -175,6 +175,7 @@ int engine__suite(struct engine *e)
 	size_t nunits = 0, cap = 0;
 	sqlite3_stmt *ins = NULL;
 	int ret = -1;
+	int64_t t0 = now_ns();
 
 	if (sqlite3_exec(e->db, "DELETE FROM suite_finding; DELETE FROM suite_summary;", NULL, NULL, NULL) !=
 		    SQLITE_OK ||
@@ -227,5 +228,7 @@ out:
 	suite__free_units(units, nunits);
 	suite_calc__free(&c);
 	engine__suite_free(e);
+	if (!e->o->no_suite)
+		e->sum->suite_ns += now_ns() - t0;
 	return ret;
 }

@@ -247,6 +247,7 @@ int engine__suite_take(struct engine *e, const struct workload_data *w)
 {
 	struct suite_state *s = e->suite;
 	size_t lo = 0, hi;
+	int64_t t0 = now_ns();
 
 	if (e->o->no_suite)
 		return 0;
@@ -270,6 +271,7 @@ int engine__suite_take(struct engine *e, const struct workload_data *w)
 		;
 	if (hi > lo)
 		take(s, w, lo, hi);
+	e->sum->suite_ns += now_ns() - t0;
 	return 0;
 }
 

@@ -26,7 +26,10 @@
  * the suite phase and K times without it (stats_options.no_suite),
  * alternating (with-without, without-with, ...) on the same store. Each run's
  * times are printed, then the best and the median of each side and their
- * ratios. Both sides must give the same findings or the bench fails.
+ * ratios. Both sides must give the same findings or the bench fails. The
+ * suite phase's own wall time (stats_summary.suite_ns) is printed too, and
+ * what it adds to the rest of the same run: on a loaded machine the runs
+ * differ more from one another than the phase costs.
  */
 #include "align.h"
 #include "stats.h"
@@ -326,8 +329,9 @@ static void print_load(const char *when)
 		printf("load average %s: %.2f %.2f %.2f\n", when, l[0], l[1], l[2]);
 }
 
-/* t[side][k][rep]: side 0 without the suite, 1 with; k wall, cpu, main thread */
-static void compare_report(double *t[2][3], int reps)
+/* t[side][k][rep]: side 0 without the suite, 1 with; k wall, cpu, main thread;
+ * ph[rep]: the suite phase's own wall time in the run with it */
+static void compare_report(double *t[2][3], double *ph, int reps)
 {
 	static const char *const what[3] = { "wall", "cpu", "main thread" };
 
@@ -339,12 +343,24 @@ static void compare_report(double *t[2][3], int reps)
 		printf("%-11s best of %d: %.3f s with the suite, %.3f s without: %.3fx; median %.3f s, %.3f s: %.3fx\n",
 		       what[k], reps, b[1], b[0], b[1] / b[0], m[1], m[0], m[1] / m[0]);
 	}
+	/* within one run, load slows the phase and the rest alike */
+	{
+		double *r = xmalloc((size_t)reps * sizeof(*r)), pb, pm, rb, rm;
+
+		for (int i = 0; i < reps; i++)
+			r[i] = ph[i] / (t[1][0][i] - ph[i]);
+		best_median(ph, reps, &pb, &pm);
+		best_median(r, reps, &rb, &rm);
+		printf("suite phase in the runs with it: best %.3f s, median %.3f s; added to the rest of the run:"
+		       " least +%.1f %%, median +%.1f %%\n", pb, pm, 100 * rb, 100 * rm);
+		free(r);
+	}
 }
 
 /* stats with and without the suite phase, alternating, reps times each */
 static int compare(struct store *s, struct stats_options *o, int reps)
 {
-	double *t[2][3];
+	double *t[2][3], *ph = xmalloc((size_t)reps * sizeof(*ph));
 	struct stats_summary sum, first[2];
 
 	for (int side = 0; side < 2; side++)
@@ -362,24 +378,27 @@ static int compare(struct store *s, struct stats_options *o, int reps)
 		t[side][0][rep] = (double)(now_ns() - t0) / 1e9;
 		t[side][1][rep] = (double)(cpu_ns() - c0) / 1e9;
 		t[side][2][rep] = (double)(thread_cpu_ns() - m0) / 1e9;
+		if (side)
+			ph[rep] = (double)sum.suite_ns / 1e9;
 		if (!rep)
 			first[side] = sum;
 		else if (sum.findings != first[side].findings || sum.flagged != first[side].flagged)
 			return error("stats gave other findings in repetition %d", rep + 1);
 		printf("%d %-7s the suite: %.2f s (cpu %.2f s, main thread %.2f s); %zu findings (%zu flagged),"
-		       " %lld suite findings (%zu flagged) in %lld units x predictors\n",
+		       " %lld suite findings (%zu flagged) in %lld units x predictors, suite phase %.3f s\n",
 		       rep + 1, side ? "with" : "without", t[side][0][rep], t[side][1][rep], t[side][2][rep],
 		       sum.findings, sum.flagged, (long long)count_rows(s, "suite_finding"), sum.suite_flagged,
-		       (long long)count_rows(s, "suite_summary"));
+		       (long long)count_rows(s, "suite_summary"), (double)sum.suite_ns / 1e9);
 	}
 	if (first[0].findings != first[1].findings || first[0].flagged != first[1].flagged ||
 	    first[0].regions != first[1].regions)
 		return error("stats gave other findings without the suite phase");
 	print_load("after");
-	compare_report(t, reps);
+	compare_report(t, ph, reps);
 	for (int side = 0; side < 2; side++)
 		for (int k = 0; k < 3; k++)
 			free(t[side][k]);
+	free(ph);
 	return 0;
 }
 
