@@ -17,8 +17,9 @@
  * Runs are the independent units: each workload's hardware and emulation
  * runs are resampled on their own (B resamples, one plan per workload and
  * side seeded from the user's seed and the workload's name, shared by every
- * unit); every statistic of a unit is computed on the same resamples: factors, the robust baseline, Spearman and Kendall across
- * workloads, and the suite score, the geometric mean over workloads of
+ * unit); every statistic of a unit is computed on the same resamples:
+ * factors, the robust baseline, Spearman and Kendall across workloads, and
+ * the suite score, the geometric mean over workloads of
  * E_i / H_i (for QEMU host time: how many times slower QEMU runs the suite
  * than hardware). Intervals are bias-corrected percentile intervals
  * (stats__boot_ci without jackknife); p-values test "the factor lies within
@@ -28,6 +29,9 @@
  * a share verdict demoted when its robust twin disagrees, and a comparison
  * that cannot differ (a single workload, a zero-width interval) is
  * inconclusive and marked not informative.
+ *
+ * suite_load.c gathers each unit's runs, suite_calc.c computes the rows and
+ * summaries; this file judges and writes them.
  */
 #include "suite.h"
 
