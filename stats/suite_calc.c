@@ -333,7 +333,7 @@ static int unit_predictor(struct suite_calc *c, const struct suite_unit *u, int 
 	const struct stats_options *o = c->e->o;
 	struct upq k = { .c = c, .u = u, .q = q, .B = o->resamples };
 	size_t W = 0, B = k.B;
-	double v[9], *pt;
+	double v[9];
 	int ret;
 
 	k.wl = xmalloc((u->n ? u->n : 1) * sizeof(*k.wl));
@@ -349,10 +349,9 @@ static int unit_predictor(struct suite_calc *c, const struct suite_unit *u, int 
 		return 0;
 	}
 	k.W = W;
-	k.H = xmalloc((4 * W + 2 * W * (B + 1) + 3 * B + W * B) * sizeof(double));
+	k.H = xmalloc((2 * W + 2 * W * (B + 1) + 3 * B + W * B) * sizeof(double));
 	k.E = k.H + W;
-	pt = k.E + W; /* 2W: the point estimates' f and scratch */
-	k.f = pt + 2 * W;
+	k.f = k.E + W;
 	k.rob = k.f + W * (B + 1);
 	k.sp = k.rob + W * (B + 1);
 	k.kt = k.sp + B;
