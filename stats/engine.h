@@ -100,6 +100,7 @@ struct engine {
 	int threads;
 	struct dbuf hboot, pboot[PRED_COUNT];
 	struct stats_summary *sum;
+	struct suite_state *suite; /* suite.h: the suite units, filled workload by workload */
 };
 
 /* A parallel for: fn(ctx, lo, hi) over [0, n) in contiguous chunks. */
@@ -200,6 +201,10 @@ int engine__write_model(struct engine *e, int64_t workload_id, const char *metri
 int engine__write_findings(struct engine *e);
 /* Suite-level findings across workloads (suite.c) into suite_finding, suite_summary. */
 int engine__suite(struct engine *e);
+/* The runs of w's regions that are suite units, kept for engine__suite (0, or
+ * -1 after a message); engine__suite_free releases them (engine__suite does). */
+int engine__suite_take(struct engine *e, const struct workload_data *w);
+void engine__suite_free(struct engine *e);
 /*
  * Whole-run metrics of one kind compared (run_compare.c): per workload,
  * metric and pair of an emulation and a hardware platform into

@@ -288,6 +288,8 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 		int r = load_next(&e, &pf, wl, nw, i, &w);
 
 		if (!r)
+			r = engine__suite_take(&e, &w);
+		if (!r)
 			r = engine__workload(&e, &w);
 		workload_data__free(&w);
 		if (r)
@@ -304,6 +306,7 @@ int stats__run(sqlite3 *db, const char *path, const struct stats_options *o,
 	ret = 0;
 out:
 	prefetch__close(&pf);
+	engine__suite_free(&e);
 	for (size_t i = 0; i < nw; i++)
 		free(wl[i].name);
 	free(wl);

@@ -206,6 +206,7 @@ struct stats_options {
 	const char *metric; /* NULL: cycles when every hardware run has it, else time_ns */
 	int quiet;          /* no progress lines */
 	int threads;        /* 0: one per online CPU; results do not depend on it */
+	int no_suite;       /* benchmarks only: leave the suite tables empty (bench/stats-scale) */
 };
 
 struct stats_summary {
@@ -215,6 +216,7 @@ struct stats_summary {
 	size_t region_flips; /* A/B flips of common regions (flips: whole runs) */
 	size_t prefetched;   /* workloads loaded on a second connection while another computed */
 	size_t suite_flagged; /* suite-level findings flagged (stats/suite.c) */
+	int64_t suite_ns;     /* wall time spent in the suite analysis (bench/stats-scale) */
 	/* client-server workloads compared (stats/server.c), their rows of
 	 * server_compare, and the rows beyond the tolerance */
 	size_t servers, server_metrics, server_flagged;

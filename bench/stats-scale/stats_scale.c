@@ -10,13 +10,27 @@
  * resamples (default 2000).
  *
  * usage: stats-scale STORE [--workloads W] [--runs N] [--regions R] [--resamples B]
- *                          [--no-align] [--no-stats] [--floor]
+ *                          [--no-align] [--no-stats] [--floor] [--suite-units N [--reps K]]
  * --no-align writes the region metrics directly instead of marker hits and
  * times stats alone; --no-stats times align alone; --floor then copies the
  * region_metric rows into an empty store of the same schema and prints that
  * time beside align's (what SQLite alone needs to store them). Wall and CPU
  * (user + system, all threads) times are printed for each step. An existing
  * STORE is reused (generation is not timed).
+ *
+ * --suite-units N measures what the suite-level analysis (stats/suite.c) adds
+ * to stats: after align (if any), the store gets whole-run totals (each run's
+ * sums of its region metrics, where a run has none) and N marker regions
+ * named alike in every workload ("start", "phase-2", ...: the shared units of
+ * a suite; every other region unnamed), then stats runs --reps K times with
+ * the suite phase and K times without it (stats_options.no_suite),
+ * alternating (with-without, without-with, ...) on the same store. Each run's
+ * times are printed, then the best and the median of each side and their
+ * ratios (K defaults to 5; --floor does not apply). Both sides must give
+ * the same findings or the bench fails. The
+ * suite phase's own wall time (stats_summary.suite_ns) is printed too, and
+ * what it adds to the rest of the same run: on a loaded machine the runs
+ * differ more from one another than the phase costs.
  */
 #include "align.h"
 #include "stats.h"
@@ -233,44 +247,233 @@ static double insert_floor(struct store *s, int64_t *rows)
 	return secs;
 }
 
+/*
+ * Whole-run totals where a run has none (--no-align stores have none), and
+ * the first n marker regions of every workload named alike; nothing else
+ * named. Untimed. 0, or -1 after a message.
+ */
+static int suite_units(struct store *s, int n)
+{
+	sqlite3_stmt *st;
+	int64_t bare;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM run r WHERE NOT EXISTS"
+				      " (SELECT 1 FROM run_metric v WHERE v.run_id = r.id)", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		return error("%s: %s", s->path, sqlite3_errmsg(s->db));
+	bare = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (store__begin(s))
+		return -1;
+	if ((bare && store__exec(s, "INSERT OR IGNORE INTO run_metric (run_id, metric, value)"
+				    " SELECT run_id, metric, sum(value) FROM region_metric GROUP BY run_id, metric")) ||
+	    store__exec(s, "UPDATE region SET name = NULL WHERE name IS NOT NULL") ||
+	    sqlite3_prepare_v2(s->db, "UPDATE region SET name = ?2 WHERE key = ?1", -1, &st, NULL) != SQLITE_OK) {
+		store__rollback(s);
+		return error("%s: %s", s->path, sqlite3_errmsg(s->db));
+	}
+	for (int k = 1; k <= n; k++) {
+		char key[48], name[32];
+
+		snprintf(key, sizeof(key), "m:%d->%d#1", k, k + 1);
+		if (k == 1)
+			snprintf(name, sizeof(name), "start");
+		else
+			snprintf(name, sizeof(name), "phase-%d", k);
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(s->db) < 2) {
+			sqlite3_finalize(st);
+			store__rollback(s);
+			return error("%s: region %s is not in two workloads or more", s->path, key);
+		}
+	}
+	sqlite3_finalize(st);
+	return store__commit(s);
+}
+
+static int64_t count_rows(struct store *s, const char *table)
+{
+	char *sql = xasprintf("SELECT count(*) FROM %s", table);
+	sqlite3_stmt *st;
+	int64_t n = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	free(sql);
+	return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* best (smallest) and median of v[0..n), v sorted on return */
+static void best_median(double *v, int n, double *best, double *median)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	*best = v[0];
+	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* the machine's load: on a shared machine the figures mean little without it */
+static void print_load(const char *when)
+{
+	double l[3];
+
+	if (getloadavg(l, 3) == 3)
+		printf("load average %s: %.2f %.2f %.2f\n", when, l[0], l[1], l[2]);
+}
+
+/* t[side][k][rep]: side 0 without the suite, 1 with; k wall, cpu, main thread;
+ * ph[rep]: the suite phase's own wall time in the run with it */
+static void compare_report(double *t[2][3], double *ph, int reps)
+{
+	static const char *const what[3] = { "wall", "cpu", "main thread" };
+	double *w = xmalloc((size_t)reps * sizeof(*w)); /* the runs' wall times, before sorting */
+
+	memcpy(w, t[1][0], (size_t)reps * sizeof(*w));
+	for (int k = 0; k < 3; k++) {
+		double b[2], m[2];
+
+		for (int side = 0; side < 2; side++)
+			best_median(t[side][k], reps, &b[side], &m[side]);
+		printf("%-11s best of %d: %.3f s with the suite, %.3f s without: %.3fx; median %.3f s, %.3f s: %.3fx\n",
+		       what[k], reps, b[1], b[0], b[1] / b[0], m[1], m[0], m[1] / m[0]);
+	}
+	/* within one run, load slows the phase and the rest alike; the
+	 * fastest run is the least disturbed one */
+	{
+		double *r = xmalloc((size_t)reps * sizeof(*r)), pb, pm, rb, rm;
+		int fi = 0;
+
+		for (int i = 0; i < reps; i++) {
+			r[i] = ph[i] / (w[i] - ph[i]);
+			if (w[i] < w[fi])
+				fi = i;
+		}
+		printf("suite phase in the fastest run with it: %.3f s of %.3f s, +%.1f %% on the rest of that run\n",
+		       ph[fi], w[fi], 100 * r[fi]);
+		best_median(ph, reps, &pb, &pm);
+		best_median(r, reps, &rb, &rm);
+		printf("suite phase in the runs with it: best %.3f s, median %.3f s; added to the rest of its run:"
+		       " median +%.1f %%\n", pb, pm, 100 * rm);
+		free(r);
+	}
+	free(w);
+}
+
+/* stats with and without the suite phase, alternating, reps times each */
+static int compare(struct store *s, struct stats_options *o, int reps)
+{
+	double *t[2][3], *ph = xmalloc((size_t)reps * sizeof(*ph));
+	struct stats_summary sum, first[2];
+
+	for (int side = 0; side < 2; side++)
+		for (int k = 0; k < 3; k++)
+			t[side][k] = xmalloc((size_t)reps * sizeof(double));
+	print_load("before");
+	for (int i = 0; i < 2 * reps; i++) {
+		/* with-without, without-with, ...: neither side always runs first */
+		int rep = i / 2, side = (i % 2) ^ (rep % 2) ^ 1;
+		int64_t t0 = now_ns(), c0 = cpu_ns(), m0 = thread_cpu_ns();
+
+		o->no_suite = !side;
+		if (stats__run(s->db, s->path, o, &sum))
+			return -1;
+		t[side][0][rep] = (double)(now_ns() - t0) / 1e9;
+		t[side][1][rep] = (double)(cpu_ns() - c0) / 1e9;
+		t[side][2][rep] = (double)(thread_cpu_ns() - m0) / 1e9;
+		if (side)
+			ph[rep] = (double)sum.suite_ns / 1e9;
+		if (!rep)
+			first[side] = sum;
+		else if (sum.findings != first[side].findings || sum.flagged != first[side].flagged)
+			return error("stats gave other findings in repetition %d", rep + 1);
+		printf("%d %-7s the suite: %.2f s (cpu %.2f s, main thread %.2f s); %zu findings (%zu flagged),"
+		       " %lld suite findings (%zu flagged) in %lld units x predictors, suite phase %.3f s\n",
+		       rep + 1, side ? "with" : "without", t[side][0][rep], t[side][1][rep], t[side][2][rep],
+		       sum.findings, sum.flagged, (long long)count_rows(s, "suite_finding"), sum.suite_flagged,
+		       (long long)count_rows(s, "suite_summary"), (double)sum.suite_ns / 1e9);
+	}
+	if (first[0].findings != first[1].findings || first[0].flagged != first[1].flagged ||
+	    first[0].regions != first[1].regions)
+		return error("stats gave other findings without the suite phase");
+	print_load("after");
+	compare_report(t, ph, reps);
+	for (int side = 0; side < 2; side++)
+		for (int k = 0; k < 3; k++)
+			free(t[side][k]);
+	free(ph);
+	return 0;
+}
+
+struct args {
+	int nw, nr, nreg, marks, run_stats, floor, units, reps;
+};
+
+#define USAGE                                                                                              \
+	"stats-scale STORE [--workloads W] [--runs N] [--regions R] [--resamples B] [--no-align] [--no-stats]" \
+	" [--floor] [--suite-units N [--reps K]]"
+
+static void parse_args(int argc, char **argv, struct args *a, struct stats_options *o)
+{
+	int64_t v;
+
+	*a = (struct args){ 50, 30, 1000, 1, 1, 0, -1, 5 };
+	if (argc < 2)
+		usage_die(USAGE);
+	for (int i = 2; i < argc; i += 2) {
+		if (!strcmp(argv[i], "--no-align") || !strcmp(argv[i], "--no-stats") || !strcmp(argv[i], "--floor")) {
+			if (!strcmp(argv[i], "--floor"))
+				a->floor = 1;
+			else if (argv[i][5] == 'a')
+				a->marks = 0;
+			else
+				a->run_stats = 0;
+			i--;
+			continue;
+		}
+		/* --suite-units 0: whole-run totals, no shared region */
+		if (i + 1 >= argc || parse_i64(argv[i + 1], &v) || v < !!strcmp(argv[i], "--suite-units") || v > 65535)
+			usage_die("%s wants a positive integer", argv[i]);
+		if (!strcmp(argv[i], "--workloads"))
+			a->nw = (int)v;
+		else if (!strcmp(argv[i], "--runs"))
+			a->nr = (int)v;
+		else if (!strcmp(argv[i], "--regions"))
+			a->nreg = (int)v;
+		else if (!strcmp(argv[i], "--resamples"))
+			o->resamples = (size_t)v;
+		else if (!strcmp(argv[i], "--suite-units"))
+			a->units = (int)v;
+		else if (!strcmp(argv[i], "--reps"))
+			a->reps = (int)v;
+		else
+			usage_die("unknown option %s\n" USAGE, argv[i]);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int nw = 50, nr = 30, nreg = 1000, marks = 1, run_stats = 1, floor = 0;
-	int64_t v;
+	struct args a;
 	struct stats_options o;
 	struct stats_summary sum;
 	struct store *s;
 	int64_t t0, t1, t2, c0, c1, c2, m1, m2;
+	int nw, nr, nreg, marks, run_stats, floor;
 
 	gsl_set_error_handler_off();
 	stats_options__init(&o);
 	o.quiet = 1;
-	if (argc < 2)
-		usage_die("stats-scale STORE [--workloads W] [--runs N] [--regions R] [--resamples B] [--no-align] [--no-stats] [--floor]");
-	for (int i = 2; i < argc; i += 2) {
-		if (!strcmp(argv[i], "--no-align") || !strcmp(argv[i], "--no-stats") || !strcmp(argv[i], "--floor")) {
-			if (!strcmp(argv[i], "--floor"))
-				floor = 1;
-			else if (argv[i][5] == 'a')
-				marks = 0;
-			else
-				run_stats = 0;
-			i--;
-			continue;
-		}
-		if (i + 1 >= argc || parse_i64(argv[i + 1], &v) || v < 1)
-			usage_die("%s wants a positive integer", argv[i]);
-		if (!strcmp(argv[i], "--workloads"))
-			nw = (int)v;
-		else if (!strcmp(argv[i], "--runs"))
-			nr = (int)v;
-		else if (!strcmp(argv[i], "--regions"))
-			nreg = (int)v;
-		else if (!strcmp(argv[i], "--resamples"))
-			o.resamples = (size_t)v;
-		else
-			usage_die("unknown option %s", argv[i]);
-	}
+	parse_args(argc, argv, &a, &o);
+	nw = a.nw, nr = a.nr, nreg = a.nreg, marks = a.marks, floor = a.floor;
+	run_stats = a.run_stats;
 	if (access(argv[1], F_OK)) {
 		t0 = now_ns();
 		if (generate(argv[1], nw, nr, nreg, marks))
@@ -288,6 +491,14 @@ int main(int argc, char **argv)
 	t1 = now_ns();
 	c1 = cpu_ns();
 	m1 = thread_cpu_ns();
+	if (a.units >= 0 && a.run_stats) {
+		if (marks)
+			printf("align: %.2f s (cpu %.2f s)\n", (double)(t1 - t0) / 1e9, (double)(c1 - c0) / 1e9);
+		if (suite_units(s, a.units) || compare(s, &o, a.reps))
+			return 2;
+		store__close(s);
+		return 0;
+	}
 	if (run_stats && stats__run(s->db, s->path, &o, &sum))
 		return 2;
 	t2 = now_ns();

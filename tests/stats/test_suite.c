@@ -19,6 +19,8 @@
  *  - null: the same suite with chase CPU-bound too: nothing flagged.
  * Both: every region-level finding is not informative (one region per
  * workload), never 'agrees', and the study's verdict words stay the four.
+ * Then which runs each unit takes, and the same rows whatever the thread
+ * count (check_sides).
  *
  * usage: test_suite SCRATCH_DIR
  */
@@ -284,6 +286,166 @@ static void check_many(const char *dir)
 	free(path);
 }
 
+/* every suite row, doubles in hex: equal strings are byte-identical results */
+static char *snapshot(struct store *s)
+{
+	static const char *const sql[2] = { "SELECT * FROM suite_finding ORDER BY id",
+					    "SELECT * FROM suite_summary ORDER BY scope, unit, predictor" };
+	size_t len = 0, cap = 4096;
+	char *out = xmalloc(cap);
+
+	out[0] = 0;
+	for (int t = 0; t < 2; t++) {
+		sqlite3_stmt *st;
+
+		CHECK(sqlite3_prepare_v2(s->db, sql[t], -1, &st, NULL) == SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				char cell[512];
+
+				if (sqlite3_column_type(st, c) == SQLITE_FLOAT)
+					snprintf(cell, sizeof(cell), "%a|", sqlite3_column_double(st, c));
+				else if (sqlite3_column_type(st, c) == SQLITE_NULL)
+					snprintf(cell, sizeof(cell), "N|");
+				else
+					snprintf(cell, sizeof(cell), "%s|", (const char *)sqlite3_column_text(st, c));
+				while (len + strlen(cell) + 1 > cap)
+					out = xrealloc(out, cap *= 2);
+				memcpy(out + len, cell, strlen(cell) + 1);
+				len += strlen(cell);
+			}
+		sqlite3_finalize(st);
+	}
+	return out;
+}
+
+/* runs of one workload: n ok on platform, and one more of status extra (NULL: none) */
+static void side_runs(struct store *s, int64_t w, const char *plat, int n, const char *extra, int64_t *reg,
+		      int nreg, int skip_region, int skip_run)
+{
+	int emu = !strncmp(plat, "qemu", 4);
+
+	for (int k = 0; k < n + (extra != NULL); k++) {
+		struct run_info ri = { w, plat, "{}", k, k < n ? "ok" : extra, 0, -1, NULL };
+		int64_t run = store__run_add(s, &ri);
+		double v = 1e6 * (1 + gsl_ran_gaussian(rng, 0.02)), tot = 0;
+
+		for (int r = 0; r < nreg; r++) {
+			if (r == skip_region && (skip_run < 0 || k == skip_run))
+				continue;
+			if (emu) {
+				store__region_metric_set(s, run, reg[r], "insns", v);
+				store__region_metric_set(s, run, reg[r], "qemu_host_ns", 3 * v);
+			} else {
+				store__region_metric_set(s, run, reg[r], "time_ns", v);
+			}
+			tot += v;
+		}
+		store__run_metric_set(s, run, emu ? "insns" : "time_ns", tot);
+		if (emu)
+			store__run_metric_set(s, run, "qemu_host_ns", 3 * tot);
+	}
+}
+
+/* n_emu and n_hw of workload wl's rows in unit (all four alike), -1 when it has none */
+static void side_counts(struct store *s, const char *unit, const char *wl, int *n_emu, int *n_hw)
+{
+	char *q = xasprintf("SELECT count(*) FROM suite_finding f JOIN workload w ON w.id = f.workload_id"
+			    " WHERE f.unit = '%s' AND w.name = '%s'", unit, wl);
+	double rows = query_d(s, q);
+
+	free(q);
+	*n_emu = *n_hw = -1;
+	if (rows != 4)
+		return;
+	q = xasprintf("SELECT min(n_emu) * (min(n_emu) = max(n_emu)) FROM suite_finding f JOIN workload w"
+		      " ON w.id = f.workload_id WHERE f.unit = '%s' AND w.name = '%s'", unit, wl);
+	*n_emu = (int)query_d(s, q);
+	free(q);
+	q = xasprintf("SELECT min(n_hw) * (min(n_hw) = max(n_hw)) FROM suite_finding f JOIN workload w"
+		      " ON w.id = f.workload_id WHERE f.unit = '%s' AND w.name = '%s'", unit, wl);
+	*n_hw = (int)query_d(s, q);
+	free(q);
+}
+
+/*
+ * Which runs a unit takes (the region units come from the workload data the
+ * engine loads, the whole runs from run_metric): the first emulation platform
+ * in name order (qemu-system before qemu-user), its ok runs only, a run
+ * without the region's value left out; the first hardware platform in name
+ * order that has the value (hw before hw-kvm, hw-kvm when hw never measured
+ * the region). A key with two names is two units; a name in one workload is
+ * none. The same rows, byte for byte, with 1 and 3 threads; none with
+ * no_suite, and the findings unchanged.
+ */
+static void check_sides(const char *dir)
+{
+	static const char *const wn[3] = { "a", "b", "c" };
+	char *path = xasprintf("%s/stats-suite-sides.db", dir);
+	struct stats_options o;
+	struct stats_summary sum;
+	struct store *s;
+	char *one, *three;
+	int ne, nh;
+
+	unlink(path);
+	s = store__open(path, STORE_CREATE);
+	CHECK(s != NULL);
+	store__begin(s);
+	for (int i = 0; i < 3; i++) {
+		int64_t w = store__workload(s, wn[i], "x86_64", NULL, NULL), reg[3];
+
+		reg[0] = store__region(s, w, "m:1->2#1", "start");
+		reg[1] = store__region(s, w, "m:2->3#1", i ? "y" : "x");
+		reg[2] = store__region(s, w, "m:3->4#1", i ? NULL : "solo");
+		side_runs(s, w, "qemu-user", 4, NULL, reg, 3, -1, -1);
+		/* b: one qemu-system run without the start region's values */
+		side_runs(s, w, "qemu-system", 3, "failed", reg, 3, i == 1 ? 0 : -1, 1);
+		/* c: hw never measured the start region */
+		side_runs(s, w, "hw", 5, "warmup", reg, 3, i == 2 ? 0 : -1, -1);
+		side_runs(s, w, "hw-kvm", 4, NULL, reg, 3, -1, -1);
+	}
+	store__commit(s);
+	stats_options__init(&o);
+	o.quiet = 1;
+	o.resamples = 300;
+	o.threads = 1;
+	CHECK(stats__run(s->db, s->path, &o, &sum) == 0);
+	CHECK(query_d(s, "SELECT count(*) FROM suite_summary") == 3 * 2);
+	CHECK(query_d(s, "SELECT count(*) FROM suite_summary WHERE unit IN"
+			 " ('whole run', 'start (m:1->2#1)', 'y (m:2->3#1)')") == 3 * 2);
+	for (int i = 0; i < 3; i++) {
+		side_counts(s, "whole run", wn[i], &ne, &nh);
+		CHECKF(ne == 3 && nh == 5, "whole run %s: %d emulation, %d hardware runs", wn[i], ne, nh);
+		side_counts(s, "start (m:1->2#1)", wn[i], &ne, &nh);
+		CHECKF(ne == (i == 1 ? 2 : 3) && nh == (i == 2 ? 4 : 5), "start %s: %d emulation, %d hardware runs",
+		       wn[i], ne, nh);
+		side_counts(s, "y (m:2->3#1)", wn[i], &ne, &nh);
+		CHECKF(i ? ne == 3 && nh == 5 : ne < 0, "y %s: %d emulation, %d hardware runs", wn[i], ne, nh);
+	}
+	CHECK(query_d(s, "SELECT count(*) FROM suite_finding f JOIN region g ON g.id = f.region_id"
+			 " WHERE f.scope = 'region' AND g.workload_id = f.workload_id"
+			 " AND f.unit = g.name || ' (' || g.key || ')'") == (3 + 2) * 4);
+	one = snapshot(s);
+	o.threads = 3;
+	CHECK(stats__run(s->db, s->path, &o, NULL) == 0);
+	three = snapshot(s);
+	CHECKF(!strcmp(one, three), "suite rows differ between 1 and 3 threads");
+	o.no_suite = 1;
+	{
+		struct stats_summary none;
+
+		CHECK(stats__run(s->db, s->path, &o, &none) == 0);
+		CHECK(query_d(s, "SELECT count(*) FROM suite_finding") == 0);
+		CHECK(query_d(s, "SELECT count(*) FROM suite_summary") == 0);
+		CHECK(none.findings == sum.findings && none.flagged == sum.flagged && none.suite_flagged == 0);
+	}
+	free(one);
+	free(three);
+	store__close(s);
+	free(path);
+}
+
 int main(int argc, char **argv)
 {
 	gsl_set_error_handler_off();
@@ -316,6 +478,7 @@ int main(int argc, char **argv)
 		free(path);
 	}
 	check_many(argv[1]);
+	check_sides(argv[1]);
 	gsl_rng_free(rng);
 	return check_exit();
 }
