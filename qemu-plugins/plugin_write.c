@@ -27,17 +27,28 @@
 
 /* ---- hand formatting ---- */
 
+/* decimal digits of v (at least 1): log10 from the bit length, one compare */
+static size_t n_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned int t = ((64u - (unsigned int)__builtin_clzll(v | 1)) * 1233u) >> 12;
+
+	return t + (v >= pow10[t]) + (v == 0);
+}
+
 static char *put_u64(char *p, uint64_t v)
 {
 	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 				    "8081828384858687888990919293949596979899";
-	size_t n = 1;
-	char *end;
+	size_t n = n_digits(v);
+	char *end = p + n;
 
-	for (uint64_t t = 10; n < 20 && v >= t; t *= 10)
-		n++;
-	end = p + n;
 	while (v >= 100) {
 		end -= 2;
 		memcpy(end, pairs + 2 * (v % 100), 2);
