@@ -58,7 +58,23 @@ static void on_discon(qemu_plugin_id_t id, unsigned int vcpu, enum qemu_plugin_d
 }
 #endif
 
-void plugin_api__resolve(qemu_plugin_id_t id)
+#ifdef EMUDIFF_HAVE_DISCON
+static void (*api_register_discon)(qemu_plugin_id_t, enum qemu_plugin_discon_type,
+				   qemu_plugin_vcpu_discon_cb_t);
+#endif
+
+void plugin_api__register(qemu_plugin_id_t id)
+{
+#ifdef EMUDIFF_HAVE_DISCON
+	if (api_register_discon)
+		api_register_discon(id, QEMU_PLUGIN_DISCON_INTERRUPT | QEMU_PLUGIN_DISCON_EXCEPTION |
+					QEMU_PLUGIN_DISCON_HOSTCALL, on_discon);
+#else
+	(void)id;
+#endif
+}
+
+void plugin_api__resolve(void)
 {
 	char missing[160] = "";
 
@@ -68,19 +84,11 @@ void plugin_api__resolve(qemu_plugin_id_t id)
 	}
 #ifdef EMUDIFF_HAVE_DISCON
 	if (cfg.system) {
-		void (*reg)(qemu_plugin_id_t, enum qemu_plugin_discon_type, qemu_plugin_vcpu_discon_cb_t) =
-			(void (*)(qemu_plugin_id_t, enum qemu_plugin_discon_type,
-				  qemu_plugin_vcpu_discon_cb_t))optional("qemu_plugin_register_vcpu_discon_cb",
-									 missing, sizeof(missing));
-
-		if (reg) {
-			reg(id, QEMU_PLUGIN_DISCON_INTERRUPT | QEMU_PLUGIN_DISCON_EXCEPTION |
-				QEMU_PLUGIN_DISCON_HOSTCALL, on_discon);
-			discon_active = true;
-		}
+		api_register_discon = (void (*)(qemu_plugin_id_t, enum qemu_plugin_discon_type,
+						qemu_plugin_vcpu_discon_cb_t))optional(
+			"qemu_plugin_register_vcpu_discon_cb", missing, sizeof(missing));
+		discon_active = api_register_discon != NULL;
 	}
-#else
-	(void)id;
 #endif
 	if (*missing)
 		fprintf(stderr, "emudiff plugin: this QEMU does not export %s (%s)\n", missing,

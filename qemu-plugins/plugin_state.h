@@ -43,6 +43,28 @@ struct bank {
  * vCPU's row; decided at install, before anything is translated. */
 extern bool callback_mode;
 
+/*
+ * Lean counting (inline mode without mix=on, from the start): a segment's
+ * only inline add is its execution counter, and a vCPU's instructions are
+ * the sum over the segments of executions times instructions, taken when
+ * needed (marker hits, a thread's end, the write). When the sums of marker
+ * hits have visited more than lean_limit segments, and more than an eighth
+ * of the instructions executed, the plugin asks QEMU for a reset (a TB flush
+ * with every vCPU stopped), adds each vCPU's sum to its G_INSNS slot there
+ * and translates from then on with a second add per segment, to G_INSNS,
+ * which the hits read directly (and the active set of marksyms relies on).
+ * Either way every count is exact.
+ */
+extern bool lean;
+extern qemu_plugin_id_t plugin_id;
+struct vcpu;
+/* Instructions of the thread on vCPU v (vc its state), counted so far. */
+uint64_t vcpu__insns(struct vcpu *vc, unsigned int v);
+/* A marker hit summed the segments (lean): ask for the second add when due. */
+void lean__hit(uint64_t insns);
+/* Register every callback (at install, and again after the reset). */
+void plugin__register(qemu_plugin_id_t id);
+
 /* Slots of the bank of per-vCPU totals. A row is 256 bytes and the slots in
  * use sit 64 bytes in: the rows of two vCPUs are adjacent (a scoreboard is
  * one array), and counters of threads on different host CPUs sharing a
@@ -151,6 +173,10 @@ struct vcpu {
 	const char *prev_carry_sym; /* the carry of the last close */
 	uint32_t prev_carry;
 	struct msym_span last; /* the thread's last closed interval's (closed: there is one) */
+	/* its rows of gbank and of the chunks, cached until scoreboards may move */
+	unsigned int rows_gen;
+	uint64_t *grow, **crow;
+	size_t n_crow, cap_crow;
 };
 
 /* A thread (user mode) or vCPU (system mode) of the run, by internal id (init order). */
@@ -178,10 +204,12 @@ extern struct segment **segments;
 extern size_t n_segments, cap_segments;
 
 /* Segment i's executions are at slot i % SEG_CHUNK of chunk i / SEG_CHUNK;
- * those of threads that have ended are summed in retired. */
+ * those of threads that have ended are summed in retired; its instructions
+ * again in chunk_insns (compact, for the sums of lean counting). */
 #define SEG_CHUNK 4096
 extern struct bank **chunks;
 extern uint64_t **retired;
+extern uint32_t **chunk_insns;
 extern size_t n_chunks, cap_chunks;
 
 /* Marker hits in seq order (chunked: never moved), their values (mem/mix). */
@@ -220,13 +248,22 @@ void *grow(void *p, size_t *cap, size_t elem);
 extern uint64_t (*api_start_code)(void);
 extern uint64_t (*api_entry_code)(void);
 extern bool discon_active;
-/* At install: look them up, register the discontinuity callback, and say on
- * stderr in one line what this QEMU lacks. */
-void plugin_api__resolve(qemu_plugin_id_t id);
+/* At install: look them up, and say on stderr in one line what this QEMU lacks. */
+void plugin_api__resolve(void);
+/* Register the discontinuity callback where there is one (install, reset). */
+void plugin_api__register(qemu_plugin_id_t id);
 
 /* plugin_vcpu.c: vCPUs and threads */
 void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu);
 void on_vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu);
+/* Scoreboards move only at a TB flush (a new vCPU index past their size):
+ * the flush callback bumps rows_gen, and the rows cached per vCPU are
+ * looked up again (each lookup is a QEMU call from API 2 on). */
+extern unsigned int rows_gen;
+void on_flush(qemu_plugin_id_t id);
+/* vc's row of gbank, of chunk c (vc: the state of vCPU v) */
+uint64_t *vcpu__grow(struct vcpu *vc, unsigned int v);
+uint64_t *vcpu__chunk_row(struct vcpu *vc, unsigned int v, size_t c);
 /* The vCPU's state if it runs a thread that is counted, else NULL. */
 struct vcpu *vcpu__get(unsigned int vcpu);
 /* The parent's clone returned tid: it fixes the child's creation order. */
@@ -250,7 +287,7 @@ void on_segment(unsigned int vcpu, void *udata);
 /* Callback mode: guest code entered on vcpu (guest=). */
 void on_guest_code(unsigned int vcpu, void *udata);
 /* Close the open interval of the thread on vcpu (at a hit, or its end). */
-void msym_close(unsigned int v, struct vcpu *vc, const char *tail_sym, uint32_t tail);
+void msym_close(unsigned int v, struct vcpu *vc, const char *tail_sym, uint32_t tail, uint64_t total);
 /* The open interval's entries appended without closing it (at write); its span. */
 struct msym_span msym_peek(unsigned int v, struct vcpu *vc);
 /* A thread starts: after the limit stopped attribution, its first interval is lost. */

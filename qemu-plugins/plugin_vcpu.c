@@ -95,6 +95,48 @@ static void bank_zero(const struct bank *b, unsigned int v)
 		memset(row, 0, b->k * sizeof(uint64_t));
 }
 
+/* ---- cached rows ---- */
+
+unsigned int rows_gen = 1;
+
+void on_flush(qemu_plugin_id_t id)
+{
+	(void)id;
+	/* in QEMU's exclusive section: no vCPU runs guest code or a callback */
+	__atomic_add_fetch(&rows_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void rows_check(struct vcpu *vc)
+{
+	unsigned int gen = __atomic_load_n(&rows_gen, __ATOMIC_RELAXED);
+
+	if (vc->rows_gen != gen) {
+		vc->rows_gen = gen;
+		vc->grow = NULL;
+		vc->n_crow = 0;
+	}
+}
+
+uint64_t *vcpu__grow(struct vcpu *vc, unsigned int v)
+{
+	rows_check(vc);
+	if (!vc->grow)
+		vc->grow = bank__row(gbank, v);
+	return vc->grow;
+}
+
+uint64_t *vcpu__chunk_row(struct vcpu *vc, unsigned int v, size_t c)
+{
+	rows_check(vc);
+	while (vc->n_crow <= c) {
+		if (vc->n_crow == vc->cap_crow)
+			vc->crow = grow(vc->crow, &vc->cap_crow, sizeof(*vc->crow));
+		vc->crow[vc->n_crow] = bank__row(chunks[vc->n_crow], v);
+		vc->n_crow++;
+	}
+	return vc->crow[c];
+}
+
 /* ---- threads ---- */
 
 void counts__invalidate(const char *why)
@@ -185,7 +227,7 @@ void thread__totals(size_t id, uint64_t *insns, uint64_t *values)
 	}
 	vc = vcpus[t->vcpu];
 	g = bank__row(gbank, (unsigned int)t->vcpu);
-	*insns = g[G_INSNS];
+	*insns = vcpu__insns(vcpus[t->vcpu], (unsigned int)t->vcpu);
 	values[V_MEM] = vc->mem;
 	values[V_PAGES] = vc->pages_done + vc->pages.n;
 	for (int c = 0; c < GC_COUNT; c++)
@@ -199,7 +241,7 @@ static void thread_end(unsigned int v)
 	struct thread_rec *t = &threads[vc->thread];
 
 	if (cfg.marksyms && !invalid)
-		msym_close(v, vc, NULL, 0);
+		msym_close(v, vc, NULL, 0, vcpu__insns(vc, v));
 	thread__totals((size_t)vc->thread, &t->insns, t->values);
 	t->live = false;
 	for (size_t c = 0; c < n_chunks; c++) {

@@ -392,7 +392,7 @@ static void test_options(void)
 	CHECK(!strcmp(qemu_plugin_opt__check("blocks=-1"), "expected a count"));
 	CHECK(!strcmp(qemu_plugin_opt__check("colour=red"),
 		      "unknown plugin option (mode, mem, mix, symbols, blocks, trapvec, guest, "
-		      "marksyms, marksyms_limit, threads)"));
+		      "marksyms, marksyms_limit, threads, lean_limit)"));
 	CHECK(!qemu_plugin_opt__check("threads=on"));
 	s = qemu_plugin_opts__build(&w, 1, NULL);
 	CHECK(s && !strcmp(s, "mode=exact,mem=on,trapvec=0x100@hs:0x200,guest=0x1000-0x2000"));
