@@ -18,7 +18,7 @@
 #include "plugin_options.h"
 #include "plugin_tables.h"
 
-#define OUTPUT_VERSION 4
+#define OUTPUT_VERSION 5
 #define MAX_VCPUS PLUGIN_MAX_VCPUS /* vCPU indexes counted (plugin_keys.h) */
 
 /* ---- per-vCPU counters ------------------------------------------------------------ */

@@ -314,15 +314,20 @@ static void write_header(struct outbuf *f)
 	}
 }
 
-static void write_marks(struct outbuf *f, const int *ordinal)
+/* A mark on the previous one's thread is written by difference (an m line
+ * of format 5), and as "m DNS" when its id and instructions repeat the last
+ * m line's: a marker-heavy loop writes a few bytes per hit. */
+struct mark_rep {
+	bool on; /* an m line since the last mark line, of this id and difference */
+	int32_t id;
+	uint64_t d;
+};
+
+static char *put_mark(char *p, size_t i, const struct mark *m, const struct mark *prev,
+		      uint64_t ns, uint64_t prev_ns, const int *ordinal, struct mark_rep *rep)
 {
-	uint64_t origin;
-	double scale = stamp__scale(&origin);
-
-	for (size_t i = 0; i < marks.n; i++) {
-		const struct mark *m = chunked__at(&marks, i);
-		char *p = outbuf__room(f, 128);
-
+	if (!prev || prev->thread != m->thread) {
+		rep->on = false;
 		p = put_u64(put_str(p, "mark "), i);
 		*p++ = ' ';
 		p = put_u64(p, (uint64_t)ordinal[m->thread]);
@@ -331,11 +336,40 @@ static void write_marks(struct outbuf *f, const int *ordinal)
 		*p++ = ' ';
 		p = put_u64(p, m->insns);
 		*p++ = ' ';
+		return put_u64(p, ns);
+	}
+	uint64_t d = m->insns - prev->insns;
+
+	p = put_str(p, "m ");
+	if (!rep->on || m->id != rep->id || d != rep->d) {
+		*rep = (struct mark_rep){ true, m->id, d };
+		p = put_u64(p, (uint64_t)m->id);
+		*p++ = ' ';
+		p = put_u64(p, d);
+		*p++ = ' ';
+	}
+	return put_i64(p, (int64_t)(ns - prev_ns));
+}
+
+static void write_marks(struct outbuf *f, const int *ordinal)
+{
+	uint64_t origin, prev_ns = 0;
+	double scale = stamp__scale(&origin);
+	const struct mark *prev = NULL;
+	struct mark_rep rep = { 0 };
+
+	for (size_t i = 0; i < marks.n; i++) {
+		const struct mark *m = chunked__at(&marks, i);
 		/* since the plugin was loaded: shorter, and differences are what count */
-		p = put_u64(p, (uint64_t)((double)(m->stamp - origin) * scale));
+		uint64_t ns = (uint64_t)((double)(m->stamp - origin) * scale);
+		char *p = outbuf__room(f, 128);
+
+		p = put_mark(p, i, m, prev, ns, prev_ns, ordinal, &rep);
 		*p++ = '\n';
 		outbuf__put(f, p);
 		f->lines++;
+		prev = m;
+		prev_ns = ns;
 		for (int v = 0; v < V_COUNT && (cfg.mem || cfg.mix); v++)
 			if (value_enabled(v)) {
 				const uint64_t *val = chunked__at(&mark_values, i);
