@@ -44,24 +44,24 @@ struct bank {
 extern bool callback_mode;
 
 /*
- * Lean counting (inline mode without mix=on, from the start): a segment's
- * only inline add is its execution counter, and a vCPU's instructions are
- * the sum over the segments of executions times instructions, taken when
- * needed (marker hits, a thread's end, the write). When the sums of marker
- * hits have visited more than lean_limit segments, and more than an eighth
- * of the instructions executed, the plugin asks QEMU for a reset (a TB flush
- * with every vCPU stopped), adds each vCPU's sum to its G_INSNS slot there
- * and translates from then on with a second add per segment, to G_INSNS,
- * which the hits read directly (and the active set of marksyms relies on).
- * Either way every count is exact.
+ * Lean counting (inline mode without mix=on, from the start): a summed
+ * segment's only inline add is its execution counter, and a vCPU's
+ * instructions are its G_INSNS plus the sum over the summed segments of
+ * executions times instructions (plugin_lean.c); the others also add their
+ * instructions to G_INSNS. Every segment is summed until the sums of marker
+ * hits grow dear; then a QEMU reset (a TB flush, every vCPU stopped) folds
+ * the sums into G_INSNS, and from then on only the segments at the
+ * addresses executed most often are summed. Every count is exact either way.
  */
-extern bool lean;
+extern bool lean; /* every segment is summed */
 extern qemu_plugin_id_t plugin_id;
 struct vcpu;
 /* Instructions of the thread on vCPU v (vc its state), counted so far. */
 uint64_t vcpu__insns(struct vcpu *vc, unsigned int v);
-/* A marker hit summed the segments (lean): ask for the second add when due. */
+/* A marker hit summed the segments (lean): switch when due. */
 void lean__hit(uint64_t insns);
+/* At translation: is segment seg (at vaddr) summed (no add to G_INSNS)? */
+bool lean__summed(size_t seg, uint64_t vaddr);
 /* Register every callback (at install, and again after the reset). */
 void plugin__register(qemu_plugin_id_t id);
 

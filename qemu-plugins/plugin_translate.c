@@ -147,7 +147,7 @@ static struct segment *add_segment(struct qemu_plugin_insn *insn, const struct t
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_segment, QEMU_PLUGIN_CB_NO_REGS, seg);
 		return seg;
 	}
-	if (!lean)
+	if (!lean__summed(n_segments - 1, vaddr))
 		bank__inline_add(insn, gbank, G_INSNS, seg->n_insns);
 	bank__inline_add(insn, seg->bank, seg->slot, 1);
 	for (int c = 0; cfg.mix && c < GC_COUNT; c++)
