@@ -94,14 +94,16 @@ static void snap_cover(struct vcpu *vc)
 }
 
 /* Segment i joins vc's active set, having run d times in this interval. */
-static void active_push(struct vcpu *vc, uint32_t i, uint64_t d)
+static void active_push(struct vcpu *vc, unsigned int v, uint32_t i, uint64_t d)
 {
+	const uint64_t *row = vcpu__chunk_row(vc, v, i / SEG_CHUNK);
+
 	if (vc->n_active == vc->cap_active)
 		vc->active = grow(vc->active, &vc->cap_active, sizeof(*vc->active));
 	vc->in_active[i / SEG_CHUNK][i % SEG_CHUNK] = 1;
 	vc->active[vc->n_active++] = (struct active_seg){
-		.snap = &vc->snap[i / SEG_CHUNK][i % SEG_CHUNK], .delta = d, .chunk = i / SEG_CHUNK,
-		.slot = i % SEG_CHUNK, .n_insns = segments[i]->n_insns, .seg = i,
+		.ctr = &row[i % SEG_CHUNK], .snap = &vc->snap[i / SEG_CHUNK][i % SEG_CHUNK], .delta = d,
+		.chunk = i / SEG_CHUNK, .slot = i % SEG_CHUNK, .n_insns = segments[i]->n_insns, .seg = i,
 	};
 }
 
@@ -116,16 +118,17 @@ static uint64_t walk_active(unsigned int v, struct vcpu *vc, bool *same)
 	struct active_seg *act = vc->active;
 	uint64_t got = 0;
 	size_t kept = 0;
-	uint32_t row_chunk = UINT32_MAX;
-	const uint64_t *row = NULL;
 	bool all_same = true;
 
+	/* the counters' addresses, again after scoreboards may have moved */
+	if (!vcpu__rows_fresh(vc) || vc->active_gen != vc->rows_gen) {
+		for (size_t k = 0; k < vc->n_active; k++)
+			act[k].ctr = &vcpu__chunk_row(vc, v, act[k].chunk)[act[k].slot];
+		vc->active_gen = vc->rows_gen;
+	}
 	for (size_t k = 0; k < vc->n_active; k++) {
 		struct active_seg *a = &act[k];
-
-		if (a->chunk != row_chunk)
-			row = vcpu__chunk_row(vc, v, row_chunk = a->chunk);
-		uint64_t e = row[a->slot], d = e - *a->snap;
+		uint64_t e = *a->ctr, d = e - *a->snap;
 
 		all_same &= d == a->delta;
 		if (d) {
@@ -173,7 +176,7 @@ static void walk_all(unsigned int v, struct vcpu *vc)
 
 			sym_acc__add(&acc, sg->sym, (int64_t)(d * sg->n_insns));
 			if (!vc->in_active[c][j])
-				active_push(vc, (uint32_t)(base + j), d);
+				active_push(vc, v, (uint32_t)(base + j), d);
 		}
 	}
 }

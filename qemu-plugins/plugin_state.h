@@ -143,6 +143,7 @@ struct pending_syscall {
 
 /* A segment that ran recently on a vCPU, checked first at its next close. */
 struct active_seg {
+	const uint64_t *ctr;     /* its executions on the vCPU (row of active_gen) */
 	uint64_t *snap;          /* its executions at the last close (vcpu.snap) */
 	uint64_t delta;          /* its executions in the last interval */
 	uint32_t chunk, slot;    /* where its counter is */
@@ -168,6 +169,7 @@ struct vcpu {
 	size_t n_snap;
 	struct active_seg *active;
 	size_t n_active, cap_active;
+	unsigned int active_gen; /* the rows_gen of the active set's ctr pointers */
 	const char *carry_sym; /* the last marker's segment tail, owed to */
 	uint32_t carry;        /* the interval that marker opened */
 	const char *prev_carry_sym; /* the carry of the last close */
@@ -261,9 +263,21 @@ void on_vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu);
  * looked up again (each lookup is a QEMU call from API 2 on). */
 extern unsigned int rows_gen;
 void on_flush(qemu_plugin_id_t id);
-/* vc's row of gbank, of chunk c (vc: the state of vCPU v) */
-uint64_t *vcpu__grow(struct vcpu *vc, unsigned int v);
-uint64_t *vcpu__chunk_row(struct vcpu *vc, unsigned int v, size_t c);
+/* vc's row of gbank, of chunk c (vc: the state of vCPU v); the lookups */
+uint64_t *vcpu__grow_find(struct vcpu *vc, unsigned int v);
+uint64_t *vcpu__chunk_row_find(struct vcpu *vc, unsigned int v, size_t c);
+static inline bool vcpu__rows_fresh(const struct vcpu *vc)
+{
+	return vc->rows_gen == __atomic_load_n(&rows_gen, __ATOMIC_RELAXED);
+}
+static inline uint64_t *vcpu__grow(struct vcpu *vc, unsigned int v)
+{
+	return vcpu__rows_fresh(vc) && vc->grow ? vc->grow : vcpu__grow_find(vc, v);
+}
+static inline uint64_t *vcpu__chunk_row(struct vcpu *vc, unsigned int v, size_t c)
+{
+	return vcpu__rows_fresh(vc) && c < vc->n_crow ? vc->crow[c] : vcpu__chunk_row_find(vc, v, c);
+}
 /* The vCPU's state if it runs a thread that is counted, else NULL. */
 struct vcpu *vcpu__get(unsigned int vcpu);
 /* The parent's clone returned tid: it fixes the child's creation order. */

@@ -117,7 +117,7 @@ static void rows_check(struct vcpu *vc)
 	}
 }
 
-uint64_t *vcpu__grow(struct vcpu *vc, unsigned int v)
+uint64_t *vcpu__grow_find(struct vcpu *vc, unsigned int v)
 {
 	rows_check(vc);
 	if (!vc->grow)
@@ -125,7 +125,7 @@ uint64_t *vcpu__grow(struct vcpu *vc, unsigned int v)
 	return vc->grow;
 }
 
-uint64_t *vcpu__chunk_row(struct vcpu *vc, unsigned int v, size_t c)
+uint64_t *vcpu__chunk_row_find(struct vcpu *vc, unsigned int v, size_t c)
 {
 	rows_check(vc);
 	while (vc->n_crow <= c) {

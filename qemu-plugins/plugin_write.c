@@ -182,9 +182,11 @@ static void write_mark_msyms(struct outbuf *f, int64_t complete)
 		if (covered[s] || !a->closed)
 			continue;
 		write_span(f, (int64_t)s, a);
-		while (a->n && next[e] >= 0 && mark_span((size_t)next[e])->closed &&
-		       mark_span((size_t)next[e])->start == a->start && mark_span((size_t)next[e])->n == a->n)
-			covered[e = next[e]] = 1;
+		for (const struct msym_span *b; a->n && next[e] >= 0; covered[e = next[e]] = 1) {
+			b = mark_span((size_t)next[e]);
+			if (!b->closed || b->start != a->start || b->n != a->n)
+				break;
+		}
 		if (e != (int64_t)s)
 			outbuf__line(f, "msym_run %zu %" PRId64 "\n", s, e);
 	}
