@@ -71,6 +71,7 @@
  * since the previous HS entry: guest code can only be left by a trap, and
  * every trap that leaves it for HS enters an HS vector (README).
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,19 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 /* ---- state (plugin_state.h) ------------------------------------------------------ */
 
-pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
+int state_lock_word;
+
+void state_lock_wait(void)
+{
+	for (int spin = 0; __atomic_load_n(&state_lock_word, __ATOMIC_RELAXED); spin++) {
+		if (spin >= 64)
+			sched_yield();
+#if defined(__x86_64__)
+		else
+			__builtin_ia32_pause();
+#endif
+	}
+}
 uint64_t start_ns;
 
 struct segment **segments;

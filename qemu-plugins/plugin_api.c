@@ -47,14 +47,14 @@ static void on_discon(qemu_plugin_id_t id, unsigned int vcpu, enum qemu_plugin_d
 		snprintf(from, sizeof(from), "hcall:0x%" PRIx64, from_pc);
 	else
 		snprintf(from, sizeof(from), "0x%" PRIx64, from_pc);
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	seq = vcpu__seq(vcpu);
 	if (seq != INT64_MIN) {
 		event_table__count(&events, seq, "trap_entry", to);
 		event_table__count(&events, seq,
 				   type == QEMU_PLUGIN_DISCON_INTERRUPT ? "interrupt" : "exception", from);
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 #endif
 

@@ -97,12 +97,12 @@ bool lean__summed(size_t seg, uint64_t vaddr)
 /* In QEMU's reset, every vCPU stopped and every block flushed. */
 static void lean_end(qemu_plugin_id_t id)
 {
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	for (unsigned int v = 0; lean && v < n_vcpu_slots; v++)
 		if (vcpus[v])
 			vcpu__grow(vcpus[v], v)[G_INSNS] += lean_sum(vcpus[v], v);
 	lean = false;
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 	/* the reset took every callback away */
 	plugin__register(id);
 }

@@ -23,7 +23,7 @@
 /* An active segment stays checked first for this many closes after it last ran. */
 #define ACTIVE_KEEP 8
 
-static struct sym_acc acc; /* the interval being closed (plugin_lock) */
+static struct sym_acc acc; /* the interval being closed (state lock) */
 
 #if QEMU_PLUGIN_VERSION < 2
 static inline void count_segment(unsigned int vcpu, const struct segment *s)
@@ -65,13 +65,13 @@ void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void 
 
 	(void)info;
 	(void)udata;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	vc = vcpu__get(vcpu);
 	if (vc) {
 		vc->mem++;
 		page_set__insert(&vc->pages, (vaddr >> 12) + 1);
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 /* ---- symbols per marker interval ---- */
@@ -326,10 +326,10 @@ void on_marker(unsigned int vcpu, void *udata)
 	uint64_t t = stamp__now();
 	struct vcpu *vc;
 
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	vc = vcpu__get(vcpu);
 	if (!vc) {
-		pthread_mutex_unlock(&plugin_lock);
+		state_unlock();
 		return;
 	}
 #if QEMU_PLUGIN_VERSION < 2
@@ -362,5 +362,5 @@ void on_marker(unsigned int vcpu, void *udata)
 	vc->seq = (int64_t)seq;
 	if (lean)
 		lean__hit(total);
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }

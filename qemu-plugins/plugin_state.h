@@ -1,7 +1,7 @@
 /*
  * plugin_state.h - private to libemudiff-qemu.so: its counters, its state and
  * the functions its files share (emudiff_qemu.c says what it measures and how).
- * The state is guarded by plugin_lock, taken by every callback.
+ * The state is guarded by the state lock, taken by every callback.
  */
 #ifndef EMUDIFF_PLUGIN_STATE_H
 #define EMUDIFF_PLUGIN_STATE_H
@@ -192,7 +192,20 @@ struct thread_rec {
 	struct msym_span pre;   /* its interval before its first hit */
 };
 
-extern pthread_mutex_t plugin_lock;
+/* The state lock: a spin lock (a marker-heavy run takes it at every hit,
+ * and a mutex's lock and unlock cost more than the rest of a hit's
+ * bookkeeping); a waiter yields the CPU after a short spin. */
+extern int state_lock_word;
+void state_lock_wait(void);
+static inline void state_lock(void)
+{
+	while (__atomic_exchange_n(&state_lock_word, 1, __ATOMIC_ACQUIRE))
+		state_lock_wait();
+}
+static inline void state_unlock(void)
+{
+	__atomic_store_n(&state_lock_word, 0, __ATOMIC_RELEASE);
+}
 extern uint64_t start_ns;
 
 extern struct bank *gbank; /* per-vCPU totals: G_* slots */

@@ -227,7 +227,7 @@ void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	(void)id;
 	if (!n)
 		return;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	if (!cfg.system && !term_installed) {
 		/* read on a vCPU thread: these read the vCPU's task state */
 		start_code = api_start_code ? api_start_code() : 0;
@@ -250,5 +250,5 @@ void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (cfg.system)
 			add_system_sites(insn, &gi[i], vaddr, &guest_counted);
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }

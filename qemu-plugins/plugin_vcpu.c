@@ -181,7 +181,7 @@ static int64_t creation_key(unsigned int v, struct thread_rec *t)
 
 void threads__cloned(pid_t tid)
 {
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	bool started = false;
 
 	for (size_t i = 0; i < n_threads && !started; i++)
@@ -192,7 +192,7 @@ void threads__cloned(pid_t tid)
 			clone_rets = grow(clone_rets, &cap_clone_rets, sizeof(*clone_rets));
 		clone_rets[n_clone_rets++] = (struct clone_ret){ tid, order_clock++ };
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 static void thread_start(unsigned int v)
@@ -270,12 +270,12 @@ void on_vcpu_init(qemu_plugin_id_t id, unsigned int v)
 	char why[160];
 
 	(void)id;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	if (v >= MAX_VCPUS) {
 		snprintf(why, sizeof(why), "vCPU index %u: the plugin counts vCPU indexes below %d", v,
 			 MAX_VCPUS);
 		counts__invalidate(why);
-		pthread_mutex_unlock(&plugin_lock);
+		state_unlock();
 		return;
 	}
 	if (!vcpus[v]) {
@@ -295,16 +295,16 @@ void on_vcpu_init(qemu_plugin_id_t id, unsigned int v)
 				   "(shared inline counters) counts exactly only with threads=on "
 				   "(emudiff collect qemu --threads)");
 	thread_start(v);
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 void on_vcpu_exit(qemu_plugin_id_t id, unsigned int v)
 {
 	(void)id;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	if (v < MAX_VCPUS && vcpus[v] && vcpus[v]->thread >= 0 && !output_written)
 		thread_end(v);
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 uint64_t segment__execs(size_t i)
