@@ -245,7 +245,9 @@ extern bool output_written;
 extern uint64_t start_code, entry_code; /* user mode, read at the first translation */
 extern bool term_installed; /* user mode: our SIGTERM handler is in place */
 extern pid_t install_pid;   /* the QEMU process the plugin was loaded in */
-extern __thread int tls_vcpu; /* the vCPU this host thread last ran a callback for */
+/* the vCPU this host thread last ran a callback for; initial-exec: set at
+ * every marker hit, where a dynamic TLS lookup cost a call */
+extern __thread int tls_vcpu __attribute__((tls_model("initial-exec")));
 
 /* emudiff_qemu.c */
 uint64_t host_ns(void);

@@ -32,7 +32,7 @@ unsigned int n_vcpu_slots;
 struct thread_rec *threads;
 size_t n_threads, cap_threads, n_live;
 const char *invalid;
-__thread int tls_vcpu = -1;
+__thread int tls_vcpu __attribute__((tls_model("initial-exec"))) = -1;
 
 static struct bank **all_banks;
 static size_t n_banks, cap_banks;
