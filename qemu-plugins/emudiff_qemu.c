@@ -71,6 +71,7 @@
  * since the previous HS entry: guest code can only be left by a trap, and
  * every trap that leaves it for HS enters an HS vector (README).
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +84,19 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
 /* ---- state (plugin_state.h) ------------------------------------------------------ */
 
-pthread_mutex_t plugin_lock = PTHREAD_MUTEX_INITIALIZER;
+int state_lock_word;
+
+void state_lock_wait(void)
+{
+	for (int spin = 0; __atomic_load_n(&state_lock_word, __ATOMIC_RELAXED); spin++) {
+		if (spin >= 64)
+			sched_yield();
+#if defined(__x86_64__)
+		else
+			__builtin_ia32_pause();
+#endif
+	}
+}
 uint64_t start_ns;
 
 struct segment **segments;
@@ -91,6 +104,7 @@ size_t n_segments, cap_segments;
 
 struct bank **chunks;
 uint64_t **retired;
+uint32_t **chunk_insns;
 size_t n_chunks, cap_chunks;
 
 struct chunked marks, mark_values;
@@ -243,14 +257,25 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 		return -1;
 	}
 
+	plugin_id = id;
+	/* lean counting (plugin_state.h): not with mix=on (class adds per
+	 * segment anyway) nor in callback mode (its callbacks count in C) */
+	lean = !callback_mode && !cfg.mix && cfg.lean_limit > 0;
+	plugin_api__resolve();
+	plugin__register(id);
+	return 0;
+}
+
+void plugin__register(qemu_plugin_id_t id)
+{
 	qemu_plugin_register_vcpu_init_cb(id, on_vcpu_init);
 	qemu_plugin_register_vcpu_exit_cb(id, on_vcpu_exit);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb_trans);
+	qemu_plugin_register_flush_cb(id, on_flush);
 	if (!cfg.system) {
 		qemu_plugin_register_vcpu_syscall_cb(id, on_syscall);
 		qemu_plugin_register_vcpu_syscall_ret_cb(id, on_syscall_ret);
 	}
-	plugin_api__resolve(id);
+	plugin_api__register(id);
 	qemu_plugin_register_atexit_cb(id, on_exit_, NULL);
-	return 0;
 }

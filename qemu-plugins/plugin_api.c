@@ -47,18 +47,34 @@ static void on_discon(qemu_plugin_id_t id, unsigned int vcpu, enum qemu_plugin_d
 		snprintf(from, sizeof(from), "hcall:0x%" PRIx64, from_pc);
 	else
 		snprintf(from, sizeof(from), "0x%" PRIx64, from_pc);
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	seq = vcpu__seq(vcpu);
 	if (seq != INT64_MIN) {
 		event_table__count(&events, seq, "trap_entry", to);
 		event_table__count(&events, seq,
 				   type == QEMU_PLUGIN_DISCON_INTERRUPT ? "interrupt" : "exception", from);
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 #endif
 
-void plugin_api__resolve(qemu_plugin_id_t id)
+#ifdef EMUDIFF_HAVE_DISCON
+static void (*api_register_discon)(qemu_plugin_id_t, enum qemu_plugin_discon_type,
+				   qemu_plugin_vcpu_discon_cb_t);
+#endif
+
+void plugin_api__register(qemu_plugin_id_t id)
+{
+#ifdef EMUDIFF_HAVE_DISCON
+	if (api_register_discon)
+		api_register_discon(id, QEMU_PLUGIN_DISCON_INTERRUPT | QEMU_PLUGIN_DISCON_EXCEPTION |
+					QEMU_PLUGIN_DISCON_HOSTCALL, on_discon);
+#else
+	(void)id;
+#endif
+}
+
+void plugin_api__resolve(void)
 {
 	char missing[160] = "";
 
@@ -68,19 +84,11 @@ void plugin_api__resolve(qemu_plugin_id_t id)
 	}
 #ifdef EMUDIFF_HAVE_DISCON
 	if (cfg.system) {
-		void (*reg)(qemu_plugin_id_t, enum qemu_plugin_discon_type, qemu_plugin_vcpu_discon_cb_t) =
-			(void (*)(qemu_plugin_id_t, enum qemu_plugin_discon_type,
-				  qemu_plugin_vcpu_discon_cb_t))optional("qemu_plugin_register_vcpu_discon_cb",
-									 missing, sizeof(missing));
-
-		if (reg) {
-			reg(id, QEMU_PLUGIN_DISCON_INTERRUPT | QEMU_PLUGIN_DISCON_EXCEPTION |
-				QEMU_PLUGIN_DISCON_HOSTCALL, on_discon);
-			discon_active = true;
-		}
+		api_register_discon = (void (*)(qemu_plugin_id_t, enum qemu_plugin_discon_type,
+						qemu_plugin_vcpu_discon_cb_t))optional(
+			"qemu_plugin_register_vcpu_discon_cb", missing, sizeof(missing));
+		discon_active = api_register_discon != NULL;
 	}
-#else
-	(void)id;
 #endif
 	if (*missing)
 		fprintf(stderr, "emudiff plugin: this QEMU does not export %s (%s)\n", missing,

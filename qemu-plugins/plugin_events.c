@@ -28,11 +28,11 @@ void on_event(unsigned int vcpu, void *udata)
 	const struct event_site *site = udata;
 	int64_t seq;
 
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	seq = vcpu__seq(vcpu);
 	if (seq != INT64_MIN)
 		event_table__count(&events, seq, site->kind, site->detail);
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 /* Entry at an HS vector: a trap entry, and a VM exit if the guest ran on this
@@ -42,7 +42,7 @@ void on_hs_entry(unsigned int vcpu, void *udata)
 	const struct event_site *site = udata;
 	struct vcpu *vc;
 
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	vc = vcpu__get(vcpu);
 	if (vc) {
 		uint64_t g = bank__row(gbank, vcpu)[G_GUEST];
@@ -53,7 +53,7 @@ void on_hs_entry(unsigned int vcpu, void *udata)
 			event_table__count(&events, vc->seq, "vm_exit", site->detail + 3);
 		vc->guest_at_hs = g;
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 /* A system call of the thread on vc, counted under seq. */
@@ -72,10 +72,10 @@ void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint64_t a1
 	struct vcpu *vc;
 
 	(void)id, (void)a2, (void)a3, (void)a4, (void)a5, (void)a6, (void)a7, (void)a8;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	vc = vcpu__get(vcpu);
 	if (!vc) {
-		pthread_mutex_unlock(&plugin_lock);
+		state_unlock();
 		return;
 	}
 	if (num == exit_group_nr || num == exit_nr) {
@@ -93,7 +93,7 @@ void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint64_t a1
 		vc->sc.seq = vc->seq;
 		vc->sc.active = true;
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t ret)
@@ -106,10 +106,10 @@ void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t
 	maps__syscall_ret(num);
 	if ((num == clone_nr || num == clone3_nr) && ret > 0)
 		threads__cloned((pid_t)ret);
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	vc = vcpu__get(vcpu);
 	if (!vc) {
-		pthread_mutex_unlock(&plugin_lock);
+		state_unlock();
 		return;
 	}
 	int64_t seq = vc->seq;
@@ -125,7 +125,7 @@ void on_syscall_ret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t
 	else
 		snprintf(d, sizeof(d), "%" PRId64, num);
 	count_syscall(vc, seq, d);
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 void syscalls_flush_pending(void)

@@ -17,12 +17,12 @@ void on_exit_(qemu_plugin_id_t id, void *udata)
 {
 	(void)id;
 	(void)udata;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	if (!output_written) {
 		output_written = true;
 		write_output(true);
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 /*
@@ -58,10 +58,10 @@ static void *term_thread(void *arg)
 	while (read(term_pipe[0], &c, 1) < 0)
 		if (errno != EINTR)
 			return NULL;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	if (!output_written)
 		write_output(false);
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 	sigaction(SIGTERM, &qemu_term_action, NULL);
 	sigaction(SIGINT, &qemu_int_action, NULL);
 	kill(getpid(), c == SIGINT ? SIGINT : SIGTERM);
@@ -106,16 +106,16 @@ void term_install(void)
 /*
  * A guest fork (user mode): QEMU calls fork() on the vCPU thread doing the
  * guest's fork, so these run around it. The lock is held across the fork so
- * that the child inherits consistent tables and an unlocked mutex.
+ * that the child inherits consistent tables and an unlocked lock.
  */
 void fork_prepare(void)
 {
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 }
 
 void fork_parent(void)
 {
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 /* The child starts afresh, as if the plugin had been loaded at the fork. The
@@ -147,5 +147,5 @@ void fork_child(void)
 			term_active = false;
 		}
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }

@@ -16,6 +16,7 @@ const struct plugin_key plugin_keys[PK_COUNT] = {
 	[PK_MARKSYMS] = { "marksyms", PK_BOOL },
 	[PK_MARKSYMS_LIMIT] = { "marksyms_limit", PK_NUMBER },
 	[PK_THREADS] = { "threads", PK_BOOL },
+	[PK_LEAN_LIMIT] = { "lean_limit", PK_NUMBER },
 };
 
 enum plugin_key_id plugin_key__find(const char *name, size_t len)

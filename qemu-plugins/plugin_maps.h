@@ -16,7 +16,7 @@
 /* From the plugin's system-call return callback (QEMU keeps one callback
  * per event and plugin): the guest's mappings may have changed. */
 void maps__syscall_ret(int64_t num);
-/* At translation (plugin_lock held): the block at guest vaddr, host haddr. */
+/* At translation (state lock held): the block at guest vaddr, host haddr. */
 void maps__note_block(uint64_t vaddr, const void *haddr);
 /* At write: the map and pc lines. */
 void maps__write(struct outbuf *f);

@@ -23,7 +23,7 @@
 /* An active segment stays checked first for this many closes after it last ran. */
 #define ACTIVE_KEEP 8
 
-static struct sym_acc acc; /* the interval being closed (plugin_lock) */
+static struct sym_acc acc; /* the interval being closed (state lock) */
 
 #if QEMU_PLUGIN_VERSION < 2
 static inline void count_segment(unsigned int vcpu, const struct segment *s)
@@ -65,13 +65,13 @@ void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void 
 
 	(void)info;
 	(void)udata;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	vc = vcpu__get(vcpu);
 	if (vc) {
 		vc->mem++;
 		page_set__insert(&vc->pages, (vaddr >> 12) + 1);
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 /* ---- symbols per marker interval ---- */
@@ -94,14 +94,16 @@ static void snap_cover(struct vcpu *vc)
 }
 
 /* Segment i joins vc's active set, having run d times in this interval. */
-static void active_push(struct vcpu *vc, uint32_t i, uint64_t d)
+static void active_push(struct vcpu *vc, unsigned int v, uint32_t i, uint64_t d)
 {
+	const uint64_t *row = vcpu__chunk_row(vc, v, i / SEG_CHUNK);
+
 	if (vc->n_active == vc->cap_active)
 		vc->active = grow(vc->active, &vc->cap_active, sizeof(*vc->active));
 	vc->in_active[i / SEG_CHUNK][i % SEG_CHUNK] = 1;
 	vc->active[vc->n_active++] = (struct active_seg){
-		.snap = &vc->snap[i / SEG_CHUNK][i % SEG_CHUNK], .delta = d, .chunk = i / SEG_CHUNK,
-		.slot = i % SEG_CHUNK, .n_insns = segments[i]->n_insns, .seg = i,
+		.ctr = &row[i % SEG_CHUNK], .snap = &vc->snap[i / SEG_CHUNK][i % SEG_CHUNK], .delta = d,
+		.chunk = i / SEG_CHUNK, .slot = i % SEG_CHUNK, .n_insns = segments[i]->n_insns, .seg = i,
 	};
 }
 
@@ -113,34 +115,37 @@ static void active_push(struct vcpu *vc, uint32_t i, uint64_t d)
  */
 static uint64_t walk_active(unsigned int v, struct vcpu *vc, bool *same)
 {
+	struct active_seg *act = vc->active;
 	uint64_t got = 0;
 	size_t kept = 0;
-	uint32_t row_chunk = UINT32_MAX;
-	const uint64_t *row = NULL;
+	bool all_same = true;
 
-	*same = true;
+	/* the counters' addresses, again after scoreboards may have moved */
+	if (!vcpu__rows_fresh(vc) || vc->active_gen != vc->rows_gen) {
+		for (size_t k = 0; k < vc->n_active; k++)
+			act[k].ctr = &vcpu__chunk_row(vc, v, act[k].chunk)[act[k].slot];
+		vc->active_gen = vc->rows_gen;
+	}
 	for (size_t k = 0; k < vc->n_active; k++) {
-		struct active_seg a = vc->active[k];
+		struct active_seg *a = &act[k];
+		uint64_t e = *a->ctr, d = e - *a->snap;
 
-		/* one row lookup per chunk (a QEMU call from API 2 on; the row
-		 * cannot move during a callback: QEMU moves it with every vCPU stopped) */
-		if (a.chunk != row_chunk)
-			row = bank__row(chunks[row_chunk = a.chunk], v);
-		uint64_t e = row[a.slot], d = e - *a.snap;
-
-		*same &= d == a.delta;
+		all_same &= d == a->delta;
 		if (d) {
-			*a.snap = e;
-			got += d * a.n_insns;
-			a.age = 0;
-		} else if (++a.age >= ACTIVE_KEEP) {
-			vc->in_active[a.chunk][a.slot] = 0;
+			*a->snap = e;
+			got += d * a->n_insns;
+			a->age = 0;
+		} else if (++a->age >= ACTIVE_KEEP) {
+			vc->in_active[a->chunk][a->slot] = 0;
 			continue;
 		}
-		a.delta = d;
-		vc->active[kept++] = a;
+		a->delta = d;
+		if (kept != k)
+			act[kept] = *a;
+		kept++;
 	}
 	vc->n_active = kept;
+	*same = all_same;
 	return got;
 }
 
@@ -157,7 +162,7 @@ static void add_active(struct vcpu *vc)
 static void walk_all(unsigned int v, struct vcpu *vc)
 {
 	for (size_t c = 0, base = 0; base < n_segments; c++, base += SEG_CHUNK) {
-		const uint64_t *row = bank__row(chunks[c], v);
+		const uint64_t *row = vcpu__chunk_row(vc, v, c);
 		uint64_t *snap = vc->snap[c];
 		size_t m = n_segments - base < SEG_CHUNK ? n_segments - base : SEG_CHUNK;
 
@@ -171,7 +176,7 @@ static void walk_all(unsigned int v, struct vcpu *vc)
 
 			sym_acc__add(&acc, sg->sym, (int64_t)(d * sg->n_insns));
 			if (!vc->in_active[c][j])
-				active_push(vc, (uint32_t)(base + j), d);
+				active_push(vc, v, (uint32_t)(base + j), d);
 		}
 	}
 }
@@ -230,9 +235,8 @@ static bool same_entries(const struct msym_span *a, const struct msym_span *b)
  * the interval is the previous one again and shares its entries (a loop's
  * steady state: no symbol is looked at).
  */
-void msym_close(unsigned int v, struct vcpu *vc, const char *tail_sym, uint32_t tail)
+void msym_close(unsigned int v, struct vcpu *vc, const char *tail_sym, uint32_t tail, uint64_t total)
 {
-	uint64_t total = bank__row(gbank, v)[G_INSNS];
 	struct msym_span *span = span_of(vc);
 	bool same;
 
@@ -285,7 +289,7 @@ struct msym_span msym_peek(unsigned int v, struct vcpu *vc)
 
 	snap_cover(vc);
 	for (size_t c = 0, base = 0; base < n_segments; c++, base += SEG_CHUNK) {
-		const uint64_t *row = bank__row(chunks[c], v);
+		const uint64_t *row = vcpu__chunk_row(vc, v, c);
 		size_t m = n_segments - base < SEG_CHUNK ? n_segments - base : SEG_CHUNK;
 
 		for (size_t j = 0; j < m; j++) {
@@ -322,21 +326,22 @@ void on_marker(unsigned int vcpu, void *udata)
 	uint64_t t = stamp__now();
 	struct vcpu *vc;
 
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	vc = vcpu__get(vcpu);
 	if (!vc) {
-		pthread_mutex_unlock(&plugin_lock);
+		state_unlock();
 		return;
 	}
 #if QEMU_PLUGIN_VERSION < 2
 	if (site->seg) /* callback mode: the marker starts its segment and counts it */
 		count_segment(vcpu, site->seg);
 #endif
-	const uint64_t *g = bank__row(gbank, vcpu);
+	const uint64_t *g = vcpu__grow(vc, vcpu);
+	uint64_t total = vcpu__insns(vc, vcpu);
 	size_t seq = marks.n;
 	struct mark *m = chunked__push_raw(&marks);
 
-	*m = (struct mark){ .insns = g[G_INSNS] - site->pending, .stamp = t, .thread = vc->thread,
+	*m = (struct mark){ .insns = total - site->pending, .stamp = t, .thread = vc->thread,
 			    .id = site->id };
 	if (cfg.mem || cfg.mix) {
 		uint64_t *val = chunked__push(&mark_values);
@@ -353,7 +358,9 @@ void on_marker(unsigned int vcpu, void *udata)
 	}
 	/* the marker's segment tail was counted with this interval but runs in the next */
 	if (cfg.marksyms)
-		msym_close(vcpu, vc, site->sym, site->pending);
+		msym_close(vcpu, vc, site->sym, site->pending, total);
 	vc->seq = (int64_t)seq;
-	pthread_mutex_unlock(&plugin_lock);
+	if (lean)
+		lean__hit(total);
+	state_unlock();
 }

@@ -13,6 +13,8 @@
 
 /* about 1 s of CPU for the marksyms walk before it stops (README) */
 #define MARKSYMS_LIMIT_DEFAULT 1000000000ULL
+/* about 1 ms of marker-hit sums before the per-vCPU instruction counter (docs/plugin.md) */
+#define LEAN_LIMIT_DEFAULT 1048576ULL
 
 struct plugin_config cfg;
 
@@ -139,6 +141,7 @@ static int apply(enum plugin_key_id k, const char *key, const char *val)
 		cfg.blocks = (unsigned long)n;
 		return 0;
 	case PK_MARKSYMS_LIMIT: return parse_count(key, val, &cfg.marksyms_limit);
+	case PK_LEAN_LIMIT: return parse_count(key, val, &cfg.lean_limit);
 	case PK_TRAPVEC: return parse_trapvec(val);
 	case PK_GUEST: return parse_guest(val);
 	default:
@@ -156,6 +159,7 @@ int plugin_options__parse(int argc, char **argv)
 	cfg.blocks = 100;
 	cfg.marksyms = true;
 	cfg.marksyms_limit = MARKSYMS_LIMIT_DEFAULT;
+	cfg.lean_limit = LEAN_LIMIT_DEFAULT;
 
 	for (int i = 0; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');

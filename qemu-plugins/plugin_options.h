@@ -18,6 +18,7 @@ struct plugin_config {
 	bool threads; /* API 1, user mode: count threads exactly (callback mode) */
 	unsigned long blocks; /* hottest translation blocks to write */
 	unsigned long long marksyms_limit; /* segment visits of the marksyms walk */
+	unsigned long long lean_limit; /* segment visits of hit sums before the second add */
 	char *out_path;
 	uint64_t trapvec[MAX_TRAPVEC];
 	char trapvec_tag[MAX_TRAPVEC][3]; /* "hs", "vs" or "" (untagged) */

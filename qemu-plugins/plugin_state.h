@@ -1,7 +1,7 @@
 /*
  * plugin_state.h - private to libemudiff-qemu.so: its counters, its state and
  * the functions its files share (emudiff_qemu.c says what it measures and how).
- * The state is guarded by plugin_lock, taken by every callback.
+ * The state is guarded by the state lock, taken by every callback.
  */
 #ifndef EMUDIFF_PLUGIN_STATE_H
 #define EMUDIFF_PLUGIN_STATE_H
@@ -18,7 +18,7 @@
 #include "plugin_options.h"
 #include "plugin_tables.h"
 
-#define OUTPUT_VERSION 4
+#define OUTPUT_VERSION 5
 #define MAX_VCPUS PLUGIN_MAX_VCPUS /* vCPU indexes counted (plugin_keys.h) */
 
 /* ---- per-vCPU counters ------------------------------------------------------------ */
@@ -42,6 +42,28 @@ struct bank {
 /* Callback mode (API 1 only): a callback per segment adds to the executing
  * vCPU's row; decided at install, before anything is translated. */
 extern bool callback_mode;
+
+/*
+ * Lean counting (inline mode without mix=on, from the start): a summed
+ * segment's only inline add is its execution counter, and a vCPU's
+ * instructions are its G_INSNS plus the sum over the summed segments of
+ * executions times instructions (plugin_lean.c); the others also add their
+ * instructions to G_INSNS. Every segment is summed until the sums of marker
+ * hits grow dear; then a QEMU reset (a TB flush, every vCPU stopped) folds
+ * the sums into G_INSNS, and from then on only the segments at the
+ * addresses executed most often are summed. Every count is exact either way.
+ */
+extern bool lean; /* every segment is summed */
+extern qemu_plugin_id_t plugin_id;
+struct vcpu;
+/* Instructions of the thread on vCPU v (vc its state), counted so far. */
+uint64_t vcpu__insns(struct vcpu *vc, unsigned int v);
+/* A marker hit summed the segments (lean): switch when due. */
+void lean__hit(uint64_t insns);
+/* At translation: is segment seg (at vaddr) summed (no add to G_INSNS)? */
+bool lean__summed(size_t seg, uint64_t vaddr);
+/* Register every callback (at install, and again after the reset). */
+void plugin__register(qemu_plugin_id_t id);
 
 /* Slots of the bank of per-vCPU totals. A row is 256 bytes and the slots in
  * use sit 64 bytes in: the rows of two vCPUs are adjacent (a scoreboard is
@@ -121,6 +143,7 @@ struct pending_syscall {
 
 /* A segment that ran recently on a vCPU, checked first at its next close. */
 struct active_seg {
+	const uint64_t *ctr;     /* its executions on the vCPU (row of active_gen) */
 	uint64_t *snap;          /* its executions at the last close (vcpu.snap) */
 	uint64_t delta;          /* its executions in the last interval */
 	uint32_t chunk, slot;    /* where its counter is */
@@ -146,11 +169,16 @@ struct vcpu {
 	size_t n_snap;
 	struct active_seg *active;
 	size_t n_active, cap_active;
+	unsigned int active_gen; /* the rows_gen of the active set's ctr pointers */
 	const char *carry_sym; /* the last marker's segment tail, owed to */
 	uint32_t carry;        /* the interval that marker opened */
 	const char *prev_carry_sym; /* the carry of the last close */
 	uint32_t prev_carry;
 	struct msym_span last; /* the thread's last closed interval's (closed: there is one) */
+	/* its rows of gbank and of the chunks, cached until scoreboards may move */
+	unsigned int rows_gen;
+	uint64_t *grow, **crow;
+	size_t n_crow, cap_crow;
 };
 
 /* A thread (user mode) or vCPU (system mode) of the run, by internal id (init order). */
@@ -164,7 +192,20 @@ struct thread_rec {
 	struct msym_span pre;   /* its interval before its first hit */
 };
 
-extern pthread_mutex_t plugin_lock;
+/* The state lock: a spin lock (a marker-heavy run takes it at every hit,
+ * and a mutex's lock and unlock cost more than the rest of a hit's
+ * bookkeeping); a waiter yields the CPU after a short spin. */
+extern int state_lock_word;
+void state_lock_wait(void);
+static inline void state_lock(void)
+{
+	while (__atomic_exchange_n(&state_lock_word, 1, __ATOMIC_ACQUIRE))
+		state_lock_wait();
+}
+static inline void state_unlock(void)
+{
+	__atomic_store_n(&state_lock_word, 0, __ATOMIC_RELEASE);
+}
 extern uint64_t start_ns;
 
 extern struct bank *gbank; /* per-vCPU totals: G_* slots */
@@ -178,10 +219,12 @@ extern struct segment **segments;
 extern size_t n_segments, cap_segments;
 
 /* Segment i's executions are at slot i % SEG_CHUNK of chunk i / SEG_CHUNK;
- * those of threads that have ended are summed in retired. */
+ * those of threads that have ended are summed in retired; its instructions
+ * again in chunk_insns (compact, for the sums of lean counting). */
 #define SEG_CHUNK 4096
 extern struct bank **chunks;
 extern uint64_t **retired;
+extern uint32_t **chunk_insns;
 extern size_t n_chunks, cap_chunks;
 
 /* Marker hits in seq order (chunked: never moved), their values (mem/mix). */
@@ -202,7 +245,9 @@ extern bool output_written;
 extern uint64_t start_code, entry_code; /* user mode, read at the first translation */
 extern bool term_installed; /* user mode: our SIGTERM handler is in place */
 extern pid_t install_pid;   /* the QEMU process the plugin was loaded in */
-extern __thread int tls_vcpu; /* the vCPU this host thread last ran a callback for */
+/* the vCPU this host thread last ran a callback for; initial-exec: set at
+ * every marker hit, where a dynamic TLS lookup cost a call */
+extern __thread int tls_vcpu __attribute__((tls_model("initial-exec")));
 
 /* emudiff_qemu.c */
 uint64_t host_ns(void);
@@ -220,13 +265,34 @@ void *grow(void *p, size_t *cap, size_t elem);
 extern uint64_t (*api_start_code)(void);
 extern uint64_t (*api_entry_code)(void);
 extern bool discon_active;
-/* At install: look them up, register the discontinuity callback, and say on
- * stderr in one line what this QEMU lacks. */
-void plugin_api__resolve(qemu_plugin_id_t id);
+/* At install: look them up, and say on stderr in one line what this QEMU lacks. */
+void plugin_api__resolve(void);
+/* Register the discontinuity callback where there is one (install, reset). */
+void plugin_api__register(qemu_plugin_id_t id);
 
 /* plugin_vcpu.c: vCPUs and threads */
 void on_vcpu_init(qemu_plugin_id_t id, unsigned int vcpu);
 void on_vcpu_exit(qemu_plugin_id_t id, unsigned int vcpu);
+/* Scoreboards move only at a TB flush (a new vCPU index past their size):
+ * the flush callback bumps rows_gen, and the rows cached per vCPU are
+ * looked up again (each lookup is a QEMU call from API 2 on). */
+extern unsigned int rows_gen;
+void on_flush(qemu_plugin_id_t id);
+/* vc's row of gbank, of chunk c (vc: the state of vCPU v); the lookups */
+uint64_t *vcpu__grow_find(struct vcpu *vc, unsigned int v);
+uint64_t *vcpu__chunk_row_find(struct vcpu *vc, unsigned int v, size_t c);
+static inline bool vcpu__rows_fresh(const struct vcpu *vc)
+{
+	return vc->rows_gen == __atomic_load_n(&rows_gen, __ATOMIC_RELAXED);
+}
+static inline uint64_t *vcpu__grow(struct vcpu *vc, unsigned int v)
+{
+	return vcpu__rows_fresh(vc) && vc->grow ? vc->grow : vcpu__grow_find(vc, v);
+}
+static inline uint64_t *vcpu__chunk_row(struct vcpu *vc, unsigned int v, size_t c)
+{
+	return vcpu__rows_fresh(vc) && c < vc->n_crow ? vc->crow[c] : vcpu__chunk_row_find(vc, v, c);
+}
 /* The vCPU's state if it runs a thread that is counted, else NULL. */
 struct vcpu *vcpu__get(unsigned int vcpu);
 /* The parent's clone returned tid: it fixes the child's creation order. */
@@ -250,7 +316,7 @@ void on_segment(unsigned int vcpu, void *udata);
 /* Callback mode: guest code entered on vcpu (guest=). */
 void on_guest_code(unsigned int vcpu, void *udata);
 /* Close the open interval of the thread on vcpu (at a hit, or its end). */
-void msym_close(unsigned int v, struct vcpu *vc, const char *tail_sym, uint32_t tail);
+void msym_close(unsigned int v, struct vcpu *vc, const char *tail_sym, uint32_t tail, uint64_t total);
 /* The open interval's entries appended without closing it (at write); its span. */
 struct msym_span msym_peek(unsigned int v, struct vcpu *vc);
 /* A thread starts: after the limit stopped attribution, its first interval is lost. */

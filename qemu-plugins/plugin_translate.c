@@ -59,11 +59,13 @@ static struct segment *segment__new(const char *sym)
 
 	if (n_segments == n_chunks * SEG_CHUNK) {
 		if (n_chunks == cap_chunks) {
-			size_t cap = cap_chunks;
+			size_t cap = cap_chunks, cap2 = cap_chunks;
 
 			chunks = grow(chunks, &cap_chunks, sizeof(*chunks));
 			retired = grow(retired, &cap, sizeof(*retired));
+			chunk_insns = grow(chunk_insns, &cap2, sizeof(*chunk_insns));
 		}
+		chunk_insns[n_chunks] = plugin_zalloc(SEG_CHUNK * sizeof(**chunk_insns));
 		chunks[n_chunks++] = bank__new(SEG_CHUNK);
 	}
 	s->bank = chunks[n_segments / SEG_CHUNK];
@@ -135,6 +137,7 @@ static struct segment *add_segment(struct qemu_plugin_insn *insn, const struct t
 	struct segment *seg = segment__new(v->sym[i]);
 
 	seg->n_insns = (uint32_t)(v->seg_end[i] - i);
+	chunk_insns[(n_segments - 1) / SEG_CHUNK][seg->slot] = seg->n_insns;
 	seg->vaddr = vaddr;
 	seg->tb_start = i == 0;
 	for (size_t k = i; k < v->seg_end[i]; k++)
@@ -144,7 +147,8 @@ static struct segment *add_segment(struct qemu_plugin_insn *insn, const struct t
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_segment, QEMU_PLUGIN_CB_NO_REGS, seg);
 		return seg;
 	}
-	bank__inline_add(insn, gbank, G_INSNS, seg->n_insns);
+	if (!lean__summed(n_segments - 1, vaddr))
+		bank__inline_add(insn, gbank, G_INSNS, seg->n_insns);
 	bank__inline_add(insn, seg->bank, seg->slot, 1);
 	for (int c = 0; cfg.mix && c < GC_COUNT; c++)
 		if (seg->cls[c])
@@ -223,7 +227,7 @@ void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	(void)id;
 	if (!n)
 		return;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	if (!cfg.system && !term_installed) {
 		/* read on a vCPU thread: these read the vCPU's task state */
 		start_code = api_start_code ? api_start_code() : 0;
@@ -246,5 +250,5 @@ void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		if (cfg.system)
 			add_system_sites(insn, &gi[i], vaddr, &guest_counted);
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }

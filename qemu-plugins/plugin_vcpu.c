@@ -32,7 +32,7 @@ unsigned int n_vcpu_slots;
 struct thread_rec *threads;
 size_t n_threads, cap_threads, n_live;
 const char *invalid;
-__thread int tls_vcpu = -1;
+__thread int tls_vcpu __attribute__((tls_model("initial-exec"))) = -1;
 
 static struct bank **all_banks;
 static size_t n_banks, cap_banks;
@@ -95,6 +95,48 @@ static void bank_zero(const struct bank *b, unsigned int v)
 		memset(row, 0, b->k * sizeof(uint64_t));
 }
 
+/* ---- cached rows ---- */
+
+unsigned int rows_gen = 1;
+
+void on_flush(qemu_plugin_id_t id)
+{
+	(void)id;
+	/* in QEMU's exclusive section: no vCPU runs guest code or a callback */
+	__atomic_add_fetch(&rows_gen, 1, __ATOMIC_RELAXED);
+}
+
+static void rows_check(struct vcpu *vc)
+{
+	unsigned int gen = __atomic_load_n(&rows_gen, __ATOMIC_RELAXED);
+
+	if (vc->rows_gen != gen) {
+		vc->rows_gen = gen;
+		vc->grow = NULL;
+		vc->n_crow = 0;
+	}
+}
+
+uint64_t *vcpu__grow_find(struct vcpu *vc, unsigned int v)
+{
+	rows_check(vc);
+	if (!vc->grow)
+		vc->grow = bank__row(gbank, v);
+	return vc->grow;
+}
+
+uint64_t *vcpu__chunk_row_find(struct vcpu *vc, unsigned int v, size_t c)
+{
+	rows_check(vc);
+	while (vc->n_crow <= c) {
+		if (vc->n_crow == vc->cap_crow)
+			vc->crow = grow(vc->crow, &vc->cap_crow, sizeof(*vc->crow));
+		vc->crow[vc->n_crow] = bank__row(chunks[vc->n_crow], v);
+		vc->n_crow++;
+	}
+	return vc->crow[c];
+}
+
 /* ---- threads ---- */
 
 void counts__invalidate(const char *why)
@@ -139,7 +181,7 @@ static int64_t creation_key(unsigned int v, struct thread_rec *t)
 
 void threads__cloned(pid_t tid)
 {
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	bool started = false;
 
 	for (size_t i = 0; i < n_threads && !started; i++)
@@ -150,7 +192,7 @@ void threads__cloned(pid_t tid)
 			clone_rets = grow(clone_rets, &cap_clone_rets, sizeof(*clone_rets));
 		clone_rets[n_clone_rets++] = (struct clone_ret){ tid, order_clock++ };
 	}
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 static void thread_start(unsigned int v)
@@ -185,7 +227,7 @@ void thread__totals(size_t id, uint64_t *insns, uint64_t *values)
 	}
 	vc = vcpus[t->vcpu];
 	g = bank__row(gbank, (unsigned int)t->vcpu);
-	*insns = g[G_INSNS];
+	*insns = vcpu__insns(vcpus[t->vcpu], (unsigned int)t->vcpu);
 	values[V_MEM] = vc->mem;
 	values[V_PAGES] = vc->pages_done + vc->pages.n;
 	for (int c = 0; c < GC_COUNT; c++)
@@ -199,7 +241,7 @@ static void thread_end(unsigned int v)
 	struct thread_rec *t = &threads[vc->thread];
 
 	if (cfg.marksyms && !invalid)
-		msym_close(v, vc, NULL, 0);
+		msym_close(v, vc, NULL, 0, vcpu__insns(vc, v));
 	thread__totals((size_t)vc->thread, &t->insns, t->values);
 	t->live = false;
 	for (size_t c = 0; c < n_chunks; c++) {
@@ -228,12 +270,12 @@ void on_vcpu_init(qemu_plugin_id_t id, unsigned int v)
 	char why[160];
 
 	(void)id;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	if (v >= MAX_VCPUS) {
 		snprintf(why, sizeof(why), "vCPU index %u: the plugin counts vCPU indexes below %d", v,
 			 MAX_VCPUS);
 		counts__invalidate(why);
-		pthread_mutex_unlock(&plugin_lock);
+		state_unlock();
 		return;
 	}
 	if (!vcpus[v]) {
@@ -253,16 +295,16 @@ void on_vcpu_init(qemu_plugin_id_t id, unsigned int v)
 				   "(shared inline counters) counts exactly only with threads=on "
 				   "(emudiff collect qemu --threads)");
 	thread_start(v);
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 void on_vcpu_exit(qemu_plugin_id_t id, unsigned int v)
 {
 	(void)id;
-	pthread_mutex_lock(&plugin_lock);
+	state_lock();
 	if (v < MAX_VCPUS && vcpus[v] && vcpus[v]->thread >= 0 && !output_written)
 		thread_end(v);
-	pthread_mutex_unlock(&plugin_lock);
+	state_unlock();
 }
 
 uint64_t segment__execs(size_t i)

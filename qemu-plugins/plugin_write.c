@@ -27,17 +27,28 @@
 
 /* ---- hand formatting ---- */
 
+/* decimal digits of v (at least 1): log10 from the bit length, one compare */
+static size_t n_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+		100000000ull, 1000000000ull, 10000000000ull, 100000000000ull, 1000000000000ull,
+		10000000000000ull, 100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull, 10000000000000000000ull,
+	};
+	unsigned int t = ((64u - (unsigned int)__builtin_clzll(v | 1)) * 1233u) >> 12;
+
+	return t + (v >= pow10[t]) + (v == 0);
+}
+
 static char *put_u64(char *p, uint64_t v)
 {
 	static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 				    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 				    "8081828384858687888990919293949596979899";
-	size_t n = 1;
-	char *end;
+	size_t n = n_digits(v);
+	char *end = p + n;
 
-	for (uint64_t t = 10; n < 20 && v >= t; t *= 10)
-		n++;
-	end = p + n;
 	while (v >= 100) {
 		end -= 2;
 		memcpy(end, pairs + 2 * (v % 100), 2);
@@ -171,9 +182,11 @@ static void write_mark_msyms(struct outbuf *f, int64_t complete)
 		if (covered[s] || !a->closed)
 			continue;
 		write_span(f, (int64_t)s, a);
-		while (a->n && next[e] >= 0 && mark_span((size_t)next[e])->closed &&
-		       mark_span((size_t)next[e])->start == a->start && mark_span((size_t)next[e])->n == a->n)
-			covered[e = next[e]] = 1;
+		for (const struct msym_span *b; a->n && next[e] >= 0; covered[e = next[e]] = 1) {
+			b = mark_span((size_t)next[e]);
+			if (!b->closed || b->start != a->start || b->n != a->n)
+				break;
+		}
 		if (e != (int64_t)s)
 			outbuf__line(f, "msym_run %zu %" PRId64 "\n", s, e);
 	}
@@ -303,15 +316,20 @@ static void write_header(struct outbuf *f)
 	}
 }
 
-static void write_marks(struct outbuf *f, const int *ordinal)
+/* A mark on the previous one's thread is written by difference (an m line
+ * of format 5), and as "m DNS" when its id and instructions repeat the last
+ * m line's: a marker-heavy loop writes a few bytes per hit. */
+struct mark_rep {
+	bool on; /* an m line since the last mark line, of this id and difference */
+	int32_t id;
+	uint64_t d;
+};
+
+static char *put_mark(char *p, size_t i, const struct mark *m, const struct mark *prev,
+		      uint64_t ns, uint64_t prev_ns, const int *ordinal, struct mark_rep *rep)
 {
-	uint64_t origin;
-	double scale = stamp__scale(&origin);
-
-	for (size_t i = 0; i < marks.n; i++) {
-		const struct mark *m = chunked__at(&marks, i);
-		char *p = outbuf__room(f, 128);
-
+	if (!prev || prev->thread != m->thread) {
+		rep->on = false;
 		p = put_u64(put_str(p, "mark "), i);
 		*p++ = ' ';
 		p = put_u64(p, (uint64_t)ordinal[m->thread]);
@@ -320,11 +338,40 @@ static void write_marks(struct outbuf *f, const int *ordinal)
 		*p++ = ' ';
 		p = put_u64(p, m->insns);
 		*p++ = ' ';
+		return put_u64(p, ns);
+	}
+	uint64_t d = m->insns - prev->insns;
+
+	p = put_str(p, "m ");
+	if (!rep->on || m->id != rep->id || d != rep->d) {
+		*rep = (struct mark_rep){ true, m->id, d };
+		p = put_u64(p, (uint64_t)m->id);
+		*p++ = ' ';
+		p = put_u64(p, d);
+		*p++ = ' ';
+	}
+	return put_i64(p, (int64_t)(ns - prev_ns));
+}
+
+static void write_marks(struct outbuf *f, const int *ordinal)
+{
+	uint64_t origin, prev_ns = 0;
+	double scale = stamp__scale(&origin);
+	const struct mark *prev = NULL;
+	struct mark_rep rep = { 0 };
+
+	for (size_t i = 0; i < marks.n; i++) {
+		const struct mark *m = chunked__at(&marks, i);
 		/* since the plugin was loaded: shorter, and differences are what count */
-		p = put_u64(p, (uint64_t)((double)(m->stamp - origin) * scale));
+		uint64_t ns = (uint64_t)((double)(m->stamp - origin) * scale);
+		char *p = outbuf__room(f, 128);
+
+		p = put_mark(p, i, m, prev, ns, prev_ns, ordinal, &rep);
 		*p++ = '\n';
 		outbuf__put(f, p);
 		f->lines++;
+		prev = m;
+		prev_ns = ns;
 		for (int v = 0; v < V_COUNT && (cfg.mem || cfg.mix); v++)
 			if (value_enabled(v)) {
 				const uint64_t *val = chunked__at(&mark_values, i);

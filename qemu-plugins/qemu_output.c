@@ -244,20 +244,10 @@ static int rec_addr(struct reader *r, struct qemu_output *o, size_t *caps)
 	return 0;
 }
 
-/* mark SEQ [THREAD] ID INSNS HOST_NS, in sequence, a thread's counts never going backwards */
-static int rec_mark(struct reader *r, struct qemu_output *o, size_t *caps)
+/* The next mark, of marker id u on thread t: a thread's counts never go backwards. */
+static int push_mark(struct reader *r, struct qemu_output *o, size_t *caps, struct qemu_output_mark m,
+		     uint64_t u, uint64_t t)
 {
-	struct qemu_output_mark m;
-	int v4 = o->version >= 4;
-	int64_t i;
-	uint64_t u, t = 0;
-
-	if (qo_expect_fields(r, 5 + v4) || qo_num_i64(r, r->fields[1], &i) ||
-	    (v4 && qo_num_u64(r, r->fields[2], &t)) || qo_num_u64(r, r->fields[3 + v4], &m.insns) ||
-	    qo_num_u64(r, r->fields[4 + v4], &m.host_ns) || qo_num_u64(r, r->fields[2 + v4], &u))
-		return -1;
-	if (i != (int64_t)o->n_marks)
-		return qo_bad(r, "marks out of sequence");
 	if (u < 1 || u > 2047)
 		return qo_bad(r, "marker id outside 1..2047");
 	if (t > 65535)
@@ -277,6 +267,55 @@ static int rec_mark(struct reader *r, struct qemu_output *o, size_t *caps)
 	PUSH(o->marks, o->n_marks, caps[CAP_MARKS]);
 	o->marks[o->n_marks++] = m;
 	return 0;
+}
+
+/* mark SEQ [THREAD] ID INSNS HOST_NS, in sequence */
+static int rec_mark(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	struct qemu_output_mark m;
+	int v4 = o->version >= 4;
+	int64_t i;
+	uint64_t u, t = 0;
+
+	if (qo_expect_fields(r, 5 + v4) || qo_num_i64(r, r->fields[1], &i) ||
+	    (v4 && qo_num_u64(r, r->fields[2], &t)) || qo_num_u64(r, r->fields[3 + v4], &m.insns) ||
+	    qo_num_u64(r, r->fields[4 + v4], &m.host_ns) || qo_num_u64(r, r->fields[2 + v4], &u))
+		return -1;
+	if (i != (int64_t)o->n_marks)
+		return qo_bad(r, "marks out of sequence");
+	r->have_m = 0;
+	return push_mark(r, o, caps, m, u, t);
+}
+
+/* m ID DINSNS DNS, m DNS (version 5): the next mark, on the previous one's
+ * thread, by its differences to it; m DNS repeats the last m line's ID and DINSNS */
+static int rec_m(struct reader *r, struct qemu_output *o, size_t *caps)
+{
+	const struct qemu_output_mark *p = o->n_marks ? &o->marks[o->n_marks - 1] : NULL;
+	struct qemu_output_mark m;
+	int64_t dns;
+
+	if (o->version < 5)
+		return qo_bad(r, "m line in a file before version 5");
+	if (r->n_fields != 2 && r->n_fields != 4)
+		return qo_bad(r, "wrong number of fields");
+	if (qo_num_i64(r, r->fields[r->n_fields - 1], &dns) ||
+	    (r->n_fields == 4 && (qo_num_u64(r, r->fields[1], &r->m_id) ||
+				  qo_num_u64(r, r->fields[2], &r->m_dinsns))))
+		return -1;
+	if (!p)
+		return qo_bad(r, "m line before the first mark line");
+	if (r->n_fields == 2 && !r->have_m)
+		return qo_bad(r, "m DNS line without an m line to repeat");
+	if (r->m_dinsns > UINT64_MAX - p->insns)
+		return qo_bad(r, "instruction count overflows");
+	if ((dns < 0 && (uint64_t)-(dns + 1) >= p->host_ns) ||
+	    (dns > 0 && (uint64_t)dns > UINT64_MAX - p->host_ns))
+		return qo_bad(r, "host time out of range");
+	r->have_m = 1;
+	m.insns = p->insns + r->m_dinsns;
+	m.host_ns = dns < 0 ? p->host_ns - (uint64_t)-(dns + 1) - 1 : p->host_ns + (uint64_t)dns;
+	return push_mark(r, o, caps, m, r->m_id, (uint64_t)p->thread);
 }
 
 /* value SEQ METRIC N, of a mark already read */
@@ -355,7 +394,7 @@ static const struct record {
 } records[] = {
 	{ "arch", rec_word }, { "mode", rec_word }, { "counting", rec_word }, { "options", rec_options },
 	{ "system", rec_int }, { "plugin_api", rec_int }, { "vcpus", rec_int }, { "exit", rec_int },
-	{ "start_code", rec_addr }, { "entry_code", rec_addr }, { "mark", rec_mark },
+	{ "start_code", rec_addr }, { "entry_code", rec_addr }, { "mark", rec_mark }, { "m", rec_m },
 	{ "value", rec_value }, { "event", rec_event }, { "msym_complete", rec_msym_complete },
 	{ "total", rec_total }, { "pc", rec_pc }, { "thread", qo_rec_thread },
 	{ "thread_total", qo_rec_thread_total }, { "msym_run", qo_rec_msym_run },

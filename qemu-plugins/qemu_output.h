@@ -2,11 +2,12 @@
  * qemu_output.h - the output file of libemudiff-qemu.so (emudiff's QEMU
  * plugin) and its reader. This header is the format's documentation.
  *
- * Format version 4 (version 3 is version 4 with one thread and without the
+ * Format version 5 (version 4 is version 5 without the m lines: every
+ * mark in full; version 3 is version 4 with one thread and without the
  * counting, invalid, thread and thread_total lines, its mark lines without
  * THREAD and with a vcpus line; version 2 is version 3 without the map and
  * pc lines, version 1 is version 2 without the msym lines; this reader reads
- * all four, and an older reader rejects a newer file by its version
+ * all five, and an older reader rejects a newer file by its version
  * number): UTF-8 text, one record per line, fields separated by
  * one space, numbers in decimal unless written 0x... . The plugin writes the
  * whole file at exit (normal exit, a guest's fatal signal, or SIGTERM to
@@ -29,7 +30,7 @@
  * is the thread that forked. A grandchild writes FILE.<its pid> too (not
  * FILE.<pid>.<pid>).
  *
- *   emudiff-qemu-plugin 4        first line: magic and format version
+ *   emudiff-qemu-plugin 5        first line: magic and format version
  *   arch riscv64|x86_64          guest architecture
  *   system 0|1                   1 = system emulation (qemu-system-*)
  *   mode default|exact           counting mode (see the plugin's README)
@@ -56,6 +57,15 @@
  *                                guest instructions executed before the
  *                                marker instruction (never decreasing along
  *                                a thread), HOST_NS = host CLOCK_MONOTONIC
+ *                                (ns since the plugin was loaded)
+ *   m ID DINSNS DNS              (version 5) the next mark (SEQ one more) on
+ *                                the previous mark's thread, by difference:
+ *                                marker ID, INSNS = the previous mark's INSNS
+ *                                + DINSNS, HOST_NS = its HOST_NS + DNS (DNS
+ *                                may be negative: host clocks of two host CPUs)
+ *   m DNS                        (version 5) the same with the ID and DINSNS of
+ *                                the last m line (since the last mark line): a
+ *                                loop's marks are a line of a few bytes each
  *   value SEQ METRIC N           further cumulative counter of mark SEQ's
  *                                thread at mark SEQ:
  *                                mem_accesses, pages (sum over the regions
@@ -155,7 +165,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define QEMU_OUTPUT_VERSION 4
+#define QEMU_OUTPUT_VERSION 5
 
 struct qemu_output_mark {
 	int id, thread; /* thread: ordinal (0 before version 4) */

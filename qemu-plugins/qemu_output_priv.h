@@ -21,6 +21,9 @@ struct reader {
 	char *rest; /* for symbol: the name after the count */
 	uint64_t *last_insns; /* version 4: each thread's last mark's insns + 1 (0: none yet) */
 	size_t cap_last;
+	/* version 5: an m line was read since the last mark line, with these */
+	int have_m;
+	uint64_t m_id, m_dinsns;
 	int64_t min_seq;      /* the lowest event or msym seq read */
 	/* msym lines: the last one written out (index), where its interval's
 	 * lines start, and the intervals msym_run lines gave */

@@ -24,7 +24,7 @@ grep -q notelf "$t/err" || fail "collect qemu on a non-ELF names it: $(cat "$t/e
 
 # plugin output of a newer format version
 cat >"$t/new.out" <<'OUT'
-emudiff-qemu-plugin 5
+emudiff-qemu-plugin 6
 arch riscv64
 end 1
 OUT

@@ -348,6 +348,63 @@ static void test_threads_refused(struct store *s)
 	free(runs);
 }
 
+static const char header5[] = "emudiff-qemu-plugin 5\narch x86_64\nsystem 0\nmode default\n"
+			       "plugin_api 4\ncounting inline\noptions -\n";
+
+/* Format 5: marks on the previous mark's thread by difference (m lines),
+ * "m DNS" repeating the last m line's id and instructions; damaged ones refused. */
+static void test_compact_marks(struct store *s)
+{
+	char *lines = xasprintf("%s"
+		"mark 0 0 1 10 100\nm 2 5 50\nm 20\nm 3 0 -10\nmark 4 1 7 3 150\nm 8 6 10\n"
+		"mark 6 0 2 20 170\nm 2 5 1\n"
+		"thread 0 0\nthread_total 0 insns 30\nthread 1 1\nthread_total 1 insns 9\n"
+		"total insns 39\ntotal host_ns 400\nexit 0\n", header5);
+	char *path = write_output("compact.out", lines, 1);
+	struct qemu_run_record rec = { .name = "compact" };
+	int64_t run = qemu__ingest_file(s, &rec, path);
+
+	CHECK(run > 0);
+	CHECK_ROWS(s, "0|0|1|10|100 1|0|2|15|150 2|0|2|20|170 3|0|3|20|160 4|1|7|3|150 5|1|8|9|160 "
+		      "6|0|2|20|170 7|0|2|25|171",
+		   "SELECT seq, thread, mark_id, insns, time_ns FROM mark WHERE run_id = %lld ORDER BY seq",
+		   (long long)run);
+	unlink(path);
+	free(path), free(lines);
+
+	const char *bad[] = {
+		"m 1 0 5\nthread 0 0\ntotal insns 0\n",            /* no mark line before */
+		"mark 0 0 1 0 5\nm 7\nthread 0 0\ntotal insns 0\n", /* nothing to repeat */
+		"mark 0 0 1 0 5\nm 1 0 -6\nthread 0 0\ntotal insns 0\n", /* time below zero */
+		"mark 0 0 1 0 5\nm 0 1 1\nthread 0 0\ntotal insns 1\n",  /* marker id 0 */
+		"mark 0 0 1 0 5\nm 1 1\nthread 0 0\ntotal insns 1\n",    /* three fields */
+		"mark 0 0 1 0 5\nm 1 -1 1\nthread 0 0\ntotal insns 1\n", /* negative difference */
+	};
+	char *runs = rows(s, "SELECT count(*) FROM run");
+
+	messages_quiet(1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char *text = xasprintf("%s%s", header5, bad[i]);
+		char *p = write_output("bad5.out", text, 1);
+		struct qemu_run_record r = { .name = "bad5" };
+
+		CHECKF(qemu__ingest_file(s, &r, p) == -1, "accepted: %s", bad[i]);
+		unlink(p);
+		free(p), free(text);
+	}
+	/* an m line in a format 4 file */
+	char *text4 = xasprintf("%smark 0 0 1 0 5\nm 1 1 1\nthread 0 0\ntotal insns 1\n", header4);
+	char *p4 = write_output("bad4m.out", text4, 1);
+	struct qemu_run_record r4 = { .name = "bad4m" };
+
+	CHECK(qemu__ingest_file(s, &r4, p4) == -1);
+	unlink(p4);
+	free(p4), free(text4);
+	messages_quiet(0);
+	CHECK_ROWS(s, runs, "SELECT count(*) FROM run");
+	free(runs);
+}
+
 /* System mode: event addresses become symbols of the guest ELF (this test's own). */
 static void test_symbolized(struct store *s, const char *self)
 {
@@ -399,7 +456,7 @@ static void test_options(void)
 	CHECK(!strcmp(qemu_plugin_opt__check("blocks=-1"), "expected a count"));
 	CHECK(!strcmp(qemu_plugin_opt__check("colour=red"),
 		      "unknown plugin option (mode, mem, mix, symbols, blocks, trapvec, guest, "
-		      "marksyms, marksyms_limit, threads)"));
+		      "marksyms, marksyms_limit, threads, lean_limit)"));
 	CHECK(!qemu_plugin_opt__check("threads=on"));
 	s = qemu_plugin_opts__build(&w, 1, NULL);
 	CHECK(s && !strcmp(s, "mode=exact,mem=on,trapvec=0x100@hs:0x200,guest=0x1000-0x2000"));
@@ -448,6 +505,7 @@ int main(int argc, char **argv)
 	test_symbolized(s, argv[0]);
 	test_threads(s);
 	test_threads_refused(s);
+	test_compact_marks(s);
 	test_options();
 	store__close(s);
 	unlink(db);
