@@ -315,7 +315,8 @@ void on_marker(unsigned int vcpu, void *udata);
 void on_segment(unsigned int vcpu, void *udata);
 /* Callback mode: guest code entered on vcpu (guest=). */
 void on_guest_code(unsigned int vcpu, void *udata);
-/* Close the open interval of the thread on vcpu (at a hit, or its end). */
+/* Close the open interval of the thread on vcpu (at a hit, or its end);
+ * total: the thread's instructions now (vcpu__insns). */
 void msym_close(unsigned int v, struct vcpu *vc, const char *tail_sym, uint32_t tail, uint64_t total);
 /* The open interval's entries appended without closing it (at write); its span. */
 struct msym_span msym_peek(unsigned int v, struct vcpu *vc);
