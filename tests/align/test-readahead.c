@@ -16,6 +16,7 @@
 
 #include "align.h"
 #include "check.h"
+#include "query.h"
 #include "common.h"
 #include "regions.h"
 #include "store.h"
@@ -106,19 +107,6 @@ static char *snapshot(struct store *s)
 	return r ? r : xstrdup("");
 }
 
-static int64_t count(struct store *s, const char *table)
-{
-	char *sql = xasprintf("SELECT count(*) FROM %s", table);
-	sqlite3_stmt *st;
-	int64_t n = -1;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	free(sql);
-	return n;
-}
-
 struct calls {
 	size_t n, stop_after;
 };
@@ -187,8 +175,8 @@ static void align_fails(struct store *s, const int64_t *ids, size_t n, size_t st
 	CHECK(align__workloads(s->db, ids, n, count_done, &c) < 0);
 	CHECK_EQ_INT(c.n, calls);
 	store__rollback(s);
-	CHECK_EQ_INT(count(s, "region_metric"), 0);
-	CHECK_EQ_INT(count(s, "alignment"), 0);
+	CHECK_EQ_INT(test_query_d(s->db, "SELECT count(*) FROM region_metric"), 0);
+	CHECK_EQ_INT(test_query_d(s->db, "SELECT count(*) FROM alignment"), 0);
 }
 
 static struct store *copy_of(struct store *src, const char *path)
